@@ -1,0 +1,147 @@
+"""What the engine produces: findings with evidence, candidate scenarios and the decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from cds_service.knowledge.model import Category, Procedure, Rating, Variant
+
+
+class Outcome(StrEnum):
+    """The decision on one order (policy §7)."""
+
+    NOT_APPROPRIATE = "not-appropriate"  # UNA in every candidate variant -> warning
+    APPROPRIATE = "appropriate"  # rated, not UNA everywhere -> no card (or info when a UA alternative exists)
+    NO_CRITERIA_APPLY = "no-criteria-apply"  # out of scope, red flag, or not rated for this patient
+    INSUFFICIENT_DATA = "insufficient-data"  # no indication, or needed data could not be read
+    NOT_APPLICABLE = "not-applicable"  # the order is not one of the topic's procedures
+
+    @property
+    def pama_rating(self) -> str | None:
+        """The Argonaut pama-rating code, or None when no rating may be attached."""
+        return {
+            Outcome.NOT_APPROPRIATE: "not-appropriate",
+            Outcome.APPROPRIATE: "appropriate",
+            Outcome.NO_CRITERIA_APPLY: "no-criteria-apply",
+        }.get(self)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One FHIR resource (or element) behind a finding."""
+
+    reference: str  # e.g. "Condition/123" or "ServiceRequest/abc (reasonCode)"
+    code: str | None = None  # "system|code"
+    display: str | None = None
+    date: str | None = None
+    note: str | None = None  # e.g. "38.6 Cel", "provisional"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A clinical fact read from the chart, with the resources that support it."""
+
+    id: str
+    label: str
+    role: str
+    evidence: tuple[Evidence, ...]
+    suspected: bool = False
+    topic: str | None = None
+    certainty: str | None = None
+
+
+@dataclass(frozen=True)
+class Duration:
+    """How long the neck symptoms have lasted, as far as the chart proves it."""
+
+    classes: frozenset[str]  # {"acute"}, {"chronic"} or both
+    days_at_least: int | None
+    days_at_most: int | None
+    basis: str
+
+    @property
+    def label(self) -> str:
+        return " or ".join(sorted(self.classes))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Which variants the evidence leaves possible, or why none applies."""
+
+    outcome: Outcome | None  # None when `variants` is the answer
+    variants: tuple[int, ...]
+    reasons: tuple[str, ...]
+    routed_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderRating:
+    """The ordered procedure's rating in one candidate variant (None: that variant does not rate it)."""
+
+    variant: Variant
+    procedure: Procedure
+    rating: Rating | None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A procedure rated in every candidate variant, with its ratings there."""
+
+    procedure: Procedure
+    ratings: tuple[Rating, ...]
+    worst: Category
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An alternative left out because the patient cannot have it."""
+
+    procedure: Procedure
+    worst: Category
+    contraindication: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OrderMatch:
+    """The procedure(s) an order may be, and how that was decided."""
+
+    procedures: tuple[Procedure, ...]
+    basis: str
+    coding: str | None = None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.procedures) > 1
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The full, explainable answer for one order."""
+
+    order_id: str | None
+    order_date: date
+    outcome: Outcome
+    match: OrderMatch | None
+    variants: tuple[Variant, ...] = ()
+    ratings: tuple[OrderRating, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    duration: Duration | None = None
+    reasons: tuple[str, ...] = ()
+    routed_to: tuple[str, ...] = ()
+    better_alternative: bool = False
+
+    @property
+    def recommended(self) -> Alternative | None:
+        return self.alternatives[0] if self.alternatives else None
+
+    @property
+    def worst_category(self) -> Category | None:
+        """The ordered study's least favourable rating across candidates (None if not rated everywhere)."""
+        if not self.ratings or any(r.rating is None for r in self.ratings):
+            return None
+        return max((r.rating.category for r in self.ratings if r.rating), key=lambda c: c.rank)

@@ -1,0 +1,100 @@
+"""Map an imaging order (ServiceRequest.code) to the ACR procedure(s) it may be (rules R1-R9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cds_service.engine.model import OrderMatch
+from cds_service.knowledge.codes import CodeSets
+from cds_service.knowledge.model import ContextRule, Knowledge, Procedure
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    procedures: tuple[Procedure, ...]
+    specificity: int
+    basis: str
+    coding: str
+
+
+def order_codings(order: ServiceRequest) -> list[tuple[str, str]]:
+    """(system, code) pairs of the order's code, skipping empty codings."""
+    concept = order.code
+    if concept is None or not concept.coding:
+        return []
+    return [(c.system, c.code) for c in concept.coding if c.system and c.code]
+
+
+def order_text(order: ServiceRequest) -> str:
+    """Lower-cased code.text and coding displays of the order."""
+    concept = order.code
+    if concept is None:
+        return ""
+    parts = [concept.text] + [c.display for c in concept.coding or ()]
+    return " ".join(p for p in parts if p).lower()
+
+
+def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowledge: Knowledge) -> OrderMatch | None:
+    """The procedure set the order stands for, or None when it is not one of the topic's procedures."""
+    text = order_text(order)
+    pairs = order_codings(order)
+    sibling_pairs = [p for s in siblings if s is not order for p in order_codings(s)]
+    candidates = [c for c in (_candidate(s, code, pairs, sibling_pairs, text, knowledge) for s, code in pairs) if c]
+    if candidates:
+        best = min(c.specificity for c in candidates)
+        chosen = [c for c in candidates if c.specificity == best]
+        procedures = _union(c.procedures for c in chosen)
+        if not procedures:
+            return None
+        basis = "; ".join(dict.fromkeys(c.basis for c in chosen))
+        return OrderMatch(procedures, basis, ", ".join(c.coding for c in chosen))
+    for rule in knowledge.order_codes.text_rules:
+        if all(any(fragment in text for fragment in group) for group in rule.all_of):
+            return OrderMatch(rule.procedures, "order text (no known code)")
+    return None
+
+
+def _candidate(
+    system_uri: str,
+    code: str,
+    pairs: list[tuple[str, str]],
+    sibling_pairs: list[tuple[str, str]],
+    text: str,
+    k: Knowledge,
+) -> _Candidate | None:
+    system = k.systems.by_uri(system_uri)
+    if system is None:
+        return None
+    label = f"{system.uri}|{code}"
+    specificity = system.order_specificity or 99
+    direct = k.order_codes.direct.get((system.uri, system.normalise(code)))
+    if direct:
+        return _Candidate(direct, specificity, f"{system.name} code", label)
+    rule = next((r for r in k.order_codes.context_rules if r.codes.match(k.systems, system_uri, code)), None)
+    if rule is None:
+        return None
+    return _Candidate(_apply(rule, pairs, sibling_pairs, text, k), specificity, rule.name, label)
+
+
+def _apply(
+    rule: ContextRule, pairs: list[tuple[str, str]], sibling_pairs: list[tuple[str, str]], text: str, k: Knowledge
+) -> tuple[Procedure, ...]:
+    fired = [
+        r.procedures
+        for r in rule.refinements
+        if any(fragment in text for fragment in r.text)
+        or _any_match(r.codes, pairs, k)
+        or _any_match(r.sibling_codes, sibling_pairs, k)
+    ]
+    return _union(fired) if fired else rule.default
+
+
+def _any_match(codes: CodeSets, pairs: list[tuple[str, str]], k: Knowledge) -> bool:
+    return bool(codes) and any(codes.match(k.systems, s, c) for s, c in pairs)
+
+
+def _union(groups: Iterable[tuple[Procedure, ...]]) -> tuple[Procedure, ...]:
+    return tuple(dict.fromkeys(p for group in groups for p in group))

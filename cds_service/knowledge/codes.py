@@ -1,0 +1,127 @@
+"""Code systems, code normalisation and code patterns (exact, prefix, range, wildcard)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CodeSystem:
+    """A code system: its short name in mappings/, its FHIR URI and accepted aliases."""
+
+    name: str
+    uri: str
+    aliases: tuple[str, ...] = ()
+    normalise_icd: bool = False
+    order_specificity: int | None = None
+
+    def normalise(self, code: str) -> str:
+        """Return the code in the form used for comparison (ICD: no dots, upper case)."""
+        code = code.strip()
+        return code.replace(".", "").upper() if self.normalise_icd else code
+
+
+class CodeSystems:
+    """Lookup of code systems by short name and by any of their URIs."""
+
+    def __init__(self, systems: Iterable[CodeSystem]) -> None:
+        self._by_name = {s.name: s for s in systems}
+        self._by_uri = {uri: s for s in self._by_name.values() for uri in (s.uri, *s.aliases)}
+
+    def __getitem__(self, name: str) -> CodeSystem:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def by_uri(self, uri: str | None) -> CodeSystem | None:
+        """Return the system a Coding.system URI names, or None if unknown."""
+        return self._by_uri.get(uri.strip()) if uri else None
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+
+@dataclass(frozen=True)
+class CodePattern:
+    """One entry of a code list: an exact code, a prefix (`M50.1*`), a range (`C00..C96`) or a wildcard."""
+
+    source: str
+    exact: str | None = None
+    prefix: str | None = None
+    low: str | None = None
+    high: str | None = None
+    regex: re.Pattern[str] | None = None
+
+    @classmethod
+    def parse(cls, text: str, system: CodeSystem) -> CodePattern:
+        if ".." in text:
+            low, high = (system.normalise(part) for part in text.split("..", 1))
+            if not low or len(low) != len(high) or low > high:
+                raise ValueError(f"range {text!r} needs two codes of equal length, low first")
+            return cls(text, low=low, high=high)
+        if "?" in text or "*" in text[:-1]:
+            wildcard = re.escape(system.normalise(text)).replace(r"\?", ".").replace(r"\*", ".*")
+            return cls(text, regex=re.compile(wildcard + r"\Z"))
+        if text.endswith("*"):
+            prefix = system.normalise(text[:-1])
+            if not prefix:
+                raise ValueError("a prefix pattern needs at least one character before '*'")
+            return cls(text, prefix=prefix)
+        return cls(text, exact=system.normalise(text))
+
+    def matches(self, code: str) -> bool:
+        """Whether an already-normalised code matches."""
+        if self.exact is not None:
+            return code == self.exact
+        if self.prefix is not None:
+            return code.startswith(self.prefix)
+        if self.low is not None and self.high is not None:
+            return self.low <= code[: len(self.low)] <= self.high
+        return bool(self.regex and self.regex.match(code))
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    """Codes of one system: include patterns minus exclude patterns. Exact codes are looked up in O(1)."""
+
+    system: CodeSystem
+    exact: frozenset[str]
+    patterns: tuple[CodePattern, ...]
+    excludes: tuple[CodePattern, ...] = ()
+
+    @classmethod
+    def build(cls, system: CodeSystem, include: Iterable[str], exclude: Iterable[str] = ()) -> CodeSet:
+        parsed = [CodePattern.parse(str(p), system) for p in include]
+        exact = frozenset(p.exact for p in parsed if p.exact is not None)
+        patterns = tuple(p for p in parsed if p.exact is None)
+        return cls(system, exact, patterns, tuple(CodePattern.parse(str(p), system) for p in exclude))
+
+    def contains(self, code: str) -> bool:
+        """Whether a normalised code of this system belongs to the set."""
+        if code not in self.exact and not any(p.matches(code) for p in self.patterns):
+            return False
+        return not any(p.matches(code) for p in self.excludes)
+
+
+@dataclass(frozen=True)
+class CodeSets:
+    """Code sets across systems, keyed by system URI (what a FHIR Coding carries)."""
+
+    by_system: tuple[CodeSet, ...]
+
+    def match(self, systems: CodeSystems, system_uri: str | None, code: str | None) -> bool:
+        """Whether a FHIR (system, code) pair belongs to one of the sets."""
+        system = systems.by_uri(system_uri)
+        if system is None or not code:
+            return False
+        normalised = system.normalise(code)
+        return any(s.contains(normalised) for s in self.by_system if s.system is system)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_system)
+
+
+EMPTY_CODE_SETS = CodeSets(())
