@@ -1,0 +1,65 @@
+"""The ACR tables in mappings/ must equal the normative document, row by row (a transcription slip fails)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cds_service.knowledge import Knowledge
+from tests.conftest import REFERENCE
+from tests.mappings.acr_document import read_variant_tables
+
+ACR_DOCUMENT = REFERENCE / "001_2dab4232a3120688.txt"
+
+
+@pytest.fixture(scope="module")
+def document_tables():
+    if not ACR_DOCUMENT.exists():
+        pytest.fail(f"the normative ACR document is missing: {ACR_DOCUMENT} (shared/ must sit beside the repo)")
+    return read_variant_tables(ACR_DOCUMENT)
+
+
+def test_document_reader_finds_all_133_rows(document_tables):
+    assert [v.number for v in document_tables] == list(range(1, 9))
+    assert sum(len(v.rows) for v in document_tables) == 133
+
+
+def test_mappings_hold_all_133_rows(knowledge: Knowledge):
+    assert sorted(knowledge.variants) == list(range(1, 9))
+    assert sum(len(v.ratings) for v in knowledge.variants.values()) == 133
+    assert len(knowledge.procedures) == 23
+
+
+def test_every_row_matches_the_document_in_order(knowledge: Knowledge, document_tables):
+    for doc_variant in document_tables:
+        variant = knowledge.variants[doc_variant.number]
+        ours = [(r.procedure.name, r.category.code, r.rrl) for r in variant.ratings]
+        theirs = [(r.procedure_name, r.category, r.rrl) for r in doc_variant.rows]
+        assert ours == theirs, f"variant {doc_variant.number} differs from the ACR document"
+
+
+def test_variant_wording_matches_the_document(knowledge: Knowledge, document_tables):
+    for doc_variant in document_tables:
+        assert knowledge.variants[doc_variant.number].title == doc_variant.title
+
+
+def test_all_variants_are_adult_only(knowledge: Knowledge):
+    assert all(v.adult_only and v.title.startswith("Adult.") for v in knowledge.variants.values())
+
+
+def test_procedure_names_are_the_document_names(knowledge: Knowledge, document_tables):
+    document_names = {r.procedure_name for v in document_tables for r in v.rows}
+    assert {p.name for p in knowledge.procedures.values()} == document_names
+
+
+def test_category_bands_follow_the_rating_definitions(knowledge: Knowledge):
+    bands = {code: c.band for code, c in knowledge.categories.items()}
+    assert bands == {"UA": (7, 9), "MBA": (4, 6), "MBA-D": (5, 5), "UNA": (1, 3)}
+
+
+def test_the_cross_check_catches_a_slip(knowledge: Knowledge, document_tables):
+    """A changed category must make the comparison fail: the check can fail."""
+    variant = knowledge.variants[2]
+    ours = [(r.procedure.name, r.category.code, r.rrl) for r in variant.ratings]
+    ours[1] = (ours[1][0], "UA", ours[1][2])
+    theirs = [(r.procedure_name, r.category, r.rrl) for r in document_tables[1].rows]
+    assert ours != theirs

@@ -1,0 +1,61 @@
+"""Order-code coverage: every procedure reachable; the common ones from CPT, LOINC, SNOMED and RadLex."""
+
+from __future__ import annotations
+
+import pytest
+
+from cds_service.knowledge import Knowledge
+
+COMMON = {
+    # procedure: systems the reference gives codes for (terminology.md §1; RadLex/SNOMED gaps G1/G3 noted)
+    "xr-cspine": {"cpt", "loinc", "snomed", "radlex"},
+    "ct-cspine-wo": {"cpt", "loinc", "snomed", "radlex"},
+    "ct-cspine-w": {"cpt", "loinc", "snomed", "radlex"},
+    "ct-cspine-wow": {"cpt", "loinc", "radlex"},
+    "mr-cspine-wo": {"cpt", "loinc", "snomed"},
+    "mr-cspine-w": {"cpt", "loinc", "snomed", "radlex"},
+    "mr-cspine-wow": {"cpt", "loinc", "radlex"},
+    "ct-myelo-cspine": {"cpt", "loinc", "snomed"},
+    "mra-neck-wo": {"cpt", "loinc", "snomed", "radlex"},
+    "mra-neck-w": {"cpt", "loinc", "snomed", "radlex"},
+    "mra-neck-wow": {"cpt", "loinc", "radlex"},
+    "cta-neck": {"cpt", "loinc", "snomed", "radlex"},
+}
+
+
+def _reachable(knowledge: Knowledge) -> dict[str, set[str]]:
+    """procedure id -> code systems from which some code leads to it (alone or with context)."""
+    by_uri = {knowledge.systems[n].uri: n for n in knowledge.systems.names()}
+    found: dict[str, set[str]] = {}
+    for (uri, _code), procedures in knowledge.order_codes.direct.items():
+        for p in procedures:
+            found.setdefault(p.id, set()).add(by_uri[uri])
+    for rule in knowledge.order_codes.context_rules:
+        systems = {s.system.name for s in rule.codes.by_system}
+        for p in rule.default + tuple(p for r in rule.refinements for p in r.procedures):
+            found.setdefault(p.id, set()).update(systems)
+    return found
+
+
+def test_every_procedure_is_reachable_from_cpt_or_loinc(knowledge: Knowledge):
+    reachable = _reachable(knowledge)
+    for pid in knowledge.procedures:
+        assert reachable.get(pid, set()) & {"cpt", "loinc"}, f"{pid} has no CPT or LOINC route"
+
+
+@pytest.mark.parametrize(("procedure", "systems"), sorted(COMMON.items()))
+def test_common_procedures_are_reachable_from_every_system_with_codes(knowledge, procedure, systems):
+    assert systems <= _reachable(knowledge)[procedure]
+
+
+def test_known_wrong_public_codes_are_not_mapped(knowledge: Knowledge):
+    """terminology.md §0.3: codes public repos get wrong must never map to a cervical procedure."""
+    loinc = knowledge.systems["loinc"].uri
+    for wrong in ("24800-5", "36713-6", "36657-5", "36659-1", "24845-0"):
+        assert (loinc, wrong) not in knowledge.order_codes.direct
+
+
+def test_no_code_is_both_direct_and_context_dependent(knowledge: Knowledge):
+    for rule in knowledge.order_codes.context_rules:
+        for code_set in rule.codes.by_system:
+            assert not any((code_set.system.uri, c) in knowledge.order_codes.direct for c in code_set.exact)
