@@ -71,7 +71,12 @@ def decision_dict(d: Decision) -> dict[str, Any]:
         out["better_alternative"] = d.better_alternative
     if d.exclusions:
         out["excluded_alternatives"] = [
-            {"procedure": e.procedure.id, "contraindication": e.contraindication, "label": e.label}
+            {
+                "procedure": e.procedure.id,
+                "contraindication": e.contraindication,
+                "label": e.label,
+                "evidence": [_evidence(x) for x in e.evidence],
+            }
             for e in d.exclusions
         ]
     if d.findings:
@@ -115,7 +120,8 @@ def decision_text(d: Decision) -> str:
             ratings = ", ".join(f"V{r.variant} {r.category.code} {r.rrl_symbol}" for r in a.ratings)
             lines.append(f"    - {a.procedure.name} ({ratings})")
     for e in d.exclusions:
-        lines.append(f"  Not suggested: {e.procedure.name} ({e.label})")
+        refs = ", ".join(x.reference for x in e.evidence)
+        lines.append(f"  Not suggested: {e.procedure.name} ({e.label} <- {refs})")
     for f in d.findings:
         refs = ", ".join(e.reference for e in f.evidence)
         lines.append(f"  Finding: {f.label}{' (suspected)' if f.suspected else ''} <- {refs}")

@@ -31,15 +31,13 @@ def rank_alternatives(
     excluded: list[Exclusion] = []
     for _, _, alternative in ranked:
         blocking = next(
-            (
-                k.contraindications[c.id]
-                for c in contraindications
-                if k.contraindications[c.id].excludes_procedure(alternative.procedure)
-            ),
+            (c for c in contraindications if k.contraindications[c.id].excludes_procedure(alternative.procedure)),
             None,
         )
         if blocking is None:
             kept.append(alternative)
         else:
-            excluded.append(Exclusion(alternative.procedure, alternative.worst, blocking.id, blocking.label))
+            excluded.append(
+                Exclusion(alternative.procedure, alternative.worst, blocking.id, blocking.label, blocking.evidence)
+            )
     return tuple(kept), tuple(excluded)

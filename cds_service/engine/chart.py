@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any
 
@@ -70,12 +71,12 @@ class Chart:
     problems: list[str] = field(default_factory=list)
 
 
-def codings(element: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+def codings(element: Any) -> list[dict[str, Any]]:
     """The codings of a raw CodeableConcept, tolerating malformed shapes."""
-    if not isinstance(element, Mapping):
+    if type(element) is not dict:
         return []
     found = element.get("coding")
-    return [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+    return [c for c in found if type(c) is dict] if type(found) is list else []
 
 
 def concept_text(element: Mapping[str, Any] | None) -> str:
@@ -92,12 +93,30 @@ class ChartReader:
     def __init__(self, knowledge: Knowledge) -> None:
         self.k = knowledge
         self._loinc = {code: rule for rule in knowledge.observations.values() for code in rule.loinc}
+        loinc = knowledge.systems["loinc"]
+        self._loinc_uris = frozenset((loinc.uri, *loinc.aliases))
+        # Charts repeat the same few codes: classify each (system, code) once.
+        self._classify_condition = lru_cache(maxsize=65536)(self._condition_classes)
+        self._classify_procedure = lru_cache(maxsize=65536)(self._procedure_classes)
+
+    def _condition_classes(self, system: Any, code: Any) -> tuple[frozenset[str], frozenset[str]]:
+        """(finding ids, contraindication ids) a Condition coding is evidence for."""
+        k = self.k
+        return (
+            frozenset(f.id for f in k.findings.values() if f.condition_codes.match(k.systems, system, code)),
+            frozenset(c.id for c in k.contraindications.values() if c.conditions.match(k.systems, system, code)),
+        )
+
+    def _procedure_classes(self, system: Any, code: Any) -> frozenset[str]:
+        """Finding ids a Procedure coding is evidence for."""
+        k = self.k
+        return frozenset(f.id for f in k.findings.values() if f.procedure_codes.match(k.systems, system, code))
 
     def read(self, resources: Iterable[Mapping[str, Any]], not_before: date | None = None) -> Chart:
         """Build a Chart; Observations effective before `not_before` minus their look-back are skipped."""
         chart = Chart()
         for raw in resources:
-            if not isinstance(raw, Mapping):
+            if type(raw) is not dict:
                 continue
             kind = raw.get("resourceType")
             if kind == "Condition":
@@ -120,17 +139,12 @@ class ChartReader:
     def _condition(self, chart: Chart, raw: Mapping[str, Any]) -> None:
         if isinstance(raw.get("id"), str):
             chart.condition_ids.add(raw["id"])
-        pairs = [(c.get("system"), c.get("code")) for c in codings(raw.get("code"))]
-        findings = frozenset(
-            f.id
-            for f in self.k.findings.values()
-            if any(f.condition_codes.match(self.k.systems, s, c) for s, c in pairs)
-        )
-        contraindications = frozenset(
-            ci.id
-            for ci in self.k.contraindications.values()
-            if any(ci.conditions.match(self.k.systems, s, c) for s, c in pairs)
-        )
+        findings: frozenset[str] = frozenset()
+        contraindications: frozenset[str] = frozenset()
+        for c in codings(raw.get("code")):
+            if isinstance(c.get("system"), str) and isinstance(c.get("code"), str):
+                found, contra = self._classify_condition(c["system"], c["code"])
+                findings, contraindications = findings | found, contraindications | contra
         if not findings and not contraindications:
             return
         model = self._validate(chart, raw)
@@ -141,14 +155,13 @@ class ChartReader:
                 chart.conditions_by_id[model.id] = entry
 
     def _observation(self, chart: Chart, raw: Mapping[str, Any], not_before: date | None) -> None:
-        rule = next(
-            (
-                self._loinc[c.get("code")]
-                for c in codings(raw.get("code"))
-                if c.get("code") in self._loinc and self.k.systems.by_uri(c.get("system")) is self.k.systems["loinc"]
-            ),
-            None,
-        )
+        # Hot path on large charts: plain dict look-ups before any parsing.
+        rule = None
+        for c in codings(raw.get("code")):
+            rule = self._loinc.get(c.get("code"))
+            if rule is not None and c.get("system") in self._loinc_uris:
+                break
+            rule = None
         if rule is None or raw.get("status") not in self.k.observation_statuses:
             return
         if not_before is not None:
@@ -162,11 +175,12 @@ class ChartReader:
     def _procedure(self, chart: Chart, raw: Mapping[str, Any]) -> None:
         if raw.get("status") != "completed":
             return
-        pairs = [(c.get("system"), c.get("code")) for c in codings(raw.get("code"))]
-        findings = frozenset(
-            f.id
-            for f in self.k.findings.values()
-            if any(f.procedure_codes.match(self.k.systems, s, c) for s, c in pairs)
+        findings = frozenset().union(
+            *(
+                self._classify_procedure(c["system"], c["code"])
+                for c in codings(raw.get("code"))
+                if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
+            )
         )
         if findings:
             model = self._validate(chart, raw)

@@ -102,6 +102,7 @@ class Exclusion:
     worst: Category
     contraindication: str
     label: str
+    evidence: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
