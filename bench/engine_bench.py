@@ -22,9 +22,14 @@ from cds_service.knowledge import load_knowledge
 
 CHARTS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "charts"
 TODAY = date(2026, 11, 21)
-VITALS = [("8867-4", "Heart rate", "/min", 60, 100), ("9279-1", "Respiratory rate", "/min", 12, 20),
-          ("8310-5", "Body temperature", "Cel", 36.2, 37.6), ("29463-7", "Body weight", "kg", 60, 90),
-          ("1988-5", "CRP", "mg/L", 0.5, 8), ("2345-7", "Glucose", "mg/dL", 70, 140)]
+VITALS = [
+    ("8867-4", "Heart rate", "/min", 60, 100),
+    ("9279-1", "Respiratory rate", "/min", 12, 20),
+    ("8310-5", "Body temperature", "Cel", 36.2, 37.6),
+    ("29463-7", "Body weight", "kg", 60, 90),
+    ("1988-5", "CRP", "mg/L", 0.5, 8),
+    ("2345-7", "Glucose", "mg/dL", 70, 140),
+]
 
 
 def base_chart() -> list[dict]:
@@ -38,22 +43,36 @@ def filler(count: int, rng: random.Random) -> list[dict]:
     for i in range(count):
         code, label, unit, low, high = rng.choice(VITALS)
         when = TODAY - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
-        resources.append({
-            "resourceType": "Observation", "id": f"fill-{i}", "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}]},
-            "subject": {"reference": "Patient/vig-cancer"},
-            "effectiveDateTime": when.isoformat(),
-            "valueQuantity": {"value": round(rng.uniform(low, high), 1), "unit": unit,
-                              "system": "http://unitsofmeasure.org", "code": unit},
-        })
+        resources.append(
+            {
+                "resourceType": "Observation",
+                "id": f"fill-{i}",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}]},
+                "subject": {"reference": "Patient/vig-cancer"},
+                "effectiveDateTime": when.isoformat(),
+                "valueQuantity": {
+                    "value": round(rng.uniform(low, high), 1),
+                    "unit": unit,
+                    "system": "http://unitsofmeasure.org",
+                    "code": unit,
+                },
+            }
+        )
     return resources
 
 
 def other_conditions(count: int) -> list[dict]:
     codes = ["E11.9", "I10", "E78.5", "J45.909", "K21.9", "F41.1", "M17.11", "N40.0", "G47.33", "E03.9"]
-    return [{"resourceType": "Condition", "id": f"other-{i}", "subject": {"reference": "Patient/vig-cancer"},
-             "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": codes[i % len(codes)]}]}}
-            for i in range(count)]
+    return [
+        {
+            "resourceType": "Condition",
+            "id": f"other-{i}",
+            "subject": {"reference": "Patient/vig-cancer"},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": codes[i % len(codes)]}]},
+        }
+        for i in range(count)
+    ]
 
 
 def measure(engine: Engine, resources: list[dict], rounds: int) -> dict[str, float]:
@@ -65,8 +84,12 @@ def measure(engine: Engine, resources: list[dict], rounds: int) -> dict[str, flo
         engine.evaluate(orders, resources, today=TODAY)
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return {"resources": len(resources), "median_ms": statistics.median(samples),
-            "p95_ms": samples[int(0.95 * (len(samples) - 1))], "max_ms": samples[-1]}
+    return {
+        "resources": len(resources),
+        "median_ms": statistics.median(samples),
+        "p95_ms": samples[int(0.95 * (len(samples) - 1))],
+        "max_ms": samples[-1],
+    }
 
 
 def main() -> None:
@@ -78,11 +101,15 @@ def main() -> None:
     small = base_chart() + other_conditions(15) + filler(30, rng)
     large = base_chart() + other_conditions(15) + filler(10_000, rng)
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    for name, chart, rounds in (("~50 resources", small, args.rounds), ("10 000 Observations", large,
-                                                                         max(5, args.rounds // 20))):
+    for name, chart, rounds in (
+        ("~50 resources", small, args.rounds),
+        ("10 000 Observations", large, max(5, args.rounds // 20)),
+    ):
         result = measure(engine, chart, rounds)
-        print(f"{name:>20}: {result['resources']:>6} resources  median {result['median_ms']:.2f} ms  "
-              f"p95 {result['p95_ms']:.2f} ms  max {result['max_ms']:.2f} ms  ({rounds} rounds)")
+        print(
+            f"{name:>20}: {result['resources']:>6} resources  median {result['median_ms']:.2f} ms  "
+            f"p95 {result['p95_ms']:.2f} ms  max {result['max_ms']:.2f} ms  ({rounds} rounds)"
+        )
 
 
 if __name__ == "__main__":

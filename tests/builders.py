@@ -67,8 +67,12 @@ def condition(
     if onset:
         out["onsetDateTime"] = onset
     if onset_age:
-        out["onsetAge"] = {"value": onset_age[0], "unit": onset_age[1], "system": "http://unitsofmeasure.org",
-                           "code": onset_age[1]}
+        out["onsetAge"] = {
+            "value": onset_age[0],
+            "unit": onset_age[1],
+            "system": "http://unitsofmeasure.org",
+            "code": onset_age[1],
+        }
     if recorded:
         out["recordedDate"] = recorded
     out.update(extra)
@@ -103,15 +107,29 @@ def observation(
                 quantity |= {"system": "http://unitsofmeasure.org", "code": unit}
         out["valueQuantity"] = quantity
     if interpretation:
-        out["interpretation"] = [{"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": interpretation}]}]
+        out["interpretation"] = [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                        "code": interpretation,
+                    }
+                ]
+            }
+        ]
     if high is not None:
         out["referenceRange"] = [{"high": {"value": high}}]
     return out
 
 
-def procedure(code: str, system: str = "cpt", *, performed: str | None = "2024-11-02", status: str = "completed",
-              pid: str | None = None) -> dict[str, Any]:
+def procedure(
+    code: str,
+    system: str = "cpt",
+    *,
+    performed: str | None = "2024-11-02",
+    status: str = "completed",
+    pid: str | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": pid or _id("proc"),
@@ -129,8 +147,11 @@ def allergy(text: str, *, clinical: str = "active", aid: str | None = None) -> d
         "resourceType": "AllergyIntolerance",
         "id": aid or _id("allergy"),
         "patient": {"reference": "Patient/pat-1"},
-        "clinicalStatus": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": clinical}]},
+        "clinicalStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": clinical}
+            ]
+        },
         "code": {"text": text},
     }
 
@@ -141,8 +162,13 @@ def device(text: str | None = None, snomed: str | None = None, *, status: str = 
         concept["text"] = text
     if snomed:
         concept["coding"] = [coding("snomed", snomed)]
-    return {"resourceType": "Device", "id": _id("device"), "status": status, "type": concept,
-            "patient": {"reference": "Patient/pat-1"}}
+    return {
+        "resourceType": "Device",
+        "id": _id("device"),
+        "status": status,
+        "type": concept,
+        "patient": {"reference": "Patient/pat-1"},
+    }
 
 
 def order_json(

@@ -70,7 +70,11 @@ def test_evaluate_bad_order_option(capsys):
 
 
 def test_python_dash_m_entry_point():
-    result = subprocess.run([sys.executable, "-m", "cds_service", "evaluate", str(CHART), "--format", "text"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "cds_service", "evaluate", str(CHART), "--format", "text"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "NOT-APPROPRIATE" in result.stdout

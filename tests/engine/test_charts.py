@@ -57,8 +57,10 @@ def test_vignette_002_with_a_pacemaker_suggests_ct_with_contrast(engine):
 
 def test_vignette_002_mri_without_and_with_contrast_is_usually_appropriate(engine):
     resources = load_chart("vignette-002-cancer-radiculopathy")
-    resources[-1] = {**resources[-1], "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt",
-                                                            "code": "72156"}]}}
+    resources[-1] = {
+        **resources[-1],
+        "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72156"}]},
+    }
     d = decide_chart(engine, resources)
     assert (d.outcome, d.ratings[0].rating.category.code, d.alternatives) == (Outcome.APPROPRIATE, "UA", ())
 
@@ -67,8 +69,7 @@ def test_vignette_003_mri_is_may_be_appropriate_disagreement_with_nothing_better
     resources = load_chart("vignette-003-cervicogenic-headache")
     resources[-1] = {**resources[-1], "code": {"coding": [{"system": "http://loinc.org", "code": "30667-0"}]}}
     d = decide_chart(engine, resources)
-    assert (d.outcome, d.ratings[0].rating.category.code, d.better_alternative) == (Outcome.APPROPRIATE, "MBA-D",
-                                                                                    False)
+    assert (d.outcome, d.ratings[0].rating.category.code, d.better_alternative) == (Outcome.APPROPRIATE, "MBA-D", False)
 
 
 def test_vignette_004_with_mri_contraindication_keeps_ct_myelography(engine):

@@ -82,14 +82,23 @@ def test_policy_6_gadolinium_allergy_removes_contrast_mri_only(evaluate):
 
 
 def test_policy_6_low_egfr_removes_contrast_mri(evaluate):
-    chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE),
-             observation("62238-1", 22, "mL/min/{1.73_m2}", when="2026-10-01")]
+    chart = [
+        patient(),
+        condition("Z85.3"),
+        condition("M54.12", onset=ACUTE),
+        observation("62238-1", 22, "mL/min/{1.73_m2}", when="2026-10-01"),
+    ]
     assert alternative_ids(evaluate(chart, "72040"))[0] == "mr-cspine-wo"
 
 
 def test_policy_6_iodinated_contrast_allergy_removes_ct_with_contrast(evaluate):
-    chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE), device("pacemaker"),
-             allergy("Iohexol (iodinated contrast)")]
+    chart = [
+        patient(),
+        condition("Z85.3"),
+        condition("M54.12", onset=ACUTE),
+        device("pacemaker"),
+        allergy("Iohexol (iodinated contrast)"),
+    ]
     assert alternative_ids(evaluate(chart, "72040")) == ["ct-cspine-wo", "pet-fdg-ct-wb"]
 
 

@@ -62,8 +62,10 @@ def test_policy_4_onset_age_uses_the_birth_date(knowledge):
     assert classes([c], knowledge) == {"chronic"}
 
 
-@pytest.mark.parametrize(("onset", "expected"), [("2026-11", {"acute"}), ("2026-09", {"acute", "chronic"}),
-                                                 ("2026", {"acute", "chronic"}), ("2025", {"chronic"})])
+@pytest.mark.parametrize(
+    ("onset", "expected"),
+    [("2026-11", {"acute"}), ("2026-09", {"acute", "chronic"}), ("2026", {"acute", "chronic"}), ("2025", {"chronic"})],
+)
 def test_policy_4_partial_dates_are_ranges(knowledge, onset, expected):
     assert classes([condition("M54.2", onset=onset)], knowledge) == expected
 

@@ -153,8 +153,10 @@ def test_policy_2_observations_count_within_14_days(facts, when, counts):
     assert ("fever" in ids(facts([patient(), observation("8310-5", 39.0, "Cel", when=when)]))) is counts
 
 
-@pytest.mark.parametrize(("status", "counts"), [("final", True), ("preliminary", True), ("amended", True),
-                                                ("cancelled", False), ("entered-in-error", False)])
+@pytest.mark.parametrize(
+    ("status", "counts"),
+    [("final", True), ("preliminary", True), ("amended", True), ("cancelled", False), ("entered-in-error", False)],
+)
 def test_policy_2_observation_status(facts, status, counts):
     assert ("fever" in ids(facts([patient(), observation("8310-5", 39.0, "Cel", status=status)]))) is counts
 
@@ -219,7 +221,11 @@ def test_invalid_relevant_resource_is_a_problem_not_a_crash(facts):
 
 
 def test_irrelevant_resources_are_not_validated(engine):
-    junk = {"resourceType": "Condition", "id": "junk", "code": {"coding": [{"system": "x", "code": "y"}]},
-            "onsetDateTime": "garbage"}
+    junk = {
+        "resourceType": "Condition",
+        "id": "junk",
+        "code": {"coding": [{"system": "x", "code": "y"}]},
+        "onsetDateTime": "garbage",
+    }
     chart = engine.read_chart([junk], [order()], TODAY)
     assert chart.problems == []

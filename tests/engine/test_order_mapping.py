@@ -121,5 +121,8 @@ def test_r7_pet_mri_from_local_text(knowledge):
 
 
 def test_r9_unspecified_contrast_is_any_contrast(knowledge):
-    assert ids(match_order(order("24935-9", "loinc"), [], knowledge)) == {"mr-cspine-wo", "mr-cspine-w",
-                                                                         "mr-cspine-wow"}
+    assert ids(match_order(order("24935-9", "loinc"), [], knowledge)) == {
+        "mr-cspine-wo",
+        "mr-cspine-w",
+        "mr-cspine-wow",
+    }

@@ -42,8 +42,10 @@ def test_policy_5_rule_1_out_of_scope_beats_everything(evaluate):
     assert d.routed_to == ("Myelopathy",)
 
 
-@pytest.mark.parametrize(("code", "topic"), [("S13.4XXA", "Suspected Spine Trauma"), ("R22.1", "Neck Mass/Adenopathy"),
-                                             ("G54.0", "Plexopathy")])
+@pytest.mark.parametrize(
+    ("code", "topic"),
+    [("S13.4XXA", "Suspected Spine Trauma"), ("R22.1", "Neck Mass/Adenopathy"), ("G54.0", "Plexopathy")],
+)
 def test_policy_5_rule_1_routings(evaluate, code, topic):
     d = evaluate([patient(), condition("M54.2"), condition(code)])
     assert (d.outcome, d.routed_to) == (Outcome.NO_CRITERIA_APPLY, (topic,))
@@ -91,8 +93,9 @@ def test_policy_5_rule_2_wins_over_other_red_flags(evaluate):
     assert variants(evaluate(chart)) == [5]
 
 
-@pytest.mark.parametrize("flag", ["R63.4", "R50.9", "D84.9", "F11.20", "M06.9", "Z79.01", "I77.74", "R29.2",
-                                  "R79.82", "M80.08XA"])
+@pytest.mark.parametrize(
+    "flag", ["R63.4", "R50.9", "D84.9", "F11.20", "M06.9", "Z79.01", "I77.74", "R29.2", "R79.82", "M80.08XA"]
+)
 def test_policy_5_rule_3_red_flags_leave_no_variant(evaluate, flag):
     d = evaluate([patient(), condition("M54.2"), condition(flag)])
     assert d.outcome is Outcome.NO_CRITERIA_APPLY

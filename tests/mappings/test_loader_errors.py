@@ -36,8 +36,9 @@ def test_the_shipped_mappings_load(mappings_copy):
 
 
 def test_unknown_category_names_file_entry_and_problem(mappings_copy):
-    _edit(mappings_copy, "acr/cervical-pain-2024.yaml",
-          lambda d: d["variants"][1]["ratings"][3].update(category="MAYBE"))
+    _edit(
+        mappings_copy, "acr/cervical-pain-2024.yaml", lambda d: d["variants"][1]["ratings"][3].update(category="MAYBE")
+    )
     error = _error(mappings_copy)
     assert error.file == "acr/cervical-pain-2024.yaml"
     assert error.entry == "variants[1].ratings[3]"
@@ -45,8 +46,11 @@ def test_unknown_category_names_file_entry_and_problem(mappings_copy):
 
 
 def test_unknown_procedure_in_a_rating(mappings_copy):
-    _edit(mappings_copy, "acr/cervical-pain-2024.yaml",
-          lambda d: d["variants"][0]["ratings"][0].update(procedure="xr-cspin"))
+    _edit(
+        mappings_copy,
+        "acr/cervical-pain-2024.yaml",
+        lambda d: d["variants"][0]["ratings"][0].update(procedure="xr-cspin"),
+    )
     assert "xr-cspin" in str(_error(mappings_copy))
 
 
@@ -68,8 +72,11 @@ def test_unknown_code_system_is_rejected(mappings_copy):
 
 
 def test_bad_code_range_is_rejected(mappings_copy):
-    _edit(mappings_copy, "findings.yaml",
-          lambda d: d["findings"][0]["conditions"]["icd10cm"]["include"].append("C96..C00"))
+    _edit(
+        mappings_copy,
+        "findings.yaml",
+        lambda d: d["findings"][0]["conditions"]["icd10cm"]["include"].append("C96..C00"),
+    )
     error = _error(mappings_copy)
     assert error.entry == "findings[0].conditions.icd10cm" and "range" in error.problem
 
