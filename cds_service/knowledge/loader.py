@@ -249,7 +249,14 @@ class _Builder:
             )
             for i, r in enumerate(doc["text_rules"])
         )
-        return OrderCodeMap(direct, tuple(rules), text_rules)
+        suggested: dict[str, dict[str, str]] = {}
+        for pid, codes in doc["suggested_codes"].items():
+            self._procedure_set(file, f"suggested_codes.{pid}", [pid])
+            for name, code in codes.items():
+                if name not in self.systems:
+                    raise MappingError(file, f"suggested_codes.{pid}.{name}", f"unknown code system {name!r}")
+                suggested.setdefault(pid, {})[self.systems[name].uri] = code
+        return OrderCodeMap(direct, tuple(rules), text_rules, suggested)
 
     # -- findings, observations, contraindications, policy ---------------------------------------
     def _findings(self) -> dict[str, FindingDefinition]:

@@ -188,6 +188,12 @@ class OrderCodeMap:
     direct: dict[tuple[str, str], tuple[Procedure, ...]]
     context_rules: tuple[ContextRule, ...]
     text_rules: tuple[TextRule, ...]
+    suggested: dict[str, dict[str, str]]  # procedure id -> {system URI: code}
+
+    def suggested_coding(self, procedure_id: str, preferred_systems: tuple[str, ...]) -> tuple[str, str] | None:
+        """(system URI, code) to order a procedure with, in the first preferred system that has one."""
+        codes = self.suggested.get(procedure_id, {})
+        return next(((uri, codes[uri]) for uri in preferred_systems if uri in codes), None)
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,22 @@ def test_no_code_is_both_direct_and_context_dependent(knowledge: Knowledge):
     for rule in knowledge.order_codes.context_rules:
         for code_set in rule.codes.by_system:
             assert not any((code_set.system.uri, c) in knowledge.order_codes.direct for c in code_set.exact)
+
+
+def test_every_suggested_code_maps_back_to_exactly_its_procedure(knowledge: Knowledge):
+    from cds_service.engine.order import match_order
+    from tests.builders import order
+
+    checked = 0
+    for pid, codes in knowledge.order_codes.suggested.items():
+        for system, code in codes.items():
+            match = match_order(order(code, system), [], knowledge)
+            assert match is not None and [p.id for p in match.procedures] == [pid], (pid, system, code)
+            checked += 1
+    assert checked > 40
+
+
+def test_the_common_procedures_can_be_suggested_as_cpt(knowledge: Knowledge):
+    cpt = knowledge.systems["cpt"].uri
+    for pid in ("xr-cspine", "mr-cspine-wo", "mr-cspine-wow", "ct-cspine-wo", "ct-cspine-w", "cta-neck"):
+        assert knowledge.order_codes.suggested_coding(pid, (cpt,)) is not None
