@@ -10,7 +10,8 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.chart import Chart, ChartReader
 from cds_service.engine.decision import decide, order_date_of
-from cds_service.engine.model import Decision, Evidence, Finding, Outcome
+from cds_service.engine.model import Decision, Evidence, Finding, OrderMatch, Outcome
+from cds_service.engine.order import match_order
 from cds_service.knowledge.model import Knowledge
 
 __all__ = ["Chart", "Decision", "Engine", "Evidence", "Finding", "Outcome"]
@@ -38,7 +39,16 @@ class Engine:
         chart = self.read_chart(resources, orders, today)
         return [decide(order, chart, self.knowledge, today, siblings=orders) for order in orders]
 
+    def match(self, order: ServiceRequest, siblings: Sequence[ServiceRequest] = ()) -> OrderMatch | None:
+        """The procedure(s) an order stands for; None if the topic does not rate it (no data needed)."""
+        return match_order(order, siblings, self.knowledge)
+
     def evaluate_one(
-        self, order: ServiceRequest, chart: Chart, today: date, siblings: Sequence[ServiceRequest] = ()
+        self,
+        order: ServiceRequest,
+        chart: Chart,
+        today: date,
+        siblings: Sequence[ServiceRequest] = (),
+        match: OrderMatch | None = None,
     ) -> Decision:
-        return decide(order, chart, self.knowledge, today, siblings)
+        return decide(order, chart, self.knowledge, today, siblings, match)

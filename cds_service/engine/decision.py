@@ -11,7 +11,7 @@ from cds_service.engine.alternatives import rank_alternatives
 from cds_service.engine.chart import Chart
 from cds_service.engine.dates import day_range
 from cds_service.engine.findings import read_facts
-from cds_service.engine.model import Decision, OrderRating, Outcome
+from cds_service.engine.model import Decision, OrderMatch, OrderRating, Outcome
 from cds_service.engine.order import match_order
 from cds_service.engine.variants import infer_scenario
 from cds_service.knowledge.model import Knowledge
@@ -24,11 +24,16 @@ def order_date_of(order: ServiceRequest, today: date) -> date:
 
 
 def decide(
-    order: ServiceRequest, chart: Chart, k: Knowledge, today: date, siblings: Sequence[ServiceRequest] = ()
+    order: ServiceRequest,
+    chart: Chart,
+    k: Knowledge,
+    today: date,
+    siblings: Sequence[ServiceRequest] = (),
+    match: OrderMatch | None = None,
 ) -> Decision:
-    """The decision for one order, with everything needed to explain it."""
+    """The decision for one order, with everything needed to explain it (`match`: if already known)."""
     order_date = order_date_of(order, today)
-    match = match_order(order, siblings, k)
+    match = match or match_order(order, siblings, k)
     if match is None:
         return Decision(
             order.id,

@@ -1,0 +1,54 @@
+"""The discovery document: one service per hook (distinct ids, as the sandbox needs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cds_service.fhir.patient_data import DataKey
+from cds_service.hooks import ServiceDefinition
+from cds_service.knowledge.model import Knowledge
+
+USAGE = (
+    "Reads Patient, Condition, Observation (temperature, CRP, ESR, WBC, eGFR), Procedure, AllergyIntolerance "
+    "and Device for the patient, from prefetch or from fhirServer (read access needed when prefetch is "
+    "absent). Draft imaging orders as R4 ServiceRequest coded in CPT, LOINC, RadLex Playbook or SNOMED CT."
+)
+
+
+def services(k: Knowledge) -> tuple[ServiceDefinition, ...]:
+    what = (
+        f"Rates cervical-spine and neck imaging orders against the {k.topic.title} (revised {k.topic.revised}). "
+        "Infers the ACR variant from the chart; warns with a one-click alternative only when the study is "
+        "Usually Not Appropriate for every scenario the chart leaves possible."
+    )
+    return (
+        ServiceDefinition(
+            "cspine-auc-select",
+            "order-select",
+            "Cervical spine imaging appropriateness (ACR)",
+            what + " Rates the selected orders.",
+        ),
+        ServiceDefinition(
+            "cspine-auc-sign",
+            "order-sign",
+            "Cervical spine imaging appropriateness (ACR), at signing",
+            what + " Rates every draft imaging order.",
+        ),
+    )
+
+
+def discovery_document(definitions: tuple[ServiceDefinition, ...], keys: tuple[DataKey, ...]) -> dict[str, Any]:
+    prefetch = {key.name: key.template for key in keys}
+    return {
+        "services": [
+            {
+                "hook": d.hook,
+                "id": d.id,
+                "title": d.title,
+                "description": d.description,
+                "prefetch": prefetch,
+                "usageRequirements": USAGE,
+            }
+            for d in definitions
+        ]
+    }

@@ -1,0 +1,124 @@
+"""Validate a CDS Hooks request and pick the orders to rate (policy: selections for order-select)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from jsonschema import Draft202012Validator
+from pydantic import ValidationError
+
+from cds_service.api.errors import HookError
+from cds_service.fhir.compat import to_r4
+
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    """One draft order: the JSON as received (to echo back in actions) and its validated model."""
+
+    raw: dict[str, Any]
+    model: ServiceRequest
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    hook: str
+    hook_instance: str
+    patient_id: str
+    fhir_server: str | None
+    access_token: str | None
+    prefetch: dict[str, Any]
+    orders: list[OrderInput]  # the orders to rate
+    all_orders: list[OrderInput]  # every draft ServiceRequest (context for rules R3/R7)
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
+
+
+def schema_problem(document: Any, schema: str) -> str | None:
+    """The first schema violation as 'path: message', or None."""
+    error = next(iter(sorted(validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))), None)
+    if error is None:
+        return None
+    path = "/".join(str(p) for p in error.absolute_path) or "(body)"
+    return f"{path}: {error.message[:300]}"
+
+
+def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
+    """Check the request against CDS Hooks 2.0 and the hook definition; 400 with a precise message."""
+    problem = schema_problem(body, "hook-request.schema.json")
+    if problem:
+        raise HookError(400, f"invalid hook request: {problem}")
+    if body["hook"] != expected_hook:
+        raise HookError(400, f"this service answers '{expected_hook}', not '{body['hook']}'")
+    context = body["context"]
+    if "fhirAuthorization" in body and "fhirServer" not in body:
+        raise HookError(400, "fhirAuthorization is given without fhirServer (CDS Hooks invariant cds-r-1)")
+    if expected_hook == "order-select" and not isinstance(context.get("selections"), list):
+        raise HookError(400, "context.selections is required for order-select")
+
+    drafts = [
+        (e["resource"], to_r4(e["resource"]))
+        for e in context["draftOrders"].get("entry") or ()
+        if isinstance(e.get("resource"), dict)
+    ]
+    by_reference = {f"{orig['resourceType']}/{orig.get('id')}": conv for orig, conv in drafts}
+    by_reference.update({f"{conv['resourceType']}/{conv.get('id')}": conv for _, conv in drafts})
+    service_requests = [conv for _, conv in drafts if conv.get("resourceType") == "ServiceRequest"]
+    if expected_hook == "order-select":
+        chosen = []
+        for i, reference in enumerate(context["selections"]):
+            if reference not in by_reference:
+                raise HookError(400, f"context.selections[{i}] '{reference}' is not an entry of context.draftOrders")
+            if by_reference[reference].get("resourceType") == "ServiceRequest":
+                chosen.append(by_reference[reference])
+    else:
+        chosen = service_requests
+
+    all_orders = [_order(raw) for raw in service_requests]
+    wanted = {id(raw) for raw in chosen}
+    orders = [o for o, raw in zip(all_orders, service_requests, strict=True) if id(raw) in wanted]
+    authorization = body.get("fhirAuthorization") or {}
+    return HookRequest(
+        hook=body["hook"],
+        hook_instance=body["hookInstance"],
+        patient_id=context["patientId"],
+        fhir_server=body.get("fhirServer"),
+        access_token=authorization.get("access_token"),
+        prefetch=body.get("prefetch") or {},
+        orders=orders,
+        all_orders=all_orders,
+    )
+
+
+def _order(raw: dict[str, Any]) -> OrderInput:
+    try:
+        return OrderInput(raw, ServiceRequest.model_validate(_without_empty(raw)))
+    except (ValidationError, ValueError, TypeError) as exc:
+        count = exc.error_count() if isinstance(exc, ValidationError) else 1
+        first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
+        where = ".".join(str(p) for p in first["loc"])
+        raise HookError(
+            400,
+            f"draft order ServiceRequest/{raw.get('id')} is not valid FHIR R4 ({count} problem(s); first: "
+            f"{where}: {first['msg'][:200]})",
+        ) from None
+
+
+def _without_empty(value: Any) -> Any:
+    """Drop empty objects, arrays and strings (clients send `coding: [{}]` and `reasonCode: []`)."""
+    if isinstance(value, dict):
+        cleaned = {k: _without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in ({}, [], "", None)}
+    if isinstance(value, list):
+        cleaned_items = [_without_empty(v) for v in value]
+        return [v for v in cleaned_items if v not in ({}, [], "", None)]
+    return value

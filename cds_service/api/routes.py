@@ -1,0 +1,67 @@
+"""The HTTP surface: discovery, service calls, feedback, health. Thin: parsing and status codes only."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from cds_service.api.errors import HookError, operation_outcome
+from cds_service.api.feedback import parse_feedback
+from cds_service.fhir.patient_data import DataUnavailable
+
+log = logging.getLogger("cds_service.api")
+blueprint = Blueprint("cds_hooks", __name__)
+
+
+def _state() -> Any:
+    return current_app.extensions["cds_service"]
+
+
+def _json_body() -> Any:
+    if not request.data:
+        raise HookError(400, "the request body is empty; send a JSON object")
+    try:
+        return request.get_json(force=True)
+    except BadRequest:
+        raise HookError(400, "the request body is not valid JSON") from None
+
+
+@blueprint.get("/cds-services", strict_slashes=False)
+def discovery() -> Response:
+    return jsonify(_state().discovery)
+
+
+@blueprint.post("/cds-services/<service_id>", strict_slashes=False)
+def call_service(service_id: str) -> Response:
+    state = _state()
+    service = state.services.get(service_id)
+    if service is None:
+        raise HookError(404, f"no CDS service '{service_id}'; see GET /cds-services", code="not-found")
+    body = _json_body()
+    try:
+        return jsonify(state.hooks.handle(service, body))
+    except DataUnavailable as exc:
+        log.warning("data unavailable", extra={"service": service_id, "key": exc.key, "reason": exc.reason})
+        return operation_outcome(
+            412, f"the patient's data could not be obtained, so no rating was made: {exc}", code="incomplete"
+        )
+
+
+@blueprint.post("/cds-services/<service_id>/feedback", strict_slashes=False)
+def feedback(service_id: str) -> Response:
+    state = _state()
+    if service_id not in state.services:
+        raise HookError(404, f"no CDS service '{service_id}'; see GET /cds-services", code="not-found")
+    items = parse_feedback(_json_body(), service_id)
+    stored = sum(state.store.record_feedback(item) for item in items)
+    log.info("feedback stored", extra={"service": service_id, "items": len(items), "new": stored})
+    return jsonify({})
+
+
+@blueprint.get("/healthz")
+def health() -> Response:
+    _state().store.ping()
+    return jsonify({"status": "ok"})

@@ -1,0 +1,1 @@
+"""From decisions to CDS Hooks cards, suggestions and systemActions."""

@@ -1,0 +1,194 @@
+"""Build the cards and systemActions for one decision (policy §7)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cds_service.cards.rating import rating_extensions, with_rating
+from cds_service.cards.text import detail_markdown, no_rating_summary, summary_for
+from cds_service.config import Settings
+from cds_service.engine.model import Alternative, Decision, Outcome
+from cds_service.knowledge.model import Knowledge
+
+MAX_SUGGESTIONS = 3
+OVERRIDE_REASONS = (
+    ("clinical-detail-not-in-chart", "Red flag or clinical detail not captured in the chart"),
+    ("alternative-not-possible", "Suggested study not possible for this patient"),
+    ("prior-imaging-nondiagnostic", "Prior imaging was non-diagnostic"),
+    ("specialist-request", "Requested by a specialist after consultation"),
+    ("patient-preference", "Patient preference after discussion"),
+)
+
+
+@dataclass
+class CardResult:
+    """What one decision adds to the response, and what the audit trail keeps of it."""
+
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    system_actions: list[dict[str, Any]] = field(default_factory=list)
+    card_ids: list[str] = field(default_factory=list)
+    suggestion_ids: list[str] = field(default_factory=list)
+
+
+class CardBuilder:
+    """Turns decisions into CDS Hooks 2.0 card JSON; omits every optional field that has no value."""
+
+    def __init__(self, knowledge: Knowledge, settings: Settings) -> None:
+        self.k = knowledge
+        self.settings = settings
+        base = settings.code_system_base
+        self.category_system = f"{base}:acr-appropriateness-category"
+        self.topic_system = f"{base}:acr-topic"
+        self.override_system = f"{base}:override-reason"
+
+    def build(self, decision: Decision, order: dict[str, Any], consult_id: str) -> CardResult:
+        result = CardResult()
+        rating = decision.outcome.pama_rating
+        if rating is not None:
+            extensions = rating_extensions(
+                rating,
+                decision.worst_category,
+                consult_id,
+                self.k.topic.url,
+                self.category_system,
+                self.settings.qcdsm_gcode,
+            )
+            result.system_actions.append(
+                {
+                    "type": "update",
+                    "description": "Attach the ACR appropriateness rating to the draft order",
+                    "resource": with_rating(order, extensions),
+                }
+            )
+        card = self._card(decision, order, result)
+        if card is not None:
+            result.cards.append(card)
+            result.card_ids.append(card["uuid"])
+        return result
+
+    def _card(self, decision: Decision, order: dict[str, Any], result: CardResult) -> dict[str, Any] | None:
+        outcome = decision.outcome
+        if outcome is Outcome.NOT_APPROPRIATE:
+            indicator = "warning"
+        elif outcome is Outcome.APPROPRIATE and decision.better_alternative and self.settings.card_better_alternative:
+            indicator = "info"
+        elif outcome is Outcome.NO_CRITERIA_APPLY and self.settings.card_no_rating:
+            return self._plain_card(decision, no_rating_summary(decision))
+        elif outcome is Outcome.INSUFFICIENT_DATA and self.settings.card_insufficient_data:
+            return self._plain_card(decision, "No ACR rating: record the indication (neck pain, radiculopathy, …)")
+        else:
+            return None
+        card: dict[str, Any] = {
+            "uuid": str(uuid.uuid4()),
+            "summary": summary_for(decision),
+            "indicator": indicator,
+            "detail": detail_markdown(decision, self.k),
+            "source": self._source(),
+        }
+        suggestions = [
+            s
+            for s in (
+                self._suggestion(a, i == 0, order, decision)
+                for i, a in enumerate(decision.alternatives[:MAX_SUGGESTIONS])
+            )
+            if s
+        ]
+        if suggestions:
+            card["selectionBehavior"] = "at-most-one"
+            card["suggestions"] = suggestions
+            result.suggestion_ids += [s["uuid"] for s in suggestions]
+        card["overrideReasons"] = [
+            {"system": self.override_system, "code": code, "display": display} for code, display in OVERRIDE_REASONS
+        ]
+        card["links"] = [self._topic_link()]
+        return card
+
+    def _plain_card(self, decision: Decision, summary: str) -> dict[str, Any]:
+        return {
+            "uuid": str(uuid.uuid4()),
+            "summary": summary[:139],
+            "indicator": "info",
+            "detail": detail_markdown(decision, self.k),
+            "source": self._source(),
+            "links": [self._topic_link()],
+        }
+
+    def _suggestion(
+        self, alternative: Alternative, recommended: bool, order: dict[str, Any], decision: Decision
+    ) -> dict[str, Any] | None:
+        coding = self._coding_for(alternative, order)
+        if coding is None:
+            return None
+        procedure = alternative.procedure
+        extensions = rating_extensions(
+            alternative.worst.pama,
+            alternative.worst,
+            f"urn:uuid:{uuid.uuid4()}",
+            self.k.topic.url,
+            self.category_system,
+            self.settings.qcdsm_gcode,
+        )
+        swapped = with_rating(order, extensions)
+        swapped["code"] = {"coding": [{"system": coding[0], "code": coding[1]}], "text": procedure.name}
+        reasons = order.get("reasonCode") or _indication_reasons(decision)
+        if reasons:
+            swapped["reasonCode"] = reasons
+        else:
+            swapped.pop("reasonCode", None)
+        suggestion: dict[str, Any] = {
+            "label": f"Order {procedure.name} instead"[:120],
+            "uuid": str(uuid.uuid4()),
+            "actions": [
+                {
+                    "type": "update",
+                    "description": f"Replace the ordered study with {procedure.name}",
+                    "resource": swapped,
+                }
+            ],
+        }
+        if recommended:
+            suggestion["isRecommended"] = True
+        return suggestion
+
+    def _coding_for(self, alternative: Alternative, order: dict[str, Any]) -> tuple[str, str] | None:
+        ordered_systems = [
+            self.k.systems.by_uri(c.get("system"))
+            for c in (order.get("code") or {}).get("coding") or ()
+            if isinstance(c, dict)
+        ]
+        preferred = [s.uri for s in ordered_systems if s is not None]
+        preferred += [self.k.systems["cpt"].uri, self.k.systems["loinc"].uri]
+        return self.k.order_codes.suggested_coding(alternative.procedure.id, tuple(dict.fromkeys(preferred)))
+
+    def _source(self) -> dict[str, Any]:
+        topic = self.k.topic
+        return {
+            "label": f"{topic.title} (revised {topic.revised})",
+            "url": topic.url,
+            "topic": {"system": self.topic_system, "code": topic.id, "display": topic.title},
+        }
+
+    def _topic_link(self) -> dict[str, Any]:
+        return {
+            "label": "ACR Appropriateness Criteria: topic list and documents",
+            "url": self.k.topic.url,
+            "type": "absolute",
+        }
+
+
+def _indication_reasons(decision: Decision) -> list[dict[str, Any]]:
+    """Coded indications behind the decision, to carry on a swapped order that had no reasonCode."""
+    reasons = []
+    for finding in decision.findings:
+        if finding.role != "indication":
+            continue
+        for evidence in finding.evidence:
+            if evidence.code:
+                system, _, code = evidence.code.rpartition("|")
+                coding = {"system": system, "code": code}
+                if evidence.display:
+                    coding["display"] = evidence.display
+                reasons.append({"coding": [coding]})
+    return reasons

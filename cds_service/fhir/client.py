@@ -1,0 +1,142 @@
+"""A small FHIR REST client: bounded time and size, bearer token only to its own server, paging."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+FHIR_JSON = "application/fhir+json, application/json;q=0.9"
+
+
+class FhirUnavailable(Exception):
+    """The FHIR server could not give the data (timeout, error status, bad or oversized answer)."""
+
+
+@dataclass
+class Deadline:
+    """The time left for all FHIR calls of one hook request."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def timeout(self, per_call: float) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise FhirUnavailable("the time budget for FHIR calls ran out")
+        return min(per_call, left)
+
+
+class FhirClient:
+    """Talks to one FHIR base URL. Thread-safe for concurrent GETs through one requests.Session."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        access_token: str | None,
+        *,
+        timeout: float,
+        max_bytes: int,
+        max_pages: int,
+    ) -> None:
+        self.session = session
+        self.base = base_url.rstrip("/") + "/"
+        self._origin = urlsplit(self.base)[:2]
+        self._token = access_token
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_pages = max_pages
+
+    def read(self, path: str, deadline: Deadline) -> dict[str, Any] | None:
+        """GET one resource (None if the server says 404/410)."""
+        return self._get(urljoin(self.base, path), deadline, missing_ok=True)
+
+    def search(self, path: str, deadline: Deadline) -> list[dict[str, Any]]:
+        """GET a search and every next page; the resources of all `match`/unmarked entries."""
+        url: str | None = urljoin(self.base, path)
+        resources: list[dict[str, Any]] = []
+        pages = 0
+        while url:
+            pages += 1
+            if pages > self.max_pages:
+                raise FhirUnavailable(f"more than {self.max_pages} pages of results; not all data could be read")
+            bundle = self._get(url, deadline)
+            if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+                raise FhirUnavailable("a search did not return a Bundle")
+            resources += bundle_resources(bundle)
+            url = next_link(bundle)
+        return resources
+
+    def _get(self, url: str, deadline: Deadline, missing_ok: bool = False) -> Any:
+        if urlsplit(url)[:2] != self._origin:
+            raise FhirUnavailable("a link points away from the FHIR server; not followed")
+        headers = {"Accept": FHIR_JSON}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            response = self.session.get(
+                url, headers=headers, timeout=deadline.timeout(self.timeout), stream=True, allow_redirects=False
+            )
+        except requests.Timeout:
+            raise FhirUnavailable("the FHIR server did not answer in time") from None
+        except requests.RequestException as exc:
+            raise FhirUnavailable(f"the FHIR server could not be reached ({type(exc).__name__})") from None
+        with response:
+            if missing_ok and response.status_code in (404, 410):
+                return None
+            if response.status_code != 200:
+                raise FhirUnavailable(f"the FHIR server answered HTTP {response.status_code}")
+            body = self._read_bounded(response)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise FhirUnavailable("the FHIR server's answer is not JSON") from None
+
+    def _read_bounded(self, response: requests.Response) -> bytes:
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FhirUnavailable(f"the FHIR server's answer is larger than {self.max_bytes} bytes")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise FhirUnavailable(f"reading the FHIR server's answer failed ({type(exc).__name__})") from None
+        return b"".join(chunks)
+
+
+def bundle_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """Resources of a searchset/collection Bundle, leaving out `include`d and `outcome` entries."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []
+    found = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+            continue
+        mode = entry.get("search", {}).get("mode") if isinstance(entry.get("search"), dict) else None
+        if mode in (None, "match"):
+            found.append(entry["resource"])
+    return found
+
+
+def next_link(bundle: dict[str, Any]) -> str | None:
+    links = bundle.get("link")
+    if not isinstance(links, list):
+        return None
+    return next(
+        (
+            link["url"]
+            for link in links
+            if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str)
+        ),
+        None,
+    )

@@ -1,0 +1,147 @@
+"""One hook call from request to response: orders -> data -> decisions -> cards -> audit trail.
+
+Framework-free: the Flask layer hands over the parsed JSON body and returns what this produces.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import requests
+
+from cds_service.api.hook_request import HookRequest, parse_hook_request
+from cds_service.cards.builder import CardBuilder
+from cds_service.config import Settings
+from cds_service.engine import Engine
+from cds_service.engine.decision import order_date_of
+from cds_service.engine.model import Decision
+from cds_service.fhir.client import Deadline, FhirClient
+from cds_service.fhir.patient_data import data_keys, gather, observation_floor
+from cds_service.knowledge.model import Knowledge
+from cds_service.store import AuditStore, DecisionRecord
+
+log = logging.getLogger("cds_service.hooks")
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    id: str
+    hook: str
+    title: str
+    description: str
+
+
+class HookService:
+    """Answers order-select / order-sign calls. Shared by all requests; holds no per-request state."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        settings: Settings,
+        store: AuditStore,
+        session: requests.Session,
+        executor: Executor,
+        clock: Callable[[], date] = date.today,
+    ) -> None:
+        self.k = knowledge
+        self.clock = clock
+        self.settings = settings
+        self.store = store
+        self.session = session
+        self.executor = executor
+        self.engine = Engine(knowledge)
+        self.cards = CardBuilder(knowledge, settings)
+        self.keys = data_keys(knowledge)
+
+    def handle(self, service: ServiceDefinition, body: Any) -> dict[str, Any]:
+        """The CDS Hooks response body; raises HookError / DataUnavailable for 4xx answers."""
+        started = time.perf_counter()
+        request = parse_hook_request(body, service.hook)
+        today = self.clock()
+        siblings = [o.model for o in request.all_orders]
+        rated = [(o, m) for o in request.orders if (m := self.engine.match(o.model, siblings)) is not None]
+        if not rated:
+            return {"cards": []}
+        order_dates = [order_date_of(o.model, today) for o, _ in rated]
+        resources = gather(
+            self.keys,
+            request.prefetch,
+            request.patient_id,
+            self._client(request),
+            self.executor,
+            Deadline.after(self.settings.fhir_budget_seconds),
+            observation_floor(order_dates, self.k),
+        )
+        fetched = time.perf_counter()
+        chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today)
+        response: dict[str, Any] = {"cards": []}
+        actions: list[dict[str, Any]] = []
+        records = []
+        for order, match in rated:
+            decision = self.engine.evaluate_one(order.model, chart, today, siblings, match)
+            consult_id = f"urn:uuid:{uuid.uuid4()}"
+            built = self.cards.build(decision, order.raw, consult_id)
+            response["cards"] += built.cards
+            actions += built.system_actions
+            records.append(self._record(service, request, decision, consult_id, built))
+        if actions:
+            response["systemActions"] = actions
+            response["extension"] = {"systemActions": actions}
+        self.store.record_decisions(records)
+        log.info(
+            "hook answered",
+            extra={
+                "service": service.id,
+                "hook": service.hook,
+                "orders": len(rated),
+                "outcomes": [r.outcome for r in records],
+                "consult_ids": [r.consult_id for r in records],
+                "cards": len(response["cards"]),
+                "fetch_ms": round((fetched - started) * 1000, 1),
+                "total_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+    def _client(self, request: HookRequest) -> FhirClient | None:
+        if not request.fhir_server:
+            return None
+        return FhirClient(
+            self.session,
+            request.fhir_server,
+            request.access_token,
+            timeout=self.settings.fhir_timeout_seconds,
+            max_bytes=self.settings.fhir_max_response_bytes,
+            max_pages=self.settings.fhir_max_pages,
+        )
+
+    def _record(
+        self, service: ServiceDefinition, request: HookRequest, decision: Decision, consult_id: str, built: Any
+    ) -> DecisionRecord:
+        category = decision.worst_category
+        return DecisionRecord(
+            consult_id=consult_id,
+            service_id=service.id,
+            hook=service.hook,
+            hook_instance=request.hook_instance,
+            patient_id=request.patient_id,
+            order_id=decision.order_id,
+            procedures=[p.id for p in decision.match.procedures] if decision.match else [],
+            variants=[v.number for v in decision.variants],
+            outcome=decision.outcome.value,
+            category=category.code if category else None,
+            alternatives=[a.procedure.id for a in decision.alternatives],
+            evidence=sorted({e.reference for f in decision.findings for e in f.evidence}),
+            reasons=list(decision.reasons),
+            topic=self.k.topic.id,
+            card_ids=built.card_ids,
+            card_indicators=[c["indicator"] for c in built.cards],
+            suggestion_ids=built.suggestion_ids,
+        )

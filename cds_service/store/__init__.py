@@ -1,0 +1,5 @@
+"""Durable audit trail and feedback: SQLite by default, PostgreSQL (or any SQLAlchemy URL) by configuration."""
+
+from cds_service.store.audit import AuditStore, DecisionRecord, FeedbackRecord
+
+__all__ = ["AuditStore", "DecisionRecord", "FeedbackRecord"]

@@ -1,0 +1,55 @@
+"""The database tables (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("consult_id", String(64), primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("hook", String(32), nullable=False),
+    Column("hook_instance", String(200), nullable=False),
+    Column("patient_id", String(200), nullable=False),
+    Column("order_id", String(200)),
+    Column("procedures", Text, nullable=False),
+    Column("variants", Text, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("category", String(16)),
+    Column("alternatives", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("topic", String(64), nullable=False),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("card_id", String(64), primary_key=True),
+    Column("consult_id", String(64), nullable=False, index=True),
+    Column("service_id", String(64), nullable=False),
+    Column("hook_instance", String(200), nullable=False),
+    Column("indicator", String(16), nullable=False),
+    Column("suggestion_ids", Text, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("card_id", String(200), nullable=False, index=True),
+    Column("consult_id", String(64)),
+    Column("outcome", String(16), nullable=False),
+    Column("outcome_timestamp", String(64), nullable=False),
+    Column("accepted_suggestions", Text, nullable=False),
+    Column("override_system", String(300)),
+    Column("override_code", String(200)),
+    Column("override_comment_given", Integer, nullable=False),
+)
