@@ -35,8 +35,8 @@ def summary_for(decision: Decision) -> str:
     best = decision.recommended
     if decision.outcome is Outcome.NOT_APPROPRIATE:
         tail = f"; consider {best.procedure.short}" if best else "; no rated alternative is safe for this patient"
-        options = [f"{ordered} is usually not appropriate {s}{tail}" for s in scenarios]
-        return _fit(*options, f"{ordered} is usually not appropriate {scenarios[-1]}")
+        options = [f"{ordered}: usually not appropriate {s}{tail}" for s in scenarios]
+        return _fit(*options, f"{ordered}: usually not appropriate {scenarios[-1]}")
     better = best.procedure.short if best else "Another study"
     options = [f"{better} is usually appropriate {s}; {ordered} may be appropriate" for s in scenarios]
     return _fit(*options, f"{better} is usually appropriate {scenarios[-1]}")

@@ -1,0 +1,55 @@
+"""`cds-service serve` as a real HTTP server (gunicorn): discovery, a warning card, CORS, errors."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.builders import condition, order_json, patient
+from tests.hook_requests import hook_body, prefetch_for
+from tests.servers import cds_service
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    with cds_service(tmp_path_factory.mktemp("serve")) as url:
+        yield url
+
+
+def test_discovery_over_http(base_url):
+    response = requests.get(f"{base_url}/cds-services", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert len(response.json()["services"]) == 2
+
+
+def test_warning_card_over_http(base_url):
+    chart = [patient(), condition("M54.12")]
+    body = hook_body([order_json("72126")], prefetch=prefetch_for(chart))
+    response = requests.post(f"{base_url}/cds-services/cspine-auc-select", json=body, timeout=5)
+    assert response.status_code == 200
+    (card,) = response.json()["cards"]
+    assert card["indicator"] == "warning"
+    assert card["suggestions"][0]["actions"][0]["resource"]["code"]["coding"][0]["code"] == "72141"
+
+
+def test_preflight_over_http(base_url):
+    response = requests.options(
+        f"{base_url}/cds-services/cspine-auc-select",
+        headers={
+            "Origin": "https://sandbox.cds-hooks.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=5,
+    )
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_bad_json_over_http(base_url):
+    response = requests.post(
+        f"{base_url}/cds-services/cspine-auc-select", data="{", timeout=5, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
