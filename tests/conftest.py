@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,9 @@ from cds_service.knowledge import Knowledge, load_knowledge
 from tests.builders import order
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# The normative ACR document lives in ../shared/reference (beside the repository); CDS_REFERENCE_DIR
+# points elsewhere.
+REFERENCE = Path(os.environ.get("CDS_REFERENCE_DIR") or Path(__file__).resolve().parents[2] / "shared" / "reference")
 TODAY = date(2026, 11, 21)
 
 

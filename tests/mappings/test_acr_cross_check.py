@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cds_service.knowledge import Knowledge
@@ -14,7 +16,13 @@ ACR_DOCUMENT = REFERENCE / "001_2dab4232a3120688.txt"
 @pytest.fixture(scope="module")
 def document_tables():
     if not ACR_DOCUMENT.exists():
-        pytest.fail(f"the normative ACR document is missing: {ACR_DOCUMENT} (shared/ must sit beside the repo)")
+        message = (
+            f"the normative ACR document is missing: {ACR_DOCUMENT} (clone the repository beside shared/, "
+            "or set CDS_REFERENCE_DIR)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return read_variant_tables(ACR_DOCUMENT)
 
 
