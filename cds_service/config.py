@@ -21,10 +21,13 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    workers: int = 2  # production server processes
-    threads: int = 4  # threads per process (FHIR fetches wait on the network)
+    workers: int = 4  # production server processes (one request at a time each: no GIL contention)
+    threads: int = 1  # threads per process; raise when FHIR fetches are slow (they wait on the network)
     public_base_url: str = ""  # e.g. https://cds.example.org; default: as seen in the request
     database_url: str = "sqlite:///var/cds-service.sqlite3"
+    # SQLite only: FULL = a committed record survives power loss; NORMAL (WAL) = survives a crash of the
+    # service, may lose the last commits on power loss, and is several times faster.
+    sqlite_synchronous: str = "FULL"
     mappings_dir: str = ""  # default: the mappings shipped with the service
     fhir_timeout_seconds: float = 2.0  # per FHIR call
     fhir_budget_seconds: float = 4.0  # all FHIR calls of one hook request

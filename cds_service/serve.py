@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 from typing import Any
 
@@ -43,6 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
         log.warning("development server with auto-reload: not for production use")
         app.run(host=settings.host, port=settings.port, debug=True, use_reloader=True)
         return 0
+    gc.freeze()  # start-up objects (knowledge, schemas) move out of the collector's way in every worker
     _Gunicorn(app, settings).run()
     return 0
 
@@ -65,10 +67,16 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
         self.cfg.set("workers", self.settings.workers)
         self.cfg.set("threads", self.settings.threads)
-        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("worker_class", "gthread")  # keep-alive connections, as EHRs and the sandbox use them
         self.cfg.set("timeout", 30)
         self.cfg.set("keepalive", 5)
         self.cfg.set("accesslog", None)
+        self.cfg.set("post_fork", _after_fork)
 
     def load(self) -> Any:
         return self.application
+
+
+def _after_fork(_server: Any, worker: Any) -> None:
+    """Each worker opens its own database connections (none may be shared across a fork)."""
+    worker.app.application.extensions["cds_service"].store.engine.dispose(close=False)

@@ -47,7 +47,7 @@ def create_app(
     """Build the app. Mappings are loaded and validated here, so a bad mapping fails at start-up."""
     settings = settings or Settings.from_env()
     knowledge = knowledge or load_knowledge(settings.mappings_path)
-    store = store or AuditStore(settings.database_url)
+    store = store or AuditStore(settings.database_url, settings.sqlite_synchronous)
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")
     hooks = HookService(knowledge, settings, store, session or requests.Session(), executor, clock)
     definitions = services(knowledge)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -197,11 +198,18 @@ class ChartReader:
     def _validate(self, chart: Chart, raw: Mapping[str, Any]) -> Any:
         kind = raw["resourceType"]
         try:
-            return _MODELS[kind].model_validate(dict(raw))
+            # The same chart is sent again on every order-select re-fire: validate each version once.
+            return _validated(kind, json.dumps(raw, sort_keys=True, separators=(",", ":")))
         except (ValidationError, ValueError, TypeError) as exc:
             count = exc.error_count() if isinstance(exc, ValidationError) else 1
             chart.problems.append(f"{kind}/{raw.get('id', '?')} is not valid FHIR R4 ({count} problem(s))")
             return None
+
+
+@lru_cache(maxsize=8192)
+def _validated(kind: str, document: str) -> Any:
+    """A validated (and never mutated) model for one exact resource JSON."""
+    return _MODELS[kind].model_validate_json(document)
 
 
 def observation_day(raw: Mapping[str, Any]) -> DayRange | None:

@@ -68,8 +68,8 @@ class FeedbackRecord:
 class AuditStore:
     """Decisions and feedback in one database; create_all on start-up."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = _engine(url)
+    def __init__(self, url: str, sqlite_synchronous: str = "FULL") -> None:
+        self.engine = _engine(url, sqlite_synchronous)
         metadata.create_all(self.engine)
 
     def record_decisions(self, records: list[DecisionRecord]) -> None:
@@ -160,11 +160,13 @@ class AuditStore:
             connection.execute(select(1))
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, sqlite_synchronous: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+        raise ValueError(f"SQLite synchronous mode must be FULL, NORMAL or EXTRA, not {sqlite_synchronous!r}")
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
 
@@ -172,7 +174,7 @@ def _engine(url: str) -> Engine:
         def _pragmas(connection: Any, _record: Any) -> None:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")  # a committed audit record survives power loss
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
