@@ -60,36 +60,25 @@ def decide(
         )
 
     alternatives, exclusions = rank_alternatives(variants, match.procedures, facts.contraindications, k)
-    una = all(r.rating and r.rating.category.pama == "not-appropriate" for r in ratings)
-    if una:
-        return Decision(
-            order.id,
-            order_date,
-            Outcome.NOT_APPROPRIATE,
-            match,
-            variants,
-            ratings,
-            alternatives,
-            exclusions,
-            reasons=scenario.reasons,
-            **common,
-        )
-    best_rank = min(c.rank for c in k.categories.values())
-    ordered_worst = max(r.rating.category.rank for r in ratings if r.rating)
-    if ordered_worst == best_rank:
-        alternatives, exclusions = (), ()
-    alternatives = tuple(a for a in alternatives if a.worst.rank == best_rank)
-    exclusions = tuple(e for e in exclusions if e.worst.rank == best_rank)
+    if all(r.rating and r.rating.category.pama == "not-appropriate" for r in ratings):
+        outcome = Outcome.NOT_APPROPRIATE
+    else:
+        # Appropriate: only a Usually Appropriate study is worth suggesting, and only for a weaker order.
+        outcome = Outcome.APPROPRIATE
+        best_rank = min(c.rank for c in k.categories.values())
+        weaker = max(r.rating.category.rank for r in ratings if r.rating) > best_rank
+        alternatives = tuple(a for a in alternatives if weaker and a.worst.rank == best_rank)
+        exclusions = tuple(e for e in exclusions if weaker and e.worst.rank == best_rank)
     return Decision(
         order.id,
         order_date,
-        Outcome.APPROPRIATE,
+        outcome,
         match,
         variants,
         ratings,
         alternatives,
         exclusions,
         reasons=scenario.reasons,
-        better_alternative=bool(alternatives),
+        better_alternative=outcome is Outcome.APPROPRIATE and bool(alternatives),
         **common,
     )
