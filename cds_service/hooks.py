@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from cds_service.api.hook_request import HookRequest, parse_hook_request
-from cds_service.cards.builder import CardBuilder
+from cds_service.cards.builder import CardBuilder, CardResult
 from cds_service.config import Settings
 from cds_service.engine import Engine
 from cds_service.engine.decision import order_date_of
@@ -123,7 +123,7 @@ class HookService:
         )
 
     def _record(
-        self, service: ServiceDefinition, request: HookRequest, decision: Decision, consult_id: str, built: Any
+        self, service: ServiceDefinition, request: HookRequest, decision: Decision, consult_id: str, built: CardResult
     ) -> DecisionRecord:
         category = decision.worst_category
         return DecisionRecord(

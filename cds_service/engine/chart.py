@@ -63,7 +63,6 @@ class Chart:
 
     patient: Patient | None = None
     conditions: list[ConditionEntry] = field(default_factory=list)
-    conditions_by_id: dict[str, ConditionEntry] = field(default_factory=dict)
     condition_ids: set[str] = field(default_factory=set)
     observations: list[ObservationEntry] = field(default_factory=list)
     procedures: list[ProcedureEntry] = field(default_factory=list)
@@ -150,10 +149,7 @@ class ChartReader:
             return
         model = self._validate(chart, raw)
         if model is not None:
-            entry = ConditionEntry(model, findings, contraindications)
-            chart.conditions.append(entry)
-            if model.id:
-                chart.conditions_by_id[model.id] = entry
+            chart.conditions.append(ConditionEntry(model, findings, contraindications))
 
     def _observation(self, chart: Chart, raw: Mapping[str, Any], not_before: date | None) -> None:
         # Hot path on large charts: plain dict look-ups before any parsing.
