@@ -79,6 +79,15 @@ def codings(element: Any) -> list[dict[str, Any]]:
     return [c for c in found if type(c) is dict] if type(found) is list else []
 
 
+def code_pairs(element: Any) -> list[tuple[str, str]]:
+    """(system, code) of each coding of a raw CodeableConcept that has both as strings."""
+    return [
+        (c["system"], c["code"])
+        for c in codings(element)
+        if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
+    ]
+
+
 def concept_text(element: Mapping[str, Any] | None) -> str:
     """Lower-cased text and coding displays of a raw CodeableConcept."""
     if not isinstance(element, Mapping):
@@ -141,10 +150,9 @@ class ChartReader:
             chart.condition_ids.add(raw["id"])
         findings: frozenset[str] = frozenset()
         contraindications: frozenset[str] = frozenset()
-        for c in codings(raw.get("code")):
-            if isinstance(c.get("system"), str) and isinstance(c.get("code"), str):
-                found, contra = self._classify_condition(c["system"], c["code"])
-                findings, contraindications = findings | found, contraindications | contra
+        for system, code in code_pairs(raw.get("code")):
+            found, contra = self._classify_condition(system, code)
+            findings, contraindications = findings | found, contraindications | contra
         if not findings and not contraindications:
             return
         model = self._validate(chart, raw)
@@ -172,13 +180,7 @@ class ChartReader:
     def _procedure(self, chart: Chart, raw: Mapping[str, Any]) -> None:
         if raw.get("status") != "completed":
             return
-        findings = frozenset().union(
-            *(
-                self._classify_procedure(c["system"], c["code"])
-                for c in codings(raw.get("code"))
-                if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
-            )
-        )
+        findings = frozenset().union(*(self._classify_procedure(s, c) for s, c in code_pairs(raw.get("code"))))
         if findings:
             model = self._validate(chart, raw)
             if model is not None:

@@ -12,7 +12,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.chart import Chart, ConditionEntry
 from cds_service.engine.dates import day_range, first_day, years_between
-from cds_service.engine.duration import classify_duration
+from cds_service.engine.duration import classify_duration, onset_range
 from cds_service.engine.model import Duration, Evidence, Finding
 from cds_service.engine.observations import read_observation
 from cds_service.knowledge.model import FindingDefinition, Knowledge
@@ -111,6 +111,13 @@ def _condition_state(condition: Condition, k: Knowledge, as_reason: bool) -> tup
     return state, verification in k.condition_status.suspected
 
 
+def _coded(concept: CodeableConcept | None) -> tuple[str | None, str | None]:
+    """("system|code" of the first coded coding, its display or the concept text) for evidence."""
+    coding = next((c for c in concept.coding or () if c.code), None) if concept else None
+    code = f"{coding.system}|{coding.code}" if coding else None
+    return code, (coding.display if coding else None) or (concept.text if concept else None)
+
+
 def _counts(definition: FindingDefinition, clinical: str, suspected: bool) -> bool:
     if clinical == "history":
         return not suspected and "history" in definition.counts
@@ -133,16 +140,15 @@ def _recent_enough(definition: FindingDefinition, entry: ConditionEntry, order_d
             return True
         if seventh in definition.sequela:
             continue
-        started = first_day(condition.onsetDateTime, condition.onsetPeriod.start if condition.onsetPeriod else None)
-        started = started or day_range(condition.recordedDate)
+        started = onset_range(condition, None) or day_range(condition.recordedDate)
         if started is None or (order_date - started.latest).days <= definition.recent_days:
             return True
     return False
 
 
 def _condition_evidence(condition: Condition, clinical: str, suspected: bool, as_reason: bool) -> Evidence:
-    coding = next((c for c in condition.code.coding or () if c.code), None) if condition.code else None
-    onset = first_day(condition.onsetDateTime, condition.onsetPeriod.start if condition.onsetPeriod else None)
+    code, display = _coded(condition.code)
+    onset = onset_range(condition, None)
     notes = [
         n
         for n in (
@@ -154,8 +160,8 @@ def _condition_evidence(condition: Condition, clinical: str, suspected: bool, as
     ]
     return Evidence(
         reference=f"Condition/{condition.id}",
-        code=f"{coding.system}|{coding.code}" if coding else None,
-        display=(coding.display if coding else None) or (condition.code.text if condition.code else None),
+        code=code,
+        display=display,
         date=f"onset {onset}"
         if onset
         else (f"recorded {day_range(condition.recordedDate)}" if condition.recordedDate else None),
@@ -207,11 +213,11 @@ def _procedures(chart: Chart, order_date: date, k: Knowledge, found: _Collector)
         performed = first_day(procedure.performedDateTime, (period.start if period else None))
         if performed is not None and performed.earliest > order_date:
             continue
-        coding = next((c for c in procedure.code.coding or () if c.code), None) if procedure.code else None
+        code, display = _coded(procedure.code)
         evidence = Evidence(
             reference=f"Procedure/{procedure.id}",
-            code=f"{coding.system}|{coding.code}" if coding else None,
-            display=(coding.display if coding else None) or (procedure.code.text if procedure.code else None),
+            code=code,
+            display=display,
             date=f"performed {performed}" if performed else None,
         )
         for fid in entry.findings:
