@@ -10,7 +10,7 @@ from cds_service.cards.rating import rating_extensions, with_rating
 from cds_service.cards.text import detail_markdown, no_rating_summary, summary_for
 from cds_service.config import Settings
 from cds_service.engine.model import Alternative, Decision, Outcome
-from cds_service.knowledge.model import Knowledge
+from cds_service.knowledge.model import Category, Knowledge
 
 MAX_SUGGESTIONS = 3
 OVERRIDE_REASONS = (
@@ -47,19 +47,11 @@ class CardBuilder:
         result = CardResult()
         rating = decision.outcome.pama_rating
         if rating is not None:
-            extensions = rating_extensions(
-                rating,
-                decision.worst_category,
-                consult_id,
-                self.k.topic.url,
-                self.category_system,
-                self.settings.qcdsm_gcode,
-            )
             result.system_actions.append(
                 {
                     "type": "update",
                     "description": "Attach the ACR appropriateness rating to the draft order",
-                    "resource": with_rating(order, extensions),
+                    "resource": with_rating(order, self._rating(rating, decision.worst_category, consult_id)),
                 }
             )
         card = self._card(decision, order, result)
@@ -80,13 +72,7 @@ class CardBuilder:
             return self._plain_card(decision, "No ACR rating: record the indication (neck pain, radiculopathy, …)")
         else:
             return None
-        card: dict[str, Any] = {
-            "uuid": str(uuid.uuid4()),
-            "summary": summary_for(decision),
-            "indicator": indicator,
-            "detail": detail_markdown(decision, self.k),
-            "source": self._source(),
-        }
+        card = self._base_card(decision, summary_for(decision), indicator)
         suggestions = [
             s
             for s in (
@@ -102,18 +88,26 @@ class CardBuilder:
         card["overrideReasons"] = [
             {"system": self.override_system, "code": code, "display": display} for code, display in OVERRIDE_REASONS
         ]
-        card["links"] = [self._topic_link()]
         return card
 
     def _plain_card(self, decision: Decision, summary: str) -> dict[str, Any]:
+        return self._base_card(decision, summary[:139], "info")
+
+    def _base_card(self, decision: Decision, summary: str, indicator: str) -> dict[str, Any]:
         return {
             "uuid": str(uuid.uuid4()),
-            "summary": summary[:139],
-            "indicator": "info",
+            "summary": summary,
+            "indicator": indicator,
             "detail": detail_markdown(decision, self.k),
             "source": self._source(),
             "links": [self._topic_link()],
         }
+
+    def _rating(self, rating: str, category: Category | None, consult_id: str) -> list[dict[str, Any]]:
+        """The Argonaut rating extensions for this service's topic and settings."""
+        return rating_extensions(
+            rating, category, consult_id, self.k.topic.url, self.category_system, self.settings.qcdsm_gcode
+        )
 
     def _suggestion(
         self, alternative: Alternative, recommended: bool, order: dict[str, Any], decision: Decision
@@ -122,14 +116,7 @@ class CardBuilder:
         if coding is None:
             return None
         procedure = alternative.procedure
-        extensions = rating_extensions(
-            alternative.worst.pama,
-            alternative.worst,
-            f"urn:uuid:{uuid.uuid4()}",
-            self.k.topic.url,
-            self.category_system,
-            self.settings.qcdsm_gcode,
-        )
+        extensions = self._rating(alternative.worst.pama, alternative.worst, f"urn:uuid:{uuid.uuid4()}")
         swapped = with_rating(order, extensions)
         swapped["code"] = {"coding": [{"system": coding[0], "code": coding[1]}], "text": procedure.name}
         reasons = order.get("reasonCode") or _indication_reasons(decision)
