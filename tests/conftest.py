@@ -22,6 +22,11 @@ REFERENCE = Path(os.environ.get("CDS_REFERENCE_DIR") or Path(__file__).resolve()
 TODAY = date(2026, 11, 21)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop the shared HAPI FHIR server run last."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_hapi") is not None)
+
+
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return load_knowledge()

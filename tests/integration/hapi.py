@@ -1,0 +1,137 @@
+"""A real HAPI FHIR R4 JPA server for the integration tests, built from tests/hapi-server with Maven.
+
+The build is cached: it reruns only when the module's sources change (a fingerprint in
+target/build.sha256); Maven keeps its downloads in ~/.m2. The server runs from target/classes and the
+Maven-resolved classpath, on a free loopback port, with an in-memory H2 database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.servers import free_port, wait_until_up
+
+MODULE = Path(__file__).resolve().parents[1] / "hapi-server"
+MAIN_CLASS = "org.example.hapitest.HapiTestServer"
+BUILD_TIMEOUT_S = 1800  # first build downloads ~350 MB from Maven Central
+START_TIMEOUT_S = 240
+INSTALL_HINT = (
+    "The HAPI FHIR integration tests need Java 17+ and Maven 3.8+ on PATH (Debian/Ubuntu: "
+    "`apt-get install openjdk-17-jdk-headless maven`) and access to Maven Central for the first build."
+)
+
+
+def missing_tools() -> str | None:
+    """Why the HAPI server cannot be built here, or None when Java and Maven are usable."""
+    for tool in ("java", "mvn"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` not found. {INSTALL_HINT}"
+    version = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False).stderr
+    found = re.search(r'version "(\d+)', version)
+    if not found or int(found.group(1)) < 17:
+        first_line = version.strip().splitlines()[0] if version.strip() else "?"
+        return f"Java 17 or newer is required (found: {first_line}). {INSTALL_HINT}"
+    return None
+
+
+def build() -> str:
+    """Compile the server if its sources changed; the Java classpath to run it with."""
+    target = MODULE / "target"
+    stamp, classpath = target / "build.sha256", target / "classpath.txt"
+    fingerprint = _fingerprint()
+    if not (stamp.exists() and classpath.exists() and stamp.read_text() == fingerprint):
+        result = subprocess.run(
+            ["mvn", "-B", "-q", "package", "-DskipTests"],
+            cwd=MODULE,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"Maven build of {MODULE} failed:\n{(result.stdout + result.stderr)[-4000:]}")
+        stamp.write_text(fingerprint)
+    return f"{target / 'classes'}{os.pathsep}{classpath.read_text().strip()}"
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted([MODULE / "pom.xml", *(MODULE / "src").rglob("*")]):
+        if path.is_file():
+            digest.update(str(path.relative_to(MODULE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class HapiServer:
+    """One running test server: start, load charts, inspect what it was asked, pause, stop."""
+
+    def __init__(self, classpath: str, log_path: Path) -> None:
+        self.classpath, self.log_path = classpath, log_path
+        self.port = free_port()
+        self.root = f"http://127.0.0.1:{self.port}"
+        self.base = f"{self.root}/fhir"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                ["java", "-Xmx1g", "-cp", self.classpath, MAIN_CLASS, f"--server.port={self.port}"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=MODULE,
+            )
+        try:
+            wait_until_up(f"{self.base}/metadata", self.process, timeout=START_TIMEOUT_S)
+        except (RuntimeError, TimeoutError) as exc:
+            self.stop()
+            tail = self.log_path.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"HAPI FHIR did not start: {exc}\n{tail}") from None
+
+    def load(self, bundle: dict[str, Any]) -> None:
+        """POST a transaction Bundle to the base URL; raises unless every entry succeeded."""
+        response = requests.post(self.base, json=bundle, headers={"Content-Type": "application/fhir+json"}, timeout=300)
+        response.raise_for_status()
+        statuses = [e["response"]["status"] for e in response.json()["entry"]]
+        bad = [s for s in statuses if not s.startswith(("200", "201"))]
+        if bad:
+            raise RuntimeError(f"transaction entries failed: {bad[:5]}")
+
+    def requests_seen(self) -> list[dict[str, str]]:
+        """The FHIR requests the server received since the last clear (method, url, authorization)."""
+        return requests.get(f"{self.root}/test-log/requests", timeout=10).json()
+
+    def clear_requests(self) -> None:
+        requests.delete(f"{self.root}/test-log/requests", timeout=10).raise_for_status()
+
+    def pause(self) -> None:
+        """Freeze the process (SIGSTOP): connections are accepted by the kernel, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGCONT)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None

@@ -1,0 +1,212 @@
+"""End to end through the real HTTP path: the CDS service (gunicorn) reads each chart from a real HAPI FHIR
+server, with no prefetch, partial prefetch, paging, a bearer token, and a HAPI that hangs or is gone."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+import requests
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cds_service.engine import Engine, Outcome
+from tests.chart_cases import CASES
+from tests.conftest import FIXTURES
+from tests.fixtures.large_chart import ORDER as LARGE_ORDER
+from tests.fixtures.large_chart import PATIENT as LARGE_PATIENT
+from tests.fixtures.large_chart import TEMPERATURES
+from tests.hook_requests import hook_body
+from tests.integration.conftest import E2E_SERVICE_ENV
+from tests.integration.hapi import HapiServer
+from tests.servers import cds_service
+
+pytestmark = pytest.mark.integration
+
+SELECT = "/cds-services/cspine-auc-select"
+SIGN = "/cds-services/cspine-auc-sign"
+PAMA = "http://fhir.org/argonaut/Extension/pama-rating"
+
+
+def chart_order(name: str) -> dict[str, Any]:
+    """The fixture chart's draft ServiceRequest (its subject names the patient)."""
+    bundle = json.loads((FIXTURES / "charts" / f"{name}.json").read_text(encoding="utf-8"))
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest")
+
+
+def patient_of(order: dict[str, Any]) -> str:
+    return order["subject"]["reference"].removeprefix("Patient/")
+
+
+def call(service: str, body: dict[str, Any], path: str = SELECT) -> requests.Response:
+    return requests.post(f"{service}{path}", json=body, timeout=60)
+
+
+def no_prefetch_call(service: str, hapi: HapiServer, order: dict[str, Any], **kwargs: Any) -> requests.Response:
+    body = hook_body([order], patient_id=patient_of(order), fhir_server=hapi.base, **kwargs)
+    assert "prefetch" not in body
+    return call(service, body)
+
+
+def rating(response: dict[str, Any]) -> list[str]:
+    """[pama-rating, ACR category...] of the single systemAction."""
+    (action,) = response["systemActions"]
+    ext = next(e for e in action["resource"]["extension"] if e["url"] == PAMA)
+    return [c["code"] for c in ext["valueCodeableConcept"]["coding"]]
+
+
+def recommended_procedure(card: dict[str, Any], engine: Engine) -> str:
+    """The procedure id of the card's recommended suggestion, read back through the order-code mapping."""
+    suggestion = next(s for s in card["suggestions"] if s.get("isRecommended"))
+    (action,) = suggestion["actions"]
+    match = engine.match(ServiceRequest.model_validate(action["resource"]))
+    assert match is not None and not match.ambiguous
+    return match.procedures[0].id
+
+
+@pytest.mark.parametrize(("chart", "outcome", "variants", "categories", "recommended"), CASES)
+def test_chart_without_prefetch(service, live_hapi, engine, chart, outcome, variants, categories, recommended):
+    order = chart_order(chart)
+    response = no_prefetch_call(service, live_hapi, order)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert rating(body) == [outcome.pama_rating, *categories]
+    if recommended is None:
+        assert body["cards"] == []
+    else:
+        (card,) = body["cards"]
+        assert card["indicator"] == ("warning" if outcome is Outcome.NOT_APPROPRIATE else "info")
+        assert recommended_procedure(card, engine) == recommended
+        for number in variants:
+            assert f"**ACR variant {number}:**" in card["detail"]
+    # the service read the chart itself: patient, conditions, observations, procedures, allergies, devices
+    reads = [r["url"] for r in live_hapi.requests_seen() if r["method"] == "GET"]
+    patient = patient_of(order)
+    assert f"/fhir/Patient/{patient}" in reads
+    for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
+        assert any(u.startswith(f"/fhir/{kind}?") and f"patient={patient}" in u for u in reads), kind
+
+
+def test_card_basis_names_the_resources_read_from_hapi(service, live_hapi):
+    response = no_prefetch_call(service, live_hapi, chart_order("vignette-002-cancer-radiculopathy")).json()
+    (card,) = response["cards"]
+    assert "Condition/vig-cancer-breast-ca" in card["detail"]
+    assert "Condition/vig-cancer-radic" in card["detail"]
+
+
+def test_order_sign_without_prefetch(service, live_hapi):
+    order = chart_order("v1-acute-neck-pain")
+    body = hook_body([order], hook="order-sign", patient_id=patient_of(order), fhir_server=live_hapi.base)
+    response = call(service, body, SIGN).json()
+    assert [c["indicator"] for c in response["cards"]] == ["warning"]
+
+
+def test_partial_prefetch_fetches_only_the_absent_keys(service, live_hapi):
+    order = chart_order("v4-suspected-infection")
+    patient = patient_of(order)
+    given = {
+        "patient": requests.get(f"{live_hapi.base}/Patient/{patient}", timeout=10).json(),
+        "conditions": requests.get(f"{live_hapi.base}/Condition?patient={patient}", timeout=10).json(),
+    }
+    live_hapi.clear_requests()
+    body = hook_body([order], patient_id=patient, fhir_server=live_hapi.base, prefetch=given)
+    response = call(service, body).json()
+    assert rating(response) == ["not-appropriate", "UNA"]
+    reads = [r["url"] for r in live_hapi.requests_seen()]
+    assert not any(u.startswith(("/fhir/Patient", "/fhir/Condition")) for u in reads)
+    assert any(u.startswith("/fhir/Observation?") for u in reads)
+
+
+def test_every_page_of_a_large_chart_is_read(service, live_hapi):
+    """The only fever is the oldest of 1 000 temperatures, on the last page: a red flag, so no warning."""
+    order = requests.get(f"{live_hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
+    response = no_prefetch_call(service, live_hapi, order)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["cards"] == []
+    assert rating(body) == ["no-criteria-apply"]
+    pages = [r["url"] for r in live_hapi.requests_seen() if "_getpages=" in r["url"]]
+    assert len(pages) >= TEMPERATURES // 200 - 1
+
+
+def test_large_chart_without_the_last_page_would_warn(service, live_hapi):
+    """The control for the test above: the same chart minus the fever gives the warning."""
+    temperatures = requests.get(
+        f"{live_hapi.base}/Observation",
+        params={"patient": LARGE_PATIENT, "code": "http://loinc.org|8310-5", "_sort": "-date", "_count": 200},
+        timeout=30,
+    ).json()
+    order = requests.get(f"{live_hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
+    del temperatures["link"]  # only the first page: no fever in it
+    prefetch = {"observations": temperatures}
+    body = hook_body([order], patient_id=LARGE_PATIENT, fhir_server=live_hapi.base, prefetch=prefetch)
+    response = call(service, body).json()
+    assert rating(response) == ["not-appropriate", "UNA"]
+    assert [c["indicator"] for c in response["cards"]] == ["warning"]
+
+
+def test_prefetch_bundle_with_a_next_link_is_followed_on_the_fhir_server(service, live_hapi):
+    first_page = requests.get(
+        f"{live_hapi.base}/Observation",
+        params={"patient": LARGE_PATIENT, "code": "http://loinc.org|8310-5", "_sort": "-date", "_count": 200},
+        timeout=30,
+    ).json()
+    assert any(link["relation"] == "next" for link in first_page["link"])
+    order = requests.get(f"{live_hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
+    live_hapi.clear_requests()
+    body = hook_body(
+        [order], patient_id=LARGE_PATIENT, fhir_server=live_hapi.base, prefetch={"observations": first_page}
+    )
+    response = call(service, body).json()
+    assert rating(response) == ["no-criteria-apply"]
+    assert any("_getpages=" in r["url"] for r in live_hapi.requests_seen())
+
+
+def test_bearer_token_reaches_the_fhir_server(service, live_hapi):
+    token = f"test-token-{uuid.uuid4()}"
+    response = no_prefetch_call(service, live_hapi, chart_order("v2-acute-radiculopathy"), token=token)
+    assert response.status_code == 200
+    seen = live_hapi.requests_seen()
+    assert len(seen) >= 6
+    assert {r["authorization"] for r in seen} == {f"Bearer {token}"}
+
+
+def test_no_token_means_no_authorization_header(service, live_hapi):
+    response = no_prefetch_call(service, live_hapi, chart_order("v2-acute-radiculopathy"))
+    assert response.status_code == 200
+    assert {r["authorization"] for r in live_hapi.requests_seen()} == {""}
+
+
+def test_unknown_patient_is_412_not_a_guess(service, live_hapi):
+    order = {**chart_order("v1-acute-neck-pain"), "subject": {"reference": "Patient/nobody-here"}}
+    response = no_prefetch_call(service, live_hapi, order)
+    assert response.status_code == 412
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert "patient" in outcome["issue"][0]["diagnostics"]
+
+
+def test_hanging_fhir_server_gives_412_within_the_timeout(tmp_path, live_hapi):
+    order = chart_order("v1-acute-neck-pain")
+    env = {**E2E_SERVICE_ENV, "CDS_FHIR_TIMEOUT_SECONDS": "1", "CDS_FHIR_BUDGET_SECONDS": "2"}
+    with cds_service(tmp_path, **env) as quick_service:
+        live_hapi.pause()
+        try:
+            response = no_prefetch_call(quick_service, live_hapi, order)
+        finally:
+            live_hapi.resume()
+    assert response.status_code == 412
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert response.elapsed.total_seconds() < 5
+
+
+@pytest.mark.stops_hapi
+def test_stopped_fhir_server_gives_412_and_no_warning(service, hapi):
+    order = chart_order("v1-acute-neck-pain")
+    assert no_prefetch_call(service, hapi, order).status_code == 200
+    hapi.stop()
+    response = no_prefetch_call(service, hapi, order)
+    assert response.status_code == 412
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome" and "cards" not in body
