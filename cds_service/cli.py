@@ -1,4 +1,4 @@
-"""Command line: `cds-service evaluate` (check a chart without an EHR) and `cds-service serve`."""
+"""Command line: `cds-service evaluate` (check a chart without an EHR), `serve`, and `load-demo`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
+from cds_service.demo_load import add_load_command
 from cds_service.engine import Engine
 from cds_service.knowledge import MappingError, load_knowledge
 from cds_service.report import decision_dict, decision_text
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=("json", "text"), default="json")
     evaluate.add_argument("--mappings", type=Path, help="mappings directory (default: the shipped one)")
     evaluate.set_defaults(run=_evaluate)
+    add_load_command(commands)
 
     try:
         from cds_service.serve import add_serve_command

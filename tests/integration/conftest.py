@@ -3,12 +3,12 @@ and the CDS service running as a real HTTP server (gunicorn) that reads its data
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 
 import pytest
 
+from cds_service.cli import main as cli
 from tests.conftest import FIXTURES
 from tests.fixtures.large_chart import large_chart_bundle
 from tests.integration.hapi import HapiServer, build, missing_tools
@@ -33,8 +33,8 @@ def hapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HapiServer]:
     server = HapiServer(build(), tmp_path_factory.mktemp("hapi") / "hapi.log")
     server.start()
     try:
-        for chart in sorted((FIXTURES / "charts").glob("*.json")):
-            server.load(json.loads(chart.read_text(encoding="utf-8")))
+        # the demo charts through the same loader docker-compose uses
+        assert cli(["load-demo", "--fhir-server", server.base, "--wait", "30", str(FIXTURES / "charts")]) == 0
         server.load(large_chart_bundle())
         yield server
     finally:
