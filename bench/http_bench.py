@@ -2,11 +2,13 @@
 
     python bench/http_bench.py --mode prefetch --rate 300 --seconds 20
     python bench/http_bench.py --mode fetch --rate 100 --seconds 20     # service fetches from a FHIR server
+    python bench/http_bench.py --mode hapi --rate 10 --seconds 30       # ... from the local HAPI test server
 
 Starts `cds-service serve` (gunicorn) on a free loopback port with a temporary database. In `fetch`
 mode the hook requests carry no prefetch and name a FHIR server: by default a small stub FHIR server
 started here (answers from the fixture chart, so the figure is the service's own cost), or any R4
-server given with --fhir-server (e.g. the local HAPI of the integration tests) that holds the chart.
+server given with --fhir-server that holds the chart. `hapi` mode builds and starts the integration tests'
+HAPI FHIR JPA server (tests/hapi-server, Java 17 + Maven), loads the chart into it and fetches from there.
 Latency is measured from each request's scheduled send time, so queueing is included.
 """
 
@@ -21,6 +23,7 @@ import platform
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.hook_requests import hook_body, prefetch_for, searchset  # noqa: E402
+from tests.integration.hapi import HapiServer, build  # noqa: E402
 from tests.servers import cds_service  # noqa: E402
 
 CHART = ROOT / "tests" / "fixtures" / "charts" / "vignette-002-cancer-radiculopathy.json"
@@ -89,24 +93,29 @@ async def _client(host: str, port: int, request: bytes, schedule: asyncio.Queue,
         delay = scheduled - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        try:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(
-                next(
-                    line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        for _attempt in (1, 2):
+            try:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(
+                    next(
+                        line.split(b":", 1)[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    )
                 )
-            )
-            await reader.readexactly(length)
-            ok = head.startswith(b"HTTP/1.1 200")
-        except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
-            ok = False
-        if ok:
+                await reader.readexactly(length)
+                status = head.split(b" ", 2)[1].decode()
+                break
+            except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError, IndexError):
+                # the server may close an idle keep-alive connection: reconnect and send once more
+                status = "connection error"
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+        if status == "200":
             results.append((loop.time() - scheduled) * 1000)
         else:
-            errors.append(1)
-            writer.close()
-            reader, writer = await asyncio.open_connection(host, port)
+            errors.append(status)
     writer.close()
 
 
@@ -143,6 +152,7 @@ def run_load(base_url: str, body: bytes, rate: float, seconds: float, clients: i
     return {
         "requests": int(rate * seconds),
         "errors": len(errors),
+        "error_kinds": dict(Counter(errors)),
         "throughput": len(latencies) / wall,
         "p50": pct(50),
         "p95": pct(95),
@@ -153,9 +163,10 @@ def run_load(base_url: str, body: bytes, rate: float, seconds: float, clients: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("prefetch", "fetch"), default="prefetch")
+    parser.add_argument("--mode", choices=("prefetch", "fetch", "hapi"), default="prefetch")
     parser.add_argument("--rate", type=float, default=300, help="requests per second")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, help="seconds of load before measuring (default 2; hapi 15)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent client connections")
     parser.add_argument("--fhir-server", help="R4 base URL that holds the vignette-002 chart (fetch mode)")
     parser.add_argument("--workers", type=int, default=4)
@@ -163,12 +174,17 @@ def main() -> None:
     args = parser.parse_args()
 
     chart, order = chart_and_order()
-    stub = None
+    stub = hapi = None
     if args.mode == "prefetch":
         body = hook_body([order], patient_id="vig-cancer", prefetch=prefetch_for(chart))
     else:
         fhir = args.fhir_server
-        if not fhir:
+        if args.mode == "hapi":
+            hapi = HapiServer(build(), Path(tempfile.gettempdir()) / "bench-hapi.log")
+            hapi.start()
+            hapi.load(json.loads(CHART.read_text()))
+            fhir = hapi.base
+        elif not fhir:
             stub, fhir = stub_fhir_server(chart)
         body = hook_body([order], patient_id="vig-cancer", fhir_server=fhir)
     payload = json.dumps(body).encode()
@@ -178,17 +194,21 @@ def main() -> None:
             Path(tmp), CDS_WORKERS=str(args.workers), CDS_THREADS=str(args.threads), CDS_LOG_LEVEL="WARNING"
         ) as base,
     ):
-        run_load(base, payload, rate=min(args.rate, 50), seconds=2, clients=args.clients)  # warm-up
+        warmup = args.warmup if args.warmup is not None else (15 if args.mode == "hapi" else 2)
+        run_load(base, payload, rate=min(args.rate, 50), seconds=warmup, clients=args.clients)  # JIT, caches
         result = run_load(base, payload, args.rate, args.seconds, args.clients)
     if stub:
         stub.terminate()
+    if hapi:
+        hapi.stop()
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
         f"service: gunicorn {args.workers} workers"
     )
     print(
         f"mode={args.mode} rate={args.rate:g}/s for {args.seconds:g}s: {result['requests']} requests, "
-        f"{result['errors']} errors, throughput {result['throughput']:.0f}/s, p50 {result['p50']:.1f} ms, "
+        f"{result['errors']} errors {result['error_kinds'] or ''}, throughput {result['throughput']:.0f}/s, "
+        f"p50 {result['p50']:.1f} ms, "
         f"p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms"
     )
 

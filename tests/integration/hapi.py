@@ -1,5 +1,9 @@
 """A real HAPI FHIR R4 JPA server for the integration tests, built from tests/hapi-server with Maven.
 
+Run by hand (builds, starts on port 8081, loads the demo charts, runs until Ctrl-C):
+
+    .venv/bin/python -m tests.integration.hapi --port 8081
+
 The build is cached: it reruns only when the module's sources change (a fingerprint in
 target/build.sha256); Maven keeps its downloads in ~/.m2. The server runs from target/classes and the
 Maven-resolved classpath, on a free loopback port, with an in-memory H2 database.
@@ -7,17 +11,22 @@ Maven-resolved classpath, on a free loopback port, with an in-memory H2 database
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from cds_service.demo_load import bundle_files, post_transaction
 from tests.servers import free_port, wait_until_up
 
 MODULE = Path(__file__).resolve().parents[1] / "hapi-server"
@@ -74,9 +83,9 @@ def _fingerprint() -> str:
 class HapiServer:
     """One running test server: start, load charts, inspect what it was asked, pause, stop."""
 
-    def __init__(self, classpath: str, log_path: Path) -> None:
+    def __init__(self, classpath: str, log_path: Path, port: int | None = None) -> None:
         self.classpath, self.log_path = classpath, log_path
-        self.port = free_port()
+        self.port = port or free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         self.base = f"{self.root}/fhir"
         self.process: subprocess.Popen[bytes] | None = None
@@ -97,13 +106,9 @@ class HapiServer:
             raise RuntimeError(f"HAPI FHIR did not start: {exc}\n{tail}") from None
 
     def load(self, bundle: dict[str, Any]) -> None:
-        """POST a transaction Bundle to the base URL; raises unless every entry succeeded."""
-        response = requests.post(self.base, json=bundle, headers={"Content-Type": "application/fhir+json"}, timeout=300)
-        response.raise_for_status()
-        statuses = [e["response"]["status"] for e in response.json()["entry"]]
-        bad = [s for s in statuses if not s.startswith(("200", "201"))]
-        if bad:
-            raise RuntimeError(f"transaction entries failed: {bad[:5]}")
+        """POST a transaction Bundle to the base URL (as `cds-service load-demo` does)."""
+        with requests.Session() as session:
+            post_transaction(self.base, bundle, session)
 
     def requests_seen(self) -> list[dict[str, str]]:
         """The FHIR requests the server received since the last clear (method, url, authorization)."""
@@ -135,3 +140,31 @@ class HapiServer:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Start the integration tests' HAPI FHIR server with the demo charts.")
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args()
+    reason = missing_tools()
+    if reason:
+        raise SystemExit(reason)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop Java too when terminated
+    server = HapiServer(build(), Path(tempfile.gettempdir()) / "hapi-test-server.log", args.port)
+    print(f"building done; starting HAPI FHIR (log: {server.log_path}) ...", flush=True)
+    server.start()
+    try:
+        charts = Path(__file__).resolve().parents[1] / "fixtures" / "charts"
+        with requests.Session() as session:
+            for path in bundle_files([charts]):
+                post_transaction(server.base, json.loads(path.read_text(encoding="utf-8")), session)
+        print(f"HAPI FHIR R4 at {server.base} with the demo charts; Ctrl-C stops it.", flush=True)
+        server.process.wait()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,9 @@ server, with no prefetch, partial prefetch, paging, a bearer token, and a HAPI t
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,6 +95,21 @@ def test_card_basis_names_the_resources_read_from_hapi(service, live_hapi):
     (card,) = response["cards"]
     assert "Condition/vig-cancer-breast-ca" in card["detail"]
     assert "Condition/vig-cancer-radic" in card["detail"]
+
+
+def test_readme_worked_example_against_hapi(service, live_hapi):
+    """The README's hook call without prefetch gives the warning the README describes."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"-d '(\{\n  \"hook\".*?)'\n```", readme, re.DOTALL)
+    assert example, "the worked example is missing from the README"
+    body = json.loads(example.group(1))
+    assert "prefetch" not in body
+    body["fhirServer"] = live_hapi.base
+    response = call(service, body).json()
+    (card,) = response["cards"]
+    assert card["indicator"] == "warning"
+    assert "variant 5" in card["summary"] and "MRI without and with contrast" in card["summary"]
+    assert "Condition/vig-cancer-breast-ca" in card["detail"]
 
 
 def test_order_sign_without_prefetch(service, live_hapi):
