@@ -19,6 +19,7 @@ class ConfigError(ValueError):
 class Settings:
     """Every setting, its default and (in the README) its CDS_<NAME> variable."""
 
+    mode: str = "development"  # or "production": stricter defaults and start-up checks (SECURITY.md)
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 4  # production server processes (one request at a time each: no GIL contention)
@@ -41,6 +42,18 @@ class Settings:
     qcdsm_gcode: str = ""  # Argonaut pama-rating-qcdsm-consulted value, when the site has one
     code_system_base: str = "urn:cds-service"  # base for this service's own code systems
     log_level: str = "INFO"
+    # Client authentication (CDS Hooks JWT), see SECURITY.md
+    auth: str = ""  # required | optional | off; default: required in production, off in development
+    auth_discovery: bool = True  # also require the JWT on GET /cds-services
+    trusted_clients: str = ""  # path of a YAML/JSON file listing the trusted CDS clients
+    trust_sandbox: bool = False  # DEMO ONLY: trust the public CDS Hooks sandbox (its private key is public)
+    jwt_leeway_seconds: int = 60
+    jwt_max_lifetime_seconds: int = 3600  # longer-lived tokens are refused; jti are kept this long
+    jwks_timeout_seconds: float = 2.0
+    jwks_min_refresh_seconds: float = 10.0  # at most one JWKS refetch per client and interval (unknown kid)
+    # Outbound calls: FHIR base URLs the service may call (comma-separated prefixes), besides each
+    # trusted client's own list; loopback is also allowed in development mode.
+    fhir_allowed_servers: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -54,6 +67,33 @@ class Settings:
                 values[field.name] = _convert(name, environ[name], hints[field.name])
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def auth_mode(self) -> str:
+        return self.auth or ("required" if self.production else "off")
+
+    def check(self) -> None:
+        """Refuse combinations that would be unsafe or cannot work; ConfigError names the variable."""
+        if self.mode not in {"development", "production"}:
+            raise ConfigError(f"CDS_MODE={self.mode!r}: use 'development' or 'production'")
+        if self.auth_mode not in {"required", "optional", "off"}:
+            raise ConfigError(f"CDS_AUTH={self.auth!r}: use 'required', 'optional' or 'off'")
+        if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
+        if not self.production:
+            return
+        if self.auth_mode != "required":
+            raise ConfigError("CDS_MODE=production needs CDS_AUTH=required (or unset)")
+        if self.trust_sandbox:
+            raise ConfigError("CDS_TRUST_SANDBOX authenticates nothing (its key is public); not in production")
+        if not self.trusted_clients:
+            raise ConfigError("CDS_MODE=production needs CDS_TRUSTED_CLIENTS (the file of trusted CDS clients)")
+        if not self.public_base_url.startswith("https://"):
+            raise ConfigError("CDS_MODE=production needs CDS_PUBLIC_BASE_URL=https://... (the JWT audience)")
 
     @property
     def mappings_path(self) -> Path | None:

@@ -25,6 +25,8 @@ from cds_service.engine.model import Decision
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
+from cds_service.security import FhirServerPolicy, ServerNotAllowed
+from cds_service.security.tokens import Caller
 from cds_service.store import AuditStore, DecisionRecord
 
 log = logging.getLogger("cds_service.hooks")
@@ -49,8 +51,10 @@ class HookService:
         session: requests.Session,
         executor: Executor,
         clock: Callable[[], date] = date.today,
+        policy: FhirServerPolicy | None = None,
     ) -> None:
         self.k = knowledge
+        self.policy = policy or FhirServerPolicy(settings.fhir_allowed_servers, settings.production)
         self.clock = clock
         self.settings = settings
         self.store = store
@@ -60,8 +64,11 @@ class HookService:
         self.cards = CardBuilder(knowledge, settings)
         self.keys = data_keys(knowledge)
 
-    def handle(self, service: ServiceDefinition, body: Any) -> dict[str, Any]:
-        """The CDS Hooks response body; raises HookError / DataUnavailable for 4xx answers."""
+    def handle(self, service: ServiceDefinition, body: Any, caller: Caller | None = None) -> dict[str, Any]:
+        """The CDS Hooks response body; raises HookError / DataUnavailable for 4xx answers.
+
+        `caller`: the authenticated client, whose `fhir_servers` extend the outbound allow-list.
+        """
         started = time.perf_counter()
         request = parse_hook_request(body, service.hook)
         today = self.clock()
@@ -70,14 +77,16 @@ class HookService:
         if not rated:
             return {"cards": []}
         order_dates = [order_date_of(o.model, today) for o, _ in rated]
+        client, no_client = self._client(request, caller)
         resources = gather(
             self.keys,
             request.prefetch,
             request.patient_id,
-            self._client(request),
+            client,
             self.executor,
             Deadline.after(self.settings.fhir_budget_seconds),
             observation_floor(order_dates, self.k),
+            no_client,
         )
         fetched = time.perf_counter()
         chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today)
@@ -110,9 +119,14 @@ class HookService:
         )
         return response
 
-    def _client(self, request: HookRequest) -> FhirClient | None:
+    def _client(self, request: HookRequest, caller: Caller | None) -> tuple[FhirClient | None, str]:
+        """A client for the request's FHIR server, or None and why none (used only if a fetch is needed)."""
         if not request.fhir_server:
-            return None
+            return None, "the request names no fhirServer to read it from"
+        try:
+            self.policy.check(request.fhir_server, caller.client if caller else None)
+        except ServerNotAllowed as exc:
+            return None, str(exc)
         return FhirClient(
             self.session,
             request.fhir_server,
@@ -120,7 +134,7 @@ class HookService:
             timeout=self.settings.fhir_timeout_seconds,
             max_bytes=self.settings.fhir_max_response_bytes,
             max_pages=self.settings.fhir_max_pages,
-        )
+        ), ""
 
     def _record(
         self, service: ServiceDefinition, request: HookRequest, decision: Decision, consult_id: str, built: CardResult

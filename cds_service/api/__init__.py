@@ -14,12 +14,16 @@ from flask import Flask, Response
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
+from cds_service.api import auth
 from cds_service.api.discovery import discovery_document, services
 from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.routes import blueprint
 from cds_service.config import Settings
 from cds_service.hooks import HookService, ServiceDefinition
 from cds_service.knowledge import Knowledge, load_knowledge
+from cds_service.logs import frames
+from cds_service.security import FhirServerPolicy, TokenVerifier, load_trusted_clients
+from cds_service.security.jwks import JwksCache
 from cds_service.store import AuditStore
 
 log = logging.getLogger("cds_service.api")
@@ -46,10 +50,13 @@ def create_app(
 ) -> Flask:
     """Build the app. Mappings are loaded and validated here, so a bad mapping fails at start-up."""
     settings = settings or Settings.from_env()
+    settings.check()
     knowledge = knowledge or load_knowledge(settings.mappings_path)
     store = store or AuditStore(settings.database_url, settings.sqlite_synchronous)
+    session = session or requests.Session()
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")
-    hooks = HookService(knowledge, settings, store, session or requests.Session(), executor, clock)
+    policy = FhirServerPolicy(settings.fhir_allowed_servers, settings.production)
+    hooks = HookService(knowledge, settings, store, session, executor, clock, policy)
     definitions = services(knowledge)
 
     app = Flask(__name__)
@@ -72,8 +79,29 @@ def create_app(
         max_age=600,
         send_wildcard=True,
     )
+    auth.install(app, settings, _verifier(settings, store, session))
     _register_errors(app)
     return app
+
+
+def _verifier(settings: Settings, store: AuditStore, session: requests.Session) -> TokenVerifier | None:
+    """The JWT verifier for the configured trusted clients; None (and a loud warning) when auth is off."""
+    if settings.auth_mode == "off":
+        log.warning(
+            "AUTHENTICATION IS OFF (CDS_AUTH=off, development mode): any caller can use this service; "
+            "never expose it to a network"
+        )
+        return None
+    clients = load_trusted_clients(settings.trusted_clients, settings.trust_sandbox)
+    for client in clients.values():
+        if client.demo:
+            log.warning("trusting a DEMO client whose signing key is public", extra={"iss": client.iss})
+    if not clients:
+        log.warning("no trusted clients configured: every authenticated call will be refused")
+    keys = JwksCache(session, settings.jwks_timeout_seconds, settings.jwks_min_refresh_seconds)
+    return TokenVerifier(
+        clients, keys, store.claim_token_id, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds
+    )
 
 
 def _register_errors(app: Flask) -> None:
@@ -98,5 +126,6 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+        # where it happened, never the message: it may quote request content (PHI) or a token
+        log.error("unexpected error", extra={"error": type(error).__name__, "where": frames(error)})
         return operation_outcome(500, "internal error; it has been logged", code="exception")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from cds_service.api.errors import HookError, operation_outcome
@@ -42,7 +42,7 @@ def call_service(service_id: str) -> Response:
         raise HookError(404, f"no CDS service '{service_id}'; see GET /cds-services", code="not-found")
     body = _json_body()
     try:
-        return jsonify(state.hooks.handle(service, body))
+        return jsonify(state.hooks.handle(service, body, g.get("caller")))
     except DataUnavailable as exc:
         log.warning("data unavailable", extra={"service": service_id, "key": exc.key, "reason": exc.reason})
         return operation_outcome(

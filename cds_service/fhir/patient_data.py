@@ -64,10 +64,18 @@ def gather(
     executor: Executor,
     deadline: Deadline,
     observation_floor: date,
+    no_client: str = "the request names no fhirServer to read it from",
 ) -> list[dict[str, Any]]:
-    """All chart resources, R4-shaped; raises DataUnavailable when any key cannot be read."""
+    """All chart resources, R4-shaped; raises DataUnavailable when any key cannot be read.
+
+    `no_client`: why there is no FHIR client (no fhirServer, or one that is not allowed), for the 412.
+    """
     resources: list[dict[str, Any]] = []
     jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = []
+
+    def fetch(key: DataKey, path: str, why: str) -> None:
+        jobs.append((key.name, _fetcher(key, path, client, deadline, observation_floor, why, no_client)))
+
     for key in keys:
         path = key.template.replace("{{context.patientId}}", patient_id)
         if key.name in prefetch:
@@ -76,7 +84,12 @@ def gather(
                 continue
             if _is_outcome(value):
                 jobs.append(
-                    (key.name, _fetcher(key, path, client, deadline, observation_floor, "the client's prefetch failed"))
+                    (
+                        key.name,
+                        _fetcher(
+                            key, path, client, deadline, observation_floor, "the client's prefetch failed", no_client
+                        ),
+                    )
                 )
                 continue
             if not isinstance(value, dict) or "resourceType" not in value:
@@ -87,9 +100,11 @@ def gather(
             resources += bundle_resources(value)
             following = next_link(value)
             if following:
-                jobs.append((key.name, _pages(following, client, deadline, key.name)))
+                jobs.append((key.name, _pages(following, client, deadline, key.name, no_client)))
         else:
-            jobs.append((key.name, _fetcher(key, path, client, deadline, observation_floor, "not in the prefetch")))
+            jobs.append(
+                (key.name, _fetcher(key, path, client, deadline, observation_floor, "not in the prefetch", no_client))
+            )
     futures = [(name, executor.submit(job)) for name, job in jobs]
     for name, future in futures:
         try:
@@ -106,10 +121,10 @@ def observation_floor(order_dates: list[date], k: Knowledge) -> date:
 
 
 def _fetcher(
-    key: DataKey, path: str, client: FhirClient | None, deadline: Deadline, floor: date, why: str
+    key: DataKey, path: str, client: FhirClient | None, deadline: Deadline, floor: date, why: str, no_client: str
 ) -> Callable[[], list[dict[str, Any]]]:
     if client is None:
-        raise DataUnavailable(key.name, f"{why}, and the request names no fhirServer to read it from")
+        raise DataUnavailable(key.name, f"{why}, and {no_client}")
 
     def run() -> list[dict[str, Any]]:
         if not key.search:
@@ -122,9 +137,11 @@ def _fetcher(
     return run
 
 
-def _pages(url: str, client: FhirClient | None, deadline: Deadline, name: str) -> Callable[[], list[dict[str, Any]]]:
+def _pages(
+    url: str, client: FhirClient | None, deadline: Deadline, name: str, no_client: str
+) -> Callable[[], list[dict[str, Any]]]:
     if client is None:
-        raise DataUnavailable(name, "the prefetch Bundle has more pages, and the request names no fhirServer")
+        raise DataUnavailable(name, f"the prefetch Bundle has more pages, and {no_client}")
     return lambda: client.search(url, deadline)
 
 

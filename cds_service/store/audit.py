@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import create_engine, delete, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from cds_service.store.tables import cards, decisions, feedback, metadata
+from cds_service.store.tables import cards, decisions, feedback, metadata, token_ids
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class AuditStore:
     def __init__(self, url: str, sqlite_synchronous: str = "FULL") -> None:
         self.engine = _engine(url, sqlite_synchronous)
         metadata.create_all(self.engine)
+        self._claims = 0
 
     def record_decisions(self, records: list[DecisionRecord]) -> None:
         """Store decisions and their cards in one transaction."""
@@ -136,6 +138,19 @@ class AuditStore:
         try:
             with self.engine.begin() as connection:
                 connection.execute(insert(feedback), [row])
+        except IntegrityError:
+            return False
+        return True
+
+    def claim_token_id(self, issuer: str, jti: str, expires_at: float) -> bool:
+        """Record a JWT id; False if this issuer used it before (a replay). Expired ids are pruned."""
+        now = time.time()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(token_ids), [{"issuer": issuer, "jti": jti, "expires_at": expires_at}])
+                self._claims += 1
+                if self._claims % 500 == 1:
+                    connection.execute(delete(token_ids).where(token_ids.c.expires_at < now))
         except IntegrityError:
             return False
         return True

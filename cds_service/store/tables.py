@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -52,4 +52,13 @@ feedback = Table(
     Column("override_system", String(300)),
     Column("override_code", String(200)),
     Column("override_comment_given", Integer, nullable=False),
+)
+
+# JWT ids already accepted (replay protection), kept until the token expires; shared by all workers.
+token_ids = Table(
+    "token_ids",
+    metadata,
+    Column("issuer", String(300), primary_key=True),
+    Column("jti", String(200), primary_key=True),
+    Column("expires_at", Float, nullable=False, index=True),
 )

@@ -10,7 +10,10 @@ from tests.conftest import TODAY
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path}/audit.sqlite3", fhir_timeout_seconds=0.5, fhir_budget_seconds=2.0
+        database_url=f"sqlite:///{tmp_path}/audit.sqlite3",
+        fhir_timeout_seconds=0.5,
+        fhir_budget_seconds=2.0,
+        fhir_allowed_servers="https://fhir.example.org/r4",
     )
 
 

@@ -1,0 +1,58 @@
+"""Client authentication for the CDS Hooks endpoints, and the security headers on every response."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, request
+
+from cds_service.api.errors import operation_outcome
+from cds_service.config import Settings
+from cds_service.security import AuthError, TokenVerifier
+
+log = logging.getLogger("cds_service.auth")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",  # answers carry patient data
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def expected_audience(settings: Settings) -> str:
+    """This endpoint's URL as the client must name it in `aud`: the public base URL (behind a proxy) + path."""
+    base = settings.public_base_url.rstrip("/") or request.host_url.rstrip("/")
+    return base + request.path
+
+
+def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> None:
+    """JWT check before CDS Hooks calls (never on preflight or /healthz); security headers after every response."""
+    mode = settings.auth_mode
+
+    @app.before_request
+    def authenticate() -> Response | None:
+        if mode == "off" or verifier is None or request.method == "OPTIONS":
+            return None
+        if not request.path.startswith("/cds-services"):
+            return None
+        if request.path.rstrip("/") == "/cds-services" and not settings.auth_discovery:
+            return None
+        header = request.headers.get("Authorization")
+        if mode == "optional" and not header:
+            return None
+        try:
+            g.caller = verifier.verify(header, expected_audience(settings))
+        except AuthError as exc:
+            log.warning("authentication failed", extra={"reason": exc.reason, "iss": exc.iss, "path": request.path})
+            response = operation_outcome(401, "authentication required", code="login")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return None
+
+    @app.after_request
+    def secure_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
