@@ -19,10 +19,22 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        request_id = _request_id()
+        if request_id:
+            entry["request_id"] = request_id
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def _request_id() -> str | None:
+    """The id of the HTTP request being served (set by the API layer), if any."""
+    try:
+        from flask import g, has_request_context
+    except ImportError:  # pragma: no cover - the engine can run without Flask
+        return None
+    return g.get("request_id") if has_request_context() else None
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -124,6 +124,10 @@ def _register_errors(app: Flask) -> None:
             response.headers["Allow"] = allowed
         return response
 
+    @app.errorhandler(RecursionError)
+    def too_deep(_error: RecursionError) -> Response:
+        return operation_outcome(400, "the request's JSON is nested too deeply to process", code="too-costly")
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         # where it happened, never the message: it may quote request content (PHI) or a token

@@ -1,8 +1,10 @@
-"""Client authentication for the CDS Hooks endpoints, and the security headers on every response."""
+"""Client authentication for the CDS Hooks endpoints; request ids and security headers on every response."""
 
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 
 from flask import Flask, Response, g, request
 
@@ -11,6 +13,7 @@ from cds_service.config import Settings
 from cds_service.security import AuthError, TokenVerifier
 
 log = logging.getLogger("cds_service.auth")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")  # a caller's X-Request-ID is kept only if it is this plain
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -30,6 +33,11 @@ def expected_audience(settings: Settings) -> str:
 def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> None:
     """JWT check before CDS Hooks calls (never on preflight or /healthz); security headers after every response."""
     mode = settings.auth_mode
+
+    @app.before_request
+    def request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
 
     @app.before_request
     def authenticate() -> Response | None:
@@ -55,4 +63,6 @@ def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> N
     def secure_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if "request_id" in g:
+            response.headers["X-Request-ID"] = g.request_id
         return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,6 +71,10 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
         for e in context["draftOrders"].get("entry") or ()
         if isinstance(e.get("resource"), dict)
     ]
+    references = [f"{conv['resourceType']}/{conv.get('id')}" for _, conv in drafts if conv.get("id") is not None]
+    twice = sorted(r for r, n in Counter(references).items() if n > 1)
+    if twice:
+        raise HookError(400, f"context.draftOrders has more than one entry {twice[0]}; resource ids must be unique")
     by_reference = {f"{orig['resourceType']}/{orig.get('id')}": conv for orig, conv in drafts}
     by_reference.update({f"{conv['resourceType']}/{conv.get('id')}": conv for _, conv in drafts})
     service_requests = [conv for _, conv in drafts if conv.get("resourceType") == "ServiceRequest"]

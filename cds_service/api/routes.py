@@ -27,6 +27,8 @@ def _json_body() -> Any:
         return request.get_json(force=True)
     except BadRequest:
         raise HookError(400, "the request body is not valid JSON") from None
+    except RecursionError:
+        raise HookError(400, "the request body's JSON is nested too deeply") from None
 
 
 @blueprint.get("/cds-services", strict_slashes=False)

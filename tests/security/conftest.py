@@ -53,3 +53,11 @@ def make_app(tmp_path, knowledge, jwks) -> Callable[..., Flask]:
         return create_app(Settings(**settings), knowledge=knowledge, clock=lambda: TODAY)
 
     return build
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report how many generated requests the fuzz tests sent (issue: at least 10 000 per CI run)."""
+    from tests.security.test_fuzz import SENT
+
+    if SENT["requests"]:
+        terminalreporter.write_line(f"fuzz: {SENT['requests']} generated requests sent; any 5xx fails the run")

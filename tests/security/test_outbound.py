@@ -1,0 +1,120 @@
+"""SSRF protection: the service calls only allowed FHIR servers, never follows redirects elsewhere, never
+reads unbounded answers, and says so with a 412 OperationOutcome before making any call."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import responses
+
+from cds_service.api import create_app
+from cds_service.config import Settings
+from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClient
+from tests.builders import condition, order_json, patient
+from tests.conftest import TODAY
+from tests.hook_requests import hook_body, searchset
+
+SELECT = "/cds-services/cspine-auc-select"
+ALLOWED = "https://fhir.example.org/r4"
+
+
+@pytest.fixture
+def client(tmp_path, knowledge):
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/audit.sqlite3", fhir_allowed_servers=ALLOWED, fhir_timeout_seconds=0.5
+    )
+    return create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
+
+
+def ask(client, fhir_server: str):
+    return client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=fhir_server, token="tok-1"))
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "https://attacker.example.net/fhir",
+        "https://fhir.example.org/r4evil",  # a prefix, but not at a path boundary
+        "https://fhir.example.org.attacker.net/r4",
+        "https://fhir.example.org:8443/r4",
+        "http://169.254.169.254/latest/meta-data",
+        "file:///etc/passwd",
+        "gopher://fhir.example.org/r4",
+        "https://user:pw@fhir.example.org/r4",
+        "https://fhir.example.org:99999/r4",
+        "not a url",
+    ],
+)
+@responses.activate
+def test_disallowed_fhir_server_is_refused_without_any_call(client, server):
+    response = ask(client, server)
+    assert response.status_code in (400, 412)  # 400: not an http(s) URL at all (request schema)
+    body = response.json
+    assert body["resourceType"] == "OperationOutcome"
+    assert "fhirServer" in body["issue"][0]["diagnostics"]
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_allowed_server_is_called(client):
+    responses.get(f"{ALLOWED}/Patient/pat-1", json=patient())
+    responses.get(re.compile(rf"{re.escape(ALLOWED)}/Condition\?.*"), json=searchset([condition("M54.2")]))
+    for kind in ("Observation", "Procedure", "AllergyIntolerance", "Device"):
+        responses.get(re.compile(rf"{re.escape(ALLOWED)}/{kind}\?.*"), json=searchset([]))
+    assert ask(client, ALLOWED).status_code == 200
+    assert len(responses.calls) == 6
+
+
+@responses.activate
+def test_complete_prefetch_never_needs_the_server(client):
+    from tests.hook_requests import prefetch_for
+
+    body = hook_body(
+        [order_json("72125")],
+        fhir_server="https://attacker.example.net/fhir",
+        prefetch=prefetch_for([patient(), condition("M54.2")]),
+    )
+    assert client.post(SELECT, json=body).status_code == 200
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_redirect_to_another_host_is_not_followed(client):
+    responses.get(f"{ALLOWED}/Patient/pat-1", status=302, headers={"Location": "https://attacker.example.net/x"})
+    for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
+        responses.get(re.compile(rf"{re.escape(ALLOWED)}/{kind}\?.*"), json=searchset([]))
+    response = ask(client, ALLOWED)
+    assert response.status_code == 412
+    assert not any("attacker" in call.request.url for call in responses.calls)
+
+
+@responses.activate
+def test_oversized_answer_is_refused(tmp_path, knowledge):
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/a.sqlite3", fhir_allowed_servers=ALLOWED, fhir_max_response_bytes=10_000
+    )
+    client = create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
+    responses.get(f"{ALLOWED}/Patient/pat-1", json=patient())
+    huge = searchset([condition("M54.2", text="x" * 20_000)])
+    for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
+        responses.get(re.compile(rf"{re.escape(ALLOWED)}/{kind}\?.*"), json=huge)
+    response = ask(client, ALLOWED)
+    assert response.status_code == 412
+    assert "larger than 10000 bytes" in response.json["issue"][0]["diagnostics"]
+
+
+def test_policy_rules():
+    dev, prod = FhirServerPolicy("https://fhir.example.org/r4/", False), FhirServerPolicy("", True)
+    dev.check("https://FHIR.example.org:443/r4/", None)  # normalised: case, default port, trailing slash
+    dev.check("https://fhir.example.org/r4/Patient", None)
+    dev.check("http://127.0.0.1:8081/fhir", None)  # loopback: development only
+    dev.check("http://localhost/fhir", None)
+    with pytest.raises(ServerNotAllowed, match="https"):
+        prod.check("http://127.0.0.1:8081/fhir", None)
+    with pytest.raises(ServerNotAllowed, match="allow-list"):
+        prod.check("https://127.0.0.1/fhir", None)
+    ehr = TrustedClient(iss="https://ehr.test", fhir_servers=("https://fhir.ehr.test/r4",))
+    prod.check("https://fhir.ehr.test/r4", ehr)  # the calling client's own servers
+    with pytest.raises(ServerNotAllowed):
+        prod.check("https://fhir.ehr.test/r4", None)
