@@ -17,7 +17,10 @@ RUN pip install ".[postgres]" && useradd --system --uid 10001 --home-dir /data c
 COPY tests/fixtures/charts ./demo-charts
 
 USER cds
-ENV CDS_HOST=0.0.0.0 \
+# Production mode: JWT required, https FHIR servers on the allow-list only. It refuses to start until
+# CDS_TRUSTED_CLIENTS and CDS_PUBLIC_BASE_URL are set (SECURITY.md); docker-compose.yml runs a demo instead.
+ENV CDS_MODE=production \
+    CDS_HOST=0.0.0.0 \
     CDS_PORT=8080 \
     CDS_DATABASE_URL=sqlite:////data/cds-service.sqlite3
 VOLUME ["/data"]

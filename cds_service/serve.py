@@ -24,12 +24,16 @@ def _serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers)) if v}
     try:
         settings = Settings.from_env(**overrides)
+        settings.check()
     except ConfigError as exc:
         raise SystemExit(f"cds-service: {exc}") from None
     configure_logging(settings.log_level)
     from cds_service.api import create_app
 
-    app = create_app(settings)  # loads and validates the mappings before the server starts
+    try:
+        app = create_app(settings)  # loads and validates the mappings and trusted clients before serving
+    except ConfigError as exc:
+        raise SystemExit(f"cds-service: {exc}") from None
     log = logging.getLogger("cds_service.serve")
     log.info(
         "starting",
@@ -37,6 +41,8 @@ def _serve(args: argparse.Namespace) -> int:
             "host": settings.host,
             "port": settings.port,
             "reload": args.reload,
+            "mode": settings.mode,
+            "auth": settings.auth_mode,
             "database": settings.database_url.split(":", 1)[0],
         },
     )

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from cds_service.cli import _parser
-from cds_service.config import PREFIX, Settings
+from cds_service.config import PREFIX, ConfigError, Settings
+from cds_service.security import FhirServerPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +66,10 @@ def test_service_environment_is_what_the_service_reads(compose):
     fields = {PREFIX + name.upper() for name in Settings.__dataclass_fields__}
     assert set(env) <= fields, f"unknown settings: {set(env) - fields}"
     settings = Settings.from_env(env)  # every value converts
+    settings.check()  # and the combination is accepted
     assert settings.host == "0.0.0.0"
+    hapi_port = _container_port(compose["services"]["hapi"]["ports"][0])
+    FhirServerPolicy(settings.fhir_allowed_servers, settings.production).check(f"http://hapi:{hapi_port}/fhir", None)
     assert [_container_port(p) for p in cds["ports"]] == [settings.port]
     assert f"127.0.0.1:{settings.port}/healthz" in " ".join(cds["healthcheck"]["test"])
     database_dir = str(Path(urlsplit(settings.database_url).path.lstrip("/")).parent)
@@ -100,6 +104,10 @@ def test_dockerfile_copies_existing_paths_and_runs_the_production_server(dockerf
     env = " ".join(a for op, a in dockerfile if op == "ENV").split()
     assert "CDS_HOST=0.0.0.0" in env and "CDS_PORT=8080" in env
     assert ("EXPOSE", "8080") in dockerfile
+    image_defaults = dict(item.split("=", 1) for item in env)
+    assert image_defaults["CDS_MODE"] == "production"
+    with pytest.raises(ConfigError):  # the image refuses to start until it is configured (SECURITY.md)
+        Settings.from_env({k: v for k, v in image_defaults.items() if k.startswith("CDS_")}).check()
 
 
 def test_docker_compose_config_when_the_plugin_exists():
