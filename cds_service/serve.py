@@ -77,10 +77,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("timeout", 30)
         self.cfg.set("keepalive", 5)
         self.cfg.set("accesslog", None)
+        self.cfg.set("logconfig_dict", _json_logging(self.settings.log_level))  # gunicorn's own lines as JSON too
         self.cfg.set("post_fork", _after_fork)
 
     def load(self) -> Any:
         return self.application
+
+
+def _json_logging(level: str) -> dict[str, Any]:
+    """logging.dictConfig for gunicorn: its logger and the root logger write our JSON lines to stderr."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "cds_service.logs.JsonFormatter"}},
+        "handlers": {"stderr": handler},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
+        },
+    }
 
 
 def _after_fork(_server: Any, worker: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -53,3 +55,13 @@ def test_bad_json_over_http(base_url):
         f"{base_url}/cds-services/cspine-auc-select", data="{", timeout=5, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_every_log_line_is_json_including_gunicorn_s_own(tmp_path):
+    with cds_service(tmp_path) as url:
+        body = hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")]))
+        assert requests.post(f"{url}/cds-services/cspine-auc-select", json=body, timeout=5).status_code == 200
+    lines = [json.loads(line) for line in (tmp_path / "service.log").read_text().splitlines() if line.strip()]
+    loggers = {entry["logger"] for entry in lines}
+    assert {"gunicorn.error", "cds_service.hooks"} <= loggers
+    assert any(entry["message"] == "hook answered" and entry.get("request_id") for entry in lines)
