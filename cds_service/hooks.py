@@ -51,10 +51,9 @@ class HookService:
         session: requests.Session,
         executor: Executor,
         clock: Callable[[], date] = date.today,
-        policy: FhirServerPolicy | None = None,
     ) -> None:
         self.k = knowledge
-        self.policy = policy or FhirServerPolicy(settings.fhir_allowed_servers, settings.production)
+        self.policy = FhirServerPolicy(settings.fhir_allowed_servers, settings.production)
         self.clock = clock
         self.settings = settings
         self.store = store

@@ -22,7 +22,7 @@ from cds_service.config import Settings
 from cds_service.hooks import HookService, ServiceDefinition
 from cds_service.knowledge import Knowledge, load_knowledge
 from cds_service.logs import frames
-from cds_service.security import FhirServerPolicy, TokenVerifier, load_trusted_clients
+from cds_service.security import TokenVerifier, load_trusted_clients
 from cds_service.security.jwks import JwksCache
 from cds_service.store import AuditStore
 
@@ -55,8 +55,7 @@ def create_app(
     store = store or AuditStore(settings.database_url, settings.sqlite_synchronous)
     session = session or requests.Session()
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")
-    policy = FhirServerPolicy(settings.fhir_allowed_servers, settings.production)
-    hooks = HookService(knowledge, settings, store, session, executor, clock, policy)
+    hooks = HookService(knowledge, settings, store, session, executor, clock)
     definitions = services(knowledge)
 
     app = Flask(__name__)

@@ -1,4 +1,6 @@
-"""Prefetch present / absent / null / OperationOutcome, FHIR server fetching, paging, failures -> 412."""
+"""Prefetch present / absent / null / OperationOutcome, FHIR server fetching, paging, failures -> 412.
+
+Redirects and oversized answers: tests/security/test_outbound.py."""
 
 from __future__ import annotations
 
@@ -7,37 +9,17 @@ import re
 import pytest
 import requests
 import responses
-from responses import matchers
 
 from tests.builders import condition, observation, order_json, patient
+from tests.fhir_stubs import FHIR, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
-FHIR = "https://fhir.example.org/r4"
 TOKEN = "secret-token-123"
 
 
 def chart():
     return [patient(), condition("M54.2", onset="2026-11-10")]
-
-
-def serve_chart(rsps, resources, *, token=None, page_size=None):
-    """Register FHIR endpoints answering the service's searches from `resources`."""
-    by_type = {}
-    for r in resources:
-        by_type.setdefault(r["resourceType"], []).append(r)
-    match = [matchers.header_matcher({"Authorization": f"Bearer {token}"})] if token else []
-    rsps.get(f"{FHIR}/Patient/pat-1", json=by_type.get("Patient", [{}])[0], match=match)
-    for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
-        items = by_type.get(kind, [])
-        if page_size and len(items) > page_size:
-            pages = [items[i : i + page_size] for i in range(0, len(items), page_size)]
-            for n, page in enumerate(pages):
-                nxt = f"{FHIR}/{kind}-page?n={n + 1}" if n + 1 < len(pages) else None
-                url = re.compile(rf"{re.escape(FHIR)}/{kind}\?.*") if n == 0 else f"{FHIR}/{kind}-page?n={n}"
-                rsps.get(url, json=searchset(page, nxt), match=match)
-        else:
-            rsps.get(re.compile(rf"{re.escape(FHIR)}/{kind}\?.*"), json=searchset(items), match=match)
 
 
 def warning(response):
@@ -187,33 +169,6 @@ def test_missing_patient_is_412(client):
     serve_chart(responses, chart())
     responses.replace(responses.GET, f"{FHIR}/Patient/pat-1", status=404, json={})
     assert client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=FHIR)).status_code == 412
-
-
-@responses.activate
-def test_oversized_fhir_answer_is_refused(client, settings, knowledge):
-    from dataclasses import replace
-
-    from cds_service.api import create_app
-
-    app = create_app(replace(settings, fhir_max_response_bytes=2000), knowledge=knowledge)
-    serve_chart(responses, chart() + [observation("8310-5", 36.6, "Cel") for _ in range(30)])
-    response = app.test_client().post(SELECT, json=hook_body([order_json("72125")], fhir_server=FHIR))
-    assert response.status_code == 412
-    assert "larger than" in response.json["issue"][0]["diagnostics"]
-
-
-@responses.activate
-def test_redirects_are_not_followed(client):
-    serve_chart(responses, chart())
-    responses.replace(
-        responses.GET,
-        re.compile(rf"{re.escape(FHIR)}/Device\?.*"),
-        status=302,
-        headers={"Location": "https://elsewhere.example.net/Device"},
-    )
-    response = client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=FHIR))
-    assert response.status_code == 412
-    assert not any("elsewhere" in c.request.url for c in responses.calls)
 
 
 @responses.activate

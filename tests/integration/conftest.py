@@ -8,8 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from cds_service.cli import main as cli
-from tests.conftest import FIXTURES
 from tests.fixtures.large_chart import large_chart_bundle
 from tests.integration.hapi import HapiServer, build, missing_tools
 from tests.servers import cds_service
@@ -33,8 +31,7 @@ def hapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HapiServer]:
     server = HapiServer(build(), tmp_path_factory.mktemp("hapi") / "hapi.log")
     server.start()
     try:
-        # the demo charts through the same loader docker-compose uses
-        assert cli(["load-demo", "--fhir-server", server.base, "--wait", "30", str(FIXTURES / "charts")]) == 0
+        server.load_demo_charts()
         server.load(large_chart_bundle())
         yield server
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -26,10 +25,12 @@ from typing import Any
 
 import requests
 
-from cds_service.demo_load import bundle_files, post_transaction
+from cds_service.cli import main as cli
+from cds_service.demo_load import post_transaction
 from tests.servers import free_port, wait_until_up
 
 MODULE = Path(__file__).resolve().parents[1] / "hapi-server"
+CHARTS = Path(__file__).resolve().parents[1] / "fixtures" / "charts"
 MAIN_CLASS = "org.example.hapitest.HapiTestServer"
 BUILD_TIMEOUT_S = 1800  # first build downloads ~350 MB from Maven Central
 START_TIMEOUT_S = 240
@@ -105,6 +106,11 @@ class HapiServer:
             tail = self.log_path.read_text(errors="replace")[-4000:]
             raise RuntimeError(f"HAPI FHIR did not start: {exc}\n{tail}") from None
 
+    def load_demo_charts(self) -> None:
+        """The fixture charts, through the same loader docker-compose uses (`cds-service load-demo`)."""
+        if cli(["load-demo", "--fhir-server", self.base, "--wait", "30", str(CHARTS)]) != 0:
+            raise RuntimeError(f"loading {CHARTS} into {self.base} failed (see the output above)")
+
     def load(self, bundle: dict[str, Any]) -> None:
         """POST a transaction Bundle to the base URL (as `cds-service load-demo` does)."""
         with requests.Session() as session:
@@ -154,10 +160,7 @@ def main() -> None:
     print(f"building done; starting HAPI FHIR (log: {server.log_path}) ...", flush=True)
     server.start()
     try:
-        charts = Path(__file__).resolve().parents[1] / "fixtures" / "charts"
-        with requests.Session() as session:
-            for path in bundle_files([charts]):
-                post_transaction(server.base, json.loads(path.read_text(encoding="utf-8")), session)
+        server.load_demo_charts()
         print(f"HAPI FHIR R4 at {server.base} with the demo charts; Ctrl-C stops it.", flush=True)
         server.process.wait()  # type: ignore[union-attr]
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine import Engine, Outcome
 from tests.chart_cases import CASES
-from tests.conftest import FIXTURES
+from tests.conftest import load_chart
 from tests.fixtures.large_chart import ORDER as LARGE_ORDER
 from tests.fixtures.large_chart import PATIENT as LARGE_PATIENT
 from tests.fixtures.large_chart import TEMPERATURES
@@ -33,8 +33,20 @@ PAMA = "http://fhir.org/argonaut/Extension/pama-rating"
 
 def chart_order(name: str) -> dict[str, Any]:
     """The fixture chart's draft ServiceRequest (its subject names the patient)."""
-    bundle = json.loads((FIXTURES / "charts" / f"{name}.json").read_text(encoding="utf-8"))
-    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest")
+    return next(r for r in load_chart(name) if r["resourceType"] == "ServiceRequest")
+
+
+def large_chart_order(hapi: HapiServer) -> dict[str, Any]:
+    return requests.get(f"{hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
+
+
+def first_temperature_page(hapi: HapiServer) -> dict[str, Any]:
+    """The first page (200) of the large chart's temperatures, newest first, as HAPI returns it."""
+    return requests.get(
+        f"{hapi.base}/Observation",
+        params={"patient": LARGE_PATIENT, "code": "http://loinc.org|8310-5", "_sort": "-date", "_count": 200},
+        timeout=30,
+    ).json()
 
 
 def patient_of(order: dict[str, Any]) -> str:
@@ -137,8 +149,7 @@ def test_partial_prefetch_fetches_only_the_absent_keys(service, live_hapi):
 
 def test_every_page_of_a_large_chart_is_read(service, live_hapi):
     """The only fever is the oldest of 1 000 temperatures, on the last page: a red flag, so no warning."""
-    order = requests.get(f"{live_hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
-    response = no_prefetch_call(service, live_hapi, order)
+    response = no_prefetch_call(service, live_hapi, large_chart_order(live_hapi))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["cards"] == []
@@ -149,12 +160,8 @@ def test_every_page_of_a_large_chart_is_read(service, live_hapi):
 
 def test_large_chart_without_the_last_page_would_warn(service, live_hapi):
     """The control for the test above: the same chart minus the fever gives the warning."""
-    temperatures = requests.get(
-        f"{live_hapi.base}/Observation",
-        params={"patient": LARGE_PATIENT, "code": "http://loinc.org|8310-5", "_sort": "-date", "_count": 200},
-        timeout=30,
-    ).json()
-    order = requests.get(f"{live_hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
+    temperatures = first_temperature_page(live_hapi)
+    order = large_chart_order(live_hapi)
     del temperatures["link"]  # only the first page: no fever in it
     prefetch = {"observations": temperatures}
     body = hook_body([order], patient_id=LARGE_PATIENT, fhir_server=live_hapi.base, prefetch=prefetch)
@@ -164,13 +171,9 @@ def test_large_chart_without_the_last_page_would_warn(service, live_hapi):
 
 
 def test_prefetch_bundle_with_a_next_link_is_followed_on_the_fhir_server(service, live_hapi):
-    first_page = requests.get(
-        f"{live_hapi.base}/Observation",
-        params={"patient": LARGE_PATIENT, "code": "http://loinc.org|8310-5", "_sort": "-date", "_count": 200},
-        timeout=30,
-    ).json()
+    first_page = first_temperature_page(live_hapi)
     assert any(link["relation"] == "next" for link in first_page["link"])
-    order = requests.get(f"{live_hapi.base}/ServiceRequest/{LARGE_ORDER}", timeout=10).json()
+    order = large_chart_order(live_hapi)
     live_hapi.clear_requests()
     body = hook_body(
         [order], patient_id=LARGE_PATIENT, fhir_server=live_hapi.base, prefetch={"observations": first_page}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -40,6 +41,16 @@ class SigningKey:
         return jwt.encode(
             claims, self.private, algorithm=self.alg, headers={"kid": self.kid, "typ": "JWT", **(headers or {})}
         )
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding, as JWS segments are written."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def segment(value: Any) -> str:
+    """A JWS header or payload segment for `value` (JSON), for hand-made (unsigned or forged) tokens."""
+    return b64url(json.dumps(value).encode())
 
 
 def claims(iss: str, aud: str, **overrides: Any) -> dict[str, Any]:

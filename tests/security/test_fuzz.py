@@ -23,7 +23,7 @@ from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
 from tests.hook_requests import hook_body, prefetch_for
 from tests.security.conftest import BASE, ISS
-from tests.security.keys import claims
+from tests.security.keys import SigningKey, claims, jwks_server, segment
 
 SCALE = float(os.environ.get("CDS_FUZZ_SCALE", "1"))
 SENT = {"requests": 0}
@@ -169,8 +169,6 @@ def test_hostile_prefetch(fuzz_client, prefetch):
 
 @pytest.fixture(scope="module")
 def auth_client(tmp_path_factory, knowledge):
-    from tests.security.keys import SigningKey, jwks_server
-
     key = SigningKey.es384()
     tmp = tmp_path_factory.mktemp("fuzz-auth")
     with jwks_server() as endpoint:
@@ -191,12 +189,6 @@ def auth_client(tmp_path_factory, knowledge):
         yield app.test_client(), key
 
 
-def _segment(value: Any) -> str:
-    import base64
-
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-
-
 @st.composite
 def tokens(draw: st.DrawFn, key: Any) -> str:
     """Random strings, JWT-shaped junk, and real signatures over mutated headers and claims."""
@@ -206,7 +198,7 @@ def tokens(draw: st.DrawFn, key: Any) -> str:
     header = draw(st.dictionaries(texts, json_values, max_size=4) | st.just({"alg": "ES384", "typ": "JWT"}))
     payload = draw(st.dictionaries(texts, json_values, max_size=4))
     if kind == "shaped":
-        return f"{_segment(header)}.{_segment(payload)}.{draw(texts)}"
+        return f"{segment(header)}.{segment(payload)}.{draw(texts)}"
     good = claims(ISS, BASE + "/cds-services/cspine-auc-select")
     field = draw(st.sampled_from(sorted(good)))
     good[field] = draw(json_values)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import hashlib
+import hmac
 import logging
 import time
 
@@ -12,10 +12,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from cds_service.config import ConfigError, Settings
+from cds_service.security import load_trusted_clients
 from tests.builders import condition, order_json, patient
 from tests.hook_requests import hook_body, prefetch_for
 from tests.security.conftest import BASE, ISS
-from tests.security.keys import SigningKey, claims
+from tests.security.keys import SigningKey, b64url, claims, segment
 
 SELECT = "/cds-services/cspine-auc-select"
 
@@ -149,10 +150,7 @@ def test_replay_is_caught_across_processes_sharing_the_database(make_app, ec_key
 
 
 def _unsigned(payload: dict, header: dict) -> str:
-    def part(value: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-
-    return f"{part(header)}.{part(payload)}."
+    return f"{segment(header)}.{segment(payload)}."
 
 
 def test_alg_none(client, ec_key):
@@ -167,12 +165,9 @@ def test_hs256_with_the_public_key_as_secret(client, rsa_key):
     )
     header = {"alg": "HS256", "typ": "JWT", "kid": rsa_key.kid}
     payload = claims(ISS, BASE + SELECT)
-    signing_input = _unsigned(payload, header)[:-1].encode()
-    import hashlib
-    import hmac
-
-    signature = base64.urlsafe_b64encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest()).rstrip(b"=")
-    assert _rejected(call(client, f"{signing_input.decode()}.{signature.decode()}"))
+    signing_input = _unsigned(payload, header)[:-1]
+    signature = b64url(hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest())
+    assert _rejected(call(client, f"{signing_input}.{signature}"))
 
 
 def test_typ_must_be_jwt(client, ec_key):
@@ -295,8 +290,6 @@ def test_trusted_clients_file_errors_name_the_place(tmp_path, knowledge):
     path = tmp_path / "clients.yaml"
     path.write_text("clients:\n  - iss: https://ehr.test\n    algorithms: [HS256]\n    jku: [https://ehr.test/jwks]\n")
     with pytest.raises(ConfigError, match=r"clients/0/algorithms/0"):
-        from cds_service.security import load_trusted_clients
-
         load_trusted_clients(str(path))
 
 

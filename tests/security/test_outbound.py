@@ -3,8 +3,6 @@ reads unbounded answers, and says so with a 412 OperationOutcome before making a
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import responses
 
@@ -13,10 +11,11 @@ from cds_service.config import Settings
 from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClient
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
-from tests.hook_requests import hook_body, searchset
+from tests.fhir_stubs import FHIR, serve_chart
+from tests.hook_requests import hook_body, prefetch_for
 
 SELECT = "/cds-services/cspine-auc-select"
-ALLOWED = "https://fhir.example.org/r4"
+ALLOWED = FHIR  # the stub server of tests/fhir_stubs.py
 
 
 @pytest.fixture
@@ -58,18 +57,13 @@ def test_disallowed_fhir_server_is_refused_without_any_call(client, server):
 
 @responses.activate
 def test_allowed_server_is_called(client):
-    responses.get(f"{ALLOWED}/Patient/pat-1", json=patient())
-    responses.get(re.compile(rf"{re.escape(ALLOWED)}/Condition\?.*"), json=searchset([condition("M54.2")]))
-    for kind in ("Observation", "Procedure", "AllergyIntolerance", "Device"):
-        responses.get(re.compile(rf"{re.escape(ALLOWED)}/{kind}\?.*"), json=searchset([]))
+    serve_chart(responses, [patient(), condition("M54.2")])
     assert ask(client, ALLOWED).status_code == 200
     assert len(responses.calls) == 6
 
 
 @responses.activate
 def test_complete_prefetch_never_needs_the_server(client):
-    from tests.hook_requests import prefetch_for
-
     body = hook_body(
         [order_json("72125")],
         fhir_server="https://attacker.example.net/fhir",
@@ -81,9 +75,10 @@ def test_complete_prefetch_never_needs_the_server(client):
 
 @responses.activate
 def test_redirect_to_another_host_is_not_followed(client):
-    responses.get(f"{ALLOWED}/Patient/pat-1", status=302, headers={"Location": "https://attacker.example.net/x"})
-    for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
-        responses.get(re.compile(rf"{re.escape(ALLOWED)}/{kind}\?.*"), json=searchset([]))
+    serve_chart(responses, [patient()])
+    responses.replace(
+        responses.GET, f"{ALLOWED}/Patient/pat-1", status=302, headers={"Location": "https://attacker.example.net/x"}
+    )
     response = ask(client, ALLOWED)
     assert response.status_code == 412
     assert not any("attacker" in call.request.url for call in responses.calls)
@@ -95,10 +90,7 @@ def test_oversized_answer_is_refused(tmp_path, knowledge):
         database_url=f"sqlite:///{tmp_path}/a.sqlite3", fhir_allowed_servers=ALLOWED, fhir_max_response_bytes=10_000
     )
     client = create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
-    responses.get(f"{ALLOWED}/Patient/pat-1", json=patient())
-    huge = searchset([condition("M54.2", text="x" * 20_000)])
-    for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
-        responses.get(re.compile(rf"{re.escape(ALLOWED)}/{kind}\?.*"), json=huge)
+    serve_chart(responses, [patient(), condition("M54.2", note=[{"text": "x" * 20_000}])])
     response = ask(client, ALLOWED)
     assert response.status_code == 412
     assert "larger than 10000 bytes" in response.json["issue"][0]["diagnostics"]
