@@ -29,6 +29,9 @@ class Settings:
     # SQLite only: FULL = a committed record survives power loss; NORMAL (WAL) = survives a crash of the
     # service, may lose the last commits on power loss, and is several times faster.
     sqlite_synchronous: str = "FULL"
+    # SQLite only: decisions are journaled per process (synced as above) and moved into the database
+    # in batches at this interval; other processes' reads see them after at most this long.
+    audit_flush_seconds: float = 0.25
     mappings_dir: str = ""  # default: the mappings shipped with the service
     fhir_timeout_seconds: float = 2.0  # per FHIR call
     fhir_budget_seconds: float = 4.0  # all FHIR calls of one hook request
@@ -84,6 +87,8 @@ class Settings:
             raise ConfigError(f"CDS_AUTH={self.auth!r}: use 'required', 'optional' or 'off'")
         if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
+        if not 0 < self.audit_flush_seconds <= 3600:
+            raise ConfigError(f"CDS_AUDIT_FLUSH_SECONDS={self.audit_flush_seconds}: use a value above 0 and up to 3600")
         if not self.production:
             return
         if self.auth_mode != "required":

@@ -102,7 +102,9 @@ class HookService:
         if actions:
             response["systemActions"] = actions
             response["extension"] = {"systemActions": actions}
+        t_store = time.perf_counter()
         self.store.record_decisions(records)
+        t_store = time.perf_counter() - t_store
         log.info(
             "hook answered",
             extra={
@@ -113,6 +115,7 @@ class HookService:
                 "consult_ids": [r.consult_id for r in records],
                 "cards": len(response["cards"]),
                 "fetch_ms": round((fetched - started) * 1000, 1),
+                "store_ms": round(t_store * 1000, 2),
                 "total_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )

@@ -79,6 +79,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("accesslog", None)
         self.cfg.set("logconfig_dict", _json_logging(self.settings.log_level))  # gunicorn's own lines as JSON too
         self.cfg.set("post_fork", _after_fork)
+        self.cfg.set("worker_exit", _before_worker_exit)
 
     def load(self) -> Any:
         return self.application
@@ -102,4 +103,9 @@ def _json_logging(level: str) -> dict[str, Any]:
 
 def _after_fork(_server: Any, worker: Any) -> None:
     """Each worker opens its own database connections (none may be shared across a fork)."""
-    worker.app.application.extensions["cds_service"].store.engine.dispose(close=False)
+    worker.app.application.extensions["cds_service"].store.after_fork()
+
+
+def _before_worker_exit(_server: Any, worker: Any) -> None:
+    """A stopping worker moves its journaled decisions into the database."""
+    worker.app.application.extensions["cds_service"].store.close()

@@ -37,6 +37,13 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
 @contextmanager
 def cds_service(tmp: Path, **env: str) -> Iterator[str]:
     """`cds-service serve` (gunicorn) on a free port; yields its base URL."""
+    with service_process(tmp, **env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def service_process(tmp: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `cds_service`, also yielding the master process (its own process group, for killpg)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -47,16 +54,21 @@ def cds_service(tmp: Path, **env: str) -> Iterator[str]:
     }
     log = open(tmp / "service.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "cds_service", "serve"], env=environment, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "cds_service", "serve"],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/healthz", process, timeout=30)
-        yield base
+        yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
         log.close()

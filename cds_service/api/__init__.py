@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from cds_service.api import auth
 from cds_service.api.discovery import discovery_document, services
 from cds_service.api.errors import HookError, operation_outcome
+from cds_service.api.json_provider import OrjsonProvider
 from cds_service.api.routes import blueprint
 from cds_service.config import Settings
 from cds_service.hooks import HookService, ServiceDefinition
@@ -52,7 +53,7 @@ def create_app(
     settings = settings or Settings.from_env()
     settings.check()
     knowledge = knowledge or load_knowledge(settings.mappings_path)
-    store = store or AuditStore(settings.database_url, settings.sqlite_synchronous)
+    store = store or AuditStore(settings.database_url, settings.sqlite_synchronous, settings.audit_flush_seconds)
     session = session or requests.Session()
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")
     hooks = HookService(knowledge, settings, store, session, executor, clock)
@@ -60,7 +61,7 @@ def create_app(
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.json.sort_keys = False  # keep the CDS Hooks field order readable
+    app.json = OrjsonProvider(app)  # keeps the CDS Hooks field order readable (no key sorting)
     app.extensions["cds_service"] = AppState(
         settings=settings,
         services={d.id: d for d in definitions},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import BadRequest
 
 from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.feedback import parse_feedback
@@ -21,14 +21,15 @@ def _state() -> Any:
 
 
 def _json_body() -> Any:
-    if not request.data:
+    data = request.get_data()
+    if not data:
         raise HookError(400, "the request body is empty; send a JSON object")
     try:
-        return request.get_json(force=True)
-    except BadRequest:
-        raise HookError(400, "the request body is not valid JSON") from None
-    except RecursionError:
-        raise HookError(400, "the request body's JSON is nested too deeply") from None
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit"):  # orjson stops at 1024 levels
+            raise HookError(400, "the request body's JSON is nested too deeply") from None
+        raise HookError(400, f"the request body is not valid JSON ({str(exc)[:120]})") from None
 
 
 @blueprint.get("/cds-services", strict_slashes=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.device import Device
@@ -197,7 +197,7 @@ class ChartReader:
         kind = raw["resourceType"]
         try:
             # The same chart is sent again on every order-select re-fire: validate each version once.
-            return _validated(kind, json.dumps(raw, sort_keys=True, separators=(",", ":")))
+            return _validated(kind, orjson.dumps(raw, option=orjson.OPT_SORT_KEYS))
         except (ValidationError, ValueError, TypeError) as exc:
             count = exc.error_count() if isinstance(exc, ValidationError) else 1
             chart.problems.append(f"{kind}/{raw.get('id', '?')} is not valid FHIR R4 ({count} problem(s))")
@@ -205,7 +205,7 @@ class ChartReader:
 
 
 @lru_cache(maxsize=8192)
-def _validated(kind: str, document: str) -> Any:
+def _validated(kind: str, document: bytes) -> Any:
     """A validated (and never mutated) model for one exact resource JSON."""
     return _MODELS[kind].model_validate_json(document)
 

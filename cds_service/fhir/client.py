@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import orjson
 import requests
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
@@ -96,7 +96,7 @@ class FhirClient:
                 raise FhirUnavailable(f"the FHIR server answered HTTP {response.status_code}")
             body = self._read_bounded(response)
         try:
-            return json.loads(body)
+            return orjson.loads(body)
         except ValueError:
             raise FhirUnavailable("the FHIR server's answer is not JSON") from None
 

@@ -1,5 +1,6 @@
 """Durable audit trail and feedback: SQLite by default, PostgreSQL (or any SQLAlchemy URL) by configuration."""
 
-from cds_service.store.audit import AuditStore, DecisionRecord, FeedbackRecord
+from cds_service.store.audit import AuditStore
+from cds_service.store.records import DecisionRecord, FeedbackRecord
 
 __all__ = ["AuditStore", "DecisionRecord", "FeedbackRecord"]

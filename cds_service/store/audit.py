@@ -1,123 +1,96 @@
-"""Record every decision (keyed by its consult id) and every feedback item, idempotently."""
+"""Record every decision (keyed by its consult id) and every feedback item, idempotently.
+
+With a SQLite file (the embedded default) decisions go through a per-process journal (journal.py):
+durable before the hook is answered, in the database a moment later. Feedback, JWT ids and every
+write to a server database (PostgreSQL) are committed directly.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from cds_service.store.database import open_engine, sqlite_file
+from cds_service.store.journal import Journal
+from cds_service.store.records import DecisionRecord, FeedbackRecord, as_json, decision_rows
 from cds_service.store.tables import cards, decisions, feedback, metadata, token_ids
-
-
-@dataclass(frozen=True)
-class DecisionRecord:
-    """What is kept of one decision: codes, ids and references; no names, no free text."""
-
-    consult_id: str
-    service_id: str
-    hook: str
-    hook_instance: str
-    patient_id: str
-    order_id: str | None
-    procedures: list[str]
-    variants: list[int]
-    outcome: str
-    category: str | None
-    alternatives: list[str]
-    evidence: list[str]
-    reasons: list[str]
-    topic: str
-    card_ids: list[str] = field(default_factory=list)
-    card_indicators: list[str] = field(default_factory=list)
-    suggestion_ids: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class FeedbackRecord:
-    service_id: str
-    card_id: str
-    outcome: str
-    outcome_timestamp: str
-    accepted_suggestions: list[str]
-    override_system: str | None
-    override_code: str | None
-    override_comment_given: bool
-
-    def fingerprint(self) -> str:
-        key = json.dumps(
-            [
-                self.service_id,
-                self.card_id,
-                self.outcome,
-                self.outcome_timestamp,
-                sorted(self.accepted_suggestions),
-                self.override_system,
-                self.override_code,
-            ]
-        )
-        return hashlib.sha256(key.encode()).hexdigest()
+from cds_service.store.write_lock import holding, write_lock_for
 
 
 class AuditStore:
     """Decisions and feedback in one database; create_all on start-up."""
 
-    def __init__(self, url: str, sqlite_synchronous: str = "FULL") -> None:
-        self.engine = _engine(url, sqlite_synchronous)
-        metadata.create_all(self.engine)
+    def __init__(self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = 0.25) -> None:
+        self.engine = open_engine(url, sqlite_synchronous)
+        database = sqlite_file(url)
+        # JWT ids only guard against replay within a token's short lifetime: with SQLite they are
+        # committed without waiting for the disk (they survive a crash of the service, not of the OS).
+        self._claims_engine = open_engine(url, "NORMAL") if database is not None else self.engine
+        self._write_lock = write_lock_for(database)
+        with holding(self._write_lock):
+            metadata.create_all(self.engine)
         self._claims = 0
+        self.journal: Journal | None = None
+        if database is not None:
+            self.journal = Journal(
+                database.with_name(database.name + ".journal"),
+                self._ingest,
+                sync=sqlite_synchronous.upper() != "NORMAL",
+                interval=journal_flush_seconds,
+            )
+            self.journal.recover()  # decisions journaled by a process that stopped before moving them
+
+    @contextmanager
+    def _writing(self, engine: Engine | None = None) -> Iterator[Connection]:
+        """A write transaction, committed (and, with SQLite FULL, synced) before this returns."""
+        with holding(self._write_lock), (engine or self.engine).begin() as connection:
+            yield connection
 
     def record_decisions(self, records: list[DecisionRecord]) -> None:
-        """Store decisions and their cards in one transaction."""
+        """Store decisions and their cards durably (journaled or in one transaction)."""
         if not records:
             return
-        now = datetime.now(UTC)
-        decision_rows = [
-            {
-                "consult_id": r.consult_id,
-                "recorded_at": now,
-                "service_id": r.service_id,
-                "hook": r.hook,
-                "hook_instance": r.hook_instance,
-                "patient_id": r.patient_id,
-                "order_id": r.order_id,
-                "procedures": json.dumps(r.procedures),
-                "variants": json.dumps(r.variants),
-                "outcome": r.outcome,
-                "category": r.category,
-                "alternatives": json.dumps(r.alternatives),
-                "evidence": json.dumps(r.evidence),
-                "reasons": json.dumps(r.reasons),
-                "topic": r.topic,
-            }
-            for r in records
-        ]
-        card_rows = [
-            {
-                "card_id": card_id,
-                "consult_id": r.consult_id,
-                "service_id": r.service_id,
-                "hook_instance": r.hook_instance,
-                "indicator": indicator,
-                "suggestion_ids": json.dumps(r.suggestion_ids),
-            }
-            for r in records
-            for card_id, indicator in zip(r.card_ids, r.card_indicators, strict=True)
-        ]
-        with self.engine.begin() as connection:
-            connection.execute(insert(decisions), decision_rows)
+        decision_rows_, card_rows = decision_rows(records, datetime.now(UTC))
+        if self.journal is not None:
+            self.journal.append({"decisions": decision_rows_, "cards": card_rows})
+            return
+        with self._writing() as connection:
+            connection.execute(insert(decisions), decision_rows_)
             if card_rows:
                 connection.execute(insert(cards), card_rows)
 
+    def _ingest(self, entries: list[dict[str, Any]]) -> None:
+        """Journal entries into SQLite in one transaction; entries already there are skipped."""
+        decision_rows_ = [
+            {**row, "recorded_at": datetime.fromisoformat(row["recorded_at"])}
+            for entry in entries
+            for row in entry["decisions"]
+        ]
+        card_rows = [row for entry in entries for row in entry["cards"]]
+        with self._writing() as connection:
+            connection.execute(sqlite_insert(decisions).on_conflict_do_nothing(), decision_rows_)
+            if card_rows:
+                connection.execute(sqlite_insert(cards).on_conflict_do_nothing(), card_rows)
+                # feedback that arrived first (through another process) gets its decision now
+                card_ids = [row["card_id"] for row in card_rows]
+                consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
+                connection.execute(
+                    update(feedback)
+                    .where(feedback.c.consult_id.is_(None), feedback.c.card_id.in_(card_ids))
+                    .values(consult_id=consult)
+                )
+
     def record_feedback(self, item: FeedbackRecord) -> bool:
         """Store one feedback item; False if the same item was stored before (idempotent)."""
+        self._catch_up()
         with self.engine.begin() as connection:
             consult_id = connection.execute(
                 select(cards.c.consult_id).where(cards.c.card_id == item.card_id)
@@ -130,13 +103,13 @@ class AuditStore:
             "consult_id": consult_id,
             "outcome": item.outcome,
             "outcome_timestamp": item.outcome_timestamp,
-            "accepted_suggestions": json.dumps(item.accepted_suggestions),
+            "accepted_suggestions": as_json(item.accepted_suggestions),
             "override_system": item.override_system,
             "override_code": item.override_code,
             "override_comment_given": int(item.override_comment_given),
         }
         try:
-            with self.engine.begin() as connection:
+            with self._writing() as connection:
                 connection.execute(insert(feedback), [row])
         except IntegrityError:
             return False
@@ -146,7 +119,7 @@ class AuditStore:
         """Record a JWT id; False if this issuer used it before (a replay). Expired ids are pruned."""
         now = time.time()
         try:
-            with self.engine.begin() as connection:
+            with self._writing(self._claims_engine) as connection:
                 connection.execute(insert(token_ids), [{"issuer": issuer, "jti": jti, "expires_at": expires_at}])
                 self._claims += 1
                 if self._claims % 500 == 1:
@@ -156,16 +129,19 @@ class AuditStore:
         return True
 
     def decision(self, consult_id: str) -> dict[str, Any] | None:
+        self._catch_up()
         with self.engine.connect() as connection:
             row = connection.execute(select(decisions).where(decisions.c.consult_id == consult_id)).mappings().first()
         return dict(row) if row else None
 
     def card(self, card_id: str) -> dict[str, Any] | None:
+        self._catch_up()
         with self.engine.connect() as connection:
             row = connection.execute(select(cards).where(cards.c.card_id == card_id)).mappings().first()
         return dict(row) if row else None
 
     def feedback_for(self, card_id: str) -> list[dict[str, Any]]:
+        self._catch_up()
         with self.engine.connect() as connection:
             rows = connection.execute(select(feedback).where(feedback.c.card_id == card_id)).mappings().all()
         return [dict(r) for r in rows]
@@ -174,23 +150,19 @@ class AuditStore:
         with self.engine.connect() as connection:
             connection.execute(select(1))
 
+    def after_fork(self) -> None:
+        """In a forked worker: open new database connections (none may be shared across a fork)."""
+        self.engine.dispose(close=False)
+        self._claims_engine.dispose(close=False)
 
-def _engine(url: str, sqlite_synchronous: str) -> Engine:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
-        raise ValueError(f"SQLite synchronous mode must be FULL, NORMAL or EXTRA, not {sqlite_synchronous!r}")
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    def close(self) -> None:
+        """Move journaled decisions into the database and release connections (graceful shutdown)."""
+        if self.journal is not None:
+            self.journal.close()
+        self.engine.dispose()
+        self._claims_engine.dispose()
 
-        @event.listens_for(engine, "connect")
-        def _pragmas(connection: Any, _record: Any) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-
-    return engine
+    def _catch_up(self) -> None:
+        """Reads see this process's journaled decisions (other processes' arrive within the flush interval)."""
+        if self.journal is not None:
+            self.journal.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cds_service.api import create_app
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
@@ -36,7 +38,7 @@ def test_every_decision_is_recorded_with_its_consult_id(client, store):
     record = store.decision(consult)
     assert record["outcome"] == "not-appropriate"
     assert record["service_id"] == "cspine-auc-select"
-    assert '"ct-cspine-w"' in record["procedures"] and record["variants"] == "[2, 8]"
+    assert "ct-cspine-w" in json.loads(record["procedures"]) and json.loads(record["variants"]) == [2, 8]
     assert store.card(card["uuid"])["consult_id"] == consult
 
 

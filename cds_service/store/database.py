@@ -1,0 +1,40 @@
+"""The SQLAlchemy engine: SQLite (WAL, chosen sync level, busy timeout) or a server database URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for in-memory SQLite and server databases."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+def open_engine(url: str, sqlite_synchronous: str) -> Engine:
+    if sqlite_synchronous.upper() not in SYNC_LEVELS:
+        raise ValueError(f"SQLite synchronous mode must be FULL, NORMAL or EXTRA, not {sqlite_synchronous!r}")
+    if (path := sqlite_file(url)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    sqlite = url.startswith("sqlite:")
+    engine = create_engine(url, pool_pre_ping=not sqlite)  # a local file needs no liveness check per checkout
+    if sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    return engine

@@ -1,0 +1,182 @@
+"""A per-process write-ahead journal: each decision is on disk before the hook is answered, and reaches
+the database in batches, off the request path.
+
+Why: with several server processes, a SQLite commit per request makes every request wait for one
+shared write lock and its fsync; under load the lock holder is preempted and the queue behind it
+sets the tail latency. Here each process appends one JSON line to its own file and syncs it (no lock
+shared between processes); a background thread moves closed segments into the database, many
+records per transaction.
+
+Crash safety: a process holds an exclusive `flock` on each of its segments until the segment's rows
+are committed and the file is deleted. A segment nobody holds belongs to a process that died; any
+process (and every start-up) recovers it. Rows are inserted with "on conflict do nothing", so a
+segment ingested twice (a crash between commit and delete) changes nothing. A torn last line (the
+crash came before the sync returned, so that request was never answered) is skipped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+log = logging.getLogger("cds_service.store")
+
+Ingest = Callable[[list[dict[str, Any]]], None]
+SUFFIX = ".jsonl"
+
+
+@dataclass
+class _Segment:
+    path: Path
+    fd: int
+    entries: int = 0
+
+
+class Journal:
+    """Append entries durably; a background thread hands them to `ingest` in batches."""
+
+    def __init__(self, directory: Path, ingest: Ingest, *, sync: bool = True, interval: float = 0.25) -> None:
+        self.directory = directory
+        self.ingest = ingest
+        self.sync = sync
+        self.interval = interval
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()  # guards the open segment of this process
+        self._ingesting = threading.Lock()  # one ingest at a time in this process
+        self._pid = 0
+        self._segment: _Segment | None = None
+        self._closed: list[_Segment] = []
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sequence = 0
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """Write one entry; when this returns (sync on) it survives a crash or power loss."""
+        line = orjson.dumps(entry) + b"\n"
+        with self._lock:
+            self._start_in_this_process()
+            segment = self._segment or self._open_segment()
+            os.write(segment.fd, line)
+            if self.sync:
+                os.fdatasync(segment.fd)
+            segment.entries += 1
+
+    def flush(self) -> None:
+        """Move everything this process has journaled into the database now."""
+        with self._ingesting:
+            with self._lock:
+                if self._pid == os.getpid():
+                    self._rotate()
+            self._ingest_closed()
+
+    def recover(self) -> int:
+        """Ingest the segments of processes that died (nobody holds their lock); how many."""
+        recovered = 0
+        for path in sorted(self.directory.glob(f"*{SUFFIX}")):
+            with self._ingesting:
+                try:
+                    fd = os.open(path, os.O_RDONLY)
+                except FileNotFoundError:
+                    continue  # its owner ingested and deleted it meanwhile
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)  # a live process owns it
+                    continue
+                try:
+                    self._ingest_file(_Segment(path, fd))
+                except Exception:
+                    os.close(fd)  # let a later recovery try again
+                    raise
+                recovered += 1
+        if recovered:
+            log.warning("recovered audit journal segments of a stopped process", extra={"segments": recovered})
+        return recovered
+
+    def close(self) -> None:
+        """Flush and stop the background thread (graceful shutdown of this process)."""
+        if self._pid != os.getpid():
+            return
+        self._thread, thread = None, self._thread
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+        self.flush()
+
+    def _close_at_exit(self) -> None:
+        try:
+            self.close()
+        except Exception as exc:
+            log.warning("audit journal not flushed at exit", extra={"error": type(exc).__name__})
+
+    def _start_in_this_process(self) -> None:
+        # After a fork the child inherits neither the thread nor a usable segment (the parent's lock).
+        if self._pid == os.getpid():
+            return
+        for inherited in ([self._segment] if self._segment else []) + self._closed:
+            os.close(inherited.fd)  # else this copy would keep the parent's lock after the parent died
+        self._pid = os.getpid()
+        self._segment, self._closed = None, []
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-journal", daemon=True)
+        self._thread.start()
+        atexit.register(self._close_at_exit)
+
+    def _open_segment(self) -> _Segment:
+        self._sequence += 1
+        path = self.directory / f"{os.getpid()}-{time.time_ns()}-{self._sequence}{SUFFIX}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._segment = _Segment(path, fd)
+        return self._segment
+
+    def _rotate(self) -> None:
+        """Close the open segment for ingesting (caller holds `_lock`)."""
+        if self._segment is not None and self._segment.entries:
+            self._closed.append(self._segment)
+            self._segment = None
+
+    def _run(self) -> None:
+        thread = threading.current_thread()
+        next_recovery = time.monotonic() + 10 * self.interval
+        while self._thread is thread:
+            self._wake.wait(self.interval)
+            try:
+                self.flush()
+                if time.monotonic() >= next_recovery:
+                    self.recover()
+                    next_recovery = time.monotonic() + max(10.0, 10 * self.interval)
+            except Exception as exc:
+                log.error("audit journal ingest failed; will retry", extra={"error": type(exc).__name__})
+
+    def _ingest_closed(self) -> None:
+        while self._closed:
+            self._ingest_file(self._closed[0])  # on failure the segment stays (locked) for the next round
+            self._closed.pop(0)
+
+    def _ingest_file(self, segment: _Segment) -> None:
+        """Insert a segment's entries, then delete it and drop its lock; raises if the database refused."""
+        with open(segment.path, "rb") as stream:
+            data = stream.read()
+        entries = []
+        for line in data.split(b"\n"):
+            if not line:
+                continue
+            try:
+                entries.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                log.warning("skipped a torn audit journal line (its request was never answered)")
+        if entries:
+            self.ingest(entries)
+        segment.path.unlink(missing_ok=True)
+        os.close(segment.fd)

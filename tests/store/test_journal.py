@@ -1,0 +1,203 @@
+"""The audit journal: durable before the answer, in the database soon after, recovered after a crash."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cds_service.store import AuditStore, DecisionRecord, FeedbackRecord
+
+
+def record(card: bool = True) -> DecisionRecord:
+    consult = f"urn:uuid:{uuid.uuid4()}"
+    return DecisionRecord(
+        consult_id=consult,
+        service_id="cspine-auc-select",
+        hook="order-select",
+        hook_instance=str(uuid.uuid4()),
+        patient_id="p1",
+        order_id="o1",
+        procedures=["ct-cspine-w"],
+        variants=[2],
+        outcome="not-appropriate",
+        category="UNA",
+        alternatives=["mri-cspine-wo"],
+        evidence=["Condition/c1"],
+        reasons=[],
+        topic="acr-cervical-pain",
+        card_ids=[str(uuid.uuid4())] if card else [],
+        card_indicators=["warning"] if card else [],
+        suggestion_ids=[str(uuid.uuid4())] if card else [],
+    )
+
+
+def feedback_on(card_id: str) -> FeedbackRecord:
+    return FeedbackRecord("cspine-auc-select", card_id, "accepted", "2026-11-21T10:00:00Z", [], None, None, False)
+
+
+def in_database(db: Path, table: str = "decisions", column: str = "consult_id") -> set[str]:
+    """What another reader sees (not through the store, which would flush its own journal first)."""
+    with sqlite3.connect(db) as connection:
+        return {row[0] for row in connection.execute(f"select {column} from {table}")}
+
+
+def segments(db: Path) -> list[Path]:
+    return sorted(db.with_name(db.name + ".journal").glob("*.jsonl"))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "audit.sqlite3"
+
+
+def store_at(db: Path, flush_seconds: float = 3600) -> AuditStore:
+    return AuditStore(f"sqlite:///{db}", "FULL", flush_seconds)
+
+
+def test_a_decision_is_in_the_journal_file_when_recording_returns_and_in_the_database_after_a_flush(db):
+    store = store_at(db)
+    r = record()
+    store.record_decisions([r])
+    (segment,) = segments(db)
+    assert r.consult_id.encode() in segment.read_bytes()
+    assert r.consult_id not in in_database(db)
+    assert store.decision(r.consult_id)["outcome"] == "not-appropriate"  # reads flush this process's journal
+    assert in_database(db) == {r.consult_id} and in_database(db, "cards", "card_id") == set(r.card_ids)
+    assert segments(db) == []
+    store.close()
+
+
+def test_the_background_thread_moves_decisions_into_the_database(db):
+    store = store_at(db, flush_seconds=0.05)
+    records = [record() for _ in range(20)]
+    for r in records:
+        store.record_decisions([r])
+    deadline = time.monotonic() + 5
+    while in_database(db) != {r.consult_id for r in records} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert in_database(db) == {r.consult_id for r in records}
+    store.close()
+    assert segments(db) == []
+
+
+def test_close_moves_everything_into_the_database(db):
+    store = store_at(db)
+    records = [record() for _ in range(5)]
+    store.record_decisions(records)
+    store.close()
+    assert in_database(db) == {r.consult_id for r in records}
+
+
+CRASHING_WRITER = """
+import sys, time
+from cds_service.store import AuditStore
+from tests.store.test_journal import record
+store = AuditStore(sys.argv[1], "FULL", 3600)
+for _ in range(int(sys.argv[2])):
+    r = record()
+    store.record_decisions([r])
+    print(r.consult_id, flush=True)
+print("written", flush=True)
+time.sleep(600)
+"""
+
+
+def start_writer(db: Path, count: int) -> tuple[subprocess.Popen, list[str]]:
+    """A process that journals `count` decisions and then waits (holding its segment) to be killed."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_WRITER, f"sqlite:///{db}", str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    consults = []
+    for line in process.stdout:
+        if line.strip() == "written":
+            return process, consults
+        consults.append(line.strip())
+    raise AssertionError("the writer process stopped early")
+
+
+def test_decisions_of_a_killed_process_are_recovered_by_the_next_start(db):
+    process, consults = start_writer(db, 25)
+    try:
+        assert segments(db) and in_database(db) == set()
+        assert store_at(db).journal.recover() == 0  # the live writer still owns its segment
+        assert in_database(db) == set()
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    store = store_at(db)  # start-up recovers what the dead process journaled
+    assert in_database(db) == set(consults)
+    assert segments(db) == []
+    assert store.decision(consults[0])["service_id"] == "cspine-auc-select"
+
+
+def test_a_torn_last_line_is_skipped_and_the_rest_recovered(db, caplog):
+    process, consults = start_writer(db, 3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    (segment,) = segments(db)
+    with segment.open("ab") as stream:
+        stream.write(b'{"decisions": [{"consult_id": "urn:uuid:torn", "recor')  # a crash mid-write
+    store_at(db)
+    assert in_database(db) == set(consults)
+    assert "torn" in caplog.text
+
+
+def test_a_segment_ingested_twice_changes_nothing(db, tmp_path):
+    process, _ = start_writer(db, 4)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    (segment,) = segments(db)
+    copy = tmp_path / "copy.jsonl"
+    shutil.copy(segment, copy)
+    store = store_at(db)
+    shutil.copy(copy, segment)  # as if the process died between the commit and deleting the segment
+    assert store.journal.recover() == 1
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select count(*) from decisions").fetchone()[0] == 4
+        assert connection.execute("select count(*) from cards").fetchone()[0] == 4
+
+
+def test_a_database_failure_keeps_the_journal_for_the_next_round(db, monkeypatch):
+    store = store_at(db)
+    r = record()
+    store.record_decisions([r])
+    ingest = store.journal.ingest
+
+    def failing(_entries):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store.journal, "ingest", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        store.journal.flush()
+    assert len(segments(db)) == 1 and in_database(db) == set()
+    monkeypatch.setattr(store.journal, "ingest", ingest)
+    store.journal.flush()
+    assert in_database(db) == {r.consult_id} and segments(db) == []
+
+
+def test_feedback_that_arrives_before_its_decision_is_ingested_gets_linked(db):
+    deciding, receiving = store_at(db), store_at(db)  # two server processes, in effect
+    r = record()
+    deciding.record_decisions([r])
+    assert receiving.record_feedback(feedback_on(r.card_ids[0]))
+    assert receiving.feedback_for(r.card_ids[0])[0]["consult_id"] is None  # not in the database yet
+    deciding.journal.flush()
+    assert receiving.feedback_for(r.card_ids[0])[0]["consult_id"] == r.consult_id
+
+
+def test_decisions_without_cards_are_journaled_too(db):
+    store = store_at(db)
+    r = record(card=False)
+    store.record_decisions([r])
+    assert store.decision(r.consult_id)["outcome"] == "not-appropriate"
