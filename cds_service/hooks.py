@@ -102,9 +102,9 @@ class HookService:
         if actions:
             response["systemActions"] = actions
             response["extension"] = {"systemActions": actions}
-        t_store = time.perf_counter()
+        auditing = time.perf_counter()
         self.store.record_decisions(records)
-        t_store = time.perf_counter() - t_store
+        audited = time.perf_counter()
         log.info(
             "hook answered",
             extra={
@@ -115,8 +115,8 @@ class HookService:
                 "consult_ids": [r.consult_id for r in records],
                 "cards": len(response["cards"]),
                 "fetch_ms": round((fetched - started) * 1000, 1),
-                "store_ms": round(t_store * 1000, 2),
-                "total_ms": round((time.perf_counter() - started) * 1000, 1),
+                "audit_ms": round((audited - auditing) * 1000, 2),
+                "total_ms": round((audited - started) * 1000, 1),
             },
         )
         return response
