@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ import statistics
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.hook_requests import hook_body, prefetch_for, searchset  # noqa: E402
 from tests.integration.hapi import HapiServer, build  # noqa: E402
-from tests.servers import cds_service  # noqa: E402
+from tests.servers import service_process  # noqa: E402
 
 CHART = ROOT / "tests" / "fixtures" / "charts" / "vignette-002-cancer-radiculopathy.json"
 
@@ -82,17 +84,29 @@ def stub_fhir_server(chart: list[dict]) -> tuple[multiprocessing.Process, str]:
     return process, f"http://127.0.0.1:{ports.get(timeout=10)}/fhir"
 
 
-async def _client(host: str, port: int, request: bytes, schedule: asyncio.Queue, results: list, errors: list) -> None:
-    """One keep-alive connection taking scheduled send times from the queue (open loop)."""
+@dataclass
+class Window:
+    """When the measured part of a run starts and ends (loop time); requests before it warm up."""
+
+    start: float
+    end: float
+
+
+async def _client(
+    host: str, port: int, requests: list[bytes], schedule: asyncio.Queue, window: Window, results: list, errors: list
+) -> None:
+    """One keep-alive connection taking (send time, request number) from the queue (open loop)."""
     reader, writer = await asyncio.open_connection(host, port)
     loop = asyncio.get_running_loop()
     while True:
-        scheduled = await schedule.get()
-        if scheduled is None:
+        item = await schedule.get()
+        if item is None:
             break
+        scheduled, number = item
         delay = scheduled - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        request = requests[number % len(requests)]
         for _attempt in (1, 2):
             try:
                 writer.write(request)
@@ -112,6 +126,8 @@ async def _client(host: str, port: int, request: bytes, schedule: asyncio.Queue,
                 status = "connection error"
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
+        if scheduled < window.start:
+            continue  # warm-up
         if status == "200":
             results.append((loop.time() - scheduled) * 1000)
         else:
@@ -119,55 +135,109 @@ async def _client(host: str, port: int, request: bytes, schedule: asyncio.Queue,
     writer.close()
 
 
-async def _load(base_url: str, body: bytes, rate: float, seconds: float, clients: int) -> tuple[list, list, float]:
+async def _load(
+    base_url: str, bodies: list[bytes], rate: float, warmup: float, seconds: float, clients: int
+) -> tuple[list, list]:
     target = urlsplit(base_url)
-    request = (
-        f"POST /cds-services/cspine-auc-select HTTP/1.1\r\nHost: {target.netloc}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+    requests = [
+        (
+            f"POST /cds-services/cspine-auc-select HTTP/1.1\r\nHost: {target.netloc}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        for body in bodies
+    ]
     loop = asyncio.get_running_loop()
     schedule: asyncio.Queue = asyncio.Queue()
     results: list[float] = []
-    errors: list[int] = []
+    errors: list[str] = []
     start = loop.time() + 0.2
-    total = int(rate * seconds)
-    for i in range(total):
-        schedule.put_nowait(start + i / rate)
+    window = Window(start + warmup, start + warmup + seconds)
+    for i in range(int(rate * (warmup + seconds))):
+        schedule.put_nowait((start + i / rate, i))
     for _ in range(clients):
         schedule.put_nowait(None)
     await asyncio.gather(
-        *(_client(target.hostname, target.port, request, schedule, results, errors) for _ in range(clients))
+        *(_client(target.hostname, target.port, requests, schedule, window, results, errors) for _ in range(clients))
     )
-    return results, errors, loop.time() - start
+    return results, errors
 
 
-def run_load(base_url: str, body: bytes, rate: float, seconds: float, clients: int) -> dict[str, float]:
-    """Send `rate` requests/s for `seconds` over `clients` keep-alive connections (one asyncio thread)."""
-    latencies, errors, wall = asyncio.run(_load(base_url, body, rate, seconds, clients))
+def run_load(base_url: str, bodies: list[bytes], rate: float, warmup: float, seconds: float, clients: int) -> dict:
+    """`rate` requests/s over `clients` keep-alive connections: `warmup` s unmeasured, then `seconds` s measured.
+
+    The same connections carry both parts, so no connection set-up falls inside the measurement.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.disable()  # the load generator's own pauses would show up as service latency
+    cpu_before, host_before = service_cpu(), host_cpu()
+    try:
+        latencies, errors = asyncio.run(_load(base_url, bodies, rate, warmup, seconds, clients))
+    finally:
+        gc.enable()
+    cpu_after, host_after = service_cpu(), host_cpu()
     latencies.sort()
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
+    measured = len(latencies) + len(errors)
+    ticks = [b - a for a, b in zip(host_before, host_after, strict=True)]
     return {
-        "requests": int(rate * seconds),
+        "requests": measured,
         "errors": len(errors),
         "error_kinds": dict(Counter(errors)),
-        "throughput": len(latencies) / wall,
+        "throughput": len(latencies) / seconds,
         "p50": pct(50),
         "p95": pct(95),
         "p99": pct(99),
-        "mean": statistics.fmean(latencies),
+        "max": latencies[-1],
+        # whole run (warm-up included): the service's CPU time per request, and the host's steal share
+        "cpu_ms": (cpu_after - cpu_before) * 1000 / max(1, int(rate * (warmup + seconds))),
+        "steal": 100 * ticks[7] / max(1, sum(ticks)),
     }
+
+
+SERVICE_GROUP: list[int] = []  # the process group of the service under test
+
+
+def service_cpu() -> float:
+    """CPU seconds used so far by the service's processes (gunicorn master and workers)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if SERVICE_GROUP and int(fields[2]) == SERVICE_GROUP[0]:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def host_cpu() -> list[int]:
+    """The machine's CPU tick counters (user, nice, system, idle, iowait, irq, softirq, steal)."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def unique_charts(chart: list[dict], order: dict, patient_id: str, count: int) -> list[bytes]:
+    """`count` request bodies whose resources all differ (no reuse of validated models: new patients)."""
+    bodies = []
+    for n in range(count):
+        resources = [dict(r, id=f"{r['id']}-{n}") if r["resourceType"] != "Patient" else r for r in chart]
+        bodies.append(json.dumps(hook_body([order], patient_id=patient_id, prefetch=prefetch_for(resources))).encode())
+    return bodies
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("prefetch", "fetch", "hapi"), default="prefetch")
     parser.add_argument("--rate", type=float, default=300, help="requests per second")
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=20, help="measured seconds per run")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs; the median of each figure is reported")
     parser.add_argument("--warmup", type=float, help="seconds of load before measuring (default 2; hapi 15)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent client connections")
+    parser.add_argument("--unique-charts", action="store_true", help="prefetch mode: a different chart every request")
     parser.add_argument("--fhir-server", help="R4 base URL that holds the vignette-002 chart (fetch mode)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
@@ -176,7 +246,8 @@ def main() -> None:
     chart, order = chart_and_order()
     stub = hapi = None
     if args.mode == "prefetch":
-        body = hook_body([order], patient_id="vig-cancer", prefetch=prefetch_for(chart))
+        count = int(args.rate * (args.seconds + 2)) if args.unique_charts else 1
+        bodies = unique_charts(chart, order, "vig-cancer", count)
     else:
         fhir = args.fhir_server
         if args.mode == "hapi":
@@ -186,31 +257,55 @@ def main() -> None:
             fhir = hapi.base
         elif not fhir:
             stub, fhir = stub_fhir_server(chart)
-        body = hook_body([order], patient_id="vig-cancer", fhir_server=fhir)
-    payload = json.dumps(body).encode()
+        bodies = [json.dumps(hook_body([order], patient_id="vig-cancer", fhir_server=fhir)).encode()]
+    priority = _raise_priority()
+    results = []
     with (
         tempfile.TemporaryDirectory() as tmp,
-        cds_service(
+        service_process(
             Path(tmp), CDS_WORKERS=str(args.workers), CDS_THREADS=str(args.threads), CDS_LOG_LEVEL="WARNING"
-        ) as base,
+        ) as (base, process),
     ):
+        SERVICE_GROUP[:] = [process.pid]
         warmup = args.warmup if args.warmup is not None else (15 if args.mode == "hapi" else 2)
-        run_load(base, payload, rate=min(args.rate, 50), seconds=warmup, clients=args.clients)  # JIT, caches
-        result = run_load(base, payload, args.rate, args.seconds, args.clients)
+        run_load(base, bodies, min(args.rate, 50), 0, warmup, args.clients)  # imports, caches, JIT-free warm-up
+        for _ in range(args.runs):
+            results.append(run_load(base, bodies, args.rate, 2, args.seconds, args.clients))
     if stub:
         stub.terminate()
     if hapi:
         hapi.stop()
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-        f"service: gunicorn {args.workers} workers"
+        f"service: gunicorn {args.workers} workers x {args.threads} threads; load generator {priority}"
     )
+    for n, result in enumerate(results, 1):
+        print(f"run {n}: {_line(result)}")
+    median = {key: statistics.median(r[key] for r in results) for key in ("throughput", "p50", "p95", "p99", "max")}
+    median |= {key: statistics.median(r[key] for r in results) for key in ("cpu_ms", "steal")}
+    errors = sum(r["errors"] for r in results)
     print(
-        f"mode={args.mode} rate={args.rate:g}/s for {args.seconds:g}s: {result['requests']} requests, "
-        f"{result['errors']} errors {result['error_kinds'] or ''}, throughput {result['throughput']:.0f}/s, "
-        f"p50 {result['p50']:.1f} ms, "
-        f"p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms"
+        f"mode={args.mode}{' unique-charts' if args.unique_charts else ''} rate={args.rate:g}/s, "
+        f"{args.runs} runs x {args.seconds:g}s, {errors} errors; median: {_line(median, counts=False)}"
     )
+
+
+def _line(result: dict, counts: bool = True) -> str:
+    head = f"{result['requests']} requests, {result['errors']} errors {result['error_kinds'] or ''}, " if counts else ""
+    return (
+        f"{head}throughput {result['throughput']:.0f}/s, p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
+        f"p99 {result['p99']:.1f} ms, max {result['max']:.0f} ms; service CPU {result['cpu_ms']:.2f} ms/request, "
+        f"host steal {result['steal']:.1f}%"
+    )
+
+
+def _raise_priority() -> str:
+    """The generator shares the cores with the service; when allowed, it goes first so its own delays stay out."""
+    try:
+        os.nice(-10)
+    except PermissionError:
+        return "at normal priority"
+    return "at nice -10"
 
 
 if __name__ == "__main__":
