@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cds_service.api.errors import HookError
-from cds_service.api.hook_request import schema_problem
+from cds_service.api.validation import schema_problem
 from cds_service.store import FeedbackRecord
 
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
-from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from cds_service.api.errors import HookError
+from cds_service.api.validation import schema_problem
 from cds_service.fhir.compat import to_r4
-
-SCHEMAS = Path(__file__).parent / "schemas"
 
 
 @dataclass(frozen=True)
@@ -37,20 +32,6 @@ class HookRequest:
     prefetch: dict[str, Any]
     orders: list[OrderInput]  # the orders to rate
     all_orders: list[OrderInput]  # every draft ServiceRequest (context for rules R3/R7)
-
-
-@cache
-def validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
-
-
-def schema_problem(document: Any, schema: str) -> str | None:
-    """The first schema violation as 'path: message', or None."""
-    error = next(iter(sorted(validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))), None)
-    if error is None:
-        return None
-    path = "/".join(str(p) for p in error.absolute_path) or "(body)"
-    return f"{path}: {error.message[:300]}"
 
 
 def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
