@@ -1,0 +1,50 @@
+"""A throw-away PostgreSQL server for tests: initdb in a temporary directory, a free port, trust auth."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from glob import glob
+from pathlib import Path
+
+from tests.servers import free_port
+
+
+def postgres_bin() -> Path | None:
+    """The directory holding initdb and pg_ctl (PATH first, then Debian's /usr/lib/postgresql/N/bin)."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+@contextmanager
+def postgres_server(directory: Path) -> Iterator[str]:
+    """Start PostgreSQL with its data in `directory`; yields a `postgresql://` URL; stops it afterwards."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    data, sockets = directory / "data", directory / "sockets"
+    sockets.mkdir(parents=True)
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(directory, "postgres")
+        shutil.chown(sockets, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    run = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    subprocess.run(
+        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "cds", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={sockets}"
+    subprocess.run([*run, "-o", options, "-l", str(directory / "server.log"), "-w", "start"], check=True)
+    try:
+        yield f"postgresql://cds@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
