@@ -7,7 +7,7 @@ import sys
 import traceback
 from datetime import UTC, datetime
 
-import orjson
+from cds_service.json_bytes import dumps
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -26,7 +26,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        return dumps(entry).decode()
 
 
 def _request_id() -> str | None:

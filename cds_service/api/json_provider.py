@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
 from flask import Response
 from flask.json.provider import JSONProvider
+
+from cds_service import json_bytes
 
 
 class OrjsonProvider(JSONProvider):
@@ -16,18 +17,11 @@ class OrjsonProvider(JSONProvider):
     mimetype = "application/json"
 
     def dumps(self, obj: Any, **_kwargs: Any) -> str:
-        return encode(obj).decode()
+        return json_bytes.dumps(obj).decode()
 
     def loads(self, s: str | bytes, **_kwargs: Any) -> Any:
         return orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        return self._app.response_class(encode(self._prepare_response_obj(args, kwargs)), mimetype=self.mimetype)
-
-
-def encode(value: Any) -> bytes:
-    """JSON bytes; the standard library takes what orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(value, default=str)
-    except TypeError:
-        return json.dumps(value, default=str).encode()
+        body = json_bytes.dumps(self._prepare_response_obj(args, kwargs))
+        return self._app.response_class(body, mimetype=self.mimetype)

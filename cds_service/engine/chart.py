@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.device import Device
@@ -19,6 +18,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
 from cds_service.engine.dates import DayRange, first_day
+from cds_service.json_bytes import dumps
 from cds_service.knowledge.model import Contraindication, Knowledge, ObservationRule
 
 _MODELS: dict[str, type[Any]] = {
@@ -197,7 +197,7 @@ class ChartReader:
         kind = raw["resourceType"]
         try:
             # The same chart is sent again on every order-select re-fire: validate each version once.
-            return _validated(kind, orjson.dumps(raw, option=orjson.OPT_SORT_KEYS))
+            return _validated(kind, dumps(raw, sort_keys=True))
         except (ValidationError, ValueError, TypeError) as exc:
             count = exc.error_count() if isinstance(exc, ValidationError) else 1
             chart.problems.append(f"{kind}/{raw.get('id', '?')} is not valid FHIR R4 ({count} problem(s))")

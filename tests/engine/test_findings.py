@@ -138,6 +138,12 @@ def test_policy_2_value_above_reference_range_counts_for_unknown_units(facts):
     assert "elevated-inflammatory-marker" in ids(facts([patient(), obs]))
 
 
+def test_a_value_beyond_64_bit_integers_is_still_read(facts):
+    found = facts([patient(), observation("1988-5", 2**70, "mg/L")])  # e.g. parsed by the standard library
+    assert "elevated-inflammatory-marker" in ids(found)
+    assert not found.problems
+
+
 def test_policy_2_unconvertible_unit_is_reported_not_guessed(facts):
     found = facts([patient(), observation("1988-5", 50, "furlongs")])
     assert "elevated-inflammatory-marker" not in ids(found)
