@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 PREFIX = "CDS_"
+SQLITE_SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
 
 
 class ConfigError(ValueError):
@@ -85,7 +86,7 @@ class Settings:
             raise ConfigError(f"CDS_MODE={self.mode!r}: use 'development' or 'production'")
         if self.auth_mode not in {"required", "optional", "off"}:
             raise ConfigError(f"CDS_AUTH={self.auth!r}: use 'required', 'optional' or 'off'")
-        if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+        if self.sqlite_synchronous.upper() not in SQLITE_SYNC_LEVELS:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:
             raise ConfigError(f"CDS_AUDIT_FLUSH_SECONDS={self.audit_flush_seconds}: use a value above 0 and up to 3600")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
-SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
+from cds_service.config import SQLITE_SYNC_LEVELS
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -19,8 +19,8 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def open_engine(url: str, sqlite_synchronous: str) -> Engine:
-    if sqlite_synchronous.upper() not in SYNC_LEVELS:
-        raise ValueError(f"SQLite synchronous mode must be FULL, NORMAL or EXTRA, not {sqlite_synchronous!r}")
+    if sqlite_synchronous.upper() not in SQLITE_SYNC_LEVELS:
+        raise ValueError(f"SQLite synchronous mode must be one of {SQLITE_SYNC_LEVELS}, not {sqlite_synchronous!r}")
     if (path := sqlite_file(url)) is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
