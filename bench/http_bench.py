@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -84,18 +83,19 @@ def stub_fhir_server(chart: list[dict]) -> tuple[multiprocessing.Process, str]:
     return process, f"http://127.0.0.1:{ports.get(timeout=10)}/fhir"
 
 
-@dataclass
-class Window:
-    """When the measured part of a run starts and ends (loop time); requests before it warm up."""
-
-    start: float
-    end: float
-
-
 async def _client(
-    host: str, port: int, requests: list[bytes], schedule: asyncio.Queue, window: Window, results: list, errors: list
+    host: str,
+    port: int,
+    requests: list[bytes],
+    schedule: asyncio.Queue,
+    measure_from: float,
+    results: list,
+    errors: list,
 ) -> None:
-    """One keep-alive connection taking (send time, request number) from the queue (open loop)."""
+    """One keep-alive connection taking (send time, request number) from the queue (open loop).
+
+    Requests scheduled before `measure_from` (loop time) are the warm-up: sent, not recorded.
+    """
     reader, writer = await asyncio.open_connection(host, port)
     loop = asyncio.get_running_loop()
     while True:
@@ -126,7 +126,7 @@ async def _client(
                 status = "connection error"
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
-        if scheduled < window.start:
+        if scheduled < measure_from:
             continue  # warm-up
         if status == "200":
             results.append((loop.time() - scheduled) * 1000)
@@ -152,18 +152,22 @@ async def _load(
     results: list[float] = []
     errors: list[str] = []
     start = loop.time() + 0.2
-    window = Window(start + warmup, start + warmup + seconds)
     for i in range(int(rate * (warmup + seconds))):
         schedule.put_nowait((start + i / rate, i))
     for _ in range(clients):
         schedule.put_nowait(None)
     await asyncio.gather(
-        *(_client(target.hostname, target.port, requests, schedule, window, results, errors) for _ in range(clients))
+        *(
+            _client(target.hostname, target.port, requests, schedule, start + warmup, results, errors)
+            for _ in range(clients)
+        )
     )
     return results, errors
 
 
-def run_load(base_url: str, bodies: list[bytes], rate: float, warmup: float, seconds: float, clients: int) -> dict:
+def run_load(
+    base_url: str, service_group: int, bodies: list[bytes], rate: float, warmup: float, seconds: float, clients: int
+) -> dict:
     """`rate` requests/s over `clients` keep-alive connections: `warmup` s unmeasured, then `seconds` s measured.
 
     The same connections carry both parts, so no connection set-up falls inside the measurement.
@@ -171,12 +175,12 @@ def run_load(base_url: str, bodies: list[bytes], rate: float, warmup: float, sec
     gc.collect()
     gc.freeze()
     gc.disable()  # the load generator's own pauses would show up as service latency
-    cpu_before, host_before = service_cpu(), host_cpu()
+    cpu_before, host_before = service_cpu(service_group), host_cpu()
     try:
         latencies, errors = asyncio.run(_load(base_url, bodies, rate, warmup, seconds, clients))
     finally:
         gc.enable()
-    cpu_after, host_after = service_cpu(), host_cpu()
+    cpu_after, host_after = service_cpu(service_group), host_cpu()
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -199,18 +203,15 @@ def run_load(base_url: str, bodies: list[bytes], rate: float, warmup: float, sec
     }
 
 
-SERVICE_GROUP: list[int] = []  # the process group of the service under test
-
-
-def service_cpu() -> float:
-    """CPU seconds used so far by the service's processes (gunicorn master and workers)."""
+def service_cpu(group: int) -> float:
+    """CPU seconds used so far by the processes of a group (the service: gunicorn master and workers)."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if SERVICE_GROUP and int(fields[2]) == SERVICE_GROUP[0]:
+        if int(fields[2]) == group:
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -266,11 +267,12 @@ def main() -> None:
             Path(tmp), CDS_WORKERS=str(args.workers), CDS_THREADS=str(args.threads), CDS_LOG_LEVEL="WARNING"
         ) as (base, process),
     ):
-        SERVICE_GROUP[:] = [process.pid]
         warmup = args.warmup if args.warmup is not None else (15 if args.mode == "hapi" else 2)
-        run_load(base, bodies, min(args.rate, 50), 0, warmup, args.clients)  # imports, caches, JIT-free warm-up
+        run_load(
+            base, process.pid, bodies, min(args.rate, 50), 0, warmup, args.clients
+        )  # imports, caches, JIT-free warm-up
         for _ in range(args.runs):
-            results.append(run_load(base, bodies, args.rate, 2, args.seconds, args.clients))
+            results.append(run_load(base, process.pid, bodies, args.rate, 2, args.seconds, args.clients))
     if stub:
         stub.terminate()
     if hapi:
