@@ -1,4 +1,4 @@
-# The CDS service image: the production server (gunicorn) with the embedded SQLite audit store on a volume.
+# The CDS service image: the production server (granian) with the embedded SQLite audit store on a volume.
 # docker-compose.yml builds it for the service and for the one-shot demo-data loader.
 FROM python:3.11-slim
 

@@ -4,7 +4,7 @@
     python bench/http_bench.py --mode fetch --rate 100 --seconds 20     # service fetches from a FHIR server
     python bench/http_bench.py --mode hapi --rate 10 --seconds 30       # ... from the local HAPI test server
 
-Starts `cds-service serve` (gunicorn) on a free loopback port with a temporary database. In `fetch`
+Starts `cds-service serve` (granian) on a free loopback port with a temporary database. In `fetch`
 mode the hook requests carry no prefetch and name a FHIR server: by default a small stub FHIR server
 started here (answers from the fixture chart, so the figure is the service's own cost), or any R4
 server given with --fhir-server that holds the chart. `hapi` mode builds and starts the integration tests'
@@ -204,7 +204,7 @@ def run_load(
 
 
 def service_cpu(group: int) -> float:
-    """CPU seconds used so far by the processes of a group (the service: gunicorn master and workers)."""
+    """CPU seconds used so far by the processes of a group (the service: granian's main process and workers)."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -279,7 +279,7 @@ def main() -> None:
         hapi.stop()
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-        f"service: gunicorn {args.workers} workers x {args.threads} threads; load generator {priority}"
+        f"service: granian {args.workers} workers x {args.threads} threads; load generator {priority}"
     )
     for n, result in enumerate(results, 1):
         print(f"run {n}: {_line(result)}")

@@ -36,7 +36,7 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 @contextmanager
 def cds_service(tmp: Path, **env: str) -> Iterator[str]:
-    """`cds-service serve` (gunicorn) on a free port; yields its base URL."""
+    """`cds-service serve` (granian) on a free port; yields its base URL."""
     with service_process(tmp, **env) as (base, _process):
         yield base
 

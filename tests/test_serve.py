@@ -1,8 +1,9 @@
-"""`cds-service serve` as a real HTTP server (gunicorn): discovery, a warning card, CORS, errors."""
+"""`cds-service serve` as a real HTTP server (granian): discovery, a warning card, CORS, errors."""
 
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import requests
@@ -57,11 +58,52 @@ def test_bad_json_over_http(base_url):
     assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
 
 
-def test_every_log_line_is_json_including_gunicorn_s_own(tmp_path):
+def test_every_log_line_is_json_including_the_server_s_own(tmp_path):
     with cds_service(tmp_path) as url:
         body = hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")]))
         assert requests.post(f"{url}/cds-services/cspine-auc-select", json=body, timeout=5).status_code == 200
     lines = [json.loads(line) for line in (tmp_path / "service.log").read_text().splitlines() if line.strip()]
     loggers = {entry["logger"] for entry in lines}
-    assert {"gunicorn.error", "cds_service.hooks"} <= loggers
+    assert {"_granian", "cds_service.hooks"} <= loggers
     assert any(entry["message"] == "hook answered" and entry.get("request_id") for entry in lines)
+
+
+def test_a_chunked_request_is_read_whole(base_url):
+    body = json.dumps(hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")])))
+    chunks = (body[i : i + 500].encode() for i in range(0, len(body), 500))  # no Content-Length: chunked
+    response = requests.post(
+        f"{base_url}/cds-services/cspine-auc-select",
+        data=chunks,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["indicator"] == "warning"
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_cut_short(base_url):
+    chunks = (b"x" * 100_000 for _ in range(60))  # 6 MB, over the 5 MB default, without Content-Length
+    response = requests.post(
+        f"{base_url}/cds-services/cspine-auc-select",
+        data=chunks,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_one_keep_alive_connection_carries_many_requests(base_url):
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        stream = connection.makefile("rb")
+        for _ in range(20):  # the same socket every time: the server keeps it open
+            connection.sendall(f"GET /cds-services HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            status = stream.readline()
+            headers = {}
+            while (line := stream.readline()) != b"\r\n":
+                name, value = line.decode().split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+            body = stream.read(int(headers["content-length"]))
+            assert status.split()[1] == b"200" and json.loads(body)["services"]
+            assert headers.get("connection", "").lower() != "close"

@@ -19,6 +19,7 @@ from cds_service.api.discovery import discovery_document, services
 from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.json_provider import OrjsonProvider
 from cds_service.api.routes import blueprint
+from cds_service.api.validation import prepare_validators
 from cds_service.config import Settings
 from cds_service.hooks import HookService, ServiceDefinition
 from cds_service.knowledge import Knowledge, load_knowledge
@@ -53,6 +54,7 @@ def create_app(
     settings = settings or Settings.from_env()
     settings.check()
     knowledge = knowledge or load_knowledge(settings.mappings_path)
+    prepare_validators()
     store = store or AuditStore(settings.database_url, settings.sqlite_synchronous, settings.audit_flush_seconds)
     session = session or requests.Session()
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.feedback import parse_feedback
@@ -20,8 +21,18 @@ def _state() -> Any:
     return current_app.extensions["cds_service"]
 
 
-def _json_body() -> Any:
+def _body() -> bytes:
+    """The request body; 413 when over the limit, also for a chunked body (no Content-Length)."""
     data = request.get_data()
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # the input stream cuts a chunked body at the limit without a word: refuse it if more follows
+    if request.content_length is None and limit and len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
+
+
+def _json_body() -> Any:
+    data = _body()
     if not data:
         raise HookError(400, "the request body is empty; send a JSON object")
     try:

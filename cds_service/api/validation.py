@@ -33,6 +33,13 @@ def compiled_validator(name: str) -> Callable[[Any], Any]:
     return fastjsonschema.compile(_schema(name))
 
 
+def prepare_validators() -> None:
+    """Check and compile every request schema now (at start-up, before workers fork), not on first use."""
+    for path in SCHEMAS.glob("*.schema.json"):
+        Draft202012Validator.check_schema(reference_validator(path.name).schema)
+        compiled_validator(path.name)
+
+
 def schema_problem(document: Any, schema: str) -> str | None:
     """The first schema violation as 'path: message', or None."""
     try:

@@ -204,9 +204,14 @@ class ChartReader:
             return None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _validated(kind: str, document: bytes) -> Any:
-    """A validated (and never mutated) model for one exact resource JSON."""
+    """A validated (and never mutated) model for one exact resource JSON.
+
+    1 024 resources per process hold the recent patients' charts (dozens of them). A bigger cache
+    makes the garbage collector's full passes slow: with 8 192 they paused a process for 150-240 ms
+    (every request a new patient at 300/s), with 1 024 for ~25 ms.
+    """
     return _MODELS[kind].model_validate_json(document)
 
 

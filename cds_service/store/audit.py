@@ -7,6 +7,7 @@ write to a server database (PostgreSQL) are committed directly.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -156,9 +157,14 @@ class AuditStore:
         self._claims_engine.dispose(close=False)
 
     def close(self) -> None:
-        """Move journaled decisions into the database and release connections (graceful shutdown)."""
+        """Move journaled decisions into the database and release connections (graceful shutdown).
+
+        Covers this process's journal and those of stopped processes (the server's workers, when the
+        server process closes after them).
+        """
         if self.journal is not None:
             self.journal.close()
+            self.journal.recover(level=logging.INFO)
         self.engine.dispose()
         self._claims_engine.dispose()
 

@@ -79,8 +79,11 @@ class Journal:
                     self._rotate()
             self._ingest_closed()
 
-    def recover(self) -> int:
-        """Ingest the segments of processes that died (nobody holds their lock); how many."""
+    def recover(self, *, level: int = logging.WARNING) -> int:
+        """Ingest the segments of processes that died or stopped (nobody holds their lock); how many.
+
+        Logged at `level`: a warning when found by chance, info when the caller stopped those processes.
+        """
         recovered = 0
         for path in sorted(self.directory.glob(f"*{SUFFIX}")):
             with self._ingesting:
@@ -100,7 +103,7 @@ class Journal:
                     raise
                 recovered += 1
         if recovered:
-            log.warning("recovered audit journal segments of a stopped process", extra={"segments": recovered})
+            log.log(level, "recovered audit journal segments of a stopped process", extra={"segments": recovered})
         return recovered
 
     def close(self) -> None:

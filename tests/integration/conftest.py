@@ -1,5 +1,5 @@
 """Session fixtures for the HAPI FHIR end-to-end tests: one HAPI server with every fixture chart loaded,
-and the CDS service running as a real HTTP server (gunicorn) that reads its data from HAPI."""
+and the CDS service running as a real HTTP server (granian) that reads its data from HAPI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""End to end through the real HTTP path: the CDS service (gunicorn) reads each chart from a real HAPI FHIR
+"""End to end through the real HTTP path: the CDS service (granian) reads each chart from a real HAPI FHIR
 server, with no prefetch, partial prefetch, paging, a bearer token, and a HAPI that hangs or is gone."""
 
 from __future__ import annotations

@@ -82,3 +82,35 @@ def test_decisions_of_a_killed_service_are_recovered_when_it_starts_again(tmp_pa
     with sqlite3.connect(db) as connection:
         assert connection.execute("select count(*) from cards").fetchone()[0] == len(sent)
     assert segments(Path(db)) == []
+
+
+def workers_of(master: int) -> set[int]:
+    """The live child processes of the server's master."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_worker_is_replaced_and_its_decisions_are_kept(tmp_path):
+    db = tmp_path / "audit.sqlite3"
+    with service_process(tmp_path, CDS_WORKERS="2", CDS_AUDIT_FLUSH_SECONDS="3600") as (base, process):
+        sent = consult_ids(base, 20)
+        before = workers_of(process.pid)
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while len(workers_of(process.pid) - {victim}) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers_of(process.pid) - before) == 1  # a new worker took the killed one's place
+        sent |= consult_ids(base, 20)
+        assert process.poll() is None
+        process.terminate()
+        process.wait(timeout=20)
+    assert sent <= in_database(db)
+    assert segments(db) == []
