@@ -90,7 +90,15 @@ def _run_granian(app: Any, settings: Settings) -> None:
         store.after_fork()
         return app
 
-    server.on_shutdown(store.close)
+    def collect_journals() -> None:
+        try:
+            store.close()
+        except Exception as exc:  # the journal stays on disk; the next start recovers it
+            logging.getLogger("cds_service.serve").error(
+                "audit journal left for the next start", extra={"error": type(exc).__name__}
+            )
+
+    server.on_shutdown(collect_journals)
     server.serve(target_loader=worker_app, wrap_loader=False)
 
 
