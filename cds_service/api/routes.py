@@ -48,12 +48,18 @@ def discovery() -> Response:
     return jsonify(_state().discovery)
 
 
+def _service(service_id: str) -> Any:
+    """The service definition with this id; 404 if there is none."""
+    service = _state().services.get(service_id)
+    if service is None:
+        raise HookError(404, f"no CDS service '{service_id}'; see GET /cds-services", code="not-found")
+    return service
+
+
 @blueprint.post("/cds-services/<service_id>", strict_slashes=False)
 def call_service(service_id: str) -> Response:
     state = _state()
-    service = state.services.get(service_id)
-    if service is None:
-        raise HookError(404, f"no CDS service '{service_id}'; see GET /cds-services", code="not-found")
+    service = _service(service_id)
     body = _json_body()
     try:
         return jsonify(state.hooks.handle(service, body, g.get("caller")))
@@ -67,8 +73,7 @@ def call_service(service_id: str) -> Response:
 @blueprint.post("/cds-services/<service_id>/feedback", strict_slashes=False)
 def feedback(service_id: str) -> Response:
     state = _state()
-    if service_id not in state.services:
-        raise HookError(404, f"no CDS service '{service_id}'; see GET /cds-services", code="not-found")
+    _service(service_id)
     items = parse_feedback(_json_body(), service_id)
     stored = sum(state.store.record_feedback(item) for item in items)
     log.info("feedback stored", extra={"service": service_id, "items": len(items), "new": stored})

@@ -64,7 +64,7 @@ def gather(
     executor: Executor,
     deadline: Deadline,
     observation_floor: date,
-    no_client: str = "the request names no fhirServer to read it from",
+    no_client: str,
 ) -> list[dict[str, Any]]:
     """All chart resources, R4-shaped; raises DataUnavailable when any key cannot be read.
 
@@ -83,14 +83,7 @@ def gather(
             if value is None:
                 continue
             if _is_outcome(value):
-                jobs.append(
-                    (
-                        key.name,
-                        _fetcher(
-                            key, path, client, deadline, observation_floor, "the client's prefetch failed", no_client
-                        ),
-                    )
-                )
+                fetch(key, path, "the client's prefetch failed")
                 continue
             if not isinstance(value, dict) or "resourceType" not in value:
                 raise DataUnavailable(key.name, "the prefetch value is not a FHIR resource or Bundle")
@@ -102,9 +95,7 @@ def gather(
             if following:
                 jobs.append((key.name, _pages(following, client, deadline, key.name, no_client)))
         else:
-            jobs.append(
-                (key.name, _fetcher(key, path, client, deadline, observation_floor, "not in the prefetch", no_client))
-            )
+            fetch(key, path, "not in the prefetch")
     futures = [(name, executor.submit(job)) for name, job in jobs]
     for name, future in futures:
         try:

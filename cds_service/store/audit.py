@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -130,22 +130,19 @@ class AuditStore:
         return True
 
     def decision(self, consult_id: str) -> dict[str, Any] | None:
-        self._catch_up()
-        with self.engine.connect() as connection:
-            row = connection.execute(select(decisions).where(decisions.c.consult_id == consult_id)).mappings().first()
-        return dict(row) if row else None
+        return next(iter(self._rows(decisions, decisions.c.consult_id == consult_id)), None)
 
     def card(self, card_id: str) -> dict[str, Any] | None:
-        self._catch_up()
-        with self.engine.connect() as connection:
-            row = connection.execute(select(cards).where(cards.c.card_id == card_id)).mappings().first()
-        return dict(row) if row else None
+        return next(iter(self._rows(cards, cards.c.card_id == card_id)), None)
 
     def feedback_for(self, card_id: str) -> list[dict[str, Any]]:
+        return self._rows(feedback, feedback.c.card_id == card_id)
+
+    def _rows(self, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
+        """The rows of `table` meeting `condition`, this process's journaled decisions included."""
         self._catch_up()
         with self.engine.connect() as connection:
-            rows = connection.execute(select(feedback).where(feedback.c.card_id == card_id)).mappings().all()
-        return [dict(r) for r in rows]
+            return [dict(r) for r in connection.execute(select(table).where(condition)).mappings()]
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
