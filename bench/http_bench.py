@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.hook_requests import hook_body, prefetch_for, searchset  # noqa: E402
 from tests.integration.hapi import HapiServer, build  # noqa: E402
-from tests.servers import service_process  # noqa: E402
+from tests.servers import process_stats, service_process  # noqa: E402
 
 CHART = ROOT / "tests" / "fixtures" / "charts" / "vignette-002-cancer-radiculopathy.json"
 
@@ -205,15 +205,8 @@ def run_load(
 
 def service_cpu(group: int) -> float:
     """CPU seconds used so far by the processes of a group (the service: granian's main process and workers)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in process_stats() if int(fields[2]) == group)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def host_cpu() -> list[int]:

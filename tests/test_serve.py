@@ -68,27 +68,25 @@ def test_every_log_line_is_json_including_the_server_s_own(tmp_path):
     assert any(entry["message"] == "hook answered" and entry.get("request_id") for entry in lines)
 
 
-def test_a_chunked_request_is_read_whole(base_url):
-    body = json.dumps(hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")])))
-    chunks = (body[i : i + 500].encode() for i in range(0, len(body), 500))  # no Content-Length: chunked
-    response = requests.post(
+def post_chunked(base_url: str, chunks, timeout: float) -> requests.Response:
+    """An order-select call whose body is sent chunked (a generator: no Content-Length)."""
+    return requests.post(
         f"{base_url}/cds-services/cspine-auc-select",
         data=chunks,
         headers={"Content-Type": "application/json"},
-        timeout=5,
+        timeout=timeout,
     )
+
+
+def test_a_chunked_request_is_read_whole(base_url):
+    body = json.dumps(hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")])))
+    response = post_chunked(base_url, (body[i : i + 500].encode() for i in range(0, len(body), 500)), timeout=5)
     assert response.status_code == 200
     assert response.json()["cards"][0]["indicator"] == "warning"
 
 
 def test_a_chunked_body_over_the_limit_is_413_not_cut_short(base_url):
-    chunks = (b"x" * 100_000 for _ in range(60))  # 6 MB, over the 5 MB default, without Content-Length
-    response = requests.post(
-        f"{base_url}/cds-services/cspine-auc-select",
-        data=chunks,
-        headers={"Content-Type": "application/json"},
-        timeout=10,
-    )
+    response = post_chunked(base_url, (b"x" * 100_000 for _ in range(60)), timeout=10)  # 6 MB, over the 5 MB default
     assert response.status_code == 413
     assert response.json()["resourceType"] == "OperationOutcome"
 

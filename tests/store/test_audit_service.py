@@ -14,7 +14,7 @@ import requests
 from cds_service.store import AuditStore
 from tests.builders import condition, order_json, patient
 from tests.hook_requests import hook_body, prefetch_for
-from tests.servers import service_process
+from tests.servers import process_stats, service_process
 from tests.store.test_journal import in_database, segments
 
 pytestmark = pytest.mark.integration
@@ -86,15 +86,7 @@ def test_decisions_of_a_killed_service_are_recovered_when_it_starts_again(tmp_pa
 
 def workers_of(master: int) -> set[int]:
     """The live child processes of the server's master."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master and fields[0] != "Z":
-            found.add(int(stat.parent.name))
-    return found
+    return {pid for pid, fields in process_stats() if int(fields[1]) == master and fields[0] != "Z"}
 
 
 def test_a_killed_worker_is_replaced_and_its_decisions_are_kept(tmp_path):
