@@ -23,11 +23,11 @@ from cds_service.engine import Engine
 from cds_service.engine.decision import order_date_of
 from cds_service.engine.model import Decision
 from cds_service.fhir.client import Deadline, FhirClient
-from cds_service.fhir.patient_data import data_keys, gather, observation_floor
+from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
 from cds_service.security import FhirServerPolicy, ServerNotAllowed
 from cds_service.security.tokens import Caller
-from cds_service.store import AuditStore, DecisionRecord
+from cds_service.store import AuditStore, DecisionRecord, HookCallRecord
 
 log = logging.getLogger("cds_service.hooks")
 
@@ -77,16 +77,21 @@ class HookService:
             return {"cards": []}
         order_dates = [order_date_of(o.model, today) for o, _ in rated]
         client, no_client = self._client(request, caller)
-        resources = gather(
-            self.keys,
-            request.prefetch,
-            request.patient_id,
-            client,
-            self.executor,
-            Deadline.after(self.settings.fhir_budget_seconds),
-            observation_floor(order_dates, self.k),
-            no_client,
-        )
+        call_id = str(uuid.uuid4())
+        try:
+            resources = gather(
+                self.keys,
+                request.prefetch,
+                request.patient_id,
+                client,
+                self.executor,
+                Deadline.after(self.settings.fhir_budget_seconds),
+                observation_floor(order_dates, self.k),
+                no_client,
+            )
+        except DataUnavailable:
+            self.store.record_call(self._call(service, request, call_id, 412, "data-unavailable", 0, started))
+            raise
         fetched = time.perf_counter()
         chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today)
         response: dict[str, Any] = {"cards": []}
@@ -98,12 +103,13 @@ class HookService:
             built = self.cards.build(decision, order.raw, consult_id)
             response["cards"] += built.cards
             actions += built.system_actions
-            records.append(self._record(service, request, decision, consult_id, built))
+            records.append(self._record(service, request, decision, consult_id, built, call_id))
         if actions:
             response["systemActions"] = actions
             response["extension"] = {"systemActions": actions}
         auditing = time.perf_counter()
-        self.store.record_decisions(records)
+        call = self._call(service, request, call_id, 200, "answered", len(rated), started)
+        self.store.record_decisions(records, call)
         audited = time.perf_counter()
         log.info(
             "hook answered",
@@ -138,8 +144,37 @@ class HookService:
             max_pages=self.settings.fhir_max_pages,
         ), ""
 
+    def _call(
+        self,
+        service: ServiceDefinition,
+        request: HookRequest,
+        call_id: str,
+        status: int,
+        result: str,
+        orders: int,
+        started: float,
+    ) -> HookCallRecord:
+        return HookCallRecord(
+            call_id=call_id,
+            service_id=service.id,
+            hook=service.hook,
+            hook_instance=request.hook_instance,
+            user_id=request.user_id,
+            status=status,
+            result=result,
+            orders=orders,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            delivery="active",
+        )
+
     def _record(
-        self, service: ServiceDefinition, request: HookRequest, decision: Decision, consult_id: str, built: CardResult
+        self,
+        service: ServiceDefinition,
+        request: HookRequest,
+        decision: Decision,
+        consult_id: str,
+        built: CardResult,
+        call_id: str,
     ) -> DecisionRecord:
         category = decision.worst_category
         return DecisionRecord(
@@ -160,4 +195,6 @@ class HookService:
             card_ids=built.card_ids,
             card_indicators=[c["indicator"] for c in built.cards],
             suggestion_ids=built.suggestion_ids,
+            call_id=call_id,
+            user_id=request.user_id,
         )

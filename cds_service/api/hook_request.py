@@ -27,6 +27,7 @@ class HookRequest:
     hook: str
     hook_instance: str
     patient_id: str
+    user_id: str | None
     fhir_server: str | None
     access_token: str | None
     prefetch: dict[str, Any]
@@ -77,6 +78,7 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
         hook=body["hook"],
         hook_instance=body["hookInstance"],
         patient_id=context["patientId"],
+        user_id=context.get("userId") if isinstance(context.get("userId"), str) else None,
         fhir_server=body.get("fhirServer"),
         access_token=authorization.get("access_token"),
         prefetch=body.get("prefetch") or {},

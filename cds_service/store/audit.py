@@ -21,9 +21,12 @@ from sqlalchemy.exc import IntegrityError
 
 from cds_service.store.database import open_engine, sqlite_file
 from cds_service.store.journal import Journal
-from cds_service.store.records import DecisionRecord, FeedbackRecord, as_json, decision_rows
-from cds_service.store.tables import cards, decisions, feedback, metadata, token_ids
+from cds_service.store.migrate import add_missing_columns
+from cds_service.store.records import DecisionRecord, FeedbackRecord, HookCallRecord, as_json, decision_rows
+from cds_service.store.tables import cards, decisions, feedback, hook_calls, metadata, token_ids
 from cds_service.store.write_lock import holding, write_lock_for
+
+log = logging.getLogger("cds_service.store")
 
 
 class AuditStore:
@@ -36,8 +39,11 @@ class AuditStore:
         # committed without waiting for the disk (they survive a crash of the service, not of the OS).
         self._claims_engine = open_engine(url, "NORMAL") if database is not None else self.engine
         self._write_lock = write_lock_for(database)
-        with holding(self._write_lock):
-            metadata.create_all(self.engine)
+        with holding(self._write_lock), self.engine.begin() as connection:
+            metadata.create_all(connection)
+            added = add_missing_columns(connection)
+        if added:
+            log.info("audit database columns added", extra={"columns": added})
         self._claims = 0
         self.journal: Journal | None = None
         if database is not None:
@@ -55,31 +61,37 @@ class AuditStore:
         with holding(self._write_lock), (engine or self.engine).begin() as connection:
             yield connection
 
-    def record_decisions(self, records: list[DecisionRecord]) -> None:
-        """Store decisions and their cards durably (journaled or in one transaction)."""
-        if not records:
+    def record_decisions(self, records: list[DecisionRecord], call: HookCallRecord | None = None) -> None:
+        """Store a hook call and its decisions and cards durably (journaled or in one transaction)."""
+        now = datetime.now(UTC)
+        decision_rows_, card_rows = decision_rows(records, now)
+        rows = {"hook_calls": [call.row(now)] if call else [], "decisions": decision_rows_, "cards": card_rows}
+        if not any(rows.values()):
             return
-        decision_rows_, card_rows = decision_rows(records, datetime.now(UTC))
         if self.journal is not None:
-            self.journal.append({"decisions": decision_rows_, "cards": card_rows})
+            self.journal.append(rows)
             return
         with self._writing() as connection:
-            connection.execute(insert(decisions), decision_rows_)
-            if card_rows:
-                connection.execute(insert(cards), card_rows)
+            for table in _JOURNALED:
+                if rows[table.name]:
+                    connection.execute(insert(table), rows[table.name])
+
+    def record_call(self, call: HookCallRecord) -> None:
+        """Store a hook call that produced no decision (e.g. answered 412)."""
+        self.record_decisions([], call)
 
     def _ingest(self, entries: list[dict[str, Any]]) -> None:
         """Journal entries into SQLite in one transaction; entries already there are skipped."""
-        decision_rows_ = [
-            {**row, "recorded_at": datetime.fromisoformat(row["recorded_at"])}
-            for entry in entries
-            for row in entry["decisions"]
-        ]
-        card_rows = [row for entry in entries for row in entry["cards"]]
+        rows = {
+            table.name: [_from_journal(row) for entry in entries for row in entry.get(table.name, ())]
+            for table in _JOURNALED
+        }
+        card_rows = rows["cards"]
         with self._writing() as connection:
-            connection.execute(sqlite_insert(decisions).on_conflict_do_nothing(), decision_rows_)
+            for table in _JOURNALED:
+                if rows[table.name]:
+                    connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows[table.name])
             if card_rows:
-                connection.execute(sqlite_insert(cards).on_conflict_do_nothing(), card_rows)
                 # feedback that arrived first (through another process) gets its decision now
                 card_ids = [row["card_id"] for row in card_rows]
                 consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
@@ -169,3 +181,13 @@ class AuditStore:
         """Reads see this process's journaled decisions (other processes' arrive within the flush interval)."""
         if self.journal is not None:
             self.journal.flush()
+
+
+# Tables written through the journal, in insertion order.
+_JOURNALED = (hook_calls, decisions, cards)
+_TIMESTAMPS = ("recorded_at", "received_at")
+
+
+def _from_journal(row: dict[str, Any]) -> dict[str, Any]:
+    """A journaled row with its timestamps turned back into datetimes."""
+    return {k: datetime.fromisoformat(v) if k in _TIMESTAMPS and isinstance(v, str) else v for k, v in row.items()}

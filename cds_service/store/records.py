@@ -31,6 +31,42 @@ class DecisionRecord:
     card_ids: list[str] = field(default_factory=list)
     card_indicators: list[str] = field(default_factory=list)
     suggestion_ids: list[str] = field(default_factory=list)
+    call_id: str | None = None
+    user_id: str | None = None
+    delivery: str = "active"
+
+
+@dataclass(frozen=True)
+class HookCallRecord:
+    """One hook call: who called which service, what was answered, how long it took, under which options."""
+
+    call_id: str
+    service_id: str
+    hook: str
+    hook_instance: str
+    user_id: str | None
+    status: int
+    result: str  # answered | data-unavailable | store-unavailable
+    orders: int
+    latency_ms: float
+    delivery: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "received_at": now,
+            "service_id": self.service_id,
+            "hook": self.hook,
+            "hook_instance": self.hook_instance,
+            "user_id": self.user_id,
+            "status": self.status,
+            "result": self.result,
+            "orders": self.orders,
+            "latency_ms": round(self.latency_ms, 3),
+            "delivery": self.delivery,
+            "options": orjson.dumps(self.options, option=orjson.OPT_SORT_KEYS).decode(),
+        }
 
 
 @dataclass(frozen=True)
@@ -78,6 +114,9 @@ def decision_rows(records: list[DecisionRecord], now: datetime) -> tuple[list[di
             "evidence": as_json(r.evidence),
             "reasons": as_json(r.reasons),
             "topic": r.topic,
+            "call_id": r.call_id,
+            "user_id": r.user_id,
+            "delivery": r.delivery,
         }
         for r in records
     ]

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
+
+# One row per hook call that reached the service (answered, or refused for missing data): what the
+# analytics page counts calls, 412s and latency from. No patient data beyond what `decisions` keeps.
+hook_calls = Table(
+    "hook_calls",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("hook", String(32), nullable=False),
+    Column("hook_instance", String(200), nullable=False),
+    Column("user_id", String(300)),
+    Column("status", Integer, nullable=False),  # the HTTP status answered: 200, 412, 503
+    Column("result", String(32), nullable=False),  # answered | data-unavailable | store-unavailable
+    Column("orders", Integer, nullable=False),  # orders rated (topic procedures) in this call
+    Column("latency_ms", Float, nullable=False),
+    Column("delivery", String(16), nullable=False),  # active | shadow: what the call showed
+    Column("options", Text, nullable=False),  # JSON: the configuration options in force for this call
+    Index("ix_hook_calls_received_at", "received_at"),
+)
 
 decisions = Table(
     "decisions",
@@ -24,6 +44,11 @@ decisions = Table(
     Column("evidence", Text, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("topic", String(64), nullable=False),
+    # added with hook_calls (older databases get them as NULL columns at start-up, see migrate.py)
+    Column("call_id", String(64)),
+    Column("user_id", String(300)),
+    Column("delivery", String(16)),
+    Index("ix_decisions_recorded_at", "recorded_at"),
 )
 
 cards = Table(
