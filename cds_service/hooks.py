@@ -17,17 +17,17 @@ from typing import Any
 import requests
 
 from cds_service.api.hook_request import HookRequest, parse_hook_request
-from cds_service.cards.builder import CardBuilder, CardResult
+from cds_service.cards.builder import CardBuilder
 from cds_service.config import Settings
 from cds_service.engine import Engine
 from cds_service.engine.decision import order_date_of
-from cds_service.engine.model import Decision
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
 from cds_service.security import FhirServerPolicy, ServerNotAllowed
 from cds_service.security.tokens import Caller
-from cds_service.store import AuditStore, DecisionRecord, HookCallRecord
+from cds_service.store import AuditStore, HookCallRecord
+from cds_service.store.records import decision_record
 
 log = logging.getLogger("cds_service.hooks")
 
@@ -103,7 +103,21 @@ class HookService:
             built = self.cards.build(decision, order.raw, consult_id)
             response["cards"] += built.cards
             actions += built.system_actions
-            records.append(self._record(service, request, decision, consult_id, built, call_id))
+            records.append(
+                decision_record(
+                    decision,
+                    topic=self.k.topic.id,
+                    consult_id=consult_id,
+                    service_id=service.id,
+                    hook=service.hook,
+                    hook_instance=request.hook_instance,
+                    patient_id=request.patient_id,
+                    call_id=call_id,
+                    user_id=request.user_id,
+                    cards=built.cards,
+                    suggestion_ids=built.suggestion_ids,
+                )
+            )
         if actions:
             response["systemActions"] = actions
             response["extension"] = {"systemActions": actions}
@@ -165,36 +179,4 @@ class HookService:
             orders=orders,
             latency_ms=(time.perf_counter() - started) * 1000,
             delivery="active",
-        )
-
-    def _record(
-        self,
-        service: ServiceDefinition,
-        request: HookRequest,
-        decision: Decision,
-        consult_id: str,
-        built: CardResult,
-        call_id: str,
-    ) -> DecisionRecord:
-        category = decision.worst_category
-        return DecisionRecord(
-            consult_id=consult_id,
-            service_id=service.id,
-            hook=service.hook,
-            hook_instance=request.hook_instance,
-            patient_id=request.patient_id,
-            order_id=decision.order_id,
-            procedures=[p.id for p in decision.match.procedures] if decision.match else [],
-            variants=[v.number for v in decision.variants],
-            outcome=decision.outcome.value,
-            category=category.code if category else None,
-            alternatives=[a.procedure.id for a in decision.alternatives],
-            evidence=sorted({e.reference for f in decision.findings for e in f.evidence}),
-            reasons=list(decision.reasons),
-            topic=self.k.topic.id,
-            card_ids=built.card_ids,
-            card_indicators=[c["indicator"] for c in built.cards],
-            suggestion_ids=built.suggestion_ids,
-            call_id=call_id,
-            user_id=request.user_id,
         )

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from cds_service.engine.model import Decision
+
 
 @dataclass(frozen=True)
 class DecisionRecord:
@@ -34,6 +36,47 @@ class DecisionRecord:
     call_id: str | None = None
     user_id: str | None = None
     delivery: str = "active"
+
+
+def decision_record(
+    decision: Decision,
+    *,
+    topic: str,
+    consult_id: str,
+    service_id: str,
+    hook: str,
+    hook_instance: str,
+    patient_id: str,
+    call_id: str | None = None,
+    user_id: str | None = None,
+    delivery: str = "active",
+    cards: list[dict[str, Any]] | None = None,
+    suggestion_ids: list[str] | None = None,
+) -> DecisionRecord:
+    """What the audit trail keeps of one decision (the live service and `cds-service replay` both use this)."""
+    category = decision.worst_category
+    return DecisionRecord(
+        consult_id=consult_id,
+        service_id=service_id,
+        hook=hook,
+        hook_instance=hook_instance,
+        patient_id=patient_id,
+        order_id=decision.order_id,
+        procedures=[p.id for p in decision.match.procedures] if decision.match else [],
+        variants=[v.number for v in decision.variants],
+        outcome=decision.outcome.value,
+        category=category.code if category else None,
+        alternatives=[a.procedure.id for a in decision.alternatives],
+        evidence=sorted({e.reference for f in decision.findings for e in f.evidence}),
+        reasons=list(decision.reasons),
+        topic=topic,
+        card_ids=[c["uuid"] for c in cards or ()],
+        card_indicators=[c["indicator"] for c in cards or ()],
+        suggestion_ids=list(suggestion_ids or ()),
+        call_id=call_id,
+        user_id=user_id,
+        delivery=delivery,
+    )
 
 
 @dataclass(frozen=True)
