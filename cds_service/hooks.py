@@ -93,7 +93,7 @@ class HookService:
             self.store.record_call(self._call(service, request, call_id, 412, "data-unavailable", 0, started))
             raise
         fetched = time.perf_counter()
-        chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today)
+        chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today, patient_id=request.patient_id)
         response: dict[str, Any] = {"cards": []}
         actions: list[dict[str, Any]] = []
         records = []

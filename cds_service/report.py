@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cds_service.engine.model import Alternative, Decision, Evidence, Finding
+from cds_service.engine.model import Alternative, Decision, Duration, Evidence, Exclusion, Finding, Mention, OrderRating
 from cds_service.knowledge.model import Rating
 
 
@@ -20,18 +20,31 @@ def rating_dict(rating: Rating) -> dict[str, Any]:
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:
-    return {k: v for k, v in vars(e).items() if v is not None}
+    out: dict[str, Any] = {k: v for k, v in vars(e).items() if v is not None and k != "coding"}
+    if e.coding:
+        out["coding"] = {k: v for k, v in vars(e.coding).items() if v is not None}
+    if e.span:
+        out["span"] = list(e.span)
+    return out
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": f.id, "label": f.label, "role": f.role}
-    if f.suspected:
-        out["suspected"] = True
+    out: dict[str, Any] = {"id": f.id, "label": f.label, "role": f.role.value}
+    if f.doubt:
+        out["doubt"] = f.doubt
     if f.topic:
         out["topic"] = f.topic
-    if f.certainty:
-        out["certainty"] = f.certainty
     out["evidence"] = [_evidence(e) for e in f.evidence]
+    return out
+
+
+def mention_dict(m: Mention) -> dict[str, Any]:
+    """What was read, without the words themselves (the audit trail keeps concept, context and offsets only)."""
+    out: dict[str, Any] = {"concept": m.concept, "context": m.context.value, "source": m.evidence.reference}
+    if m.evidence.element:
+        out["element"] = m.evidence.element
+    if m.evidence.span:
+        out["span"] = list(m.evidence.span)
     return out
 
 
@@ -45,57 +58,58 @@ def _alternative(a: Alternative) -> dict[str, Any]:
 
 
 def decision_dict(d: Decision) -> dict[str, Any]:
-    """The whole decision as plain JSON data."""
-    out: dict[str, Any] = {
-        "order": {"id": d.order_id, "date": d.order_date.isoformat()},
-        "outcome": d.outcome.value,
+    """The whole decision as plain JSON data (optional parts only when they have a value)."""
+    out: dict[str, Any] = {"order": _order(d), "outcome": d.outcome.value}
+    optional = {
+        "pama_rating": d.outcome.pama_rating,
+        "variants": [{"number": v.number, "title": v.title, "short": v.short} for v in d.variants],
+        "ratings": [_order_rating(r) for r in d.ratings],
+        "alternatives": [_alternative(a) for a in d.alternatives],
+        "better_alternative": d.better_alternative if d.alternatives else None,
+        "excluded_alternatives": [_exclusion(e) for e in d.exclusions],
+        "findings": [_finding(f) for f in d.findings],
+        "duration": _duration(d.duration) if d.duration else None,
+        "routed_to": list(d.routed_to),
+        "ignored": list(d.ignored),
     }
-    if d.outcome.pama_rating:
-        out["pama_rating"] = d.outcome.pama_rating
-    if d.match:
-        out["order"]["procedures"] = [{"id": p.id, "name": p.name} for p in d.match.procedures]
-        out["order"]["mapped_by"] = d.match.basis
-        if d.match.coding:
-            out["order"]["coding"] = d.match.coding
-    if d.variants:
-        out["variants"] = [{"number": v.number, "title": v.title, "short": v.short} for v in d.variants]
-    if d.ratings:
-        out["ratings"] = [
-            rating_dict(r.rating)
-            if r.rating
-            else {"variant": r.variant.number, "procedure": r.procedure.id, "category": None}
-            for r in d.ratings
-        ]
-    if d.alternatives:
-        out["alternatives"] = [_alternative(a) for a in d.alternatives]
-        out["better_alternative"] = d.better_alternative
-    if d.exclusions:
-        out["excluded_alternatives"] = [
-            {
-                "procedure": e.procedure.id,
-                "contraindication": e.contraindication,
-                "label": e.label,
-                "evidence": [_evidence(x) for x in e.evidence],
-            }
-            for e in d.exclusions
-        ]
-    if d.findings:
-        out["findings"] = [_finding(f) for f in d.findings]
-    if d.duration:
-        out["duration"] = {
-            k: v
-            for k, v in {
-                "classes": sorted(d.duration.classes),
-                "days_at_least": d.duration.days_at_least,
-                "days_at_most": d.duration.days_at_most,
-                "basis": d.duration.basis,
-            }.items()
-            if v is not None
-        }
-    if d.routed_to:
-        out["routed_to"] = list(d.routed_to)
+    out.update({k: v for k, v in optional.items() if v not in (None, [], {})})
     out["reasons"] = list(d.reasons)
     return out
+
+
+def _order(d: Decision) -> dict[str, Any]:
+    order: dict[str, Any] = {"id": d.order_id, "date": d.order_date.isoformat()}
+    if d.match:
+        order["procedures"] = [{"id": p.id, "name": p.name} for p in d.match.procedures]
+        order["mapped_by"] = d.match.basis
+        if d.match.codings:
+            order["codings"] = [{"system": c.system, "code": c.code} for c in d.match.codings]
+    return order
+
+
+def _order_rating(r: OrderRating) -> dict[str, Any]:
+    if r.rating:
+        return rating_dict(r.rating)
+    return {"variant": r.variant.number, "procedure": r.procedure.id, "category": None}
+
+
+def _exclusion(e: Exclusion) -> dict[str, Any]:
+    return {
+        "procedure": e.procedure.id,
+        "contraindication": e.contraindication,
+        "label": e.label,
+        "evidence": [_evidence(x) for x in e.evidence],
+    }
+
+
+def _duration(duration: Duration) -> dict[str, Any]:
+    values = {
+        "classes": sorted(duration.classes),
+        "days_at_least": duration.days_at_least,
+        "days_at_most": duration.days_at_most,
+        "basis": duration.basis,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def decision_text(d: Decision) -> str:
@@ -123,10 +137,16 @@ def decision_text(d: Decision) -> str:
         refs = ", ".join(x.reference for x in e.evidence)
         lines.append(f"  Not suggested: {e.procedure.name} ({e.label} <- {refs})")
     for f in d.findings:
-        refs = ", ".join(e.reference for e in f.evidence)
-        lines.append(f"  Finding: {f.label}{' (suspected)' if f.suspected else ''} <- {refs}")
+        lines.append(f"  Finding: {f.label}{f' ({f.doubt})' if f.doubt else ''}")
+        lines += [f"    <- {_evidence_line(e)}" for e in f.evidence]
     if d.duration:
         lines.append(f"  Duration: {d.duration.label} ({d.duration.basis})")
     for reason in d.reasons:
         lines.append(f"  Reason: {reason}")
     return "\n".join(lines)
+
+
+def _evidence_line(e: Evidence) -> str:
+    where = f"{e.reference} {e.element}" if e.element else e.reference
+    parts = [where, e.coding.code if e.coding else None, f'"{e.quote}"' if e.quote else e.display, e.date, e.note]
+    return " ".join(p for p in parts if p)

@@ -10,15 +10,18 @@ from cds_service.cards.rating import rating_extensions, with_rating
 from cds_service.cards.text import detail_markdown, no_rating_summary, summary_for
 from cds_service.config import Settings
 from cds_service.engine.model import Alternative, Decision, Outcome
-from cds_service.knowledge.model import Category, Knowledge
+from cds_service.knowledge.model import Category, Knowledge, Role, SuggestedCoding
 
 MAX_SUGGESTIONS = 3
+NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"  # CDS Hooks 3.0 (STU)
+# (system or None for this service's own code system, code, display): the CDS Hooks 3.0 non-adherence codes
+# where one fits; ours where none does.
 OVERRIDE_REASONS = (
-    ("clinical-detail-not-in-chart", "Red flag or clinical detail not captured in the chart"),
-    ("alternative-not-possible", "Suggested study not possible for this patient"),
-    ("prior-imaging-nondiagnostic", "Prior imaging was non-diagnostic"),
-    ("specialist-request", "Requested by a specialist after consultation"),
-    ("patient-preference", "Patient preference after discussion"),
+    (None, "clinical-detail-not-in-chart", "Red flag or clinical detail not captured in the chart"),
+    (NON_ADHERENCE, "patient-contraindication", "Patient has contraindication to recommended action"),
+    (NON_ADHERENCE, "action-unsuccessful", "Recommended action was previously unsuccessful"),
+    (NON_ADHERENCE, "expert-contradicts", "Advice from expert contradicts the recommended action"),
+    (NON_ADHERENCE, "prefers-alternative", "Patient prefers an alternative approach or treatment"),
 )
 
 
@@ -86,7 +89,8 @@ class CardBuilder:
             card["suggestions"] = suggestions
             result.suggestion_ids += [s["uuid"] for s in suggestions]
         card["overrideReasons"] = [
-            {"system": self.override_system, "code": code, "display": display} for code, display in OVERRIDE_REASONS
+            {"system": system or self.override_system, "code": code, "display": display}
+            for system, code, display in OVERRIDE_REASONS
         ]
         return card
 
@@ -118,8 +122,11 @@ class CardBuilder:
         procedure = alternative.procedure
         extensions = self._rating(alternative.worst.pama, alternative.worst, f"urn:uuid:{uuid.uuid4()}")
         swapped = with_rating(order, extensions)
-        swapped["code"] = {"coding": [{"system": coding[0], "code": coding[1]}], "text": procedure.name}
-        reasons = order.get("reasonCode") or _indication_reasons(decision)
+        swapped["code"] = {
+            "coding": [{"system": coding.system, "code": coding.code, "display": coding.display}],
+            "text": procedure.name,
+        }
+        reasons = reason_codes(order, decision, self.k)
         if reasons:
             swapped["reasonCode"] = reasons
         else:
@@ -139,7 +146,7 @@ class CardBuilder:
             suggestion["isRecommended"] = True
         return suggestion
 
-    def _coding_for(self, alternative: Alternative, order: dict[str, Any]) -> tuple[str, str] | None:
+    def _coding_for(self, alternative: Alternative, order: dict[str, Any]) -> SuggestedCoding | None:
         ordered_systems = [
             self.k.systems.by_uri(c.get("system"))
             for c in (order.get("code") or {}).get("coding") or ()
@@ -165,17 +172,28 @@ class CardBuilder:
         }
 
 
-def _indication_reasons(decision: Decision) -> list[dict[str, Any]]:
-    """Coded indications behind the decision, to carry on a swapped order that had no reasonCode."""
-    reasons = []
+def reason_codes(order: dict[str, Any], decision: Decision, k: Knowledge) -> list[dict[str, Any]]:
+    """The order's reasons for a suggested ServiceRequest, each with a complete first coding (system, code,
+    display), as the sandbox's PAMA tab reads them: the order's own coded reasons, else the indications read."""
+    kept = [r for r in order.get("reasonCode") or () if _complete(r)]
+    if kept:
+        return kept
+    reasons: list[dict[str, Any]] = []
     for finding in decision.findings:
-        if finding.role != "indication":
+        if finding.role is not Role.INDICATION:
             continue
-        for evidence in finding.evidence:
-            if evidence.code:
-                system, _, code = evidence.code.rpartition("|")
-                coding = {"system": system, "code": code}
-                if evidence.display:
-                    coding["display"] = evidence.display
-                reasons.append({"coding": [coding]})
+        coding = next((e.coding for e in finding.evidence if e.coding and e.coding.complete), None)
+        typed = coding or k.findings[finding.id].representative
+        if typed is None:
+            continue
+        entry = {"system": typed.system, "code": typed.code, "display": typed.display or finding.label}
+        if {"coding": [entry]} not in reasons:
+            reasons.append({"coding": [entry]})
     return reasons
+
+
+def _complete(reason: Any) -> bool:
+    first = (reason.get("coding") or [None])[0] if isinstance(reason, dict) else None
+    return isinstance(first, dict) and all(
+        isinstance(first.get(key), str) and first[key].strip() for key in ("system", "code", "display")
+    )

@@ -1,11 +1,16 @@
-"""The words on a card: a summary under 140 characters and a markdown detail that shows the basis."""
+"""The words on a card: a summary under 140 characters and a markdown detail that shows the basis.
+
+Every string that comes from the EHR (displays, quoted words, notes, ids) goes through `escape`.
+"""
 
 from __future__ import annotations
 
-from cds_service.engine.model import Decision, Outcome
+from cds_service.cards.markdown import escape
+from cds_service.engine.model import Decision, Evidence, Exclusion, Finding, Outcome
 from cds_service.knowledge.model import Knowledge, Procedure, Rating
 
 MAX_SUMMARY = 139
+MAX_SUGGESTED = 3
 
 
 def _scenario(decision: Decision) -> str:
@@ -48,63 +53,88 @@ def no_rating_summary(decision: Decision) -> str:
     return _fit(f"No ACR rating for {_ordered(decision)}: this patient fits none of the topic's variants")
 
 
+def detail_markdown(decision: Decision, k: Knowledge) -> str:
+    """Scenario(s), ratings table, evidence (with the words read), contraindications and source."""
+    parts = [f"**ACR variant {v.number}:** {v.title}" for v in decision.variants]
+    parts += [p for p in (_table(decision), _ambiguity(decision), _why(decision), _no_rating(decision)) if p]
+    parts += [_excluded(e) for e in decision.exclusions]
+    if decision.outcome is Outcome.NOT_APPROPRIATE and not decision.alternatives:
+        parts.append("No rated alternative is safe for this patient; discuss with radiology.")
+    parts.append(f"Source: {k.topic.title}, revised {k.topic.revised}. RRL = relative radiation level (adult dose).")
+    return "\n\n".join(parts)
+
+
+def _table(decision: Decision) -> str | None:
+    if not (decision.variants and decision.match):
+        return None
+    studies = [(p, " (ordered)") for p in decision.match.procedures]
+    studies += [
+        (a.procedure, " (recommended)" if i == 0 else "") for i, a in enumerate(decision.alternatives[:MAX_SUGGESTED])
+    ]
+    header = "| Study | " + " | ".join(f"Variant {v.number}" for v in decision.variants) + " | RRL |"
+    lines = [header, "|---" * (len(decision.variants) + 2) + "|"]
+    lines += [_row(decision, procedure, note) for procedure, note in studies]
+    return "\n".join(lines)
+
+
+def _row(decision: Decision, procedure: Procedure, note: str) -> str:
+    ratings = [v.rating_of(procedure.id) for v in decision.variants]
+    rrl = next((f"{r.rrl_symbol} {r.rrl_dose}".strip() for r in ratings if r), "")
+    return f"| {procedure.name}{note} | {' | '.join(_cell(r) for r in ratings)} | {rrl} |"
+
+
 def _cell(rating: Rating | None) -> str:
     if rating is None:
         return "not rated"
     return f"{rating.category.name} ({rating.category.band_text})"
 
 
-def _rows(decision: Decision, procedures: list[tuple[Procedure, str]]) -> list[str]:
-    header = "| Study | " + " | ".join(f"Variant {v.number}" for v in decision.variants) + " | RRL |"
-    lines = [header, "|---" * (len(decision.variants) + 2) + "|"]
-    for procedure, note in procedures:
-        ratings = [v.rating_of(procedure.id) for v in decision.variants]
-        rrl = next((r.rrl_symbol for r in ratings if r), "")
-        cells = " | ".join(_cell(r) for r in ratings)
-        lines.append(f"| {procedure.name}{note} | {cells} | {rrl} |")
-    return lines
-
-
-def detail_markdown(decision: Decision, k: Knowledge) -> str:
-    """Ordered study, scenario(s), ratings table, evidence, contraindications and source."""
-    parts: list[str] = []
-    for v in decision.variants:
-        parts.append(f"**ACR variant {v.number}:** {v.title}")
-    if decision.variants and decision.match:
-        studies = [(p, " (ordered)") for p in decision.match.procedures]
-        studies += [(a.procedure, " (recommended)" if i == 0 else "") for i, a in enumerate(decision.alternatives[:3])]
-        parts.append("\n".join(_rows(decision, studies)))
+def _ambiguity(decision: Decision) -> str | None:
     if decision.match and decision.match.ambiguous:
-        parts.append(
-            f"The order code does not tell these studies apart ({decision.match.basis}); it is rated as any of them."
+        return (
+            f"The order code does not tell these studies apart ({escape(decision.match.basis)}); "
+            "it is rated as any of them."
         )
-    evidence = []
-    for finding in decision.findings:
-        refs = "; ".join(
-            " ".join(
-                x
-                for x in (
-                    e.reference,
-                    f"`{e.code.rpartition('|')[2]}`" if e.code else None,
-                    e.display,
-                    e.date,
-                    f"({e.note})" if e.note else None,
-                )
-                if x
-            )
-            for e in finding.evidence
-        )
-        evidence.append(f"- {finding.label}{' (suspected)' if finding.suspected else ''}: {refs}")
+    return None
+
+
+def _why(decision: Decision) -> str | None:
+    lines = [_finding_line(f) for f in decision.findings]
     if decision.duration and decision.variants:
-        evidence.append(f"- Duration {decision.duration.label}: {decision.duration.basis}")
-    if evidence:
-        parts.append("**Why:**\n" + "\n".join(evidence))
-    if decision.outcome in (Outcome.NO_CRITERIA_APPLY, Outcome.INSUFFICIENT_DATA):
-        parts.append("**No rating:**\n" + "\n".join(f"- {r}" for r in decision.reasons))
-    for exclusion in decision.exclusions:
-        refs = ", ".join(e.reference for e in exclusion.evidence)
-        parts.append(f"Not suggested: {exclusion.procedure.name} ({exclusion.label}; {refs}).")
-    if decision.outcome is Outcome.NOT_APPROPRIATE and not decision.alternatives:
-        parts.append("No rated alternative is safe for this patient; discuss with radiology.")
-    parts.append(f"Source: {k.topic.title}, revised {k.topic.revised}. RRL = relative radiation level.")
-    return "\n\n".join(parts)
+        lines.append(f"- Duration {decision.duration.label}: {escape(decision.duration.basis)}")
+    return "**Why:**\n" + "\n".join(lines) if lines else None
+
+
+def _finding_line(finding: Finding) -> str:
+    doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
+    return f"- {finding.label}{doubt}: " + "; ".join(evidence_text(e) for e in finding.evidence)
+
+
+def evidence_text(e: Evidence) -> str:
+    """One piece of evidence as markdown: the resource, its code or the words read, date and note."""
+    where = escape(e.reference) + (f" {escape(_element(e.element))}" if e.element and e.quote else "")
+    parts = [
+        where,
+        f"`{escape(e.coding.code)}`" if e.coding else None,
+        escape(e.display) if e.display and not e.quote else None,
+        f'"{escape(e.quote)}"' if e.quote else None,
+        escape(e.date) if e.date else None,
+        f"({escape(e.note)})" if e.note else None,
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def _element(element: str) -> str:
+    """`reasonCode[0].text` -> `reasonCode text`: where the words were read, as a clinician would say it."""
+    return " ".join(part.split("[")[0] for part in element.split("."))
+
+
+def _no_rating(decision: Decision) -> str | None:
+    if decision.outcome not in (Outcome.NO_CRITERIA_APPLY, Outcome.INSUFFICIENT_DATA):
+        return None
+    return "**No rating:**\n" + "\n".join(f"- {escape(r)}" for r in decision.reasons)
+
+
+def _excluded(exclusion: Exclusion) -> str:
+    refs = ", ".join(escape(e.reference) for e in exclusion.evidence)
+    return f"Not suggested: {exclusion.procedure.name} ({exclusion.label}; {refs})."

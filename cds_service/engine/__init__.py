@@ -8,36 +8,57 @@ from typing import Any
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from cds_service.engine.chart import Chart, ChartReader
+from cds_service.engine.chart import Chart, ChartReader, reference_id
 from cds_service.engine.decision import decide, order_date_of
-from cds_service.engine.model import Decision, Evidence, Finding, OrderMatch, Outcome
+from cds_service.engine.model import Coding, Decision, Evidence, Finding, Mention, OrderMatch, Outcome
 from cds_service.engine.order import match_order
+from cds_service.engine.text import TextReader
 from cds_service.knowledge.model import Knowledge
 
-__all__ = ["Chart", "Decision", "Engine", "Evidence", "Finding", "Outcome"]
+__all__ = ["Chart", "Coding", "Decision", "Engine", "Evidence", "Finding", "Mention", "Outcome"]
 
 
 class Engine:
-    """Rates imaging orders against the knowledge base. Thread-safe: it holds no per-request state."""
+    """Rates imaging orders against the knowledge base. Thread-safe: it holds no per-request state.
+
+    Building one loads the text reader's pipeline (about a second): build it once per process.
+    """
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self.reader = ChartReader(knowledge)
+        self.reader = ChartReader(knowledge, TextReader(knowledge))
 
     def read_chart(
-        self, resources: Iterable[Mapping[str, Any]], orders: Sequence[ServiceRequest], today: date
+        self,
+        resources: Iterable[Mapping[str, Any]],
+        orders: Sequence[ServiceRequest],
+        today: date,
+        *,
+        patient_id: str | None = None,
+        problems: Sequence[str] = (),
     ) -> Chart:
-        """Read the chart, skipping Observations too old to matter for any of the orders."""
+        """Read the chart for these orders (`patient_id`: the hook's patient; `problems`: what the caller could not
+        read, e.g. a Bundle entry that is not a resource), skipping Observations too old to matter."""
         dates = [order_date_of(o, today) for o in orders] or [today]
-        return self.reader.read(resources, not_before=min(dates))
+        reasons = frozenset(
+            rid for o in orders for r in o.reasonReference or () if (rid := reference_id(r.model_dump(), "Condition"))
+        )
+        chart = self.reader.read(resources, patient_id=patient_id, not_before=min(dates), reason_ids=reasons)
+        chart.problems[:0] = problems
+        return chart
 
     def evaluate(
-        self, orders: Sequence[ServiceRequest], resources: Iterable[Mapping[str, Any]], today: date | None = None
+        self,
+        orders: Sequence[ServiceRequest],
+        resources: Iterable[Mapping[str, Any]],
+        today: date | None = None,
+        *,
+        patient_id: str | None = None,
     ) -> list[Decision]:
         """One decision per order; `resources` is the patient's chart (any FHIR resources)."""
         today = today or date.today()
-        chart = self.read_chart(resources, orders, today)
-        return [decide(order, chart, self.knowledge, today, siblings=orders) for order in orders]
+        chart = self.read_chart(resources, orders, today, patient_id=patient_id)
+        return [decide(order, chart, self.reader, today, siblings=orders) for order in orders]
 
     def match(self, order: ServiceRequest, siblings: Sequence[ServiceRequest] = ()) -> OrderMatch | None:
         """The procedure(s) an order stands for; None if the topic does not rate it (no data needed)."""
@@ -51,4 +72,7 @@ class Engine:
         siblings: Sequence[ServiceRequest] = (),
         match: OrderMatch | None = None,
     ) -> Decision:
-        return decide(order, chart, self.knowledge, today, siblings, match)
+        return decide(order, chart, self.reader, today, siblings, match)
+
+
+__all__ += ["Coding"]

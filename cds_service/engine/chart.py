@@ -1,4 +1,10 @@
-"""Read a patient's FHIR resources, validating only those the decision can use."""
+"""Read a patient's FHIR resources: keep (and validate) only those the decision can use, and say what could not be read.
+
+A resource that could be decisive but cannot be read (a malformed code, a date that is not a FHIR date string, a
+resource type spelled like a known one) is a *problem*: the decision is then insufficient-data, never a rating
+built without it (policy §10). Data of another patient is ignored and reported. Unreadable data that can only
+remove suggestions (an allergy, a device, an eGFR) becomes a doubtful contraindication instead.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +24,10 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
 from cds_service.engine.dates import DayRange, first_day
+from cds_service.engine.model import Coding
+from cds_service.engine.text import TextMention, TextReader
 from cds_service.json_bytes import dumps
-from cds_service.knowledge.model import Contraindication, Knowledge, ObservationRule
+from cds_service.knowledge.model import Context, Knowledge, ObservationRule, Role, StatusElement
 
 _MODELS: dict[str, type[Any]] = {
     "Patient": Patient,
@@ -30,31 +38,58 @@ _MODELS: dict[str, type[Any]] = {
     "Device": Device,
     "ServiceRequest": ServiceRequest,
 }
+_SPELLINGS = {kind.lower(): kind for kind in _MODELS}
+_SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
+_DATE_KEYS = frozenset({"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"})
+
+
+@dataclass(frozen=True)
+class CodedConcept:
+    """A concept a coding of a resource is evidence for."""
+
+    concept: str
+    coding: Coding
+    initial_encounter: bool | None = None  # injury codes: 7th character rule (None: no rule applies)
 
 
 @dataclass(frozen=True)
 class ConditionEntry:
     resource: Condition
-    findings: frozenset[str]
-    contraindications: frozenset[str]
+    context: Context
+    coded: tuple[CodedConcept, ...]
+    text: str  # code.text and coding displays (read when no code is in the code lists, or as the order's reason)
+    words: tuple[TextMention, ...]
 
 
 @dataclass(frozen=True)
 class ObservationEntry:
     resource: Observation
     rule: ObservationRule
+    context: Context
 
 
 @dataclass(frozen=True)
 class ProcedureEntry:
     resource: FhirProcedure
-    findings: frozenset[str]
+    context: Context
+    coded: tuple[CodedConcept, ...]
 
 
 @dataclass(frozen=True)
 class ContraindicationEntry:
     resource: AllergyIntolerance | Device
+    context: Context
     contraindications: frozenset[str]
+    coding: Coding | None = None
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """Unreadable data that can only remove suggestions: a doubtful contraindication."""
+
+    concept: str
+    reference: str
+    note: str
 
 
 @dataclass
@@ -68,140 +103,331 @@ class Chart:
     procedures: list[ProcedureEntry] = field(default_factory=list)
     allergies_and_devices: list[ContraindicationEntry] = field(default_factory=list)
     service_requests: list[ServiceRequest] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # unreadable decisive data: insufficient-data
+    ignored: list[str] = field(default_factory=list)  # reported, not used (another patient's data)
+    doubts: list[Doubt] = field(default_factory=list)
+
+
+class Unreadable(ValueError):
+    """A part of a raw resource is not what FHIR says it is."""
 
 
 def codings(element: Any) -> list[dict[str, Any]]:
-    """The codings of a raw CodeableConcept, tolerating malformed shapes."""
-    if type(element) is not dict:
+    """The codings of a raw CodeableConcept; Unreadable when its shape is wrong."""
+    if element is None:
         return []
+    if type(element) is not dict:
+        raise Unreadable("a CodeableConcept is not an object")
     found = element.get("coding")
-    return [c for c in found if type(c) is dict] if type(found) is list else []
+    if found is None:
+        return []
+    if type(found) is not list or any(type(c) is not dict for c in found):
+        raise Unreadable("coding is not a list of objects")
+    for c in found:
+        for key in ("system", "code", "display"):
+            if c.get(key) is not None and type(c[key]) is not str:
+                raise Unreadable(f"a coding's {key} is not a string")
+    return found
 
 
-def code_pairs(element: Any) -> list[tuple[str, str]]:
-    """(system, code) of each coding of a raw CodeableConcept that has both as strings."""
-    return [
-        (c["system"], c["code"])
-        for c in codings(element)
-        if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
-    ]
-
-
-def concept_text(element: Mapping[str, Any] | None) -> str:
-    """Lower-cased text and coding displays of a raw CodeableConcept."""
-    if not isinstance(element, Mapping):
+def concept_text(element: Any) -> str:
+    """The text and coding displays of a raw CodeableConcept (already checked by `codings`)."""
+    if type(element) is not dict:
         return ""
     parts = [element.get("text")] + [c.get("display") for c in codings(element)]
-    return " ".join(p for p in parts if isinstance(p, str)).lower()
+    return " ".join(p for p in parts if isinstance(p, str) and p.strip())
+
+
+def reference_id(reference: Any, kind: str) -> str | None:
+    """The id in a raw Reference to a resource of `kind` (relative or absolute URL); None otherwise."""
+    if type(reference) is not dict or type(reference.get("reference")) is not str:
+        return None
+    parts = reference["reference"].split("/_history/")[0].rstrip("/").split("/")
+    return parts[-1] if len(parts) >= 2 and parts[-2] == kind else None
 
 
 class ChartReader:
     """Sorts raw resources by relevance using the knowledge base, then validates the relevant ones."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, text_reader: TextReader) -> None:
         self.k = knowledge
+        self.words = text_reader
         self._loinc = {code: rule for rule in knowledge.observations.values() for code in rule.loinc}
         loinc = knowledge.systems["loinc"]
         self._loinc_uris = frozenset((loinc.uri, *loinc.aliases))
+        self._statuses = knowledge.statuses
         # Charts repeat the same few codes: classify each (system, code) once.
-        self._classify_condition = lru_cache(maxsize=65536)(self._condition_classes)
-        self._classify_procedure = lru_cache(maxsize=65536)(self._procedure_classes)
+        self.condition_concepts = lru_cache(maxsize=65536)(self._condition_codes)
+        self._procedure_concepts = lru_cache(maxsize=65536)(self._procedure_codes)
 
-    def _condition_classes(self, system: Any, code: Any) -> tuple[frozenset[str], frozenset[str]]:
-        """(finding ids, contraindication ids) a Condition coding is evidence for."""
+    # -- code classification ------------------------------------------------------------------------
+    def _condition_codes(self, system: str | None, code: str) -> tuple[tuple[str, bool | None], ...]:
+        """(concept id, initial encounter?) for each concept a Condition coding is evidence for."""
+        k, found = self.k, []
+        for f in k.findings.values():
+            if f.condition_codes.match(k.systems, system, code):
+                found.append((f.id, self._initial_encounter(f.recency, system, code)))
+        found += [
+            (c.id, None) for c in k.contraindications.values() if c.condition_codes.match(k.systems, system, code)
+        ]
+        return tuple(found)
+
+    def _procedure_codes(self, system: str | None, code: str) -> tuple[str, ...]:
         k = self.k
-        return (
-            frozenset(f.id for f in k.findings.values() if f.condition_codes.match(k.systems, system, code)),
-            frozenset(c.id for c in k.contraindications.values() if c.conditions.match(k.systems, system, code)),
-        )
+        concepts = (*k.findings.values(), *k.contraindications.values())
+        return tuple(c.id for c in concepts if c.procedure_codes.match(k.systems, system, code))
 
-    def _procedure_classes(self, system: Any, code: Any) -> frozenset[str]:
-        """Finding ids a Procedure coding is evidence for."""
-        k = self.k
-        return frozenset(f.id for f in k.findings.values() if f.procedure_codes.match(k.systems, system, code))
+    def _initial_encounter(self, recency: Any, system: str | None, code: str) -> bool | None:
+        """Injury codes with a 7th character: True for an initial encounter, False for a sequela, else None."""
+        icd = self.k.systems["icd10cm"]
+        if recency is None or self.k.systems.by_uri(system) is not icd:
+            return None
+        seventh = icd.normalise(code)[6:7]
+        if seventh in recency.initial_encounter:
+            return True
+        if seventh in recency.sequela:
+            return False
+        return None
 
-    def read(self, resources: Iterable[Mapping[str, Any]], not_before: date | None = None) -> Chart:
-        """Build a Chart; Observations effective before `not_before` minus their look-back are skipped."""
+    def _coded(self, element: Any, classify: Any) -> tuple[CodedConcept, ...]:
+        found = []
+        for c in codings(element):
+            if not c.get("code"):
+                continue
+            coding = Coding(c.get("system"), c["code"], c.get("display"))
+            for item in classify(coding.system, coding.code):
+                concept, initial = item if isinstance(item, tuple) else (item, None)
+                found.append(CodedConcept(concept, coding, initial))
+        return tuple(found)
+
+    # -- statuses -------------------------------------------------------------------------------------
+    def context_of(self, kind: str, raw: Mapping[str, Any]) -> Context:
+        """The context a resource's status elements give it (statuses.yaml); UNKNOWN when one cannot be read."""
+        contexts = [self._status(element, raw.get(element.element)) for element in self._statuses.get(kind, ())]
+        for wanted in (Context.NEGATED, Context.UNKNOWN, Context.SUSPECTED, Context.HISTORICAL):
+            if wanted in contexts:
+                return wanted
+        return Context.AFFIRMED
+
+    @staticmethod
+    def _status(element: StatusElement, value: Any) -> Context:
+        if value is None:
+            return element.absent
+        if element.system is None:
+            return element.codes.get(value, Context.UNKNOWN) if type(value) is str else Context.UNKNOWN
+        try:
+            found = [c for c in codings(value) if c.get("system") == element.system]
+        except Unreadable:
+            return Context.UNKNOWN
+        return element.codes.get(found[0].get("code"), Context.UNKNOWN) if found else Context.UNKNOWN
+
+    # -- reading --------------------------------------------------------------------------------------
+    def read(
+        self,
+        resources: Iterable[Any],
+        *,
+        patient_id: str | None = None,
+        not_before: date | None = None,
+        reason_ids: frozenset[str] = frozenset(),
+    ) -> Chart:
+        """Build a Chart. `patient_id`: the hook's patient (others' data is ignored); `not_before`: Observations
+        effective before it minus their look-back are skipped; `reason_ids`: Conditions the orders name as reason."""
         chart = Chart()
         for raw in resources:
             if type(raw) is not dict:
+                chart.problems.append("a chart entry is not a FHIR resource (not a JSON object)")
                 continue
             kind = raw.get("resourceType")
-            if kind == "Condition":
-                self._condition(chart, raw)
-            elif kind == "Observation":
-                self._observation(chart, raw, not_before)
-            elif kind == "Procedure":
-                self._procedure(chart, raw)
-            elif kind in ("AllergyIntolerance", "Device"):
-                self._allergy_or_device(chart, raw)
-            elif kind == "ServiceRequest":
-                model = self._validate(chart, raw)
-                if model is not None:
-                    chart.service_requests.append(model)
-            elif kind == "Patient" and chart.patient is None:
-                chart.patient = self._validate(chart, raw)
+            if type(kind) is not str:
+                chart.problems.append("a chart entry's resourceType is not a string")
+                continue
+            if kind not in _MODELS:
+                if _SPELLINGS.get(kind.strip().lower()):
+                    chart.problems.append(
+                        f"a resource's type is spelled {kind!r}, not {_SPELLINGS[kind.strip().lower()]!r}"
+                    )
+                continue
+            if not self._belongs(chart, kind, raw, patient_id):
+                continue
+            try:
+                self._one(chart, kind, raw, not_before, reason_ids)
+            except Unreadable as exc:
+                self._unreadable(chart, kind, raw, str(exc))
         return chart
 
-    # -- per resource type ------------------------------------------------------------------------
-    def _condition(self, chart: Chart, raw: Mapping[str, Any]) -> None:
-        if isinstance(raw.get("id"), str):
-            chart.condition_ids.add(raw["id"])
-        findings: frozenset[str] = frozenset()
-        contraindications: frozenset[str] = frozenset()
-        for system, code in code_pairs(raw.get("code")):
-            found, contra = self._classify_condition(system, code)
-            findings, contraindications = findings | found, contraindications | contra
-        if not findings and not contraindications:
-            return
-        model = self._validate(chart, raw)
-        if model is not None:
-            chart.conditions.append(ConditionEntry(model, findings, contraindications))
+    def _one(
+        self, chart: Chart, kind: str, raw: dict[str, Any], not_before: date | None, reasons: frozenset[str]
+    ) -> None:
+        if kind == "Condition":
+            self._condition(chart, raw, reasons)
+        elif kind == "Observation":
+            self._observation(chart, raw, not_before)
+        elif kind == "Procedure":
+            self._procedure(chart, raw)
+        elif kind in ("AllergyIntolerance", "Device"):
+            self._allergy_or_device(chart, kind, raw)
+        elif kind == "ServiceRequest":
+            chart.service_requests.append(self._validate(kind, raw))
+        elif kind == "Patient" and chart.patient is None:
+            chart.patient = self._validate(kind, raw)
 
-    def _observation(self, chart: Chart, raw: Mapping[str, Any], not_before: date | None) -> None:
-        # Hot path on large charts: plain dict look-ups before any parsing.
-        rule = None
-        for c in codings(raw.get("code")):
-            rule = self._loinc.get(c.get("code"))
-            if rule is not None and c.get("system") in self._loinc_uris:
-                break
-            rule = None
-        if rule is None or raw.get("status") not in self.k.observation_statuses:
-            return
-        if not_before is not None:
-            when = observation_day(raw)
-            if when is None or when.latest < not_before - timedelta(days=rule.lookback_days):
-                return
-        model = self._validate(chart, raw)
-        if model is not None:
-            chart.observations.append(ObservationEntry(model, rule))
+    def _belongs(self, chart: Chart, kind: str, raw: dict[str, Any], patient_id: str | None) -> bool:
+        """Whether a resource is this patient's; another patient's is ignored and reported."""
+        if patient_id is None or kind == "ServiceRequest":
+            return True
+        if kind == "Patient":
+            if raw.get("id") != patient_id:
+                chart.problems.append(f"the Patient resource is Patient/{raw.get('id')}, not the hook's patient")
+                return False
+            return True
+        reference = raw.get(_SUBJECT.get(kind, "subject"))
+        if reference is None:
+            return True  # searched by patient: the server says it is this patient's
+        if reference_id(reference, "Patient") == patient_id:
+            return True
+        chart.ignored.append(f"{kind}/{raw.get('id', '?')} belongs to another patient; not used")
+        return False
 
-    def _procedure(self, chart: Chart, raw: Mapping[str, Any]) -> None:
-        if raw.get("status") != "completed":
-            return
-        findings = frozenset().union(*(self._classify_procedure(s, c) for s, c in code_pairs(raw.get("code"))))
-        if findings:
-            model = self._validate(chart, raw)
-            if model is not None:
-                chart.procedures.append(ProcedureEntry(model, findings))
+    def _unreadable(self, chart: Chart, kind: str, raw: dict[str, Any], why: str) -> None:
+        """A resource that cannot be read: a doubtful contraindication if that is all it could show, else a problem."""
+        reference = f"{kind}/{raw.get('id', '?')}"
+        if kind == "Device":
+            chart.doubts.append(Doubt("mri-unsafe", reference, f"unreadable device ({why})"))
+        elif kind == "AllergyIntolerance":
+            chart.doubts.append(Doubt("contrast-allergy-unspecified", reference, f"unreadable allergy ({why})"))
+        elif (
+            kind == "Observation" and (rule := self._rule(raw)) is not None and rule.concept in self.k.contraindications
+        ):
+            chart.doubts.append(Doubt(rule.concept, reference, f"unreadable {rule.label} ({why})"))
+        else:
+            chart.problems.append(f"{reference} cannot be read ({why})")
 
-    def _allergy_or_device(self, chart: Chart, raw: Mapping[str, Any]) -> None:
-        found = frozenset(ci.id for ci in self.k.contraindications.values() if _shows(ci, raw, self.k))
-        if found:
-            model = self._validate(chart, raw)
-            if model is not None:
-                chart.allergies_and_devices.append(ContraindicationEntry(model, found))
-
-    def _validate(self, chart: Chart, raw: Mapping[str, Any]) -> Any:
-        kind = raw["resourceType"]
+    def _validate(self, kind: str, raw: dict[str, Any]) -> Any:
+        bad = _non_string_dates(raw)
+        if bad:
+            raise Unreadable(f"{bad} is not a FHIR date string")
         try:
             # The same chart is sent again on every order-select re-fire: validate each version once.
             return _validated(kind, dumps(raw, sort_keys=True))
         except (ValidationError, ValueError, TypeError) as exc:
             count = exc.error_count() if isinstance(exc, ValidationError) else 1
-            chart.problems.append(f"{kind}/{raw.get('id', '?')} is not valid FHIR R4 ({count} problem(s))")
-            return None
+            raise Unreadable(f"not valid FHIR R4, {count} problem(s)") from None
+
+    # -- per resource type ----------------------------------------------------------------------------
+    def _condition(self, chart: Chart, raw: dict[str, Any], reasons: frozenset[str]) -> None:
+        rid = raw.get("id")
+        if type(rid) is str:
+            chart.condition_ids.add(rid)
+        coded = self._coded(raw.get("code"), self.condition_concepts)
+        text = concept_text(raw.get("code"))
+        as_reason = type(rid) is str and rid in reasons
+        words: tuple[TextMention, ...] = ()
+        if text and (as_reason or not coded):
+            words = self.words.read(text, not as_reason)
+        if not coded and not any(m.concept for m in words) and not as_reason:
+            return
+        model = self._validate("Condition", raw)
+        chart.conditions.append(ConditionEntry(model, self.context_of("Condition", raw), coded, text, words))
+
+    def _rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:
+        for c in codings(raw.get("code")):
+            rule = self._loinc.get(c.get("code"))
+            if rule is not None and c.get("system") in self._loinc_uris:
+                return rule
+        return None
+
+    def _observation(self, chart: Chart, raw: dict[str, Any], not_before: date | None) -> None:
+        # Hot path on large charts: plain dict look-ups before any parsing.
+        rule = self._rule(raw)
+        if rule is None:
+            return
+        context = self.context_of("Observation", raw)
+        if context is Context.NEGATED:
+            return
+        if not_before is not None:
+            when = observation_day(raw)
+            if when is not None and when.latest < not_before - timedelta(days=rule.lookback_days):
+                return
+        chart.observations.append(ObservationEntry(self._validate("Observation", raw), rule, context))
+
+    def _procedure(self, chart: Chart, raw: dict[str, Any]) -> None:
+        coded = self._coded(raw.get("code"), self._procedure_concepts)
+        if not coded:
+            return
+        context = self.context_of("Procedure", raw)
+        if context is not Context.NEGATED:
+            chart.procedures.append(ProcedureEntry(self._validate("Procedure", raw), context, coded))
+
+    def _allergy_or_device(self, chart: Chart, kind: str, raw: dict[str, Any]) -> None:
+        found, coding = self._shows(kind, raw)
+        if not found:
+            return
+        context = self.context_of(kind, raw)
+        if context is Context.NEGATED:
+            return
+        chart.allergies_and_devices.append(ContraindicationEntry(self._validate(kind, raw), context, found, coding))
+
+    def _shows(self, kind: str, raw: Mapping[str, Any]) -> tuple[frozenset[str], Coding | None]:
+        """Contraindications an AllergyIntolerance or Device shows, by code or by name."""
+        k = self.k
+        element = raw.get("type") if kind == "Device" else raw.get("code")
+        concepts: set[str] = set()
+        coding = None
+        for c in codings(element):
+            for ci in k.contraindications.values():
+                codes = ci.device_codes if kind == "Device" else ci.allergy_codes
+                if c.get("code") and codes.match(k.systems, c.get("system"), c["code"]):
+                    concepts.add(ci.id)
+                    coding = coding or Coding(c.get("system"), c["code"], c.get("display"))
+        text = _words_of(kind, raw, element)
+        for ci in k.contraindications.values():
+            fragments, unless = (ci.device_text, ()) if kind == "Device" else (ci.allergy_text, ci.allergy_text_unless)
+            if _has_word(text, fragments) and not _has_word(text, unless):
+                concepts.add(ci.id)
+        return frozenset(concepts), coding
+
+
+def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:
+    parts = [concept_text(element)]
+    if kind == "Device":
+        names = raw.get("deviceName")
+        if names is not None and type(names) is not list:
+            raise Unreadable("deviceName is not a list")
+        parts += [n["name"] for n in names or () if type(n) is dict and type(n.get("name")) is str]
+    else:
+        reactions = raw.get("reaction")
+        if reactions is not None and type(reactions) is not list:
+            raise Unreadable("reaction is not a list")
+        parts += [concept_text(r.get("substance")) for r in reactions or () if type(r) is dict]
+    return " ".join(parts).lower()
+
+
+def _has_word(text: str, fragments: Iterable[str]) -> bool:
+    """Whether a fragment starts a word of the text (case already lowered)."""
+    for fragment in fragments:
+        start = text.find(fragment)
+        while start >= 0:
+            if start == 0 or not text[start - 1].isalnum():
+                return True
+            start = text.find(fragment, start + 1)
+    return False
+
+
+def _non_string_dates(value: Any, key: str = "") -> str | None:
+    """The first date element that is not a string (FHIR dates are strings: `birthDate: 0` is not 1970)."""
+    if type(value) is dict:
+        for k, v in value.items():
+            found = _non_string_dates(v, k)
+            if found:
+                return found
+    elif type(value) is list:
+        for item in value:
+            found = _non_string_dates(item, key)
+            if found:
+                return found
+    elif (key in _DATE_KEYS or key.endswith(("DateTime", "Instant"))) and type(value) is not str:
+        return key
+    return None
 
 
 @lru_cache(maxsize=1024)
@@ -222,22 +448,4 @@ def observation_day(raw: Mapping[str, Any]) -> DayRange | None:
     return first_day(raw.get("effectiveDateTime"), raw.get("effectiveInstant"), end, raw.get("issued"))
 
 
-def _shows(ci: Contraindication, raw: Mapping[str, Any], k: Knowledge) -> bool:
-    """Whether an AllergyIntolerance or Device shows a contraindication (status checked later)."""
-    if raw.get("resourceType") == "Device":
-        concept = raw.get("type")
-        if any(ci.device_codes.match(k.systems, c.get("system"), c.get("code")) for c in codings(concept)):
-            return True
-        names = raw.get("deviceName") if isinstance(raw.get("deviceName"), list) else []
-        text = " ".join(
-            [concept_text(concept)]
-            + [n["name"].lower() for n in names if isinstance(n, Mapping) and isinstance(n.get("name"), str)]
-        )
-        return any(t in text for t in ci.device_text)
-    text = concept_text(raw.get("code"))
-    reactions = raw.get("reaction")
-    if isinstance(reactions, list):
-        text += " " + " ".join(concept_text(r.get("substance")) for r in reactions if isinstance(r, Mapping))
-    if not any(t in text for t in ci.allergy_text):
-        return False
-    return not any(t in text for t in ci.allergy_text_unless)
+__all__ = ["Chart", "ChartReader", "Role"]

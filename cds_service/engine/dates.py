@@ -75,7 +75,10 @@ def age_in_days(quantity_value: Any, unit: str | None) -> float | None:
     if quantity_value is None or not unit:
         return None
     factor = _UNIT_DAYS.get(unit.strip().lower())
-    return None if factor is None else float(quantity_value) * factor
+    if factor is None:
+        return None
+    days = float(quantity_value) * factor
+    return days if 0 <= days <= LONGEST_LIFE_DAYS else None  # an age of 19 850 years is no age
 
 
 def years_between(birth: date, on: date) -> int:
@@ -86,3 +89,17 @@ def years_between(birth: date, on: date) -> int:
 def first_day(*values: Any) -> DayRange | None:
     """The DayRange of the first value that is a readable date (e.g. effective[x], then issued)."""
     return next((found for found in map(day_range, values) if found is not None), None)
+
+
+EARLIEST_PLAUSIBLE = date(1850, 1, 1)  # before this a date is a sentinel ("0001-01-01"), not a clinical date
+LONGEST_LIFE_DAYS = 130 * 365.25
+
+
+def plausible(found: DayRange | None, order_date: date, birth: DayRange | None = None) -> DayRange | None:
+    """The range, or None when it cannot be a real clinical date for this order: a sentinel, in the future
+    (after the order), or before the patient was born (policy §10: impossible dates are unknown dates)."""
+    if found is None or found.earliest < EARLIEST_PLAUSIBLE or found.earliest > order_date:
+        return None
+    if birth is not None and found.latest < birth.earliest:
+        return None
+    return found

@@ -8,51 +8,61 @@ from datetime import date
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.alternatives import rank_alternatives
-from cds_service.engine.chart import Chart
-from cds_service.engine.dates import day_range
-from cds_service.engine.findings import read_facts
-from cds_service.engine.model import Decision, OrderMatch, OrderRating, Outcome
+from cds_service.engine.chart import Chart, ChartReader
+from cds_service.engine.dates import day_range, plausible
+from cds_service.engine.facts import PatientFacts, build_facts
+from cds_service.engine.model import Decision, OrderMatch, OrderRating, Outcome, Scenario
 from cds_service.engine.order import match_order
+from cds_service.engine.recognise import recognise
 from cds_service.engine.variants import infer_scenario
-from cds_service.knowledge.model import Knowledge
+from cds_service.knowledge.model import Effect, Knowledge, Role
 
 
 def order_date_of(order: ServiceRequest, today: date) -> date:
-    """The order date: authoredOn, else today."""
-    authored = day_range(order.authoredOn)
+    """The order date: authoredOn, else (absent, a sentinel such as 0001-01-01, or in the future) today."""
+    authored = plausible(day_range(order.authoredOn), today)
     return authored.earliest if authored else today
 
 
 def decide(
     order: ServiceRequest,
     chart: Chart,
-    k: Knowledge,
+    reader: ChartReader,
     today: date,
     siblings: Sequence[ServiceRequest] = (),
     match: OrderMatch | None = None,
 ) -> Decision:
     """The decision for one order, with everything needed to explain it (`match`: if already known)."""
+    k = reader.k
     order_date = order_date_of(order, today)
     match = match or match_order(order, siblings, k)
     if match is None:
-        return Decision(
-            order.id,
+        return _not_applicable(order, order_date, "the order is not one of the imaging procedures this ACR topic rates")
+    facts = build_facts(recognise(chart, order, order_date, k, reader), order_date, k)
+    common = {
+        "findings": facts.findings,
+        "duration": facts.duration,
+        "mentions": facts.mentions,
+        "ignored": facts.ignored,
+    }
+    if any(p.whole_body for p in match.procedures) and not _neck_reason(facts, k):
+        return _not_applicable(
+            order,
             order_date,
-            Outcome.NOT_APPLICABLE,
-            None,
-            reasons=("the order is not one of the imaging procedures this ACR topic rates",),
+            "a whole-body study is rated against this topic only when the order's own reason is a neck indication",
+            match,
+            facts,
         )
-    facts = read_facts(chart, order, order_date, k)
     scenario = infer_scenario(facts, k)
-    common = {"findings": facts.findings, "duration": facts.duration, "routed_to": scenario.routed_to}
+    common["routed_to"] = scenario.routed_to
     if scenario.outcome is not None:
-        return Decision(order.id, order_date, scenario.outcome, match, reasons=scenario.reasons, **common)
+        return Decision(order.id, order_date, scenario.outcome, match, reasons=_reasons(scenario, facts), **common)
 
     variants = tuple(k.variants[n] for n in scenario.variants)
     ratings = tuple(OrderRating(v, p, v.rating_of(p.id)) for v in variants for p in match.procedures)
     unrated = [r for r in ratings if r.rating is None]
     if unrated:
-        reasons = scenario.reasons + tuple(
+        reasons = _reasons(scenario, facts) + tuple(
             f"variant {r.variant.number} does not rate {r.procedure.name}" for r in unrated
         )
         return Decision(
@@ -78,7 +88,32 @@ def decide(
         ratings,
         alternatives,
         exclusions,
-        reasons=scenario.reasons,
+        reasons=_reasons(scenario, facts),
         better_alternative=outcome is Outcome.APPROPRIATE and bool(alternatives),
         **common,
     )
+
+
+def _not_applicable(
+    order: ServiceRequest,
+    order_date: date,
+    reason: str,
+    match: OrderMatch | None = None,
+    facts: PatientFacts | None = None,
+) -> Decision:
+    extra = {"findings": facts.findings, "mentions": facts.mentions} if facts else {}
+    return Decision(order.id, order_date, Outcome.NOT_APPLICABLE, match, reasons=(reason,), **extra)
+
+
+def _neck_reason(facts: PatientFacts, k: Knowledge) -> bool:
+    """Whether the order itself states a neck indication (reasonCode, its words, note, reasonReference)."""
+    return any(
+        m.order_reason
+        and k.concept(m.concept).role is Role.INDICATION
+        and k.concept(m.concept).effect(m.context) is not Effect.IGNORE
+        for m in facts.mentions
+    )
+
+
+def _reasons(scenario: Scenario, facts: PatientFacts) -> tuple[str, ...]:
+    return scenario.reasons + facts.ignored

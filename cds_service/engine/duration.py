@@ -1,17 +1,42 @@
-"""How long the neck symptoms have lasted, from onset[x] and recordedDate (policy §4)."""
+"""How long the neck symptoms have lasted: coded onset / recordedDate and written spans (policy §4, §8).
+
+Each source gives an interval of days before the order: the coded conditions (the earliest onset; a recordedDate
+proves at least that long), each written span ("x 3 wks": 21-27 days) and each duration word ("chronic": 84 days
+or more). Sources that agree narrow the interval; sources that contradict each other leave every reading they
+give a candidate (the set widens, never guesses).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from fhir.resources.R4B.condition import Condition
 
-from cds_service.engine.dates import DayRange, age_in_days, day_range, first_day
-from cds_service.engine.model import Duration
+from cds_service.engine.dates import DayRange, age_in_days, first_day
+from cds_service.engine.model import Duration, Mention
 from cds_service.knowledge.model import Policy
 
 ACUTE, CHRONIC = "acute", "chronic"
+BOTH = frozenset({ACUTE, CHRONIC})
+OPEN = 10**6  # "at least": no upper bound
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A source's statement: the symptom began `low` to `high` days before the order."""
+
+    low: int
+    high: int
+    basis: str
+
+    def classes(self, policy: Policy) -> frozenset[str]:
+        if self.high < policy.acute_below_days:
+            return frozenset({ACUTE})
+        if self.low >= policy.chronic_from_days:
+            return frozenset({CHRONIC})
+        return BOTH
 
 
 def onset_range(condition: Condition, birth: DayRange | None) -> DayRange | None:
@@ -24,26 +49,43 @@ def onset_range(condition: Condition, birth: DayRange | None) -> DayRange | None
     return birth.shifted(days) if days is not None else None
 
 
-def classify_duration(
-    conditions: Sequence[Condition], birth: DayRange | None, order_date: date, policy: Policy
-) -> Duration:
-    """Acute, chronic, or both, with the number of days the chart proves (at least / at most)."""
-    onsets = [r for r in (onset_range(c, birth) for c in conditions) if r is not None]
-    recorded = [r for r in (day_range(c.recordedDate) for c in conditions) if r is not None]
+def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:
+    """Acute, chronic or both, from the certain indication mentions' dates and written spans."""
+    intervals = [i for i in (_coded(mentions, order_date), *_written(mentions, policy)) if i is not None]
+    if not intervals:
+        return Duration(BOTH, None, None, "no onset, recorded date or written duration for the symptom")
+    low = max(i.low for i in intervals)
+    high = min(i.high for i in intervals)
+    basis = "; ".join(i.basis for i in intervals)
+    if low <= high:
+        agreed = Interval(low, high, basis)
+        return Duration(agreed.classes(policy), low, None if high >= OPEN else high, basis)
+    classes = frozenset().union(*(i.classes(policy) for i in intervals))
+    return Duration(classes, None, None, f"the sources disagree ({basis}); every reading stays a candidate")
+
+
+def _coded(mentions: Sequence[Mention], order_date: date) -> Interval | None:
+    """Policy §4: the earliest onset among the coded conditions; a recordedDate proves at least that long."""
+    onsets = [m.onset for m in mentions if m.onset is not None]
+    recorded = [m.recorded for m in mentions if m.recorded is not None]
     if not onsets and not recorded:
-        return Duration(frozenset({ACUTE, CHRONIC}), None, None, "no onset or recorded date on the symptom")
-    starts = onsets + recorded
-    at_least = max(0, (order_date - min(r.latest for r in starts)).days)
-    at_most = max(at_least, (order_date - min(r.earliest for r in onsets)).days) if onsets else None
-    if at_most is not None and at_most < policy.acute_below_days:
-        return Duration(frozenset({ACUTE}), at_least, at_most, f"onset at most {at_most} days before the order")
-    if at_least >= policy.chronic_from_days:
-        basis = "onset" if onsets and at_least == (order_date - min(r.latest for r in onsets)).days else "recorded"
-        return Duration(
-            frozenset({CHRONIC}), at_least, at_most, f"symptom {basis} at least {at_least} days before the order"
-        )
-    if at_most is None:
-        basis = f"no onset recorded; recorded {at_least} days before the order"
-    else:
-        basis = f"onset {at_least}-{at_most} days before the order"
-    return Duration(frozenset({ACUTE, CHRONIC}), at_least, at_most, basis)
+        return None
+    at_least = max(0, (order_date - min(r.latest for r in onsets + recorded)).days)
+    if not onsets:
+        return Interval(at_least, OPEN, f"no onset recorded; recorded at least {at_least} days before the order")
+    at_most = max(at_least, (order_date - min(r.earliest for r in onsets)).days)
+    return Interval(at_least, at_most, f"onset {at_least}-{at_most} days before the order")
+
+
+def _written(mentions: Sequence[Mention], policy: Policy) -> list[Interval]:
+    """Written spans ("x 3 wks") and duration words ("chronic", "new") beside the indications."""
+    found = []
+    for m in mentions:
+        quoted = f'"{m.evidence.quote}"' if m.evidence.quote else m.evidence.reference
+        for low, high in m.days_before:
+            found.append(Interval(low, high, f"{low}-{high} days written ({quoted})"))
+        if m.duration_classes == frozenset({ACUTE}):
+            found.append(Interval(0, policy.acute_below_days - 1, f"written as acute or new ({quoted})"))
+        elif m.duration_classes == frozenset({CHRONIC}):
+            found.append(Interval(policy.chronic_from_days, OPEN, f"written as chronic ({quoted})"))
+    return found

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from cds_service.knowledge.model import Category, Procedure, Rating, Variant
+from cds_service.engine.dates import DayRange
+from cds_service.knowledge.model import Category, Context, Procedure, Rating, Role, Variant
 
 
 class Outcome(StrEnum):
@@ -29,14 +30,46 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """One FHIR resource (or element) behind a finding."""
+class Coding:
+    """A FHIR Coding as read (system URI, code, display); kept typed, never joined into a string."""
 
-    reference: str  # e.g. "Condition/123" or "ServiceRequest/abc (reasonCode)"
-    code: str | None = None  # "system|code"
+    system: str | None
+    code: str
+    display: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether it can be written back to an EHR (a system and a code)."""
+        return bool(self.system and self.system.strip() and self.code.strip())
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One FHIR resource (or element of it) behind a finding: its code, or the words read in it."""
+
+    reference: str  # e.g. "Condition/123", "ServiceRequest/abc"
+    element: str | None = None  # e.g. "reasonCode[0].text", "note[1].text", "code"
+    coding: Coding | None = None
     display: str | None = None
     date: str | None = None
-    note: str | None = None  # e.g. "38.6 Cel", "provisional"
+    note: str | None = None  # e.g. "38.6 Cel", "provisional", "uncertain"
+    quote: str | None = None  # the words read (text evidence only; never stored in the audit trail)
+    span: tuple[int, int] | None = None  # character offsets of the mention in that element's text
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A concept the chart states, in a context, with when it began (as far as known) and its evidence."""
+
+    concept: str
+    context: Context
+    evidence: Evidence
+    onset: DayRange | None = None  # when it began (coded onset, or a date written beside it)
+    recorded: DayRange | None = None  # when it was recorded (it existed by then)
+    days_before: tuple[tuple[int, int], ...] = ()  # written spans: (fewest, most) days before the order
+    duration_classes: frozenset[str] = frozenset()  # written duration words: chronic, acute
+    coded_recency: bool | None = None  # injury codes: True initial encounter, False sequela, None no rule
+    order_reason: bool = False  # stated by the order itself (reasonCode, note, reasonReference)
 
 
 @dataclass(frozen=True)
@@ -45,11 +78,14 @@ class Finding:
 
     id: str
     label: str
-    role: str
+    role: Role
     evidence: tuple[Evidence, ...]
-    suspected: bool = False
     topic: str | None = None
-    certainty: str | None = None
+    doubt: str | None = None  # why it is doubtful (suspected, uncertain, status unknown), when it is
+
+    @property
+    def suspected(self) -> bool:
+        return self.doubt is not None
 
 
 @dataclass(frozen=True)
@@ -111,7 +147,7 @@ class OrderMatch:
 
     procedures: tuple[Procedure, ...]
     basis: str
-    coding: str | None = None
+    codings: tuple[Coding, ...] = ()  # the order's codings that decided it
 
     @property
     def ambiguous(self) -> bool:
@@ -135,6 +171,8 @@ class Decision:
     reasons: tuple[str, ...] = ()
     routed_to: tuple[str, ...] = ()
     better_alternative: bool = False
+    mentions: tuple[Mention, ...] = ()  # everything read, for the audit trail (concept, context, offsets)
+    ignored: tuple[str, ...] = ()  # data not used, and why (another patient's)
 
     @property
     def recommended(self) -> Alternative | None:

@@ -1,23 +1,31 @@
-"""Interpret a lab or vital-sign Observation against its rule: UCUM conversion, flags, reference range."""
+"""Interpret a lab or vital-sign Observation against its rule: UCUM units, flags, reference range (policy §2, §10)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from fhir.resources.R4B.observation import Observation
 
-from cds_service.engine.dates import DayRange, first_day
+from cds_service.engine.dates import DayRange, first_day, plausible
 from cds_service.knowledge.model import Knowledge, ObservationRule
 
 UCUM = "http://unitsofmeasure.org"
 
 
+class Level(StrEnum):
+    """What an Observation says about its rule's threshold."""
+
+    BEYOND = "beyond"  # past the policy's threshold or the lab's upper reference limit
+    WITHIN = "within"
+    BORDERLINE = "borderline"  # at the threshold, or flagged without a value past it: may block, never enable
+    UNREADABLE = "unreadable"  # a value given as a string, or in a unit that cannot be converted
+
+
 @dataclass(frozen=True)
 class Reading:
-    """What one Observation says: beyond the threshold (True/False) or unreadable (None)."""
-
-    beyond: bool | None
+    level: Level
     note: str
     day: str
 
@@ -31,27 +39,34 @@ def observation_day_range(obs: Observation) -> DayRange | None:
 
 def read_observation(obs: Observation, rule: ObservationRule, order_date: date, k: Knowledge) -> Reading | None:
     """The reading of an Observation inside the rule's look-back window; None if it does not count."""
-    if obs.status not in k.observation_statuses:
-        return None
-    day = observation_day_range(obs)
+    day = plausible(observation_day_range(obs), order_date)
     if day is None or day.latest < order_date - timedelta(days=rule.lookback_days):
         return None
     when = str(day)
-    if rule.flags_count and _flagged(obs, k):
-        return Reading(True, "flagged abnormal high", when)
+    flagged = rule.flags_count and _flagged(obs, k)
     quantity = obs.valueQuantity
     if quantity is None or quantity.value is None:
-        return None
+        if obs.valueString is not None:
+            return Reading(Level.UNREADABLE, f"value {obs.valueString!r} is not a number", when)
+        return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when) if flagged else None
     value = float(quantity.value)
     unit = quantity.code if quantity.system == UCUM and quantity.code else (quantity.unit or quantity.code or "")
-    conversion = rule.units.get(unit) or rule.units.get(quantity.unit or "")
-    if conversion is not None:
-        canonical = conversion.to_canonical(value)
-        return Reading(rule.beyond(canonical), f"{canonical:g} {rule.unit}", when)
     high = _reference_high(obs)
     if rule.flags_count and high is not None and value > high:
-        return Reading(True, f"{value:g} {unit} above reference range", when)
-    return Reading(None, f"{value:g} {unit or '(no unit)'}: unit not convertible to {rule.unit}", when)
+        return Reading(Level.BEYOND, f"{value:g} {unit} above the lab's upper limit {high:g}", when)
+    conversion = rule.units.get(unit) or rule.units.get(quantity.unit or "")
+    if conversion is None:
+        note = f"{value:g} {unit or '(no unit)'}: unit not convertible to {rule.unit}"
+        return Reading(Level.UNREADABLE, note, when)
+    canonical = conversion.to_canonical(value)
+    note = f"{canonical:g} {rule.unit}"
+    if canonical == rule.threshold:
+        return Reading(Level.BORDERLINE, f"{note} (at the threshold)", when)
+    if rule.beyond(canonical):
+        return Reading(Level.BEYOND, note, when)
+    if flagged:
+        return Reading(Level.BORDERLINE, f"{note}, flagged abnormal high", when)
+    return Reading(Level.WITHIN, note, when)
 
 
 def _flagged(obs: Observation, k: Knowledge) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from cds_service.engine.model import OrderMatch
+from cds_service.engine.model import Coding, OrderMatch
 from cds_service.knowledge.codes import CodeSets
 from cds_service.knowledge.model import ContextRule, Knowledge, Procedure
 
@@ -17,7 +17,7 @@ class _Candidate:
     procedures: tuple[Procedure, ...]
     specificity: int
     basis: str
-    coding: str
+    coding: Coding
 
 
 def order_codings(order: ServiceRequest) -> list[tuple[str, str]]:
@@ -38,23 +38,51 @@ def order_text(order: ServiceRequest) -> str:
 
 
 def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowledge: Knowledge) -> OrderMatch | None:
-    """The procedure set the order stands for, or None when it is not one of the topic's procedures."""
-    text = order_text(order)
+    """The procedure set the order stands for, or None when it is not one of the topic's procedures.
+
+    Not rated (policy §10): an order whose words or codes name another region or another study (also when they
+    name the cervical spine too: a swap would drop the other region), and a level-less code (e.g. "spine, single
+    view") unless the order's words or a sibling order name the cervical spine and no sibling names another region.
+    """
+    regions = knowledge.order_codes.regions
+    text = regions.neutral_words.sub(" ", order_text(order))
     pairs = order_codings(order)
     sibling_pairs = [p for s in siblings if s is not order for p in order_codings(s)]
+    if regions.other_study_words.search(text) or _any_match(regions.other_codes, pairs, knowledge):
+        return None
+    match = _match(text, pairs, sibling_pairs, knowledge)
+    if match is None or (regions.other_words.search(text) and not all(p.whole_body for p in match.procedures)):
+        return None
+    return match
+
+
+def _match(
+    text: str, pairs: list[tuple[str, str]], sibling_pairs: list[tuple[str, str]], knowledge: Knowledge
+) -> OrderMatch | None:
+    """The most specific codings' procedures (rule R1), else the text rules."""
     candidates = [c for c in (_candidate(s, code, pairs, sibling_pairs, text, knowledge) for s, code in pairs) if c]
     if candidates:
         best = min(c.specificity for c in candidates)
         chosen = [c for c in candidates if c.specificity == best]
         procedures = _union(c.procedures for c in chosen)
-        if not procedures:
+        if not procedures or not all(_region_known(c, text, sibling_pairs, knowledge) for c in chosen):
             return None
         basis = "; ".join(dict.fromkeys(c.basis for c in chosen))
-        return OrderMatch(procedures, basis, ", ".join(c.coding for c in chosen))
+        return OrderMatch(procedures, basis, tuple(c.coding for c in chosen))
     for rule in knowledge.order_codes.text_rules:
         if all(any(fragment in text for fragment in group) for group in rule.all_of):
             return OrderMatch(rule.procedures, "order text (no known code)")
     return None
+
+
+def _region_known(candidate: _Candidate, text: str, sibling_pairs: list[tuple[str, str]], k: Knowledge) -> bool:
+    """A level-less code is a cervical study only when the words or a sibling say so and no sibling says otherwise."""
+    regions = k.order_codes.regions
+    if not regions.level_less_codes.match(k.systems, candidate.coding.system, candidate.coding.code):
+        return True
+    if _any_match(regions.other_codes, sibling_pairs, k):
+        return False
+    return bool(regions.cervical_words.search(text)) or _any_match(regions.cervical_sibling_codes, sibling_pairs, k)
 
 
 def _candidate(
@@ -68,7 +96,7 @@ def _candidate(
     system = k.systems.by_uri(system_uri)
     if system is None:
         return None
-    label = f"{system.uri}|{code}"
+    label = Coding(system.uri, code)
     specificity = system.order_specificity or 99
     direct = k.order_codes.direct.get((system.uri, system.normalise(code)))
     if direct:

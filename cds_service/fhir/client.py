@@ -113,16 +113,24 @@ class FhirClient:
         return b"".join(chunks)
 
 
-def bundle_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    """Resources of a searchset/collection Bundle, leaving out `include`d and `outcome` entries."""
+def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
+    """Resources of a searchset/collection Bundle, leaving out `include`d and `outcome` entries.
+
+    An entry whose resource is not a JSON object is kept as it is: the chart reader reports it as unreadable
+    (it could be decisive), rather than the service deciding as if it were absent.
+    """
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
-    found = []
+    found: list[Any] = []
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+        if not isinstance(entry, dict):
+            found.append(entry)
             continue
-        mode = entry.get("search", {}).get("mode") if isinstance(entry.get("search"), dict) else None
+        if entry.get("resource") is None:
+            continue
+        search = entry.get("search")
+        mode = search.get("mode") if isinstance(search, dict) else None
         if mode in (None, "match"):
             found.append(entry["resource"])
     return found

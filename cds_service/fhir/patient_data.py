@@ -65,12 +65,13 @@ def gather(
     deadline: Deadline,
     observation_floor: date,
     no_client: str,
-) -> list[dict[str, Any]]:
-    """All chart resources, R4-shaped; raises DataUnavailable when any key cannot be read.
+) -> list[Any]:
+    """All chart resources, R4-shaped (an entry that is not a JSON object is passed on for the chart reader to
+    report); raises DataUnavailable when any key cannot be read.
 
     `no_client`: why there is no FHIR client (no fhirServer, or one that is not allowed), for the 412.
     """
-    resources: list[dict[str, Any]] = []
+    resources: list[Any] = []
     jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = []
 
     def fetch(key: DataKey, path: str, why: str) -> None:
@@ -102,7 +103,7 @@ def gather(
             resources += future.result()
         except FhirUnavailable as exc:
             raise DataUnavailable(name, str(exc)) from None
-    return [to_r4(r) for r in resources if isinstance(r, dict) and not _is_outcome(r)]
+    return [to_r4(r) if isinstance(r, dict) else r for r in resources if not _is_outcome(r)]
 
 
 def observation_floor(order_dates: list[date], k: Knowledge) -> date:

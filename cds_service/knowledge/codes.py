@@ -16,11 +16,20 @@ class CodeSystem:
     aliases: tuple[str, ...] = ()
     normalise_icd: bool = False
     order_specificity: int | None = None
+    format: str = ""  # regex a whole (normalised) code must match
+    partial: str = ""  # regex a prefix, a range bound or a wildcard's fixed part must match (default: format)
 
     def normalise(self, code: str) -> str:
         """Return the code in the form used for comparison (ICD: no dots, upper case)."""
         code = code.strip()
         return code.replace(".", "").upper() if self.normalise_icd else code
+
+    def check_code(self, code: str, *, whole: bool = True) -> None:
+        """Raise ValueError when a code (or a pattern's fixed part) does not look like this system's codes."""
+        pattern = self.format if whole else (self.partial or self.format)
+        if pattern and not re.fullmatch(pattern, code):
+            kind = "code" if whole else "code pattern part"
+            raise ValueError(f"{kind} {code!r} does not look like a {self.name} code ({pattern})")
 
 
 class CodeSystems:
@@ -57,20 +66,28 @@ class CodePattern:
 
     @classmethod
     def parse(cls, text: str, system: CodeSystem) -> CodePattern:
+        """Parse one code-list entry; ValueError when it is malformed or its codes do not fit the system."""
         if ".." in text:
             low, high = (system.normalise(part) for part in text.split("..", 1))
             if not low or len(low) != len(high) or low > high:
                 raise ValueError(f"range {text!r} needs two codes of equal length, low first")
+            system.check_code(low, whole=False)
+            system.check_code(high, whole=False)
             return cls(text, low=low, high=high)
         if "?" in text or "*" in text[:-1]:
-            wildcard = re.escape(system.normalise(text)).replace(r"\?", ".").replace(r"\*", ".*")
+            normalised = system.normalise(text)
+            system.check_code(normalised.replace("?", "").replace("*", ""), whole=False)
+            wildcard = re.escape(normalised).replace(r"\?", ".").replace(r"\*", ".*")
             return cls(text, regex=re.compile(wildcard + r"\Z"))
         if text.endswith("*"):
             prefix = system.normalise(text[:-1])
             if not prefix:
                 raise ValueError("a prefix pattern needs at least one character before '*'")
+            system.check_code(prefix, whole=False)
             return cls(text, prefix=prefix)
-        return cls(text, exact=system.normalise(text))
+        exact = system.normalise(text)
+        system.check_code(exact)
+        return cls(text, exact=exact)
 
     def matches(self, code: str) -> bool:
         """Whether an already-normalised code matches."""

@@ -1,9 +1,9 @@
-"""Load mappings/ into a validated `Knowledge` (a bad file fails with file, entry and problem)."""
+"""Load mappings/ into a validated `Knowledge` (a bad file fails with file, line, entry and problem)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,14 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from cds_service.knowledge.codes import CodeSet, CodeSets, CodeSystem, CodeSystems
+from cds_service.knowledge.lexicon_loader import build_lexicon
 from cds_service.knowledge.model import (
+    READ_CONTEXTS,
     Category,
-    ConditionStatus,
+    Context,
     ContextRule,
     Contraindication,
+    Effect,
     FindingDefinition,
     IndicationStep,
     Knowledge,
@@ -25,7 +28,12 @@ from cds_service.knowledge.model import (
     Policy,
     Procedure,
     Rating,
+    Recency,
     Refinement,
+    Regions,
+    Role,
+    StatusElement,
+    SuggestedCoding,
     TextRule,
     Topic,
     UnitConversion,
@@ -38,19 +46,60 @@ FILES = {
     "procedures.yaml": "procedures.schema.json",
     TOPIC_FILE: "acr-topic.schema.json",
     "order-codes.yaml": "order-codes.schema.json",
+    "statuses.yaml": "statuses.schema.json",
     "findings.yaml": "findings.schema.json",
     "observations.yaml": "observations.schema.json",
     "contraindications.yaml": "contraindications.schema.json",
     "policy.yaml": "policy.schema.json",
+    "lexicon.yaml": "lexicon.schema.json",
 }
 
 
 class MappingError(ValueError):
-    """A mappings file is invalid: names the file, the entry and the problem."""
+    """A mappings file is invalid: names the file, the line, the entry (by id where it has one) and the problem."""
 
-    def __init__(self, file: str, entry: str, problem: str) -> None:
-        self.file, self.entry, self.problem = file, entry, problem
-        super().__init__(f"{file}: {entry or '(top level)'}: {problem}")
+    def __init__(self, file: str, entry: str, problem: str, line: int | None = None) -> None:
+        self.file, self.entry, self.problem, self.line = file, entry, problem, line
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {entry or '(top level)'}: {problem}")
+
+
+class _Document:
+    """A parsed mappings file with its YAML node tree, to name entries by id and line in errors."""
+
+    def __init__(self, name: str, data: Any, node: yaml.Node | None) -> None:
+        self.name, self.data, self.node = name, data, node
+
+    def error(self, path: Sequence[Any], problem: str) -> MappingError:
+        return MappingError(self.name, self.entry(path), problem, self.line(path))
+
+    def entry(self, path: Sequence[Any]) -> str:
+        """`findings[3] (neck-pain).conditions.icd10cm`: the path, with the id of each list item that has one."""
+        text, data = "", self.data
+        for part in path:
+            if isinstance(part, int):
+                text += f"[{part}]"
+                data = data[part] if isinstance(data, list) and part < len(data) else None
+                if isinstance(data, dict) and isinstance(data.get("id"), str | int):
+                    text += f" ({data['id']})"
+            else:
+                text += f".{part}" if text else str(part)
+                data = data.get(part) if isinstance(data, dict) else None
+        return text
+
+    def line(self, path: Sequence[Any]) -> int | None:
+        node, line = self.node, None
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == str(part)), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                break
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line if line is not None else (self.node.start_mark.line + 1 if self.node else None)
 
 
 def default_mappings_dir() -> Path:
@@ -66,19 +115,21 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     return _Builder(documents).build()
 
 
-def _read(root: Path, name: str, schema_name: str) -> Any:
+def _read(root: Path, name: str, schema_name: str) -> _Document:
     path = root / name
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data, node = yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except FileNotFoundError:
         raise MappingError(name, "", f"file not found in {root}") from None
     except yaml.YAMLError as exc:
-        raise MappingError(name, "", f"not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        raise MappingError(name, "", f"not valid YAML: {exc}", mark.line + 1 if mark else None) from None
+    document = _Document(name, data, node)
     validator = Draft202012Validator(_schema(root, schema_name), registry=_registry(root))
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        error = errors[0]
-        raise MappingError(name, _path(error.absolute_path), error.message)
+        raise document.error(list(errors[0].absolute_path), errors[0].message)
     return document
 
 
@@ -94,213 +145,292 @@ def _registry(root: Path) -> Registry:
     return Registry().with_resources(resources)
 
 
-def _path(parts: Iterable[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 class _Builder:
     """Turns the schema-valid documents into model objects, checking cross-references."""
 
-    def __init__(self, documents: Mapping[str, Any]) -> None:
+    def __init__(self, documents: Mapping[str, _Document]) -> None:
         self.docs = documents
+
+    def data(self, name: str) -> Any:
+        return self.docs[name].data
 
     def build(self) -> Knowledge:
         self.systems = self._systems()
         categories = self._categories()
         self.procedures = self._procedures()
-        topic_doc = self.docs[TOPIC_FILE]
+        variants = self._variants(categories)
+        self.policy_doc = self.docs["policy.yaml"]
         findings = self._findings()
         contraindications = self._contraindications()
-        observations = self._observations(set(findings) | set(contraindications))
-        status = self.docs["findings.yaml"]["condition_status"]
-        variants = self._variants(categories)
+        self._no_shared_ids(findings, contraindications)
+        concepts = {**findings, **contraindications}
+        policy = self._policy(variants, findings)
+        lexicon_doc = self.docs["lexicon.yaml"]
+        try:
+            lexicon = build_lexicon(lexicon_doc.data, set(concepts))
+        except ValueError as exc:
+            path, problem = exc.args if len(exc.args) == 2 else ([], str(exc))
+            raise lexicon_doc.error(path, problem) from None
         return Knowledge(
-            topic=Topic(**topic_doc["topic"]),
+            topic=Topic(**self.data(TOPIC_FILE)["topic"]),
             systems=self.systems,
             categories=categories,
             procedures=self.procedures,
             variants=variants,
             order_codes=self._order_codes(),
-            condition_status=ConditionStatus(**{k: frozenset(v) for k, v in status.items()}),
+            statuses=self._statuses(),
             findings=findings,
-            observation_statuses=frozenset(self.docs["observations.yaml"]["statuses"]),
-            elevated_interpretations=frozenset(self.docs["observations.yaml"]["elevated_interpretations"]),
-            observations=observations,
+            elevated_interpretations=frozenset(self.data("observations.yaml")["elevated_interpretations"]),
+            observations=self._observations(set(concepts)),
             contraindications=contraindications,
-            policy=self._policy(variants, findings),
+            policy=policy,
+            lexicon=lexicon,
         )
 
     # -- code systems, categories, procedures ---------------------------------------------------
     def _systems(self) -> CodeSystems:
-        systems = []
-        for s in self.docs["code-systems.yaml"]["systems"]:
-            systems.append(
-                CodeSystem(
-                    name=s["name"],
-                    uri=s["uri"],
-                    aliases=tuple(s.get("aliases", ())),
-                    normalise_icd=s.get("normalise") == "icd",
-                    order_specificity=s.get("order_specificity"),
-                )
+        doc = self.docs["code-systems.yaml"]
+        systems = [
+            CodeSystem(
+                name=s["name"],
+                uri=s["uri"],
+                aliases=tuple(s.get("aliases", ())),
+                normalise_icd=s.get("normalise") == "icd",
+                order_specificity=s.get("order_specificity"),
+                format=s["format"],
+                partial=s.get("partial", ""),
             )
-        self._unique("code-systems.yaml", "systems", [s.name for s in systems])
+            for s in doc.data["systems"]
+        ]
+        self._unique(doc, ["systems"], [s.name for s in systems])
         return CodeSystems(systems)
 
     def _categories(self) -> dict[str, Category]:
-        entries = self.docs[TOPIC_FILE]["categories"]
-        self._unique(TOPIC_FILE, "categories", [c["code"] for c in entries])
+        doc = self.docs[TOPIC_FILE]
+        entries = doc.data["categories"]
+        self._unique(doc, ["categories"], [c["code"] for c in entries])
         return {c["code"]: Category(c["code"], c["name"], tuple(c["band"]), c["rank"], c["pama"]) for c in entries}
 
     def _procedures(self) -> dict[str, Procedure]:
-        entries = self.docs["procedures.yaml"]["procedures"]
-        self._unique("procedures.yaml", "procedures", [p["id"] for p in entries])
-        self._unique("procedures.yaml", "procedures (name)", [p["name"] for p in entries])
+        doc = self.docs["procedures.yaml"]
+        entries = doc.data["procedures"]
+        self._unique(doc, ["procedures"], [p["id"] for p in entries])
+        self._unique(doc, ["procedures"], [p["name"] for p in entries])
         return {p["id"]: Procedure(**p) for p in entries}
 
-    def _procedure_set(self, file: str, entry: str, ids: Iterable[str]) -> tuple[Procedure, ...]:
+    def _procedure_set(self, doc: _Document, path: list[Any], ids: Iterable[str]) -> tuple[Procedure, ...]:
         result = []
         for pid in ids:
             if pid not in self.procedures:
-                raise MappingError(file, entry, f"unknown procedure {pid!r} (not in procedures.yaml)")
+                raise doc.error(path, f"unknown procedure {pid!r} (not in procedures.yaml)")
             result.append(self.procedures[pid])
         return tuple(result)
 
     # -- the ACR tables -------------------------------------------------------------------------
     def _variants(self, categories: Mapping[str, Category]) -> dict[int, Variant]:
-        entries = self.docs[TOPIC_FILE]["variants"]
-        self._unique(TOPIC_FILE, "variants", [v["number"] for v in entries])
+        doc = self.docs[TOPIC_FILE]
+        entries = doc.data["variants"]
+        self._unique(doc, ["variants"], [v["number"] for v in entries])
+        doses = {level["level"]: level["adult_dose"] for level in doc.data["relative_radiation_levels"]}
         variants = {}
         for i, v in enumerate(entries):
             ratings = []
             seen: set[str] = set()
             for j, row in enumerate(v["ratings"]):
-                entry = f"variants[{i}].ratings[{j}]"
+                path = ["variants", i, "ratings", j]
                 if row["category"] not in categories:
-                    raise MappingError(TOPIC_FILE, entry, f"unknown category {row['category']!r}")
+                    raise doc.error(path, f"unknown category {row['category']!r}")
                 if row["procedure"] in seen:
-                    raise MappingError(TOPIC_FILE, entry, f"procedure {row['procedure']!r} rated twice")
+                    raise doc.error(path, f"procedure {row['procedure']!r} rated twice")
+                if row["rrl"] not in doses:
+                    raise doc.error(path, f"relative radiation level {row['rrl']} is not in relative_radiation_levels")
                 seen.add(row["procedure"])
-                (procedure,) = self._procedure_set(TOPIC_FILE, entry, [row["procedure"]])
-                ratings.append(Rating(v["number"], procedure, categories[row["category"]], row["rrl"], j))
+                (procedure,) = self._procedure_set(doc, path, [row["procedure"]])
+                category = categories[row["category"]]
+                ratings.append(Rating(v["number"], procedure, category, row["rrl"], j, doses[row["rrl"]]))
             variants[v["number"]] = Variant(v["number"], v["title"], v["short"], v["adult_only"], tuple(ratings))
         rated = {r.procedure.id for v in variants.values() for r in v.ratings}
         unrated = sorted(set(self.procedures) - rated)
         if unrated:
-            raise MappingError("procedures.yaml", "procedures", f"never rated by any variant: {unrated}")
+            raise self.docs["procedures.yaml"].error(["procedures"], f"never rated by any variant: {unrated}")
         return variants
 
     # -- code lists -----------------------------------------------------------------------------
-    def _code_sets(self, file: str, entry: str, spec: Mapping[str, Any]) -> CodeSets:
+    def _code_sets(self, doc: _Document, path: list[Any], spec: Mapping[str, Any]) -> CodeSets:
         sets = []
         for name, value in spec.items():
             if name not in self.systems:
-                raise MappingError(file, f"{entry}.{name}", f"unknown code system {name!r}")
+                raise doc.error([*path, name], f"unknown code system {name!r}")
             include, exclude = (value, []) if isinstance(value, list) else (value["include"], value.get("exclude", []))
             try:
                 sets.append(CodeSet.build(self.systems[name], include, exclude))
             except ValueError as exc:
-                raise MappingError(file, f"{entry}.{name}", str(exc)) from None
+                raise doc.error([*path, name], str(exc)) from None
         return CodeSets(tuple(sets))
 
     def _order_codes(self) -> OrderCodeMap:
-        file, doc = "order-codes.yaml", self.docs["order-codes.yaml"]
-        direct: dict[tuple[str, str], tuple[Procedure, ...]] = {}
-        for i, entry in enumerate(doc["codes"]):
-            procedures = self._procedure_set(file, f"codes[{i}].procedures", entry["procedures"])
-            for name, codes in entry.items():
-                if name == "procedures":
-                    continue
-                if name not in self.systems:
-                    raise MappingError(file, f"codes[{i}].{name}", f"unknown code system {name!r}")
-                system = self.systems[name]
-                for code in codes:
-                    key = (system.uri, system.normalise(str(code)))
-                    if key in direct:
-                        raise MappingError(file, f"codes[{i}].{name}", f"code {code!r} is mapped twice")
-                    direct[key] = procedures
+        doc = self.docs["order-codes.yaml"]
+        direct = self._direct_codes(doc)
         rules = []
-        for i, rule in enumerate(doc["context_rules"]):
-            where = f"context_rules[{i}]"
-            codes = self._code_sets(file, f"{where}.codes", rule["codes"])
+        for i, rule in enumerate(doc.data["context_rules"]):
+            path = ["context_rules", i]
+            codes = self._code_sets(doc, [*path, "codes"], rule["codes"])
             for code_set in codes.by_system:
                 clash = [c for c in code_set.exact if (code_set.system.uri, c) in direct]
                 if clash:
-                    raise MappingError(file, f"{where}.codes", f"codes {clash} are also in `codes`")
+                    raise doc.error([*path, "codes"], f"codes {clash} are also in `codes`")
             refinements = tuple(
                 Refinement(
-                    procedures=self._procedure_set(file, f"{where}.refine[{j}]", r["procedures"]),
+                    procedures=self._procedure_set(doc, [*path, "refine", j], r["procedures"]),
                     text=tuple(t.lower() for t in r.get("text", ())),
-                    codes=self._code_sets(file, f"{where}.refine[{j}].codes", r.get("codes", {})),
+                    codes=self._code_sets(doc, [*path, "refine", j, "codes"], r.get("codes", {})),
                     sibling_codes=self._code_sets(
-                        file, f"{where}.refine[{j}].sibling_codes", r.get("sibling_codes", {})
+                        doc, [*path, "refine", j, "sibling_codes"], r.get("sibling_codes", {})
                     ),
                 )
                 for j, r in enumerate(rule["refine"])
             )
-            default = self._procedure_set(file, f"{where}.default", rule["default"])
+            default = self._procedure_set(doc, [*path, "default"], rule["default"])
             rules.append(ContextRule(rule["name"], codes, default, refinements))
         text_rules = tuple(
             TextRule(
-                self._procedure_set(file, f"text_rules[{i}]", r["procedures"]),
+                self._procedure_set(doc, ["text_rules", i], r["procedures"]),
                 tuple(tuple(t.lower() for t in group) for group in r["all_of"]),
             )
-            for i, r in enumerate(doc["text_rules"])
+            for i, r in enumerate(doc.data["text_rules"])
         )
-        suggested: dict[str, dict[str, str]] = {}
-        for pid, codes in doc["suggested_codes"].items():
-            self._procedure_set(file, f"suggested_codes.{pid}", [pid])
-            for name, code in codes.items():
-                if name not in self.systems:
-                    raise MappingError(file, f"suggested_codes.{pid}.{name}", f"unknown code system {name!r}")
-                suggested.setdefault(pid, {})[self.systems[name].uri] = code
-        return OrderCodeMap(direct, tuple(rules), text_rules, suggested)
+        return OrderCodeMap(direct, tuple(rules), text_rules, self._regions(doc), self._suggested(doc))
 
-    # -- findings, observations, contraindications, policy ---------------------------------------
+    def _direct_codes(self, doc: _Document) -> dict[tuple[str, str], tuple[Procedure, ...]]:
+        direct: dict[tuple[str, str], tuple[Procedure, ...]] = {}
+        for i, entry in enumerate(doc.data["codes"]):
+            procedures = self._procedure_set(doc, ["codes", i, "procedures"], entry["procedures"])
+            for name, codes in entry.items():
+                if name == "procedures":
+                    continue
+                if name not in self.systems:
+                    raise doc.error(["codes", i, name], f"unknown code system {name!r}")
+                system = self.systems[name]
+                for code in codes:
+                    key = (system.uri, system.normalise(str(code)))
+                    try:
+                        system.check_code(key[1])
+                    except ValueError as exc:
+                        raise doc.error(["codes", i, name], str(exc)) from None
+                    if key in direct:
+                        raise doc.error(["codes", i, name], f"code {code!r} is mapped twice")
+                    direct[key] = procedures
+        return direct
+
+    def _regions(self, doc: _Document) -> Regions:
+        r = doc.data["regions"]
+        return Regions(
+            cervical_text=tuple(t.lower() for t in r["cervical_text"]),
+            other_text=tuple(t.lower() for t in r["other_text"]),
+            other_studies=tuple(t.lower() for t in r["other_studies"]),
+            neutral_text=tuple(t.lower() for t in r["neutral_text"]),
+            other_codes=self._code_sets(doc, ["regions", "other_codes"], r["other_codes"]),
+            level_less_codes=self._code_sets(doc, ["regions", "level_less_codes"], r["level_less_codes"]),
+            cervical_sibling_codes=self._code_sets(
+                doc, ["regions", "cervical_sibling_codes"], r["cervical_sibling_codes"]
+            ),
+        )
+
+    def _suggested(self, doc: _Document) -> dict[str, dict[str, SuggestedCoding]]:
+        suggested: dict[str, dict[str, SuggestedCoding]] = {}
+        for pid, codes in doc.data["suggested_codes"].items():
+            self._procedure_set(doc, ["suggested_codes", pid], [pid])
+            for name, (code, display) in codes.items():
+                if name not in self.systems:
+                    raise doc.error(["suggested_codes", pid, name], f"unknown code system {name!r}")
+                system = self.systems[name]
+                try:
+                    system.check_code(system.normalise(code))
+                except ValueError as exc:
+                    raise doc.error(["suggested_codes", pid, name], str(exc)) from None
+                suggested.setdefault(pid, {})[system.uri] = SuggestedCoding(system.uri, code, display)
+        return suggested
+
+    # -- statuses, findings, observations, contraindications, policy -----------------------------
+    def _statuses(self) -> dict[str, tuple[StatusElement, ...]]:
+        return {
+            kind: tuple(
+                StatusElement(
+                    element=element,
+                    system=spec.get("system"),
+                    absent=Context(spec["absent"]),
+                    codes={code: Context(context) for code, context in spec["codes"].items()},
+                )
+                for element, spec in elements.items()
+            )
+            for kind, elements in self.data("statuses.yaml").items()
+        }
+
+    def _effects(self, doc: _Document, path: list[Any], role: Role, overrides: Mapping[str, str]) -> dict:
+        """The role's default effects (policy.yaml `evidence`) with this concept's overrides, checked."""
+        defaults = self.policy_doc.data["evidence"][role.value]
+        effects = {Context(c): Effect(overrides.get(c, defaults[c])) for c in (c.value for c in READ_CONTEXTS)}
+        if role.can_enable_warning and effects[Context.UNKNOWN] is Effect.FINDING:
+            raise doc.error(
+                [*path, "effects"],
+                "evidence whose status cannot be read must not count as a finding of a role that can lead to a "
+                "warning (block or widen instead)",
+            )
+        if not role.can_enable_warning and Effect.WIDEN in effects.values():
+            raise doc.error([*path, "effects"], f"`widen` only applies to roles that choose variants, not {role}")
+        return effects
+
     def _findings(self) -> dict[str, FindingDefinition]:
-        file, entries = "findings.yaml", self.docs["findings.yaml"]["findings"]
-        self._unique(file, "findings", [f["id"] for f in entries])
-        raw = {f["id"]: f for f in entries}
+        doc = self.docs["findings.yaml"]
+        entries = doc.data["findings"]
+        self._unique(doc, ["findings"], [f["id"] for f in entries])
         findings = {}
         for i, f in enumerate(entries):
-            where = f"findings[{i}]"
-            source = f
-            if "same_codes_as" in f:
-                if f["same_codes_as"] not in raw or "same_codes_as" in raw[f["same_codes_as"]]:
-                    raise MappingError(file, f"{where}.same_codes_as", f"no finding {f['same_codes_as']!r} with codes")
-                source = raw[f["same_codes_as"]]
-            if f["role"] == "out-of-scope" and "topic" not in f:
-                raise MappingError(file, where, "an out-of-scope finding needs the `topic` it belongs to")
-            if f["role"] == "prior-surgery" and "certainty" not in f:
-                raise MappingError(file, where, "a prior-surgery finding needs its `certainty`")
-            recent = f.get("recent", {})
+            path = ["findings", i]
+            role = Role(f["role"])
+            if role is Role.OUT_OF_SCOPE and "topic" not in f:
+                raise doc.error(path, "an out-of-scope finding needs the `topic` it belongs to")
+            recent = f.get("recent")
             findings[f["id"]] = FindingDefinition(
                 id=f["id"],
                 label=f["label"],
-                role=f["role"],
-                counts=frozenset(f["counts"]),
-                condition_codes=self._code_sets(file, f"{where}.conditions", source.get("conditions", {})),
-                procedure_codes=self._code_sets(file, f"{where}.procedures", source.get("procedures", {})),
+                role=role,
+                effects=self._effects(doc, path, role, f.get("effects", {})),
+                condition_codes=self._code_sets(doc, [*path, "conditions"], f.get("conditions", {})),
+                procedure_codes=self._code_sets(doc, [*path, "procedures"], f.get("procedures", {})),
                 topic=f.get("topic"),
-                certainty=f.get("certainty"),
-                initial_encounter=frozenset(recent.get("initial_encounter", ())),
-                sequela=frozenset(recent.get("sequela", ())),
-                recent_days=recent.get("recent_days"),
+                recency=Recency(
+                    frozenset(recent["initial_encounter"]), frozenset(recent["sequela"]), recent["recent_days"]
+                )
+                if recent
+                else None,
+                representative=self._coding(doc, [*path, "representative"], f.get("representative")),
             )
         return findings
 
+    def _coding(self, doc: _Document, path: list[Any], spec: Mapping[str, str] | None) -> SuggestedCoding | None:
+        if spec is None:
+            return None
+        if spec["system"] not in self.systems:
+            raise doc.error([*path, "system"], f"unknown code system {spec['system']!r}")
+        system = self.systems[spec["system"]]
+        try:
+            system.check_code(system.normalise(spec["code"]))
+        except ValueError as exc:
+            raise doc.error([*path, "code"], str(exc)) from None
+        return SuggestedCoding(system.uri, spec["code"], spec["display"])
+
     def _observations(self, targets: set[str]) -> dict[str, ObservationRule]:
-        file, entries = "observations.yaml", self.docs["observations.yaml"]["observations"]
-        self._unique(file, "observations", [o["id"] for o in entries])
-        self._unique(file, "observations (LOINC)", [code for o in entries for code in o["loinc"]])
+        doc = self.docs["observations.yaml"]
+        entries = doc.data["observations"]
+        self._unique(doc, ["observations"], [o["id"] for o in entries])
+        self._unique(doc, ["observations"], [code for o in entries for code in o["loinc"]])
         rules = {}
         for i, o in enumerate(entries):
-            if o["finding"] not in targets:
-                raise MappingError(file, f"observations[{i}].finding", f"unknown finding {o['finding']!r}")
+            if o["concept"] not in targets:
+                raise doc.error(["observations", i, "concept"], f"unknown concept {o['concept']!r}")
             if o["unit"] not in o["units"]:
-                raise MappingError(file, f"observations[{i}].units", f"canonical unit {o['unit']!r} missing")
+                raise doc.error(["observations", i, "units"], f"canonical unit {o['unit']!r} missing")
             rules[o["id"]] = ObservationRule(
                 id=o["id"],
                 label=o["label"],
@@ -309,70 +439,98 @@ class _Builder:
                 units={u: UnitConversion(c["factor"], c.get("offset", 0.0)) for u, c in o["units"].items()},
                 op=o["threshold"]["op"],
                 threshold=float(o["threshold"]["value"]),
-                finding=o["finding"],
+                concept=o["concept"],
                 lookback_days=o["lookback_days"],
                 flags_count=o.get("flags_count", True),
             )
         return rules
 
     def _contraindications(self) -> dict[str, Contraindication]:
-        file, entries = "contraindications.yaml", self.docs["contraindications.yaml"]["contraindications"]
-        self._unique(file, "contraindications", [c["id"] for c in entries])
-        return {
-            c["id"]: Contraindication(
+        doc = self.docs["contraindications.yaml"]
+        entries = doc.data["contraindications"]
+        self._unique(doc, ["contraindications"], [c["id"] for c in entries])
+        result = {}
+        for i, c in enumerate(entries):
+            path = ["contraindications", i]
+            result[c["id"]] = Contraindication(
                 id=c["id"],
                 label=c["label"],
+                role=Role.CONTRAINDICATION,
+                effects=self._effects(doc, path, Role.CONTRAINDICATION, c.get("effects", {})),
+                condition_codes=self._code_sets(doc, [*path, "conditions"], c.get("conditions", {})),
+                procedure_codes=self._code_sets(doc, [*path, "procedures"], c.get("procedures", {})),
                 excludes=tuple(c["excludes"]),
-                conditions=self._code_sets(file, f"contraindications[{i}].conditions", c.get("conditions", {})),
-                device_codes=self._code_sets(file, f"contraindications[{i}].devices", c.get("devices", {})),
+                device_codes=self._code_sets(doc, [*path, "devices"], c.get("devices", {})),
+                allergy_codes=self._code_sets(doc, [*path, "allergies"], c.get("allergies", {})),
                 device_text=tuple(t.lower() for t in c.get("device_text", ())),
                 allergy_text=tuple(t.lower() for t in c.get("allergy_text", ())),
                 allergy_text_unless=tuple(t.lower() for t in c.get("allergy_text_unless", ())),
             )
-            for i, c in enumerate(entries)
-        }
+        return result
+
+    def _no_shared_ids(self, findings: Mapping[str, Any], contraindications: Mapping[str, Any]) -> None:
+        shared = sorted(set(findings) & set(contraindications))
+        if shared:
+            raise self.docs["contraindications.yaml"].error(
+                ["contraindications"], f"ids {shared} are also finding ids (findings.yaml)"
+            )
 
     def _policy(self, variants: Mapping[int, Variant], findings: Mapping[str, FindingDefinition]) -> Policy:
-        file, doc = "policy.yaml", self.docs["policy.yaml"]
+        doc = self.policy_doc
+        data = doc.data
 
-        def numbers(entry: str, values: list[int]) -> tuple[int, ...]:
+        def numbers(path: list[Any], values: list[int]) -> tuple[int, ...]:
             unknown = [n for n in values if n not in variants]
             if unknown:
-                raise MappingError(file, entry, f"unknown variant(s) {unknown}")
+                raise doc.error(path, f"unknown variant(s) {unknown}")
             return tuple(values)
 
-        steps = []
-        for i, step in enumerate(doc["variants"]["indications"]):
-            if findings.get(step["finding"]) is None or findings[step["finding"]].role != "indication":
-                raise MappingError(
-                    file, f"variants.indications[{i}].finding", f"{step['finding']!r} is not an indication"
-                )
-            where = f"variants.indications[{i}]"
-            steps.append(
-                IndicationStep(step["finding"], numbers(where, step["acute"]), numbers(where, step["chronic"]))
-            )
-        duration = doc["duration"]
-        for i, fid in enumerate(duration["findings"]):
+        def finding(path: list[Any], fid: str, role: Role | None = None) -> str:
             if fid not in findings:
-                raise MappingError(file, f"duration.findings[{i}]", f"unknown finding {fid!r}")
+                raise doc.error(path, f"unknown finding {fid!r} (not in findings.yaml)")
+            if role is not None and findings[fid].role is not role:
+                raise doc.error(path, f"{fid!r} is a {findings[fid].role} finding, not {role}")
+            return fid
+
+        steps = []
+        for i, step in enumerate(data["variants"]["indications"]):
+            path = ["variants", "indications", i]
+            finding([*path, "finding"], step["finding"], Role.INDICATION)
+            steps.append(IndicationStep(step["finding"], numbers(path, step["acute"]), numbers(path, step["chronic"])))
+        duration = data["duration"]
+        for i, fid in enumerate(duration["findings"]):
+            finding(["duration", "findings", i], fid, Role.INDICATION)
         if duration["acute_below_days"] > duration["chronic_from_days"]:
-            raise MappingError(file, "duration", "acute_below_days must not exceed chronic_from_days")
-        v = doc["variants"]
+            raise doc.error(["duration"], "acute_below_days must not exceed chronic_from_days")
+        age_finding = finding(["age_finding"], data["age_finding"], Role.OUT_OF_SCOPE)
+        children = [v.number for v in variants.values() if not v.adult_only]
+        if children:
+            raise doc.error(
+                ["age_finding"],
+                f"variants {children} are not adult-only, but age_finding puts every child out of scope",
+            )
+        infection = tuple(
+            finding(["suspected_infection", "all_of", i], fid)
+            for i, fid in enumerate(data["suspected_infection"]["all_of"])
+        )
+        v = data["variants"]
         return Policy(
-            adult_age_years=doc["adult_age_years"],
+            adult_age_years=data["adult_age_years"],
+            age_finding=age_finding,
             duration_findings=tuple(duration["findings"]),
             acute_below_days=duration["acute_below_days"],
             chronic_from_days=duration["chronic_from_days"],
-            malignancy_variants=numbers("variants.malignancy", v["malignancy"]),
-            infection_variants=numbers("variants.infection", v["infection"]),
-            prior_surgery_variants=numbers("variants.prior_surgery", v["prior_surgery"]),
+            suspected_infection=infection,
+            malignancy_variants=numbers(["variants", "malignancy"], v["malignancy"]),
+            infection_variants=numbers(["variants", "infection"], v["infection"]),
+            prior_surgery_variants=numbers(["variants", "prior_surgery"], v["prior_surgery"]),
             indications=tuple(steps),
         )
 
     @staticmethod
-    def _unique(file: str, entry: str, values: list[Any]) -> None:
+    def _unique(doc: _Document, path: list[Any], values: list[Any]) -> None:
         seen: set[Any] = set()
-        for value in values:
+        for i, value in enumerate(values):
             if value in seen:
-                raise MappingError(file, entry, f"duplicate {value!r}")
+                raise doc.error([*path, i], f"duplicate {value!r}")
             seen.add(value)

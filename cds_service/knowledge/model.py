@@ -2,9 +2,63 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
 
-from cds_service.knowledge.codes import CodeSets, CodeSystems
+from cds_service.knowledge.codes import EMPTY_CODE_SETS, CodeSets, CodeSystems
+
+
+class Role(StrEnum):
+    """What a concept does in the policy's variant ladder (policy §3, §5)."""
+
+    INDICATION = "indication"
+    MALIGNANCY = "malignancy"
+    INFECTION = "infection"
+    RED_FLAG = "red-flag"
+    OUT_OF_SCOPE = "out-of-scope"
+    PRIOR_SURGERY = "prior-surgery"
+    CONTRAINDICATION = "contraindication"
+
+    @property
+    def can_enable_warning(self) -> bool:
+        """Whether evidence of this role can put a patient into a variant (and so make a warning possible)."""
+        return self in (Role.INDICATION, Role.MALIGNANCY, Role.INFECTION, Role.PRIOR_SURGERY)
+
+
+class Context(StrEnum):
+    """How a mention of a concept stands (policy §2, §8, §10)."""
+
+    AFFIRMED = "affirmed"
+    SUSPECTED = "suspected"  # a coded working diagnosis (provisional, differential)
+    UNCERTAIN = "uncertain"  # words (r/o, ?, possible), a borderline or unreadable value
+    UNKNOWN = "unknown"  # a status that cannot be read
+    HISTORICAL = "historical"
+    NEGATED = "negated"
+    HYPOTHETICAL = "hypothetical"
+    FAMILY = "family"
+
+    @property
+    def always_ignored(self) -> bool:
+        return self in (Context.NEGATED, Context.HYPOTHETICAL, Context.FAMILY)
+
+    @property
+    def doubtful(self) -> bool:
+        return self in (Context.SUSPECTED, Context.UNCERTAIN, Context.UNKNOWN)
+
+
+class Effect(StrEnum):
+    """What a mention does to the decision (policy.yaml `evidence`)."""
+
+    FINDING = "finding"  # the concept is present
+    WIDEN = "widen"  # variants with and without it are candidates
+    BLOCK = "block"  # no rating (no-criteria-apply)
+    IGNORE = "ignore"
+
+
+READ_CONTEXTS = (Context.AFFIRMED, Context.SUSPECTED, Context.UNCERTAIN, Context.UNKNOWN, Context.HISTORICAL)
 
 
 @dataclass(frozen=True)
@@ -30,8 +84,7 @@ class Procedure:
     id: str
     name: str
     short: str
-    modality: str
-    contrast: str
+    region: str  # cervical-spine | neck | whole-body
     mri: bool
     gadolinium: bool
     iodinated: bool
@@ -39,6 +92,10 @@ class Procedure:
     def involves(self, attribute: str) -> bool:
         """Whether the procedure involves `mri`, `gadolinium` or `iodinated` contrast."""
         return bool(getattr(self, attribute))
+
+    @property
+    def whole_body(self) -> bool:
+        return self.region == "whole-body"
 
 
 @dataclass(frozen=True)
@@ -50,6 +107,7 @@ class Rating:
     category: Category
     rrl: int
     position: int
+    rrl_dose: str = ""  # the adult effective dose range of that level
 
     @property
     def rrl_symbol(self) -> str:
@@ -80,28 +138,61 @@ class Topic:
 
 
 @dataclass(frozen=True)
-class FindingDefinition:
-    """A clinical finding and the Condition / Procedure codes that evidence it."""
+class Recency:
+    """Injury evidence counts only when recent (policy §3): 7th-character rules and a window in days."""
 
-    id: str
-    label: str
-    role: str
-    counts: frozenset[str]
-    condition_codes: CodeSets
-    procedure_codes: CodeSets
-    topic: str | None = None
-    certainty: str | None = None
-    initial_encounter: frozenset[str] = frozenset()
-    sequela: frozenset[str] = frozenset()
-    recent_days: int | None = None
+    initial_encounter: frozenset[str]
+    sequela: frozenset[str]
+    recent_days: int
 
 
 @dataclass(frozen=True)
-class ConditionStatus:
-    current: frozenset[str]
-    history: frozenset[str]
-    suspected: frozenset[str]
-    ignored: frozenset[str]
+class Concept:
+    """Something the chart can say: a finding or a contraindication, with what each context of it does."""
+
+    id: str
+    label: str
+    role: Role
+    effects: Mapping[Context, Effect]
+    condition_codes: CodeSets = EMPTY_CODE_SETS
+    procedure_codes: CodeSets = EMPTY_CODE_SETS
+
+    def effect(self, context: Context) -> Effect:
+        return Effect.IGNORE if context.always_ignored else self.effects[context]
+
+
+@dataclass(frozen=True)
+class FindingDefinition(Concept):
+    """A clinical finding (policy §3)."""
+
+    topic: str | None = None
+    recency: Recency | None = None
+    representative: SuggestedCoding | None = None  # the coding written for it when it was read in words
+
+
+@dataclass(frozen=True)
+class Contraindication(Concept):
+    """A reason some procedures must not be suggested, and the evidence that shows it."""
+
+    excludes: tuple[str, ...] = ()
+    device_codes: CodeSets = EMPTY_CODE_SETS
+    allergy_codes: CodeSets = EMPTY_CODE_SETS
+    device_text: tuple[str, ...] = ()
+    allergy_text: tuple[str, ...] = ()
+    allergy_text_unless: tuple[str, ...] = ()
+
+    def excludes_procedure(self, procedure: Procedure) -> bool:
+        return any(procedure.involves(attribute) for attribute in self.excludes)
+
+
+@dataclass(frozen=True)
+class StatusElement:
+    """How one status element of a resource type reads as a context (statuses.yaml)."""
+
+    element: str
+    system: str | None  # the HL7 code system whose coding is read (None: a plain code)
+    absent: Context
+    codes: Mapping[str, Context]
 
 
 @dataclass(frozen=True)
@@ -124,7 +215,7 @@ class ObservationRule:
     units: dict[str, UnitConversion]
     op: str
     threshold: float
-    finding: str
+    concept: str
     lookback_days: int
     flags_count: bool = True
 
@@ -136,23 +227,6 @@ class ObservationRule:
             "<": value < self.threshold,
             "<=": value <= self.threshold,
         }[self.op]
-
-
-@dataclass(frozen=True)
-class Contraindication:
-    """A reason some procedures must not be suggested, and the evidence that shows it."""
-
-    id: str
-    label: str
-    excludes: tuple[str, ...]
-    conditions: CodeSets
-    device_codes: CodeSets
-    device_text: tuple[str, ...] = ()
-    allergy_text: tuple[str, ...] = ()
-    allergy_text_unless: tuple[str, ...] = ()
-
-    def excludes_procedure(self, procedure: Procedure) -> bool:
-        return any(procedure.involves(attribute) for attribute in self.excludes)
 
 
 @dataclass(frozen=True)
@@ -182,18 +256,61 @@ class TextRule:
 
 
 @dataclass(frozen=True)
+class Regions:
+    """What an order's words and codes say about the body region (policy §10)."""
+
+    cervical_text: tuple[str, ...]
+    other_text: tuple[str, ...]
+    other_studies: tuple[str, ...]
+    neutral_text: tuple[str, ...]
+    other_codes: CodeSets
+    level_less_codes: CodeSets
+    cervical_sibling_codes: CodeSets
+
+    @cached_property
+    def cervical_words(self) -> re.Pattern[str]:
+        return _words(self.cervical_text)
+
+    @cached_property
+    def other_words(self) -> re.Pattern[str]:
+        return _words(self.other_text)
+
+    @cached_property
+    def other_study_words(self) -> re.Pattern[str]:
+        return _words(self.other_studies)
+
+    @cached_property
+    def neutral_words(self) -> re.Pattern[str]:
+        return _words(self.neutral_text)
+
+
+def _words(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern finding any of the phrases as whole words (case-insensitive)."""
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SuggestedCoding:
+    system: str
+    code: str
+    display: str
+
+
+@dataclass(frozen=True)
 class OrderCodeMap:
     """Everything needed to turn a ServiceRequest.code into a set of procedures."""
 
     direct: dict[tuple[str, str], tuple[Procedure, ...]]
     context_rules: tuple[ContextRule, ...]
     text_rules: tuple[TextRule, ...]
-    suggested: dict[str, dict[str, str]]  # procedure id -> {system URI: code}
+    regions: Regions
+    suggested: dict[str, dict[str, SuggestedCoding]]  # procedure id -> {system URI: coding}
 
-    def suggested_coding(self, procedure_id: str, preferred_systems: tuple[str, ...]) -> tuple[str, str] | None:
-        """(system URI, code) to order a procedure with, in the first preferred system that has one."""
+    def suggested_coding(self, procedure_id: str, preferred_systems: tuple[str, ...]) -> SuggestedCoding | None:
+        """The coding to order a procedure with, in the first preferred system that has one."""
         codes = self.suggested.get(procedure_id, {})
-        return next(((uri, codes[uri]) for uri in preferred_systems if uri in codes), None)
+        return next((codes[uri] for uri in preferred_systems if uri in codes), None)
 
 
 @dataclass(frozen=True)
@@ -208,9 +325,11 @@ class Policy:
     """Thresholds and the variant ladder of the clinical policy."""
 
     adult_age_years: int
+    age_finding: str
     duration_findings: tuple[str, ...]
     acute_below_days: int
     chronic_from_days: int
+    suspected_infection: tuple[str, ...]
     malignancy_variants: tuple[int, ...]
     infection_variants: tuple[int, ...]
     prior_surgery_variants: tuple[int, ...]
@@ -227,13 +346,68 @@ class Knowledge:
     procedures: dict[str, Procedure]
     variants: dict[int, Variant]
     order_codes: OrderCodeMap
-    condition_status: ConditionStatus
+    statuses: dict[str, tuple[StatusElement, ...]]  # resource type -> its status elements
     findings: dict[str, FindingDefinition]
-    observation_statuses: frozenset[str]
     elevated_interpretations: frozenset[str]
     observations: dict[str, ObservationRule]
     contraindications: dict[str, Contraindication]
     policy: Policy
+    lexicon: Lexicon | None = None
+
+    def concept(self, concept_id: str) -> FindingDefinition | Contraindication:
+        return self.findings.get(concept_id) or self.contraindications[concept_id]
 
     def observation_rule_for(self, loinc_code: str) -> ObservationRule | None:
         return next((r for r in self.observations.values() if loinc_code in r.loinc), None)
+
+
+# -- the words (lexicon.yaml) ---------------------------------------------------------------------------
+IGNORED = "-"  # the concept of words that look like a concept but are not one (lexicon.yaml `ignore`)
+
+TokenPattern = tuple[Mapping[str, object], ...]
+
+
+@dataclass(frozen=True)
+class TermRule:
+    """Words for a concept: a literal phrase, or a spaCy token pattern when `pattern` is given."""
+
+    concept: str  # a finding or contraindication id, or IGNORED
+    literal: str
+    pattern: TokenPattern | None = None
+    region_agnostic: bool = False  # counts in a problem-list entry only beside a cervical word
+    hedged: bool = False  # the words are uncertain themselves ("tumor")
+
+
+@dataclass(frozen=True)
+class CueRule:
+    """A context cue (hx, r/o, return if, ...) for ConText."""
+
+    literal: str
+    category: str  # NEGATED_EXISTENCE, POSSIBLE_EXISTENCE, HISTORICAL, HYPOTHETICAL, FAMILY, CLAUSE
+    direction: str  # FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO
+    pattern: TokenPattern | None = None
+    max_scope: int | None = None
+
+
+@dataclass(frozen=True)
+class DurationWords:
+    """How written time expressions become days before the order (policy §8 durations)."""
+
+    number_words: Mapping[str, float]
+    unit_days: Mapping[str, float]
+    span: re.Pattern[str]  # groups `n` and `unit`: "x 3 weeks", "for 4 mo", "6-week"
+    ago: re.Pattern[str]  # groups `n` and `unit`: "5 days ago"
+    since: re.Pattern[str]  # groups month, month_year: "since August", "in March 2025"
+    dated: re.Pattern[str]  # groups month, month_year, num_month, num_year, year: "3/2025", "2019"
+    class_words: Mapping[str, frozenset[str]]  # "chronic" -> {chronic}; "subacute" -> {acute, chronic}
+    relative: Mapping[str, tuple[float, float]]  # "yesterday" -> (1, 1)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: tuple[TermRule, ...]
+    cues: tuple[CueRule, ...]
+    dropped_default_cues: frozenset[str]
+    cervical_words: tuple[str, ...]
+    list_words: frozenset[str]
+    durations: DurationWords

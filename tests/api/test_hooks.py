@@ -30,7 +30,9 @@ def test_radiculopathy_with_ct_contrast_warns_and_suggests_mri(client):
     (action,) = first["actions"]
     assert action["type"] == "update"
     assert action["resource"]["id"] == "order-1"
-    assert action["resource"]["code"]["coding"][0] == {"system": "http://www.ama-assn.org/go/cpt", "code": "72141"}
+    coding = action["resource"]["code"]["coding"][0]
+    assert (coding["system"], coding["code"]) == ("http://www.ama-assn.org/go/cpt", "72141")
+    assert coding["display"].startswith("Magnetic resonance imaging")  # the sandbox shows the study by its display
     assert rating_of(action["resource"]) == "appropriate"
     assert card["selectionBehavior"] == "at-most-one"
 
@@ -183,7 +185,8 @@ def test_collection_bundle_type_is_accepted(client):
 def test_vignette_002_with_pacemaker_suggests_ct_with_contrast(client):
     chart = load_chart("vignette-002-cancer-radiculopathy")
     order = next(r for r in chart if r["resourceType"] == "ServiceRequest")
-    chart = [r for r in chart if r is not order] + [device("Cardiac pacemaker")]
+    pacemaker = device("Cardiac pacemaker") | {"patient": {"reference": "Patient/vig-cancer"}}
+    chart = [r for r in chart if r is not order] + [pacemaker]
     body = hook_body([order], patient_id="vig-cancer", prefetch=prefetch_for(chart))
     (card,) = client.post(SELECT, json=body).json["cards"]
     assert card["suggestions"][0]["actions"][0]["resource"]["code"]["coding"][0]["code"] == "72126"

@@ -33,19 +33,20 @@ def test_policy_6_una_in_every_candidate(evaluate):
 
 def test_policy_6_not_rated_in_a_candidate_is_never_una(evaluate):
     # Discography: UNA in V8, not rated in V2. Radiculopathy of unknown duration -> {V2, V8}.
-    d = evaluate([patient(), condition("M54.12")], "62291")
+    d = evaluate([patient(), condition("M54.12")], "37192-2", "loinc")
     assert d.outcome is Outcome.NO_CRITERIA_APPLY
     assert any("does not rate" in r for r in d.reasons)
 
 
 def test_policy_6_procedure_rated_in_no_candidate(evaluate):
-    d = evaluate([patient(), condition("M54.2", onset=ACUTE)], "78816")  # PET/CT in variant 1
+    chart = [patient(), condition("M54.2", onset=ACUTE)]
+    d = evaluate(chart, "78816", reasons=[("icd10cm", "M54.2")])  # PET/CT in variant 1
     assert d.outcome is Outcome.NO_CRITERIA_APPLY
 
 
 def test_policy_6_ambiguous_order_warns_only_if_every_reading_is_una(evaluate):
     chart = [patient(), condition("C50.911"), condition("M54.2")]
-    tracer_unknown = evaluate(chart, "78816")  # FDG-PET/CT MBA / fluoride PET/CT UNA in V5
+    tracer_unknown = evaluate(chart, "78816", reasons=[("icd10cm", "M54.2")])  # FDG MBA / fluoride UNA in V5
     assert tracer_unknown.outcome is Outcome.APPROPRIATE
     assert {r.rating.category.code for r in tracer_unknown.ratings} == {"MBA", "UNA"}
     assert evaluate(chart, "72050").outcome is Outcome.NOT_APPROPRIATE  # radiographs UNA in V5
@@ -103,8 +104,18 @@ def test_policy_6_iodinated_contrast_allergy_removes_ct_with_contrast(evaluate):
 
 
 def test_policy_6_unnamed_contrast_allergy_removes_both_kinds(evaluate):
-    chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE), allergy("IV contrast dye")]
+    chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE), allergy("Contrast media")]
     assert alternative_ids(evaluate(chart, "72040")) == ["mr-cspine-wo", "ct-cspine-wo", "pet-fdg-ct-wb"]
+
+
+def test_policy_6_iv_dye_is_iodinated_contrast(evaluate):
+    chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE), allergy("IV contrast dye")]
+    assert alternative_ids(evaluate(chart, "72040")) == [
+        "mr-cspine-wow",
+        "mr-cspine-wo",
+        "ct-cspine-wo",
+        "pet-fdg-ct-wb",
+    ]
 
 
 def test_policy_6_nothing_left_is_said_not_replaced_by_something_unsafe(evaluate):

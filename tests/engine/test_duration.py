@@ -5,16 +5,22 @@ from __future__ import annotations
 import pytest
 
 from cds_service.engine.dates import DayRange, day_range
-from cds_service.engine.duration import classify_duration
-from tests.builders import condition
+from cds_service.engine.facts import build_facts
+from cds_service.engine.recognise import recognise
+from tests.builders import condition, order, patient
 from tests.conftest import TODAY
 
 
-def classes(conditions, knowledge, birth="1970-01-15"):
-    from fhir.resources.R4B.condition import Condition
+@pytest.fixture
+def classes(engine, knowledge):
+    def run(conditions, birth="1970-01-15", sr=None):
+        sr = sr or order()
+        chart = engine.read_chart([patient(birth), *conditions], [sr], TODAY)
+        return set(
+            build_facts(recognise(chart, sr, TODAY, knowledge, engine.reader), TODAY, knowledge).duration.classes
+        )
 
-    models = [Condition.model_validate(c) for c in conditions]
-    return classify_duration(models, day_range(birth), TODAY, knowledge.policy).classes
+    return run
 
 
 @pytest.mark.parametrize(
@@ -26,48 +32,48 @@ def classes(conditions, knowledge, birth="1970-01-15"):
         ("2026-08-29", {"chronic"}),  # 84 days: 12 weeks
     ],
 )
-def test_policy_4_six_and_twelve_week_edges(knowledge, onset, expected):
-    assert classes([condition("M54.2", onset=onset)], knowledge) == expected
+def test_policy_4_six_and_twelve_week_edges(classes, onset, expected):
+    assert classes([condition("M54.2", onset=onset)]) == expected
 
 
-def test_policy_4_unknown_onset_is_both(knowledge):
-    assert classes([condition("M54.2")], knowledge) == {"acute", "chronic"}
+def test_policy_4_unknown_onset_is_both(classes):
+    assert classes([condition("M54.2")]) == {"acute", "chronic"}
 
 
-def test_policy_4_recorded_date_proves_a_lower_bound(knowledge):
-    assert classes([condition("M54.2", recorded="2026-06-01")], knowledge) == {"chronic"}
+def test_policy_4_recorded_date_proves_a_lower_bound(classes):
+    assert classes([condition("M54.2", recorded="2026-06-01")]) == {"chronic"}
 
 
-def test_policy_4_recent_recorded_date_does_not_make_it_acute(knowledge):
-    assert classes([condition("M54.2", recorded="2026-11-15")], knowledge) == {"acute", "chronic"}
+def test_policy_4_recent_recorded_date_does_not_make_it_acute(classes):
+    assert classes([condition("M54.2", recorded="2026-11-15")]) == {"acute", "chronic"}
 
 
-def test_policy_4_earliest_onset_among_conditions_wins(knowledge):
+def test_policy_4_earliest_onset_among_conditions_wins(classes):
     recent = condition("M54.12", onset="2026-11-10")
     old = condition("M54.2", onset="2025-01-01")
-    assert classes([recent, old], knowledge) == {"chronic"}
+    assert classes([recent, old]) == {"chronic"}
 
 
-def test_policy_4_recorded_date_before_a_recent_onset_overrides_it(knowledge):
-    assert classes([condition("M54.2", onset="2026-11-10", recorded="2026-03-01")], knowledge) == {"chronic"}
+def test_policy_4_recorded_date_before_a_recent_onset_overrides_it(classes):
+    assert classes([condition("M54.2", onset="2026-11-10", recorded="2026-03-01")]) == {"chronic"}
 
 
-def test_policy_4_onset_period_start(knowledge):
+def test_policy_4_onset_period_start(classes):
     c = condition("M54.2", onsetPeriod={"start": "2026-11-01"})
-    assert classes([c], knowledge) == {"acute"}
+    assert classes([c]) == {"acute"}
 
 
-def test_policy_4_onset_age_uses_the_birth_date(knowledge):
+def test_policy_4_onset_age_uses_the_birth_date(classes):
     c = condition("M54.2", onset_age=(56, "a"))  # born 1970-01-15: onset around January 2026
-    assert classes([c], knowledge) == {"chronic"}
+    assert classes([c]) == {"chronic"}
 
 
 @pytest.mark.parametrize(
     ("onset", "expected"),
     [("2026-11", {"acute"}), ("2026-09", {"acute", "chronic"}), ("2026", {"acute", "chronic"}), ("2025", {"chronic"})],
 )
-def test_policy_4_partial_dates_are_ranges(knowledge, onset, expected):
-    assert classes([condition("M54.2", onset=onset)], knowledge) == expected
+def test_policy_4_partial_dates_are_ranges(classes, onset, expected):
+    assert classes([condition("M54.2", onset=onset)]) == expected
 
 
 def test_day_range_of_partial_dates():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.engine.findings import read_facts
+from cds_service.engine.facts import build_facts
+from cds_service.engine.recognise import recognise
 from tests.builders import condition, device, observation, order, patient, procedure
 from tests.conftest import TODAY
 
@@ -14,7 +15,7 @@ def facts(engine, knowledge):
     def run(resources, sr=None):
         sr = sr or order()
         chart = engine.read_chart(resources, [sr], TODAY)
-        return read_facts(chart, sr, TODAY, knowledge)
+        return build_facts(recognise(chart, sr, TODAY, knowledge, engine.reader), TODAY, knowledge)
 
     return run
 
@@ -45,13 +46,14 @@ def test_policy_2_resolved_malignancy_counts_as_history(facts):
 
 def test_policy_2_provisional_malignancy_is_not_known_malignancy(facts):
     found = facts([patient(), condition("C50.911", verification="provisional")])
-    assert ids(found) == {"suspected-malignancy"}
+    assert ids(found) == set()
+    assert [(f.id, f.doubt) for f in found.blocking] == [("malignancy", "suspected")]
 
 
 def test_policy_2_provisional_infection_is_suspected_infection(facts):
     found = facts([patient(), condition("M46.22", verification="differential")])
     (infection,) = found.with_role("infection")
-    assert infection.suspected
+    assert infection.doubt == "suspected"
 
 
 def test_policy_2_reason_code_counts_as_active_condition(facts):
@@ -109,10 +111,18 @@ def test_policy_2_temperature_in_celsius_or_fahrenheit(facts, value, unit, fever
 
 @pytest.mark.parametrize(
     ("value", "unit", "elevated"),
-    [(11, "mg/L", True), (10, "mg/L", False), (1.2, "mg/dL", True), (0.9, "mg/dL", False)],
+    [(11, "mg/L", True), (9.9, "mg/L", False), (1.2, "mg/dL", True), (0.9, "mg/dL", False)],
 )
 def test_policy_2_crp_in_mg_per_l_or_mg_per_dl(facts, value, unit, elevated):
     assert ("elevated-inflammatory-marker" in ids(facts([patient(), observation("1988-5", value, unit)]))) is elevated
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit"), [("1988-5", 10, "mg/L"), ("4537-7", 30, "mm/h"), ("8310-5", 38.0, "Cel")]
+)
+def test_policy_10_a_value_at_the_threshold_is_borderline(facts, loinc, value, unit):
+    (finding,) = facts([patient(), observation(loinc, value, unit)]).findings
+    assert finding.doubt == "uncertain"  # it may block (a red flag), never enable (suspected infection)
 
 
 @pytest.mark.parametrize(
@@ -125,7 +135,7 @@ def test_policy_2_wbc_units(facts, value, unit, elevated):
 
 def test_policy_2_esr_threshold(facts):
     assert "elevated-inflammatory-marker" in ids(facts([patient(), observation("4537-7", 31, "mm/h")]))
-    assert "elevated-inflammatory-marker" not in ids(facts([patient(), observation("4537-7", 30, "mm/h")]))
+    assert "elevated-inflammatory-marker" not in ids(facts([patient(), observation("4537-7", 29, "mm/h")]))
 
 
 def test_policy_2_interpretation_flag_counts_as_elevated(facts):
@@ -144,17 +154,18 @@ def test_a_value_beyond_64_bit_integers_is_still_read(facts):
     assert not found.problems
 
 
-def test_policy_2_unconvertible_unit_is_reported_not_guessed(facts):
+def test_policy_10_unconvertible_unit_is_doubtful_not_guessed(facts):
     found = facts([patient(), observation("1988-5", 50, "furlongs")])
-    assert "elevated-inflammatory-marker" not in ids(found)
-    assert any("not convertible" in p for p in found.problems)
+    (finding,) = found.findings
+    assert (finding.id, finding.doubt) == ("elevated-inflammatory-marker", "uncertain")
+    assert "not convertible" in finding.evidence[0].note
 
 
 def test_policy_2_human_unit_string_without_ucum_code(facts):
     assert "fever" in ids(facts([patient(), observation("8310-5", 101.0, "°F", ucum=False)]))
 
 
-@pytest.mark.parametrize(("when", "counts"), [("2026-11-07", True), ("2026-11-06", False), ("2026-11-22", True)])
+@pytest.mark.parametrize(("when", "counts"), [("2026-11-07", True), ("2026-11-06", False), ("2026-11-22", False)])
 def test_policy_2_observations_count_within_14_days(facts, when, counts):
     assert ("fever" in ids(facts([patient(), observation("8310-5", 39.0, "Cel", when=when)]))) is counts
 
@@ -170,7 +181,8 @@ def test_policy_2_observation_status(facts, status, counts):
 # -- §2 Procedures, age, contraindications -----------------------------------------------------------------
 def test_policy_2_completed_cervical_procedure_before_the_order_is_prior_surgery(facts):
     found = facts([patient(), procedure("22551")])
-    assert [f.certainty for f in found.with_role("prior-surgery")] == ["certain"]
+    assert [(f.id, f.doubt) for f in found.with_role("prior-surgery")] == [("prior-surgery", None)]
+    assert not found.widened
 
 
 @pytest.mark.parametrize("kwargs", [{"status": "in-progress"}, {"performed": "2026-12-01"}])
@@ -189,7 +201,8 @@ def test_policy_3_lumbar_laminectomy_is_not_cervical_surgery(facts):
 
 def test_policy_3_arthrodesis_status_is_possible_surgery(facts):
     found = facts([patient(), condition("Z98.1")])
-    assert [f.certainty for f in found.with_role("prior-surgery")] == ["possible"]
+    assert not found.with_role("prior-surgery")
+    assert [f.id for f in found.widened] == ["prior-surgery-possible"]
 
 
 def test_policy_2_child_is_out_of_scope(facts):

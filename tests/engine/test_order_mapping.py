@@ -81,7 +81,19 @@ def test_r3_72126_with_sibling_intrathecal_injection_is_ct_myelography(knowledge
 
 def test_r4_myelography_codes(knowledge):
     assert ids(match_order(order("62302", "cpt"), [], knowledge)) == {"rf-myelo-cspine"}
-    assert ids(match_order(order("62284", "cpt"), [], knowledge)) == {"rf-myelo-cspine", "ct-myelo-cspine"}
+    cervical = order("62284", "cpt", text="Myelography injection, cervical")
+    assert ids(match_order(cervical, [], knowledge)) == {"rf-myelo-cspine", "ct-myelo-cspine"}
+
+
+def test_policy_10_a_level_less_injection_needs_the_cervical_spine_named(knowledge):
+    assert match_order(order("62284", "cpt"), [], knowledge) is None
+    with_cervical_ct = [order("72126", "cpt", oid="ct")]
+    assert ids(match_order(order("62284", "cpt"), with_cervical_ct, knowledge)) == {
+        "rf-myelo-cspine",
+        "ct-myelo-cspine",
+    }
+    with_lumbar_ct = [order("72132", "cpt", oid="ct")]
+    assert match_order(order("62284", "cpt"), with_lumbar_ct, knowledge) is None
 
 
 def test_r5_pet_ct_without_tracer_is_both_fdg_and_fluoride(knowledge):

@@ -129,8 +129,9 @@ def test_policy_5_rule_2_still_needs_a_neck_indication(evaluate):
     assert evaluate([patient(), condition("C50.911")]).outcome is Outcome.INSUFFICIENT_DATA
 
 
-def test_unreadable_data_is_insufficient_not_a_guess(evaluate):
+def test_policy_10_an_unreadable_marker_blocks_a_warning_not_a_guess(evaluate):
     chart = [patient(), condition("M54.2", onset=ACUTE), observation("1988-5", 50, "furlongs")]
     d = evaluate(chart, "72125")
-    assert d.outcome is Outcome.INSUFFICIENT_DATA
-    assert any("furlongs" in r for r in d.reasons)
+    assert d.outcome is Outcome.NO_CRITERIA_APPLY  # CT would be UNA in V1 without it
+    (marker,) = [f for f in d.findings if f.id == "elevated-inflammatory-marker"]
+    assert marker.doubt == "uncertain" and "furlongs" in marker.evidence[0].note

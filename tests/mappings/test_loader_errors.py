@@ -57,7 +57,8 @@ def test_unknown_procedure_in_a_rating(mappings_copy):
 def test_schema_violation_reports_the_path(mappings_copy):
     _edit(mappings_copy, "procedures.yaml", lambda d: d["procedures"][4].update(mri="yes"))
     error = _error(mappings_copy)
-    assert (error.file, error.entry) == ("procedures.yaml", "procedures[4].mri")
+    assert (error.file, error.entry) == ("procedures.yaml", "procedures[4] (mra-neck-w).mri")
+    assert error.line is not None and "mri: 'yes'" in _line(mappings_copy / "procedures.yaml", error.line)
 
 
 def test_code_mapped_twice_is_rejected(mappings_copy):
@@ -78,11 +79,11 @@ def test_bad_code_range_is_rejected(mappings_copy):
         lambda d: d["findings"][0]["conditions"]["icd10cm"]["include"].append("C96..C00"),
     )
     error = _error(mappings_copy)
-    assert error.entry == "findings[0].conditions.icd10cm" and "range" in error.problem
+    assert error.entry == "findings[0] (neck-pain).conditions.icd10cm" and "range" in error.problem
 
 
 def test_observation_pointing_at_unknown_finding(mappings_copy):
-    _edit(mappings_copy, "observations.yaml", lambda d: d["observations"][0].update(finding="fevre"))
+    _edit(mappings_copy, "observations.yaml", lambda d: d["observations"][0].update(concept="fevre"))
     assert "fevre" in str(_error(mappings_copy))
 
 
@@ -108,3 +109,89 @@ def test_a_procedure_no_variant_rates_is_rejected(mappings_copy):
 
     _edit(mappings_copy, "procedures.yaml", add)
     assert "xr-extra" in str(_error(mappings_copy))
+
+
+def _line(path: Path, number: int) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+def _finding(document, finding_id):
+    return next(f for f in document["findings"] if f["id"] == finding_id)
+
+
+@pytest.mark.parametrize("bad", ["M54 11", "M5", "54.2", "C50.9111111"])
+def test_a_code_that_does_not_look_like_its_system_is_rejected(mappings_copy, bad):
+    _edit(
+        mappings_copy,
+        "findings.yaml",
+        lambda d: _finding(d, "neck-pain")["conditions"]["icd10cm"]["include"].append(bad),
+    )
+    error = _error(mappings_copy)
+    assert error.entry == "findings[0] (neck-pain).conditions.icd10cm" and "icd10cm" in error.problem
+
+
+def test_a_malformed_snomed_code_is_rejected(mappings_copy):
+    _edit(
+        mappings_copy, "findings.yaml", lambda d: _finding(d, "radiculopathy")["conditions"]["snomed"].append("5440A")
+    )
+    assert "5440A" in _error(mappings_copy).problem
+
+
+def test_a_status_code_outside_the_fhir_value_set_is_rejected(mappings_copy):
+    _edit(
+        mappings_copy, "statuses.yaml", lambda d: d["Condition"]["clinicalStatus"]["codes"].update(cured="historical")
+    )
+    error = _error(mappings_copy)
+    assert error.file == "statuses.yaml" and "cured" in error.problem
+
+
+def test_renaming_a_finding_the_policy_names_fails_at_load(mappings_copy):
+    _edit(mappings_copy, "findings.yaml", lambda d: _finding(d, "fever").update(id="pyrexia"))
+    error = _error(mappings_copy)
+    assert (error.file, error.entry) == ("policy.yaml", "suspected_infection.all_of[0]") and "fever" in error.problem
+
+
+def test_the_age_finding_must_be_out_of_scope(mappings_copy):
+    _edit(mappings_copy, "policy.yaml", lambda d: d.update(age_finding="fever"))
+    error = _error(mappings_copy)
+    assert error.entry == "age_finding" and "out-of-scope" in error.problem
+
+
+def test_a_variant_for_children_contradicts_the_age_rule(mappings_copy):
+    _edit(mappings_copy, "acr/cervical-pain-2024.yaml", lambda d: d["variants"][0].update(adult_only=False))
+    error = _error(mappings_copy)
+    assert error.file == "policy.yaml" and "[1]" in error.problem
+
+
+def test_unknown_status_must_not_enable_a_warning(mappings_copy):
+    _edit(mappings_copy, "findings.yaml", lambda d: _finding(d, "neck-pain").update(effects={"unknown": "finding"}))
+    error = _error(mappings_copy)
+    assert error.entry == "findings[0] (neck-pain).effects" and "status cannot be read" in error.problem
+
+
+def test_widen_only_applies_to_roles_that_choose_variants(mappings_copy):
+    _edit(mappings_copy, "findings.yaml", lambda d: _finding(d, "fever").update(effects={"uncertain": "widen"}))
+    assert "widen" in _error(mappings_copy).problem
+
+
+def test_lexicon_term_for_an_unknown_concept(mappings_copy):
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d["terms"].append({"concept": "neck-pian", "literals": ["x"]}))
+    error = _error(mappings_copy)
+    assert error.file == "lexicon.yaml" and error.entry.endswith(".concept") and "neck-pian" in error.problem
+
+
+def test_lexicon_pattern_with_an_unknown_token_attribute(mappings_copy):
+    bad = {"concept": "neck-pain", "patterns": [{"name": "bad", "tokens": [{"LOWR": "neck"}]}]}
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d["terms"].append(bad))
+    assert "LOWR" in _error(mappings_copy).problem
+
+
+def test_lexicon_duration_expression_must_compile_with_its_groups(mappings_copy):
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d["durations"].update(span="(?P<n>\\d+)"))
+    error = _error(mappings_copy)
+    assert error.entry == "durations.span" and "unit" in error.problem
+
+
+def test_a_contraindication_id_that_is_also_a_finding_id_is_rejected(mappings_copy):
+    _edit(mappings_copy, "contraindications.yaml", lambda d: d["contraindications"][0].update(id="fever"))
+    assert "fever" in _error(mappings_copy).problem

@@ -16,8 +16,9 @@ COMMON = {
     "mr-cspine-w": {"cpt", "loinc", "snomed", "radlex"},
     "mr-cspine-wow": {"cpt", "loinc", "radlex"},
     "ct-myelo-cspine": {"cpt", "loinc", "snomed"},
-    "mra-neck-wo": {"cpt", "loinc", "snomed", "radlex"},
-    "mra-neck-w": {"cpt", "loinc", "snomed", "radlex"},
+    # SNOMED has MRA codes only for the head and neck together: not mapped (policy §10, two regions)
+    "mra-neck-wo": {"cpt", "loinc", "radlex"},
+    "mra-neck-w": {"cpt", "loinc", "radlex"},
     "mra-neck-wow": {"cpt", "loinc", "radlex"},
     "cta-neck": {"cpt", "loinc", "snomed", "radlex"},
 }
@@ -63,15 +64,35 @@ def test_no_code_is_both_direct_and_context_dependent(knowledge: Knowledge):
 
 def test_every_suggested_code_maps_back_to_exactly_its_procedure(knowledge: Knowledge):
     from cds_service.engine.order import match_order
-    from tests.builders import order
+    from tests.builders import coding, order
 
     checked = 0
     for pid, codes in knowledge.order_codes.suggested.items():
-        for system, code in codes.items():
-            match = match_order(order(code, system), [], knowledge)
-            assert match is not None and [p.id for p in match.procedures] == [pid], (pid, system, code)
+        for system, suggested in codes.items():
+            for sr in (
+                order(suggested.code, system),
+                order(None, extra_codings=[coding(system, suggested.code, suggested.display)]),
+            ):
+                match = match_order(sr, [], knowledge)
+                assert match is not None and [p.id for p in match.procedures] == [pid], (pid, system, suggested)
             checked += 1
     assert checked > 40
+
+
+def test_policy_10_orders_naming_another_region_or_study_are_not_rated(knowledge: Knowledge):
+    from cds_service.engine.order import match_order
+    from tests.builders import order
+
+    for code, text in [
+        ("72020", "XR lumbar spine 1 view"),
+        ("72141", "MRI cervical and thoracic spine wo"),
+        ("72125", "CT C/T/L spine"),
+        ("78803", "Parathyroid SPECT sestamibi"),
+        ("70498", "CTA head and neck"),
+    ]:
+        assert match_order(order(code, text=text), [], knowledge) is None, text
+    assert match_order(order("72020", text="XR C-spine single view"), [], knowledge) is not None
+    assert match_order(order("72020"), [], knowledge) is None  # level not named
 
 
 def test_the_common_procedures_can_be_suggested_as_cpt(knowledge: Knowledge):

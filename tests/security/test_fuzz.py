@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 from typing import Any
 
@@ -62,9 +63,27 @@ def fuzz_client(tmp_path_factory, knowledge):
         yield app.test_client()
 
 
+class _Errors(logging.Handler):
+    """The service's last logged errors, to say where a 5xx came from."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen = [
+            *self.seen[-4:],
+            f"{record.getMessage()} {getattr(record, 'error', '')} {getattr(record, 'where', '')}",
+        ]
+
+
+ERRORS = _Errors()
+logging.getLogger("cds_service").addHandler(ERRORS)
+
+
 def check(response: Any, hook_call: bool = False) -> None:
     SENT["requests"] += 1
-    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    assert response.status_code < 500, (response.get_data(as_text=True)[:500], ERRORS.seen)
     body = json.loads(response.get_data(as_text=True))
     if response.status_code >= 400:
         assert body["resourceType"] == "OperationOutcome"

@@ -1,0 +1,96 @@
+"""From mentions to the facts the variant ladder uses: the one asymmetric rule, written once (architecture.md).
+
+Each mention's effect comes from its concept's role and its context (policy.yaml `evidence`, findings.yaml
+`effects`): a finding, a widening (variants with and without it), a block (no rating) or nothing. For one
+concept a certain finding outweighs a block, and a block a widening. Injury evidence counts only when recent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from cds_service.engine.duration import classify_duration
+from cds_service.engine.model import Duration, Evidence, Finding, Mention
+from cds_service.engine.recognise import Recognised
+from cds_service.knowledge.model import Context, Effect, FindingDefinition, Knowledge, Role
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """Everything the variant ladder and the alternatives need to know about the patient."""
+
+    findings: tuple[Finding, ...]  # present
+    widened: tuple[Finding, ...]  # may or may not be present: variants with and without each are candidates
+    blocking: tuple[Finding, ...]  # doubtful evidence no rating may rest on
+    duration: Duration
+    contraindications: tuple[Finding, ...]
+    problems: tuple[str, ...]
+    ignored: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+
+    def has(self, finding_id: str) -> bool:
+        return any(f.id == finding_id for f in self.findings)
+
+    def certain(self, finding_id: str) -> bool:
+        return any(f.id == finding_id and f.doubt is None for f in self.findings)
+
+    def with_role(self, role: Role) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.role == role)
+
+
+def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> PatientFacts:
+    """Apply each mention's effect; compute the duration from the certain indications."""
+    effects: dict[Effect, dict[str, list[Mention]]] = defaultdict(lambda: defaultdict(list))
+    for mention in recognised.mentions:
+        concept = k.concept(mention.concept)
+        effect = concept.effect(mention.context)
+        if effect is Effect.IGNORE or not _recent_enough(concept, mention, order_date):
+            continue
+        effects[effect][mention.concept].append(mention)
+    found = effects[Effect.FINDING]
+    blocked = {cid: m for cid, m in effects[Effect.BLOCK].items() if cid not in found}
+    widened = {cid: m for cid, m in effects[Effect.WIDEN].items() if cid not in found and cid not in blocked}
+    findings = [_finding(k, cid, ms) for cid, ms in found.items() if cid in k.findings]
+    contraindications = [_finding(k, cid, ms) for cid, ms in found.items() if cid in k.contraindications]
+    duration_mentions = [
+        m
+        for cid in k.policy.duration_findings
+        for m in found.get(cid, ())
+        if m.context in (Context.AFFIRMED, Context.HISTORICAL)
+    ]
+    return PatientFacts(
+        findings=tuple(findings),
+        widened=tuple(_finding(k, cid, ms) for cid, ms in widened.items()),
+        blocking=tuple(_finding(k, cid, ms) for cid, ms in blocked.items()),
+        duration=classify_duration(duration_mentions, order_date, k.policy),
+        contraindications=tuple(contraindications),
+        problems=recognised.problems,
+        ignored=recognised.ignored,
+        mentions=recognised.mentions,
+    )
+
+
+def _finding(k: Knowledge, concept_id: str, mentions: Sequence[Mention]) -> Finding:
+    concept = k.concept(concept_id)
+    evidence: list[Evidence] = list(dict.fromkeys(m.evidence for m in mentions))
+    doubtful = [m.context for m in mentions if m.context.doubtful]
+    doubt = doubtful[0].value if len(doubtful) == len(mentions) else None
+    topic = concept.topic if isinstance(concept, FindingDefinition) else None
+    return Finding(concept_id, concept.label, concept.role, tuple(evidence), topic, doubt)
+
+
+def _recent_enough(concept: object, mention: Mention, order_date: date) -> bool:
+    """Injury evidence (policy §3): an initial encounter always counts, a sequela never; otherwise unless a date
+    shows it more than `recent_days` before the order (an undated injury counts)."""
+    recency = getattr(concept, "recency", None)
+    if recency is None or mention.coded_recency is True:
+        return True
+    if mention.coded_recency is False:
+        return False
+    started = mention.onset or mention.recorded
+    if started is not None and (order_date - started.latest).days > recency.recent_days:
+        return False
+    return not (mention.days_before and min(low for low, _ in mention.days_before) > recency.recent_days)

@@ -1,0 +1,305 @@
+"""Turn a chart and an order into mentions: concepts with a context, dates and evidence (architecture.md).
+
+Codes of any system (the code lists), the words of the order and of Conditions whose codes are not listed (the
+text reader), lab values, allergies, devices, procedures and age all become the same `Mention`; what each does
+to the decision is decided once, in facts.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry
+from cds_service.engine.dates import DayRange, day_range, first_day, plausible, years_between
+from cds_service.engine.duration import onset_range
+from cds_service.engine.model import Coding, Evidence, Mention
+from cds_service.engine.observations import Level, read_observation
+from cds_service.engine.text import TextMention
+from cds_service.knowledge.model import Context, Knowledge
+
+# When two sources disagree about a context, the more doubtful (or negating) one wins.
+_STRONGER = (
+    Context.NEGATED,
+    Context.HYPOTHETICAL,
+    Context.FAMILY,
+    Context.UNKNOWN,
+    Context.UNCERTAIN,
+    Context.SUSPECTED,
+    Context.HISTORICAL,
+    Context.AFFIRMED,
+)
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """Everything the chart and the order say, and what could not be used."""
+
+    mentions: tuple[Mention, ...]
+    problems: tuple[str, ...]
+    ignored: tuple[str, ...]
+    birth: DayRange | None
+
+
+def combine(*contexts: Context) -> Context:
+    """The context of a mention stated in a resource that has a context of its own (text in a Condition)."""
+    return next(c for c in _STRONGER if c in contexts)
+
+
+def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledge, reader: ChartReader) -> Recognised:
+    """Every mention the chart and the order make, for this order's date."""
+    problems = list(chart.problems)
+    birth = _birth(chart, order_date)
+    reason_ids = _reason_ids(order, chart, problems)
+    mentions: list[Mention] = []
+    for entry in chart.conditions:
+        mentions += _condition(entry, entry.resource.id in reason_ids, order_date, birth, k)
+    mentions += _order(order, order_date, reader)
+    mentions += _procedures(chart, order_date, birth)
+    mentions += _observations(chart, order_date, k, problems)
+    mentions += _allergies_and_devices(chart)
+    mentions += [Mention(d.concept, Context.UNCERTAIN, Evidence(d.reference, note=d.note)) for d in chart.doubts]
+    mentions += _age(chart, order_date, k, birth, problems)
+    return Recognised(tuple(mentions), tuple(problems), tuple(chart.ignored), birth)
+
+
+# -- Conditions and the order's own reasons -----------------------------------------------------------------
+def _condition(
+    entry: ConditionEntry, as_reason: bool, order_date: date, birth: DayRange | None, k: Knowledge
+) -> Iterator[Mention]:
+    condition = entry.resource
+    context = entry.context
+    if as_reason and context is Context.HISTORICAL:
+        context = Context.AFFIRMED  # the clinician is imaging for it now (policy §2)
+    onset = plausible(onset_range(condition, birth), order_date, birth)
+    recorded = plausible(day_range(condition.recordedDate), order_date, birth)
+    reference = f"Condition/{condition.id}"
+    date_text = f"onset {onset}" if onset else (f"recorded {recorded}" if recorded else None)
+    notes = [n for n in ("the order's reason" if as_reason else None, _condition_status(condition, context, k)) if n]
+    for coded in entry.coded:
+        evidence = Evidence(
+            reference,
+            "code",
+            coded.coding,
+            coded.coding.display or condition.code.text,
+            date_text,
+            ", ".join(notes) or None,
+        )
+        yield Mention(
+            coded.concept,
+            context,
+            evidence,
+            onset,
+            recorded,
+            coded_recency=coded.initial_encounter,
+            order_reason=as_reason,
+        )
+    for words in entry.words:
+        evidence = _words_evidence(reference, "code.text", entry.text, words, date_text, notes)
+        mention = _from_words(words, combine(context, words.context), evidence, order_date, onset, recorded)
+        yield replace(mention, order_reason=as_reason)
+
+
+def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iterator[Mention]:
+    """ServiceRequest.reasonCode (codes and text) and note text count as an active Condition with unknown onset."""
+    reference = f"ServiceRequest/{order.id}"
+    for i, concept in enumerate(order.reasonCode or ()):
+        known = []
+        for j, coding in enumerate(concept.coding or ()):
+            if not coding.code:
+                continue
+            typed = Coding(coding.system, coding.code, coding.display)
+            for concept_id, initial in reader.condition_concepts(coding.system, coding.code):
+                known.append(typed)
+                evidence = Evidence(
+                    reference,
+                    f"reasonCode[{i}].coding[{j}]",
+                    typed,
+                    coding.display or concept.text,
+                    note="the order's reason",
+                )
+                yield Mention(concept_id, Context.AFFIRMED, evidence, coded_recency=initial, order_reason=True)
+        yield from _order_words(reference, f"reasonCode[{i}]", concept, known, order_date, reader)
+    for i, note in enumerate(order.note or ()):
+        if note.text:
+            yield from _read(reference, f"note[{i}].text", note.text, order_date, reader)
+
+
+def _order_words(
+    reference: str, element: str, concept: CodeableConcept, known: list[Coding], order_date: date, reader: ChartReader
+) -> Iterator[Mention]:
+    """The reason's text, and the displays of its codings that are not in the code lists (the safety net)."""
+    displays = {c.display for c in known if c.display}
+    if concept.text and concept.text not in displays:
+        yield from _read(reference, f"{element}.text", concept.text, order_date, reader)
+    for j, coding in enumerate(concept.coding or ()):
+        typed = Coding(coding.system, coding.code or "", coding.display)
+        if coding.display and typed not in known and coding.display != concept.text:
+            yield from _read(reference, f"{element}.coding[{j}].display", coding.display, order_date, reader)
+
+
+def _read(reference: str, element: str, text: str, order_date: date, reader: ChartReader) -> Iterator[Mention]:
+    for words in reader.words.read(text, False):
+        evidence = _words_evidence(reference, element, text, words, None, ["the order's words"])
+        yield replace(_from_words(words, words.context, evidence, order_date), order_reason=True)
+
+
+def _from_words(
+    words: TextMention,
+    context: Context,
+    evidence: Evidence,
+    order_date: date,
+    onset: DayRange | None = None,
+    recorded: DayRange | None = None,
+) -> Mention:
+    spans = tuple(days for note in words.times if (days := note.days_before(order_date)) is not None)
+    classes = frozenset().union(*(note.classes for note in words.times if note.classes))
+    return Mention(words.concept, context, evidence, onset, recorded, spans, classes)
+
+
+def _words_evidence(
+    reference: str, element: str, text: str, words: TextMention, date_text: str | None, notes: list[str]
+) -> Evidence:
+    note = ", ".join([*notes, words.context.value] if words.context is not Context.AFFIRMED else notes)
+    return Evidence(
+        reference,
+        element,
+        display=None,
+        date=date_text,
+        note=note or None,
+        quote=words.quote(text),
+        span=(words.start, words.end),
+    )
+
+
+def _condition_status(condition: Condition, context: Context, k: Knowledge) -> str | None:
+    """The status code behind a context that is not plainly affirmed (e.g. "remission", "provisional")."""
+    if context in (Context.AFFIRMED, Context.UNKNOWN):
+        return _status_note(context)
+    for element in k.statuses["Condition"]:
+        concept = getattr(condition, element.element)
+        code = next((c.code for c in (concept.coding or ()) if c.system == element.system), None) if concept else None
+        if code and element.codes.get(code) is context:
+            return code
+    return _status_note(context)
+
+
+def _status_note(context: Context) -> str | None:
+    return {
+        Context.SUSPECTED: "suspected",
+        Context.HISTORICAL: "no longer active",
+        Context.UNKNOWN: "status cannot be read",
+    }.get(context)
+
+
+def _reason_ids(order: ServiceRequest, chart: Chart, problems: list[str]) -> set[str]:
+    """Ids of Conditions the order names as its reason; a reason missing from the chart is a problem."""
+    ids = set()
+    for reference in order.reasonReference or ():
+        parts = (reference.reference or "").split("/")
+        if len(parts) < 2 or parts[-2] != "Condition":
+            continue
+        if parts[-1] in chart.condition_ids:
+            ids.add(parts[-1])
+        else:
+            problems.append(f"the order's reason {parts[-2]}/{parts[-1]} is not in the chart")
+    return ids
+
+
+# -- Procedures, Observations, allergies and devices, age -----------------------------------------------------
+def _procedures(chart: Chart, order_date: date, birth: DayRange | None) -> Iterator[Mention]:
+    for entry in chart.procedures:
+        procedure = entry.resource
+        period = procedure.performedPeriod
+        performed = first_day(procedure.performedDateTime, (period.start if period else None))
+        if performed is not None and performed.earliest > order_date:
+            continue  # planned, not yet done
+        performed = plausible(performed, order_date, birth)
+        for coded in entry.coded:
+            evidence = Evidence(
+                f"Procedure/{procedure.id}",
+                "code",
+                coded.coding,
+                coded.coding.display or _text(procedure.code),
+                f"performed {performed}" if performed else None,
+                _status_note(entry.context),
+            )
+            yield Mention(coded.concept, entry.context, evidence, onset=performed)
+
+
+def _observations(chart: Chart, order_date: date, k: Knowledge, problems: list[str]) -> Iterator[Mention]:
+    for entry in chart.observations:
+        reading = read_observation(entry.resource, entry.rule, order_date, k)
+        if reading is None or reading.level is Level.WITHIN:
+            continue
+        context = Context.AFFIRMED if reading.level is Level.BEYOND else Context.UNCERTAIN
+        if entry.context is not Context.AFFIRMED:
+            context = combine(context, Context.UNCERTAIN)
+        coding = next(
+            (
+                Coding(c.system, c.code, c.display)
+                for c in entry.resource.code.coding or ()
+                if c.code in entry.rule.loinc
+            ),
+            None,
+        )
+        note = reading.note if reading.level is Level.BEYOND else f"{reading.level.value}: {reading.note}"
+        evidence = Evidence(f"Observation/{entry.resource.id}", "value", coding, entry.rule.label, reading.day, note)
+        yield Mention(entry.rule.concept, context, evidence)
+
+
+def _allergies_and_devices(chart: Chart) -> Iterator[Mention]:
+    for entry in chart.allergies_and_devices:
+        resource = entry.resource
+        kind = resource.get_resource_type()
+        concept = resource.type if kind == "Device" else resource.code
+        evidence = Evidence(
+            f"{kind}/{resource.id}",
+            "type" if kind == "Device" else "code",
+            entry.coding,
+            _text(concept),
+            note=_status_note(entry.context),
+        )
+        for cid in entry.contraindications:
+            yield Mention(cid, entry.context, evidence)
+
+
+def _birth(chart: Chart, order_date: date) -> DayRange | None:
+    patient = chart.patient
+    return plausible(day_range(patient.birthDate), order_date) if patient and patient.birthDate else None
+
+
+def _age(
+    chart: Chart, order_date: date, k: Knowledge, birth: DayRange | None, problems: list[str]
+) -> Iterator[Mention]:
+    adult = k.policy.adult_age_years
+    if birth is None:
+        problems.append("the patient's birth date is not available, so adult age cannot be confirmed")
+        return
+    if years_between(birth.latest, order_date) >= adult:
+        return
+    if years_between(birth.earliest, order_date) < adult:
+        patient = chart.patient
+        evidence = Evidence(
+            f"Patient/{patient.id if patient else '?'}",
+            "birthDate",
+            date=f"born {birth}",
+            note=f"age {years_between(birth.earliest, order_date)}",
+        )
+        yield Mention(k.policy.age_finding, Context.AFFIRMED, evidence)
+    else:
+        problems.append(f"the patient's birth date ({birth}) does not show whether they are an adult")
+
+
+def _text(concept: CodeableConcept | None) -> str | None:
+    if concept is None:
+        return None
+    return concept.text or next((c.display for c in concept.coding or () if c.display), None)
+
+
+__all__ = ["CodedConcept", "Recognised", "combine", "recognise"]

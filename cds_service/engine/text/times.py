@@ -1,0 +1,109 @@
+"""Time expressions in clinical text ("x 3 wks", "5 days ago", "since August", "chronic"), as days before a date."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from cds_service.knowledge.model import DurationWords
+
+MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+
+
+@dataclass(frozen=True)
+class TimeNote:
+    """One time expression: a span of days before the order, a calendar month or year, or duration words."""
+
+    start: int  # character offsets in the text
+    end: int
+    days: tuple[float, float] | None = None  # fewest and most days before the order
+    year: int | None = None  # a calendar date: the year, and the month when given
+    month: int | None = None
+    classes: frozenset[str] | None = None  # "chronic" -> {chronic}
+
+    def days_before(self, order_date: date) -> tuple[int, int] | None:
+        """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
+        if self.days is not None:
+            return int(self.days[0]), int(self.days[1])
+        if self.year is None:
+            return None
+        year, month = self.year, self.month
+        if month is not None and year == 0:  # "since August": the latest August not after the order
+            year = order_date.year if month <= order_date.month else order_date.year - 1
+        first = date(year, month or 1, 1)
+        last = date(year, month or 12, calendar.monthrange(year, month or 12)[1])
+        if first > order_date:
+            return None
+        return max(0, (order_date - last).days), (order_date - first).days
+
+
+def find_times(text: str, words: DurationWords, offset: int = 0) -> list[TimeNote]:
+    """Every time expression in `text` (a sentence), with offsets shifted by `offset`."""
+    notes: list[TimeNote] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(note: TimeNote) -> None:
+        if not any(note.start < end and start < note.end for start, end in taken):
+            notes.append(note)
+            taken.append((note.start, note.end))
+
+    for match in words.ago.finditer(text):
+        add(_counted(match, words, offset))
+    for match in words.span.finditer(text):
+        add(_counted(match, words, offset))
+    for pattern in (words.since, words.dated):
+        for match in pattern.finditer(text):
+            dated = _dated(match, offset)
+            if dated is not None:
+                add(dated)
+    lowered = text.lower()
+    for phrase, (low, high) in sorted(words.relative.items(), key=lambda item: -len(item[0])):
+        for start in _word_positions(lowered, phrase):
+            add(TimeNote(offset + start, offset + start + len(phrase), days=(low, high)))
+    for phrase, classes in sorted(words.class_words.items(), key=lambda item: -len(item[0])):
+        for start in _word_positions(lowered, phrase):
+            add(TimeNote(offset + start, offset + start + len(phrase), classes=classes))
+    return sorted(notes, key=lambda n: n.start)
+
+
+def _counted(match: object, words: DurationWords, offset: int) -> TimeNote:
+    number, unit = match.group("n").lower(), match.group("unit").lower()  # type: ignore[attr-defined]
+    count = words.number_words.get(number) or float(number)
+    per = words.unit_days.get(unit) or words.unit_days[unit.rstrip("s")]
+    whole = count == int(count)
+    low = count * per
+    high = (count + 1) * per - 1 if whole else low
+    return TimeNote(offset + match.start(), offset + match.end(), days=(low, max(low, high)))  # type: ignore[attr-defined]
+
+
+def _dated(match: object, offset: int) -> TimeNote | None:
+    g = {k: v for k, v in match.groupdict().items() if v}  # type: ignore[attr-defined]
+    if g.get("month"):
+        month = MONTHS[g["month"][:3].lower()]
+        year = int(g["month_year"]) if g.get("month_year") else 0
+    elif g.get("num_month"):
+        month, year = int(g["num_month"]), int(g["num_year"])
+        if not 1 <= month <= 12:
+            return None
+    elif g.get("year"):
+        month, year = None, int(g["year"])
+    else:
+        return None
+    return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month)  # type: ignore[attr-defined]
+
+
+def _word_positions(text: str, phrase: str) -> list[int]:
+    """Starts of `phrase` in `text` at word boundaries."""
+    found, start = [], text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            found.append(start)
+        start = text.find(phrase, start + 1)
+    return found

@@ -1,0 +1,107 @@
+"""Build the typed lexicon (lexicon.yaml): words per concept, context cues, time expressions; checked at start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cds_service.knowledge.model import IGNORED, CueRule, DurationWords, Lexicon, TermRule
+
+# The spaCy Matcher token attributes the lexicon may use, and the operators inside them.
+TOKEN_KEYS = frozenset({"LOWER", "TEXT", "ORTH", "OP", "IS_DIGIT", "IS_ALPHA", "IS_PUNCT", "LIKE_NUM", "LENGTH"})
+VALUE_OPERATORS = frozenset({"IN", "NOT_IN", "REGEX"})
+OPS = frozenset({"?", "*", "+", "!"})
+SINCE_GROUPS = ("month", "month_year")
+DATED_GROUPS = ("month", "month_year", "num_month", "num_year", "year")
+
+
+class LexiconError(ValueError):
+    """A problem at a path of lexicon.yaml: args are (path, problem)."""
+
+
+def build_lexicon(data: Mapping[str, Any], concepts: set[str]) -> Lexicon:
+    """The lexicon; LexiconError((path, problem)) when an entry is not usable."""
+    terms: list[TermRule] = []
+    for i, group in enumerate(data["terms"]):
+        if group["concept"] not in concepts:
+            raise LexiconError(["terms", i, "concept"], f"unknown concept {group['concept']!r}")
+        terms += _group(group, group["concept"], ["terms", i])
+    for i, group in enumerate(data["ignore"]):
+        terms += _group(group, IGNORED, ["ignore", i])
+    cues = tuple(_cue(c, ["cues", "add", i]) for i, c in enumerate(data["cues"]["add"]))
+    return Lexicon(
+        terms=tuple(terms),
+        cues=cues,
+        dropped_default_cues=frozenset(c.lower() for c in data["cues"]["drop_defaults"]),
+        cervical_words=tuple(w.lower() for w in data["cervical_words"]),
+        list_words=frozenset(w.lower() for w in data["list_words"]),
+        durations=_durations(data["durations"]),
+    )
+
+
+def _group(group: Mapping[str, Any], concept: str, path: list[Any]) -> list[TermRule]:
+    flags = {"region_agnostic": group.get("region_agnostic", False), "hedged": group.get("hedged", False)}
+    rules = [TermRule(concept, literal.lower(), **flags) for literal in group.get("literals", ())]
+    for j, named in enumerate(group.get("patterns", ())):
+        pattern = _pattern(named["tokens"], [*path, "patterns", j, "tokens"])
+        rules.append(TermRule(concept, named["name"], pattern, **flags))
+    return rules
+
+
+def _pattern(tokens: Sequence[Any], path: list[Any]) -> tuple[Mapping[str, object], ...]:
+    for k, token in enumerate(tokens):
+        for key, value in token.items():
+            where = [*path, k, key]
+            if key not in TOKEN_KEYS:
+                raise LexiconError(where, f"unknown token attribute {key!r} (use one of {sorted(TOKEN_KEYS)})")
+            if key == "OP" and value not in OPS:
+                raise LexiconError(where, f"unknown operator {value!r} (use one of {sorted(OPS)})")
+            if isinstance(value, dict):
+                unknown = set(value) - VALUE_OPERATORS
+                if unknown:
+                    raise LexiconError(where, f"unknown value operator(s) {sorted(unknown)}")
+                if "REGEX" in value:
+                    _compile(value["REGEX"], where)
+    return tuple(tokens)
+
+
+def _cue(cue: Mapping[str, Any], path: list[Any]) -> CueRule:
+    pattern = _pattern(cue["pattern"], [*path, "pattern"]) if "pattern" in cue else None
+    if cue["category"] == "CLAUSE" and cue["direction"] != "TERMINATE":
+        raise LexiconError([*path, "direction"], "a CLAUSE cue ends other cues' scope: its direction is TERMINATE")
+    return CueRule(cue["literal"].lower(), cue["category"], cue["direction"], pattern, cue.get("max_scope"))
+
+
+def _durations(d: Mapping[str, Any]) -> DurationWords:
+    path = ["durations"]
+    span = _compile(d["span"], [*path, "span"], ("n", "unit"))
+    ago = _compile(d["ago"], [*path, "ago"], ("n", "unit"))
+    since = _compile(d["since"], [*path, "since"], SINCE_GROUPS)
+    dated = _compile(d["dated"], [*path, "dated"], DATED_GROUPS)
+    units = {k.lower(): float(v) for k, v in d["unit_days"].items()}
+    for name, regex in (("span", span), ("ago", ago)):
+        for unit in re.findall(r"[a-z]+", regex.pattern.split("(?P<unit>", 1)[1].split(")", 1)[0]):
+            if unit.rstrip("s") not in units and unit not in units:
+                raise LexiconError([*path, name], f"unit {unit!r} of the pattern has no entry in unit_days")
+    return DurationWords(
+        number_words={k.lower(): float(v) for k, v in d["number_words"].items()},
+        unit_days=units,
+        span=span,
+        ago=ago,
+        since=since,
+        dated=dated,
+        class_words={k.lower(): frozenset(v) for k, v in d["class_words"].items()},
+        relative={k.lower(): (float(v[0]), float(v[1])) for k, v in d["relative"].items()},
+    )
+
+
+def _compile(pattern: str, path: list[Any], groups: Sequence[str] = ()) -> re.Pattern[str]:
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise LexiconError(path, f"not a valid regular expression: {exc}") from None
+    missing = [g for g in groups if g not in compiled.groupindex]
+    if missing:
+        raise LexiconError(path, f"the expression needs the named group(s) {missing}")
+    return compiled
