@@ -112,7 +112,7 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     """Read, schema-check and cross-check every mappings file; return the knowledge base."""
     root = Path(directory) if directory else default_mappings_dir()
     documents = {name: _read(root, name, schema) for name, schema in FILES.items()}
-    return _Builder(documents).build()
+    return _Builder(documents, root).build()
 
 
 def _read(root: Path, name: str, schema_name: str) -> _Document:
@@ -148,8 +148,10 @@ def _registry(root: Path) -> Registry:
 class _Builder:
     """Turns the schema-valid documents into model objects, checking cross-references."""
 
-    def __init__(self, documents: Mapping[str, _Document]) -> None:
+    def __init__(self, documents: Mapping[str, _Document], root: Path) -> None:
         self.docs = documents
+        self.root = root
+        self._files: dict[str, list[tuple[int, list[str]]]] = {}
 
     def data(self, name: str) -> Any:
         return self.docs[name].data
@@ -261,12 +263,39 @@ class _Builder:
         for name, value in spec.items():
             if name not in self.systems:
                 raise doc.error([*path, name], f"unknown code system {name!r}")
-            include, exclude = (value, []) if isinstance(value, list) else (value["include"], value.get("exclude", []))
+            if isinstance(value, list):
+                value = {"include": value}
+            include = list(value.get("include", ()))
+            for file in value.get("files", ()):
+                include += self._code_file(file, self.systems[name])
             try:
-                sets.append(CodeSet.build(self.systems[name], include, exclude))
+                sets.append(CodeSet.build(self.systems[name], include, value.get("exclude", [])))
             except ValueError as exc:
                 raise doc.error([*path, name], str(exc)) from None
         return CodeSets(tuple(sets))
+
+    def _code_file(self, name: str, system: CodeSystem) -> list[str]:
+        """The codes of a code list file (TSV: code, display, source; one header line), each format-checked."""
+        if name not in self._files:
+            try:
+                text = (self.root / name).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise MappingError(name, "", f"code list file not found in {self.root}") from None
+            rows = [line.split("\t") for line in text.splitlines()]
+            if not rows or rows[0][:3] != ["code", "display", "source"]:
+                raise MappingError(name, "line 1", "the header must be: code, display, source (tab-separated)", 1)
+            self._files[name] = [(n, row) for n, row in enumerate(rows[1:], start=2) if any(row)]
+        codes = []
+        for line, row in self._files[name]:
+            if len(row) != 3 or not all(cell.strip() for cell in row):
+                problem = "needs three tab-separated values: code, display, source"
+                raise MappingError(name, f"line {line}", problem, line)
+            try:
+                system.check_code(system.normalise(row[0]))
+            except ValueError as exc:
+                raise MappingError(name, f"line {line}", str(exc), line) from None
+            codes.append(row[0])
+        return codes
 
     def _order_codes(self) -> OrderCodeMap:
         doc = self.docs["order-codes.yaml"]

@@ -132,7 +132,9 @@ def test_a_code_that_does_not_look_like_its_system_is_rejected(mappings_copy, ba
 
 def test_a_malformed_snomed_code_is_rejected(mappings_copy):
     _edit(
-        mappings_copy, "findings.yaml", lambda d: _finding(d, "radiculopathy")["conditions"]["snomed"].append("5440A")
+        mappings_copy,
+        "findings.yaml",
+        lambda d: _finding(d, "radiculopathy")["conditions"]["snomed"]["include"].append("5440A"),
     )
     assert "5440A" in _error(mappings_copy).problem
 
@@ -195,3 +197,12 @@ def test_lexicon_duration_expression_must_compile_with_its_groups(mappings_copy)
 def test_a_contraindication_id_that_is_also_a_finding_id_is_rejected(mappings_copy):
     _edit(mappings_copy, "contraindications.yaml", lambda d: d["contraindications"][0].update(id="fever"))
     assert "fever" in _error(mappings_copy).problem
+
+
+def test_a_bad_code_in_a_code_list_file_names_the_file_and_line(mappings_copy):
+    path = mappings_copy / "codes" / "snomed" / "fever.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "38.5C\tFever of 38.5\ttypo")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = _error(mappings_copy)
+    assert (error.file, error.line) == ("codes/snomed/fever.tsv", 4) and "snomed" in error.problem
