@@ -58,6 +58,8 @@ def detail_markdown(decision: Decision, k: Knowledge) -> str:
     parts = [f"**ACR variant {v.number}:** {v.title}" for v in decision.variants]
     parts += [p for p in (_table(decision), _ambiguity(decision), _why(decision), _no_rating(decision)) if p]
     parts += [_excluded(e) for e in decision.exclusions]
+    if decision.ignored:
+        parts.append("**Not used:**\n" + "\n".join(f"- {escape(i)}" for i in decision.ignored))
     if decision.outcome is Outcome.NOT_APPROPRIATE and not decision.alternatives:
         parts.append("No rated alternative is safe for this patient; discuss with radiology.")
     parts.append(f"Source: {k.topic.title}, revised {k.topic.revised}. RRL = relative radiation level (adult dose).")
@@ -132,7 +134,8 @@ def _element(element: str) -> str:
 def _no_rating(decision: Decision) -> str | None:
     if decision.outcome not in (Outcome.NO_CRITERIA_APPLY, Outcome.INSUFFICIENT_DATA):
         return None
-    return "**No rating:**\n" + "\n".join(f"- {escape(r)}" for r in decision.reasons)
+    reasons = [r for r in decision.reasons if r not in decision.ignored]
+    return "**No rating:**\n" + "\n".join(f"- {escape(r)}" for r in reasons)
 
 
 def _excluded(exclusion: Exclusion) -> str:

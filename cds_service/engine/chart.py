@@ -156,6 +156,10 @@ class ChartReader:
         loinc = knowledge.systems["loinc"]
         self._loinc_uris = frozenset((loinc.uri, *loinc.aliases))
         self._statuses = knowledge.statuses
+        # lab rules whose values can only remove suggestions (eGFR): unreadable, they are doubtful contraindications
+        self._contraindicating = [
+            r for r in knowledge.observations.values() if r.concept in knowledge.contraindications
+        ]
         # Charts repeat the same few codes: classify each (system, code) once.
         self.condition_concepts = lru_cache(maxsize=65536)(self._condition_codes)
         self._procedure_concepts = lru_cache(maxsize=65536)(self._procedure_codes)
@@ -295,12 +299,17 @@ class ChartReader:
             chart.doubts.append(Doubt("mri-unsafe", reference, f"unreadable device ({why})"))
         elif kind == "AllergyIntolerance":
             chart.doubts.append(Doubt("contrast-allergy-unspecified", reference, f"unreadable allergy ({why})"))
-        elif (
-            kind == "Observation" and (rule := self._rule(raw)) is not None and rule.concept in self.k.contraindications
-        ):
+        elif kind == "Observation" and (rule := self._readable_rule(raw)) in self._contraindicating:
             chart.doubts.append(Doubt(rule.concept, reference, f"unreadable {rule.label} ({why})"))
         else:
             chart.problems.append(f"{reference} cannot be read ({why})")
+
+    def _readable_rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:
+        """The lab rule of an Observation whose code can still be read; None otherwise."""
+        try:
+            return self._rule(raw)
+        except Unreadable:
+            return None
 
     def _validate(self, kind: str, raw: dict[str, Any]) -> Any:
         bad = _non_string_dates(raw)

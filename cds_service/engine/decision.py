@@ -45,11 +45,12 @@ def decide(
         "mentions": facts.mentions,
         "ignored": facts.ignored,
     }
-    if any(p.whole_body for p in match.procedures) and not _neck_reason(facts, k):
+    if match.needs_neck_reason and not _neck_reason(facts, k):
         return _not_applicable(
             order,
             order_date,
-            "a whole-body study is rated against this topic only when the order's own reason is a neck indication",
+            "a whole-body study, or a code that does not name the region, is rated against this topic only when "
+            "the order's own reason is a neck indication",
             match,
             facts,
         )
@@ -109,6 +110,7 @@ def _neck_reason(facts: PatientFacts, k: Knowledge) -> bool:
     """Whether the order itself states a neck indication (reasonCode, its words, note, reasonReference)."""
     return any(
         m.order_reason
+        and m.concept in k.findings
         and k.concept(m.concept).role is Role.INDICATION
         and k.concept(m.concept).effect(m.context) is not Effect.IGNORE
         for m in facts.mentions

@@ -15,6 +15,7 @@ from datetime import date
 from cds_service.engine.duration import classify_duration
 from cds_service.engine.model import Duration, Evidence, Finding, Mention
 from cds_service.engine.recognise import Recognised
+from cds_service.engine.text.reader import SYMPTOMS
 from cds_service.knowledge.model import Context, Effect, FindingDefinition, Knowledge, Role
 
 
@@ -45,6 +46,8 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
     """Apply each mention's effect; compute the duration from the certain indications."""
     effects: dict[Effect, dict[str, list[Mention]]] = defaultdict(lambda: defaultdict(list))
     for mention in recognised.mentions:
+        if mention.concept == SYMPTOMS:
+            continue
         concept = k.concept(mention.concept)
         effect = concept.effect(mention.context)
         if effect is Effect.IGNORE or not _recent_enough(concept, mention, order_date):
@@ -61,6 +64,8 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         for m in found.get(cid, ())
         if m.context in (Context.AFFIRMED, Context.HISTORICAL)
     ]
+    if any(m.order_reason for m in duration_mentions):  # "sx x 3 months" in the order's note
+        duration_mentions += [m for m in recognised.mentions if m.concept == SYMPTOMS and m.order_reason]
     return PatientFacts(
         findings=tuple(findings),
         widened=tuple(_finding(k, cid, ms) for cid, ms in widened.items()),

@@ -148,6 +148,7 @@ class OrderMatch:
     procedures: tuple[Procedure, ...]
     basis: str
     codings: tuple[Coding, ...] = ()  # the order's codings that decided it
+    needs_neck_reason: bool = False  # rated only if the order's own reason is a neck indication (policy §10)
 
     @property
     def ambiguous(self) -> bool:

@@ -60,7 +60,7 @@ def read_observation(obs: Observation, rule: ObservationRule, order_date: date, 
         return Reading(Level.UNREADABLE, note, when)
     canonical = conversion.to_canonical(value)
     note = f"{canonical:g} {rule.unit}"
-    if canonical == rule.threshold:
+    if rule.at_threshold(canonical):
         return Reading(Level.BORDERLINE, f"{note} (at the threshold)", when)
     if rule.beyond(canonical):
         return Reading(Level.BEYOND, note, when)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
@@ -53,6 +53,8 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
     match = _match(text, pairs, sibling_pairs, knowledge)
     if match is None or (regions.other_words.search(text) and not all(p.whole_body for p in match.procedures)):
         return None
+    if all(p.whole_body for p in match.procedures):
+        return replace(match, needs_neck_reason=True)
     return match
 
 
@@ -65,23 +67,26 @@ def _match(
         best = min(c.specificity for c in candidates)
         chosen = [c for c in candidates if c.specificity == best]
         procedures = _union(c.procedures for c in chosen)
-        if not procedures or not all(_region_known(c, text, sibling_pairs, knowledge) for c in chosen):
+        regions = [_region(c, text, sibling_pairs, knowledge) for c in chosen]
+        if not procedures or None in regions:
             return None
         basis = "; ".join(dict.fromkeys(c.basis for c in chosen))
-        return OrderMatch(procedures, basis, tuple(c.coding for c in chosen))
+        return OrderMatch(procedures, basis, tuple(c.coding for c in chosen), needs_neck_reason=not all(regions))
     for rule in knowledge.order_codes.text_rules:
         if all(any(fragment in text for fragment in group) for group in rule.all_of):
             return OrderMatch(rule.procedures, "order text (no known code)")
     return None
 
 
-def _region_known(candidate: _Candidate, text: str, sibling_pairs: list[tuple[str, str]], k: Knowledge) -> bool:
-    """A level-less code is a cervical study only when the words or a sibling say so and no sibling says otherwise."""
+def _region(candidate: _Candidate, text: str, sibling_pairs: list[tuple[str, str]], k: Knowledge) -> bool | None:
+    """Whether the code's region is the cervical spine: True; not known (a level-less code whose words and siblings
+    do not name it: the order's reason must then be a neck indication): False; another region (a sibling names
+    one): None."""
     regions = k.order_codes.regions
     if not regions.level_less_codes.match(k.systems, candidate.coding.system, candidate.coding.code):
         return True
     if _any_match(regions.other_codes, sibling_pairs, k):
-        return False
+        return None
     return bool(regions.cervical_words.search(text)) or _any_match(regions.cervical_sibling_codes, sibling_pairs, k)
 
 

@@ -6,10 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cds_service.knowledge.model import IGNORED, CueRule, DurationWords, Lexicon, TermRule
+from cds_service.knowledge.model import IGNORED, CueRule, DurationWords, Lexicon, MeasurementWords, TermRule
 
 # The spaCy Matcher token attributes the lexicon may use, and the operators inside them.
-TOKEN_KEYS = frozenset({"LOWER", "TEXT", "ORTH", "OP", "IS_DIGIT", "IS_ALPHA", "IS_PUNCT", "LIKE_NUM", "LENGTH"})
+TOKEN_KEYS = frozenset(
+    {"LOWER", "TEXT", "ORTH", "NORM", "OP", "IS_DIGIT", "IS_ALPHA", "IS_PUNCT", "LIKE_NUM", "LENGTH", "SPACY"}
+)
 VALUE_OPERATORS = frozenset({"IN", "NOT_IN", "REGEX"})
 OPS = frozenset({"?", "*", "+", "!"})
 SINCE_GROUPS = ("month", "month_year")
@@ -20,8 +22,11 @@ class LexiconError(ValueError):
     """A problem at a path of lexicon.yaml: args are (path, problem)."""
 
 
-def build_lexicon(data: Mapping[str, Any], concepts: set[str]) -> Lexicon:
-    """The lexicon; LexiconError((path, problem)) when an entry is not usable."""
+def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[str, set[str]]) -> Lexicon:
+    """The lexicon; LexiconError((path, problem)) when an entry is not usable.
+
+    `units`: each observations.yaml rule id and the units it converts (for the measurement words).
+    """
     terms: list[TermRule] = []
     for i, group in enumerate(data["terms"]):
         if group["concept"] not in concepts:
@@ -37,6 +42,29 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str]) -> Lexicon:
         cervical_words=tuple(w.lower() for w in data["cervical_words"]),
         list_words=frozenset(w.lower() for w in data["list_words"]),
         durations=_durations(data["durations"]),
+        symptom_words=frozenset(w.lower() for w in data["symptom_words"]),
+        present_words=frozenset(w.lower() for w in data["present_words"]),
+        current_words=frozenset(w.lower() for w in data["current_words"]),
+        cue_terminations={k: tuple(v) for k, v in data["cues"]["terminated_by"].items()},
+        measurements=tuple(_measurement(m, ["measurements", i], units) for i, m in enumerate(data["measurements"])),
+    )
+
+
+def _measurement(m: Mapping[str, Any], path: list[Any], units: Mapping[str, set[str]]) -> MeasurementWords:
+    if m["rule"] not in units:
+        raise LexiconError([*path, "rule"], f"unknown observation rule {m['rule']!r} (observations.yaml)")
+    known = units[m["rule"]]
+    for written, unit in m["units"].items():
+        if unit not in known:
+            raise LexiconError([*path, "units", written], f"{unit!r} is not a unit of rule {m['rule']!r}")
+    for i, bare in enumerate(m["bare"]):
+        if bare["unit"] not in known:
+            raise LexiconError([*path, "bare", i], f"{bare['unit']!r} is not a unit of rule {m['rule']!r}")
+    return MeasurementWords(
+        rule=m["rule"],
+        names=tuple(n.lower() for n in m["names"]),
+        units={k.lower(): v for k, v in m["units"].items()},
+        bare=tuple((b.get("below"), b["unit"]) for b in m["bare"]),
     )
 
 

@@ -167,9 +167,11 @@ class _Builder:
         self._no_shared_ids(findings, contraindications)
         concepts = {**findings, **contraindications}
         policy = self._policy(variants, findings)
+        observations = self._observations(set(concepts))
         lexicon_doc = self.docs["lexicon.yaml"]
         try:
-            lexicon = build_lexicon(lexicon_doc.data, set(concepts))
+            units = {rule.id: set(rule.units) for rule in observations.values()}
+            lexicon = build_lexicon(lexicon_doc.data, set(concepts), units)
         except ValueError as exc:
             path, problem = exc.args if len(exc.args) == 2 else ([], str(exc))
             raise lexicon_doc.error(path, problem) from None
@@ -183,7 +185,7 @@ class _Builder:
             statuses=self._statuses(),
             findings=findings,
             elevated_interpretations=frozenset(self.data("observations.yaml")["elevated_interpretations"]),
-            observations=self._observations(set(concepts)),
+            observations=observations,
             contraindications=contraindications,
             policy=policy,
             lexicon=lexicon,

@@ -219,8 +219,14 @@ class ObservationRule:
     lookback_days: int
     flags_count: bool = True
 
+    def at_threshold(self, value: float) -> bool:
+        """Whether a value in the canonical unit is the threshold itself (100.4 °F is 38.0 °C: borderline)."""
+        return abs(value - self.threshold) < 1e-6 * max(1.0, abs(self.threshold))
+
     def beyond(self, value: float) -> bool:
-        """Whether a value in the canonical unit crosses the threshold."""
+        """Whether a value in the canonical unit crosses the threshold (a value at it does not, see at_threshold)."""
+        if self.at_threshold(value):
+            return False
         return {
             ">": value > self.threshold,
             ">=": value >= self.threshold,
@@ -404,6 +410,24 @@ class DurationWords:
 
 
 @dataclass(frozen=True)
+class MeasurementWords:
+    """How a lab or vital sign is written with its value ("T 38.5", "CRP 94 mg/L"), for an observations.yaml rule."""
+
+    rule: str
+    names: tuple[str, ...]
+    units: Mapping[str, str]  # written unit (lower case) -> the rule's unit
+    bare: tuple[tuple[float | None, str], ...]  # (below, unit) for a number written without a unit
+
+    def unit_for(self, value: float, written: str | None) -> str | None:
+        """The rule's unit for a value: the written one if known, else the bare-number rule's."""
+        if written:
+            known = self.units.get(written.strip().lower())
+            if known:
+                return known
+        return next((unit for below, unit in self.bare if below is None or value < below), None)
+
+
+@dataclass(frozen=True)
 class Lexicon:
     terms: tuple[TermRule, ...]
     cues: tuple[CueRule, ...]
@@ -411,3 +435,8 @@ class Lexicon:
     cervical_words: tuple[str, ...]
     list_words: frozenset[str]
     durations: DurationWords
+    symptom_words: frozenset[str] = frozenset()
+    present_words: frozenset[str] = frozenset()
+    current_words: frozenset[str] = frozenset()
+    measurements: tuple[MeasurementWords, ...] = ()
+    cue_terminations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

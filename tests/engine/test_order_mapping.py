@@ -86,14 +86,22 @@ def test_r4_myelography_codes(knowledge):
 
 
 def test_policy_10_a_level_less_injection_needs_the_cervical_spine_named(knowledge):
-    assert match_order(order("62284", "cpt"), [], knowledge) is None
+    alone = match_order(order("62284", "cpt"), [], knowledge)
+    assert alone is not None and alone.needs_neck_reason  # rated only if the order's reason is a neck indication
     with_cervical_ct = [order("72126", "cpt", oid="ct")]
-    assert ids(match_order(order("62284", "cpt"), with_cervical_ct, knowledge)) == {
-        "rf-myelo-cspine",
-        "ct-myelo-cspine",
-    }
+    named = match_order(order("62284", "cpt"), with_cervical_ct, knowledge)
+    assert ids(named) == {"rf-myelo-cspine", "ct-myelo-cspine"} and not named.needs_neck_reason
     with_lumbar_ct = [order("72132", "cpt", oid="ct")]
     assert match_order(order("62284", "cpt"), with_lumbar_ct, knowledge) is None
+
+
+def test_policy_10_a_level_less_code_is_rated_with_a_neck_reason(evaluate):
+    from cds_service.engine import Outcome
+    from tests.builders import patient
+
+    assert evaluate([patient()], "72020").outcome is Outcome.NOT_APPLICABLE
+    with_reason = evaluate([patient()], "72020", reasons=[("icd10cm", "M54.2")])
+    assert with_reason.outcome is Outcome.APPROPRIATE
 
 
 def test_r5_pet_ct_without_tracer_is_both_fdg_and_fluoride(knowledge):

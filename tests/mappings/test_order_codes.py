@@ -91,8 +91,8 @@ def test_policy_10_orders_naming_another_region_or_study_are_not_rated(knowledge
         ("70498", "CTA head and neck"),
     ]:
         assert match_order(order(code, text=text), [], knowledge) is None, text
-    assert match_order(order("72020", text="XR C-spine single view"), [], knowledge) is not None
-    assert match_order(order("72020"), [], knowledge) is None  # level not named
+    assert not match_order(order("72020", text="XR C-spine single view"), [], knowledge).needs_neck_reason
+    assert match_order(order("72020"), [], knowledge).needs_neck_reason  # level not named: the reason must say
 
 
 def test_the_common_procedures_can_be_suggested_as_cpt(knowledge: Knowledge):

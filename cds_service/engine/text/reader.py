@@ -1,22 +1,27 @@
 """Read clinical text into mentions of the same concepts the code lists produce, each with its context (policy §8).
 
 medspaCy does the reading: a blank English spaCy pipeline, a rule-based sentence splitter, the TargetMatcher with
-the lexicon's words and ConText with its default cues (minus those the lexicon drops) plus the lexicon's own. On
-top of ConText three rules of this service: a negation runs on through a list of mentions of the same kind
-("no fever, chills or weight loss") but never into a mention of another kind ("no trauma, neck pain x3 wks");
-hedged words ("tumor") are uncertain at best; region-agnostic words ("radiculopathy") count in a problem-list
-entry only beside a cervical word. The pipeline is built once per process; a text read once is not read again.
+the lexicon's words and ConText with its default cues (minus those the lexicon drops) plus the lexicon's own. Around
+them, rules of this service, each small: a question mark written against a word ("abscess??") questions that word
+and ends the clause; values written in words ("T 38.5", "CRP 94") are read against the lab rules; a negation or a
+hypothetical runs on through a list of mentions of the same kind ("no fever, chills or weight loss") but never into
+a mention of another kind ("no trauma, neck pain x3 wks"); hedged words ("tumor") are uncertain at best;
+region-agnostic words ("radiculopathy") count in a problem-list entry only beside a cervical word; a time
+expression belongs to the nearest mention in its clause. The pipeline is built once per process; a text read once
+is not read again.
 """
 
 from __future__ import annotations
 
-import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
+from typing import Any
 
 from cds_service.engine.text.times import TimeNote, find_times
-from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, Role
+from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role
 
 # ConText categories -> contexts, in order of precedence when several cues modify a mention
 _PRECEDENCE = (
@@ -26,8 +31,14 @@ _PRECEDENCE = (
     ("POSSIBLE_EXISTENCE", Context.UNCERTAIN),
     ("HISTORICAL", Context.HISTORICAL),
 )
+_CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
+_LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
+_QUESTION = frozenset({"?", "??", "???"})
+_AFTER = "?after"
+SYMPTOMS = "symptoms"  # the concept of a sentence that names no concept but gives the symptoms' duration
 QUOTE_CHARS = 140
+BORDERLINE, WITHIN = "B", "W"
 
 
 @dataclass(frozen=True)
@@ -60,90 +71,248 @@ class TextReader:
         self.lexicon: Lexicon = knowledge.lexicon
         self._roles = {cid: knowledge.concept(cid).role for cid in (*knowledge.findings, *knowledge.contraindications)}
         self._nlp = _shared_pipeline(self.lexicon)
-        self._cervical = re.compile(
-            r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in self.lexicon.cervical_words) + r")(?![\w-])", re.I
-        )
+        self._cervical = _words_pattern(self.lexicon.cervical_words)
+        self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
+        self._present = _words_pattern(tuple(self.lexicon.present_words))
+        self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
         self.read = lru_cache(maxsize=cache_size)(self._read)
 
+    # -- one text ------------------------------------------------------------------------------------
     def _read(self, text: str, problem_list: bool = False) -> tuple[TextMention, ...]:
         """The mentions in `text`; `problem_list`: the text is a problem-list entry, not the order's own words."""
         if not text or not text.strip():
             return ()
-        doc = self._nlp(text)
+        doc = self._parse(text)
         found: list[TextMention] = []
         for sentence in doc.sents:
-            targets = [e for e in doc.ents if sentence.start <= e.start < sentence.end]
-            kept = [e for e in targets if self._usable(e, sentence.text, problem_list)]
-            if not kept:
-                continue
-            contexts = self._contexts(doc, kept)
+            ents = [e for e in doc.ents if sentence.start <= e.start < sentence.end]
+            kept = [e for e in ents if self._usable(e, sentence.text, problem_list)]
             notes = find_times(sentence.text, self.lexicon.durations, sentence.start_char)
-            times = self._attach_times(kept, notes)
-            for ent, context in zip(kept, contexts, strict=True):
-                concept, _, flags = ent.label_.partition("|")
-                if "H" in flags and context in (Context.AFFIRMED, Context.HISTORICAL):
-                    context = Context.UNCERTAIN  # hedged words are never certain
-                found.append(
-                    TextMention(
-                        concept,
-                        context,
-                        ent.start_char,
-                        ent.end_char,
-                        (sentence.start_char, sentence.end_char),
-                        times[ent.start],
-                    )
-                )
-        return tuple(found)
+            if not kept:
+                if len(ents) == 0:
+                    found += self._symptom_times(sentence, notes)
+                continue
+            contexts = [self._current(doc, e, c) for e, c in zip(kept, self._contexts(doc, kept), strict=True)]
+            times = self._attach_times(doc, ents, notes)  # words that are not a concept keep their own dates
+            found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
+        return tuple(m for m in found if m is not None)
 
-    def _usable(self, ent: object, sentence: str, problem_list: bool) -> bool:
-        concept, _, flags = ent.label_.partition("|")  # type: ignore[attr-defined]
+    def _parse(self, text: str) -> Any:
+        """The spaCy pipeline, step by step, with this service's steps between medspaCy's."""
+        doc = self._nlp.make_doc(text)
+        for name, step in self._nlp.pipeline:
+            if name == "medspacy_context":
+                doc = self._measure(doc)
+            doc = step(doc)
+            if name == "sentencizer":
+                _mark_question_marks(doc)
+        return doc
+
+    def _mention(self, ent: Any, context: Context, sentence: Any, times: tuple[TimeNote, ...]) -> TextMention | None:
+        concept, _, flags = ent.label_.partition("|")
+        if WITHIN in flags:
+            if "word" not in flags:
+                return None  # a value below the threshold says nothing
+            context = _at_best(context, Context.UNCERTAIN)  # "fever 99.1": the word and the value disagree
+        if BORDERLINE in flags or "H" in flags:
+            context = _at_best(context, Context.UNCERTAIN)  # hedged words and borderline values are never certain
+        return TextMention(
+            concept, context, ent.start_char, ent.end_char, (sentence.start_char, sentence.end_char), times
+        )
+
+    def _usable(self, ent: Any, sentence: str, problem_list: bool) -> bool:
+        concept, _, flags = ent.label_.partition("|")
         if concept == IGNORED:
             return False
         return not (problem_list and "A" in flags and not self._cervical.search(sentence))
 
-    def _contexts(self, doc: object, ents: list) -> list[Context]:
-        """Each mention's context from its ConText modifiers, with negations carried through lists."""
+    # -- context ---------------------------------------------------------------------------------------
+    def _contexts(self, doc: Any, ents: list) -> list[Context]:
+        """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals."""
+        cut = self._lists_cut(doc, ents)
         contexts = []
         for ent in ents:
-            categories = {m.category for m in ent._.modifiers}
+            categories = {m.category for m in self._modifiers(doc, ent) if (m.modifier_span, ent.start) not in cut}
             contexts.append(next((c for cat, c in _PRECEDENCE if cat in categories), Context.AFFIRMED))
-        # carry a negation through a list of mentions of the same kind ("no fever, chills or weight loss")
         for i in range(1, len(ents)):
             before, ent = ents[i - 1], ents[i]
-            if contexts[i - 1] is not Context.NEGATED or contexts[i] is not Context.AFFIRMED:
+            if contexts[i - 1] not in _CARRIED or contexts[i] is not Context.AFFIRMED:
                 continue
-            between = [t.lower_ for t in doc[before.end : ent.start]]  # type: ignore[index]
+            between = [t.lower_ for t in doc[before.end : ent.start]]
             if all(t in self.lexicon.list_words for t in between) and self._kind(before) == self._kind(ent):
-                contexts[i] = Context.NEGATED
+                contexts[i] = contexts[i - 1]
         return contexts
 
-    def _attach_times(self, ents: list, notes: list[TimeNote]) -> dict[int, tuple[TimeNote, ...]]:
-        """Each time expression goes to the mention nearest to it (ties: the one before it); the indications of a
-        sentence share theirs ("neck pain radiating to L arm x3 wks": both the pain and the radiation)."""
-        attached: dict[int, list[TimeNote]] = {e.start: [] for e in ents}
+    def _current(self, doc: Any, ent: Any, context: Context) -> Context:
+        """History that is current: a drug "on" after a history cue; an indication with "flare" or "still" beside it."""
+        if context is not Context.HISTORICAL:
+            return context
+        before = doc[max(0, ent.start - 2) : ent.start].text.lower()
+        if any(before == w or before.endswith(" " + w) for w in self.lexicon.current_words):
+            return Context.AFFIRMED
+        if self._roles.get(_concept(ent)) is Role.INDICATION:
+            start = doc.text.rfind(";", 0, ent.start_char) + 1
+            end = doc.text.find(";", ent.end_char)
+            if self._present.search(doc.text[start : end if end >= 0 else len(doc.text)]):
+                return Context.AFFIRMED
+        return context
+
+    def _modifiers(self, doc: Any, ent: Any) -> list:
+        """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
+        breast ca" is history; "? prior surgery" is both doubt and history)."""
+        modifiers = sorted(ent._.modifiers, key=lambda m: m.modifier_span[0])
+        kept = []
+        for i, modifier in enumerate(modifiers):
+            later = modifiers[i + 1 :]
+            if any(_words_between(doc, modifier, other) for other in later if other.category != modifier.category):
+                continue
+            kept.append(modifier)
+        return kept
+
+    def _lists_cut(self, doc: Any, ents: list) -> set[tuple[Any, int]]:
+        """(cue, mention) pairs to drop: a negation or a hypothetical runs through a comma-separated list, but not
+        past a comma into a mention of another kind than the first it reaches ("no trauma, neck pain x3 wks")."""
+        scopes: dict[Any, list] = {}
+        for ent in ents:
+            for modifier in ent._.modifiers:
+                if modifier.category in _LISTING:
+                    scopes.setdefault(modifier.modifier_span, []).append(ent)
+        cut = set()
+        for span, negated in scopes.items():
+            first_kind = self._kind(negated[0])
+            for before, ent in pairwise(negated):
+                comma = any(t.text == "," for t in doc[before.end : ent.start])
+                if (comma and self._kind(ent) != first_kind) or (span, before.start) in cut:
+                    cut.add((span, ent.start))
+        return cut
+
+    def _kind(self, ent: Any) -> str:
+        """Indications and surgery are one kind of mention, everything that blocks or removes another."""
+        role = self._roles.get(_concept(ent))
+        return "indication" if role in (Role.INDICATION, Role.PRIOR_SURGERY) else "other"
+
+    # -- time ------------------------------------------------------------------------------------------
+    def _attach_times(self, doc: Any, ents: list, notes: list[TimeNote]) -> dict[int, tuple[TimeNote, ...]]:
+        """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before).
+        The indications of a clause share theirs ("neck pain radiating to L arm x3 wks": both)."""
+        attached: dict[int, list[TimeNote]] = {e.start: [] for e in ents}  # ignored words too: "lumbar fusion 2018"
+        clause = {e.start: _clause(doc, e.start_char) for e in ents}
         for note in notes:
+            near = [e for e in ents if clause[e.start] == _clause(doc, note.start)] or ents
             nearest = min(
-                ents,
+                near,
                 key=lambda e: (max(e.start_char - note.end, note.start - e.end_char, 0), e.start_char > note.start),
             )
             attached[nearest.start].append(note)
         indications = [e for e in ents if self._kind(e) == "indication"]
-        shared = sorted({n for e in indications for n in attached[e.start]}, key=lambda n: n.start)
         for ent in indications:
-            attached[ent.start] = shared
+            same = [n for e in indications if clause[e.start] == clause[ent.start] for n in attached[e.start]]
+            attached[ent.start] = sorted(set(same), key=lambda n: n.start)
         return {start: tuple(found) for start, found in attached.items()}
 
-    def _kind(self, ent: object) -> str:
-        """Indications and surgery are one kind of mention, everything that blocks or removes another."""
-        concept = ent.label_.partition("|")[0]  # type: ignore[attr-defined]
-        role = self._roles.get(concept)
-        return "indication" if role in (Role.INDICATION, Role.PRIOR_SURGERY) else "other"
+    def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
+        """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept."""
+        rest = sentence.text
+        for note in notes:
+            rest = rest.replace(sentence.doc.text[note.start : note.end], " ")
+        if notes and (self._symptoms.search(sentence.text) or not re.search(r"[a-z]{2}", rest, re.IGNORECASE)):
+            span = (sentence.start_char, sentence.end_char)
+            yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
+
+    # -- values written in words -------------------------------------------------------------------------
+    def _measure(self, doc: Any) -> Any:
+        """Add "T 38.5", "CRP 94" as mentions of their rule's concept, labelled with their level."""
+        found = []
+        for words, pattern in self._measures:
+            rule = self.k.observations[words.rule]
+            for match in pattern.finditer(doc.text):
+                span = doc.char_span(
+                    match.start(), match.end("value"), label=self._level(words, rule, match), alignment_mode="expand"
+                )
+                if span is not None:
+                    found.append(span)
+        if not found:
+            return doc
+        kept = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in found)]
+        words_in = {s.start for s in found for e in doc.ents if e.start < s.end and s.start < e.end}
+        labelled = [
+            doc.char_span(s.start_char, s.end_char, label=s.label_ + ("word" if s.start in words_in else ""))
+            for s in found
+        ]
+        doc.ents = sorted(kept + _no_overlap(labelled), key=lambda e: e.start)
+        return doc
+
+    @staticmethod
+    def _level(words: MeasurementWords, rule: Any, match: re.Match[str]) -> str:
+        value = float(match.group("value").replace(",", ""))
+        unit = words.unit_for(value, match.group("unit"))
+        conversion = rule.units.get(unit or "")
+        if conversion is None:
+            return f"{rule.concept}|M{BORDERLINE}"
+        canonical = conversion.to_canonical(value)
+        if rule.at_threshold(canonical):
+            return f"{rule.concept}|M{BORDERLINE}"
+        return f"{rule.concept}|M" if rule.beyond(canonical) else f"{rule.concept}|M{WITHIN}"
 
 
-_PIPELINES: dict[int, tuple[Lexicon, object]] = {}
+def _words_between(doc: Any, first: Any, second: Any) -> bool:
+    """Whether a word (not punctuation) stands between two cues."""
+    start, end = first.modifier_span[1], second.modifier_span[0]
+    return any(t.is_alpha for t in doc[start:end])
 
 
-def _shared_pipeline(lexicon: Lexicon):  # noqa: ANN202 - a spaCy Language
+def _concept(ent: Any) -> str:
+    return ent.label_.partition("|")[0]
+
+
+def _at_best(context: Context, cap: Context) -> Context:
+    """A context no more certain than `cap` (negations and hypotheticals stay as they are)."""
+    return cap if context in (Context.AFFIRMED, Context.HISTORICAL) else context
+
+
+def _clause(doc: Any, char: int) -> int:
+    """How many `;` stand before a character offset in its text (a clause number)."""
+    return doc.text.count(";", 0, char)
+
+
+def _no_overlap(spans: list) -> list:
+    kept: list = []
+    for span in sorted(spans, key=lambda s: (s.start, -len(s))):
+        if all(span.start >= k.end or span.end <= k.start for k in kept):
+            kept.append(span)
+    return kept
+
+
+def _mark_question_marks(doc: Any) -> None:
+    """A question mark written against the word before it questions that word and ends the clause."""
+    for i, token in enumerate(doc):
+        if token.text in _QUESTION and i > 0 and (doc[i - 1].whitespace_ == "" or doc[i - 1].norm_ == _AFTER):
+            if doc[i - 1].text in _QUESTION and doc[i - 1].norm_ != _AFTER:
+                continue
+            token.norm_ = _AFTER
+            if token.whitespace_ and i + 1 < len(doc) and doc[i + 1].text not in _QUESTION:
+                doc[i + 1].is_sent_start = True
+
+
+def _words_pattern(words: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _measurement_pattern(words: MeasurementWords) -> re.Pattern[str]:
+    names = "|".join(re.escape(n) for n in sorted(words.names, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w-])(?:{names})\s*(?:of|was|is|at|to|up to|:|=|-|~)?\s*"
+        r"(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d/])"
+        r"(?:\s*(?P<unit>°\s?[cf]\b|[a-z][a-z0-9/^*]*))?",
+        re.IGNORECASE,
+    )
+
+
+_PIPELINES: dict[int, tuple[Lexicon, Any]] = {}
+
+
+def _shared_pipeline(lexicon: Lexicon) -> Any:
     """One pipeline per lexicon object in a process (building one takes most of a second)."""
     found = _PIPELINES.get(id(lexicon))
     if found is None or found[0] is not lexicon:
@@ -151,9 +320,8 @@ def _shared_pipeline(lexicon: Lexicon):  # noqa: ANN202 - a spaCy Language
     return found[1]
 
 
-def _pipeline(lexicon: Lexicon):  # noqa: ANN202 - a spaCy Language
+def _pipeline(lexicon: Lexicon) -> Any:
     """The medspaCy pipeline for the lexicon (no model is downloaded: a blank English pipeline)."""
-    logging.getLogger("PyRuSH").setLevel(logging.WARNING)
     import spacy  # heavy imports, done once per process
     from medspacy.context import ConText, ConTextRule
     from medspacy.ner import TargetRule
@@ -182,9 +350,12 @@ def _pipeline(lexicon: Lexicon):  # noqa: ANN202 - a spaCy Language
             pattern=[dict(token) for token in cue.pattern] if cue.pattern else None,
             direction=cue.direction,
             max_scope=cue.max_scope,
+            allowed_types={"-"} if cue.category == "COMMA" else None,  # a comma only ends other cues' scope
         )
         for cue in lexicon.cues
         if (cue.literal, cue.category) not in present
     ]
+    for rule in kept + added:  # (set per rule: ConText's own `terminating_types` option reaches only the first one)
+        rule.terminated_by |= set(lexicon.cue_terminations.get(rule.category.upper(), ()))
     context.add(kept + added)
     return nlp

@@ -23,8 +23,9 @@ class TimeNote:
     start: int  # character offsets in the text
     end: int
     days: tuple[float, float] | None = None  # fewest and most days before the order
-    year: int | None = None  # a calendar date: the year, and the month when given
+    year: int | None = None  # a calendar date: the year (0: the latest one not after the order), month, day
     month: int | None = None
+    day: int | None = None
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
@@ -36,8 +37,15 @@ class TimeNote:
         year, month = self.year, self.month
         if month is not None and year == 0:  # "since August": the latest August not after the order
             year = order_date.year if month <= order_date.month else order_date.year - 1
-        first = date(year, month or 1, 1)
-        last = date(year, month or 12, calendar.monthrange(year, month or 12)[1])
+            if self.day and month == order_date.month and self.day > order_date.day:
+                year -= 1
+        try:
+            first = date(year, month or 1, self.day or 1)
+            last = date(year, month or 12, self.day or calendar.monthrange(year, month or 12)[1])
+        except ValueError:
+            return None
+        if first > order_date and self.year == 0:  # "since 12/1" written on 21 November: last year's
+            first, last = first.replace(year=year - 1), last.replace(year=year - 1)
         if first > order_date:
             return None
         return max(0, (order_date - last).days), (order_date - first).days
@@ -76,10 +84,8 @@ def _counted(match: object, words: DurationWords, offset: int) -> TimeNote:
     number, unit = match.group("n").lower(), match.group("unit").lower()  # type: ignore[attr-defined]
     count = words.number_words.get(number) or float(number)
     per = words.unit_days.get(unit) or words.unit_days[unit.rstrip("s")]
-    whole = count == int(count)
-    low = count * per
-    high = (count + 1) * per - 1 if whole else low
-    return TimeNote(offset + match.start(), offset + match.end(), days=(low, max(low, high)))  # type: ignore[attr-defined]
+    days = count * per  # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
+    return TimeNote(offset + match.start(), offset + match.end(), days=(days, days))  # type: ignore[attr-defined]
 
 
 def _dated(match: object, offset: int) -> TimeNote | None:
@@ -87,10 +93,15 @@ def _dated(match: object, offset: int) -> TimeNote | None:
     if g.get("month"):
         month = MONTHS[g["month"][:3].lower()]
         year = int(g["month_year"]) if g.get("month_year") else 0
+        if g.get("month_day"):
+            day = int(g["month_day"])
+            return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month, day=day)
     elif g.get("num_month"):
-        month, year = int(g["num_month"]), int(g["num_year"])
+        month, year = int(g["num_month"]), int(g.get("num_year") or 0)
         if not 1 <= month <= 12:
             return None
+        if g.get("num_day"):
+            return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month, day=int(g["num_day"]))
     elif g.get("year"):
         month, year = None, int(g["year"])
     else:

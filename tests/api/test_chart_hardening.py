@@ -1,0 +1,178 @@
+"""Through HTTP: charts as EHRs send them, malformed decisive resources, another patient's data, markup in charts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+
+from tests.builders import condition, device, order_json, patient
+from tests.fhir_stubs import FHIR, serve_chart
+from tests.hook_requests import hook_body, prefetch_for, searchset
+
+SELECT = "/cds-services/cspine-auc-select"
+INJURY = "2026-11-19"
+
+
+def call(client, chart, order=None, **kwargs):
+    body = hook_body([order or order_json("72125")], prefetch=prefetch_for(chart), **kwargs)
+    response = client.post(SELECT, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json
+
+
+def rating(answer):
+    actions = answer.get("systemActions") or []
+    if not actions:
+        return None
+    ext = {e["url"]: e for e in actions[0]["resource"]["extension"]}
+    return ext["http://fhir.org/argonaut/Extension/pama-rating"]["valueCodeableConcept"]["coding"][0]["code"]
+
+
+def warnings(answer):
+    return [c for c in answer["cards"] if c["indicator"] == "warning"]
+
+
+def test_the_control_chart_warns(client):
+    assert warnings(call(client, [patient(), condition("M54.2", onset="2026-11-10")]))
+
+
+# -- issue: malformed decisive resources are never dropped silently ---------------------------------------------------
+def _injury():
+    return condition("S13.4XXA", onset=INJURY)
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda c: c["code"]["coding"][0].update(code=13),  # a number
+        lambda c: c.update(code="S13.4XXA"),  # code as a string
+        lambda c: c["code"].update(coding={"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "S13.4XXA"}),
+        lambda c: c.update(onsetDateTime=20261119),  # a date that is not a string
+    ],
+)
+def test_a_malformed_recent_injury_gives_no_rating_not_a_warning(client, break_it):
+    injury = _injury()
+    break_it(injury)
+    answer = call(client, [patient(), condition("M54.2", onset="2026-11-10"), injury])
+    assert not warnings(answer) and rating(answer) is None  # insufficient-data: no card, no rating
+
+
+def test_a_resource_type_spelled_like_a_known_one_gives_no_rating(client):
+    injury = _injury() | {"resourceType": "condition"}
+    chart = [patient(), condition("M54.2", onset="2026-11-10")]
+    prefetch = prefetch_for(chart)
+    prefetch["conditions"]["entry"].append({"resource": injury, "search": {"mode": "match"}})
+    answer = client.post(SELECT, json=hook_body([order_json("72125")], prefetch=prefetch)).json
+    assert not warnings(answer) and rating(answer) is None
+
+
+def test_a_bundle_entry_whose_resource_is_a_json_string_gives_no_rating(client):
+    chart = [patient(), condition("M54.2", onset="2026-11-10")]
+    prefetch = prefetch_for(chart)
+    prefetch["conditions"]["entry"].append({"resource": json.dumps(_injury()), "search": {"mode": "match"}})
+    answer = client.post(SELECT, json=hook_body([order_json("72125")], prefetch=prefetch)).json
+    assert not warnings(answer) and rating(answer) is None
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda o: o["code"]["coding"][0].update(code=["8310-5"]),
+        lambda o: o.update(status={"code": "final"}),
+        lambda o: o.update(status=["final"]),
+    ],
+)
+def test_a_malformed_observation_is_never_a_500(client, break_it):
+    from tests.builders import observation
+
+    temp = observation("8310-5", 39.2, "Cel")
+    break_it(temp)
+    answer = call(client, [patient(), condition("M54.2", onset="2026-11-10"), temp])
+    assert not warnings(answer)
+
+
+# -- issue: patient identity ------------------------------------------------------------------------------------------
+def test_a_prefetch_patient_of_another_id_gives_no_rating(client):
+    answer = call(client, [patient(pid="someone-else"), condition("M54.2", onset="2026-11-10")])
+    assert not warnings(answer) and rating(answer) is None
+
+
+def test_another_patients_condition_is_ignored_and_reported(client, store):
+    theirs = condition("S13.4XXA", onset=INJURY, subject={"reference": "Patient/someone-else"})
+    answer = call(client, [patient(), condition("M54.2", onset="2026-11-10"), theirs])
+    (card,) = warnings(answer)  # their injury does not block this patient's rating
+    assert "belongs to another patient" in card["detail"]
+
+
+@responses.activate
+def test_a_fhir_server_answering_with_another_patient_gives_no_rating(client):
+    serve_chart(responses, [patient(pid="pat-1"), condition("M54.2", onset="2026-11-10")])
+    responses.replace(responses.GET, f"{FHIR}/Patient/pat-1", json=patient(pid="pat-2"))
+    body = hook_body([order_json("72125")], fhir_server=FHIR)
+    answer = client.post(SELECT, json=body).json
+    assert not warnings(answer) and rating(answer) is None
+
+
+@pytest.mark.parametrize("birth", [0, 1700000000, True])
+def test_a_birth_date_that_is_not_a_string_is_not_read_as_unix_time(client, birth):
+    child = patient() | {"birthDate": birth}
+    answer = call(client, [child, condition("M54.2", onset="2026-11-10")])
+    assert not warnings(answer) and rating(answer) is None
+
+
+# -- issue: chart text is not markup ----------------------------------------------------------------------------------
+def test_chart_text_in_a_card_is_escaped(client):
+    hostile = condition("M54.2", onset="2026-11-10")
+    hostile["code"]["coding"][0]["display"] = "<img src=x onerror=alert(1)> **bold** [link](javascript:alert(1))"
+    (card,) = warnings(call(client, [patient(), hostile]))
+    detail = card["detail"]
+    assert "<img" not in detail and "](javascript:" not in detail and "**bold**" not in detail
+    assert "&lt;img" in detail
+
+
+# -- the real-world classes through the service -----------------------------------------------------------------------
+def test_a_vendor_status_coding_before_hl7_resolved_gives_no_false_warning(client):
+    resolved = condition("M54.12", onset="2026-11-10")
+    resolved["clinicalStatus"] = {
+        "coding": [
+            {"system": "urn:oid:1.2.3", "code": "ACTIVE"},
+            {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "resolved"},
+        ]
+    }
+    answer = call(client, [patient(), resolved], order_json("72141"))
+    assert not warnings(answer) and rating(answer) is None  # no indication left: no rating at all
+
+
+def test_a_tia_yesterday_stops_a_warning_on_cta(client):
+    chart = [patient(), condition("M54.2", onset="2026-11-10"), condition("G45.9", onset="2026-11-20")]
+    answer = call(client, chart, order_json("70498"))
+    assert not warnings(answer) and rating(answer) == "no-criteria-apply"
+
+
+@pytest.mark.parametrize(
+    ("order", "siblings"),
+    [
+        (order_json("72020", text="XR lumbar spine single view"), []),
+        (order_json("62284"), [order_json("72132", oid="lumbar-ct")]),
+        (order_json("78803", text="Parathyroid SPECT (sestamibi)"), []),
+    ],
+)
+def test_orders_for_another_region_or_study_get_nothing(client, order, siblings):
+    chart = [patient(), condition("M54.2", onset="2026-11-10")]
+    body = hook_body([order, *siblings], hook="order-sign", prefetch=prefetch_for(chart))
+    answer = client.post("/cds-services/cspine-auc-sign", json=body).json
+    assert answer == {"cards": []}
+
+
+def test_a_patient_with_a_deep_brain_stimulator_is_offered_nothing_unsafe(client):
+    chart = [patient(), condition("G44.86", verification="provisional"), device("Deep brain stimulator")]
+    (card,) = warnings(call(client, chart, order_json("72040")))
+    assert "suggestions" not in card
+    assert "No rated alternative is safe" in card["detail"] and "Not suggested" in card["detail"]
+
+
+def test_an_empty_searchset_is_fine(client):
+    answer = call(client, [patient(), condition("M54.2", onset="2026-11-10")])
+    assert searchset([])["entry"] == [] and warnings(answer)
