@@ -81,7 +81,7 @@ def _written(mentions: Sequence[Mention], policy: Policy) -> list[Interval]:
     """Written spans ("x 3 wks") and duration words ("chronic", "new") beside the indications."""
     found = []
     for m in mentions:
-        quoted = f'"{m.evidence.quote}"' if m.evidence.quote else m.evidence.reference
+        quoted = " ".join(p for p in (m.evidence.reference, m.evidence.element) if p)  # where, never the words
         for low, high in m.days_before:
             found.append(Interval(low, high, f"{low}-{high} days written ({quoted})"))
         if m.duration_classes == frozenset({ACUTE}):

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from cds_service.engine.model import Decision
+from cds_service.report import mention_dict
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class DecisionRecord:
     call_id: str | None = None
     user_id: str | None = None
     delivery: str = "active"
+    mentions: list[dict[str, Any]] = field(default_factory=list)  # concept, context, element, offsets: no words
 
 
 def decision_record(
@@ -76,6 +78,7 @@ def decision_record(
         call_id=call_id,
         user_id=user_id,
         delivery=delivery,
+        mentions=[mention_dict(m) for m in decision.mentions],
     )
 
 
@@ -160,6 +163,7 @@ def decision_rows(records: list[DecisionRecord], now: datetime) -> tuple[list[di
             "call_id": r.call_id,
             "user_id": r.user_id,
             "delivery": r.delivery,
+            "mentions": as_json(r.mentions),
         }
         for r in records
     ]

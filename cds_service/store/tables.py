@@ -48,6 +48,7 @@ decisions = Table(
     Column("call_id", String(64)),
     Column("user_id", String(300)),
     Column("delivery", String(16)),
+    Column("mentions", Text),  # JSON: what was read (concept, context, source element, offsets), never the words
     Index("ix_decisions_recorded_at", "recorded_at"),
 )
 

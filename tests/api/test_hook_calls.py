@@ -70,3 +70,17 @@ def test_an_older_database_gets_the_new_columns_at_start_up(tmp_path):
     indexes = {i["name"] for i in sa.inspect(store.engine).get_indexes("decisions")}
     assert "ix_decisions_recorded_at" in indexes
     store.close()
+
+
+def test_the_audit_trail_keeps_what_was_read_but_never_the_words(client, store):
+    from tests.builders import order_json as build
+
+    chart = [patient()]
+    sr = build("72125") | {"reasonCode": [{"text": "Zebrafinch neck pain radiating to L arm x3 wks, no trauma"}]}
+    response = client.post(SELECT, json=hook_body([sr], prefetch=prefetch_for(chart)))
+    consult = response.json["systemActions"][0]["resource"]["extension"][-2]["valueUri"]
+    row = store.decision(consult)
+    mentions = json.loads(row["mentions"])
+    assert {(m["concept"], m["context"]) for m in mentions} >= {("neck-pain", "affirmed"), ("neck-trauma", "negated")}
+    assert all(m["element"] == "reasonCode[0].text" and len(m["span"]) == 2 for m in mentions)
+    assert "Zebrafinch" not in json.dumps(row, default=str) and "radiating" not in json.dumps(row, default=str)
