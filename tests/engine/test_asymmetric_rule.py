@@ -61,7 +61,7 @@ def _coded(concept: str, onset: str | None, **kwargs):
 
 def _doubtful(kind: str, concept: str, onset: str | None):
     """(extra chart resources, extra note text) for one uncertain or unreadable version of a finding."""
-    code, words = CONCEPTS[concept]
+    _, words = CONCEPTS[concept]
     if kind == "words":
         return [], f"{DOUBT_CUES[len(concept) % len(DOUBT_CUES)]} {words}"
     if kind == "status-text":
