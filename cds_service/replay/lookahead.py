@@ -118,26 +118,35 @@ def known_by(resource: Mapping[str, Any]) -> date | None:
     return None
 
 
+Dated = list[tuple[date | None, Mapping[str, Any]]]
+
+
+def dated(resources: Iterable[Mapping[str, Any]]) -> Dated:
+    """Each resource with the day it was known by (None: undated); a Patient is dated the first day."""
+    return [(date.min if r.get("resourceType") in ALWAYS else known_by(r), r) for r in resources]
+
+
 def as_of(
     resources: Iterable[Mapping[str, Any]], day: date, undated: str = "exclude"
 ) -> tuple[list[Mapping[str, Any]], Counter[str], Counter[str]]:
     """(the resources visible on `day`, undated ones per type, later ones per type)."""
+    return as_of_dated(dated(resources), day, undated)
+
+
+def as_of_dated(
+    resources: Dated, day: date, undated: str = "exclude"
+) -> tuple[list[Mapping[str, Any]], Counter[str], Counter[str]]:
+    """`as_of` over resources already `dated` (a patient's chart is dated once for all its orders)."""
     visible: list[Mapping[str, Any]] = []
     no_date: Counter[str] = Counter()
     later: Counter[str] = Counter()
-    for resource in resources:
-        kind = resource.get("resourceType")
-        if kind in ALWAYS:
-            visible.append(resource)
-            continue
-        known = known_by(resource)
+    for known, resource in resources:
         if known is None:
-            no_date[kind] += 1
-            if undated == "include":
-                visible.append(_as_it_was(resource, day))
-            continue
-        if known > day:
-            later[kind] += 1
+            no_date[resource.get("resourceType")] += 1
+            if undated != "include":
+                continue
+        elif known > day:
+            later[resource.get("resourceType")] += 1
             continue
         visible.append(_as_it_was(resource, day))
     return visible, no_date, later

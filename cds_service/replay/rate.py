@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from cds_service.engine import Engine
 from cds_service.knowledge import load_knowledge
-from cds_service.replay.lookahead import as_of, last_day
+from cds_service.replay.lookahead import as_of_dated, dated, last_day
 from cds_service.replay.partition import read_partition
 from cds_service.store.records import decision_record, decision_rows
 
@@ -71,7 +71,7 @@ def rate_patient(
     """Rate the patient's topic orders, one authoredOn day at a time, each day seeing its own past."""
     counts = result.counts
     counts["patients"] += 1
-    chart = [r for r in resources if r.get("resourceType") != "ServiceRequest"]
+    chart = dated(r for r in resources if r.get("resourceType") != "ServiceRequest")
     by_day: dict[date, list[tuple[ServiceRequest, dict[str, Any]]]] = defaultdict(list)
     for raw in resources:
         if raw.get("resourceType") != "ServiceRequest":
@@ -97,7 +97,7 @@ def rate_patient(
         counts["skipped: not a topic procedure"] += len(siblings) - len(orders)
         if not orders:
             continue
-        visible, undated, later = as_of(chart, day, options.undated)
+        visible, undated, later = as_of_dated(chart, day, options.undated)
         counts.update({f"undated {kind}": n for kind, n in undated.items()})
         counts.update({f"after the order {kind}": n for kind, n in later.items()})
         decisions = engine.evaluate([m for m, _ in orders], visible, today=day)
