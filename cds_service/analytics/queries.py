@@ -1,8 +1,10 @@
 """The analytics page's aggregate queries: GROUP BY in the database, SQLite and PostgreSQL alike.
 
 Every function takes a SQLAlchemy connection and a `Filters` and returns plain tuples; nothing here
-knows about Flask. Each query reads one covering index (tables.py: `ix_*_analytics`), so it never
-touches the wide rows (evidence, reasons, options) and scales with the rows in the date range.
+knows about Flask. Each query reads a covering index (tables.py: `ix_*_analytics`, `ix_decisions_mix`,
+`ix_hook_calls_latency`, `ix_cards_consult_indicator`, `ix_feedback_analytics`), so it never touches
+the wide rows (evidence, reasons, options), and none makes SQLite sort the rows of the range
+(tests/analytics/test_queries.py checks the query plans).
 
 Procedures and variants are JSON lists in text columns (an order whose code may mean several studies
 lists them all). The queries group by the whole list (a few dozen distinct values) and `summary.py`
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
@@ -79,20 +81,6 @@ def _next_bucket(day: date, unit: str) -> date:
     if unit == "month":
         return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     return day + timedelta(days=1)
-
-
-def _bucket(column: Any, unit: str, dialect: str) -> ColumnElement[str]:
-    """The first day (YYYY-MM-DD, UTC) of the bucket a timestamp falls in."""
-    if dialect == "postgresql":
-        utc = func.timezone("UTC", column)
-        return func.to_char(func.date_trunc(unit, utc), "YYYY-MM-DD")
-    # SQLite keeps UTC timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff'
-    day = func.substr(column, 1, 10)
-    if unit == "week":
-        return func.date(day, "-6 days", "weekday 1")  # the Monday on or before the day
-    if unit == "month":
-        return func.substr(column, 1, 7) + literal("-01")
-    return day
 
 
 def _scanned(column: Any, dialect: str) -> Any:

@@ -121,7 +121,7 @@ def build_report(engine: Engine, f: Filters, knowledge: Knowledge, known_service
         "latency",
         "Latency of hook calls (ms, as the service measured it)",
         ["calls", *(f"p{round(q * 100)}" for q in QUANTILES)],
-        [[total_calls, *(latency[q] for q in QUANTILES)]],
+        [[total_calls, *(None if latency[q] is None else round(latency[q], 1) for q in QUANTILES)]],
         "exact nearest-rank percentiles over every call in the range (answered and refused)",
     )
     services = sorted({row[4] for row in mix} | set(known_services) | ({f.service} if f.service else set()))
@@ -156,7 +156,7 @@ def _summary(
         ["412 rate (%)", _pct(refused_412, total_calls)],
         ["warning cards", warned],
         ["warnings ignored (no feedback) (%)", _pct(ignored, warned)],
-        ["latency p95 (ms)", latency.get(0.95)],
+        ["latency p95 (ms)", None if latency.get(0.95) is None else round(latency[0.95], 1)],
     ]
     return Table("summary", "Summary", ["measure", "value"], rows)
 
