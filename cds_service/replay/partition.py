@@ -102,7 +102,7 @@ def stage(
     staged = Staged(fingerprint, partitions, [0] * partitions)
     with ExitStack() as stack:
         outputs = [
-            stack.enter_context(partition_path(work_dir, p).open("wb", buffering=256 * 1024)) for p in range(partitions)
+            stack.enter_context(partition_path(work_dir, p).open("wb", buffering=64 * 1024)) for p in range(partitions)
         ]
         for file in files:
             done = 0

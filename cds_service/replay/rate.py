@@ -100,7 +100,11 @@ def rate_patient(
         visible, undated, later = as_of_dated(chart, day, options.undated)
         counts.update({f"undated {kind}": n for kind, n in undated.items()})
         counts.update({f"after the order {kind}": n for kind, n in later.items()})
-        decisions = engine.evaluate([m for m, _ in orders], visible, today=day)
+        try:
+            decisions = engine.evaluate([m for m, _ in orders], visible, today=day)
+        except Exception as exc:  # one patient's odd data must not stop a replay of millions
+            counts[f"skipped: engine error ({type(exc).__name__})"] += len(orders)
+            continue
         for (model, raw), decision in zip(orders, decisions, strict=True):
             record = decision_record(
                 decision,

@@ -146,3 +146,20 @@ def test_the_replay_store_is_what_the_analytics_page_reads(tmp_path, export, kno
     assert [row[0] for row in report.tables["delivery"].rows] == ["replay"]
     by_day = {row[0]: row[6] for row in report.tables["orders-over-time"].rows}  # the day each order was authored
     assert by_day["2024-01-12"] == 1 and by_day["2024-03-01"] == 6
+
+
+def test_an_engine_failure_on_one_patient_skips_its_orders_not_the_replay(tmp_path, export, monkeypatch):
+    from cds_service.engine import Engine
+
+    evaluate = Engine.evaluate
+
+    def failing(self, orders, resources, today=None):
+        if any(o.id == "ta-mri" for o in orders):
+            raise RuntimeError("boom")
+        return evaluate(self, orders, resources, today=today)
+
+    monkeypatch.setattr(Engine, "evaluate", failing)
+    _, summary = run_replay(tmp_path, export)
+    assert summary.counts["skipped: engine error (RuntimeError)"] == 1
+    assert summary.counts["orders rated"] == len(hand_checked.EXPECTED) - 1
+    assert "boom" not in str(dict(summary.counts))

@@ -83,3 +83,25 @@ def test_a_killed_replay_resumes_without_rating_an_order_twice_or_losing_one(tmp
     with csv_path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     assert sorted(r["order_id"] for r in rows) == sorted(expected)
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it: exit 130, a hint, no traceback."""
+    export = tmp_path / "export"
+    generate(export, patients=1500, seed=4)
+    database, csv_path = tmp_path / "interrupted.sqlite3", tmp_path / "interrupted.csv"
+    process = start(export, database, csv_path)
+    deadline = time.monotonic() + 120
+    while committed(database) < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr.decode()
+    assert "run the same command again" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert committed(database) < PARTITIONS
+    resumed = start(export, database, csv_path)
+    _, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr.decode()
+    assert committed(database) == PARTITIONS
+    with csv_path.open(newline="") as f:
+        assert len(list(csv.DictReader(f))) == len(decisions(database))
