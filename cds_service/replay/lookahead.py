@@ -17,7 +17,9 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
   diagnoses are usually entered around the order. A partial date counts as its *last* possible day
   ("2024-03" = 2024-03-31), so it is only seen when it cannot be after the order.
 - **meta.lastUpdated** proves that a version of the resource existed by then; in most exports it is
-  the load date, i.e. after historical orders, so those resources count as undated.
+  the load date, i.e. after historical orders, which then do not see a resource dated by it alone.
+- **onset[x]** of a Condition without recordedDate is the earliest it can have been known, not a
+  proof that it was; it is the best such an export tells.
 - **Undated resources** (none of the fields above) could be from any time. They are left out by
   default (`undated="exclude"`: no look-ahead, at the price of missing data); `undated="include"`
   uses them. Either way the runner reports how many there were per type.

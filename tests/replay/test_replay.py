@@ -163,3 +163,17 @@ def test_an_engine_failure_on_one_patient_skips_its_orders_not_the_replay(tmp_pa
     assert summary.counts["skipped: engine error (RuntimeError)"] == 1
     assert summary.counts["orders rated"] == len(hand_checked.EXPECTED) - 1
     assert "boom" not in str(dict(summary.counts))
+
+
+def test_gzipped_ndjson_files_are_read_too(tmp_path, export):
+    import gzip
+
+    for name in ("Condition.000.ndjson", "ServiceRequest.ndjson"):
+        path = export / name
+        (export / f"{name}.gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+    run_replay(tmp_path, export)
+    rows = {r["order_id"]: r for r in csv_rows(tmp_path / "replay.csv")}
+    assert {
+        oid: (r["outcome"], [int(v) for v in r["variants"].split(";") if v], r["category"]) for oid, r in rows.items()
+    } == (hand_checked.EXPECTED)
