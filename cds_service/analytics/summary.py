@@ -1,8 +1,8 @@
 """The analytics report: the queries' rows turned into tables (each downloadable as CSV) and charts.
 
-Framework-free: `build_report(engine, filters, knowledge)` runs the queries (in parallel, each on its
-own connection: SQLite and the PostgreSQL driver both release the GIL while the database works) and
-returns plain data; views.py renders it.
+Framework-free: `build_report(engine, filters, knowledge)` runs the queries (two at a time, each on
+its own connection; the database drivers release the GIL while the database works) and returns plain
+data; views.py renders it.
 """
 
 from __future__ import annotations
