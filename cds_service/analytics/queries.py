@@ -106,7 +106,7 @@ def _decision_filters(f: Filters, dialect: str = "") -> list[ColumnElement[bool]
     if f.user:
         where.append(c.user_id == f.user)
     if f.procedure:
-        where.append(c.procedures.like(f'%"{_plain(f.procedure)}"%'))
+        where.append(c.procedures.like(f'%"{_plain(f.procedure)}"%', escape="\\"))
     if f.variant is not None:
         n = int(f.variant)
         where.append(
@@ -138,7 +138,7 @@ def _plain(value: str) -> str:
     """An id safe inside a LIKE pattern (ids come from the knowledge base; this is a second guard)."""
     if not value.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise ValueError(f"not a procedure id: {value!r}")
-    return value.replace("_", r"\_")
+    return value.replace("_", r"\_")  # '_' matches any character in LIKE unless escaped
 
 
 OUTCOMES = ("appropriate", "not-appropriate", "no-criteria-apply", "insufficient-data", "not-applicable")

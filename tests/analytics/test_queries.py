@@ -141,3 +141,16 @@ def test_the_big_queries_read_covering_indexes_and_sort_nothing_on_sqlite(store,
     assert not any("TEMP B-TREE" in step for step in plan if query != "warning_responses"), plan
     scans = [step for step in plan if step.startswith(("SCAN", "SEARCH")) and "anon" not in step]
     assert scans and all("COVERING INDEX" in step or "sqlite_autoindex" in step for step in scans), plan
+
+
+def test_a_procedure_filter_matches_the_id_exactly_not_as_a_like_pattern(tmp_path):
+    from dataclasses import replace
+
+    store = AuditStore(f"sqlite:///{tmp_path}/like.sqlite3")
+    base = data._decision(1, data.SELECT, "u", "active", ["a_b"], [1], "appropriate", "UA")
+    store.record_decisions([base, replace(base, consult_id="other", procedures=["axb"])])
+    store.journal.flush()
+    with store.engine.connect() as connection:
+        mix = queries.order_mix(connection, Filters(today(), today(), procedure="a_b"))
+    assert [row[2] for row in mix] == ['["a_b"]']
+    store.close()
