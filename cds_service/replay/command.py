@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ def _run(args: argparse.Namespace) -> int:
         keep_work=args.keep_work or None,
         mappings=str(args.mappings) if args.mappings else None,
     )
+    # SIGINT stops the run cleanly even when it was started with SIGINT ignored (e.g. a shell's `&`)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         summary = replay(config)
     except FileNotFoundError as exc:
