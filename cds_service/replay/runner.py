@@ -85,10 +85,15 @@ def replay(config: ReplayConfig, err: IO[str] | None = None) -> Summary:
     if not files:
         raise FileNotFoundError(f"{config.export}: no NDJSON files of the types the engine reads")
     export_id = fingerprint(files)
-    partitions = config.partitions or partition_count(sum(f.size for f in files), config.workers)
-    run_id = run_id_for(export_id, partitions, config.undated)
     store = ReplayStore(config.database)
     try:
+        # resuming: the partitions of the earlier run of this export (whatever --workers is now)
+        earlier = next(
+            (p for run, p in store.runs() if run == run_id_for(export_id, p, config.undated)),
+            None,
+        )
+        partitions = config.partitions or earlier or partition_count(sum(f.size for f in files), config.workers)
+        run_id = run_id_for(export_id, partitions, config.undated)
         done = store.begin_run(run_id, str(config.export), partitions, config.undated)
         with _progress(console, show) as progress:
             staged = load_manifest(config.work_dir, export_id, partitions)

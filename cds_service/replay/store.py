@@ -73,6 +73,11 @@ class ReplayStore:
             progress_metadata.create_all(connection)
         self._insert = postgres_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
 
+    def runs(self) -> list[tuple[str, int]]:
+        """(run id, partitions) of the runs this store holds (one, or none)."""
+        with self.engine.connect() as connection:
+            return [(r.run_id, r.partitions) for r in connection.execute(select(replay_runs))]
+
     def begin_run(self, run_id: str, export: str, partitions: int, undated: str) -> set[int]:
         """Register the run (or find it again); the partitions it has already finished."""
         with self.engine.begin() as connection:

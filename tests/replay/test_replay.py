@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -177,3 +178,12 @@ def test_gzipped_ndjson_files_are_read_too(tmp_path, export):
     assert {
         oid: (r["outcome"], [int(v) for v in r["variants"].split(";") if v], r["category"]) for oid, r in rows.items()
     } == (hand_checked.EXPECTED)
+
+
+def test_resuming_with_another_worker_count_keeps_the_first_runs_partitions(tmp_path, export):
+    config = ReplayConfig.defaults_for(export, database=f"sqlite:///{tmp_path}/w.sqlite3", csv=tmp_path / "w.csv")
+    first = replay(replace(config, workers=1))  # 4 partitions (4 per worker, a tiny export)
+    again = replay(replace(config, workers=3))  # would be 12 for a new run
+    assert again.run_id == first.run_id and again.partitions == first.partitions == 4
+    assert again.resumed_partitions == 4 and again.counts["orders rated"] == 0
+    assert again.csv_rows == len(hand_checked.EXPECTED)
