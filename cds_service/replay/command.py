@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         summary = replay(config)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, FileExistsError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return 2
     except ConflictingRun as exc:

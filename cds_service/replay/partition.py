@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource as rlimit
 import shutil
 import zlib
@@ -94,8 +95,7 @@ def stage(
     bad: BadLines | None = None,
 ) -> Staged:
     """Write the partition files and the manifest; `advance(bytes)` reports progress."""
-    if work_dir.exists():
-        shutil.rmtree(work_dir)
+    remove_work_dir(work_dir)
     work_dir.mkdir(parents=True)
     _allow_open_files(partitions + 64)
     bad = bad if bad is not None else BadLines()
@@ -130,6 +130,17 @@ def stage(
     manifest.with_suffix(".tmp").write_text(json.dumps(asdict(staged)))
     manifest.with_suffix(".tmp").replace(manifest)  # the staging is complete once this exists
     return staged
+
+
+def remove_work_dir(work_dir: Path) -> None:
+    """Delete a staging directory, refusing one that holds anything else (a mistyped --work-dir)."""
+    if not work_dir.exists():
+        return
+    ours = re.compile(r"^(part-\d{4,}\.tsv|manifest\.json|manifest\.tmp)$")
+    strangers = [p.name for p in work_dir.iterdir() if not (p.is_file() and ours.match(p.name))]
+    if strangers:
+        raise FileExistsError(f"{work_dir}: not a replay staging directory (it holds {strangers[0]!r}); choose another")
+    shutil.rmtree(work_dir)
 
 
 def read_partition(path: Path) -> dict[str, list[bytes]]:

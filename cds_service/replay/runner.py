@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import shutil
 import signal
 import sys
 import time
@@ -23,7 +22,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from cds_service.replay.export import BadLines, export_files, fingerprint
-from cds_service.replay.partition import Staged, load_manifest, partition_count, partition_path, stage
+from cds_service.replay.partition import (
+    Staged,
+    load_manifest,
+    partition_count,
+    partition_path,
+    remove_work_dir,
+    stage,
+)
 from cds_service.replay.rate import Options, PartitionResult, engine_for, rate_partition
 from cds_service.replay.store import ReplayStore
 
@@ -122,7 +128,7 @@ def replay(config: ReplayConfig, err: IO[str] | None = None) -> Summary:
             names = {p.id: p.short for p in engine_for(config.mappings).knowledge.procedures.values()}
             summary.csv_rows = store.write_csv(run_id, config.csv, names)
             if not config.keep_work:
-                shutil.rmtree(config.work_dir, ignore_errors=True)
+                remove_work_dir(config.work_dir)
     finally:
         store.close()
     summary.seconds = time.perf_counter() - started

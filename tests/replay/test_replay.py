@@ -187,3 +187,14 @@ def test_resuming_with_another_worker_count_keeps_the_first_runs_partitions(tmp_
     assert again.run_id == first.run_id and again.partitions == first.partitions == 4
     assert again.resumed_partitions == 4 and again.counts["orders rated"] == 0
     assert again.csv_rows == len(hand_checked.EXPECTED)
+
+
+def test_a_work_dir_holding_other_files_is_never_deleted(tmp_path, export):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    done = cli(
+        str(export), "--workers", "1", "--work-dir", str(precious), "--database", f"sqlite:///{tmp_path}/x.sqlite3"
+    )
+    assert done.returncode == 2 and "not a replay staging directory" in done.stderr
+    assert (precious / "thesis.tex").read_text() == "years of work"
