@@ -1,4 +1,4 @@
-"""Command line: `cds-service evaluate` (check a chart without an EHR), `serve`, and `load-demo`."""
+"""Command line: `cds-service evaluate` (check a chart without an EHR), `serve`, `load-demo` and `replay`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from cds_service.demo_load import add_load_command
 from cds_service.engine import Engine
 from cds_service.knowledge import MappingError, load_knowledge
+from cds_service.replay.command import add_replay_command
 from cds_service.report import decision_dict, decision_text
 
 
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--mappings", type=Path, help="mappings directory (default: the shipped one)")
     evaluate.set_defaults(run=_evaluate)
     add_load_command(commands)
+    add_replay_command(commands)
 
     try:
         from cds_service.serve import add_serve_command

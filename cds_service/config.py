@@ -10,6 +10,7 @@ from typing import Any, get_type_hints
 
 PREFIX = "CDS_"
 SQLITE_SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
+ANALYTICS_PASSWORD_MIN = 12
 
 
 class ConfigError(ValueError):
@@ -58,6 +59,13 @@ class Settings:
     # Outbound calls: FHIR base URLs the service may call (comma-separated prefixes), besides each
     # trusted client's own list; loopback is also allowed in development mode.
     fhir_allowed_servers: str = ""
+    # The analytics page (/analytics, README "For the radiology informatics team"): off (404) unless a
+    # password is set; HTTP Basic with this user name, its own credential (not the CDS Hooks JWT).
+    analytics_password: str = ""
+    analytics_user: str = "analytics"
+    # More audit stores the page can show besides the service's own, e.g. a replay's:
+    # "replay-2025=sqlite:///var/replay-2025.sqlite3,other=postgresql://..." (read only).
+    analytics_databases: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -90,6 +98,11 @@ class Settings:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:
             raise ConfigError(f"CDS_AUDIT_FLUSH_SECONDS={self.audit_flush_seconds}: use a value above 0 and up to 3600")
+        if self.analytics_password and len(self.analytics_password) < ANALYTICS_PASSWORD_MIN:
+            raise ConfigError(f"CDS_ANALYTICS_PASSWORD: use at least {ANALYTICS_PASSWORD_MIN} characters")
+        if not self.analytics_user or ":" in self.analytics_user:
+            raise ConfigError("CDS_ANALYTICS_USER: a non-empty name without ':'")
+        self.analytics_stores()  # raises ConfigError when malformed
         if not self.production:
             return
         if self.auth_mode != "required":
@@ -100,6 +113,19 @@ class Settings:
             raise ConfigError("CDS_MODE=production needs CDS_TRUSTED_CLIENTS (the file of trusted CDS clients)")
         if not self.public_base_url.startswith("https://"):
             raise ConfigError("CDS_MODE=production needs CDS_PUBLIC_BASE_URL=https://... (the JWT audience)")
+
+    def analytics_stores(self) -> dict[str, str]:
+        """CDS_ANALYTICS_DATABASES as {name: database URL}, in the order given."""
+        stores: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in self.analytics_databases.split(","))):
+            name, sep, url = item.partition("=")
+            name, url = name.strip(), url.strip()
+            if not sep or not name or not url or not name.replace("-", "").replace("_", "").isalnum():
+                raise ConfigError(f"CDS_ANALYTICS_DATABASES: expected name=URL items, got {item.split('=')[0]!r}...")
+            if name == "live" or name in stores:
+                raise ConfigError(f"CDS_ANALYTICS_DATABASES: the name {name!r} is taken")
+            stores[name] = url
+        return stores
 
     @property
     def mappings_path(self) -> Path | None:

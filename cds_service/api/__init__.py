@@ -14,6 +14,7 @@ from flask import Flask, Response
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
+from cds_service.analytics import views as analytics
 from cds_service.api import auth
 from cds_service.api.discovery import discovery_document, services
 from cds_service.api.errors import HookError, operation_outcome
@@ -82,6 +83,7 @@ def create_app(
         send_wildcard=True,
     )
     auth.install(app, settings, _verifier(settings, store, session))
+    analytics.install(app, settings, store.engine, knowledge, tuple(d.id for d in definitions))
     _register_errors(app)
     return app
 

@@ -24,6 +24,20 @@ hook_calls = Table(
     Column("delivery", String(16), nullable=False),  # active | shadow: what the call showed
     Column("options", Text, nullable=False),  # JSON: the configuration options in force for this call
     Index("ix_hook_calls_received_at", "received_at"),
+    # covering indexes of the analytics page's call queries (cds_service/analytics/queries.py): per time
+    # bucket, and in latency order for the percentiles
+    Index(
+        "ix_hook_calls_analytics",
+        "received_at",
+        "service_id",
+        "delivery",
+        "user_id",
+        "status",
+        "result",
+        "orders",
+        "latency_ms",
+    ),
+    Index("ix_hook_calls_latency", "latency_ms", "received_at", "service_id", "delivery", "user_id"),
 )
 
 decisions = Table(
@@ -50,6 +64,31 @@ decisions = Table(
     Column("delivery", String(16)),
     Column("mentions", Text),  # JSON: what was read (concept, context, source element, offsets), never the words
     Index("ix_decisions_recorded_at", "recorded_at"),
+    # covering indexes of the analytics page's decision queries (cds_service/analytics/queries.py): per time
+    # bucket, and in the order of the outcome mix's GROUP BY (SQLite then aggregates without sorting)
+    Index(
+        "ix_decisions_analytics",
+        "recorded_at",
+        "service_id",
+        "delivery",
+        "user_id",
+        "outcome",
+        "category",
+        "procedures",
+        "variants",
+    ),
+    Index(
+        "ix_decisions_mix",
+        "outcome",
+        "category",
+        "procedures",
+        "variants",
+        "service_id",
+        "delivery",
+        "recorded_at",
+        "user_id",
+        "consult_id",
+    ),
 )
 
 cards = Table(
@@ -61,6 +100,7 @@ cards = Table(
     Column("hook_instance", String(200), nullable=False),
     Column("indicator", String(16), nullable=False),
     Column("suggestion_ids", Text, nullable=False),
+    Index("ix_cards_consult_indicator", "consult_id", "indicator", "card_id"),  # analytics: warnings per decision
 )
 
 feedback = Table(
@@ -78,6 +118,7 @@ feedback = Table(
     Column("override_system", String(300)),
     Column("override_code", String(200)),
     Column("override_comment_given", Integer, nullable=False),
+    Index("ix_feedback_analytics", "card_id", "outcome", "override_system", "override_code"),  # warning responses
 )
 
 # JWT ids already accepted (replay protection), kept until the token expires; shared by all workers.

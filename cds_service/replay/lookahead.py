@@ -1,0 +1,177 @@
+"""The as-of filter: what of a patient's exported chart could have been known on an order's date.
+
+A Bulk Data export is the chart as it is *now*. Rating a historical order against all of it would
+use the future: a malignancy diagnosed the month after the order, a trauma recorded the week after.
+`as_of(resources, day)` keeps only what was recorded on or before the order's day:
+
+| resource | dated by (first present) | visible when |
+|---|---|---|
+| Patient | — | always (demographics; the birth date is needed for the age) |
+| Condition, AllergyIntolerance | recordedDate, else onset[x], else meta.lastUpdated | that day <= the order's day |
+| Observation | effective[x] and issued (the later of both), else meta.lastUpdated | that day <= the order's day |
+| Procedure | performed[x] (a period's end, else its start), else meta.lastUpdated | that day <= the order's day |
+| Device | meta.lastUpdated (R4 Devices carry no clinical date) | that day <= the order's day |
+
+- **Days, not instants**: the date as written in the resource (its first 10 characters) is compared
+  with the order's authoredOn date as written; the *same day counts as before*, because the visit's
+  diagnoses are usually entered around the order. A partial date counts as its *last* possible day
+  ("2024-03" = 2024-03-31), so it is only seen when it cannot be after the order.
+- **meta.lastUpdated** proves that a version of the resource existed by then; in most exports it is
+  the load date, i.e. after historical orders, which then do not see a resource dated by it alone.
+- **onset[x]** of a Condition without recordedDate is the earliest it can have been known, not a
+  proof that it was; it is the best such an export tells.
+- **Undated resources** (none of the fields above) could be from any time. They are left out by
+  default (`undated="exclude"`: no look-ahead, at the price of missing data); `undated="include"`
+  uses them. Either way the runner reports how many there were per type.
+- **A Condition resolved after the order** (clinicalStatus resolved / inactive / remission with an
+  abatement date after the order's day) was still active then: it is shown as active, without the
+  abatement. Other later changes (a provisional diagnosis confirmed later, an amended result) are not
+  recorded in a Bulk export and cannot be undone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+ALWAYS = frozenset({"Patient"})
+INACTIVE = frozenset({"resolved", "inactive", "remission"})
+
+
+def last_day(value: Any) -> date | None:
+    """The last calendar day a FHIR date / dateTime / instant may denote, as written; None if unreadable."""
+    if not isinstance(value, str):
+        return None
+    found = _PARTIAL.match(value.strip())
+    if not found:
+        return None
+    year, month, day = int(found[1]), found[2], found[3]
+    try:
+        if day:
+            return date(year, int(month), int(day))
+        if month:
+            return date(year, int(month), calendar.monthrange(year, int(month))[1])
+        return date(year, 12, 31)
+    except ValueError:
+        return None
+
+
+def first_day(value: Any) -> date | None:
+    """The first calendar day a FHIR date may denote (used for abatement: resolved no earlier than)."""
+    end = last_day(value)
+    if end is None:
+        return None
+    text = value.strip()
+    if len(text) == 4:
+        return date(end.year, 1, 1)
+    if len(text) == 7:
+        return end.replace(day=1)
+    return end
+
+
+def _period(value: Any, *keys: str) -> Any:
+    if isinstance(value, Mapping):
+        return next((value[k] for k in keys if isinstance(value.get(k), str)), None)
+    return None
+
+
+def _updated(resource: Mapping[str, Any]) -> Any:
+    meta = resource.get("meta")
+    return meta.get("lastUpdated") if isinstance(meta, Mapping) else None
+
+
+def known_by(resource: Mapping[str, Any]) -> date | None:
+    """The day by which this resource was recorded (see the table above); None if it carries no date."""
+    kind = resource.get("resourceType")
+    candidates: list[Any]
+    if kind in ("Condition", "AllergyIntolerance"):
+        candidates = [
+            resource.get("recordedDate"),
+            resource.get("onsetDateTime"),
+            _period(resource.get("onsetPeriod"), "start"),
+        ]
+    elif kind == "Observation":
+        days = [
+            last_day(v)
+            for v in (
+                resource.get("effectiveDateTime"),
+                resource.get("effectiveInstant"),
+                _period(resource.get("effectivePeriod"), "end", "start"),
+                resource.get("issued"),
+            )
+        ]
+        present = [d for d in days if d is not None]
+        if present:
+            return max(present)
+        candidates = []
+    elif kind == "Procedure":
+        candidates = [resource.get("performedDateTime"), _period(resource.get("performedPeriod"), "end", "start")]
+    else:
+        candidates = []
+    for value in [*candidates, _updated(resource)]:
+        day = last_day(value)
+        if day is not None:
+            return day
+    return None
+
+
+Dated = list[tuple[date | None, Mapping[str, Any]]]
+
+
+def dated(resources: Iterable[Mapping[str, Any]]) -> Dated:
+    """Each resource with the day it was known by (None: undated); a Patient is dated the first day."""
+    return [(date.min if r.get("resourceType") in ALWAYS else known_by(r), r) for r in resources]
+
+
+def as_of(
+    resources: Iterable[Mapping[str, Any]], day: date, undated: str = "exclude"
+) -> tuple[list[Mapping[str, Any]], Counter[str], Counter[str]]:
+    """(the resources visible on `day`, undated ones per type, later ones per type)."""
+    return as_of_dated(dated(resources), day, undated)
+
+
+def as_of_dated(
+    resources: Dated, day: date, undated: str = "exclude"
+) -> tuple[list[Mapping[str, Any]], Counter[str], Counter[str]]:
+    """`as_of` over resources already `dated` (a patient's chart is dated once for all its orders)."""
+    visible: list[Mapping[str, Any]] = []
+    no_date: Counter[str] = Counter()
+    later: Counter[str] = Counter()
+    for known, resource in resources:
+        if known is None:
+            no_date[resource.get("resourceType")] += 1
+            if undated != "include":
+                continue
+        elif known > day:
+            later[resource.get("resourceType")] += 1
+            continue
+        visible.append(_as_it_was(resource, day))
+    return visible, no_date, later
+
+
+def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
+    """A Condition resolved after `day` as it was on `day` (active); anything else unchanged."""
+    if resource.get("resourceType") != "Condition":
+        return resource
+    status = resource.get("clinicalStatus")
+    codings = status.get("coding") if isinstance(status, Mapping) else None
+    if not isinstance(codings, list) or not any(isinstance(c, Mapping) and c.get("code") in INACTIVE for c in codings):
+        return resource
+    abated = first_day(resource.get("abatementDateTime")) or first_day(
+        _period(resource.get("abatementPeriod"), "start")
+    )
+    if abated is None or abated <= day:
+        return resource
+    copy = {k: v for k, v in resource.items() if not k.startswith("abatement")}
+    copy["clinicalStatus"] = {
+        **status,
+        "coding": [
+            {**c, "code": "active"} if isinstance(c, Mapping) and c.get("code") in INACTIVE else c for c in codings
+        ],
+    }
+    return copy

@@ -1,0 +1,143 @@
+"""Rate one partition: every historical topic order of its patients, as of the order's own date.
+
+`rate_partition(path, options)` is the whole per-partition job: it reads one partition file, needs
+nothing else (the knowledge base is loaded once per process) and returns plain, picklable rows. The
+local runner maps it over a process pool; a cluster engine can map it over the same files (README).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from pydantic import ValidationError
+
+from cds_service.engine import Engine
+from cds_service.knowledge import load_knowledge
+from cds_service.replay.lookahead import as_of_dated, dated, last_day
+from cds_service.replay.partition import read_partition
+from cds_service.store.records import decision_record, decision_rows
+
+SERVICE_ID = HOOK = DELIVERY = "replay"
+CONSULT_NAMESPACE = uuid.UUID("0b7a3c1e-5d0c-4f4e-9a57-2f1d0e1c5e15")  # consult id = uuid5(this, order reference)
+
+
+@dataclass(frozen=True)
+class Options:
+    run_id: str  # kept as each decision's hook_instance: which replay run rated it
+    undated: str = "exclude"  # include | exclude: resources with no date (lookahead.py)
+    mappings: str | None = None
+
+
+@dataclass
+class PartitionResult:
+    partition: int
+    rows: list[dict[str, Any]] = field(default_factory=list)  # `decisions` table rows
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+_ENGINES: dict[str | None, Engine] = {}
+
+
+def engine_for(mappings: str | None) -> Engine:
+    """One engine per process (the knowledge base is loaded and validated once)."""
+    if mappings not in _ENGINES:
+        _ENGINES[mappings] = Engine(load_knowledge(Path(mappings) if mappings else None))
+    return _ENGINES[mappings]
+
+
+def consult_id(order_id: str) -> str:
+    """The same order always gets the same consult id: a resumed run cannot record it twice."""
+    return f"urn:uuid:{uuid.uuid5(CONSULT_NAMESPACE, f'ServiceRequest/{order_id}')}"
+
+
+def rate_partition(path: Path, partition: int, options: Options) -> PartitionResult:
+    engine = engine_for(options.mappings)
+    result = PartitionResult(partition)
+    for patient, lines in read_partition(path).items():
+        rate_patient(engine, patient, [orjson.loads(line) for line in lines], options, result)
+    return result
+
+
+def rate_patient(
+    engine: Engine, patient: str, resources: list[dict[str, Any]], options: Options, result: PartitionResult
+) -> None:
+    """Rate the patient's topic orders, one authoredOn day at a time, each day seeing its own past."""
+    counts = result.counts
+    counts["patients"] += 1
+    chart = dated(r for r in resources if r.get("resourceType") != "ServiceRequest")
+    by_day: dict[date, list[tuple[ServiceRequest, dict[str, Any]]]] = defaultdict(list)
+    for raw in resources:
+        if raw.get("resourceType") != "ServiceRequest":
+            continue
+        counts["service requests"] += 1
+        if raw.get("status") == "entered-in-error":
+            counts["skipped: entered in error"] += 1
+            continue
+        day = last_day(raw.get("authoredOn"))
+        if day is None or not isinstance(raw.get("id"), str):
+            counts["skipped: no authoredOn date or id"] += 1
+            continue
+        try:
+            model = ServiceRequest.model_validate(raw)
+        except (ValidationError, ValueError):
+            counts["skipped: invalid ServiceRequest"] += 1
+            continue
+        by_day[day].append((model, raw))
+    topic = engine.knowledge.topic.id
+    for day in sorted(by_day):
+        siblings = [model for model, _ in by_day[day]]  # the day's orders (e.g. a PET/CT beside an MRI)
+        orders = [(m, raw) for m, raw in by_day[day] if engine.match(m, siblings) is not None]
+        counts["skipped: not a topic procedure"] += len(siblings) - len(orders)
+        if not orders:
+            continue
+        visible, undated, later = as_of_dated(chart, day, options.undated)
+        counts.update({f"undated {kind}": n for kind, n in undated.items()})
+        counts.update({f"after the order {kind}": n for kind, n in later.items()})
+        try:
+            decisions = engine.evaluate([m for m, _ in orders], visible, today=day)
+        except Exception as exc:  # one patient's odd data must not stop a replay of millions
+            counts[f"skipped: engine error ({type(exc).__name__})"] += len(orders)
+            continue
+        for (model, raw), decision in zip(orders, decisions, strict=True):
+            record = decision_record(
+                decision,
+                topic=topic,
+                consult_id=consult_id(model.id),
+                service_id=SERVICE_ID,
+                hook=HOOK,
+                hook_instance=options.run_id,
+                patient_id=patient,
+                user_id=_requester(raw),
+                delivery=DELIVERY,
+            )
+            (row,), _ = decision_rows([record], _authored_at(raw.get("authoredOn"), day))
+            result.rows.append(row)
+            counts["orders rated"] += 1
+            counts[f"outcome {decision.outcome.value}"] += 1
+
+
+def _requester(raw: dict[str, Any]) -> str | None:
+    """The ordering clinician's reference (the page's user filter), when it is a Practitioner(Role)."""
+    requester = raw.get("requester")
+    reference = requester.get("reference") if isinstance(requester, dict) else None
+    if isinstance(reference, str) and reference.split("/")[-2:-1] in (["Practitioner"], ["PractitionerRole"]):
+        return "/".join(reference.split("/")[-2:])
+    return None
+
+
+def _authored_at(value: Any, day: date) -> datetime:
+    """authoredOn as a UTC timestamp (the decision's recorded_at, so the page plots it on its day)."""
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.combine(day, time(12, 0), UTC)  # a date alone: noon, so no time zone moves its day
