@@ -36,7 +36,7 @@ RESULT_LABELS = {
     "data-unavailable": "data unavailable (412)",
     "store-unavailable": "store unavailable (503)",
 }
-OVERRIDE_LABELS = dict(OVERRIDE_REASONS)
+OVERRIDE_LABELS = {code: display for _system, code, display in OVERRIDE_REASONS}
 
 
 @dataclass

@@ -6,6 +6,7 @@ for patient preference, one ignored). EXPECTED holds what the page must show for
 
 from __future__ import annotations
 
+from cds_service.cards.builder import NON_ADHERENCE
 from cds_service.store import AuditStore, DecisionRecord, FeedbackRecord, HookCallRecord
 
 OVERRIDE_SYSTEM = "urn:cds-service:override-reason"
@@ -85,7 +86,7 @@ def load(store: AuditStore) -> None:
     )
     store.record_feedback(
         FeedbackRecord(
-            SIGN[0], "card-2", "overridden", "2026-11-20T10:00:00Z", [], OVERRIDE_SYSTEM, "patient-preference", False
+            SIGN[0], "card-2", "overridden", "2026-11-20T10:00:00Z", [], NON_ADHERENCE, "prefers-alternative", False
         )
     )
 
@@ -114,4 +115,4 @@ EXPECTED_UNA_BY_PROCEDURE = {
 }
 EXPECTED_UNA_BY_VARIANT = {1: (2, 2, 1, 50.0), 2: (1, 1, 1, 100.0), 8: (1, 1, 1, 100.0), 7: (1, 1, 1, 100.0)}
 # (response, reason code) -> warning cards
-EXPECTED_WARNINGS = {("taken", ""): 1, ("overridden", "patient-preference"): 1, ("ignored", ""): 1}
+EXPECTED_WARNINGS = {("taken", ""): 1, ("overridden", "prefers-alternative"): 1, ("ignored", ""): 1}

@@ -56,7 +56,7 @@ def test_warning_responses_taken_overridden_with_reason_and_ignored(store, knowl
     rows = report_for(store, knowledge).tables["warning-responses"].rows
     assert {(r[0], r[3]): r[4] for r in rows} == data.EXPECTED_WARNINGS
     overridden = next(r for r in rows if r[0] == "overridden")
-    assert overridden[1] == "Patient preference after discussion"
+    assert overridden[1] == "Patient prefers an alternative approach or treatment"
 
 
 def test_orders_and_calls_over_time_are_zero_filled_per_day(store, knowledge):

@@ -81,7 +81,7 @@ EXPECTED = {
 WITH_LOOKAHEAD = {
     "ta-mri": ("no-criteria-apply", []),
     "ca-xr": ("not-appropriate", [5]),
-    "fa-mri": ("appropriate", [4]),
+    # fa-mri: not here: the engine itself reads no lab value dated after the order (an impossible date for it)
     "to-xr-1": ("not-appropriate", [5]),
     "un-xr": ("not-appropriate", [5]),
 }
