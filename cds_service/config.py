@@ -8,9 +8,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from cds_service.options import CallOptions
+
 PREFIX = "CDS_"
 SQLITE_SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
 ANALYTICS_PASSWORD_MIN = 12
+DELIVERIES = ("active", "shadow")
 
 
 class ConfigError(ValueError):
@@ -41,9 +44,13 @@ class Settings:
     fhir_max_response_bytes: int = 20_000_000
     fhir_parallel: int = 6
     max_request_bytes: int = 5_000_000
+    # What a hook call shows (README "Modes and options"); a call may override each for itself (options.py).
+    delivery: str = "active"  # or "shadow": evaluate and record, show no card
+    rating_actions: bool = True  # attach the Argonaut pama-rating to rated orders (systemActions)
     card_better_alternative: bool = True  # info card when a Usually Appropriate study would be better
     card_no_rating: bool = False  # info card explaining why no rating applies (out of scope, red flag, ...)
-    card_insufficient_data: bool = False  # info card asking for the indication
+    card_insufficient_data: bool = False  # info card saying the indication is missing (when no capture card)
+    card_capture_indication: bool = True  # order-select, no indication anywhere: coded reasons, each rated
     qcdsm_gcode: str = ""  # Argonaut pama-rating-qcdsm-consulted value, when the site has one
     code_system_base: str = "urn:cds-service"  # base for this service's own code systems
     log_level: str = "INFO"
@@ -94,6 +101,8 @@ class Settings:
             raise ConfigError(f"CDS_MODE={self.mode!r}: use 'development' or 'production'")
         if self.auth_mode not in {"required", "optional", "off"}:
             raise ConfigError(f"CDS_AUTH={self.auth!r}: use 'required', 'optional' or 'off'")
+        if self.delivery not in DELIVERIES:
+            raise ConfigError(f"CDS_DELIVERY={self.delivery!r}: use {' or '.join(DELIVERIES)}")
         if self.sqlite_synchronous.upper() not in SQLITE_SYNC_LEVELS:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:
@@ -113,6 +122,17 @@ class Settings:
             raise ConfigError("CDS_MODE=production needs CDS_TRUSTED_CLIENTS (the file of trusted CDS clients)")
         if not self.public_base_url.startswith("https://"):
             raise ConfigError("CDS_MODE=production needs CDS_PUBLIC_BASE_URL=https://... (the JWT audience)")
+
+    def call_options(self) -> CallOptions:
+        """The options a hook call gets unless it overrides them (options.py)."""
+        return CallOptions(
+            shadow=self.delivery == "shadow",
+            rating_actions=self.rating_actions,
+            better_alternative_card=self.card_better_alternative,
+            no_rating_card=self.card_no_rating,
+            insufficient_data_card=self.card_insufficient_data,
+            capture_indication=self.card_capture_indication,
+        )
 
     def analytics_stores(self) -> dict[str, str]:
         """CDS_ANALYTICS_DATABASES as {name: database URL}, in the order given."""

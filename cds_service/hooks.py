@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from cds_service.api.errors import HookError
 from cds_service.api.hook_request import HookRequest, parse_hook_request
 from cds_service.cards.builder import CardBuilder
 from cds_service.config import Settings
@@ -24,6 +25,7 @@ from cds_service.engine.decision import order_date_of
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
+from cds_service.options import CallOptions, OptionError
 from cds_service.security import FhirServerPolicy, ServerNotAllowed
 from cds_service.security.tokens import Caller
 from cds_service.store import AuditStore, HookCallRecord
@@ -62,6 +64,7 @@ class HookService:
         self.engine = Engine(knowledge)
         self.cards = CardBuilder(knowledge, settings)
         self.keys = data_keys(knowledge)
+        self.defaults = settings.call_options()
 
     def handle(self, service: ServiceDefinition, body: Any, caller: Caller | None = None) -> dict[str, Any]:
         """The CDS Hooks response body; raises HookError / DataUnavailable for 4xx answers.
@@ -70,6 +73,7 @@ class HookService:
         """
         started = time.perf_counter()
         request = parse_hook_request(body, service.hook)
+        options = self._options(request)
         today = self.clock()
         siblings = [o.model for o in request.all_orders]
         rated = [(o, m) for o in request.orders if (m := self.engine.match(o.model, siblings)) is not None]
@@ -90,7 +94,7 @@ class HookService:
                 no_client,
             )
         except DataUnavailable:
-            self.store.record_call(self._call(service, request, call_id, 412, "data-unavailable", 0, started))
+            self.store.record_call(self._call(service, request, options, call_id, 412, "data-unavailable", 0, started))
             raise
         fetched = time.perf_counter()
         chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today, patient_id=request.patient_id)
@@ -99,8 +103,11 @@ class HookService:
         records = []
         for order, match in rated:
             decision = self.engine.evaluate_one(order.model, chart, today, siblings, match)
+            choices = ()
+            if service.hook == "order-select" and options.capture_indication and not options.shadow:
+                choices = self.engine.capture(order.model, decision, chart, today, siblings)
             consult_id = f"urn:uuid:{uuid.uuid4()}"
-            built = self.cards.build(decision, order.raw, consult_id)
+            built = self.cards.build(decision, order.raw, consult_id, options, choices)
             response["cards"] += built.cards
             actions += built.system_actions
             records.append(
@@ -114,6 +121,7 @@ class HookService:
                     patient_id=request.patient_id,
                     call_id=call_id,
                     user_id=request.user_id,
+                    delivery=options.delivery,
                     cards=built.cards,
                     suggestion_ids=built.suggestion_ids,
                 )
@@ -122,7 +130,7 @@ class HookService:
             response["systemActions"] = actions
             response["extension"] = {"systemActions": actions}
         auditing = time.perf_counter()
-        call = self._call(service, request, call_id, 200, "answered", len(rated), started)
+        call = self._call(service, request, options, call_id, 200, "answered", len(rated), started)
         self.store.record_decisions(records, call)
         audited = time.perf_counter()
         log.info(
@@ -140,6 +148,13 @@ class HookService:
             },
         )
         return response
+
+    def _options(self, request: HookRequest) -> CallOptions:
+        """The deployment's options, overridden by the request's `extension` configuration (400 if unusable)."""
+        try:
+            return self.defaults.with_configuration(request.extension)
+        except OptionError as exc:
+            raise HookError(400, f"invalid configuration: {exc}") from None
 
     def _client(self, request: HookRequest, caller: Caller | None) -> tuple[FhirClient | None, str]:
         """A client for the request's FHIR server, or None and why none (used only if a fetch is needed)."""
@@ -162,6 +177,7 @@ class HookService:
         self,
         service: ServiceDefinition,
         request: HookRequest,
+        options: CallOptions,
         call_id: str,
         status: int,
         result: str,
@@ -178,5 +194,6 @@ class HookService:
             result=result,
             orders=orders,
             latency_ms=(time.perf_counter() - started) * 1000,
-            delivery="active",
+            delivery=options.delivery,
+            options=options.as_record(),
         )

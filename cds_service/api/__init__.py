@@ -19,6 +19,7 @@ from cds_service.api import auth
 from cds_service.api.discovery import discovery_document, services
 from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.json_provider import OrjsonProvider
+from cds_service.api.paths import CollapseSlashes
 from cds_service.api.routes import blueprint
 from cds_service.api.validation import prepare_validators
 from cds_service.config import Settings
@@ -68,11 +69,12 @@ def create_app(
     app.extensions["cds_service"] = AppState(
         settings=settings,
         services={d.id: d for d in definitions},
-        discovery=discovery_document(definitions, hooks.keys),
+        discovery=discovery_document(definitions, hooks.keys, hooks.defaults),
         hooks=hooks,
         store=store,
     )
     app.register_blueprint(blueprint)
+    app.wsgi_app = CollapseSlashes(app.wsgi_app)  # type: ignore[method-assign]
     CORS(
         app,
         resources={r"/cds-services*": {"origins": "*"}},

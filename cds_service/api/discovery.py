@@ -7,6 +7,9 @@ from typing import Any
 from cds_service.fhir.patient_data import DataKey
 from cds_service.hooks import ServiceDefinition
 from cds_service.knowledge.model import Knowledge
+from cds_service.options import OPTIONS_EXTENSION, CallOptions, advertised_options
+
+CDS_HOOKS_VERSION = "2.0.1"  # the specification this service implements (3.0 ballot: discovery `version`)
 
 USAGE = (
     "Reads Patient, Condition, Observation (temperature, CRP, ESR, WBC, eGFR), Procedure, AllergyIntolerance "
@@ -37,7 +40,11 @@ def services(k: Knowledge) -> tuple[ServiceDefinition, ...]:
     )
 
 
-def discovery_document(definitions: tuple[ServiceDefinition, ...], keys: tuple[DataKey, ...]) -> dict[str, Any]:
+def discovery_document(
+    definitions: tuple[ServiceDefinition, ...], keys: tuple[DataKey, ...], defaults: CallOptions
+) -> dict[str, Any]:
+    """Each service with its prefetch, the CDS Hooks version it implements and the options a call may set (with
+    this deployment's defaults)."""
     prefetch = {key.name: key.template for key in keys}
     return {
         "services": [
@@ -46,8 +53,10 @@ def discovery_document(definitions: tuple[ServiceDefinition, ...], keys: tuple[D
                 "id": d.id,
                 "title": d.title,
                 "description": d.description,
+                "version": CDS_HOOKS_VERSION,
                 "prefetch": prefetch,
                 "usageRequirements": USAGE,
+                "extension": {OPTIONS_EXTENSION: advertised_options(defaults)},
             }
             for d in definitions
         ]

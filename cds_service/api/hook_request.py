@@ -33,6 +33,7 @@ class HookRequest:
     prefetch: dict[str, Any]
     orders: list[OrderInput]  # the orders to rate
     all_orders: list[OrderInput]  # every draft ServiceRequest (context for rules R3/R7)
+    extension: Any = None  # the request's `extension` object (per-call configuration, options.py)
 
 
 def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
@@ -84,6 +85,7 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
         prefetch=body.get("prefetch") or {},
         orders=orders,
         all_orders=all_orders,
+        extension=body.get("extension"),
     )
 
 

@@ -6,11 +6,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from cds_service.cards.capture_text import CAPTURE_SUMMARY, capture_detail, choice_label
 from cds_service.cards.rating import rating_extensions, with_rating
 from cds_service.cards.text import detail_markdown, no_rating_summary, summary_for
 from cds_service.config import Settings
+from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.model import Alternative, Decision, Outcome
 from cds_service.knowledge.model import Category, Knowledge, Role, SuggestedCoding
+from cds_service.options import CallOptions
 
 MAX_SUGGESTIONS = 3
 NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"  # CDS Hooks 3.0 (STU)
@@ -46,10 +49,20 @@ class CardBuilder:
         self.topic_system = f"{base}:acr-topic"
         self.override_system = f"{base}:override-reason"
 
-    def build(self, decision: Decision, order: dict[str, Any], consult_id: str) -> CardResult:
+    def build(
+        self,
+        decision: Decision,
+        order: dict[str, Any],
+        consult_id: str,
+        options: CallOptions,
+        choices: tuple[CaptureChoice, ...] = (),
+    ) -> CardResult:
+        """The rating systemAction and the card for one decision, as `options` allow (shadow: no card);
+        `choices`: the capture card's, when the order is missing its indication (policy §9)."""
         result = CardResult()
+        order = self._rendered(order, decision)
         rating = decision.outcome.pama_rating
-        if rating is not None:
+        if rating is not None and options.rating_actions:
             result.system_actions.append(
                 {
                     "type": "update",
@@ -57,21 +70,26 @@ class CardBuilder:
                     "resource": with_rating(order, self._rating(rating, decision.worst_category, consult_id)),
                 }
             )
-        card = self._card(decision, order, result)
+        if options.shadow:
+            return result
+        card = self._capture_card(decision, order, choices, result) if choices else None
+        card = card or self._card(decision, order, options, result)
         if card is not None:
             result.cards.append(card)
             result.card_ids.append(card["uuid"])
         return result
 
-    def _card(self, decision: Decision, order: dict[str, Any], result: CardResult) -> dict[str, Any] | None:
+    def _card(
+        self, decision: Decision, order: dict[str, Any], options: CallOptions, result: CardResult
+    ) -> dict[str, Any] | None:
         outcome = decision.outcome
         if outcome is Outcome.NOT_APPROPRIATE:
             indicator = "warning"
-        elif outcome is Outcome.APPROPRIATE and decision.better_alternative and self.settings.card_better_alternative:
+        elif outcome is Outcome.APPROPRIATE and decision.better_alternative and options.better_alternative_card:
             indicator = "info"
-        elif outcome is Outcome.NO_CRITERIA_APPLY and self.settings.card_no_rating:
+        elif outcome is Outcome.NO_CRITERIA_APPLY and options.no_rating_card:
             return self._plain_card(decision, no_rating_summary(decision))
-        elif outcome is Outcome.INSUFFICIENT_DATA and self.settings.card_insufficient_data:
+        elif outcome is Outcome.INSUFFICIENT_DATA and options.insufficient_data_card:
             return self._plain_card(decision, "No ACR rating: record the indication (neck pain, radiculopathy, …)")
         else:
             return None
@@ -93,6 +111,54 @@ class CardBuilder:
             for system, code, display in OVERRIDE_REASONS
         ]
         return card
+
+    def _capture_card(
+        self, decision: Decision, order: dict[str, Any], choices: tuple[CaptureChoice, ...], result: CardResult
+    ) -> dict[str, Any]:
+        """Policy §9: one suggestion per coded reason, each the draft with that reason and the rating it gives."""
+        ordered = " / ".join(p.name for p in decision.match.procedures) if decision.match else "The ordered study"
+        card = self._base_card(decision, CAPTURE_SUMMARY, "info")
+        card["detail"] = capture_detail(choices, ordered, self.k)
+        card["selectionBehavior"] = "at-most-one"
+        card["suggestions"] = [self._capture_suggestion(choice, order) for choice in choices]
+        result.suggestion_ids += [s["uuid"] for s in card["suggestions"]]
+        return card
+
+    def _capture_suggestion(self, choice: CaptureChoice, order: dict[str, Any]) -> dict[str, Any]:
+        decision = choice.decision
+        rating = decision.outcome.pama_rating
+        assert rating is not None
+        resource = with_rating(order, self._rating(rating, decision.worst_category, f"urn:uuid:{uuid.uuid4()}"))
+        reason = choice.reason
+        resource["reasonCode"] = [
+            {
+                "coding": [{"system": reason.system, "code": reason.code, "display": reason.display}],
+                "text": reason.display,
+            }
+        ]
+        return {
+            "label": choice_label(choice),
+            "uuid": str(uuid.uuid4()),
+            "actions": [
+                {"type": "update", "description": f"Add the reason: {choice.finding.label}", "resource": resource}
+            ],
+        }
+
+    def _rendered(self, order: dict[str, Any], decision: Decision) -> dict[str, Any]:
+        """The draft as sent, except that a first study coding without a display gets one (EHRs and the sandbox
+        show that display: the code system's, when this service knows it, else the order's text or study name)."""
+        code = order.get("code")
+        codings = code.get("coding") if isinstance(code, dict) else None
+        first = codings[0] if isinstance(codings, list) and codings and isinstance(codings[0], dict) else None
+        if first is None or (isinstance(first.get("display"), str) and first["display"].strip()):
+            return order
+        known = self.k.order_codes.display_of(str(first.get("system")), str(first.get("code")))
+        text = code.get("text") if isinstance(code.get("text"), str) and code["text"].strip() else None
+        study = " or ".join(p.name for p in decision.match.procedures) if decision.match else None
+        display = known or text or study
+        if not display:
+            return order
+        return {**order, "code": {**code, "coding": [{**first, "display": display}, *codings[1:]]}}
 
     def _plain_card(self, decision: Decision, summary: str) -> dict[str, Any]:
         return self._base_card(decision, summary[:139], "info")

@@ -8,6 +8,7 @@ from typing import Any
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
+from cds_service.engine.capture import CaptureChoice, capture_choices
 from cds_service.engine.chart import Chart, ChartReader, reference_id
 from cds_service.engine.decision import decide, order_date_of
 from cds_service.engine.model import Coding, Decision, Evidence, Finding, Mention, OrderMatch, Outcome
@@ -15,7 +16,7 @@ from cds_service.engine.order import match_order
 from cds_service.engine.text import TextReader
 from cds_service.knowledge.model import Knowledge
 
-__all__ = ["Chart", "Coding", "Decision", "Engine", "Evidence", "Finding", "Mention", "Outcome"]
+__all__ = ["CaptureChoice", "Chart", "Coding", "Decision", "Engine", "Evidence", "Finding", "Mention", "Outcome"]
 
 
 class Engine:
@@ -74,5 +75,15 @@ class Engine:
     ) -> Decision:
         return decide(order, chart, self.reader, today, siblings, match)
 
-
-__all__ += ["Coding"]
+    def capture(
+        self,
+        order: ServiceRequest,
+        decision: Decision,
+        chart: Chart,
+        today: date,
+        siblings: Sequence[ServiceRequest] = (),
+    ) -> tuple[CaptureChoice, ...]:
+        """Policy §9: for an order with no indication anywhere, the rating it would get with each coded reason."""
+        return capture_choices(
+            order, decision, self.knowledge, lambda o: decide(o, chart, self.reader, today, siblings, decision.match)
+        )

@@ -118,6 +118,8 @@ def codings(element: Any) -> list[dict[str, Any]]:
         return []
     if type(element) is not dict:
         raise Unreadable("a CodeableConcept is not an object")
+    if element.get("text") is not None and type(element["text"]) is not str:
+        raise Unreadable("a CodeableConcept's text is not a string")
     found = element.get("coding")
     if found is None:
         return []

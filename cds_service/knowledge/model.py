@@ -318,6 +318,11 @@ class OrderCodeMap:
         codes = self.suggested.get(procedure_id, {})
         return next((codes[uri] for uri in preferred_systems if uri in codes), None)
 
+    def display_of(self, system: str, code: str) -> str | None:
+        """The display this service knows for an order code (one of the suggested codes), if any."""
+        known = (c for codes in self.suggested.values() for c in codes.values())
+        return next((c.display for c in known if (c.system, c.code) == (system, code)), None)
+
 
 @dataclass(frozen=True)
 class IndicationStep:

@@ -52,3 +52,43 @@ def test_cors_headers_on_all_endpoints(client):
 
 def test_health(client):
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_discovery_names_the_cds_hooks_version(client):
+    assert {s["version"] for s in client.get("/cds-services").json["services"]} == {"2.0.1"}
+
+
+SANDBOX_ORIGIN = {"Origin": "https://sandbox.cds-hooks.org"}
+
+
+def test_a_doubled_slash_is_served_not_redirected(client):
+    """A discovery URL ending in '/' makes the sandbox call /cds-services//<id>: a 308 would break the preflight."""
+    from tests.builders import condition, order_json, patient
+    from tests.hook_requests import hook_body, prefetch_for
+
+    preflight = client.options(
+        "/cds-services//cspine-auc-select",
+        headers={
+            **SANDBOX_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    body = hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")]))
+    response = client.post("/cds-services//cspine-auc-select", json=body, headers=SANDBOX_ORIGIN)
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert [c["indicator"] for c in response.json["cards"]] == ["warning"]
+    card = response.json["cards"][0]["uuid"]
+    item = {"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-21T10:00:00Z"}
+    feedback = client.post(
+        "/cds-services//cspine-auc-select//feedback", json={"feedback": [item]}, headers=SANDBOX_ORIGIN
+    )
+    assert feedback.status_code == 200
+    assert client.get("/cds-services//", headers=SANDBOX_ORIGIN).json["services"]
+
+
+def test_an_unknown_path_is_a_404_with_cors_headers(client):
+    response = client.post("/cds-services//no-such-service", json={}, headers=SANDBOX_ORIGIN)
+    assert response.status_code == 404 and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.json["resourceType"] == "OperationOutcome"

@@ -36,7 +36,15 @@ def test_an_answered_call_is_recorded_with_its_user_and_linked_to_its_decision(c
     consult = response.json["systemActions"][0]["resource"]["extension"][-2]["valueUri"]
     decision = store.decision(consult)
     assert decision["call_id"] == call["call_id"] and decision["user_id"] == "Practitioner/doc-1"
-    assert decision["delivery"] == "active" and json.loads(call["options"]) == {}
+    assert decision["delivery"] == "active"
+    assert json.loads(call["options"]) == {
+        "shadow": False,
+        "rating-actions": True,
+        "better-alternative-card": True,
+        "no-rating-card": False,
+        "insufficient-data-card": False,
+        "capture-indication": True,
+    }
 
 
 def test_a_call_refused_for_missing_data_is_recorded_as_412(client, store):

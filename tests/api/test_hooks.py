@@ -49,8 +49,11 @@ def test_system_actions_rate_the_order_in_both_places(client):
         "http://fhir.org/argonaut/Extension/pama-rating-consult-id",
         "http://fhir.org/argonaut/Extension/pama-rating-auc-applied",
     } <= urls
-    unchanged = {k: v for k, v in action["resource"].items() if k != "extension"}
-    assert unchanged == order_json("72126")
+    sent = order_json("72126")
+    sent["code"]["coding"][0]["display"] = "Computed tomography, cervical spine; with contrast material"
+    response = client.post(SELECT, json=hook_body([sent], prefetch=prefetch_for(chart))).json
+    unchanged = {k: v for k, v in response["systemActions"][0]["resource"].items() if k != "extension"}
+    assert unchanged == sent  # the order as sent, nothing but the rating added
 
 
 def test_ua_order_gets_no_card_but_an_appropriate_rating(client):
@@ -102,8 +105,9 @@ def test_no_rating_info_card_is_configurable(settings, knowledge):
 
 
 def test_insufficient_data_has_no_card_and_no_rating(client):
-    response = client.post(SELECT, json=hook_body([order_json("72125")], prefetch=prefetch_for([patient()]))).json
-    assert response == {"cards": []}
+    """At signing (no capture card there, policy §9) a silent chart gets nothing: no card, no rating."""
+    body = hook_body([order_json("72125")], hook="order-sign", prefetch=prefetch_for([patient()]))
+    assert client.post(SIGN, json=body).json == {"cards": []}
 
 
 def test_order_select_rates_only_the_selection(client):

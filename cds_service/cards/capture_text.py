@@ -1,0 +1,65 @@
+"""The words on the capture card (policy §9): a label per choice and a detail that shows each choice's basis."""
+
+from __future__ import annotations
+
+from cds_service.cards.markdown import escape
+from cds_service.cards.text import evidence_text
+from cds_service.engine.capture import CaptureChoice
+from cds_service.engine.model import Decision, Outcome
+from cds_service.knowledge.model import Knowledge, Role
+
+CAPTURE_SUMMARY = "No indication recorded: choose one"
+MAX_LABEL = 80
+
+
+def rating_words(decision: Decision) -> str:
+    """The order's rating as a clinician reads it: the ACR category, or why there is none."""
+    if decision.outcome is Outcome.NO_CRITERIA_APPLY:
+        return "no ACR rating applies"
+    category = decision.worst_category
+    return category.name if category else decision.outcome.value
+
+
+def choice_label(choice: CaptureChoice) -> str:
+    return f"{choice.finding.label}: {rating_words(choice.decision)}"[:MAX_LABEL]
+
+
+def capture_detail(choices: tuple[CaptureChoice, ...], ordered: str, k: Knowledge) -> str:
+    """Why the card is shown, one row per choice (reason, code, variants, rating), and what the chart adds."""
+    parts = [
+        f"The order states no indication and the chart records none, so {escape(ordered)} cannot be rated. Each "
+        "choice adds one coded reason (SNOMED CT) to the draft order and shows the rating the order would then get "
+        "on this chart; the next order-select rates it for real.",
+        _table(choices, ordered),
+    ]
+    parts += [p for p in (_no_rating(choices), _chart_findings(choices)) if p]
+    parts.append(f"Source: {k.topic.title}, revised {k.topic.revised}.")
+    return "\n\n".join(parts)
+
+
+def _table(choices: tuple[CaptureChoice, ...], ordered: str) -> str:
+    lines = [f"| Reason | SNOMED CT | ACR variant | {escape(ordered)} |", "|---|---|---|---|"]
+    for c in choices:
+        variants = " or ".join(str(v.number) for v in c.decision.variants) or "none"
+        lines.append(f"| {c.finding.label} | `{c.reason.code}` | {variants} | {rating_words(c.decision)} |")
+    return "\n".join(lines)
+
+
+def _no_rating(choices: tuple[CaptureChoice, ...]) -> str | None:
+    """Why a choice gives no rating (a red flag, an out-of-scope finding): the same reason for every choice."""
+    reasons = dict.fromkeys(
+        r for c in choices if c.decision.outcome is Outcome.NO_CRITERIA_APPLY for r in c.decision.reasons
+    )
+    return "**No rating:**\n" + "\n".join(f"- {escape(r)}" for r in reasons) if reasons else None
+
+
+def _chart_findings(choices: tuple[CaptureChoice, ...]) -> str | None:
+    """What the chart itself holds that changes the rating (not the added reason), with where it was read."""
+    seen: dict[str, str] = {}
+    for choice in choices:
+        for finding in choice.decision.findings:
+            if finding.role is not Role.INDICATION and finding.id not in seen:
+                doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
+                evidence = "; ".join(evidence_text(e) for e in finding.evidence)
+                seen[finding.id] = f"- {finding.label}{doubt}: {evidence}"
+    return "**From the chart, for every choice:**\n" + "\n".join(seen.values()) if seen else None
