@@ -5,11 +5,15 @@ from __future__ import annotations
 import html
 import re
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_INLINE = re.compile(r"([\\`*_\[\]()|~])")  # emphasis, code, links and images, table cells, strike-through
+_BLOCK_START = re.compile(r"^([#>+\-]|\d+[.)])")  # a heading, quote, list item or numbered item at line start
 
 
 def escape(text: object) -> str:
     """The text as literal characters: HTML entities for < > &, backslashes before markdown syntax, and line
-    breaks flattened (a chart string can neither start a heading or a list nor close a table row)."""
+    breaks flattened (a chart string can neither start a heading or a list nor close a table row). Characters
+    that are syntax only at a line's start (`-`, `.`, `#`) are escaped only there, so codes and dates stay
+    readable in the raw text."""
     flat = " ".join(str(text).split())
-    return html.escape(_MARKDOWN.sub(r"\\\1", flat), quote=False)
+    inline = _BLOCK_START.sub(r"\\\1", _INLINE.sub(r"\\\1", flat))
+    return html.escape(inline, quote=False)

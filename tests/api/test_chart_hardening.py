@@ -7,6 +7,7 @@ import json
 import pytest
 import responses
 
+from cds_service.cards.markdown import escape
 from tests.builders import condition, device, order_json, patient
 from tests.fhir_stubs import FHIR, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
@@ -130,6 +131,23 @@ def test_chart_text_in_a_card_is_escaped(client):
     detail = card["detail"]
     assert "<img" not in detail and "](javascript:" not in detail and "**bold**" not in detail
     assert "&lt;img" in detail
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Condition/vig-cancer-radic C50.911 2022-03-01", "Condition/vig-cancer-radic C50.911 2022-03-01"),
+        ("- not a list", "\\- not a list"),
+        ("# not a heading", "\\# not a heading"),
+        ("12. not numbered", "\\12. not numbered"),
+        ("> not a quote", "\\&gt; not a quote"),
+        ("a | b", "a \\| b"),
+        ("*x* _y_ `z` ~w~ [l](u)", "\\*x\\* \\_y\\_ \\`z\\` \\~w\\~ \\[l\\]\\(u\\)"),
+        ("line\n- two", "line - two"),
+    ],
+)
+def test_markdown_escape_keeps_codes_and_dates_readable(text, shown):
+    assert escape(text) == shown
 
 
 # -- the real-world classes through the service -----------------------------------------------------------------------

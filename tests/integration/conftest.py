@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fixtures.large_chart import large_chart_bundle
+from tests.integration.external_fhir import ENV as EXTERNAL_ENV
+from tests.integration.external_fhir import ExternalFhirServer
 from tests.integration.hapi import HapiServer, build, missing_tools
 from tests.servers import cds_service
 
@@ -21,8 +23,20 @@ E2E_SERVICE_ENV = {
 
 
 @pytest.fixture(scope="session")
-def hapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HapiServer]:
-    """Build (cached), start and load the HAPI test server; skip only outside CI when Java/Maven are missing."""
+def hapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HapiServer | ExternalFhirServer]:
+    """Build (cached), start and load the HAPI test server; skip only outside CI when Java/Maven are missing.
+    With CDS_TEST_FHIR_SERVER set, use that server instead (external_fhir.py) and delete what was loaded."""
+    if os.environ.get(EXTERNAL_ENV):
+        external = ExternalFhirServer(os.environ[EXTERNAL_ENV])
+        external.start()
+        try:
+            external.load_demo_charts()
+            external.load(large_chart_bundle())
+            yield external
+        finally:
+            external.stop()
+            external.clean_up()
+        return
     reason = missing_tools()
     if reason:
         if os.environ.get("CI"):
@@ -39,13 +53,13 @@ def hapi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HapiServer]:
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory, hapi: HapiServer) -> Iterator[str]:
+def service(tmp_path_factory: pytest.TempPathFactory, hapi: HapiServer | ExternalFhirServer) -> Iterator[str]:
     with cds_service(tmp_path_factory.mktemp("e2e-service"), **E2E_SERVICE_ENV) as url:
         yield url
 
 
 @pytest.fixture
-def live_hapi(hapi: HapiServer) -> HapiServer:
+def live_hapi(hapi: HapiServer | ExternalFhirServer) -> HapiServer | ExternalFhirServer:
     """The HAPI server, running, with an empty request log."""
     if not hapi.running:
         pytest.fail("the HAPI server is no longer running (a test that stops it must run last)")

@@ -88,7 +88,8 @@ class HapiServer:
         self.classpath, self.log_path = classpath, log_path
         self.port = port or free_port()
         self.root = f"http://127.0.0.1:{self.port}"
-        self.base = f"{self.root}/fhir"
+        self.path = "/fhir"
+        self.base = f"{self.root}{self.path}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

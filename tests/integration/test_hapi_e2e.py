@@ -97,9 +97,9 @@ def test_chart_without_prefetch(service, live_hapi, engine, chart, outcome, vari
     # the service read the chart itself: patient, conditions, observations, procedures, allergies, devices
     reads = [r["url"] for r in live_hapi.requests_seen() if r["method"] == "GET"]
     patient = patient_of(order)
-    assert f"/fhir/Patient/{patient}" in reads
+    assert f"{live_hapi.path}/Patient/{patient}" in reads
     for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
-        assert any(u.startswith(f"/fhir/{kind}?") and f"patient={patient}" in u for u in reads), kind
+        assert any(u.startswith(f"{live_hapi.path}/{kind}?") and f"patient={patient}" in u for u in reads), kind
 
 
 def test_card_basis_names_the_resources_read_from_hapi(service, live_hapi):
@@ -143,8 +143,9 @@ def test_partial_prefetch_fetches_only_the_absent_keys(service, live_hapi):
     response = call(service, body).json()
     assert rating(response) == ["not-appropriate", "UNA"]
     reads = [r["url"] for r in live_hapi.requests_seen()]
-    assert not any(u.startswith(("/fhir/Patient", "/fhir/Condition")) for u in reads)
-    assert any(u.startswith("/fhir/Observation?") for u in reads)
+    path = live_hapi.path
+    assert not any(u.startswith((f"{path}/Patient", f"{path}/Condition")) for u in reads)
+    assert any(u.startswith(f"{path}/Observation?") for u in reads)
 
 
 def test_every_page_of_a_large_chart_is_read(service, live_hapi):
