@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from cds_service.options import CallOptions
+from cds_service.cdshooks.configuration import CallOptions
 
 PREFIX = "CDS_"
 SQLITE_SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")

@@ -10,36 +10,28 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import requests
 
-from cds_service.api.errors import HookError
-from cds_service.api.hook_request import HookRequest, parse_hook_request
 from cds_service.cards.builder import CardBuilder
+from cds_service.cdshooks.configuration import CallOptions, OptionError
+from cds_service.cdshooks.discovery import ServiceDefinition
+from cds_service.cdshooks.errors import HookError
+from cds_service.cdshooks.request import HookRequest, parse_hook_request
 from cds_service.config import Settings
 from cds_service.engine import Engine
 from cds_service.engine.decision import order_date_of
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
-from cds_service.options import CallOptions, OptionError
 from cds_service.security import FhirServerPolicy, ServerNotAllowed
 from cds_service.security.tokens import Caller
 from cds_service.store import AuditStore, HookCallRecord
 from cds_service.store.records import decision_record
 
 log = logging.getLogger("cds_service.hooks")
-
-
-@dataclass(frozen=True)
-class ServiceDefinition:
-    id: str
-    hook: str
-    title: str
-    description: str
 
 
 class HookService:

@@ -16,14 +16,14 @@ from werkzeug.exceptions import HTTPException
 
 from cds_service.analytics import views as analytics
 from cds_service.api import auth
-from cds_service.api.discovery import discovery_document, services
 from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.json_provider import OrjsonProvider
 from cds_service.api.paths import CollapseSlashes
 from cds_service.api.routes import blueprint
-from cds_service.api.validation import prepare_validators
+from cds_service.cdshooks.discovery import ServiceDefinition, discovery_document, services
+from cds_service.cdshooks.validation import prepare_validators
 from cds_service.config import Settings
-from cds_service.hooks import HookService, ServiceDefinition
+from cds_service.hooks import HookService
 from cds_service.knowledge import Knowledge, load_knowledge
 from cds_service.logs import frames
 from cds_service.security import TokenVerifier, load_trusted_clients
@@ -69,7 +69,7 @@ def create_app(
     app.extensions["cds_service"] = AppState(
         settings=settings,
         services={d.id: d for d in definitions},
-        discovery=discovery_document(definitions, hooks.keys, hooks.defaults),
+        discovery=discovery_document(definitions, {k.name: k.template for k in hooks.keys}, hooks.defaults),
         hooks=hooks,
         store=store,
     )

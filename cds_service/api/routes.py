@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from cds_service.api.errors import HookError, operation_outcome
-from cds_service.api.feedback import parse_feedback
+from cds_service.cdshooks.feedback import parse_feedback
 from cds_service.fhir.patient_data import DataUnavailable
 
 log = logging.getLogger("cds_service.api")

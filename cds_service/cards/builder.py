@@ -9,11 +9,11 @@ from typing import Any
 from cds_service.cards.capture_text import CAPTURE_SUMMARY, capture_detail, choice_label
 from cds_service.cards.rating import rating_extensions, with_rating
 from cds_service.cards.text import detail_markdown, no_rating_summary, summary_for
+from cds_service.cdshooks.configuration import CallOptions
 from cds_service.config import Settings
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.model import Alternative, Decision, Outcome
 from cds_service.knowledge.model import Category, Knowledge, Role, SuggestedCoding
-from cds_service.options import CallOptions
 
 MAX_SUGGESTIONS = 3
 NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"  # CDS Hooks 3.0 (STU)

@@ -8,7 +8,7 @@ from typing import Any
 import fastjsonschema
 from hypothesis import given
 
-from cds_service.api.validation import compiled_validator, reference_validator, schema_problem
+from cds_service.cdshooks.validation import compiled_validator, reference_validator, schema_problem
 from tests.security.test_fuzz import feedback_bodies, fuzz_settings, mutated_bodies, valid_body
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from cds_service.api.errors import HookError
-from cds_service.api.validation import schema_problem
+from cds_service.cdshooks.errors import HookError
+from cds_service.cdshooks.validation import schema_problem
 from cds_service.fhir.compat import to_r4
 
 

@@ -1,13 +1,13 @@
-"""The discovery document: one service per hook (distinct ids, as the sandbox needs)."""
+"""The services and the discovery document: one service per hook (distinct ids, as the sandbox needs)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from cds_service.fhir.patient_data import DataKey
-from cds_service.hooks import ServiceDefinition
+from cds_service.cdshooks.configuration import OPTIONS_EXTENSION, CallOptions, advertised_options
 from cds_service.knowledge.model import Knowledge
-from cds_service.options import OPTIONS_EXTENSION, CallOptions, advertised_options
 
 CDS_HOOKS_VERSION = "2.0.1"  # the specification this service implements (3.0 ballot: discovery `version`)
 
@@ -16,6 +16,14 @@ USAGE = (
     "and Device for the patient, from prefetch or from fhirServer (read access needed when prefetch is "
     "absent). Draft imaging orders as R4 ServiceRequest coded in CPT, LOINC, RadLex Playbook or SNOMED CT."
 )
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    id: str
+    hook: str
+    title: str
+    description: str
 
 
 def services(k: Knowledge) -> tuple[ServiceDefinition, ...]:
@@ -41,11 +49,10 @@ def services(k: Knowledge) -> tuple[ServiceDefinition, ...]:
 
 
 def discovery_document(
-    definitions: tuple[ServiceDefinition, ...], keys: tuple[DataKey, ...], defaults: CallOptions
+    definitions: tuple[ServiceDefinition, ...], prefetch: Mapping[str, str], defaults: CallOptions
 ) -> dict[str, Any]:
     """Each service with its prefetch, the CDS Hooks version it implements and the options a call may set (with
     this deployment's defaults)."""
-    prefetch = {key.name: key.template for key in keys}
     return {
         "services": [
             {
@@ -54,7 +61,7 @@ def discovery_document(
                 "title": d.title,
                 "description": d.description,
                 "version": CDS_HOOKS_VERSION,
-                "prefetch": prefetch,
+                "prefetch": dict(prefetch),
                 "usageRequirements": USAGE,
                 "extension": {OPTIONS_EXTENSION: advertised_options(defaults)},
             }

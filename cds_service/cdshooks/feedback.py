@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cds_service.api.errors import HookError
-from cds_service.api.validation import schema_problem
+from cds_service.cdshooks.errors import HookError
+from cds_service.cdshooks.validation import schema_problem
 from cds_service.store import FeedbackRecord
 
 
