@@ -8,30 +8,75 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import requests
 
-from cds_service.cards.builder import CardBuilder
+from cds_service.cards.builder import CardBuilder, CardResult
 from cds_service.cdshooks.configuration import CallOptions, OptionError
 from cds_service.cdshooks.discovery import ServiceDefinition
 from cds_service.cdshooks.errors import HookError
-from cds_service.cdshooks.request import HookRequest, parse_hook_request
+from cds_service.cdshooks.request import HookRequest, OrderInput, parse_hook_request
 from cds_service.config import Settings
-from cds_service.engine import Engine
+from cds_service.engine import Chart, Engine
+from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.decision import order_date_of
+from cds_service.engine.model import OrderMatch
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
 from cds_service.security import FhirServerPolicy, ServerNotAllowed
 from cds_service.security.tokens import Caller
 from cds_service.store import AuditStore, HookCallRecord
-from cds_service.store.records import decision_record
+from cds_service.store.records import DecisionRecord, decision_record
 
 log = logging.getLogger("cds_service.hooks")
+
+Rated = tuple[OrderInput, OrderMatch]  # a draft order and the topic procedure(s) it stands for
+
+
+@dataclass(frozen=True)
+class HookCall:
+    """One call in progress: what was asked, under which options, on which day, since when."""
+
+    service: ServiceDefinition
+    request: HookRequest
+    options: CallOptions
+    today: date
+    started: float
+    call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def siblings(self) -> list[Any]:
+        return [o.model for o in self.request.all_orders]
+
+    def record(self, status: int, result: str, orders: int) -> HookCallRecord:
+        """What the audit trail keeps of the call itself."""
+        return HookCallRecord(
+            call_id=self.call_id,
+            service_id=self.service.id,
+            hook=self.service.hook,
+            hook_instance=self.request.hook_instance,
+            user_id=self.request.user_id,
+            status=status,
+            result=result,
+            orders=orders,
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            delivery=self.options.delivery,
+            options=self.options.as_record(),
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One order's part of the response, and its audit record."""
+
+    cards: CardResult
+    record: DecisionRecord
 
 
 class HookService:
@@ -65,74 +110,28 @@ class HookService:
         """
         started = time.perf_counter()
         request = parse_hook_request(body, service.hook)
-        options = self._options(request)
-        today = self.clock()
-        siblings = [o.model for o in request.all_orders]
+        call = HookCall(service, request, self._options(request), self.clock(), started)
+        siblings = call.siblings
         rated = [(o, m) for o in request.orders if (m := self.engine.match(o.model, siblings)) is not None]
         if not rated:
             return {"cards": []}
-        order_dates = [order_date_of(o.model, today) for o, _ in rated]
-        client, no_client = self._client(request, caller)
-        call_id = str(uuid.uuid4())
-        try:
-            resources = gather(
-                self.keys,
-                request.prefetch,
-                request.patient_id,
-                client,
-                self.executor,
-                Deadline.after(self.settings.fhir_budget_seconds),
-                observation_floor(order_dates, self.k),
-                no_client,
-            )
-        except DataUnavailable:
-            self.store.record_call(self._call(service, request, options, call_id, 412, "data-unavailable", 0, started))
-            raise
+        resources = self._gather(call, rated, caller)
         fetched = time.perf_counter()
-        chart = self.engine.read_chart(resources, [o.model for o, _ in rated], today, patient_id=request.patient_id)
-        response: dict[str, Any] = {"cards": []}
-        actions: list[dict[str, Any]] = []
-        records = []
-        for order, match in rated:
-            decision = self.engine.evaluate_one(order.model, chart, today, siblings, match)
-            choices = ()
-            if service.hook == "order-select" and options.capture_indication and not options.shadow:
-                choices = self.engine.capture(order.model, decision, chart, today, siblings)
-            consult_id = f"urn:uuid:{uuid.uuid4()}"
-            built = self.cards.build(decision, order.raw, consult_id, options, choices)
-            response["cards"] += built.cards
-            actions += built.system_actions
-            records.append(
-                decision_record(
-                    decision,
-                    topic=self.k.topic.id,
-                    consult_id=consult_id,
-                    service_id=service.id,
-                    hook=service.hook,
-                    hook_instance=request.hook_instance,
-                    patient_id=request.patient_id,
-                    call_id=call_id,
-                    user_id=request.user_id,
-                    delivery=options.delivery,
-                    cards=built.cards,
-                    suggestion_ids=built.suggestion_ids,
-                )
-            )
-        if actions:
-            response["systemActions"] = actions
-            response["extension"] = {"systemActions": actions}
+        orders = [o.model for o, _ in rated]
+        chart = self.engine.read_chart(resources, orders, call.today, patient_id=request.patient_id)
+        answers = [self._answer(call, order, match, chart) for order, match in rated]
         auditing = time.perf_counter()
-        call = self._call(service, request, options, call_id, 200, "answered", len(rated), started)
-        self.store.record_decisions(records, call)
+        self.store.record_decisions([a.record for a in answers], call.record(200, "answered", len(rated)))
         audited = time.perf_counter()
+        response = _response(answers)
         log.info(
             "hook answered",
             extra={
                 "service": service.id,
                 "hook": service.hook,
                 "orders": len(rated),
-                "outcomes": [r.outcome for r in records],
-                "consult_ids": [r.consult_id for r in records],
+                "outcomes": [a.record.outcome for a in answers],
+                "consult_ids": [a.record.consult_id for a in answers],
                 "cards": len(response["cards"]),
                 "fetch_ms": round((fetched - started) * 1000, 1),
                 "audit_ms": round((audited - auditing) * 1000, 2),
@@ -147,6 +146,52 @@ class HookService:
             return self.defaults.with_configuration(request.extension)
         except OptionError as exc:
             raise HookError(400, f"invalid configuration: {exc}") from None
+
+    def _gather(self, call: HookCall, rated: Sequence[Rated], caller: Caller | None) -> list[Any]:
+        """The chart from prefetch and the FHIR server; a call that cannot get it is recorded as a 412."""
+        request = call.request
+        order_dates = [order_date_of(o.model, call.today) for o, _ in rated]
+        client, no_client = self._client(request, caller)
+        try:
+            return gather(
+                self.keys,
+                request.prefetch,
+                request.patient_id,
+                client,
+                self.executor,
+                Deadline.after(self.settings.fhir_budget_seconds),
+                observation_floor(order_dates, self.k),
+                no_client,
+            )
+        except DataUnavailable:
+            self.store.record_call(call.record(412, "data-unavailable", 0))
+            raise
+
+    def _answer(self, call: HookCall, order: OrderInput, match: OrderMatch, chart: Chart) -> Answer:
+        """Decide one order, build its cards (and the capture card's choices, policy §9) and its audit record."""
+        siblings = call.siblings
+        decision = self.engine.evaluate_one(order.model, chart, call.today, siblings, match)
+        choices: tuple[CaptureChoice, ...] = ()
+        options = call.options
+        if call.service.hook == "order-select" and options.capture_indication and not options.shadow:
+            choices = self.engine.capture(order.model, decision, chart, call.today, siblings)
+        consult_id = f"urn:uuid:{uuid.uuid4()}"
+        built = self.cards.build(decision, order.raw, consult_id, options, choices)
+        record = decision_record(
+            decision,
+            topic=self.k.topic.id,
+            consult_id=consult_id,
+            service_id=call.service.id,
+            hook=call.service.hook,
+            hook_instance=call.request.hook_instance,
+            patient_id=call.request.patient_id,
+            call_id=call.call_id,
+            user_id=call.request.user_id,
+            delivery=options.delivery,
+            cards=built.cards,
+            suggestion_ids=built.suggestion_ids,
+        )
+        return Answer(built, record)
 
     def _client(self, request: HookRequest, caller: Caller | None) -> tuple[FhirClient | None, str]:
         """A client for the request's FHIR server, or None and why none (used only if a fetch is needed)."""
@@ -165,27 +210,13 @@ class HookService:
             max_pages=self.settings.fhir_max_pages,
         ), ""
 
-    def _call(
-        self,
-        service: ServiceDefinition,
-        request: HookRequest,
-        options: CallOptions,
-        call_id: str,
-        status: int,
-        result: str,
-        orders: int,
-        started: float,
-    ) -> HookCallRecord:
-        return HookCallRecord(
-            call_id=call_id,
-            service_id=service.id,
-            hook=service.hook,
-            hook_instance=request.hook_instance,
-            user_id=request.user_id,
-            status=status,
-            result=result,
-            orders=orders,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            delivery=options.delivery,
-            options=options.as_record(),
-        )
+
+def _response(answers: Sequence[Answer]) -> dict[str, Any]:
+    """The response body: every card, and the rating updates both where CDS Hooks 2.0 puts them and where the
+    Argonaut PAMA convention (and the sandbox) reads them."""
+    response: dict[str, Any] = {"cards": [card for a in answers for card in a.cards.cards]}
+    actions = [action for a in answers for action in a.cards.system_actions]
+    if actions:
+        response["systemActions"] = actions
+        response["extension"] = {"systemActions": actions}
+    return response

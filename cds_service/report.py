@@ -118,32 +118,36 @@ def decision_text(d: Decision) -> str:
     if d.match:
         names = " or ".join(p.name for p in d.match.procedures)
         lines.append(f"  Study: {names}  [{d.match.basis}]")
-    for v in d.variants:
-        lines.append(f"  Variant {v.number}: {v.title}")
-    for r in d.ratings:
-        if r.rating:
-            lines.append(
-                f"    V{r.variant.number} {r.procedure.name}: {r.rating.category.name} "
-                f"({r.rating.category.band_text}), RRL {r.rating.rrl_symbol}"
-            )
-        else:
-            lines.append(f"    V{r.variant.number} {r.procedure.name}: not rated")
-    if d.alternatives:
-        lines.append("  Alternatives:" if not d.better_alternative else "  Better alternatives:")
-        for a in d.alternatives[:3]:
-            ratings = ", ".join(f"V{r.variant} {r.category.code} {r.rrl_symbol}" for r in a.ratings)
-            lines.append(f"    - {a.procedure.name} ({ratings})")
-    for e in d.exclusions:
-        refs = ", ".join(x.reference for x in e.evidence)
-        lines.append(f"  Not suggested: {e.procedure.name} ({e.label} <- {refs})")
+    lines += [f"  Variant {v.number}: {v.title}" for v in d.variants]
+    lines += [_rating_line(r) for r in d.ratings]
+    lines += _alternative_lines(d)
     for f in d.findings:
         lines.append(f"  Finding: {f.label}{f' ({f.doubt})' if f.doubt else ''}")
         lines += [f"    <- {_evidence_line(e)}" for e in f.evidence]
     if d.duration:
         lines.append(f"  Duration: {d.duration.label} ({d.duration.basis})")
-    for reason in d.reasons:
-        lines.append(f"  Reason: {reason}")
+    lines += [f"  Reason: {reason}" for reason in d.reasons]
     return "\n".join(lines)
+
+
+def _rating_line(r: OrderRating) -> str:
+    if r.rating is None:
+        return f"    V{r.variant.number} {r.procedure.name}: not rated"
+    category = r.rating.category
+    return (
+        f"    V{r.variant.number} {r.procedure.name}: {category.name} ({category.band_text}), RRL {r.rating.rrl_symbol}"
+    )
+
+
+def _alternative_lines(d: Decision) -> list[str]:
+    lines = ["  Better alternatives:" if d.better_alternative else "  Alternatives:"] if d.alternatives else []
+    for a in d.alternatives[:3]:
+        ratings = ", ".join(f"V{r.variant} {r.category.code} {r.rrl_symbol}" for r in a.ratings)
+        lines.append(f"    - {a.procedure.name} ({ratings})")
+    for e in d.exclusions:
+        refs = ", ".join(x.reference for x in e.evidence)
+        lines.append(f"  Not suggested: {e.procedure.name} ({e.label} <- {refs})")
+    return lines
 
 
 def _evidence_line(e: Evidence) -> str:

@@ -38,17 +38,8 @@ class HookRequest:
 
 def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     """Check the request against CDS Hooks 2.0 and the hook definition; 400 with a precise message."""
-    problem = schema_problem(body, "hook-request.schema.json")
-    if problem:
-        raise HookError(400, f"invalid hook request: {problem}")
-    if body["hook"] != expected_hook:
-        raise HookError(400, f"this service answers '{expected_hook}', not '{body['hook']}'")
+    _check(body, expected_hook)
     context = body["context"]
-    if "fhirAuthorization" in body and "fhirServer" not in body:
-        raise HookError(400, "fhirAuthorization is given without fhirServer (CDS Hooks invariant cds-r-1)")
-    if expected_hook == "order-select" and not isinstance(context.get("selections"), list):
-        raise HookError(400, "context.selections is required for order-select")
-
     drafts = [
         (e["resource"], to_r4(e["resource"]))
         for e in context["draftOrders"].get("entry") or ()
@@ -58,19 +49,8 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     twice = sorted(r for r, n in Counter(references).items() if n > 1)
     if twice:
         raise HookError(400, f"context.draftOrders has more than one entry {twice[0]}; resource ids must be unique")
-    by_reference = {f"{orig['resourceType']}/{orig.get('id')}": conv for orig, conv in drafts}
-    by_reference.update({f"{conv['resourceType']}/{conv.get('id')}": conv for _, conv in drafts})
     service_requests = [conv for _, conv in drafts if conv.get("resourceType") == "ServiceRequest"]
-    if expected_hook == "order-select":
-        chosen = []
-        for i, reference in enumerate(context["selections"]):
-            if reference not in by_reference:
-                raise HookError(400, f"context.selections[{i}] '{reference}' is not an entry of context.draftOrders")
-            if by_reference[reference].get("resourceType") == "ServiceRequest":
-                chosen.append(by_reference[reference])
-    else:
-        chosen = service_requests
-
+    chosen = _selected(context["selections"], drafts) if expected_hook == "order-select" else service_requests
     all_orders = [_order(raw) for raw in service_requests]
     wanted = {id(raw) for raw in chosen}
     orders = [o for o, raw in zip(all_orders, service_requests, strict=True) if id(raw) in wanted]
@@ -87,6 +67,32 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
         all_orders=all_orders,
         extension=body.get("extension"),
     )
+
+
+def _check(body: Any, expected_hook: str) -> None:
+    """The schema, the hook, and the invariants a schema cannot say."""
+    problem = schema_problem(body, "hook-request.schema.json")
+    if problem:
+        raise HookError(400, f"invalid hook request: {problem}")
+    if body["hook"] != expected_hook:
+        raise HookError(400, f"this service answers '{expected_hook}', not '{body['hook']}'")
+    if "fhirAuthorization" in body and "fhirServer" not in body:
+        raise HookError(400, "fhirAuthorization is given without fhirServer (CDS Hooks invariant cds-r-1)")
+    if expected_hook == "order-select" and not isinstance(body["context"].get("selections"), list):
+        raise HookError(400, "context.selections is required for order-select")
+
+
+def _selected(selections: list[Any], drafts: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The selected ServiceRequests (R4 form); each selection must name a draft."""
+    by_reference = {f"{orig['resourceType']}/{orig.get('id')}": conv for orig, conv in drafts}
+    by_reference.update({f"{conv['resourceType']}/{conv.get('id')}": conv for _, conv in drafts})
+    chosen = []
+    for i, reference in enumerate(selections):
+        if reference not in by_reference:
+            raise HookError(400, f"context.selections[{i}] '{reference}' is not an entry of context.draftOrders")
+        if by_reference[reference].get("resourceType") == "ServiceRequest":
+            chosen.append(by_reference[reference])
+    return chosen
 
 
 def _order(raw: dict[str, Any]) -> OrderInput:

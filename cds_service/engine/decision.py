@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
@@ -39,12 +40,6 @@ def decide(
     if match is None:
         return _not_applicable(order, order_date, "the order is not one of the imaging procedures this ACR topic rates")
     facts = build_facts(recognise(chart, order, order_date, k, reader), order_date, k)
-    common = {
-        "findings": facts.findings,
-        "duration": facts.duration,
-        "mentions": facts.mentions,
-        "ignored": facts.ignored,
-    }
     if match.needs_neck_reason and not _neck_reason(facts, k):
         return _not_applicable(
             order,
@@ -55,10 +50,17 @@ def decide(
             facts,
         )
     scenario = infer_scenario(facts, k)
-    common["routed_to"] = scenario.routed_to
     if scenario.outcome is not None:
-        return Decision(order.id, order_date, scenario.outcome, match, reasons=_reasons(scenario, facts), **common)
+        reasons = _reasons(scenario, facts)
+        return Decision(order.id, order_date, scenario.outcome, match, reasons=reasons, **_explained(scenario, facts))
+    return _rated(order, order_date, match, scenario, facts, k)
 
+
+def _rated(
+    order: ServiceRequest, order_date: date, match: OrderMatch, scenario: Scenario, facts: PatientFacts, k: Knowledge
+) -> Decision:
+    """The decision once the candidate variants are known: the order's rating in each, and the alternatives."""
+    common = _explained(scenario, facts)
     variants = tuple(k.variants[n] for n in scenario.variants)
     ratings = tuple(OrderRating(v, p, v.rating_of(p.id)) for v in variants for p in match.procedures)
     unrated = [r for r in ratings if r.rating is None]
@@ -93,6 +95,17 @@ def decide(
         better_alternative=outcome is Outcome.APPROPRIATE and bool(alternatives),
         **common,
     )
+
+
+def _explained(scenario: Scenario, facts: PatientFacts) -> dict[str, Any]:
+    """What every decision past the order match carries to explain itself."""
+    return {
+        "findings": facts.findings,
+        "duration": facts.duration,
+        "mentions": facts.mentions,
+        "ignored": facts.ignored,
+        "routed_to": scenario.routed_to,
+    }
 
 
 def _not_applicable(

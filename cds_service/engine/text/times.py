@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,32 +53,28 @@ class TimeNote:
 
 
 def find_times(text: str, words: DurationWords, offset: int = 0) -> list[TimeNote]:
-    """Every time expression in `text` (a sentence), with offsets shifted by `offset`."""
+    """Every time expression in `text` (a sentence), with offsets shifted by `offset`; where two overlap, the one
+    found first wins (counted spans, then dates, then fixed phrases, longest first)."""
     notes: list[TimeNote] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(note: TimeNote) -> None:
-        if not any(note.start < end and start < note.end for start, end in taken):
+    for note in _candidates(text, words, offset):
+        if not any(note.start < other.end and other.start < note.end for other in notes):
             notes.append(note)
-            taken.append((note.start, note.end))
+    return sorted(notes, key=lambda n: n.start)
 
-    for match in words.ago.finditer(text):
-        add(_counted(match, words, offset))
-    for match in words.span.finditer(text):
-        add(_counted(match, words, offset))
-    for pattern in (words.since, words.dated):
+
+def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNote]:
+    for pattern in (words.ago, words.span):
         for match in pattern.finditer(text):
-            dated = _dated(match, offset)
-            if dated is not None:
-                add(dated)
+            yield _counted(match, words, offset)
+    for pattern in (words.since, words.dated):
+        yield from filter(None, (_dated(match, offset) for match in pattern.finditer(text)))
     lowered = text.lower()
     for phrase, (low, high) in sorted(words.relative.items(), key=lambda item: -len(item[0])):
         for start in _word_positions(lowered, phrase):
-            add(TimeNote(offset + start, offset + start + len(phrase), days=(low, high)))
+            yield TimeNote(offset + start, offset + start + len(phrase), days=(low, high))
     for phrase, classes in sorted(words.class_words.items(), key=lambda item: -len(item[0])):
         for start in _word_positions(lowered, phrase):
-            add(TimeNote(offset + start, offset + start + len(phrase), classes=classes))
-    return sorted(notes, key=lambda n: n.start)
+            yield TimeNote(offset + start, offset + start + len(phrase), classes=classes)
 
 
 def _counted(match: object, words: DurationWords, offset: int) -> TimeNote:
