@@ -59,34 +59,45 @@ def _coded(concept: str, onset: str | None, **kwargs):
     return condition(code, onset=onset, **kwargs)
 
 
+def _status_text(concept, onset):
+    return _coded(concept, onset, clinical=None) | {"clinicalStatus": {"text": "Active"}}
+
+
+def _status_other_system(concept, onset):
+    status = {"coding": [{"system": "urn:oid:1.2.3", "code": "ACTIVE"}]}
+    return _coded(concept, onset, clinical=None) | {"clinicalStatus": status}
+
+
+def _status_unknown_code(concept, onset):
+    status = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "maybe"}]}
+    return _coded(concept, onset, verification=None) | {"verificationStatus": status}
+
+
+def _unreadable_code(concept, onset):
+    broken = _coded(concept, onset)
+    broken["code"]["coding"][0]["code"] = 42
+    return broken
+
+
+DOUBTFUL_RESOURCES = {  # kind -> (concept, onset) -> one uncertain or unreadable resource
+    "status-text": _status_text,
+    "status-other-system": _status_other_system,
+    "status-unknown-code": _status_unknown_code,
+    "provisional": lambda concept, onset: _coded(concept, onset, verification="provisional"),
+    "unreadable-code": _unreadable_code,
+    "borderline-temperature": lambda *_: observation("8310-5", 38.0, "Cel"),
+    "flagged-crp": lambda *_: observation("1988-5", 6, "mg/L", interpretation="H"),
+    "unconvertible-esr": lambda *_: observation("4537-7", 80, "mm/day"),
+    "unreadable-egfr": lambda *_: observation("33914-3", None, None) | {"valueString": "<15"},
+}
+
+
 def _doubtful(kind: str, concept: str, onset: str | None):
     """(extra chart resources, extra note text) for one uncertain or unreadable version of a finding."""
-    _, words = CONCEPTS[concept]
     if kind == "words":
+        _, words = CONCEPTS[concept]
         return [], f"{DOUBT_CUES[len(concept) % len(DOUBT_CUES)]} {words}"
-    if kind == "status-text":
-        return [_coded(concept, onset, clinical=None) | {"clinicalStatus": {"text": "Active"}}], None
-    if kind == "status-other-system":
-        status = {"coding": [{"system": "urn:oid:1.2.3", "code": "ACTIVE"}]}
-        return [_coded(concept, onset, clinical=None) | {"clinicalStatus": status}], None
-    if kind == "status-unknown-code":
-        status = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "maybe"}]}
-        return [_coded(concept, onset, verification=None) | {"verificationStatus": status}], None
-    if kind == "provisional":
-        return [_coded(concept, onset, verification="provisional")], None
-    if kind == "unreadable-code":
-        broken = _coded(concept, onset)
-        broken["code"]["coding"][0]["code"] = 42
-        return [broken], None
-    if kind == "borderline-temperature":
-        return [observation("8310-5", 38.0, "Cel")], None
-    if kind == "flagged-crp":
-        return [observation("1988-5", 6, "mg/L", interpretation="H")], None
-    if kind == "unconvertible-esr":
-        return [observation("4537-7", 80, "mm/day")], None
-    if kind == "unreadable-egfr":
-        return [observation("33914-3", None, None) | {"valueString": "<15"}], None
-    raise AssertionError(kind)
+    return [DOUBTFUL_RESOURCES[kind](concept, onset)], None
 
 
 KINDS = [

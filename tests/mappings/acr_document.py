@@ -37,35 +37,48 @@ class DocumentVariant:
 
 def read_variant_tables(path: Path) -> list[DocumentVariant]:
     """Return the variant tables exactly as the document prints them, in document order."""
-    variants: list[DocumentVariant] = []
-    number, title_parts, rows, pending = 0, [], [], []
-    in_title = False
+    reader = _TableReader()
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = " ".join(raw.split())
-        if not line or line.startswith("ACR Appropriateness Criteria®"):
-            continue
         if line.startswith(_END_OF_TABLES):
             break
+        if line and not line.startswith("ACR Appropriateness Criteria®"):
+            reader.read(line)
+    return reader.finish()
+
+
+class _TableReader:
+    """One line at a time: a variant header starts a title, the table header ends it, then rows (which the
+    document may wrap over several lines) until the next variant."""
+
+    def __init__(self) -> None:
+        self.variants: list[DocumentVariant] = []
+        self.number, self.title, self.rows, self.pending, self.in_title = 0, [], [], [], False
+
+    def read(self, line: str) -> None:
         header = _VARIANT.match(line)
         if header:
-            if number:
-                variants.append(DocumentVariant(number, " ".join(title_parts), tuple(rows)))
-            number, title_parts, rows, pending = int(header["number"]), [header["title"]], [], []
-            in_title = True
-            continue
-        if line == _TABLE_HEADER:
-            in_title = False
-            continue
-        if in_title:
-            title_parts.append(line)
-            continue
-        if number:
-            pending.append(line)
-            row = _ROW.match(" ".join(pending))
-            if row:
-                rrl = 0 if row["rrl"] == "O" else len(row["rrl"])
-                rows.append(DocumentRow(row["name"], CATEGORY_NAMES[row["category"]], rrl))
-                pending = []
-    if number:
-        variants.append(DocumentVariant(number, " ".join(title_parts), tuple(rows)))
-    return variants
+            self.finish()
+            self.number, self.title, self.rows, self.pending = int(header["number"]), [header["title"]], [], []
+            self.in_title = True
+        elif line == _TABLE_HEADER:
+            self.in_title = False
+        elif self.in_title:
+            self.title.append(line)
+        elif self.number:
+            self._row(line)
+
+    def _row(self, line: str) -> None:
+        self.pending.append(line)
+        row = _ROW.match(" ".join(self.pending))
+        if row:
+            rrl = 0 if row["rrl"] == "O" else len(row["rrl"])
+            self.rows.append(DocumentRow(row["name"], CATEGORY_NAMES[row["category"]], rrl))
+            self.pending = []
+
+    def finish(self) -> list[DocumentVariant]:
+        """The variants read so far, the one in progress included (once)."""
+        if self.number:
+            self.variants.append(DocumentVariant(self.number, " ".join(self.title), tuple(self.rows)))
+            self.number = 0
+        return self.variants
