@@ -1,0 +1,99 @@
+"""The free-text measures of issue 13 on the corpora in tests/fixtures/text/, and the text reader's speed.
+
+Run: .venv/bin/python bench/text_corpus.py
+
+For each corpus: cases, share rated as the policy says (outcome and variants), false warnings (a warning where the
+policy gives none), and among the cases that document an indication, the share that got a rating. Then the time to
+read a typical reason + note (<= 400 characters) the first time and again (the reader caches by text).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cds_service.engine import Engine
+from cds_service.knowledge import load_knowledge
+from tests.text_cases import load_cases, run_case
+
+CORPORA = ("corpus.yaml", "held-out.yaml", "held-out-2.yaml")
+
+
+def measure(engine: Engine, name: str) -> str:
+    results = [run_case(engine, case) for case in load_cases(name)]
+    agree = sum(r.agrees for r in results)
+    false_warnings = sum(r.false_warning for r in results)
+    documented = [r for r in results if r.case["expect"].get("variants")]
+    rated = sum(r.got not in ("insufficient-data", "not-applicable") for r in documented)
+    return (
+        f"| {name} | {len(results)} | {agree / len(results):.1%} | {false_warnings} | "
+        f"{rated}/{len(documented)} = {rated / len(documented):.1%} |"
+    )
+
+
+def reading_times(engine: Engine) -> tuple[float, float]:
+    """Median ms to read a fresh text, and the same text again."""
+    texts = corpus_texts()
+    reader = engine.reader.words
+    first, again = [], []
+    for i, text in enumerate(texts):
+        fresh = f"{text} (case {i} {time.perf_counter_ns()})"  # never read before
+        started = time.perf_counter()
+        reader.read(fresh, True)
+        first.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        reader.read(fresh, True)
+        again.append(time.perf_counter() - started)
+    return statistics.median(first) * 1000, statistics.median(again) * 1000
+
+
+def sentence_splitters(texts: list[str]) -> tuple[float, float]:
+    """Median ms to split a text into sentences: spaCy's rule-based sentencizer (what the reader uses) and the
+    PyRuSH splitter that medspacy.load() puts in its default pipeline."""
+    import spacy
+    from loguru import logger
+    from medspacy.sentence_splitting import PyRuSHSentencizer  # noqa: F401 - registers the component
+
+    logger.disable("PyRuSH")  # its debug log would be timed too
+
+    ours = spacy.blank("en")
+    ours.add_pipe("sentencizer")
+    pyrush = spacy.blank("en")
+    pyrush.add_pipe("medspacy_pyrush")
+    results = []
+    for nlp in (ours, pyrush):
+        nlp(texts[0])  # warm
+        times = []
+        for text in texts:
+            started = time.perf_counter()
+            nlp(text)
+            times.append(time.perf_counter() - started)
+        results.append(statistics.median(times) * 1000)
+    return results[0], results[1]
+
+
+def corpus_texts() -> list[str]:
+    texts = [
+        ((c.get("reason") or "") + " " + (c.get("note") or "")).strip() for name in CORPORA for c in load_cases(name)
+    ]
+    return [t for t in texts if 0 < len(t) <= 400]
+
+
+def main() -> None:
+    engine = Engine(load_knowledge())
+    print("| corpus | cases | rated as the policy says | false warnings | documented indication rated |")
+    print("|---|---|---|---|---|")
+    for name in CORPORA:
+        print(measure(engine, name))
+    first, again = reading_times(engine)
+    print(f"\ntext reading, median per reason + note (<= 400 characters): first {first:.2f} ms, again {again:.4f} ms")
+    sentencizer, pyrush = sentence_splitters(corpus_texts())
+    print(f"sentence splitting alone, median: spaCy sentencizer {sentencizer:.3f} ms, medspaCy PyRuSH {pyrush:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
