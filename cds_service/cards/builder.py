@@ -67,7 +67,7 @@ class CardBuilder:
                 {
                     "type": "update",
                     "description": "Attach the ACR appropriateness rating to the draft order",
-                    "resource": with_rating(order, self._rating(rating, decision.worst_category, consult_id)),
+                    "resource": with_rating(order, self._rating(rating, decision.category, consult_id)),
                 }
             )
         if options.shadow:
@@ -128,7 +128,7 @@ class CardBuilder:
         decision = choice.decision
         rating = decision.outcome.pama_rating
         assert rating is not None
-        resource = with_rating(order, self._rating(rating, decision.worst_category, f"urn:uuid:{uuid.uuid4()}"))
+        resource = with_rating(order, self._rating(rating, decision.category, f"urn:uuid:{uuid.uuid4()}"))
         reason = choice.reason
         resource["reasonCode"] = [
             {

@@ -16,8 +16,8 @@ def rating_words(decision: Decision) -> str:
     """The order's rating as a clinician reads it: the ACR category, or why there is none."""
     if decision.outcome is Outcome.NO_CRITERIA_APPLY:
         return "no ACR rating applies"
-    category = decision.worst_category
-    return category.name if category else decision.outcome.value
+    names = [c.name for c in decision.categories]  # best first: "May Be Appropriate or Usually Not Appropriate"
+    return " or ".join(names) if names else decision.outcome.value
 
 
 def choice_label(choice: CaptureChoice) -> str:

@@ -142,7 +142,7 @@ def concept_text(element: Any) -> str:
 
 def reference_id(reference: Any, kind: str) -> str | None:
     """The id in a raw Reference to a resource of `kind` (relative or absolute URL); None otherwise."""
-    if type(reference) is not dict or type(reference.get("reference")) is not str:
+    if not isinstance(reference, dict) or type(reference.get("reference")) is not str:
         return None
     parts = reference["reference"].split("/_history/")[0].rstrip("/").split("/")
     return parts[-1] if len(parts) >= 2 and parts[-2] == kind else None

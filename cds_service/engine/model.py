@@ -180,6 +180,18 @@ class Decision:
         return self.alternatives[0] if self.alternatives else None
 
     @property
+    def categories(self) -> tuple[Category, ...]:
+        """The ordered study's categories across the candidates, best first (empty if not rated everywhere)."""
+        if not self.ratings or any(r.rating is None for r in self.ratings):
+            return ()
+        return tuple(sorted({r.rating.category for r in self.ratings if r.rating}, key=lambda c: c.rank))
+
+    @property
+    def category(self) -> Category | None:
+        """The ordered study's one category, when every candidate gives the same (else None: no single one)."""
+        return self.categories[0] if len(self.categories) == 1 else None
+
+    @property
     def worst_category(self) -> Category | None:
         """The ordered study's least favourable rating across candidates (None if not rated everywhere)."""
         if not self.ratings or any(r.rating is None for r in self.ratings):

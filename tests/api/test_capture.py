@@ -125,13 +125,35 @@ def test_labels_name_the_reason_and_its_rating(client):
     card = capture_card(select(client, SILENT, sandbox_order("72125")))
     labels = [s["label"] for s in card["suggestions"]]
     assert [label.split(":")[0] for label in labels] == ["Neck pain", "Cervical radiculopathy", "Cervicogenic headache"]
-    for suggestion in card["suggestions"]:
-        category = next(
-            c for c in rating_extension(suggestion)["valueCodeableConcept"]["coding"] if c["system"] != PAMA_SYSTEM
-        )
-        assert suggestion["label"].endswith(category["display"])
     assert card["indicator"] == "info" and card["selectionBehavior"] == "at-most-one"
     assert all(s["uuid"] for s in card["suggestions"]) and card["uuid"]
+
+
+@pytest.mark.parametrize("study", ["72141", "72125", "72126", "72156", "70498", "72040"])
+@pytest.mark.parametrize("chart", [SILENT, PRIOR_SURGERY, [patient(), condition("Z98.1")]], ids=["silent", "acdf", "z98"])
+def test_a_label_never_says_less_than_its_rating(client, study, chart):
+    """'Usually Not Appropriate' alone only on a not-appropriate rating; several categories (acute or chronic) are
+    all named, best first; a single category is also the rating's translation coding."""
+    for suggestion in capture_card(select(client, chart, order_json(study)))["suggestions"]:
+        words = suggestion["label"].split(": ", 1)[1]
+        codings = rating_extension(suggestion)["valueCodeableConcept"]["coding"]
+        rating = codings[0]["code"]
+        translation = [c["display"] for c in codings[1:]]
+        if rating == "not-appropriate":
+            assert words == "Usually Not Appropriate" == translation[0]
+        elif rating == "appropriate":
+            assert words != "Usually Not Appropriate"
+            assert translation in ([], [words])
+            assert (" or " in words) == (not translation)
+        else:
+            assert words == "no ACR rating applies" and translation == []
+
+
+def test_acute_or_chronic_neck_pain_names_both_categories(client):
+    card = capture_card(select(client, SILENT, sandbox_order("72141")))
+    neck = card["suggestions"][0]
+    assert neck["label"] == "Neck pain: May Be Appropriate or Usually Not Appropriate"
+    assert rating_of(neck["actions"][0]["resource"]) == "appropriate"
 
 
 PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
