@@ -157,9 +157,18 @@ def _from_words(
     onset: DayRange | None = None,
     recorded: DayRange | None = None,
 ) -> Mention:
-    spans = tuple(days for note in words.times if (days := note.days_before(order_date)) is not None)
-    classes = frozenset().union(*(note.classes for note in words.times if note.classes))
-    return Mention(words.concept, context, evidence, onset, recorded, spans, classes)
+    spans = [(note.linked, days) for note in words.times if (days := note.days_before(order_date)) is not None]
+    classes = tuple(note.classes for note in words.times if note.classes)
+    return Mention(
+        words.concept,
+        context,
+        evidence,
+        onset,
+        recorded,
+        days_before=tuple(days for linked, days in spans if linked),
+        duration_classes=classes,
+        days_at_least=tuple(low for linked, (low, _) in spans if not linked),
+    )
 
 
 def _words_evidence(

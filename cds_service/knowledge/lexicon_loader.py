@@ -46,6 +46,10 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         present_words=frozenset(w.lower() for w in data["present_words"]),
         current_words=frozenset(w.lower() for w in data["current_words"]),
         cue_terminations={k: tuple(v) for k, v in data["cues"]["terminated_by"].items()},
+        reporters_before=_words(data["cues"]["reporters"]["before"]),
+        reporters_after=_words(data["cues"]["reporters"]["after"]),
+        denial_marks=_words(data["cues"]["trailing_denials"]["marks"]),
+        denial_words=_words(data["cues"]["trailing_denials"]["words"]),
         measurements=tuple(_measurement(m, ["measurements", i], units) for i, m in enumerate(data["measurements"])),
     )
 
@@ -121,7 +125,13 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         dated=dated,
         class_words={k.lower(): frozenset(v) for k, v in d["class_words"].items()},
         relative={k.lower(): (float(v[0]), float(v[1])) for k, v in d["relative"].items()},
+        link_words=_words(d["link_words"]),
+        other_events=_words(d["other_events"]),
     )
+
+
+def _words(words: Sequence[str]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
 
 
 def _compile(pattern: str, path: list[Any], groups: Sequence[str] = ()) -> re.Pattern[str]:

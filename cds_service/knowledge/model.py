@@ -412,6 +412,8 @@ class DurationWords:
     dated: re.Pattern[str]  # groups month, month_year, num_month, num_year, year: "3/2025", "2019"
     class_words: Mapping[str, frozenset[str]]  # "chronic" -> {chronic}; "subacute" -> {acute, chronic}
     relative: Mapping[str, tuple[float, float]]  # "yesterday" -> (1, 1)
+    link_words: frozenset[str] = frozenset()  # may stand between a duration word and its mention ("chronic L C7")
+    other_events: frozenset[str] = frozenset()  # a time beside one of these may be its ("PT x 2 wks")
 
 
 @dataclass(frozen=True)
@@ -445,3 +447,7 @@ class Lexicon:
     current_words: frozenset[str] = frozenset()
     measurements: tuple[MeasurementWords, ...] = ()
     cue_terminations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reporters_before: frozenset[str] = frozenset()  # "per daughter": the relative reports, it is not family history
+    reporters_after: frozenset[str] = frozenset()  # "son says", "wife notes"
+    denial_marks: frozenset[str] = frozenset()  # "malignancy - no", "Hx cancer: denies": a mark, then
+    denial_words: frozenset[str] = frozenset()  # a denial word ending the clause

@@ -130,7 +130,9 @@ def test_labels_name_the_reason_and_its_rating(client):
 
 
 @pytest.mark.parametrize("study", ["72141", "72125", "72126", "72156", "70498", "72040"])
-@pytest.mark.parametrize("chart", [SILENT, PRIOR_SURGERY, [patient(), condition("Z98.1")]], ids=["silent", "acdf", "z98"])
+@pytest.mark.parametrize(
+    "chart", [SILENT, PRIOR_SURGERY, [patient(), condition("Z98.1")]], ids=["silent", "acdf", "z98"]
+)
 def test_a_label_never_says_less_than_its_rating(client, study, chart):
     """'Usually Not Appropriate' alone only on a not-appropriate rating; several categories (acute or chronic) are
     all named, best first; a single category is also the rating's translation coding."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -38,6 +38,8 @@ _QUESTION = frozenset({"?", "??", "???"})
 _AFTER = "?after"
 SYMPTOMS = "symptoms"  # the concept of a sentence that names no concept but gives the symptoms' duration
 QUOTE_CHARS = 140
+_WORD = re.compile(r"[\w/'+~>-]+")
+_LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
 
 
@@ -128,12 +130,17 @@ class TextReader:
 
     # -- context ---------------------------------------------------------------------------------------
     def _contexts(self, doc: Any, ents: list) -> list[Context]:
-        """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals."""
-        cut = self._lists_cut(doc, ents)
+        """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals;
+        a mention a negation reaches only across other words and a comma is uncertain, not affirmed; a denial
+        written after a mention ("malignancy - no") negates it."""
+        cut, doubted = self._lists_cut(doc, ents)
         contexts = []
         for ent in ents:
             categories = {m.category for m in self._modifiers(doc, ent) if (m.modifier_span, ent.start) not in cut}
-            contexts.append(next((c for cat, c in _PRECEDENCE if cat in categories), Context.AFFIRMED))
+            context = next((c for cat, c in _PRECEDENCE if cat in categories), Context.AFFIRMED)
+            if context is Context.AFFIRMED and ent.start in doubted:
+                context = Context.UNCERTAIN
+            contexts.append(Context.NEGATED if self._denied_after(doc, ent) else context)
         for i in range(1, len(ents)):
             before, ent = ents[i - 1], ents[i]
             if contexts[i - 1] not in _CARRIED or contexts[i] is not Context.AFFIRMED:
@@ -142,6 +149,14 @@ class TextReader:
             if all(t in self.lexicon.list_words for t in between) and self._kind(before) == self._kind(ent):
                 contexts[i] = contexts[i - 1]
         return contexts
+
+    def _denied_after(self, doc: Any, ent: Any) -> bool:
+        """ "malignancy - no", "Hx cancer: denies": a mark and a denial word close the mention's clause."""
+        rest = doc[ent.end : ent.end + 4]
+        words = [t.lower_ for t in rest]
+        if len(words) < 2 or words[0] not in self.lexicon.denial_marks or words[1] not in self.lexicon.denial_words:
+            return False
+        return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start
 
     def _current(self, doc: Any, ent: Any, context: Context) -> Context:
         """History that is current: a drug "on" after a history cue; an indication with "flare" or "still" beside it."""
@@ -159,8 +174,12 @@ class TextReader:
 
     def _modifiers(self, doc: Any, ent: Any) -> list:
         """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
-        breast ca" is history; "? prior surgery" is both doubt and history)."""
-        modifiers = sorted(ent._.modifiers, key=lambda m: m.modifier_span[0])
+        breast ca" is history; "? prior surgery" is both doubt and history); a relative who reports ("per
+        daughter", "son says") is not family history."""
+        modifiers = sorted(
+            (m for m in ent._.modifiers if not (m.category == "FAMILY" and self._reporter(doc, m))),
+            key=lambda m: m.modifier_span[0],
+        )
         kept = []
         for i, modifier in enumerate(modifiers):
             later = modifiers[i + 1 :]
@@ -169,22 +188,61 @@ class TextReader:
             kept.append(modifier)
         return kept
 
-    def _lists_cut(self, doc: Any, ents: list) -> set[tuple[Any, int]]:
-        """(cue, mention) pairs to drop: a negation or a hypothetical runs through a comma-separated list, but not
-        past a comma into a mention of another kind than the first it reaches ("no trauma, neck pain x3 wks")."""
+    def _reporter(self, doc: Any, modifier: Any) -> bool:
+        start, end = modifier.modifier_span
+        before = doc[max(0, start - 2) : start].text.lower()
+        after = [t.lower_ for t in doc[end : end + 3] if t.lower_ not in ("'s", "s")]
+        lexicon = self.lexicon
+        return (
+            any(before == w or before.endswith(" " + w) for w in lexicon.reporters_before)
+            or bool(after and after[0] in lexicon.reporters_after)
+            or " ".join(after[:2]) in lexicon.reporters_after
+        )
+
+    def _lists_cut(self, doc: Any, ents: list) -> tuple[set[tuple[Any, int]], set[int]]:
+        """(cue, mention) pairs to drop, and the mentions left in doubt. A negation or a hypothetical runs through
+        a comma-separated list of mentions, nearest first. It stops before a mention of another kind than the
+        first it reaches ("no trauma, neck pain x3 wks": the neck pain is affirmed), and before a mention it
+        reaches only across other words and a comma ("no prior imaging, IVDU"; "denies fever, on Eliquis"): that
+        one and the rest are left uncertain, since the words may or may not be meant to be negated."""
         scopes: dict[Any, list] = {}
         for ent in ents:
             for modifier in ent._.modifiers:
                 if modifier.category in _LISTING:
                     scopes.setdefault(modifier.modifier_span, []).append(ent)
-        cut = set()
-        for span, negated in scopes.items():
-            first_kind = self._kind(negated[0])
-            for before, ent in pairwise(negated):
-                comma = any(t.text == "," for t in doc[before.end : ent.start])
-                if (comma and self._kind(ent) != first_kind) or (span, before.start) in cut:
+        cut: set[tuple[Any, int]] = set()
+        doubted: set[int] = set()
+        for span, reached in scopes.items():
+            ordered = sorted(reached, key=lambda e: e.start, reverse=reached[0].start < span[0])
+            if self._other_words_and_comma(doc, span, ordered[0]):
+                cut |= {(span, e.start) for e in ordered}
+                doubted |= {e.start for e in ordered}
+                continue
+            first_kind = self._kind(ordered[0])
+            for before, ent in pairwise(ordered):
+                if (span, before.start) in cut:  # past the first cut, the rest of the list is cut too
                     cut.add((span, ent.start))
-        return cut
+                    if before.start in doubted:
+                        doubted.add(ent.start)
+                elif self._other_words_and_comma(doc, (before.start, before.end), ent):
+                    cut.add((span, ent.start))
+                    doubted.add(ent.start)
+                elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
+                    cut.add((span, ent.start))
+        return cut, doubted
+
+    def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
+        """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention."""
+        start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
+        between = doc[start:end]
+        return any(t.text == "," for t in between) and any(
+            t.is_alpha and t.lower_ not in self.lexicon.list_words for t in between
+        )
+
+    @staticmethod
+    def _comma_between(doc: Any, first: Any, second: Any) -> bool:
+        start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
+        return any(t.text == "," for t in doc[start:end])
 
     def _kind(self, ent: Any) -> str:
         """Indications and surgery are one kind of mention, everything that blocks or removes another."""
@@ -193,22 +251,50 @@ class TextReader:
 
     # -- time ------------------------------------------------------------------------------------------
     def _attach_times(self, doc: Any, ents: list, notes: list[TimeNote]) -> dict[int, tuple[TimeNote, ...]]:
-        """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before).
-        The indications of a clause share theirs ("neck pain radiating to L arm x3 wks": both)."""
+        """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before),
+        as its own when only link words stand between them, else as a minimum ("neck pain, PT x 2 wks": the pain
+        is at least 2 weeks old). A duration word ("new", "chronic") counts only beside its mention, never for
+        something else ("new to clinic", "recent PT"). The indications of a clause share their times ("neck pain
+        radiating to L arm x3 wks": both)."""
         attached: dict[int, list[TimeNote]] = {e.start: [] for e in ents}  # ignored words too: "lumbar fusion 2018"
         clause = {e.start: _clause(doc, e.start_char) for e in ents}
         for note in notes:
             near = [e for e in ents if clause[e.start] == _clause(doc, note.start)] or ents
+            if note.classes is not None:
+                described = next((e for e in near if self._describes_symptom(doc, note, e)), None)
+                if described is not None:
+                    attached[described.start].append(note)
+                continue
             nearest = min(
                 near,
                 key=lambda e: (max(e.start_char - note.end, note.start - e.end_char, 0), e.start_char > note.start),
             )
-            attached[nearest.start].append(note)
+            attached[nearest.start].append(note if self._linked(doc, note) else replace(note, linked=False))
         indications = [e for e in ents if self._kind(e) == "indication"]
         for ent in indications:
             same = [n for e in indications if clause[e.start] == clause[ent.start] for n in attached[e.start]]
             attached[ent.start] = sorted(set(same), key=lambda n: n.start)
         return {start: tuple(found) for start, found in attached.items()}
+
+    def _linked(self, doc: Any, note: TimeNote) -> bool:
+        """Whether a time expression is its mention's own: the word just before it is not a treatment, encounter
+        or test ("PT x 2 wks", "seen in ED 5 days ago", "MRI 3 weeks ago")."""
+        head = _WORD.findall(doc.text[max(0, note.start - 40) : note.start].lower())[-1:]
+        return not any(w in self.lexicon.durations.other_events for w in head)
+
+    def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any) -> bool:
+        """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
+        mention after it ("chronic L C7 radic", "new onset neck pain"), or when it is followed by a symptom or
+        present word or ends the clause ("acute flare", "neck pain, chronic"); not when it describes something
+        else ("new to clinic", "recent PT")."""
+        if note.end <= ent.start_char:
+            between = _WORD.findall(doc.text[note.end : ent.start_char].lower())
+            return all(w in self.lexicon.durations.link_words or _LEVEL.match(w) for w in between)
+        if _WORD.findall(doc.text[ent.end_char : note.start]):
+            return False  # other words between the mention and the duration word after it
+        following = re.match(r"\s*([\w/'-]+|[,;.!?]|$)", doc.text[note.end :])
+        word = following.group(1).lower() if following else ""
+        return word in ("", ",", ";", ".", "!", "?") or word in self.lexicon.present_words | self.lexicon.symptom_words
 
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
         """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept."""

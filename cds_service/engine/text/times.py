@@ -28,6 +28,8 @@ class TimeNote:
     month: int | None = None
     day: int | None = None
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
+    linked: bool = True  # False: other words stand between it and its mention ("neck pain, PT x 2 wks"), so it
+    # proves only that the mention existed that long ago, at least
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""

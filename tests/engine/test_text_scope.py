@@ -1,0 +1,184 @@
+"""Policy §8 and the asymmetric rule on the words around a mention: where a negation, a hypothetical or a family cue
+stops, denials written after the concept, relatives who report, and times that belong to something else.
+
+Each case goes through the whole engine (order text -> mentions -> facts -> variants -> decision) and checks the
+outcome the policy requires. The probe orders: 72040 radiographs (May Be Appropriate in V1/V7, Usually Not
+Appropriate in V4, V5, V6: a reading that *creates* a variant enables a warning), 72156 MRI without and with
+contrast (UNA in V1, V2, V6, V7: a missed red flag or out-of-scope finding gives a warning), 72141 MRI without
+contrast (UNA only in V1: a wrong "acute" gives a warning).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.text_cases import run_case
+
+XR, MRI_WOW, MRI_WO, CT_WO = "cpt|72040", "cpt|72156", "cpt|72141", "cpt|72125"
+
+
+def outcome(engine, reason: str, order: str, **case) -> tuple[str, list[int]]:
+    result = run_case(engine, {"id": "t", "order": order, "reason": reason, "expect": {"outcome": "?"}, **case})
+    return result.got, [v.number for v in result.decision.variants]
+
+
+# -- a denial written after the concept ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "malignancy ruled out",
+        "malignancy excluded",
+        "malignancy - no",
+        "Hx cancer: denies",
+        "cancer was ruled out",
+        "discitis ruled out by MRI",
+        "osteomyelitis excluded",
+        "cervicogenic headache ruled out",
+    ],
+)
+def test_a_denial_after_the_concept_negates_it(engine, tail):
+    assert outcome(engine, f"neck pain x 2 wks, {tail}", XR) == ("appropriate", [1])
+
+
+def test_ruled_out_for_negates_what_follows(engine):
+    assert outcome(engine, "ruled out for malignancy, neck pain x 2 wks", XR) == ("appropriate", [1])
+
+
+def test_a_denial_mark_mid_clause_does_not_negate_what_precedes(engine):
+    assert outcome(engine, "neck pain x 2 wks - no trauma", MRI_WOW) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("text", ["fear of malignancy", "anxious it is cancer", "worried it is cancer"])
+def test_a_fear_is_not_a_diagnosis(engine, text):
+    """At most uncertain, and an uncertain malignancy blocks the rating (policy.yaml), never makes variant 5."""
+    got, variants = outcome(engine, f"neck pain x 2 wks, {text}", XR)
+    assert got != "not-appropriate" and 5 not in variants
+
+
+# -- where a negation or a hypothetical stops -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("neck pain x 3 wks. No prior imaging, IVDU", MRI_WOW),
+        ("neck pain x 2 wks, not improving, fevers at night", MRI_WOW),
+        ("neck pain x 2 wks, not sleeping, fever 101.5", MRI_WOW),
+        ("neck pain x 2 wks, no meds tried, pt on xarelto", MRI_WOW),
+        ("neck pain x 2 wks, denies fever, on Eliquis for afib", MRI_WOW),
+        ("neck pain x 2 wks, never had imaging, HIV+", MRI_WOW),
+        ("neck pain x 3 wks, no relief from NSAIDs, progressive arm weakness", CT_WO),
+        ("neck pain x 2 wks, worse if turning head, fever 101", MRI_WOW),
+        ("neck pain x 2 wks, worse if looking up, lost 15 lbs", MRI_WOW),
+        ("neck pain x 2 wks, should f/u PT, on coumadin", MRI_WOW),
+    ],
+)
+def test_a_negation_does_not_reach_a_red_flag_across_other_words_and_a_comma(engine, text, order):
+    assert outcome(engine, text, order)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks, denies fever, chills or weight loss",
+        "neck pain x 2 wks, no fever, night sweats, or unintentional weight loss",
+        "neck pain x 2 wks. Denies trauma, fever, weight loss, bowel/bladder sx",
+        "neck pain x 2 wks, denies numbness, tingling, weakness, fever",
+        "neck pain x 2 wks. Return precautions: worsening numbness, weakness, fever.",
+    ],
+)
+def test_a_negated_list_still_negates_every_item(engine, text):
+    """The control: lists of symptoms keep their negation (the rating is kept, and a warning where it applies)."""
+    assert outcome(engine, text, MRI_WOW) == ("not-appropriate", [1])
+
+
+def test_a_negation_stops_before_an_indication_after_a_comma(engine):
+    assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
+
+
+# -- relatives who report ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("neck pain x 2 wks, per daughter pt has lost 20 lbs", MRI_WOW),
+        ("neck pain x 2 wks, son says she fell 3 days ago", MRI_WOW),
+        ("neck pain x 2 wks, husband notes pt dropping things", CT_WO),
+        ("neck pain x 2 wks, wife reports fevers at night", MRI_WOW),
+    ],
+)
+def test_a_relative_who_reports_is_not_family_history(engine, text, order):
+    assert outcome(engine, text, order)[0] != "not-appropriate"
+
+
+def test_family_history_is_still_family_history(engine):
+    assert outcome(engine, "neck pain x 2 wks, mother with breast ca", MRI_WOW) == ("not-appropriate", [1])
+
+
+# -- history cues that describe the present ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks; past 3 days fevers and chills",
+        "neck pain x 2 wks, over the last week fevers",
+        "neck pain x 2 wks, epidural abscess being treated with IV abx",
+    ],
+)
+def test_a_recent_span_or_ongoing_treatment_is_not_history(engine, text):
+    assert outcome(engine, text, MRI_WOW)[0] != "not-appropriate"
+
+
+# -- times that belong to something else --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain, PT x 2 wks without relief",
+        "neck pain, on gabapentin x 3 wks",
+        "neck pain, NSAIDs x 10 days w/o relief",
+        "neck pain, seen in ED 5 days ago",
+        "neck pain. MRI 3 weeks ago showed DDD",
+        "neck pain, new to clinic",
+        "neck pain, new job at computer",
+        "neck pain, recent PT not helpful",
+        "chronic neck pain with acute flare x 5 days",
+        "subacute neck pain x 3 wks",
+    ],
+)
+def test_a_time_for_something_else_does_not_make_the_pain_acute(engine, text):
+    """Only a minimum duration (both variants stay candidates): no warning on MRI, which is UNA only in V1."""
+    assert outcome(engine, text, MRI_WO) == ("appropriate", [1, 7])
+
+
+@pytest.mark.parametrize(
+    ("text", "variants"),
+    [
+        ("neck pain x 2 wks", [1]),
+        ("new onset neck pain", [1]),
+        ("neck pain and stiffness x 3 days", [1]),
+        ("R C7 radic, EMG pending, x 3 wks; PT ongoing", [2]),
+        ("chronic L C7 radic", [8]),
+        ("neck pain, chronic", [7]),
+        ("neck pain x 8 months, began after a fall from bike in March 2026", [7]),
+        ("recurrent neck pain, latest episode 1 week", [1]),  # the episode is acute ("acute or increasing")
+        ("h/o neck pain, now recurrent neck pain x 2 wks", [1]),
+    ],
+)
+def test_the_pains_own_time_still_decides(engine, text, variants):
+    assert outcome(engine, text, MRI_WO)[1] == variants
+
+
+# -- the order's reasonReference Condition ----------------------------------------------------------------------
+def test_the_reason_reference_conditions_words_are_read(engine):
+    from datetime import date
+
+    from fhir.resources.R4B.servicerequest import ServiceRequest
+
+    from tests.builders import condition, order_json, patient
+
+    for text, expected in [
+        ("Neck pain after MVC 5 days ago", "no-criteria-apply"),
+        ("Cervicalgia; on warfarin", "no-criteria-apply"),
+        ("Neck pain (metastatic breast cancer)", "appropriate"),
+    ]:
+        reason = condition("M54.2", onset="2026-11-07", cid="rc")
+        reason["code"]["text"] = text
+        order = order_json("72156") | {"reasonReference": [{"reference": "Condition/rc"}]}
+        (decision,) = engine.evaluate([ServiceRequest.model_validate(order)], [patient(), reason], date(2026, 11, 21))
+        assert decision.outcome.value == expected, text
