@@ -129,6 +129,20 @@ def test_lifetime_longer_than_allowed(client, ec_key):
     assert _rejected(call(client, good(ec_key, iat=now, exp=now + 7200)))
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        lambda now: {"iat": str(now), "exp": now + 300},  # PyJWT accepts numeric strings; RFC 7519 wants numbers
+        lambda now: {"iat": now, "exp": str(now + 300)},
+        lambda now: {"iat": str(now), "exp": str(now + 300)},
+        lambda now: {"iat": True, "exp": now + 300},
+    ],
+    ids=["iat-string", "exp-string", "both-strings", "iat-bool"],
+)
+def test_iat_and_exp_must_be_numbers(client, ec_key, times):
+    assert _rejected(call(client, good(ec_key, **times(int(time.time())))))
+
+
 @pytest.mark.parametrize("missing", ["exp", "iat", "jti", "aud"])
 def test_required_claims(client, ec_key, missing):
     token_claims = claims(ISS, BASE + SELECT)
