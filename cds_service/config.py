@@ -40,6 +40,11 @@ class Settings:
     fhir_max_response_bytes: int = 20_000_000
     fhir_parallel: int = 6
     max_request_bytes: int = 5_000_000
+    # Slow or idle clients (serve): time to send a request's headers (also how long an idle keep-alive
+    # connection stays open), time to send its body once the headers are in, open connections per worker.
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 10.0
+    http_max_connections: int = 2048
     card_better_alternative: bool = True  # info card when a Usually Appropriate study would be better
     card_no_rating: bool = False  # info card explaining why no rating applies (out of scope, red flag, ...)
     card_insufficient_data: bool = False  # info card asking for the indication
@@ -90,6 +95,11 @@ class Settings:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:
             raise ConfigError(f"CDS_AUDIT_FLUSH_SECONDS={self.audit_flush_seconds}: use a value above 0 and up to 3600")
+        for name in ("http_header_timeout_seconds", "http_body_timeout_seconds"):
+            if not 0 < getattr(self, name) <= 600:
+                raise ConfigError(f"CDS_{name.upper()}={getattr(self, name)}: use a value above 0 and up to 600")
+        if self.http_max_connections < 16:
+            raise ConfigError(f"CDS_HTTP_MAX_CONNECTIONS={self.http_max_connections}: use 16 or more")
         if not self.production:
             return
         if self.auth_mode != "required":

@@ -9,6 +9,7 @@ import multiprocessing
 from typing import Any
 
 from cds_service.config import ConfigError, Settings
+from cds_service.http_front import BodyFirst
 from cds_service.logs import configure_logging
 
 
@@ -59,8 +60,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _run_granian(app: Any, settings: Settings) -> None:
     """granian's worker processes, forked from this one with the app already built.
 
-    Each worker opens its own database connections. When the server stops (after its workers have
-    ended), this process moves what the workers journaled into the database; a worker that died
+    Each worker reads request bodies in its event loop (http_front.BodyFirst: deadline, size cap) and
+    runs the app on its own threads; slow or idle clients are bounded by the header and body timeouts
+    and the connection cap. Each worker opens its own database connections. When the server stops
+    (after its workers have ended), this process moves what the workers journaled into the database; a worker that died
     unexpectedly is replaced, and its journal is recovered by the others (within ~10 s) or at the stop.
     """
     from granian.constants import HTTPModes, Interfaces
@@ -74,11 +77,14 @@ def _run_granian(app: Any, settings: Settings) -> None:
         "cds_service.api:create_app",  # shown in the process title only: the loader below hands over `app`
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGINL,  # bodies read by the event loop, not a thread (http_front.py); no lifespan
         workers=settings.workers,
-        blocking_threads=settings.threads,
+        backpressure=settings.http_max_connections,  # open connections per worker (idle ones cost no thread)
         http=HTTPModes.http1,  # what EHRs and the sandbox speak; TLS and HTTP/2 belong to the reverse proxy
-        http1_settings=HTTP1Settings(header_read_timeout=30_000, keep_alive=True),  # slow senders time out
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(settings.http_header_timeout_seconds * 1000),  # also ends idle keep-alive
+            keep_alive=True,
+        ),
         websockets=False,
         log_level=LogLevels.info,  # granian's own start/stop lines; ours follow CDS_LOG_LEVEL
         log_dictconfig=_json_logging(settings.log_level),
@@ -88,7 +94,12 @@ def _run_granian(app: Any, settings: Settings) -> None:
 
     def worker_app() -> Any:
         store.after_fork()
-        return app
+        return BodyFirst(  # its threads start in the worker
+            app,
+            max_body=settings.max_request_bytes,
+            body_timeout=settings.http_body_timeout_seconds,
+            threads=settings.threads,
+        )
 
     def collect_journals() -> None:
         try:
