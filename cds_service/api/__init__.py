@@ -26,7 +26,7 @@ from cds_service.knowledge import Knowledge, load_knowledge
 from cds_service.logs import frames
 from cds_service.security import TokenVerifier, load_trusted_clients
 from cds_service.security.jwks import JwksCache
-from cds_service.store import AuditStore
+from cds_service.store import AuditStore, StoreUnavailable
 
 log = logging.getLogger("cds_service.api")
 
@@ -125,6 +125,13 @@ def _register_errors(app: Flask) -> None:
         if status == 405 and allowed:
             response.headers["Allow"] = allowed
         return response
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(_error: StoreUnavailable) -> Response:
+        # a decision that cannot be recorded is not given: nothing answered may be missing from the audit trail
+        return operation_outcome(
+            503, "the service cannot record this call right now, so it gives no answer; try again", code="transient"
+        )
 
     @app.errorhandler(RecursionError)
     def too_deep(_error: RecursionError) -> Response:

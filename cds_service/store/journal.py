@@ -12,11 +12,17 @@ are committed and the file is deleted. A segment nobody holds belongs to a proce
 process (and every start-up) recovers it. Rows are inserted with "on conflict do nothing", so a
 segment ingested twice (a crash between commit and delete) changes nothing. A torn last line (the
 crash came before the sync returned, so that request was never answered) is skipped.
+
+A write or sync that fails (disk full, file size limit, I/O error) raises JournalError, so the request
+is refused instead of answered: a short write is completed or undone (the segment is cut back to its
+last whole line), and after a failed sync the segment is closed for ingest and a new one started, so
+no later line can be glued to a torn one. A new segment's directory entry is synced too.
 """
 
 from __future__ import annotations
 
 import atexit
+import errno
 import fcntl
 import logging
 import os
@@ -35,11 +41,16 @@ Ingest = Callable[[list[dict[str, Any]]], None]
 SUFFIX = ".jsonl"
 
 
+class JournalError(OSError):
+    """An entry could not be made durable; it is not in the journal (its request must not be answered)."""
+
+
 @dataclass
 class _Segment:
     path: Path
     fd: int
     entries: int = 0
+    size: int = 0  # bytes of whole, synced lines
 
 
 class Journal:
@@ -61,15 +72,44 @@ class Journal:
         self._sequence = 0
 
     def append(self, entry: dict[str, Any]) -> None:
-        """Write one entry; when this returns (sync on) it survives a crash or power loss."""
+        """Write one entry; when this returns (sync on) it survives a crash or power loss.
+
+        Raises JournalError when it could not be written whole and synced; the journal holds none of it.
+        """
         line = orjson.dumps(entry) + b"\n"
         with self._lock:
             self._start_in_this_process()
-            segment = self._segment or self._open_segment()
-            os.write(segment.fd, line)
-            if self.sync:
-                os.fdatasync(segment.fd)
+            try:
+                segment = self._segment or self._open_segment()
+            except OSError as exc:
+                raise JournalError(exc.errno, f"audit journal segment not created: {exc.strerror}") from None
+            try:
+                _write_all(segment.fd, line)
+                if self.sync:
+                    os.fdatasync(segment.fd)
+            except OSError as exc:
+                self._undo(segment)
+                raise JournalError(exc.errno, f"audit journal entry not written: {exc.strerror}") from None
             segment.entries += 1
+            segment.size += len(line)
+
+    def _undo(self, segment: _Segment) -> None:
+        """After a failed write or sync: cut the segment back to its whole lines and start a new one.
+
+        The kernel may have dropped the unsynced pages of a failed fdatasync, so nothing more goes into
+        this file; its earlier (synced) lines are ingested as usual.
+        """
+        try:
+            os.ftruncate(segment.fd, segment.size)
+        except OSError:
+            log.error("audit journal segment not cut back after a failed write; its last line may be torn")
+        self._segment = None
+        if segment.entries:
+            self._closed.append(segment)
+            self._wake.set()
+        else:
+            segment.path.unlink(missing_ok=True)
+            os.close(segment.fd)
 
     def flush(self) -> None:
         """Move everything this process has journaled into the database now."""
@@ -139,7 +179,14 @@ class Journal:
         self._sequence += 1
         path = self.directory / f"{os.getpid()}-{time.time_ns()}-{self._sequence}{SUFFIX}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if self.sync:
+                _sync_directory(self.directory)  # the new file's name survives a power loss too
+        except OSError:
+            path.unlink(missing_ok=True)
+            os.close(fd)
+            raise
         self._segment = _Segment(path, fd)
         return self._segment
 
@@ -171,6 +218,8 @@ class Journal:
         """Insert a segment's entries, then delete it and drop its lock; raises if the database refused."""
         with open(segment.path, "rb") as stream:
             data = stream.read()
+        if segment.entries:  # this process wrote it: its whole, synced lines end here
+            data = data[: segment.size]
         entries = []
         for line in data.split(b"\n"):
             if not line:
@@ -183,3 +232,21 @@ class Journal:
             self.ingest(entries)
         segment.path.unlink(missing_ok=True)
         os.close(segment.fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may be short: disk full, file size limit, signal)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
