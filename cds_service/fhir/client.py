@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import orjson
 import requests
@@ -50,6 +50,7 @@ class FhirClient:
         self.session = session
         self.base = base_url.rstrip("/") + "/"
         self._origin = urlsplit(self.base)[:2]
+        self._base_path = urlsplit(self.base).path
         self._token = access_token
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -75,9 +76,16 @@ class FhirClient:
             url = next_link(bundle)
         return resources
 
+    def _within_base(self, url: str) -> bool:
+        """Whether `url` is on this server under its base path (a `next` link must not lead elsewhere)."""
+        parts = urlsplit(url)
+        segments = unquote(parts.path).split("/")
+        under = parts.path == self._base_path.rstrip("/") or parts.path.startswith(self._base_path)
+        return parts[:2] == self._origin and under and not {".", ".."} & set(segments) and "\\" not in url
+
     def _get(self, url: str, deadline: Deadline, missing_ok: bool = False) -> Any:
-        if urlsplit(url)[:2] != self._origin:
-            raise FhirUnavailable("a link points away from the FHIR server; not followed")
+        if not self._within_base(url):
+            raise FhirUnavailable("a link points away from the FHIR server's base URL; not followed")
         headers = {"Accept": FHIR_JSON}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"

@@ -12,6 +12,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from cds_service.fhir.client import Deadline, FhirClient, FhirUnavailable, bundle_resources, next_link
 from cds_service.fhir.compat import to_r4
@@ -77,7 +78,7 @@ def gather(
         jobs.append((key.name, _fetcher(key, path, client, deadline, observation_floor, why, no_client)))
 
     for key in keys:
-        path = key.template.replace("{{context.patientId}}", patient_id)
+        path = key.template.replace("{{context.patientId}}", quote(patient_id, safe=""))
         if key.name in prefetch:
             value = prefetch[key.name]
             if value is None:

@@ -3,6 +3,8 @@ reads unbounded answers, and says so with a 412 OperationOutcome before making a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import responses
 
@@ -12,7 +14,7 @@ from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClie
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
 from tests.fhir_stubs import FHIR, serve_chart
-from tests.hook_requests import hook_body, prefetch_for
+from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
 ALLOWED = FHIR  # the stub server of tests/fhir_stubs.py
@@ -43,6 +45,19 @@ def ask(client, fhir_server: str):
         "https://user:pw@fhir.example.org/r4",
         "https://fhir.example.org:99999/r4",
         "not a url",
+        # the base path escaped (issue 12, item 10): dot segments, also percent-encoded; query; fragment; ...
+        "https://fhir.example.org/r4/../e401",
+        "https://fhir.example.org/r4/..",
+        "https://fhir.example.org/r4/./../admin",
+        "https://fhir.example.org/r4/%2e%2e/admin",
+        "https://fhir.example.org/r4/%2E%2E",
+        "https://fhir.example.org/r4/.%2e/admin",
+        "https://fhir.example.org/r4?x=1",
+        "https://fhir.example.org/r4#admin",
+        "https://fhir.example.org/r4\\..\\admin",
+        "https://fhir.example.org/r4/%2fadmin",
+        "https://fhir.example.org/r4/%5c..%5cadmin",
+        "https://fhir.example.org/r4/ x",
     ],
 )
 @responses.activate
@@ -106,7 +121,24 @@ def test_policy_rules():
         prod.check("http://127.0.0.1:8081/fhir", None)
     with pytest.raises(ServerNotAllowed, match="allow-list"):
         prod.check("https://127.0.0.1/fhir", None)
+    # configured prefixes are normalised too (RFC 3986: encoded unreserved characters, dot segments)
+    FhirServerPolicy("https://fhir.example.org/x/../r%34/", True).check("https://fhir.example.org/r4", None)
     ehr = TrustedClient(iss="https://ehr.test", fhir_servers=("https://fhir.ehr.test/r4",))
     prod.check("https://fhir.ehr.test/r4", ehr)  # the calling client's own servers
     with pytest.raises(ServerNotAllowed):
         prod.check("https://fhir.ehr.test/r4", None)
+
+
+@responses.activate
+def test_a_next_link_outside_the_base_path_is_not_followed(client):
+    serve_chart(responses, [patient(), condition("M54.2")])
+    escape = "https://fhir.example.org/admin/Condition?page=2"
+    responses.replace(
+        responses.GET,
+        re.compile(r"https://fhir\.example\.org/r4/Condition\?.*"),
+        json=searchset([condition("M54.2")], next_url=escape),
+    )
+    response = ask(client, ALLOWED)
+    assert response.status_code == 412
+    assert "base URL" in response.json["issue"][0]["diagnostics"]
+    assert not any("/admin" in call.request.url for call in responses.calls)
