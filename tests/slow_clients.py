@@ -1,11 +1,14 @@
-"""Hostile HTTP clients for tests and bench/slow_clients.py: idle sockets, and clients that drip a
-request's headers or body one byte at a time."""
+"""Hostile HTTP peers for tests and bench/slow_clients.py: idle sockets and clients that drip a request's
+headers or body one byte at a time; a server that drips its answers."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
@@ -75,3 +78,39 @@ def legitimate_calls(base: str, count: int, interval: float, timeout: float = 30
         failed += not ok
         time.sleep(max(0.0, interval - latencies[-1]))
     return latencies, failed
+
+
+@contextmanager
+def dripping_server(body_for: Callable[[str], bytes], interval: float) -> Iterator[str]:
+    """A local HTTP server that answers every GET with 200 and a Content-Length at once, then sends the
+    body one byte every `interval` seconds (each read succeeds well within any per-read timeout)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            body = body_for(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(interval)
+            except OSError:
+                pass  # the client gave up
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

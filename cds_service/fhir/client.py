@@ -10,6 +10,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import orjson
 import requests
 
+from cds_service.bounded_http import ReadError, read_body
+
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 
 
@@ -28,10 +30,13 @@ class Deadline:
         return cls(time.monotonic() + seconds)
 
     def timeout(self, per_call: float) -> float:
-        left = self.at - time.monotonic()
+        left = self.left()
         if left <= 0:
             raise FhirUnavailable("the time budget for FHIR calls ran out")
         return min(per_call, left)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
 
 
 class FhirClient:
@@ -89,10 +94,10 @@ class FhirClient:
         headers = {"Accept": FHIR_JSON}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        timeout = deadline.timeout(self.timeout)
+        call_deadline = time.monotonic() + timeout  # this call's answer, headers and body, by then
         try:
-            response = self.session.get(
-                url, headers=headers, timeout=deadline.timeout(self.timeout), stream=True, allow_redirects=False
-            )
+            response = self.session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
         except requests.Timeout:
             raise FhirUnavailable("the FHIR server did not answer in time") from None
         except requests.RequestException as exc:
@@ -102,23 +107,18 @@ class FhirClient:
                 return None
             if response.status_code != 200:
                 raise FhirUnavailable(f"the FHIR server answered HTTP {response.status_code}")
-            body = self._read_bounded(response)
+            body = self._read_bounded(response, call_deadline)
         try:
             return orjson.loads(body)
         except ValueError:
             raise FhirUnavailable("the FHIR server's answer is not JSON") from None
 
-    def _read_bounded(self, response: requests.Response) -> bytes:
-        chunks, size = [], 0
+    def _read_bounded(self, response: requests.Response, deadline: float) -> bytes:
+        """The answer's body, read whole by `deadline` (a server dripping bytes is cut off) and size-capped."""
         try:
-            for chunk in response.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FhirUnavailable(f"the FHIR server's answer is larger than {self.max_bytes} bytes")
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise FhirUnavailable(f"reading the FHIR server's answer failed ({type(exc).__name__})") from None
-        return b"".join(chunks)
+            return read_body(response, self.max_bytes, deadline)
+        except ReadError as exc:
+            raise FhirUnavailable(f"the FHIR server's answer was {exc}") from None
 
 
 def bundle_resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -100,9 +101,13 @@ def gather(
     futures = [(name, executor.submit(job)) for name, job in jobs]
     for name, future in futures:
         try:
-            resources += future.result()
+            resources += future.result(timeout=max(0.0, deadline.left()))
         except FhirUnavailable as exc:
             raise DataUnavailable(name, str(exc)) from None
+        except FutureTimeout:  # the budget is over: whatever is still running is not waited for
+            for _, other in futures:
+                other.cancel()
+            raise DataUnavailable(name, "the time budget for FHIR calls ran out") from None
     return [to_r4(r) for r in resources if isinstance(r, dict) and not _is_outcome(r)]
 
 
