@@ -20,6 +20,7 @@ from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.json_provider import OrjsonProvider
 from cds_service.api.routes import blueprint
 from cds_service.api.validation import prepare_validators
+from cds_service.bounded_http import cookieless_session
 from cds_service.config import Settings
 from cds_service.hooks import HookService, ServiceDefinition
 from cds_service.knowledge import Knowledge, load_knowledge
@@ -56,7 +57,7 @@ def create_app(
     knowledge = knowledge or load_knowledge(settings.mappings_path)
     prepare_validators()
     store = store or AuditStore(settings.database_url, settings.sqlite_synchronous, settings.audit_flush_seconds)
-    session = session or requests.Session()
+    session = session or cookieless_session()  # FHIR calls: one connection pool, no cookie shared between callers
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")
     hooks = HookService(knowledge, settings, store, session, executor, clock)
     definitions = services(knowledge)
@@ -81,12 +82,12 @@ def create_app(
         max_age=600,
         send_wildcard=True,
     )
-    auth.install(app, settings, _verifier(settings, store, session))
+    auth.install(app, settings, _verifier(settings, store))
     _register_errors(app)
     return app
 
 
-def _verifier(settings: Settings, store: AuditStore, session: requests.Session) -> TokenVerifier | None:
+def _verifier(settings: Settings, store: AuditStore) -> TokenVerifier | None:
     """The JWT verifier for the configured trusted clients; None (and a loud warning) when auth is off."""
     if settings.auth_mode == "off":
         log.warning(
@@ -100,7 +101,7 @@ def _verifier(settings: Settings, store: AuditStore, session: requests.Session) 
             log.warning("trusting a DEMO client whose signing key is public", extra={"iss": client.iss})
     if not clients:
         log.warning("no trusted clients configured: every authenticated call will be refused")
-    keys = JwksCache(session, settings.jwks_timeout_seconds, settings.jwks_min_refresh_seconds)
+    keys = JwksCache(cookieless_session(), settings.jwks_timeout_seconds, settings.jwks_min_refresh_seconds)
     return TokenVerifier(
         clients, keys, store.claim_token_id, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds
     )

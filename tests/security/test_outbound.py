@@ -3,7 +3,10 @@ reads unbounded answers, and says so with a 412 OperationOutcome before making a
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import responses
@@ -142,3 +145,40 @@ def test_a_next_link_outside_the_base_path_is_not_followed(client):
     assert response.status_code == 412
     assert "base URL" in response.json["issue"][0]["diagnostics"]
     assert not any("/admin" in call.request.url for call in responses.calls)
+
+
+def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowledge):
+    """A JSESSIONID set during user A's call must not be sent with user B's call (and B's token)."""
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Cookie"))
+            body = json.dumps(patient() if "/Patient/" in self.path else searchset([])).encode()
+            self.send_response(200)
+            self.send_header("Set-Cookie", "JSESSIONID=session-of-user-a; Path=/")
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/audit.sqlite3")
+        client = create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
+        base = f"http://127.0.0.1:{server.server_address[1]}/fhir"
+        for token in ("token-of-user-a", "token-of-user-b"):
+            assert (
+                client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=base, token=token)).status_code
+                == 200
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 12 and seen == [None] * 12
