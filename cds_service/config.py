@@ -58,8 +58,9 @@ class Settings:
     trust_sandbox: bool = False  # DEMO ONLY: trust the public CDS Hooks sandbox (its private key is public)
     jwt_leeway_seconds: int = 60
     jwt_max_lifetime_seconds: int = 3600  # longer-lived tokens are refused; jti are kept this long
-    jwks_timeout_seconds: float = 2.0
+    jwks_timeout_seconds: float = 2.0  # one JWKS fetch as a whole (connect + answer)
     jwks_min_refresh_seconds: float = 10.0  # at most one JWKS refetch per client and interval (unknown kid)
+    jwks_max_age_seconds: float = 900.0  # a fetched key set is trusted this long at most (Cache-Control, >= 60)
     # Outbound calls: FHIR base URLs the service may call (comma-separated prefixes), besides each
     # trusted client's own list; loopback is also allowed in development mode.
     fhir_allowed_servers: str = ""

@@ -101,7 +101,12 @@ def _verifier(settings: Settings, store: AuditStore) -> TokenVerifier | None:
             log.warning("trusting a DEMO client whose signing key is public", extra={"iss": client.iss})
     if not clients:
         log.warning("no trusted clients configured: every authenticated call will be refused")
-    keys = JwksCache(cookieless_session(), settings.jwks_timeout_seconds, settings.jwks_min_refresh_seconds)
+    keys = JwksCache(
+        cookieless_session(),
+        settings.jwks_timeout_seconds,
+        settings.jwks_min_refresh_seconds,
+        settings.jwks_max_age_seconds,
+    )
     return TokenVerifier(
         clients, keys, store.claim_token_id, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds
     )
