@@ -25,7 +25,7 @@ class Settings:
     port: int = 8080
     workers: int = 4  # production server processes (one request at a time each: no GIL contention)
     threads: int = 1  # threads per process; raise when FHIR fetches are slow (they wait on the network)
-    public_base_url: str = ""  # e.g. https://cds.example.org; default: as seen in the request
+    public_base_url: str = ""  # e.g. https://cds.example.org: the JWT audience; required whenever auth is on
     database_url: str = "sqlite:///var/cds-service.sqlite3"
     # SQLite only: FULL = a committed record survives power loss; NORMAL (WAL) = survives a crash of the
     # service, may lose the last commits on power loss, and is several times faster.
@@ -96,6 +96,11 @@ class Settings:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:
             raise ConfigError(f"CDS_AUDIT_FLUSH_SECONDS={self.audit_flush_seconds}: use a value above 0 and up to 3600")
+        if self.auth_mode != "off" and not self.public_base_url.startswith(("https://", "http://")):
+            # the JWT audience must not come from the request's Host header, which the caller chooses
+            raise ConfigError(
+                f"CDS_AUTH={self.auth_mode} needs CDS_PUBLIC_BASE_URL=http(s)://... (the JWT audience, minus the path)"
+            )
         for name in ("http_header_timeout_seconds", "http_body_timeout_seconds"):
             if not 0 < getattr(self, name) <= 600:
                 raise ConfigError(f"CDS_{name.upper()}={getattr(self, name)}: use a value above 0 and up to 600")

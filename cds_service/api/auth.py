@@ -25,9 +25,11 @@ SECURITY_HEADERS = {
 
 
 def expected_audience(settings: Settings) -> str:
-    """This endpoint's URL as the client must name it in `aud`: the public base URL (behind a proxy) + path."""
-    base = settings.public_base_url.rstrip("/") or request.host_url.rstrip("/")
-    return base + request.path
+    """This endpoint's URL as the client must name it in `aud`: the configured public base URL + path.
+
+    Never the request's Host header: the caller chooses it (Settings.check refuses auth without the URL).
+    """
+    return settings.public_base_url.rstrip("/") + request.path
 
 
 def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> None:

@@ -253,9 +253,17 @@ def test_off_mode_says_so_loudly(make_app, caplog):
     assert any("AUTHENTICATION IS OFF" in r.getMessage() for r in caplog.records)
 
 
-def test_audience_follows_the_request_host_without_a_public_base_url(make_app, ec_key):
-    client = make_app(public_base_url="").test_client()
-    assert call(client, ec_key.sign(claims(ISS, "http://localhost" + SELECT))).status_code == 200
+@pytest.mark.parametrize("auth", ["required", "optional"])
+@pytest.mark.parametrize("mode", ["development", "production"])
+def test_auth_without_a_public_base_url_is_refused_at_start_up(make_app, auth, mode):
+    """The audience used to come from the request's Host header, which the caller chooses."""
+    with pytest.raises(ConfigError, match="CDS_PUBLIC_BASE_URL"):
+        make_app(public_base_url="", auth=auth, mode=mode)
+
+
+def test_the_host_header_does_not_change_the_audience(client, ec_key):
+    token = ec_key.sign(claims(ISS, "http://evil.example" + SELECT))
+    assert _rejected(client.post(SELECT, json={}, headers={"Authorization": f"Bearer {token}", "Host": "evil.example"}))
 
 
 def test_the_reason_is_logged_but_never_the_token(client, ec_key, caplog):
