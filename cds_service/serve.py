@@ -6,6 +6,7 @@ import argparse
 import gc
 import logging
 import multiprocessing
+import resource
 from typing import Any
 
 from cds_service.config import ConfigError, Settings
@@ -53,8 +54,22 @@ def _serve(args: argparse.Namespace) -> int:
         app.run(host=settings.host, port=settings.port, debug=True, use_reloader=True)
         return 0
     gc.freeze()  # start-up objects (knowledge, schemas) move out of the collector's way in every worker
+    _allow_open_files(settings.workers * settings.http_max_connections + 256, log)
     _run_granian(app, settings)
     return 0
+
+
+def _allow_open_files(wanted: int, log: logging.Logger) -> None:
+    """Raise this process's (and so its workers') open-file limit towards `wanted`, up to the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        log.warning(
+            "open-file limit below the connection cap; lower CDS_HTTP_MAX_CONNECTIONS or raise the limit",
+            extra={"limit": target, "wanted": wanted},
+        )
 
 
 def _run_granian(app: Any, settings: Settings) -> None:
