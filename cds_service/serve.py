@@ -81,7 +81,7 @@ def _run_granian(app: Any, settings: Settings) -> None:
     (after its workers have ended), this process moves what the workers journaled into the database; a worker that died
     unexpectedly is replaced, and its journal is recovered by the others (within ~10 s) or at the stop.
     """
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
     from granian.server import MPServer
@@ -93,6 +93,7 @@ def _run_granian(app: Any, settings: Settings) -> None:
         address=settings.host,
         port=settings.port,
         interface=Interfaces.ASGINL,  # bodies read by the event loop, not a thread (http_front.py); no lifespan
+        loop=Loops.auto,  # uvloop (a dependency): ~0.15 ms less CPU per request than asyncio's loop
         workers=settings.workers,
         backpressure=settings.http_max_connections,  # open connections per worker (idle ones cost no thread)
         http=HTTPModes.http1,  # what EHRs and the sandbox speak; TLS and HTTP/2 belong to the reverse proxy
