@@ -16,7 +16,8 @@ crash came before the sync returned, so that request was never answered) is skip
 A write or sync that fails (disk full, file size limit, I/O error) raises JournalError, so the request
 is refused instead of answered: a short write is completed or undone (the segment is cut back to its
 last whole line), and after a failed sync the segment is closed for ingest and a new one started, so
-no later line can be glued to a torn one. A new segment's directory entry is synced too.
+no later line can be glued to a torn one. A new segment's directory entry is synced too; the
+background thread makes the next segment ahead of time, so no request waits for that.
 """
 
 from __future__ import annotations
@@ -66,10 +67,12 @@ class Journal:
         self._ingesting = threading.Lock()  # one ingest at a time in this process
         self._pid = 0
         self._segment: _Segment | None = None
+        self._spare: _Segment | None = None  # made by the background thread, so no request waits for it
         self._closed: list[_Segment] = []
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._sequence = 0
+        self._lock_sequence = threading.Lock()
 
     def append(self, entry: dict[str, Any]) -> None:
         """Write one entry; when this returns (sync on) it survives a crash or power loss.
@@ -80,7 +83,7 @@ class Journal:
         with self._lock:
             self._start_in_this_process()
             try:
-                segment = self._segment or self._open_segment()
+                segment = self._segment or self._next_segment()
             except OSError as exc:
                 raise JournalError(exc.errno, f"audit journal segment not created: {exc.strerror}") from None
             try:
@@ -108,8 +111,7 @@ class Journal:
             self._closed.append(segment)
             self._wake.set()
         else:
-            segment.path.unlink(missing_ok=True)
-            os.close(segment.fd)
+            _discard(segment)
 
     def flush(self) -> None:
         """Move everything this process has journaled into the database now."""
@@ -155,6 +157,10 @@ class Journal:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=10)
         self.flush()
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            _discard(spare)
 
     def _close_at_exit(self) -> None:
         try:
@@ -166,18 +172,35 @@ class Journal:
         # After a fork the child inherits neither the thread nor a usable segment (the parent's lock).
         if self._pid == os.getpid():
             return
-        for inherited in ([self._segment] if self._segment else []) + self._closed:
+        for inherited in [s for s in (self._segment, self._spare) if s] + self._closed:
             os.close(inherited.fd)  # else this copy would keep the parent's lock after the parent died
         self._pid = os.getpid()
-        self._segment, self._closed = None, []
+        self._segment, self._spare, self._closed = None, None, []
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-journal", daemon=True)
         self._thread.start()
         atexit.register(self._close_at_exit)
 
+    def _next_segment(self) -> _Segment:
+        """The spare segment if there is one, else a new one (caller holds `_lock`)."""
+        self._segment, self._spare = self._spare or self._open_segment(), None
+        return self._segment
+
+    def _make_spare(self) -> None:
+        """Create (and sync into the directory) the next segment off the request path."""
+        if self._spare is not None or self._pid != os.getpid():
+            return
+        spare = self._open_segment()
+        with self._lock:
+            if self._spare is None:
+                self._spare, spare = spare, None
+        if spare is not None:
+            _discard(spare)
+
     def _open_segment(self) -> _Segment:
-        self._sequence += 1
-        path = self.directory / f"{os.getpid()}-{time.time_ns()}-{self._sequence}{SUFFIX}"
+        with self._lock_sequence:
+            self._sequence += 1
+            path = self.directory / f"{os.getpid()}-{time.time_ns()}-{self._sequence}{SUFFIX}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -187,8 +210,7 @@ class Journal:
             path.unlink(missing_ok=True)
             os.close(fd)
             raise
-        self._segment = _Segment(path, fd)
-        return self._segment
+        return _Segment(path, fd)
 
     def _rotate(self) -> None:
         """Close the open segment for ingesting (caller holds `_lock`)."""
@@ -203,6 +225,7 @@ class Journal:
             self._wake.wait(self.interval)
             try:
                 self.flush()
+                self._make_spare()
                 if time.monotonic() >= next_recovery:
                     self.recover()
                     next_recovery = time.monotonic() + max(10.0, 10 * self.interval)
@@ -250,3 +273,9 @@ def _sync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _discard(segment: _Segment) -> None:
+    """Delete an unused (empty) segment and drop its lock."""
+    segment.path.unlink(missing_ok=True)
+    os.close(segment.fd)
