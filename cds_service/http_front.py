@@ -50,7 +50,8 @@ class _Gone(Exception):
 
 
 class BodyFirst:
-    """ASGI app: read the whole body (deadline, size cap), then run the WSGI app on a thread pool."""
+    """ASGI app: read the whole body (deadline, size cap), then run the WSGI app (on the loop's thread when
+    `threads` is 1, else on a pool of that many)."""
 
     def __init__(self, app: WsgiApp, *, max_body: int, body_timeout: float, threads: int) -> None:
         self.app = app
