@@ -327,3 +327,43 @@ def test_a_file_size_limit_loses_no_answered_decision(db):
     assert len(answered) + len(refused) == 40 and answered and refused  # the limit was hit, more than once
     store_at(db)  # the next start recovers the dead writer's segments
     assert in_database(db) == answered
+
+
+@pytest.fixture
+def tiny_journal_disk(db: Path):
+    """A 64 KiB tmpfs mounted where the journal goes (root only): a disk that really fills up."""
+    directory = db.with_name(db.name + ".journal")
+    directory.mkdir()
+    mounted = (
+        os.geteuid() == 0
+        and (
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(directory)], capture_output=True)
+        ).returncode
+        == 0
+    )
+    if not mounted:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", "-l", str(directory)], check=False)
+
+
+def test_a_full_disk_loses_no_answered_decision(db, tiny_journal_disk):
+    store = store_at(db)
+    answered, refused = set(), set()
+    for _ in range(200):  # ~1 KB a line: the disk is full after about 60
+        r = record()
+        try:
+            store.record_decisions([r])
+        except StoreUnavailable:
+            refused.add(r.consult_id)
+        else:
+            answered.add(r.consult_id)
+    assert answered and refused
+    store.journal.flush()  # the database is elsewhere; the journal empties (and frees the disk)
+    assert in_database(db) == answered
+    after = record()
+    store.record_decisions([after])  # room again: recording works again
+    store.close()
+    assert in_database(db) == answered | {after.consult_id}
