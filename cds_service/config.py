@@ -29,7 +29,7 @@ class Settings:
     port: int = 8080
     workers: int = 4  # production server processes (one request at a time each: no GIL contention)
     threads: int = 1  # threads per process; raise when FHIR fetches are slow (they wait on the network)
-    public_base_url: str = ""  # e.g. https://cds.example.org; default: as seen in the request
+    public_base_url: str = ""  # e.g. https://cds.example.org: the JWT audience; required whenever auth is on
     database_url: str = "sqlite:///var/cds-service.sqlite3"
     # SQLite only: FULL = a committed record survives power loss; NORMAL (WAL) = survives a crash of the
     # service, may lose the last commits on power loss, and is several times faster.
@@ -44,7 +44,13 @@ class Settings:
     fhir_max_response_bytes: int = 20_000_000
     fhir_parallel: int = 6
     max_request_bytes: int = 5_000_000
-    # What a hook call shows (README "Modes and options"); a call may override each for itself (options.py).
+    # Slow or idle clients (serve): time to send a request's headers (also how long an idle keep-alive
+    # connection stays open), time to send its body once the headers are in, open connections per worker.
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 10.0
+    http_max_connections: int = 2048
+    # What a hook call shows (README "Modes and options"); a call may override each for itself
+    # (cdshooks/configuration.py).
     delivery: str = "active"  # or "shadow": evaluate and record, show no card
     rating_actions: bool = True  # attach the Argonaut pama-rating to rated orders (systemActions)
     card_better_alternative: bool = True  # info card when a Usually Appropriate study would be better
@@ -61,8 +67,9 @@ class Settings:
     trust_sandbox: bool = False  # DEMO ONLY: trust the public CDS Hooks sandbox (its private key is public)
     jwt_leeway_seconds: int = 60
     jwt_max_lifetime_seconds: int = 3600  # longer-lived tokens are refused; jti are kept this long
-    jwks_timeout_seconds: float = 2.0
+    jwks_timeout_seconds: float = 2.0  # one JWKS fetch as a whole (connect + answer)
     jwks_min_refresh_seconds: float = 10.0  # at most one JWKS refetch per client and interval (unknown kid)
+    jwks_max_age_seconds: float = 900.0  # a fetched key set is trusted this long at most (Cache-Control, >= 60)
     # Outbound calls: FHIR base URLs the service may call (comma-separated prefixes), besides each
     # trusted client's own list; loopback is also allowed in development mode.
     fhir_allowed_servers: str = ""
@@ -107,13 +114,17 @@ class Settings:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:
             raise ConfigError(f"CDS_AUDIT_FLUSH_SECONDS={self.audit_flush_seconds}: use a value above 0 and up to 3600")
-        if self.analytics_password and len(self.analytics_password) < ANALYTICS_PASSWORD_MIN:
-            raise ConfigError(f"CDS_ANALYTICS_PASSWORD: use at least {ANALYTICS_PASSWORD_MIN} characters")
-        if not self.analytics_user or ":" in self.analytics_user:
-            raise ConfigError("CDS_ANALYTICS_USER: a non-empty name without ':'")
-        self.analytics_stores()  # raises ConfigError when malformed
-        if not self.production:
-            return
+        if self.auth_mode != "off" and not self.public_base_url.startswith(("https://", "http://")):
+            # the JWT audience must not come from the request's Host header, which the caller chooses
+            raise ConfigError(
+                f"CDS_AUTH={self.auth_mode} needs CDS_PUBLIC_BASE_URL=http(s)://... (the JWT audience, minus the path)"
+            )
+        self._check_http()
+        self._check_analytics()
+        if self.production:
+            self._check_production()
+
+    def _check_production(self) -> None:
         if self.auth_mode != "required":
             raise ConfigError("CDS_MODE=production needs CDS_AUTH=required (or unset)")
         if self.trust_sandbox:
@@ -122,6 +133,20 @@ class Settings:
             raise ConfigError("CDS_MODE=production needs CDS_TRUSTED_CLIENTS (the file of trusted CDS clients)")
         if not self.public_base_url.startswith("https://"):
             raise ConfigError("CDS_MODE=production needs CDS_PUBLIC_BASE_URL=https://... (the JWT audience)")
+
+    def _check_http(self) -> None:
+        for name in ("http_header_timeout_seconds", "http_body_timeout_seconds"):
+            if not 0 < getattr(self, name) <= 600:
+                raise ConfigError(f"CDS_{name.upper()}={getattr(self, name)}: use a value above 0 and up to 600")
+        if self.http_max_connections < 16:
+            raise ConfigError(f"CDS_HTTP_MAX_CONNECTIONS={self.http_max_connections}: use 16 or more")
+
+    def _check_analytics(self) -> None:
+        if self.analytics_password and len(self.analytics_password) < ANALYTICS_PASSWORD_MIN:
+            raise ConfigError(f"CDS_ANALYTICS_PASSWORD: use at least {ANALYTICS_PASSWORD_MIN} characters")
+        if not self.analytics_user or ":" in self.analytics_user:
+            raise ConfigError("CDS_ANALYTICS_USER: a non-empty name without ':'")
+        self.analytics_stores()  # raises ConfigError when malformed
 
     def call_options(self) -> CallOptions:
         """The options a hook call gets unless it overrides them (options.py)."""

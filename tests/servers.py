@@ -51,8 +51,11 @@ def cds_service(tmp: Path, **env: str) -> Iterator[str]:
 
 
 @contextmanager
-def service_process(tmp: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """As `cds_service`, also yielding the master process (its own process group, for killpg)."""
+def service_process(tmp: Path, ready: str = "/healthz", **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `cds_service`, also yielding the master process (its own process group, for killpg).
+
+    `ready`: the path that answers 200 once the service is up.
+    """
     port = free_port()
     environment = {
         **os.environ,
@@ -71,7 +74,7 @@ def service_process(tmp: Path, **env: str) -> Iterator[tuple[str, subprocess.Pop
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/healthz", process, timeout=30)
+        wait_until_up(f"{base}{ready}", process, timeout=30)
         yield base, process
     finally:
         if process.poll() is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
+import time
 
 import pytest
 import requests
@@ -11,6 +13,7 @@ import requests
 from tests.builders import condition, order_json, patient
 from tests.hook_requests import hook_body, prefetch_for
 from tests.servers import cds_service
+from tests.slow_clients import idle_sockets, legitimate_calls, slow_body, slow_header
 
 pytestmark = pytest.mark.integration
 
@@ -105,3 +108,60 @@ def test_one_keep_alive_connection_carries_many_requests(base_url):
             body = stream.read(int(headers["content-length"]))
             assert status.split()[1] == b"200" and json.loads(body)["services"]
             assert headers.get("connection", "").lower() != "close"
+
+
+def test_slow_and_idle_clients_do_not_hold_up_a_legitimate_call(tmp_path):
+    """Slow bodies used to hold a worker's only thread each (4 froze the service); idle sockets held
+    connection slots until the 30 s header timeout. Now both wait in the event loop, at no thread's cost."""
+    with cds_service(tmp_path) as base:
+        port = int(base.rsplit(":", 1)[1])
+        until = time.monotonic() + 10
+        idle = idle_sockets(port, 1000)
+        drippers = [slow_body(port, 0.5, until) for _ in range(8)] + [slow_header(port, 0.5, until) for _ in range(4)]
+        for dripper in drippers:
+            dripper.start()
+        time.sleep(0.5)  # every slow client has sent its headers (or begun to)
+        latencies, failed = legitimate_calls(base, 5, 0.2, timeout=5)
+        for sock in idle:
+            sock.close()
+    assert failed == 0
+    assert max(latencies) < 1.0, latencies
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_is_closed(tmp_path):
+    with cds_service(tmp_path, CDS_HTTP_BODY_TIMEOUT_SECONDS="1") as base:
+        dripper = slow_body(int(base.rsplit(":", 1)[1]), 0.25, time.monotonic() + 5)
+        started = time.monotonic()
+        dripper.run()
+    assert dripper.answer == "HTTP/1.1 408 Request Timeout"
+    assert time.monotonic() - started < 2.5
+
+
+def test_an_idle_connection_is_closed_after_the_header_timeout(tmp_path):
+    with cds_service(tmp_path, CDS_HTTP_HEADER_TIMEOUT_SECONDS="1") as base:
+        (sock,) = idle_sockets(int(base.rsplit(":", 1)[1]), 1)
+        sock.settimeout(5)
+        started = time.monotonic()
+        while sock.recv(100):  # hyper may say 408 first; then it closes
+            pass
+        assert time.monotonic() - started < 2.5
+        sock.close()
+
+
+def test_a_chunked_body_without_its_final_chunk_is_not_processed(tmp_path):
+    """The client stops after a chunk that holds a whole, valid request (no terminating 0-chunk)."""
+    body = json.dumps(hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")])))
+    with cds_service(tmp_path) as base, socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(
+            f"POST /cds-services/cspine-auc-select HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n{body}\r\n".encode()
+        )
+        sock.shutdown(socket.SHUT_WR)  # the body ends here, cut short
+        sock.settimeout(5)
+        answer = sock.recv(200)
+        time.sleep(0.3)  # anything the service recorded is journaled before it answers
+    assert not answer.startswith(b"HTTP/1.1 200")
+    with sqlite3.connect(tmp_path / "audit.sqlite3") as connection:
+        assert connection.execute("select count(*) from hook_calls").fetchone()[0] == 0
+    journal = tmp_path / "audit.sqlite3.journal"
+    assert not any(b"hook_calls" in segment.read_bytes() for segment in journal.glob("*.jsonl"))

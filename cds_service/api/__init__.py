@@ -20,6 +20,7 @@ from cds_service.api.errors import HookError, operation_outcome
 from cds_service.api.json_provider import OrjsonProvider
 from cds_service.api.paths import CollapseSlashes
 from cds_service.api.routes import blueprint
+from cds_service.bounded_http import cookieless_session
 from cds_service.cdshooks.discovery import ServiceDefinition, discovery_document, services
 from cds_service.cdshooks.validation import prepare_validators
 from cds_service.config import Settings
@@ -28,7 +29,7 @@ from cds_service.knowledge import Knowledge, load_knowledge
 from cds_service.logs import frames
 from cds_service.security import TokenVerifier, load_trusted_clients
 from cds_service.security.jwks import JwksCache
-from cds_service.store import AuditStore
+from cds_service.store import AuditStore, StoreUnavailable
 
 log = logging.getLogger("cds_service.api")
 
@@ -58,7 +59,7 @@ def create_app(
     knowledge = knowledge or load_knowledge(settings.mappings_path)
     prepare_validators()
     store = store or AuditStore(settings.database_url, settings.sqlite_synchronous, settings.audit_flush_seconds)
-    session = session or requests.Session()
+    session = session or cookieless_session()  # FHIR calls: one connection pool, no cookie shared between callers
     executor = ThreadPoolExecutor(max_workers=settings.fhir_parallel, thread_name_prefix="fhir")
     hooks = HookService(knowledge, settings, store, session, executor, clock)
     definitions = services(knowledge)
@@ -84,13 +85,13 @@ def create_app(
         max_age=600,
         send_wildcard=True,
     )
-    auth.install(app, settings, _verifier(settings, store, session))
+    auth.install(app, settings, _verifier(settings, store))
     analytics.install(app, settings, store.engine, knowledge, tuple(d.id for d in definitions))
     _register_errors(app)
     return app
 
 
-def _verifier(settings: Settings, store: AuditStore, session: requests.Session) -> TokenVerifier | None:
+def _verifier(settings: Settings, store: AuditStore) -> TokenVerifier | None:
     """The JWT verifier for the configured trusted clients; None (and a loud warning) when auth is off."""
     if settings.auth_mode == "off":
         log.warning(
@@ -104,7 +105,12 @@ def _verifier(settings: Settings, store: AuditStore, session: requests.Session) 
             log.warning("trusting a DEMO client whose signing key is public", extra={"iss": client.iss})
     if not clients:
         log.warning("no trusted clients configured: every authenticated call will be refused")
-    keys = JwksCache(session, settings.jwks_timeout_seconds, settings.jwks_min_refresh_seconds)
+    keys = JwksCache(
+        cookieless_session(),
+        settings.jwks_timeout_seconds,
+        settings.jwks_min_refresh_seconds,
+        settings.jwks_max_age_seconds,
+    )
     return TokenVerifier(
         clients, keys, store.claim_token_id, settings.jwt_leeway_seconds, settings.jwt_max_lifetime_seconds
     )
@@ -129,6 +135,13 @@ def _register_errors(app: Flask) -> None:
         if status == 405 and allowed:
             response.headers["Allow"] = allowed
         return response
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(_error: StoreUnavailable) -> Response:
+        # a decision that cannot be recorded is not given: nothing answered may be missing from the audit trail
+        return operation_outcome(
+            503, "the service cannot record this call right now, so it gives no answer; try again", code="transient"
+        )
 
     @app.errorhandler(RecursionError)
     def too_deep(_error: RecursionError) -> Response:

@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, Response, g, request
 
 from cds_service.api.errors import operation_outcome
+from cds_service.api.paths import RAW_PATH
 from cds_service.config import Settings
 from cds_service.security import AuthError, TokenVerifier
 
@@ -25,9 +26,13 @@ SECURITY_HEADERS = {
 
 
 def expected_audience(settings: Settings) -> str:
-    """This endpoint's URL as the client must name it in `aud`: the public base URL (behind a proxy) + path."""
-    base = settings.public_base_url.rstrip("/") or request.host_url.rstrip("/")
-    return base + request.path
+    """This endpoint's URL as the client must name it in `aud`: the configured public base URL + the path as the
+    client sent it (`/cds-services//<id>` from a discovery URL with a trailing slash, which is served as one slash).
+
+    Never the request's Host header: the caller chooses it (Settings.check refuses auth without the URL).
+    """
+    path = request.environ.get(RAW_PATH) or request.path
+    return settings.public_base_url.rstrip("/") + path
 
 
 def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import orjson
 import requests
+
+from cds_service.bounded_http import ReadError, read_body
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 
@@ -28,10 +30,13 @@ class Deadline:
         return cls(time.monotonic() + seconds)
 
     def timeout(self, per_call: float) -> float:
-        left = self.at - time.monotonic()
+        left = self.left()
         if left <= 0:
             raise FhirUnavailable("the time budget for FHIR calls ran out")
         return min(per_call, left)
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
 
 
 class FhirClient:
@@ -50,6 +55,7 @@ class FhirClient:
         self.session = session
         self.base = base_url.rstrip("/") + "/"
         self._origin = urlsplit(self.base)[:2]
+        self._base_path = urlsplit(self.base).path
         self._token = access_token
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -71,20 +77,30 @@ class FhirClient:
             bundle = self._get(url, deadline)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise FhirUnavailable("a search did not return a Bundle")
-            resources += bundle_resources(bundle)
+            try:
+                resources += bundle_resources(bundle)
+            except MalformedBundle as exc:
+                raise FhirUnavailable(f"a search answer cannot be read: {exc}") from None
             url = next_link(bundle)
         return resources
 
+    def _within_base(self, url: str) -> bool:
+        """Whether `url` is on this server under its base path (a `next` link must not lead elsewhere)."""
+        parts = urlsplit(url)
+        segments = unquote(parts.path).split("/")
+        under = parts.path == self._base_path.rstrip("/") or parts.path.startswith(self._base_path)
+        return parts[:2] == self._origin and under and not {".", ".."} & set(segments) and "\\" not in url
+
     def _get(self, url: str, deadline: Deadline, missing_ok: bool = False) -> Any:
-        if urlsplit(url)[:2] != self._origin:
-            raise FhirUnavailable("a link points away from the FHIR server; not followed")
+        if not self._within_base(url):
+            raise FhirUnavailable("a link points away from the FHIR server's base URL; not followed")
         headers = {"Accept": FHIR_JSON}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        timeout = deadline.timeout(self.timeout)
+        call_deadline = time.monotonic() + timeout  # this call's answer, headers and body, by then
         try:
-            response = self.session.get(
-                url, headers=headers, timeout=deadline.timeout(self.timeout), stream=True, allow_redirects=False
-            )
+            response = self.session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
         except requests.Timeout:
             raise FhirUnavailable("the FHIR server did not answer in time") from None
         except requests.RequestException as exc:
@@ -94,46 +110,49 @@ class FhirClient:
                 return None
             if response.status_code != 200:
                 raise FhirUnavailable(f"the FHIR server answered HTTP {response.status_code}")
-            body = self._read_bounded(response)
+            body = self._read_bounded(response, call_deadline)
         try:
             return orjson.loads(body)
         except ValueError:
             raise FhirUnavailable("the FHIR server's answer is not JSON") from None
 
-    def _read_bounded(self, response: requests.Response) -> bytes:
-        chunks, size = [], 0
+    def _read_bounded(self, response: requests.Response, deadline: float) -> bytes:
+        """The answer's body, read whole by `deadline` (a server dripping bytes is cut off) and size-capped."""
         try:
-            for chunk in response.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FhirUnavailable(f"the FHIR server's answer is larger than {self.max_bytes} bytes")
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise FhirUnavailable(f"reading the FHIR server's answer failed ({type(exc).__name__})") from None
-        return b"".join(chunks)
+            return read_body(response, self.max_bytes, deadline)
+        except ReadError as exc:
+            raise FhirUnavailable(f"the FHIR server's answer was {exc}") from None
+
+
+class MalformedBundle(ValueError):
+    """A Bundle whose entries cannot be read as a list: its data is unknown, not absent."""
 
 
 def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
-    """Resources of a searchset/collection Bundle, leaving out `include`d and `outcome` entries.
+    """The resources of a searchset or collection Bundle, leaving out only `outcome` entries (a server's messages).
 
-    An entry whose resource is not a JSON object is kept as it is: the chart reader reports it as unreadable
-    (it could be decisive), rather than the service deciding as if it were absent.
+    `include`d entries and entries with an unknown search mode are kept: the chart reader checks whose they are,
+    and leaving out a decisive one would decide as if it were absent. For the same reason an entry, or an entry's
+    `resource`, that is not a JSON object is kept as it is (the chart reader reports it as unreadable); MalformedBundle
+    when `entry` is there but not a list.
     """
     entries = bundle.get("entry")
-    if not isinstance(entries, list):
+    if entries is None:
         return []
+    if not isinstance(entries, list):
+        raise MalformedBundle("the Bundle's entry is not a list")
     found: list[Any] = []
     for entry in entries:
         if not isinstance(entry, dict):
             found.append(entry)
-            continue
-        if entry.get("resource") is None:
-            continue
-        search = entry.get("search")
-        mode = search.get("mode") if isinstance(search, dict) else None
-        if mode in (None, "match"):
+        elif "resource" in entry and not _outcome_entry(entry):
             found.append(entry["resource"])
     return found
+
+
+def _outcome_entry(entry: dict[str, Any]) -> bool:
+    search = entry.get("search")
+    return isinstance(search, dict) and search.get("mode") == "outcome"
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from cds_service.fhir.client import Deadline, FhirClient, FhirUnavailable, bundle_resources, next_link
+from cds_service.fhir.client import (
+    Deadline,
+    FhirClient,
+    FhirUnavailable,
+    MalformedBundle,
+    bundle_resources,
+    next_link,
+)
 from cds_service.fhir.compat import to_r4
 from cds_service.knowledge.model import Knowledge
 
@@ -67,43 +76,68 @@ def gather(
     no_client: str,
 ) -> list[Any]:
     """All chart resources, R4-shaped (an entry that is not a JSON object is passed on for the chart reader to
-    report); raises DataUnavailable when any key cannot be read.
+    report); raises DataUnavailable when any key cannot be read within the deadline.
 
     `no_client`: why there is no FHIR client (no fhirServer, or one that is not allowed), for the 412.
     """
     resources: list[Any] = []
     jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = []
-
-    def fetch(key: DataKey, path: str, why: str) -> None:
-        jobs.append((key.name, _fetcher(key, path, client, deadline, observation_floor, why, no_client)))
-
     for key in keys:
-        path = key.template.replace("{{context.patientId}}", patient_id)
-        if key.name in prefetch:
-            value = prefetch[key.name]
-            if value is None:
-                continue
-            if _is_outcome(value):
-                fetch(key, path, "the client's prefetch failed")
-                continue
-            if not isinstance(value, dict) or "resourceType" not in value:
-                raise DataUnavailable(key.name, "the prefetch value is not a FHIR resource or Bundle")
-            if value["resourceType"] != "Bundle":
-                resources.append(value)
-                continue
-            resources += bundle_resources(value)
-            following = next_link(value)
-            if following:
-                jobs.append((key.name, _pages(following, client, deadline, key.name, no_client)))
-        else:
-            fetch(key, path, "not in the prefetch")
+        path = key.template.replace("{{context.patientId}}", quote(patient_id, safe=""))
+        if key.name not in prefetch:
+            jobs.append(
+                (key.name, _fetcher(key, path, client, deadline, observation_floor, "not in the prefetch", no_client))
+            )
+            continue
+        try:
+            found, following = _prefetched(key, prefetch[key.name])
+        except _Unusable as exc:
+            jobs.append((key.name, _fetcher(key, path, client, deadline, observation_floor, str(exc), no_client)))
+            continue
+        resources += found
+        if following:
+            jobs.append((key.name, _pages(following, client, deadline, key.name, no_client)))
+    resources += _run(jobs, executor, deadline)
+    return [to_r4(r) if isinstance(r, dict) else r for r in resources if not _is_outcome(r)]
+
+
+class _Unusable(Exception):
+    """A prefetch value that must be fetched again (the message says why)."""
+
+
+def _prefetched(key: DataKey, value: Any) -> tuple[list[Any], str | None]:
+    """A prefetch value's resources and its next page's URL; _Unusable when the client's fetch failed or the value
+    cannot be read (a search key needs a Bundle whose entries are a list)."""
+    if value is None:
+        return [], None  # the client found nothing
+    if _is_outcome(value):
+        raise _Unusable("the client's prefetch failed")
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        raise _Unusable("the prefetch value is not a FHIR resource or Bundle")
+    if value["resourceType"] != "Bundle":
+        if key.search:
+            raise _Unusable(f"the prefetch value for a search is a {value['resourceType'][:40]}, not a Bundle")
+        return [value], None
+    try:
+        return bundle_resources(value), next_link(value)
+    except MalformedBundle as exc:
+        raise _Unusable(f"the prefetch Bundle cannot be read ({exc})") from None
+
+
+def _run(jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]], executor: Executor, deadline: Deadline) -> list:
+    """Run the fetches in parallel; each is waited for only until the deadline."""
     futures = [(name, executor.submit(job)) for name, job in jobs]
+    resources: list[Any] = []
     for name, future in futures:
         try:
-            resources += future.result()
+            resources += future.result(timeout=max(0.0, deadline.left()))
         except FhirUnavailable as exc:
             raise DataUnavailable(name, str(exc)) from None
-    return [to_r4(r) if isinstance(r, dict) else r for r in resources if not _is_outcome(r)]
+        except FutureTimeout:  # the budget is over: whatever is still running is not waited for
+            for _, other in futures:
+                other.cancel()
+            raise DataUnavailable(name, "the time budget for FHIR calls ran out") from None
+    return resources
 
 
 def observation_floor(order_dates: list[date], k: Knowledge) -> date:

@@ -3,12 +3,19 @@
 A `fhirServer` is allowed when it starts with a configured prefix (CDS_FHIR_ALLOWED_SERVERS or the
 calling client's `fhir_servers`) at a path boundary; in development mode loopback servers are allowed
 too. Production mode requires https. Only http(s) URLs without credentials are ever considered.
+
+Paths are compared after RFC 3986 normalisation (percent-encoded unreserved characters decoded, dot
+segments removed), and a `fhirServer` that could mean another path to some server or library is refused
+outright: dot segments (also percent-encoded), a query or fragment, backslashes, encoded slashes,
+whitespace or control characters. So `https://fhir.example.org/r4/../admin` never passes for
+`https://fhir.example.org/r4`, and the access token never goes there.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from cds_service.security.clients import TrustedClient
 
@@ -23,6 +30,7 @@ class FhirServerPolicy:
         self.allowed = tuple(_normal(p) for p in allowed.split(",") if p.strip())
 
     def check(self, url: str, client: TrustedClient | None) -> None:
+        _refuse_ambiguous(url)
         parts = urlsplit(url)
         try:
             parts.port  # noqa: B018 - raises on a malformed port
@@ -46,10 +54,41 @@ class FhirServerPolicy:
             )
 
 
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]|%(?:2f|5c|00)", re.IGNORECASE)
+_ENCODED_UNRESERVED = re.compile(r"%(2[dDeE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9]|5[fF]|7[eE])")
+
+
+def _refuse_ambiguous(url: str) -> None:
+    """ServerNotAllowed for a fhirServer whose path a server or HTTP library could read as another path."""
+    if "?" in url or "#" in url:
+        raise ServerNotAllowed("fhirServer must be a base URL, without a query or fragment")
+    if _UNSAFE.search(url):
+        raise ServerNotAllowed("fhirServer has a backslash, an encoded slash, whitespace or a control character")
+    segments = unquote(urlsplit(url).path).split("/")
+    if any(segment in {".", ".."} for segment in segments):
+        raise ServerNotAllowed("fhirServer has dot segments ('.' or '..') in its path")
+
+
 def _normal(url: str) -> str:
+    """scheme://host:port/path, lower-case scheme and host, default port, RFC 3986 path normalisation."""
     parts = urlsplit(url.strip())
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"
+    path = remove_dot_segments(_ENCODED_UNRESERVED.sub(lambda m: chr(int(m.group(1), 16)), parts.path))
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}{path.rstrip('/')}"
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4: the path with `.` and `..` segments resolved (never above the root)."""
+    output: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if len(output) > 1:
+                output.pop()
+        elif segment != ".":
+            output.append(segment)
+    if path.endswith(("/.", "/..")):
+        output.append("")
+    return "/".join(output)
 
 
 def _loopback(host: str) -> bool:

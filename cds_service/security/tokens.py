@@ -8,9 +8,11 @@ tenants; `jti` never seen before. Any failure is an AuthError whose reason goes 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
@@ -50,31 +52,44 @@ class TokenVerifier:
         self.leeway, self.max_lifetime = leeway, max_lifetime
 
     def verify(self, authorization: str | None, audience: str) -> Caller:
+        """The authenticated caller; AuthError (reason for the log) when any check fails."""
         token = _bearer(authorization)
+        header, unverified = _unverified(token)
+        client = self._client(unverified)
+        alg, kid, jku = _checked_header(header, client)
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
-            raise AuthError(f"not a JWT ({type(exc).__name__})") from None
+            key = self.keys.key(client, kid, jku)
+        except KeyNotFound as exc:
+            raise AuthError(str(exc), client.iss) from None
+        claims = self._decode(token, key, alg, audience, client)
+        exp = self._checked_times(claims, client.iss)
+        tenant = claims.get("tenant")
+        if client.tenants and tenant not in client.tenants:
+            raise AuthError("tenant is not allowed for this client", client.iss)
+        return Caller(
+            client=client, tenant=tenant if isinstance(tenant, str) else None, jti=self._claim(claims, client, exp)
+        )
+
+    def _claim(self, claims: dict[str, Any], client: TrustedClient, exp: float) -> str:
+        """The token's `jti`, recorded as used; AuthError if it is malformed or was used before (a replay)."""
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not jti or len(jti) > 200:
+            raise AuthError("jti is missing or malformed", client.iss)
+        if not self.claim_jti(client.iss, jti, exp + self.leeway):
+            raise AuthError("jti was already used (replay)", client.iss)
+        return jti
+
+    def _client(self, unverified: dict[str, Any]) -> TrustedClient:
         iss = unverified.get("iss")
         client = self.clients.get(iss) if isinstance(iss, str) else None
         if client is None:
             raise AuthError("issuer is not a trusted client", iss if isinstance(iss, str) else None)
-        alg, kid, jku = header.get("alg"), header.get("kid"), header.get("jku")
-        if header.get("typ") != "JWT":
-            raise AuthError(f"header typ is {header.get('typ')!r}, not 'JWT'", iss)
-        if alg not in ASYMMETRIC or alg not in client.algorithms:
-            raise AuthError(f"algorithm {alg!r} is not allowed for this client", iss)
-        if not isinstance(kid, str) or not kid:
-            raise AuthError("header has no kid", iss)
-        if jku is not None and not isinstance(jku, str):
-            raise AuthError("header jku is not a string", iss)
+        return client
+
+    def _decode(self, token: str, key: jwt.PyJWK, alg: str, audience: str, client: TrustedClient) -> dict[str, Any]:
+        """PyJWT's checks: signature, `aud`, `iss`, `exp`/`iat` (with leeway), required claims."""
         try:
-            key = self.keys.key(client, kid, jku)
-        except KeyNotFound as exc:
-            raise AuthError(str(exc), iss) from None
-        try:
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
                 key=key,
                 algorithms=[alg],
@@ -84,21 +99,45 @@ class TokenVerifier:
                 options={"require": ["iss", "aud", "exp", "iat", "jti"]},
             )
         except jwt.PyJWTError as exc:
-            raise AuthError(f"rejected: {type(exc).__name__}: {exc}", iss) from None
-        now = time.time()
-        iat, exp, jti = claims["iat"], claims["exp"], claims["jti"]
-        if iat > now + self.leeway:
+            raise AuthError(f"rejected: {type(exc).__name__}: {exc}", client.iss) from None
+
+    def _checked_times(self, claims: dict[str, Any], iss: str) -> float:
+        """`exp`, once `iat` and `exp` are JSON numbers (RFC 7519 NumericDate; PyJWT lets numeric strings
+        through), `iat` is not in the future and the lifetime is not too long."""
+        iat, exp = claims["iat"], claims["exp"]
+        if not all(_numeric_date(v) for v in (iat, exp)):
+            raise AuthError("iat and exp must be numbers (NumericDate)", iss)
+        if iat > time.time() + self.leeway:
             raise AuthError("iat is in the future", iss)
         if exp - iat > self.max_lifetime:
             raise AuthError(f"token lifetime {exp - iat:.0f} s is longer than {self.max_lifetime} s", iss)
-        tenant = claims.get("tenant")
-        if client.tenants and tenant not in client.tenants:
-            raise AuthError("tenant is not allowed for this client", iss)
-        if not isinstance(jti, str) or not jti or len(jti) > 200:
-            raise AuthError("jti is missing or malformed", iss)
-        if not self.claim_jti(client.iss, jti, exp + self.leeway):
-            raise AuthError("jti was already used (replay)", iss)
-        return Caller(client=client, tenant=tenant if isinstance(tenant, str) else None, jti=jti)
+        return exp
+
+
+def _numeric_date(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The token's header and claims before any check (to find the issuer and its key)."""
+    try:
+        return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"not a JWT ({type(exc).__name__})") from None
+
+
+def _checked_header(header: dict[str, Any], client: TrustedClient) -> tuple[str, str, str | None]:
+    """`alg`, `kid` and `jku` of a header with `typ: JWT` and an algorithm this client may use."""
+    alg, kid, jku = header.get("alg"), header.get("kid"), header.get("jku")
+    if header.get("typ") != "JWT":
+        raise AuthError(f"header typ is {header.get('typ')!r}, not 'JWT'", client.iss)
+    if not isinstance(alg, str) or alg not in ASYMMETRIC or alg not in client.algorithms:
+        raise AuthError(f"algorithm {alg!r} is not allowed for this client", client.iss)
+    if not isinstance(kid, str) or not kid:
+        raise AuthError("header has no kid", client.iss)
+    if jku is not None and not isinstance(jku, str):
+        raise AuthError("header jku is not a string", client.iss)
+    return alg, kid, jku
 
 
 def _bearer(authorization: str | None) -> str:

@@ -3,11 +3,16 @@
 With a SQLite file (the embedded default) decisions go through a per-process journal (journal.py):
 durable before the hook is answered, in the database a moment later. Feedback, JWT ids and every
 write to a server database (PostgreSQL) are committed directly.
+
+When a record cannot be made durable (disk full, database server down) the store raises
+StoreUnavailable and the HTTP layer answers 503 without the rating. The store can be created while a
+server database is down: its tables are created on the first use after it comes back.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,16 +22,32 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cds_service.store.database import open_engine, sqlite_file
-from cds_service.store.journal import Journal
+from cds_service.store.journal import Journal, JournalError
 from cds_service.store.migrate import add_missing_columns
 from cds_service.store.records import DecisionRecord, FeedbackRecord, HookCallRecord, as_json, decision_rows
 from cds_service.store.tables import cards, decisions, feedback, hook_calls, metadata, token_ids
 from cds_service.store.write_lock import holding, write_lock_for
 
 log = logging.getLogger("cds_service.store")
+
+
+class StoreUnavailable(Exception):
+    """A record could not be made durable, or the database cannot be read, right now (HTTP 503)."""
+
+
+@contextmanager
+def _available() -> Iterator[None]:
+    """Database and journal failures as StoreUnavailable (constraint violations pass through)."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except (DBAPIError, JournalError) as exc:
+        log.error("audit store unavailable", extra={"error": type(exc).__name__})
+        raise StoreUnavailable(type(exc).__name__) from None
 
 
 class AuditStore:
@@ -39,11 +60,12 @@ class AuditStore:
         # committed without waiting for the disk (they survive a crash of the service, not of the OS).
         self._claims_engine = open_engine(url, "NORMAL") if database is not None else self.engine
         self._write_lock = write_lock_for(database)
-        with holding(self._write_lock), self.engine.begin() as connection:
-            metadata.create_all(connection)
-            added = add_missing_columns(connection)
-        if added:
-            log.info("audit database columns added", extra={"columns": added})
+        self._ready = False
+        self._preparing = threading.Lock()
+        try:
+            self._prepare()
+        except StoreUnavailable:
+            log.warning("audit database unavailable at start-up; its tables are made when it answers")
         self._claims = 0
         self.journal: Journal | None = None
         if database is not None:
@@ -55,10 +77,31 @@ class AuditStore:
             )
             self.journal.recover()  # decisions journaled by a process that stopped before moving them
 
+    def _prepare(self) -> None:
+        """Create missing tables and columns (once per process, as soon as the database answers)."""
+        if self._ready:
+            return
+        with self._preparing, _available():
+            if self._ready:
+                return
+            with holding(self._write_lock), self.engine.begin() as connection:
+                metadata.create_all(connection)
+                added = add_missing_columns(connection)
+            if added:
+                log.info("audit database columns added", extra={"columns": added})
+            self._ready = True
+
     @contextmanager
     def _writing(self, engine: Engine | None = None) -> Iterator[Connection]:
         """A write transaction, committed (and, with SQLite FULL, synced) before this returns."""
-        with holding(self._write_lock), (engine or self.engine).begin() as connection:
+        self._prepare()
+        with _available(), holding(self._write_lock), (engine or self.engine).begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        self._prepare()
+        with _available(), self.engine.connect() as connection:
             yield connection
 
     def record_decisions(self, records: list[DecisionRecord], call: HookCallRecord | None = None) -> None:
@@ -69,7 +112,8 @@ class AuditStore:
         if not any(rows.values()):
             return
         if self.journal is not None:
-            self.journal.append(rows)
+            with _available():
+                self.journal.append(rows)
             return
         with self._writing() as connection:
             for table in _JOURNALED:
@@ -104,7 +148,7 @@ class AuditStore:
     def record_feedback(self, item: FeedbackRecord) -> bool:
         """Store one feedback item; False if the same item was stored before (idempotent)."""
         self._catch_up()
-        with self.engine.begin() as connection:
+        with self._reading() as connection:
             consult_id = connection.execute(
                 select(cards.c.consult_id).where(cards.c.card_id == item.card_id)
             ).scalar_one_or_none()
@@ -153,11 +197,12 @@ class AuditStore:
     def _rows(self, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
         """The rows of `table` meeting `condition`, this process's journaled decisions included."""
         self._catch_up()
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [dict(r) for r in connection.execute(select(table).where(condition)).mappings()]
 
     def ping(self) -> None:
-        with self.engine.connect() as connection:
+        """StoreUnavailable unless the database answers (and has its tables)."""
+        with self._reading() as connection:
             connection.execute(select(1))
 
     def after_fork(self) -> None:

@@ -26,7 +26,10 @@ def open_engine(url: str, sqlite_synchronous: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     sqlite = url.startswith("sqlite:")
-    engine = create_engine(url, pool_pre_ping=not sqlite)  # a local file needs no liveness check per checkout
+    # a server that does not answer must not hold a request longer than a few seconds
+    connect_args = {"connect_timeout": 3} if url.startswith("postgresql+psycopg://") else {}
+    # a local file needs no liveness check per checkout
+    engine = create_engine(url, pool_pre_ping=not sqlite, connect_args=connect_args)
     if sqlite:
 
         @event.listens_for(engine, "connect")

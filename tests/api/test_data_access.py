@@ -4,15 +4,21 @@ Redirects and oversized answers: tests/security/test_outbound.py."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 
 import pytest
 import requests
 import responses
 
+from cds_service.api import create_app
+from cds_service.config import Settings
 from tests.builders import condition, observation, order_json, patient
+from tests.conftest import TODAY
 from tests.fhir_stubs import FHIR, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
+from tests.slow_clients import dripping_server
 
 SELECT = "/cds-services/cspine-auc-select"
 TOKEN = "secret-token-123"
@@ -177,3 +183,34 @@ def test_access_token_is_not_in_the_412_message(client):
     responses.replace(responses.GET, re.compile(rf"{re.escape(FHIR)}/Condition\?.*"), status=500)
     response = client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=FHIR, token=TOKEN))
     assert TOKEN not in response.get_data(as_text=True)
+
+
+def chart_answers(path: str) -> bytes:
+    """A chart that warns for CT with contrast (radiculopathy), as FHIR answers."""
+    if "/Patient/" in path:
+        return json.dumps(patient()).encode()
+    found = [condition("M54.12")] if "/Condition" in path else []
+    return json.dumps(searchset(found)).encode()
+
+
+def test_an_answer_dripped_past_the_budget_is_a_412_not_a_card(tmp_path, knowledge):
+    """Each byte arrives well within the per-read timeout; only the whole answer's deadline stops it."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/audit.sqlite3", fhir_timeout_seconds=2.0, fhir_budget_seconds=1.0
+    )
+    client = create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
+    with dripping_server(chart_answers, interval=0.02) as server:  # ~3 s per answer
+        started = time.monotonic()
+        response = client.post(SELECT, json=hook_body([order_json("72126")], fhir_server=f"{server}/fhir"))
+        elapsed = time.monotonic() - started
+    assert response.status_code == 412, response.json
+    assert response.json["resourceType"] == "OperationOutcome" and "cards" not in response.json
+    assert elapsed < 1.5
+
+
+def test_the_same_answers_sent_at_once_give_the_warning(tmp_path, knowledge):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/audit.sqlite3", fhir_budget_seconds=5.0)
+    client = create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
+    with dripping_server(chart_answers, interval=0) as server:
+        response = client.post(SELECT, json=hook_body([order_json("72126")], fhir_server=f"{server}/fhir"))
+    assert response.status_code == 200 and warning(response)

@@ -1,11 +1,13 @@
-"""Status codes with OperationOutcome bodies: 400, 404, 405, 413, 412 (data), 500 (unexpected)."""
+"""Status codes with OperationOutcome bodies: 400, 404, 405, 413, 412 (data), 503 (audit trail), 500 (unexpected)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.builders import order_json
-from tests.hook_requests import hook_body
+from cds_service.store import journal
+from tests.builders import condition, order_json, patient
+from tests.hook_requests import hook_body, prefetch_for
+from tests.store.test_journal import FaultyOs, no_space
 
 SELECT = "/cds-services/cspine-auc-select"
 
@@ -87,3 +89,14 @@ def test_unexpected_error_is_500_operation_outcome(client, app, monkeypatch):
     monkeypatch.setattr(app.extensions["cds_service"].hooks, "handle", boom)
     message = outcome(client.post(SELECT, json=hook_body([order_json()])), 500)
     assert "secret detail" not in message
+
+
+@pytest.mark.parametrize("fault", ["write", "fdatasync"])
+def test_a_call_whose_record_cannot_be_made_durable_gets_503_and_no_rating(client, store, monkeypatch, fault):
+    monkeypatch.setattr(journal, "os", FaultyOs(**{fault: no_space}))
+    body = hook_body([order_json("72126")], prefetch=prefetch_for([patient(), condition("M54.12")]))
+    response = client.post(SELECT, json=body)
+    assert "cannot record" in outcome(response, 503)
+    assert "cards" not in response.json and "systemActions" not in response.json
+    monkeypatch.undo()
+    assert client.post(SELECT, json=body).status_code == 200  # once the disk has room again

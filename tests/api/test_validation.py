@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import fastjsonschema
+import pytest
 from hypothesis import given
 
 from cds_service.cdshooks.validation import compiled_validator, reference_validator, schema_problem
@@ -42,3 +43,15 @@ def test_a_refused_body_gets_the_reference_message():
     del body["context"]["patientId"]
     assert not compiled_accepts(body, "hook-request.schema.json")
     assert schema_problem(body, "hook-request.schema.json") == "context: 'patientId' is a required property"
+
+
+@pytest.mark.parametrize(
+    ("patient_id", "valid"),
+    [("..", False), (".", False), ("...", False), ("a/b", False), ("x" * 65, False), ("pat-1.2", True), ("A9", True)],
+)
+def test_patient_id_must_be_a_fhir_id_and_not_only_dots(patient_id, valid):
+    """`..` used to pass, and the Patient read then went to the FHIR server's base URL."""
+    body = valid_body()
+    body["context"]["patientId"] = patient_id
+    assert (schema_problem(body, "hook-request.schema.json") is None) == valid
+    agree(body, "hook-request.schema.json")

@@ -65,6 +65,7 @@ class JwksEndpoint:
     keys: list[dict[str, Any]] = field(default_factory=list)
     hits: list[str] = field(default_factory=list)
     url: str = ""
+    cache_control: str | None = None  # sent with /jwks.json when set
 
 
 @contextmanager
@@ -86,6 +87,8 @@ def jwks_server() -> Iterator[JwksEndpoint]:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
+            if endpoint.cache_control is not None:
+                self.send_header("Cache-Control", endpoint.cache_control)
             self.end_headers()
             self.wfile.write(body)
 

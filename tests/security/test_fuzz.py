@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any
 
+import jwt
 import pytest
 import responses
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,7 @@ from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
 from tests.hook_requests import hook_body, prefetch_for
 from tests.security.conftest import BASE, ISS
-from tests.security.keys import SigningKey, claims, jwks_server, segment
+from tests.security.keys import SigningKey, claims, segment
 
 SCALE = float(os.environ.get("CDS_FUZZ_SCALE", "1"))
 SENT = {"requests": 0}
@@ -188,51 +189,67 @@ def test_hostile_prefetch(fuzz_client, prefetch):
 
 @pytest.fixture(scope="module")
 def auth_client(tmp_path_factory, knowledge):
+    """Static keys: `fuzz_client` keeps `responses` active for the module, which would refuse a JWKS fetch."""
     key = SigningKey.es384()
     tmp = tmp_path_factory.mktemp("fuzz-auth")
-    with jwks_server() as endpoint:
-        endpoint.keys = [key.public_jwk()]
-        path = tmp / "clients.yaml"
-        path.write_text(json.dumps({"clients": [{"iss": ISS, "jku": [f"{endpoint.url}/jwks.json"]}]}))
-        app = create_app(
-            Settings(
-                auth="required",
-                public_base_url=BASE,
-                trusted_clients=str(path),
-                database_url=f"sqlite:///{tmp}/audit.sqlite3",
-                sqlite_synchronous="NORMAL",
-            ),
-            knowledge=knowledge,
-            clock=lambda: TODAY,
-        )
-        yield app.test_client(), key
+    path = tmp / "clients.yaml"
+    path.write_text(json.dumps({"clients": [{"iss": ISS, "jwks": {"keys": [key.public_jwk()]}}]}))
+    app = create_app(
+        Settings(
+            auth="required",
+            public_base_url=BASE,
+            trusted_clients=str(path),
+            database_url=f"sqlite:///{tmp}/audit.sqlite3",
+            sqlite_synchronous="NORMAL",
+        ),
+        knowledge=knowledge,
+        clock=lambda: TODAY,
+    )
+    return app.test_client(), key
+
+
+# Values that look almost right to a JWT library: numeric strings, booleans, huge and non-finite numbers.
+claim_values = json_values | st.sampled_from(
+    ["1700000000", "4102444800", "1e3", True, False, 0, -1, 2**63, 1e308, float("inf"), float("nan"), [], {}]
+)
+USED_JTIS: set[str] = set()
 
 
 @st.composite
-def tokens(draw: st.DrawFn, key: Any) -> str:
-    """Random strings, JWT-shaped junk, and real signatures over mutated headers and claims."""
-    kind = draw(st.sampled_from(["text", "shaped", "signed"]))
+def tokens(draw: st.DrawFn, key: Any) -> tuple[str, bool]:
+    """(token, whether it is valid): random strings, JWT-shaped junk, real signatures over mutated claims.
+
+    Signed tokens get one claim replaced and maybe their `typ` or `kid` header; the only change that
+    leaves such a token valid is a new, well-formed `jti` (or a header value that happens to be the right one).
+    """
+    kind = draw(st.sampled_from(["text", "shaped", "signed", "signed"]))
     if kind == "text":
-        return draw(texts)
+        return draw(texts), False
     header = draw(st.dictionaries(texts, json_values, max_size=4) | st.just({"alg": "ES384", "typ": "JWT"}))
-    payload = draw(st.dictionaries(texts, json_values, max_size=4))
+    payload = draw(st.dictionaries(texts, claim_values, max_size=4))
     if kind == "shaped":
-        return f"{segment(header)}.{segment(payload)}.{draw(texts)}"
+        return f"{segment(header)}.{segment(payload)}.{draw(texts)}", False
     good = claims(ISS, BASE + "/cds-services/cspine-auc-select")
     field = draw(st.sampled_from(sorted(good)))
-    good[field] = draw(json_values)
-    extra = {k: v for k, v in header.items() if k not in {"alg"}}
+    good[field] = value = draw(claim_values)
+    extra = draw(
+        st.just({}) | st.fixed_dictionaries({"typ": json_values}) | st.fixed_dictionaries({"kid": json_values})
+    )
     try:
-        return key.sign(good, headers=extra)
-    except (TypeError, ValueError):
-        return key.sign(claims(ISS, "x"))
+        token = key.sign(good, headers=extra)
+    except (TypeError, ValueError, jwt.InvalidTokenError):  # PyJWT will not sign it
+        return key.sign(claims(ISS, "x")), False
+    header_intact = extra.get("typ", "JWT") == "JWT" and extra.get("kid", key.kid) == key.kid
+    valid = header_intact and field == "jti" and isinstance(value, str) and 0 < len(value) <= 200
+    return token, valid and value not in USED_JTIS
 
 
 @fuzz_settings(1000)
 @given(data=st.data())
 def test_hostile_authorization_headers(auth_client, data):
+    """Every malformed, forged or mutated credential gets a bare 401; only a valid token gets through."""
     client, key = auth_client
-    token = data.draw(tokens(key))
+    token, valid = data.draw(tokens(key))
     scheme = data.draw(st.sampled_from(["Bearer ", "bearer ", "Basic ", "", "Bearer  "]))
     header = (scheme + token).replace("\n", " ").replace("\r", " ")
     try:
@@ -242,6 +259,12 @@ def test_hostile_authorization_headers(auth_client, data):
     except ValueError:  # the test client refuses some header bytes outright; a server never sees them
         return
     check(response, hook_call=True)
+    if response.status_code == 200:  # its jti is used up, whatever this test expected
+        USED_JTIS.add(jwt.decode(token, options={"verify_signature": False})["jti"])
+    accepted = valid and scheme.strip().lower() == "bearer"
+    assert response.status_code == (200 if accepted else 401), (scheme, token)
+    if not accepted:
+        assert response.json["issue"][0]["code"] == "login"
 
 
 def test_deeply_nested_and_huge_bodies(fuzz_client):

@@ -129,6 +129,20 @@ def test_lifetime_longer_than_allowed(client, ec_key):
     assert _rejected(call(client, good(ec_key, iat=now, exp=now + 7200)))
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        lambda now: {"iat": str(now), "exp": now + 300},  # PyJWT accepts numeric strings; RFC 7519 wants numbers
+        lambda now: {"iat": now, "exp": str(now + 300)},
+        lambda now: {"iat": str(now), "exp": str(now + 300)},
+        lambda now: {"iat": True, "exp": now + 300},
+    ],
+    ids=["iat-string", "exp-string", "both-strings", "iat-bool"],
+)
+def test_iat_and_exp_must_be_numbers(client, ec_key, times):
+    assert _rejected(call(client, good(ec_key, **times(int(time.time())))))
+
+
 @pytest.mark.parametrize("missing", ["exp", "iat", "jti", "aud"])
 def test_required_claims(client, ec_key, missing):
     token_claims = claims(ISS, BASE + SELECT)
@@ -239,9 +253,17 @@ def test_off_mode_says_so_loudly(make_app, caplog):
     assert any("AUTHENTICATION IS OFF" in r.getMessage() for r in caplog.records)
 
 
-def test_audience_follows_the_request_host_without_a_public_base_url(make_app, ec_key):
-    client = make_app(public_base_url="").test_client()
-    assert call(client, ec_key.sign(claims(ISS, "http://localhost" + SELECT))).status_code == 200
+@pytest.mark.parametrize("auth", ["required", "optional"])
+@pytest.mark.parametrize("mode", ["development", "production"])
+def test_auth_without_a_public_base_url_is_refused_at_start_up(make_app, auth, mode):
+    """The audience used to come from the request's Host header, which the caller chooses."""
+    with pytest.raises(ConfigError, match="CDS_PUBLIC_BASE_URL"):
+        make_app(public_base_url="", auth=auth, mode=mode)
+
+
+def test_the_host_header_does_not_change_the_audience(client, ec_key):
+    token = ec_key.sign(claims(ISS, "http://evil.example" + SELECT))
+    assert _rejected(client.post(SELECT, json={}, headers={"Authorization": f"Bearer {token}", "Host": "evil.example"}))
 
 
 def test_the_reason_is_logged_but_never_the_token(client, ec_key, caplog):
@@ -298,3 +320,14 @@ def test_pyjwt_is_what_verifies(ec_key):
     token = good(ec_key)
     with pytest.raises(jwt.InvalidAudienceError):
         jwt.decode(token, ec_key.private.public_key(), algorithms=["ES384"], audience="https://other")
+
+
+def test_a_doubled_slash_path_is_the_audience_the_client_called(client, ec_key):
+    """The sandbox, given a discovery URL ending in '/', calls /cds-services//<id> and signs that URL as `aud`."""
+    doubled = SELECT.replace("/cds-services/", "/cds-services//")
+    body = {"hook": "order-select"}
+    signed_as_called = ec_key.sign(claims(ISS, BASE + doubled))
+    response = client.post(doubled, json=body, headers={"Authorization": f"Bearer {signed_as_called}"})
+    assert response.status_code == 400  # authenticated; the body is what is wrong
+    signed_for_other = ec_key.sign(claims(ISS, BASE + "/cds-services//cspine-auc-sign"))
+    assert _rejected(client.post(doubled, json=body, headers={"Authorization": f"Bearer {signed_for_other}"}))

@@ -3,6 +3,11 @@ reads unbounded answers, and says so with a 412 OperationOutcome before making a
 
 from __future__ import annotations
 
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 import responses
 
@@ -12,7 +17,7 @@ from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClie
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
 from tests.fhir_stubs import FHIR, serve_chart
-from tests.hook_requests import hook_body, prefetch_for
+from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
 ALLOWED = FHIR  # the stub server of tests/fhir_stubs.py
@@ -43,6 +48,19 @@ def ask(client, fhir_server: str):
         "https://user:pw@fhir.example.org/r4",
         "https://fhir.example.org:99999/r4",
         "not a url",
+        # the base path escaped (issue 12, item 10): dot segments, also percent-encoded; query; fragment; ...
+        "https://fhir.example.org/r4/../e401",
+        "https://fhir.example.org/r4/..",
+        "https://fhir.example.org/r4/./../admin",
+        "https://fhir.example.org/r4/%2e%2e/admin",
+        "https://fhir.example.org/r4/%2E%2E",
+        "https://fhir.example.org/r4/.%2e/admin",
+        "https://fhir.example.org/r4?x=1",
+        "https://fhir.example.org/r4#admin",
+        "https://fhir.example.org/r4\\..\\admin",
+        "https://fhir.example.org/r4/%2fadmin",
+        "https://fhir.example.org/r4/%5c..%5cadmin",
+        "https://fhir.example.org/r4/ x",
     ],
 )
 @responses.activate
@@ -106,7 +124,61 @@ def test_policy_rules():
         prod.check("http://127.0.0.1:8081/fhir", None)
     with pytest.raises(ServerNotAllowed, match="allow-list"):
         prod.check("https://127.0.0.1/fhir", None)
+    # configured prefixes are normalised too (RFC 3986: encoded unreserved characters, dot segments)
+    FhirServerPolicy("https://fhir.example.org/x/../r%34/", True).check("https://fhir.example.org/r4", None)
     ehr = TrustedClient(iss="https://ehr.test", fhir_servers=("https://fhir.ehr.test/r4",))
     prod.check("https://fhir.ehr.test/r4", ehr)  # the calling client's own servers
     with pytest.raises(ServerNotAllowed):
         prod.check("https://fhir.ehr.test/r4", None)
+
+
+@responses.activate
+def test_a_next_link_outside_the_base_path_is_not_followed(client):
+    serve_chart(responses, [patient(), condition("M54.2")])
+    escape = "https://fhir.example.org/admin/Condition?page=2"
+    responses.replace(
+        responses.GET,
+        re.compile(r"https://fhir\.example\.org/r4/Condition\?.*"),
+        json=searchset([condition("M54.2")], next_url=escape),
+    )
+    response = ask(client, ALLOWED)
+    assert response.status_code == 412
+    assert "base URL" in response.json["issue"][0]["diagnostics"]
+    assert not any("/admin" in call.request.url for call in responses.calls)
+
+
+def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowledge):
+    """A JSESSIONID set during user A's call must not be sent with user B's call (and B's token)."""
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Cookie"))
+            body = json.dumps(patient() if "/Patient/" in self.path else searchset([])).encode()
+            self.send_response(200)
+            self.send_header("Set-Cookie", "JSESSIONID=session-of-user-a; Path=/")
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = Settings(database_url=f"sqlite:///{tmp_path}/audit.sqlite3")
+        client = create_app(settings, knowledge=knowledge, clock=lambda: TODAY).test_client()
+        base = f"http://127.0.0.1:{server.server_address[1]}/fhir"
+        for token in ("token-of-user-a", "token-of-user-b"):
+            assert (
+                client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=base, token=token)).status_code
+                == 200
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 12 and seen == [None] * 12

@@ -22,29 +22,44 @@ def postgres_bin() -> Path | None:
     return Path(candidates[-1]).parent if candidates else None
 
 
+class PostgresServer:
+    """A throw-away cluster in `directory` on `port` (a free one by default) that can be stopped and started."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        bin_dir = postgres_bin()
+        if bin_dir is None:
+            raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
+        self.directory, self.port = directory, port or free_port()
+        self.url = f"postgresql://cds@127.0.0.1:{self.port}/postgres"
+        data, sockets = directory / "data", directory / "sockets"
+        sockets.mkdir(parents=True)
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            shutil.chown(directory, "postgres")
+            shutil.chown(sockets, "postgres")
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+        self._ctl = [*self._as_user, str(bin_dir / "pg_ctl"), "-D", str(data)]
+        self._options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={sockets}"
+        subprocess.run(
+            [*self._as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "cds", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        log = str(self.directory / "server.log")
+        subprocess.run([*self._ctl, "-o", self._options, "-l", log, "-w", "start"], check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run([*self._ctl, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+
+
 @contextmanager
 def postgres_server(directory: Path) -> Iterator[str]:
     """Start PostgreSQL with its data in `directory`; yields a `postgresql://` URL; stops it afterwards."""
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
-    data, sockets = directory / "data", directory / "sockets"
-    sockets.mkdir(parents=True)
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(directory, "postgres")
-        shutil.chown(sockets, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    run = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data)]
-    subprocess.run(
-        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "cds", "--auth=trust", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={sockets}"
-    subprocess.run([*run, "-o", options, "-l", str(directory / "server.log"), "-w", "start"], check=True)
+    server = PostgresServer(directory)
+    server.start()
     try:
-        yield f"postgresql://cds@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        subprocess.run([*run, "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+        server.stop()

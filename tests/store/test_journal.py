@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import signal
 import sqlite3
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.store import AuditStore, DecisionRecord, FeedbackRecord
+from cds_service.store import AuditStore, DecisionRecord, FeedbackRecord, StoreUnavailable, journal
 
 
 def record(card: bool = True) -> DecisionRecord:
@@ -201,3 +203,167 @@ def test_decisions_without_cards_are_journaled_too(db):
     r = record(card=False)
     store.record_decisions([r])
     assert store.decision(r.consult_id)["outcome"] == "not-appropriate"
+
+
+class FaultyOs:
+    """The `os` module as the journal sees it, with faults injected into write / fdatasync / fsync."""
+
+    def __init__(self, write=None, fdatasync=None) -> None:
+        self._write, self._fdatasync = write, fdatasync
+        self.synced_paths: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    def write(self, fd, data):
+        return (self._write or os.write)(fd, data)
+
+    def fdatasync(self, fd):
+        return (self._fdatasync or os.fdatasync)(fd)
+
+    def fsync(self, fd):
+        self.synced_paths.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return os.fsync(fd)
+
+
+def half_writes(fd, data):
+    """A short write: at most half of what was asked (what a full disk or a file size limit does)."""
+    return os.write(fd, bytes(data[: max(1, len(data) // 2)]))
+
+
+def test_short_writes_are_completed_so_no_answered_decision_is_lost(db, monkeypatch):
+    store = store_at(db)
+    monkeypatch.setattr(journal, "os", FaultyOs(write=half_writes))
+    records = [record() for _ in range(5)]
+    for r in records:
+        store.record_decisions([r])  # answered: each one must reach the database
+    monkeypatch.undo()
+    store.journal.flush()
+    assert in_database(db) == {r.consult_id for r in records}
+
+
+def failing_once(when: int, fault):
+    """A write function that behaves normally except on call number `when` (1-based), which does `fault`."""
+    calls = {"n": 0}
+
+    def write(fd, data):
+        calls["n"] += 1
+        return fault(fd, data) if calls["n"] == when else os.write(fd, data)
+
+    return write
+
+
+def no_space(*_args):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def half_then_no_space(fd, data):
+    half_writes(fd, data)
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("fault", ["write", "short write then ENOSPC", "fdatasync"])
+def test_a_record_that_cannot_be_made_durable_is_refused_and_the_journal_stays_whole(db, monkeypatch, caplog, fault):
+    store = store_at(db)
+    before = record()
+    store.record_decisions([before])
+    faulty = {
+        "write": FaultyOs(write=failing_once(1, no_space)),
+        "short write then ENOSPC": FaultyOs(write=failing_once(1, half_then_no_space)),
+        "fdatasync": FaultyOs(fdatasync=no_space),
+    }[fault]
+    monkeypatch.setattr(journal, "os", faulty)
+    refused = record()
+    with pytest.raises(StoreUnavailable):
+        store.record_decisions([refused])
+    monkeypatch.undo()  # the disk has room again
+    after = record()
+    store.record_decisions([after])
+    store.journal.flush()
+    assert in_database(db) == {before.consult_id, after.consult_id}  # the refused one was never answered
+    assert "torn" not in caplog.text  # no line was left half-written (it would take the next one with it)
+
+
+def test_a_new_segment_s_directory_entry_is_synced(db, monkeypatch):
+    store = store_at(db)
+    faulty = FaultyOs()
+    monkeypatch.setattr(journal, "os", faulty)
+    store.record_decisions([record()])
+    assert str(db.with_name(db.name + ".journal")) in faulty.synced_paths
+
+
+FILE_SIZE_LIMITED_WRITER = """
+import resource, signal, sys
+from cds_service.store import AuditStore, StoreUnavailable
+from tests.store.test_journal import record
+store = AuditStore(sys.argv[1], "FULL", 3600)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write is short or fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))
+for _ in range(int(sys.argv[3])):
+    r = record()
+    try:
+        store.record_decisions([r])
+    except StoreUnavailable:
+        print("refused", r.consult_id, flush=True)
+    else:
+        print("answered", r.consult_id, flush=True)
+"""
+
+
+def test_a_file_size_limit_loses_no_answered_decision(db):
+    """A real short write and EFBIG: RLIMIT_FSIZE stops each journal segment near 3000 bytes."""
+    store_at(db).close()  # the database exists before the limit applies
+    result = subprocess.run(
+        [sys.executable, "-c", FILE_SIZE_LIMITED_WRITER, f"sqlite:///{db}", "3000", "40"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+        check=True,
+    )
+    outcome = [line.split() for line in result.stdout.splitlines()]
+    answered = {consult for kind, consult in outcome if kind == "answered"}
+    refused = {consult for kind, consult in outcome if kind == "refused"}
+    assert len(answered) + len(refused) == 40 and answered and refused  # the limit was hit, more than once
+    store_at(db)  # the next start recovers the dead writer's segments
+    assert in_database(db) == answered
+
+
+@pytest.fixture
+def tiny_journal_disk(db: Path):
+    """A 64 KiB tmpfs mounted where the journal goes (root only): a disk that really fills up."""
+    directory = db.with_name(db.name + ".journal")
+    directory.mkdir()
+    mounted = (
+        os.geteuid() == 0
+        and (
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(directory)], capture_output=True)
+        ).returncode
+        == 0
+    )
+    if not mounted:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", "-l", str(directory)], check=False)
+
+
+def test_a_full_disk_loses_no_answered_decision(db, tiny_journal_disk):
+    store = store_at(db)
+    answered, refused = set(), set()
+    for _ in range(200):  # ~1 KB a line: the disk is full after about 60
+        r = record()
+        try:
+            store.record_decisions([r])
+        except StoreUnavailable:
+            refused.add(r.consult_id)
+        else:
+            answered.add(r.consult_id)
+    assert answered and refused
+    store.journal.flush()  # the database is elsewhere; the journal empties (and frees the disk)
+    assert in_database(db) == answered
+    after = record()
+    store.record_decisions([after])  # room again: recording works again
+    store.close()
+    assert in_database(db) == answered | {after.consult_id}

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from cds_service.store import AuditStore
-from tests.servers import cds_service
-from tests.store.postgres import postgres_bin, postgres_server
+from tests.servers import cds_service, service_process
+from tests.store.postgres import PostgresServer, postgres_bin, postgres_server
 from tests.store.test_audit_service import BODY, consult_ids
 from tests.store.test_journal import feedback_on, record
 
@@ -73,3 +73,43 @@ def test_the_service_records_every_decision_in_postgresql(postgres_url, tmp_path
     assert all(store.decision(c) for c in sent)
     assert len(store.feedback_for(card["uuid"])) == 1
     store.close()
+
+
+FEEDBACK = {
+    "feedback": [
+        {
+            "card": "0b9e7a4e-3f1d-4b6a-9c59-0d6a4c8d2f11",
+            "outcome": "overridden",
+            "outcomeTimestamp": "2026-11-21T10:05:31Z",
+        }
+    ]
+}
+
+
+def test_the_service_starts_while_postgresql_is_down_and_answers_503_until_it_is_back(tmp_path, postgres_url):
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="cds-postgres-late-")))
+    hook, feedback = "/cds-services/cspine-auc-select", "/cds-services/cspine-auc-select/feedback"
+    try:
+        with service_process(tmp_path, ready="/cds-services", CDS_DATABASE_URL=server.url, CDS_WORKERS="2") as (
+            base,
+            _process,
+        ):
+            for path, body in (("/healthz", None), (hook, BODY), (feedback, FEEDBACK)):
+                response = requests.request("GET" if body is None else "POST", base + path, json=body, timeout=10)
+                assert response.status_code == 503, (path, response.status_code)
+                assert response.json()["resourceType"] == "OperationOutcome"
+            server.start()  # the database comes (back): its tables are made on first use
+            assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+            (consult,) = consult_ids(base, 1)
+            server.stop()  # and goes away again
+            response = requests.post(base + hook, json=BODY, timeout=10)
+            assert response.status_code == 503 and "cards" not in response.json()
+            assert requests.get(f"{base}/healthz", timeout=10).status_code == 503
+            server.start()
+            assert requests.post(base + hook, json=BODY, timeout=10).status_code == 200
+        store = AuditStore(server.url)
+        assert store.decision(consult) is not None
+        store.close()
+    finally:
+        server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)
