@@ -12,7 +12,7 @@ from cds_service.cards.text import detail_markdown, no_rating_summary, summary_f
 from cds_service.cdshooks.configuration import CallOptions
 from cds_service.config import Settings
 from cds_service.engine.capture import CaptureChoice
-from cds_service.engine.model import Alternative, Decision, Outcome
+from cds_service.engine.model import Alternative, Decision, Finding, Outcome
 from cds_service.knowledge.model import Category, Knowledge, Role, SuggestedCoding
 
 MAX_SUGGESTIONS = 3
@@ -240,22 +240,46 @@ class CardBuilder:
 
 def reason_codes(order: dict[str, Any], decision: Decision, k: Knowledge) -> list[dict[str, Any]]:
     """The order's reasons for a suggested ServiceRequest, each with a complete first coding (system, code,
-    display), as the sandbox's PAMA tab reads them: the order's own coded reasons, else the indications read."""
-    kept = [r for r in order.get("reasonCode") or () if _complete(r)]
-    if kept:
-        return kept
+    display), as the sandbox's PAMA tab reads them. The clinician's own reasons are kept with their words: one
+    without a complete coding gets the coding of the indication read in it first (a reason in which nothing could
+    be read is left out: it would show as a blank reason). Without reasons on the order, the indications read in
+    the chart."""
+    given = [r for r in order.get("reasonCode") or () if isinstance(r, dict)]
+    if given:
+        return [kept for i, reason in enumerate(given) if (kept := _coded_reason(i, reason, decision, k))]
     reasons: list[dict[str, Any]] = []
     for finding in decision.findings:
-        if finding.role is not Role.INDICATION:
-            continue
-        coding = next((e.coding for e in finding.evidence if e.coding and e.coding.complete), None)
-        typed = coding or k.findings[finding.id].representative
-        if typed is None:
-            continue
-        entry = {"system": typed.system, "code": typed.code, "display": typed.display or finding.label}
-        if {"coding": [entry]} not in reasons:
+        entry = _indication_coding(finding, k)
+        if entry is not None and {"coding": [entry]} not in reasons:
             reasons.append({"coding": [entry]})
     return reasons
+
+
+def _coded_reason(i: int, reason: dict[str, Any], decision: Decision, k: Knowledge) -> dict[str, Any] | None:
+    if _complete(reason):
+        return reason
+    ladder = [step.finding for step in k.policy.indications]  # the one that decides the variant first: the
+    read_here = sorted(  # sandbox keeps only each reason's first coding
+        (f for f in decision.findings if any((e.element or "").startswith(f"reasonCode[{i}]") for e in f.evidence)),
+        key=lambda f: ladder.index(f.id) if f.id in ladder else len(ladder),
+    )
+    codings = [c for f in read_here if (c := _indication_coding(f, k)) is not None]
+    if not codings:
+        return None
+    unique = [c for j, c in enumerate(codings) if c not in codings[:j]]
+    others = [c for c in reason.get("coding") or () if isinstance(c, dict) and c not in unique]
+    return {**reason, "coding": unique + others}
+
+
+def _indication_coding(finding: Finding, k: Knowledge) -> dict[str, Any] | None:
+    """An indication finding as a complete coding: its own evidence's, else the concept's representative."""
+    if finding.role is not Role.INDICATION:
+        return None
+    coding = next((e.coding for e in finding.evidence if e.coding and e.coding.complete), None)
+    typed = coding or k.findings[finding.id].representative
+    if typed is None:
+        return None
+    return {"system": typed.system, "code": typed.code, "display": typed.display or finding.label}
 
 
 def _complete(reason: Any) -> bool:

@@ -47,9 +47,9 @@ class CallOptions:
             return self
         if not isinstance(extension, Mapping):
             raise OptionError("extension must be a JSON object")
-        configuration = extension.get(CONFIGURATION_EXTENSION)
-        if configuration is None:
+        if CONFIGURATION_EXTENSION not in extension:
             return self
+        configuration = extension[CONFIGURATION_EXTENSION]
         if not isinstance(configuration, Mapping):
             raise OptionError(f"extension.{CONFIGURATION_EXTENSION} must be a JSON object")
         by_code = {o.code: o for o in OPTIONS}

@@ -95,18 +95,41 @@ def _selected(selections: list[Any], drafts: list[tuple[dict[str, Any], dict[str
     return chosen
 
 
+# The draft's own dates: one that is not a valid date is an unknown date (policy §10: the order is dated today), not
+# a reason to refuse the whole call.
+DATE_FIELDS = frozenset({"authoredOn", "occurrenceDateTime", "occurrencePeriod", "occurrenceTiming"})
+DATE_STRINGS = frozenset({"authoredOn", "occurrenceDateTime"})
+
+
 def _order(raw: dict[str, Any]) -> OrderInput:
     try:
-        return OrderInput(raw, ServiceRequest.model_validate(_without_empty(raw)))
+        return OrderInput(raw, _validated(_without_empty(raw)))
     except (ValidationError, ValueError, TypeError) as exc:
-        count = exc.error_count() if isinstance(exc, ValidationError) else 1
-        first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
-        where = ".".join(str(p) for p in first["loc"])
-        raise HookError(
-            400,
-            f"draft order ServiceRequest/{raw.get('id')} is not valid FHIR R4 ({count} problem(s); first: "
-            f"{where}: {first['msg'][:200]})",
-        ) from None
+        raise _invalid(raw, exc) from None
+
+
+def _validated(cleaned: dict[str, Any]) -> ServiceRequest:
+    """The R4 model; a draft whose only problems are its dates is read without them (a date that is not a string,
+    which the model would read as seconds since 1970, included)."""
+    cleaned = {k: v for k, v in cleaned.items() if k not in DATE_STRINGS or isinstance(v, str)}
+    try:
+        return ServiceRequest.model_validate(cleaned)
+    except ValidationError as exc:
+        if not all(error["loc"] and error["loc"][0] in DATE_FIELDS for error in exc.errors()):
+            raise
+    return ServiceRequest.model_validate({k: v for k, v in cleaned.items() if k not in DATE_FIELDS})
+
+
+def _invalid(raw: dict[str, Any], exc: Exception) -> HookError:
+    """400: the draft is not valid FHIR R4 (how many problems, and the first)."""
+    count = exc.error_count() if isinstance(exc, ValidationError) else 1
+    first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
+    where = ".".join(str(p) for p in first["loc"])
+    return HookError(
+        400,
+        f"draft order ServiceRequest/{raw.get('id')} is not valid FHIR R4 ({count} problem(s); first: "
+        f"{where}: {first['msg'][:200]})",
+    )
 
 
 def _without_empty(value: Any) -> Any:

@@ -11,7 +11,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Decision
-from cds_service.knowledge.model import FindingDefinition, Knowledge, Role, SuggestedCoding
+from cds_service.knowledge.model import Effect, FindingDefinition, Knowledge, Role, SuggestedCoding
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,21 @@ class CaptureChoice:
 
 
 def indication_missing(order: ServiceRequest, decision: Decision, k: Knowledge) -> bool:
-    """The order gives no reason (coded, words or reference) and nothing read anywhere names an indication, in any
-    context; a whole-body or level-less study is left alone (it is rated only for a neck reason the order states)."""
+    """The order gives no reason (coded, words or reference; any reason, even one this topic does not rate, is the
+    clinician's), its own words name no indication in any context, and the chart holds none that counts (a resolved
+    or refuted one does not). A whole-body or level-less study is left alone (it is rated only for a neck reason
+    the order states)."""
     if decision.match is None or decision.match.needs_neck_reason:
         return False
     if order.reasonCode or order.reasonReference:
         return False
-    return not any(
-        (concept := k.findings.get(m.concept)) is not None and concept.role is Role.INDICATION
-        for m in decision.mentions
-    )
+    for mention in decision.mentions:
+        concept = k.findings.get(mention.concept)
+        if concept is None or concept.role is not Role.INDICATION:
+            continue
+        if mention.order_reason or concept.effect(mention.context) is not Effect.IGNORE:
+            return False
+    return True
 
 
 def reason_choices(k: Knowledge) -> tuple[FindingDefinition, ...]:

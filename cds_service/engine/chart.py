@@ -8,6 +8,8 @@ remove suggestions (an allergy, a device, an eGFR) becomes a doubtful contraindi
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -39,6 +41,7 @@ _MODELS: dict[str, type[Any]] = {
     "ServiceRequest": ServiceRequest,
 }
 _SPELLINGS = {kind.lower(): kind for kind in _MODELS}
+_CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 _DATE_KEYS = frozenset({"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"})
 
@@ -138,6 +141,23 @@ def concept_text(element: Any) -> str:
         return ""
     parts = [element.get("text")] + [c.get("display") for c in codings(element)]
     return " ".join(p for p in parts if isinstance(p, str) and p.strip())
+
+
+@lru_cache(maxsize=256)
+def misspelled_type(kind: str) -> str | None:
+    """The resource type of ours a type name is a misspelling of ("conditon", " Observation", "Procedures"); None
+    for a real FHIR type ("DeviceRequest", "Encounter") and for anything not close to one of ours."""
+    if _SPELLINGS.get(kind.strip().lower()):
+        return _SPELLINGS[kind.strip().lower()]
+    if not kind.isidentifier() or importlib.util.find_spec(f"fhir.resources.R4B.{kind.lower()}") is not None:
+        return None
+    close = difflib.get_close_matches(kind, list(_MODELS), n=1, cutoff=_CLOSE)
+    return close[0] if close else None
+
+
+def _named(code: Any) -> bool:
+    """Whether a Condition's code has any coding with a code (it may be one we do not list)."""
+    return any(c.get("code") for c in codings(code))
 
 
 def reference_id(reference: Any, kind: str) -> str | None:
@@ -248,10 +268,9 @@ class ChartReader:
                 chart.problems.append("a chart entry's resourceType is not a string")
                 continue
             if kind not in _MODELS:
-                if _SPELLINGS.get(kind.strip().lower()):
-                    chart.problems.append(
-                        f"a resource's type is spelled {kind!r}, not {_SPELLINGS[kind.strip().lower()]!r}"
-                    )
+                meant = misspelled_type(kind)
+                if meant:
+                    chart.problems.append(f"a resource's type is spelled {kind[:60]!r}, not {meant!r}")
                 continue
             if not self._belongs(chart, kind, raw, patient_id):
                 continue
@@ -287,9 +306,10 @@ class ChartReader:
                 return False
             return True
         reference = raw.get(_SUBJECT.get(kind, "subject"))
-        if reference is None:
-            return True  # searched by patient: the server says it is this patient's
-        if reference_id(reference, "Patient") == patient_id:
+        owner = reference_id(reference, "Patient")
+        if owner is None or owner == patient_id:
+            # no subject, or one that names no Patient id (an identifier, a urn:uuid): searched by patient, so the
+            # server says it is this patient's, and leaving it out could hide a red flag
             return True
         chart.ignored.append(f"{kind}/{raw.get('id', '?')} belongs to another patient; not used")
         return False
@@ -335,6 +355,8 @@ class ChartReader:
         words: tuple[TextMention, ...] = ()
         if text and (as_reason or not coded):
             words = self.words.read(text, not as_reason)
+        if not coded and not text and not _named(raw.get("code")):
+            raise Unreadable("the Condition names nothing (no code, coding or text)")
         if not coded and not any(m.concept for m in words) and not as_reason:
             return
         model = self._validate("Condition", raw)

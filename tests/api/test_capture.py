@@ -204,7 +204,14 @@ def test_a_draft_study_without_display_gets_one_in_every_resource(client):
         ("a coded reason we do not rate", SILENT, order_json("72141", reasons=[("84229001", "snomed")])),
         ("a reason in words only", SILENT, {**order_json("72141"), "reasonCode": [{"text": "follow-up"}]}),
         ("a reason by reference", SILENT, order_json("72141", reason_refs=["Condition/c1"])),
-        ("an old neck-pain problem", [patient(), condition("M54.2", clinical="resolved")], order_json("72141")),
+        ("a current neck-pain problem", [patient(), condition("M54.2")], order_json("72141")),
+        (
+            "a provisional radiculopathy",
+            [patient(), condition("M54.12", verification="provisional")],
+            order_json("72141"),
+        ),
+        ("a reason we do not rate", SILENT, sandbox_order("72141", [("25064002", "Headache (finding)")])),
+        ("neck pain denied in the order note", SILENT, {**order_json("72141"), "note": [{"text": "no neck pain"}]}),
         ("neck pain in the order note", SILENT, {**order_json("72141"), "note": [{"text": "neck pain 2 wk"}]}),
         ("a not-rated order", SILENT, order_json("71046")),
         ("the sandbox's empty first draft", SILENT, sandbox_order(None)),
@@ -214,6 +221,21 @@ def test_a_draft_study_without_display_gets_one_in_every_resource(client):
 def test_no_capture_card(client, label, chart, order):
     response = select(client, chart, order)
     assert all(c["summary"] != CAPTURE_SUMMARY for c in response["cards"]), label
+
+
+@pytest.mark.parametrize(
+    "chart",
+    [
+        [patient(), condition("M54.2", clinical="resolved")],
+        [patient(), condition("M54.12", verification="refuted")],
+        [patient(), condition("M54.2", clinical="inactive", onset="2019-03-01")],
+    ],
+    ids=["resolved", "refuted", "inactive"],
+)
+def test_an_indication_the_chart_no_longer_holds_still_gets_the_capture_card(client, chart):
+    """The engine does not count it (policy §2), so the order would stay unrated: ask for today's reason."""
+    card = capture_card(select(client, chart, order_json("72141")))
+    assert card["suggestions"][0]["label"].startswith("Neck pain:")
 
 
 def test_no_capture_card_at_signing(client):
@@ -265,3 +287,32 @@ def test_observations_make_an_infection_choice_visible(client):
     chart = [patient(), observation("8310-5", 38.9, "Cel"), observation("1988-5", 80, "mg/L")]
     card = capture_card(select(client, chart, sandbox_order("72141")))
     assert all("| 4 |" in line for line in card["detail"].splitlines() if line.startswith("| ") and "`" in line)
+
+
+# -- the warning card's swaps, taken in the sandbox ---------------------------------------------------------------
+WORDS = "neck pain radiating to L arm x3 wks, no trauma"
+
+
+def warned(client, reason_text: str = WORDS, study: str = "72125") -> dict[str, Any]:
+    order = order_json(study) | {"reasonCode": [{"text": reason_text}], "note": [{"text": "pt prefers CT"}]}
+    (card,) = [c for c in select(client, SILENT, order)["cards"] if c["indicator"] == "warning"]
+    return card
+
+
+def test_a_swap_keeps_the_clinicians_words_with_the_coding_read_in_them(client):
+    for suggestion in warned(client)["suggestions"]:
+        resource = suggestion["actions"][0]["resource"]
+        (reason,) = resource["reasonCode"]
+        assert reason["text"] == WORDS
+        assert reason["coding"][0] == {"system": SNOMED, "code": "54404000", "display": REASONS["54404000"]}
+        assert resource["note"] == [{"text": "pt prefers CT"}]
+
+
+@pytest.mark.parametrize(
+    "reason_text", [WORDS, "C6 radiculopathy x 2 wks", "neck pain x 10 days", "cervicogenic headache, 3 wks"]
+)
+def test_taking_a_swap_in_the_sandbox_gives_the_rating_it_announced(client, reason_text):
+    """The sandbox keeps only each reason's first coding: it must be the indication that decided the variant."""
+    for suggestion in warned(client, reason_text, "72126")["suggestions"]:
+        announced, draft = sandbox_accepts(suggestion)
+        assert order_rating(select(client, SILENT, draft)) == announced, (reason_text, suggestion["label"])

@@ -194,3 +194,18 @@ def test_a_patient_with_a_deep_brain_stimulator_is_offered_nothing_unsafe(client
 def test_an_empty_searchset_is_fine(client):
     answer = call(client, [patient(), condition("M54.2", onset="2026-11-10")])
     assert searchset([])["entry"] == [] and warnings(answer)
+
+
+# -- issue 11 §8: an order date that is not a date ----------------------------------------------------------------
+@pytest.mark.parametrize("authored", ["2026-13-45", "yesterday", "21/11/2026", 20261121])
+def test_an_unreadable_order_date_is_an_unknown_date_not_a_400(client, authored):
+    """Rated as of today (the test clock): the acute neck pain of 11 days still warns on CT with contrast."""
+    order = order_json("72126") | {"authoredOn": authored}
+    assert warnings(call(client, [patient(), condition("M54.2", onset="2026-11-10")], order))
+
+
+def test_a_draft_with_other_invalid_fields_is_still_a_400(client):
+    order = order_json("72126") | {"authoredOn": "2026-13-45", "status": 5}
+    body = hook_body([order], prefetch=prefetch_for([patient(), condition("M54.2", onset="2026-11-10")]))
+    answer = client.post(SELECT, json=body)
+    assert answer.status_code == 400 and "(2 problem(s)" in answer.json["issue"][0]["diagnostics"]

@@ -33,10 +33,11 @@ ALL_OPTIONS = {
 }
 
 
-def call(client, case: tuple[list[dict[str, Any]], str], configuration: Any = None, **extension: Any):
+def call(client, case: tuple[list[dict[str, Any]], str], configuration: Any = ..., **extension: Any):
+    """A hook call; `configuration`: the davinci-crd.configuration value to send (none when not given)."""
     chart, code = case
     body = hook_body([order_json(code)], prefetch=prefetch_for(chart))
-    if configuration is not None:
+    if configuration is not ...:
         body["extension"] = {CONFIGURATION: configuration, **extension}
     return client.post(SELECT, json=body)
 
@@ -141,6 +142,12 @@ def test_the_options_in_force_are_recorded_with_the_call(client, store):
     assert recorded["delivery"] == "shadow"
 
 
+def test_a_null_extension_is_no_extension(client):
+    body = hook_body([order_json(UNA[1])], prefetch=prefetch_for(UNA[0])) | {"extension": None}
+    response = client.post(SELECT, json=body)
+    assert response.status_code == 200 and [c["indicator"] for c in response.json["cards"]] == ["warning"]
+
+
 def test_other_extensions_are_left_alone(client):
     response = call(client, UNA, {}, **{"com.example.other": {"anything": [1, 2]}})
     assert response.status_code == 200
@@ -155,6 +162,7 @@ def test_other_extensions_are_left_alone(client):
         ({"capture-indication": None}, "takes a boolean, not NoneType"),
         (["shadow"], "must be a JSON object"),
         ("shadow", "must be a JSON object"),
+        (None, "must be a JSON object"),
     ],
 )
 def test_bad_configuration_is_a_400_with_an_operation_outcome(client, store, configuration, message):

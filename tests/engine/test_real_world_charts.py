@@ -126,6 +126,9 @@ def test_vascular_red_flags_stop_a_warning_on_cta(evaluate, code, system):
         ("72020", {"text": "XR lumbar spine 1 view"}),
         ("78803", {"text": "Parathyroid SPECT sestamibi"}),
         ("72141", {"text": "MRI cervical and thoracic spine"}),
+        ("72125", {"text": "CT soft tissue neck"}),
+        ("72126", {"text": "CT neck soft tissues w contrast, parotid"}),
+        ("72141", {"text": "MRI larynx"}),
         ("78306", {}),  # a bone scan whose reason is not a neck indication
     ],
 )

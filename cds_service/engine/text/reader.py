@@ -213,7 +213,10 @@ class TextReader:
         cut: set[tuple[Any, int]] = set()
         doubted: set[int] = set()
         for span, reached in scopes.items():
-            ordered = sorted(reached, key=lambda e: e.start, reverse=reached[0].start < span[0])
+            backward = reached[0].start < span[0]
+            ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
+            if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
+                cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
             if self._other_words_and_comma(doc, span, ordered[0]):
                 cut |= {(span, e.start) for e in ordered}
                 doubted |= {e.start for e in ordered}
@@ -235,8 +238,13 @@ class TextReader:
         """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention."""
         start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
         between = doc[start:end]
+        durations = self.lexicon.durations
         return any(t.text == "," for t in between) and any(
-            t.is_alpha and t.lower_ not in self.lexicon.list_words for t in between
+            t.is_alpha
+            and t.lower_ not in self.lexicon.list_words
+            and t.lower_ not in durations.unit_days  # "neck pain 2 wks, radiculopathy ruled out"
+            and t.lower_ not in durations.number_words
+            for t in between
         )
 
     @staticmethod
