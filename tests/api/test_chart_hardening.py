@@ -209,3 +209,66 @@ def test_a_draft_with_other_invalid_fields_is_still_a_400(client):
     body = hook_body([order], prefetch=prefetch_for([patient(), condition("M54.2", onset="2026-11-10")]))
     answer = client.post(SELECT, json=body)
     assert answer.status_code == 400 and "(2 problem(s)" in answer.json["issue"][0]["diagnostics"]
+
+
+# -- issue 11 / policy §10: data that could be decisive but cannot be read, from the HTTP request ---------------------
+def _red_flag_call(client, break_it):
+    """Acute neck pain and a red flag (anticoagulant use) in the conditions prefetch; `break_it` spoils the flag."""
+    prefetch = prefetch_for([patient(), condition("M54.2", onset="2026-11-10")])
+    prefetch["conditions"]["entry"].append({"resource": break_it(condition("Z79.01", onset="2026-01-01"))})
+    response = client.post(SELECT, json=hook_body([order_json("72156")], prefetch=prefetch))
+    assert response.status_code == 200
+    return response.json
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda c: c | {"resourceType": "Conditon"},
+        lambda c: c | {"resourceType": "Condtion"},
+        lambda c: c | {"resourceType": "Conditions"},
+        lambda c: {k: v for k, v in c.items() if k != "code"},
+        lambda c: c | {"code": {"coding": [{}]}},
+        lambda c: c | {"code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": None}]}},
+        lambda c: c | {"subject": {"identifier": {"value": "MRN1"}}},
+        lambda c: c | {"subject": {"reference": "urn:uuid:7a0e3b52-0c4e-4bd6-8d0c-2b6d1e0c1a11"}},
+    ],
+    ids=["Conditon", "Condtion", "Conditions", "no-code", "empty-coding", "null-code", "identifier", "urn-uuid"],
+)
+def test_a_red_flag_that_cannot_be_read_whole_never_lets_a_warning_through(client, break_it):
+    assert not warnings(_red_flag_call(client, break_it))
+
+
+def test_the_red_flag_control_blocks_the_warning_and_without_it_the_chart_warns(client):
+    assert not warnings(_red_flag_call(client, lambda c: c))
+    assert warnings(_red_flag_call(client, lambda c: c | {"code": {"coding": [{"system": "urn:x", "code": "1"}]}}))
+
+
+def test_a_real_fhir_type_near_ours_is_not_a_misspelling(client):
+    other = {"resourceType": "DeviceRequest", "id": "dr", "subject": {"reference": "Patient/pat-1"}}
+    answer = call(client, [patient(), condition("M54.2", onset="2026-11-10"), other], order_json("72156"))
+    assert warnings(answer)
+
+
+@pytest.mark.parametrize("mode", ["include", "banana"])
+def test_a_red_flag_in_an_include_or_unknown_mode_entry_still_counts(client, mode):
+    prefetch = prefetch_for([patient(), condition("M54.2", onset="2026-11-10")])
+    prefetch["conditions"]["entry"].append({"resource": condition("Z79.01"), "search": {"mode": mode}})
+    answer = client.post(SELECT, json=hook_body([order_json("72156")], prefetch=prefetch)).json
+    assert not warnings(answer)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda p: p | {"observations": {"resourceType": "x"}},
+        lambda p: p | {"observations": {"resourceType": "Bundle", "entry": "x"}},
+        lambda p: p | {"observations": {"resourceType": "Observation", "id": "o1"}},
+        lambda p: p | {"observations": [{"resourceType": "Observation"}]},
+    ],
+    ids=["not-a-bundle", "entry-not-a-list", "a-resource-for-a-search", "a-json-list"],
+)
+def test_an_unreadable_prefetch_is_fetched_again_or_a_412_never_read_as_empty(client, spoil):
+    prefetch = spoil(prefetch_for([patient(), condition("M54.2", onset="2026-11-10")]))
+    response = client.post(SELECT, json=hook_body([order_json("72156")], prefetch=prefetch))
+    assert response.status_code == 412 and "observations" in response.json["issue"][0]["diagnostics"]

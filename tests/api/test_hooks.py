@@ -219,6 +219,8 @@ def _responses(client):
         ([patient(), condition("Z85.3"), condition("M54.2"), device("pacemaker")], "72040"),
         ([patient(), condition("G44.86"), condition("Z95.0")], "72040"),
         ([patient(), condition("M54.2"), condition("S13.4XXA")], "72125"),
+        ([patient()], "72141"),  # the capture card
+        ([patient(), condition("R63.4")], "72156"),  # the capture card, every choice without a rating
     ]
     for chart, code in cases:
         yield client.post(SELECT, json=hook_body([order_json(code)], prefetch=prefetch_for(chart))).json
@@ -232,22 +234,28 @@ def test_no_null_or_empty_optional_fields(client):
 def test_card_shape_rules(client):
     import uuid
 
-    for response in _responses(client):
-        for card in response["cards"]:
-            assert len(card["summary"]) < 140
-            uuid.UUID(card["uuid"], version=4)
-            assert card["indicator"] in {"info", "warning", "critical"}
-            assert card["source"]["label"] and card["source"]["topic"]["code"]
-            assert all(r["display"] for r in card["overrideReasons"])
-            if "suggestions" in card:
-                assert card["selectionBehavior"] == "at-most-one"
-                assert sum(bool(s.get("isRecommended")) for s in card["suggestions"]) == 1
-                for suggestion in card["suggestions"]:
-                    uuid.UUID(suggestion["uuid"])
-                    (action,) = suggestion["actions"]
-                    assert action["type"] == "update" and action["description"]
-            for link in card["links"]:
-                assert link["type"] == "absolute" and "appContext" not in link
+    cards = [card for response in _responses(client) for card in response["cards"]]
+    assert len(cards) >= 6 and {c["indicator"] for c in cards} == {"info", "warning"}
+    for card in cards:
+        assert len(card["summary"]) < 140
+        uuid.UUID(card["uuid"], version=4)
+        assert card["source"]["label"] and card["source"]["topic"]["code"]
+        if card["indicator"] == "warning":  # a warning can always be overridden, with a reason
+            assert card["overrideReasons"] and all(r["display"] and r["system"] for r in card["overrideReasons"])
+        if "suggestions" in card:
+            assert card["selectionBehavior"] == "at-most-one"
+            assert sum(bool(s.get("isRecommended")) for s in card["suggestions"]) <= 1
+            for suggestion in card["suggestions"]:
+                uuid.UUID(suggestion["uuid"])
+                (action,) = suggestion["actions"]
+                assert action["type"] == "update" and action["description"] and suggestion["label"]
+        for link in card["links"]:
+            assert link["type"] == "absolute" and "appContext" not in link
+
+
+def test_a_warning_recommends_exactly_one_suggestion(client):
+    warnings = [c for r in _responses(client) for c in r["cards"] if c["indicator"] == "warning" and "suggestions" in c]
+    assert warnings and all(sum(bool(s.get("isRecommended")) for s in c["suggestions"]) == 1 for c in warnings)
 
 
 def test_every_emitted_resource_is_a_valid_r4_service_request(client):
@@ -259,7 +267,7 @@ def test_every_emitted_resource_is_a_valid_r4_service_request(client):
             ServiceRequest.model_validate(resource)
             assert resource.get("reasonCode") != []
             count += 1
-    assert count >= 8
+    assert count >= 12
 
 
 def test_nothing_left_says_so(client):
