@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
@@ -95,9 +95,9 @@ def _scanned(column: Any, dialect: str) -> Any:
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
-def _decision_filters(f: Filters, dialect: str = "") -> list[ColumnElement[bool]]:
-    c = decisions.c
-    when = _scanned(c.recorded_at, dialect)
+def _common_filters(table: Table, when: ColumnElement[Any], f: Filters) -> list[ColumnElement[bool]]:
+    """The date range, service, delivery and user: what decisions and hook calls are both filtered by."""
+    c = table.c
     where = [when >= f.since, when < f.until]
     if f.service:
         where.append(c.service_id == f.service)
@@ -105,6 +105,12 @@ def _decision_filters(f: Filters, dialect: str = "") -> list[ColumnElement[bool]
         where.append(c.delivery == f.delivery)
     if f.user:
         where.append(c.user_id == f.user)
+    return where
+
+
+def _decision_filters(f: Filters, dialect: str = "") -> list[ColumnElement[bool]]:
+    c = decisions.c
+    where = _common_filters(decisions, _scanned(c.recorded_at, dialect), f)
     if f.procedure:
         where.append(c.procedures.like(f'%"{_plain(f.procedure)}"%', escape="\\"))
     if f.variant is not None:
@@ -122,16 +128,7 @@ def _decision_filters(f: Filters, dialect: str = "") -> list[ColumnElement[bool]
 
 def _call_filters(f: Filters, dialect: str = "") -> list[ColumnElement[bool]]:
     """Procedure and variant do not apply to calls (a call may carry several orders, or none)."""
-    c = hook_calls.c
-    when = _scanned(c.received_at, dialect)
-    where = [when >= f.since, when < f.until]
-    if f.service:
-        where.append(c.service_id == f.service)
-    if f.delivery:
-        where.append(c.delivery == f.delivery)
-    if f.user:
-        where.append(c.user_id == f.user)
-    return where
+    return _common_filters(hook_calls, _scanned(hook_calls.c.received_at, dialect), f)
 
 
 def _plain(value: str) -> str:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,24 +14,14 @@ from cds_service.replay.store import ReplayStore
 from cds_service.store import AuditStore
 from tests.analytics import data
 from tests.replay import hand_checked
-from tests.store.postgres import postgres_bin, postgres_server
+from tests.store.postgres import throwaway_postgres
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    if postgres_bin() is None:
-        reason = "PostgreSQL is not installed (apt-get install postgresql)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
-        pytest.skip(reason)
-    directory = Path(tempfile.mkdtemp(prefix="cds-postgres-"))
-    try:
-        with postgres_server(directory) as url:
-            yield url
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    yield from throwaway_postgres()
 
 
 def tables(engine, knowledge, f):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from glob import glob
@@ -63,3 +64,21 @@ def postgres_server(directory: Path) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+def throwaway_postgres() -> Iterator[str]:
+    """For a module fixture: a throw-away server's URL (skipped when PostgreSQL is not installed, except under CI,
+    where that fails the run), removed afterwards."""
+    import pytest
+
+    if postgres_bin() is None:
+        reason = "PostgreSQL is not installed (apt-get install postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    directory = Path(tempfile.mkdtemp(prefix="cds-postgres-"))  # pytest's tmp tree is private to root
+    try:
+        with postgres_server(directory) as url:
+            yield url
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

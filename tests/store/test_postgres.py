@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,7 +11,7 @@ import requests
 
 from cds_service.store import AuditStore
 from tests.servers import cds_service, service_process
-from tests.store.postgres import PostgresServer, postgres_bin, postgres_server
+from tests.store.postgres import PostgresServer, throwaway_postgres
 from tests.store.test_audit_service import BODY, consult_ids
 from tests.store.test_journal import feedback_on, record
 
@@ -21,17 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    if postgres_bin() is None:
-        reason = "PostgreSQL is not installed (apt-get install postgresql)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
-        pytest.skip(reason)
-    directory = Path(tempfile.mkdtemp(prefix="cds-postgres-"))  # pytest's tmp tree is private to root
-    try:
-        with postgres_server(directory) as url:
-            yield url
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    yield from throwaway_postgres()
 
 
 def test_decisions_feedback_and_token_ids_on_postgresql(postgres_url):
