@@ -35,9 +35,19 @@ def expected_audience(settings: Settings) -> str:
     return settings.public_base_url.rstrip("/") + path
 
 
+def _needs_token(settings: Settings, header: str | None) -> bool:
+    """Whether this request is checked: CDS Hooks paths (discovery as configured), never a CORS preflight; with
+    optional auth only when a token is sent."""
+    mode = settings.auth_mode
+    if mode == "off" or request.method == "OPTIONS" or not request.path.startswith("/cds-services"):
+        return False
+    if request.path.rstrip("/") == "/cds-services" and not settings.auth_discovery:
+        return False
+    return not (mode == "optional" and not header)
+
+
 def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> None:
     """JWT check before CDS Hooks calls (never on preflight or /healthz); security headers after every response."""
-    mode = settings.auth_mode
 
     @app.before_request
     def request_id() -> None:
@@ -46,14 +56,8 @@ def install(app: Flask, settings: Settings, verifier: TokenVerifier | None) -> N
 
     @app.before_request
     def authenticate() -> Response | None:
-        if mode == "off" or verifier is None or request.method == "OPTIONS":
-            return None
-        if not request.path.startswith("/cds-services"):
-            return None
-        if request.path.rstrip("/") == "/cds-services" and not settings.auth_discovery:
-            return None
         header = request.headers.get("Authorization")
-        if mode == "optional" and not header:
+        if verifier is None or not _needs_token(settings, header):
             return None
         try:
             g.caller = verifier.verify(header, expected_audience(settings))

@@ -213,26 +213,30 @@ class TextReader:
         cut: set[tuple[Any, int]] = set()
         doubted: set[int] = set()
         for span, reached in scopes.items():
-            backward = reached[0].start < span[0]
-            ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
-            if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
-                cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
-            if self._other_words_and_comma(doc, span, ordered[0]):
-                cut |= {(span, e.start) for e in ordered}
-                doubted |= {e.start for e in ordered}
-                continue
-            first_kind = self._kind(ordered[0])
-            for before, ent in pairwise(ordered):
-                if (span, before.start) in cut:  # past the first cut, the rest of the list is cut too
-                    cut.add((span, ent.start))
-                    if before.start in doubted:
-                        doubted.add(ent.start)
-                elif self._other_words_and_comma(doc, (before.start, before.end), ent):
-                    cut.add((span, ent.start))
-                    doubted.add(ent.start)
-                elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
-                    cut.add((span, ent.start))
+            self._cut_scope(doc, span, reached, cut, doubted)
         return cut, doubted
+
+    def _cut_scope(self, doc: Any, span: Any, reached: list, cut: set[tuple[Any, int]], doubted: set[int]) -> None:
+        """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`."""
+        backward = reached[0].start < span[0]
+        ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
+        if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
+            cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
+        if self._other_words_and_comma(doc, span, ordered[0]):
+            cut |= {(span, e.start) for e in ordered}
+            doubted |= {e.start for e in ordered}
+            return
+        first_kind = self._kind(ordered[0])
+        for before, ent in pairwise(ordered):
+            if (span, before.start) in cut:  # past the first cut, the rest of the list is cut too
+                cut.add((span, ent.start))
+                if before.start in doubted:
+                    doubted.add(ent.start)
+            elif self._other_words_and_comma(doc, (before.start, before.end), ent):
+                cut.add((span, ent.start))
+                doubted.add(ent.start)
+            elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
+                cut.add((span, ent.start))
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention."""
