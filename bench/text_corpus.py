@@ -20,7 +20,7 @@ from cds_service.engine import Engine
 from cds_service.knowledge import load_knowledge
 from tests.text_cases import load_cases, run_case
 
-CORPORA = ("corpus.yaml", "held-out.yaml", "held-out-2.yaml")
+CORPORA = ("corpus.yaml", "held-out.yaml", "held-out-2.yaml", "held-out-3.yaml")
 
 
 def measure(engine: Engine, name: str) -> str:

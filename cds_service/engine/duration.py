@@ -84,8 +84,6 @@ def _written(mentions: Sequence[Mention], policy: Policy) -> list[Interval]:
         quoted = " ".join(p for p in (m.evidence.reference, m.evidence.element) if p)  # where, never the words
         for low, high in m.days_before:
             found.append(Interval(low, high, f"{low}-{high} days written ({quoted})"))
-        for low in m.days_at_least:
-            found.append(Interval(low, OPEN, f"at least {low} days: a time written for something else ({quoted})"))
         for classes in m.duration_classes:  # each word on its own: "chronic ... acute flare" contradict each other
             if classes == frozenset({ACUTE}):  # a word for both ("recurrent") says nothing of this episode
                 found.append(Interval(0, policy.acute_below_days - 1, f"written as acute or new ({quoted})"))

@@ -157,18 +157,9 @@ def _from_words(
     onset: DayRange | None = None,
     recorded: DayRange | None = None,
 ) -> Mention:
-    spans = [(note.linked, days) for note in words.times if (days := note.days_before(order_date)) is not None]
+    spans = tuple(days for note in words.times if (days := note.days_before(order_date)) is not None)
     classes = tuple(note.classes for note in words.times if note.classes)
-    return Mention(
-        words.concept,
-        context,
-        evidence,
-        onset,
-        recorded,
-        days_before=tuple(days for linked, days in spans if linked),
-        duration_classes=classes,
-        days_at_least=tuple(low for linked, (low, _) in spans if not linked),
-    )
+    return Mention(words.concept, context, evidence, onset, recorded, days_before=spans, duration_classes=classes)
 
 
 def _words_evidence(

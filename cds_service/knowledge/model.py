@@ -413,7 +413,8 @@ class DurationWords:
     class_words: Mapping[str, frozenset[str]]  # "chronic" -> {chronic}; "subacute" -> {acute, chronic}
     relative: Mapping[str, tuple[float, float]]  # "yesterday" -> (1, 1)
     link_words: frozenset[str] = frozenset()  # may stand between a duration word and its mention ("chronic L C7")
-    other_events: frozenset[str] = frozenset()  # a time beside one of these may be its ("PT x 2 wks")
+    other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
+    # capital letter is matched as written ("PT", not "pt"), the others in lower case
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Policy §8 measured on order texts written by others: zero false warnings, and the policy's outcome for ≥ 95 %.
 
-`corpus.yaml` (374 cases), `held-out.yaml` (155) and `held-out-2.yaml` (400) were written by two other authors from
-the policy and the ACR tables, without the service's code; every expectation says why. held-out-2 was first run
-unseen (391 of 400 agreed, 3 false warnings: a temperature at the threshold in °F, "C5-6 disc replacement", "hx C2
-fracture 2010"); the classes behind those were fixed, and the file is kept as a regression test. A false warning is
-a warning where the policy gives none.
+`corpus.yaml` (374 cases) is ours; `held-out.yaml` (155), `held-out-2.yaml` (400) and `held-out-3.yaml` (300) were
+written by three other authors from the policy and the ACR tables, without the service's code; every expectation says
+why. held-out-2 and held-out-3 were each first run unseen (391 of 400 agreed with 3 false warnings; 278 of 300 with
+4: see the files' headers); the classes behind those were fixed, and the files are kept as regression tests. A false
+warning is a warning where the policy gives none.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from tests.text_cases import load_cases, run_case
 
-CORPORA = ["corpus.yaml", "held-out.yaml", "held-out-2.yaml"]
+CORPORA = ["corpus.yaml", "held-out.yaml", "held-out-2.yaml", "held-out-3.yaml"]
 MIN_AGREEMENT = 0.95
 
 

@@ -182,3 +182,28 @@ def test_the_reason_reference_conditions_words_are_read(engine):
         order = order_json("72156") | {"reasonReference": [{"reference": "Condition/rc"}]}
         (decision,) = engine.evaluate([ServiceRequest.model_validate(order)], [patient(), reason], date(2026, 11, 21))
         assert decision.outcome.value == expected, text
+
+
+# -- classes found by the unseen held-out-3 corpus ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "note", "order", "expected"),
+    [
+        ("neck pain, rugby tackle last weekend", None, CT_WO, ("no-criteria-apply", [])),
+        ("neck pain; seen in urgent care 3 days ago", None, MRI_WO, ("appropriate", [1, 7])),
+        ("HNP C5-6 w/ L arm radiation x 3 wks", None, MRI_WO, ("appropriate", [2])),
+        ("neck pain x 3 wks", "sister w/ RA. pt uses IV meth", MRI_WOW, ("no-criteria-apply", [])),
+        ("neck pain x 3 mo", "wife recently dx w/ breast ca", "cpt|72127", ("not-appropriate", [7])),
+        ("neck pain x 1 wk", "mother and sister both s/p cervical fusion", MRI_WO, ("not-appropriate", [1])),
+        ("radiating L arm pain x 4 mo; will need ACDF if no better", None, MRI_WO, ("appropriate", [8])),
+        ("neck pain since 11/10/26", None, "cpt|72142", ("not-appropriate", [1])),
+        ("neck pain onset 8/1/26", None, MRI_WO, ("appropriate", [7])),
+        ("neck pain without radiation, without trauma, x 5 wks", None, "cpt|72142", ("not-appropriate", [1])),
+        ("neck pain 3 wks; on prednisone 40 mg daily x 2 mo", None, MRI_WO, ("no-criteria-apply", [])),
+        ("neck pain 2 wks - Red flags: none", None, "cpt|70549", ("not-appropriate", [1])),
+        ("pt c/o neck pain since November, no injury", None, XR, ("appropriate", [1])),
+        ("neck pain radiating R arm x 3 wks; prior laminectomy C4-5", None, MRI_WO, ("appropriate", [3])),
+    ],
+)
+def test_held_out_3_classes(engine, text, note, order, expected):
+    case = {"note": note} if note else {}
+    assert outcome(engine, text, order, **case) == expected

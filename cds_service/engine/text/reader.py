@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -38,6 +38,7 @@ _QUESTION = frozenset({"?", "??", "???"})
 _AFTER = "?after"
 SYMPTOMS = "symptoms"  # the concept of a sentence that names no concept but gives the symptoms' duration
 QUOTE_CHARS = 140
+_PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 _WORD = re.compile(r"[\w/'+~>-]+")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
@@ -95,7 +96,8 @@ class TextReader:
                     found += self._symptom_times(sentence, notes)
                 continue
             contexts = [self._current(doc, e, c) for e, c in zip(kept, self._contexts(doc, kept), strict=True)]
-            times = self._attach_times(doc, ents, notes)  # words that are not a concept keep their own dates
+            denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
+            times = self._attach_times(doc, ents, notes, denied)  # words that are not a concept keep their dates
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
         return tuple(m for m in found if m is not None)
 
@@ -182,8 +184,8 @@ class TextReader:
         )
         kept = []
         for i, modifier in enumerate(modifiers):
-            later = modifiers[i + 1 :]
-            if any(_words_between(doc, modifier, other) for other in later if other.category != modifier.category):
+            later = [m for m in modifiers[i + 1 :] if _overrides(m, modifier)]
+            if any(_words_between(doc, modifier, other) for other in later):
                 continue
             kept.append(modifier)
         return kept
@@ -222,6 +224,9 @@ class TextReader:
         ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
         if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
             cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
+            if any(t.text in _PHRASE_ENDS for t in doc[ordered[0].end : span[0]]):
+                cut |= {(span, e.start) for e in ordered}  # "neck pain 2 wks - Red flags: none": another label's
+                return
         if self._other_words_and_comma(doc, span, ordered[0]):
             cut |= {(span, e.start) for e in ordered}
             doubted |= {e.start for e in ordered}
@@ -262,16 +267,19 @@ class TextReader:
         return "indication" if role in (Role.INDICATION, Role.PRIOR_SURGERY) else "other"
 
     # -- time ------------------------------------------------------------------------------------------
-    def _attach_times(self, doc: Any, ents: list, notes: list[TimeNote]) -> dict[int, tuple[TimeNote, ...]]:
-        """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before),
-        as its own when only link words stand between them, else as a minimum ("neck pain, PT x 2 wks": the pain
-        is at least 2 weeks old). A duration word ("new", "chronic") counts only beside its mention, never for
-        something else ("new to clinic", "recent PT"). The indications of a clause share their times ("neck pain
-        radiating to L arm x3 wks": both)."""
+    def _attach_times(
+        self, doc: Any, ents: list, notes: list[TimeNote], denied: set[int]
+    ) -> dict[int, tuple[TimeNote, ...]]:
+        """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before)
+        that is not denied ("neck pain without trauma, x 5 wks": the pain's), unless it belongs to a treatment,
+        visit or test ("neck pain, PT x 2 wks"): then it says nothing of the mention. A duration word ("new",
+        "chronic") counts only beside its mention, never for something else ("new to clinic", "recent PT"). The
+        indications of a clause share their times ("neck pain radiating to L arm x3 wks": both)."""
         attached: dict[int, list[TimeNote]] = {e.start: [] for e in ents}  # ignored words too: "lumbar fusion 2018"
         clause = {e.start: _clause(doc, e.start_char) for e in ents}
+        candidates = [e for e in ents if e.start not in denied] or ents
         for note in notes:
-            near = [e for e in ents if clause[e.start] == _clause(doc, note.start)] or ents
+            near = [e for e in candidates if clause[e.start] == _clause(doc, note.start)] or candidates
             if note.classes is not None:
                 described = next((e for e in near if self._describes_symptom(doc, note, e)), None)
                 if described is not None:
@@ -281,7 +289,8 @@ class TextReader:
                 near,
                 key=lambda e: (max(e.start_char - note.end, note.start - e.end_char, 0), e.start_char > note.start),
             )
-            attached[nearest.start].append(note if self._linked(doc, note) else replace(note, linked=False))
+            if self._linked(doc, note):
+                attached[nearest.start].append(note)
         indications = [e for e in ents if self._kind(e) == "indication"]
         for ent in indications:
             same = [n for e in indications if clause[e.start] == clause[ent.start] for n in attached[e.start]]
@@ -289,10 +298,12 @@ class TextReader:
         return {start: tuple(found) for start, found in attached.items()}
 
     def _linked(self, doc: Any, note: TimeNote) -> bool:
-        """Whether a time expression is its mention's own: the word just before it is not a treatment, encounter
-        or test ("PT x 2 wks", "seen in ED 5 days ago", "MRI 3 weeks ago")."""
-        head = _WORD.findall(doc.text[max(0, note.start - 40) : note.start].lower())[-1:]
-        return not any(w in self.lexicon.durations.other_events for w in head)
+        """Whether a time expression may be its mention's own: no treatment, encounter or test stands in its phrase
+        (since the last `,` `;` `:` or `.`): "PT x 2 wks", "seen in urgent care 3 days ago", "on prednisone 40 mg
+        daily x 2 mo" are those things' times, not the symptom's."""
+        start = max(doc.text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
+        events = self.lexicon.durations.other_events
+        return not any(w in events or w.lower() in events for w in _WORD.findall(doc.text[start : note.start]))
 
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
@@ -351,6 +362,14 @@ class TextReader:
         if rule.at_threshold(canonical):
             return f"{rule.concept}|M{BORDERLINE}"
         return f"{rule.concept}|M" if rule.beyond(canonical) else f"{rule.concept}|M{WITHIN}"
+
+
+def _overrides(later: Any, earlier: Any) -> bool:
+    """Whether a later cue replaces an earlier one of its clause: another category, but a family member's history
+    stays the family's ("mother and sister both s/p cervical fusion")."""
+    if later.category == earlier.category:
+        return False
+    return not (earlier.category == "FAMILY" and later.category == "HISTORICAL")
 
 
 def _words_between(doc: Any, first: Any, second: Any) -> bool:

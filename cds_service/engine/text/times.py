@@ -28,8 +28,6 @@ class TimeNote:
     month: int | None = None
     day: int | None = None
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
-    linked: bool = True  # False: other words stand between it and its mention ("neck pain, PT x 2 wks"), so it
-    # proves only that the mention existed that long ago, at least
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
@@ -96,7 +94,7 @@ def _dated(match: object, offset: int) -> TimeNote | None:
             day = int(g["month_day"])
             return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month, day=day)
     elif g.get("num_month"):
-        month, year = int(g["num_month"]), int(g.get("num_year") or 0)
+        month, year = int(g["num_month"]), _full_year(int(g.get("num_year") or 0))
         if not 1 <= month <= 12:
             return None
         if g.get("num_day"):
@@ -106,6 +104,13 @@ def _dated(match: object, offset: int) -> TimeNote | None:
     else:
         return None
     return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month)  # type: ignore[attr-defined]
+
+
+def _full_year(year: int) -> int:
+    """ "26" -> 2026, "98" -> 1998 (0: no year written)."""
+    if 0 < year < 100:
+        return year + (2000 if year < 70 else 1900)
+    return year
 
 
 def _word_positions(text: str, phrase: str) -> list[int]:
