@@ -94,10 +94,11 @@ class CardBuilder:
         else:
             return None
         card = self._base_card(decision, summary_for(decision), indicator)
+        reasons = reason_codes(order, decision, self.k)
         suggestions = [
             s
             for s in (
-                self._suggestion(a, i == 0, order, decision)
+                self._suggestion(a, i == 0, order, reasons)
                 for i, a in enumerate(decision.alternatives[:MAX_SUGGESTIONS])
             )
             if s
@@ -180,8 +181,9 @@ class CardBuilder:
         )
 
     def _suggestion(
-        self, alternative: Alternative, recommended: bool, order: dict[str, Any], decision: Decision
+        self, alternative: Alternative, recommended: bool, order: dict[str, Any], reasons: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
+        """The draft with the alternative study; `reasons`: the order's reasons, each with a complete coding."""
         coding = self._coding_for(alternative, order)
         if coding is None:
             return None
@@ -192,9 +194,8 @@ class CardBuilder:
             "coding": [{"system": coding.system, "code": coding.code, "display": coding.display}],
             "text": procedure.name,
         }
-        reasons = reason_codes(order, decision, self.k)
         if reasons:
-            swapped["reasonCode"] = reasons
+            swapped["reasonCode"] = list(reasons)
         else:
             swapped.pop("reasonCode", None)
         suggestion: dict[str, Any] = {

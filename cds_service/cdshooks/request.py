@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
@@ -103,15 +105,21 @@ DATE_STRINGS = frozenset({"authoredOn", "occurrenceDateTime"})
 
 def _order(raw: dict[str, Any]) -> OrderInput:
     try:
-        return OrderInput(raw, _validated(_without_empty(raw)))
+        cleaned = _without_empty(raw)
+        return OrderInput(raw, _validated(orjson.dumps(cleaned, option=orjson.OPT_SORT_KEYS)))
     except (ValidationError, ValueError, TypeError) as exc:
         raise _invalid(raw, exc) from None
 
 
-def _validated(cleaned: dict[str, Any]) -> ServiceRequest:
-    """The R4 model; a draft whose only problems are its dates is read without them (a date that is not a string,
-    which the model would read as seconds since 1970, included)."""
-    cleaned = {k: v for k, v in cleaned.items() if k not in DATE_STRINGS or isinstance(v, str)}
+@lru_cache(maxsize=64)
+def _validated(document: bytes) -> ServiceRequest:
+    """The R4 model of a draft (JSON with sorted keys); a draft whose only problems are its dates is read without
+    them (a date that is not a string, which the model would read as seconds since 1970, included).
+
+    order-select fires again for the same draft as the clinician edits the order: each version is validated once
+    per process (a few dozen, small enough to keep the garbage collector's passes short). Models are never mutated.
+    """
+    cleaned = {k: v for k, v in orjson.loads(document).items() if k not in DATE_STRINGS or isinstance(v, str)}
     try:
         return ServiceRequest.model_validate(cleaned)
     except ValidationError as exc:

@@ -463,13 +463,15 @@ def _non_string_dates(value: Any, key: str = "") -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)
 def _validated(kind: str, document: bytes) -> Any:
     """A validated (and never mutated) model for one exact resource JSON.
 
-    1 024 resources per process hold the recent patients' charts (dozens of them). A bigger cache
-    makes the garbage collector's full passes slow: with 8 192 they paused a process for 150-240 ms
-    (every request a new patient at 300/s), with 1 024 for ~25 ms.
+    Only the resources that can count are validated (about four per chart), so 128 hold the last few dozen
+    patients' charts: enough for order-select re-firing for the same patient. The cached models are long-lived
+    objects every full pass of the garbage collector walks: 1 024 of them (~30 000 tracked objects) paused a
+    process for 6-10 ms on each middle and full pass with every request a new patient; 128 for ~1 ms
+    (`bench/gc_pauses.py`).
     """
     return _MODELS[kind].model_validate_json(document)
 
