@@ -43,6 +43,7 @@ import argparse
 import json
 import multiprocessing
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -178,8 +179,9 @@ def series_for(args: argparse.Namespace, fhir: str | None, signer: Signer | None
 
 # -- what is started ---------------------------------------------------------------------------------------
 @contextmanager
-def production(tmp: Path) -> Iterator[tuple[dict[str, str], Signer]]:
-    """A JWKS endpoint, a trusted-clients file and a throw-away PostgreSQL: the service's environment."""
+def production(tmp: Path) -> Iterator[tuple[dict[str, str], Signer, Callable[[], float]]]:
+    """A JWKS endpoint, a trusted-clients file and a throw-away PostgreSQL: the service's environment, the token
+    signer and the database server's CPU clock."""
     if postgres_bin() is None:
         raise load.BenchError("--production needs the PostgreSQL server binaries (initdb, pg_ctl)")
     key = SigningKey.es384()
@@ -196,7 +198,7 @@ def production(tmp: Path) -> Iterator[tuple[dict[str, str], Signer]]:
                 "CDS_TRUSTED_CLIENTS": str(clients),
                 "CDS_DATABASE_URL": database_url,
             }
-            yield env, Signer(key, jku)
+            yield env, Signer(key, jku), lambda: load.postgres_cpu(directory / "data")
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -222,7 +224,10 @@ def fhir_server(stack: ExitStack, args: argparse.Namespace) -> tuple[str | None,
 
 
 # -- the runs ----------------------------------------------------------------------------------------------
-def measure(base: str, group: int, series: list[Series], args: argparse.Namespace, fhir_pid: int | None) -> None:
+def measure(
+    base: str, group: int, series: list[Series], args: argparse.Namespace, others: dict[str, Callable[[], float]]
+) -> None:
+    """Warm-up, then the runs; `others`: CPU clocks (seconds) of the servers the service calls, reported too."""
     url = base + load.SERVICE_PATH
     warmup = args.warmup if args.warmup is not None else (15 if args.mode == "hapi" else 2)
     for one in series:  # imports, caches, JIT: unmeasured
@@ -232,14 +237,13 @@ def measure(base: str, group: int, series: list[Series], args: argparse.Namespac
     for run in range(1, args.runs + 1):
         for one in series:
             requests = one.requests(url, count)  # tokens signed here, before the run
-            fhir_cpu = load.process_cpu(fhir_pid) if fhir_pid else 0.0
+            before = {name: clock() for name, clock in others.items()}
             result = load.open_loop(url, requests, args.rate, 2, args.seconds, args.clients, group)
+            for name, clock in others.items():
+                result[f"{name}_cpu_ms"] = (clock() - before[name]) * 1000 / result["sent"]
             one.results.append(result)
-            extra = _sustained(result, args.rate)
-            if fhir_pid:
-                fhir_ms = (load.process_cpu(fhir_pid) - fhir_cpu) * 1000 / result["sent"]
-                extra = f"; FHIR server CPU {fhir_ms:.2f} ms/request{extra}"
-            print(f"run {run} {one.name}: {load.line(result)}{extra}", flush=True)
+            extra = "".join(f"; {name} CPU {result[f'{name}_cpu_ms']:.2f} ms/request" for name in others)
+            print(f"run {run} {one.name}: {load.line(result)}{extra}{_sustained(result, args.rate)}", flush=True)
 
 
 def _sustained(result: dict, rate: float) -> str:
@@ -251,9 +255,15 @@ def report(series: list[Series], args: argparse.Namespace) -> None:
     options += [name for name in ("padded", "unique_charts", "text", "production") if getattr(args, name)]
     for one in series:
         median = load.median(one.results)
+        others = "".join(
+            f"; {key.removesuffix('_cpu_ms')} CPU {statistics.median(r[key] for r in one.results):.2f} ms/request"
+            for key in one.results[0]
+            if key.endswith("_cpu_ms")
+        )
         print(
             f"{' '.join(options)} [{one.name}, body {one.body_bytes / 1e6:.3f} MB] rate={args.rate:g}/s, "
             f"{args.runs} runs x {args.seconds:g}s, {median['errors']} errors; median: {load.line(median, False)}"
+            f"{others}"
         )
     if len(series) == 2:
         plain, bloated = (load.median(one.results) for one in series)
@@ -295,10 +305,14 @@ def main() -> None:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cds-http-bench-")))
         env = {"CDS_WORKERS": str(args.workers), "CDS_THREADS": str(args.threads)}
         signer = None
+        others: dict[str, Callable[[], float]] = {}
         if args.production:
-            production_env, signer = stack.enter_context(production(tmp))
+            production_env, signer, database_cpu = stack.enter_context(production(tmp))
             env |= production_env
+            others["PostgreSQL"] = database_cpu
         fhir, fhir_pid = fhir_server(stack, args)
+        if fhir_pid:
+            others["FHIR server"] = lambda: load.process_cpu(fhir_pid)
         series = series_for(args, fhir, signer)
         base, process = stack.enter_context(load.cds_service(tmp, **env))
         priority = load.raise_priority()  # after the service started: it keeps the normal priority
@@ -311,7 +325,7 @@ def main() -> None:
             f"load generator {priority}, unpinned",
             flush=True,
         )
-        measure(base, process.pid, series, args, fhir_pid)
+        measure(base, process.pid, series, args, others)
     report(series, args)
     sys.exit(load.report_errors([r for one in series for r in one.results]))
 

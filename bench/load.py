@@ -26,6 +26,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ from tests.servers import free_port, process_stats, wait_until_up  # noqa: E402
 
 SERVICE_PATH = "/cds-services/cspine-auc-select"
 Request = tuple[bytes, bytes]  # head, body
-FIGURES = ("throughput", "p50", "p95", "p99", "max", "cpu_ms", "steal")
+FIGURES = ("throughput", "p50", "p95", "p99", "max", "cpu_ms", "steal", "generator_ms")
 
 
 class BenchError(SystemExit):
@@ -192,14 +193,14 @@ def _measured(run: object, group: int | None, seconds: float) -> dict:
     gc.collect()
     gc.freeze()
     gc.disable()  # the load generator's own pauses would show up as server latency
-    cpu_before, host_before = process_group_cpu(group), host_cpu()
+    cpu_before, host_before, own_before = process_group_cpu(group), host_cpu(), time.process_time()
     loop = _event_loop()
     try:
         out = loop.run_until_complete(run)
     finally:
         loop.close()
         gc.enable()
-    cpu_after, host_after = process_group_cpu(group), host_cpu()
+    cpu_after, host_after, own_after = process_group_cpu(group), host_cpu(), time.process_time()
     latencies = sorted(out["latencies"])
     if not latencies:
         raise BenchError(f"no request succeeded; answers: {dict(Counter(out['errors']))}")
@@ -221,6 +222,7 @@ def _measured(run: object, group: int | None, seconds: float) -> dict:
         # whole run (warm-up included): the server's CPU time per request, and the host's steal share
         "cpu_ms": (cpu_after - cpu_before) * 1000 / max(1, out["sent"]),
         "steal": 100 * ticks[7] / max(1, sum(ticks)),
+        "generator_ms": (own_after - own_before) * 1000 / max(1, out["sent"]),  # the load generator's own CPU
     }
 
 
@@ -262,7 +264,7 @@ def line(result: dict, counts: bool = True) -> str:
     return (
         f"{head}throughput {result['throughput']:.0f}/s, p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
         f"p99 {result['p99']:.1f} ms, max {result['max']:.0f} ms; server CPU {result['cpu_ms']:.2f} ms/request, "
-        f"host steal {result['steal']:.1f}%"
+        f"load generator {result['generator_ms']:.2f} ms/request, host steal {result['steal']:.1f}%"
     )
 
 
@@ -288,6 +290,18 @@ def process_cpu(pid: int) -> float:
     """CPU seconds used so far by one process (all its threads), e.g. a FHIR server."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(data_directory: Path) -> float:
+    """CPU seconds used so far by a PostgreSQL server: the postmaster, its live children and those it reaped."""
+    postmaster = int((data_directory / "postmaster.pid").read_text().split()[0])
+    seconds = 0.0
+    for pid, fields in process_stats():
+        if pid == postmaster:
+            seconds += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+        elif int(fields[1]) == postmaster:
+            seconds += int(fields[11]) + int(fields[12])
+    return seconds / os.sysconf("SC_CLK_TCK")
 
 
 def host_cpu() -> list[int]:
