@@ -218,11 +218,13 @@ def main() -> None:
     chart, order = bodies.chart_and_order()
     ours_make = bodies.body_maker(order, bodies.padded(chart), unique=args.unique_charts)
     env = {f"CDS_{name.upper()}": str(value) for name in ("workers", "threads") if (value := getattr(args, name))}
-    defaults = Settings.from_env(env)
+    defaults = Settings.from_env({**os.environ, **env})  # what the service will read
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    priority = load.raise_priority()  # before the servers start: both get the same priority as the generator
     print(load.machine_info())
     print(
-        f"servers on core {SERVER_CORE} (taskset), load generator on core {GENERATOR_CORE} {load.raise_priority()}; "
+        f"servers on core {SERVER_CORE} (taskset), load generator on core {GENERATOR_CORE}, all three {priority} "
+        "(the servers inherit it); "
         f"ours: cds-service serve, granian {defaults.workers} workers x {defaults.threads} threads "
         f"(CDS_WORKERS/CDS_THREADS {'as given' if env else 'defaults'}), SQLite audit store (synchronous "
         f"{defaults.sqlite_synchronous}); peer: Node {node} {peer_dir.parent.name}; "
