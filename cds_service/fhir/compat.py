@@ -21,7 +21,7 @@ _OLDER_SHAPES = frozenset({"ProcedureRequest", "Condition", "AllergyIntolerance"
 def to_r4(resource: dict[str, Any]) -> dict[str, Any]:
     """Return an R4-shaped copy where an older shape is recognised; otherwise the resource itself."""
     kind = resource.get("resourceType")
-    if kind not in _OLDER_SHAPES:  # most of a chart (Observations): nothing to convert
+    if type(kind) is not str or kind not in _OLDER_SHAPES:  # most of a chart (Observations): nothing to convert
         return resource
     if kind == "ProcedureRequest":  # STU3 name of ServiceRequest
         resource = {**resource, "resourceType": "ServiceRequest"}

@@ -119,9 +119,10 @@ def _numeric_date(value: Any) -> bool:
 
 
 def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The token's header and claims before any check (to find the issuer and its key)."""
+    """The token's header and claims before any check (to find the issuer and its key), parsed once."""
     try:
-        return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
+        parts = jwt.decode_complete(token, options={"verify_signature": False})
+        return parts["header"], parts["payload"]
     except jwt.PyJWTError as exc:
         raise AuthError(f"not a JWT ({type(exc).__name__})") from None
 

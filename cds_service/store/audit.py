@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -56,8 +56,9 @@ class AuditStore:
     def __init__(self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = 0.25) -> None:
         self.engine = open_engine(url, sqlite_synchronous)
         database = sqlite_file(url)
-        # JWT ids only guard against replay within a token's short lifetime: with SQLite they are
-        # committed without waiting for the disk (they survive a crash of the service, not of the OS).
+        # JWT ids only guard against replay within a token's short lifetime: they are committed without waiting
+        # for the disk (SQLite NORMAL, PostgreSQL synchronous_commit off: they survive a crash of the service, not
+        # of the OS or the database server).
         self._claims_engine = open_engine(url, "NORMAL") if database is not None else self.engine
         self._write_lock = write_lock_for(database)
         self._ready = False
@@ -177,6 +178,8 @@ class AuditStore:
         now = time.time()
         try:
             with self._writing(self._claims_engine) as connection:
+                if connection.dialect.name == "postgresql":  # as with SQLite: a crash of the server may lose it
+                    connection.execute(text("SET LOCAL synchronous_commit = off"))
                 connection.execute(insert(token_ids), [{"issuer": issuer, "jti": jti, "expires_at": expires_at}])
                 self._claims += 1
                 if self._claims % 500 == 1:

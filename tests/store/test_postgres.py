@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import event, text
 
-from cds_service.store import AuditStore
+from cds_service.store import AuditStore, database
 from tests.servers import cds_service, service_process
 from tests.store.postgres import PostgresServer, throwaway_postgres
 from tests.store.test_audit_service import BODY, consult_ids
@@ -39,6 +41,42 @@ def test_decisions_feedback_and_token_ids_on_postgresql(postgres_url):
     (row,) = again.feedback_for(r.card_ids[0])
     assert row["consult_id"] == r.consult_id and row["outcome"] == "accepted"
     again.close()
+
+
+def test_a_pooled_connection_that_died_while_resting_is_replaced_at_checkout(postgres_url, monkeypatch):
+    """No ping per transaction (a round trip each); a connection that rested is checked and replaced if dead."""
+    monkeypatch.setattr(database, "IDLE_BEFORE_PING", 0.2)
+    store = AuditStore(postgres_url)
+    terminated = []
+    first, second = record(), record()
+    store.record_decisions([first])
+    with store.engine.connect() as connection:  # the pooled connection, busy: not checked
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = database.open_engine(postgres_url, "FULL")
+    with admin.connect() as other, other.begin():  # another client kills it (a server restart, a failover)
+        terminated.append(other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar())
+    admin.dispose()
+    time.sleep(0.3)  # it rested: the next checkout finds it dead and opens another
+    store.record_decisions([second])
+    assert terminated == [True]
+    assert store.decision(second.consult_id) is not None
+    store.close()
+
+
+def test_token_ids_are_committed_without_waiting_for_the_wal_flush(postgres_url):
+    """A JWT id only guards against a replay within the token's lifetime: no synced commit per request."""
+    store = AuditStore(postgres_url)
+    settings = []
+    event.listen(
+        store.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_args: settings.append(statement) if "synchronous_commit" in statement else None,
+    )
+    assert store.claim_token_id("https://ehr.example.org", "jti-async", 4_102_444_800)
+    assert settings == ["SET LOCAL synchronous_commit = off"]
+    store.record_decisions([record()])  # decisions stay synced before the answer
+    assert settings == ["SET LOCAL synchronous_commit = off"]
+    store.close()
 
 
 def test_the_service_records_every_decision_in_postgresql(postgres_url, tmp_path):
