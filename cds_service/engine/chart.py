@@ -136,11 +136,16 @@ def codings(element: Any) -> list[dict[str, Any]]:
 
 
 def concept_text(element: Any) -> str:
-    """The text and coding displays of a raw CodeableConcept (already checked by `codings`)."""
+    """The text and coding displays of a raw CodeableConcept (already checked by `codings`), each different one
+    once."""
     if type(element) is not dict:
         return ""
     parts = [element.get("text")] + [c.get("display") for c in codings(element)]
-    return " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    kept: dict[str, str] = {}  # a display that repeats the text (or another display) is read once
+    for part in parts:
+        if isinstance(part, str) and part.strip():
+            kept.setdefault(part.strip().casefold(), part)
+    return " ".join(kept.values())
 
 
 @lru_cache(maxsize=256)

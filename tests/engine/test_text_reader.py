@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from cds_service.engine.chart import concept_text
 from cds_service.engine.text import TextReader
 from cds_service.knowledge.model import Context
 
@@ -288,3 +289,20 @@ def test_every_mention_keeps_its_offsets_and_quote(reader):
     for m in mentions:
         assert text[m.start : m.end].lower() in m.quote(text).lower()
     assert {m.context for m in mentions} >= {Context.AFFIRMED, Context.NEGATED, Context.HISTORICAL}
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ({"text": "Cervical radiculopathy", "coding": [{"code": "x", "display": "Cervical radiculopathy"}]}, 1),
+        ({"text": "cervical radiculopathy ", "coding": [{"code": "x", "display": "Cervical Radiculopathy"}]}, 1),
+        ({"coding": [{"code": "x", "display": "Neck pain"}, {"code": "y", "display": "neck pain"}]}, 1),
+        ({"text": "Neck pain", "coding": [{"code": "x", "display": "Cervicalgia"}]}, 2),
+    ],
+)
+def test_a_display_that_repeats_the_text_is_read_and_quoted_once(reader, code, expected):
+    """The words of a CodeableConcept are its text and its codings' displays, each different one once: the card
+    quotes "Radiculopathy, cervical region", not the same words twice, and finds one mention, not two."""
+    text = concept_text(code)
+    assert len([m for m in reader.read(text, True) if m.concept]) == expected
+    assert text.casefold().count(text.split()[0].casefold()) == 1
