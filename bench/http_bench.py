@@ -75,18 +75,37 @@ def _serve_stub(chart: list[dict], port_out: multiprocessing.Queue) -> None:
     for resource in chart:
         by_type.setdefault(resource["resourceType"], []).append(resource)
 
+    def answer(url: str) -> tuple[int, dict | None]:
+        path = urlsplit(url).path.rstrip("/").split("/")[-2:]
+        if path[-1] == "metadata":  # takes batches
+            return 200, {
+                "resourceType": "CapabilityStatement",
+                "rest": [{"mode": "server", "interaction": [{"code": "batch"}]}],
+            }
+        if len(path) == 2 and path[0] == "Patient":
+            body = next((r for r in by_type.get("Patient", []) if r["id"] == path[1]), None)
+        else:
+            body = searchset(by_type.get(path[-1], []))
+        return (200 if body else 404), body
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms for a delayed ACK
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path.rstrip("/").split("/")[-2:]
-            if len(path) == 2 and path[0] == "Patient":
-                body = next((r for r in by_type.get("Patient", []) if r["id"] == path[1]), None)
-            else:
-                body = searchset(by_type.get(path[-1], []))
+            self.answer(*answer(self.path))
+
+        def do_POST(self) -> None:  # a batch of the service's reads and searches
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            entries = []
+            for entry in request["entry"]:
+                status, body = answer("/fhir/" + entry["request"]["url"])
+                entries.append({"response": {"status": str(status)}, **({"resource": body} if body else {})})
+            self.answer(200, {"resourceType": "Bundle", "type": "batch-response", "entry": entries})
+
+        def answer(self, status: int, body: dict | None) -> None:
             data = json.dumps(body).encode()
-            self.send_response(200 if body else 404)
+            self.send_response(status)
             self.send_header("Content-Type", "application/fhir+json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

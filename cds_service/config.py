@@ -14,6 +14,7 @@ PREFIX = "CDS_"
 SQLITE_SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
 ANALYTICS_PASSWORD_MIN = 12
 DELIVERIES = ("active", "shadow")
+FHIR_BATCH = ("auto", "off")
 
 
 class ConfigError(ValueError):
@@ -43,6 +44,9 @@ class Settings:
     fhir_max_pages: int = 20  # per search, following Bundle next links
     fhir_max_response_bytes: int = 20_000_000
     fhir_parallel: int = 6
+    # auto: two or more keys to fetch go to the FHIR server in one batch request when its CapabilityStatement
+    # lists batch (or transaction); GETs in parallel otherwise, or when the batch fails. off: GETs always.
+    fhir_batch: str = "auto"
     max_request_bytes: int = 5_000_000
     # Slow or idle clients (serve): time to send a request's headers (also how long an idle keep-alive
     # connection stays open), time to send its body once the headers are in, open connections per worker.
@@ -110,6 +114,8 @@ class Settings:
             raise ConfigError(f"CDS_AUTH={self.auth!r}: use 'required', 'optional' or 'off'")
         if self.delivery not in DELIVERIES:
             raise ConfigError(f"CDS_DELIVERY={self.delivery!r}: use {' or '.join(DELIVERIES)}")
+        if self.fhir_batch not in FHIR_BATCH:
+            raise ConfigError(f"CDS_FHIR_BATCH={self.fhir_batch!r}: use {' or '.join(FHIR_BATCH)}")
         if self.sqlite_synchronous.upper() not in SQLITE_SYNC_LEVELS:
             raise ConfigError(f"CDS_SQLITE_SYNCHRONOUS={self.sqlite_synchronous!r}: use FULL, NORMAL or EXTRA")
         if not 0 < self.audit_flush_seconds <= 3600:

@@ -26,6 +26,7 @@ from cds_service.engine import Chart, Engine
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.decision import order_date_of
 from cds_service.engine.model import OrderMatch
+from cds_service.fhir.batch import BatchSupport
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
 from cds_service.knowledge.model import Knowledge
@@ -98,6 +99,7 @@ class HookService:
         self.store = store
         self.session = session
         self.executor = executor
+        self.batch = BatchSupport() if settings.fhir_batch == "auto" else None
         self.engine = Engine(knowledge)
         self.cards = CardBuilder(knowledge, settings)
         self.keys = data_keys(knowledge)
@@ -162,6 +164,7 @@ class HookService:
                 Deadline.after(self.settings.fhir_budget_seconds),
                 observation_floor(order_dates, self.k),
                 no_client,
+                self.batch,
             )
         except DataUnavailable:
             self.store.record_call(call.record(412, "data-unavailable", 0))

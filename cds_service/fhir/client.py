@@ -19,6 +19,10 @@ class FhirUnavailable(Exception):
     """The FHIR server could not give the data (timeout, error status, bad or oversized answer)."""
 
 
+class FhirRefused(FhirUnavailable):
+    """The FHIR server answered, but not with what was asked: an error status, or not JSON."""
+
+
 @dataclass
 class Deadline:
     """The time left for all FHIR calls of one hook request."""
@@ -38,9 +42,13 @@ class Deadline:
     def left(self) -> float:
         return self.at - time.monotonic()
 
+    def share(self, fraction: float) -> Deadline:
+        """An earlier deadline: `fraction` of the time left (for a step that must leave time for the rest)."""
+        return Deadline(time.monotonic() + max(0.0, self.left()) * fraction)
+
 
 class FhirClient:
-    """Talks to one FHIR base URL. Thread-safe for concurrent GETs through one requests.Session."""
+    """Talks to one FHIR base URL. Thread-safe for concurrent calls through one requests.Session."""
 
     def __init__(
         self,
@@ -56,7 +64,9 @@ class FhirClient:
         self.base = base_url.rstrip("/") + "/"
         self._origin = urlsplit(self.base)[:2]
         self._base_path = urlsplit(self.base).path
-        self._token = access_token
+        self._headers = {"Accept": FHIR_JSON}
+        if access_token:
+            self._headers["Authorization"] = f"Bearer {access_token}"
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_pages = max_pages
@@ -65,24 +75,28 @@ class FhirClient:
         """GET one resource (None if the server says 404/410)."""
         return self._get(urljoin(self.base, path), deadline, missing_ok=True)
 
-    def search(self, path: str, deadline: Deadline) -> list[dict[str, Any]]:
-        """GET a search and every next page; the resources of all `match`/unmarked entries."""
+    def search(self, path: str, deadline: Deadline, pages_read: int = 0) -> list[Any]:
+        """GET a search and every next page; the resources of all `match`/unmarked entries.
+
+        `pages_read`: pages of this search already read elsewhere (a batch's first page), counted against the cap.
+        """
         url: str | None = urljoin(self.base, path)
-        resources: list[dict[str, Any]] = []
-        pages = 0
+        resources: list[Any] = []
+        pages = pages_read
         while url:
             pages += 1
             if pages > self.max_pages:
                 raise FhirUnavailable(f"more than {self.max_pages} pages of results; not all data could be read")
-            bundle = self._get(url, deadline)
-            if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-                raise FhirUnavailable("a search did not return a Bundle")
-            try:
-                resources += bundle_resources(bundle)
-            except MalformedBundle as exc:
-                raise FhirUnavailable(f"a search answer cannot be read: {exc}") from None
-            url = next_link(bundle)
+            found, url = search_page(self._get(url, deadline))
+            resources += found
         return resources
+
+    def batch(self, bundle: dict[str, Any], deadline: Deadline) -> Any:
+        """POST a batch Bundle to the base URL; the answer's JSON (FhirUnavailable unless HTTP 200)."""
+        status, body = self._exchange("POST", self.base.rstrip("/"), deadline, orjson.dumps(bundle))
+        if status != 200:
+            raise FhirRefused(f"the FHIR server answered the batch with HTTP {status}")
+        return _json(body)
 
     def _within_base(self, url: str) -> bool:
         """Whether `url` is on this server under its base path (a `next` link must not lead elsewhere)."""
@@ -92,29 +106,32 @@ class FhirClient:
         return parts[:2] == self._origin and under and not {".", ".."} & set(segments) and "\\" not in url
 
     def _get(self, url: str, deadline: Deadline, missing_ok: bool = False) -> Any:
+        status, body = self._exchange("GET", url, deadline)
+        if missing_ok and status in (404, 410):
+            return None
+        if status != 200:
+            raise FhirRefused(f"the FHIR server answered HTTP {status}")
+        return _json(body)
+
+    def _exchange(self, method: str, url: str, deadline: Deadline, data: bytes | None = None) -> tuple[int, bytes]:
+        """One call: its status, and its body when the status is 200 (read whole by the call's deadline)."""
         if not self._within_base(url):
             raise FhirUnavailable("a link points away from the FHIR server's base URL; not followed")
-        headers = {"Accept": FHIR_JSON}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        headers = self._headers if data is None else {**self._headers, "Content-Type": "application/fhir+json"}
         timeout = deadline.timeout(self.timeout)
         call_deadline = time.monotonic() + timeout  # this call's answer, headers and body, by then
         try:
-            response = self.session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
+            response = self.session.request(
+                method, url, data=data, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            )
         except requests.Timeout:
             raise FhirUnavailable("the FHIR server did not answer in time") from None
         except requests.RequestException as exc:
             raise FhirUnavailable(f"the FHIR server could not be reached ({type(exc).__name__})") from None
         with response:
-            if missing_ok and response.status_code in (404, 410):
-                return None
             if response.status_code != 200:
-                raise FhirUnavailable(f"the FHIR server answered HTTP {response.status_code}")
-            body = self._read_bounded(response, call_deadline)
-        try:
-            return orjson.loads(body)
-        except ValueError:
-            raise FhirUnavailable("the FHIR server's answer is not JSON") from None
+                return response.status_code, b""
+            return 200, self._read_bounded(response, call_deadline)
 
     def _read_bounded(self, response: requests.Response, deadline: float) -> bytes:
         """The answer's body, read whole by `deadline` (a server dripping bytes is cut off) and size-capped."""
@@ -122,6 +139,23 @@ class FhirClient:
             return read_body(response, self.max_bytes, deadline)
         except ReadError as exc:
             raise FhirUnavailable(f"the FHIR server's answer was {exc}") from None
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except ValueError:
+        raise FhirRefused("the FHIR server's answer is not JSON") from None
+
+
+def search_page(bundle: Any) -> tuple[list[Any], str | None]:
+    """One page of search results: its resources and the next page's URL (FhirUnavailable unless a readable Bundle)."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise FhirUnavailable("a search did not return a Bundle")
+    try:
+        return bundle_resources(bundle), next_link(bundle)
+    except MalformedBundle as exc:
+        raise FhirUnavailable(f"a search answer cannot be read: {exc}") from None
 
 
 class MalformedBundle(ValueError):

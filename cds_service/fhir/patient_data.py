@@ -8,13 +8,14 @@ DataUnavailable, which the HTTP layer answers with 412: the service never decide
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from cds_service.fhir.batch import BatchFailed, BatchSupport, entry_resources
 from cds_service.fhir.client import (
     Deadline,
     FhirClient,
@@ -65,6 +66,14 @@ def data_keys(k: Knowledge) -> tuple[DataKey, ...]:
     )
 
 
+@dataclass(frozen=True)
+class _Fetch:
+    """A key to read from the FHIR server, and its relative URL there."""
+
+    key: DataKey
+    path: str
+
+
 def gather(
     keys: tuple[DataKey, ...],
     prefetch: dict[str, Any],
@@ -74,40 +83,101 @@ def gather(
     deadline: Deadline,
     observation_floor: date,
     no_client: str,
+    batch: BatchSupport | None = None,
 ) -> list[Any]:
     """All chart resources, R4-shaped (an entry that is not a JSON object is passed on for the chart reader to
     report); raises DataUnavailable when any key cannot be read within the deadline.
 
     `no_client`: why there is no FHIR client (no fhirServer, or one that is not allowed), for the 412.
+    `batch`: when given, two or more keys to fetch go in one batch if the server takes batches.
     """
     resources: list[Any] = []
-    jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]] = []
+    fetches: list[_Fetch] = []
+    pages: list[tuple[str, str]] = []  # (key, next page) of prefetch Bundles
     for key in keys:
         path = key.template.replace("{{context.patientId}}", quote(patient_id, safe=""))
-        if key.name not in prefetch:
-            jobs.append(
-                (key.name, _fetcher(key, path, client, deadline, observation_floor, "not in the prefetch", no_client))
-            )
-            continue
+        if key.search:
+            path += key.fetch_extra.format(floor=observation_floor.isoformat())
         try:
-            found, following = _prefetched(key, prefetch[key.name])
+            found, following = _prefetched(key, prefetch)
         except _Unusable as exc:
-            jobs.append((key.name, _fetcher(key, path, client, deadline, observation_floor, str(exc), no_client)))
+            _needs_server(client, key.name, str(exc), no_client)
+            fetches.append(_Fetch(key, path))
             continue
         resources += found
         if following:
-            jobs.append((key.name, _pages(following, client, deadline, key.name, no_client)))
-    resources += _run(jobs, executor, deadline)
+            _needs_server(client, key.name, "the prefetch Bundle has more pages", no_client)
+            pages.append((key.name, following))
+    if client is not None and (fetches or pages):
+        resources += _from_server(fetches, pages, client, executor, deadline, batch)
     return [to_r4(r) if isinstance(r, dict) else r for r in resources if not _is_outcome(r)]
+
+
+def _needs_server(client: FhirClient | None, name: str, why: str, no_client: str) -> None:
+    if client is None:
+        raise DataUnavailable(name, f"{why}, and {no_client}")
+
+
+def _from_server(
+    fetches: list[_Fetch],
+    pages: list[tuple[str, str]],
+    client: FhirClient,
+    executor: Executor,
+    deadline: Deadline,
+    batch: BatchSupport | None,
+) -> list[Any]:
+    """The keys to fetch (one batch when the server takes them, else a GET each) and the pages to follow,
+    in parallel; everything waited for only until the deadline."""
+    running = _submit([(name, _pages(url, client, deadline)) for name, url in pages], executor)
+    batched = _batched(fetches, client, executor, deadline, batch) if batch and len(fetches) > 1 else None
+    if batched is None:
+        running += _submit([(f.key.name, _fetcher(f, client, deadline)) for f in fetches], executor)
+        return _collect(running, deadline)
+    resources, following = batched
+    running += _submit([(name, _pages(url, client, deadline, 1)) for name, url in following], executor)
+    return resources + _collect(running, deadline)
+
+
+def _batched(
+    fetches: list[_Fetch], client: FhirClient, executor: Executor, deadline: Deadline, batch: BatchSupport
+) -> tuple[list[Any], list[tuple[str, str]]] | None:
+    """The fetched keys' resources and their searches' next pages, from one batch; None when the server takes
+    no batches or the batch failed (the same reads are then made one by one, in the time left)."""
+    future = executor.submit(batch.fetch, client, [f.path for f in fetches], deadline)
+    try:
+        entries = future.result(timeout=max(0.0, deadline.left()))
+    except BatchFailed:
+        return None
+    except FutureTimeout:
+        future.cancel()
+        raise DataUnavailable(
+            ", ".join(f.key.name for f in fetches), "the time budget for FHIR calls ran out"
+        ) from None
+    if entries is None:
+        return None
+    resources: list[Any] = []
+    following: list[tuple[str, str]] = []
+    for fetch, entry in zip(fetches, entries, strict=True):
+        try:
+            found, next_page = entry_resources(entry, fetch.key.search)
+        except FhirUnavailable as exc:
+            raise DataUnavailable(fetch.key.name, str(exc)) from None
+        resources += found
+        if next_page:
+            following.append((fetch.key.name, next_page))
+    return resources, following
 
 
 class _Unusable(Exception):
     """A prefetch value that must be fetched again (the message says why)."""
 
 
-def _prefetched(key: DataKey, value: Any) -> tuple[list[Any], str | None]:
-    """A prefetch value's resources and its next page's URL; _Unusable when the client's fetch failed or the value
-    cannot be read (a search key needs a Bundle whose entries are a list)."""
+def _prefetched(key: DataKey, prefetch: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """A prefetch value's resources and its next page's URL; _Unusable when it is absent, the client's fetch
+    failed or the value cannot be read (a search key needs a Bundle whose entries are a list)."""
+    if key.name not in prefetch:
+        raise _Unusable("not in the prefetch")
+    value = prefetch[key.name]
     if value is None:
         return [], None  # the client found nothing
     if _is_outcome(value):
@@ -124,9 +194,16 @@ def _prefetched(key: DataKey, value: Any) -> tuple[list[Any], str | None]:
         raise _Unusable(f"the prefetch Bundle cannot be read ({exc})") from None
 
 
-def _run(jobs: list[tuple[str, Callable[[], list[dict[str, Any]]]]], executor: Executor, deadline: Deadline) -> list:
-    """Run the fetches in parallel; each is waited for only until the deadline."""
-    futures = [(name, executor.submit(job)) for name, job in jobs]
+Job = tuple[str, Callable[[], list[Any]]]
+Running = list[tuple[str, Future]]
+
+
+def _submit(jobs: list[Job], executor: Executor) -> Running:
+    return [(name, executor.submit(job)) for name, job in jobs]
+
+
+def _collect(futures: Running, deadline: Deadline) -> list[Any]:
+    """The fetches' results; each is waited for only until the deadline."""
     resources: list[Any] = []
     for name, future in futures:
         try:
@@ -146,29 +223,20 @@ def observation_floor(order_dates: list[date], k: Knowledge) -> date:
     return min(order_dates) - timedelta(days=lookback)
 
 
-def _fetcher(
-    key: DataKey, path: str, client: FhirClient | None, deadline: Deadline, floor: date, why: str, no_client: str
-) -> Callable[[], list[dict[str, Any]]]:
-    if client is None:
-        raise DataUnavailable(key.name, f"{why}, and {no_client}")
-
-    def run() -> list[dict[str, Any]]:
-        if not key.search:
-            found = client.read(path, deadline)
+def _fetcher(fetch: _Fetch, client: FhirClient, deadline: Deadline) -> Callable[[], list[Any]]:
+    def run() -> list[Any]:
+        if not fetch.key.search:
+            found = client.read(fetch.path, deadline)
             if found is None:
                 raise FhirUnavailable("the FHIR server does not have it (404)")
             return [found]
-        return client.search(path + key.fetch_extra.format(floor=floor.isoformat()), deadline)
+        return client.search(fetch.path, deadline)
 
     return run
 
 
-def _pages(
-    url: str, client: FhirClient | None, deadline: Deadline, name: str, no_client: str
-) -> Callable[[], list[dict[str, Any]]]:
-    if client is None:
-        raise DataUnavailable(name, f"the prefetch Bundle has more pages, and {no_client}")
-    return lambda: client.search(url, deadline)
+def _pages(url: str, client: FhirClient, deadline: Deadline, pages_read: int = 0) -> Callable[[], list[Any]]:
+    return lambda: client.search(url, deadline, pages_read)
 
 
 def _is_outcome(value: Any) -> bool:

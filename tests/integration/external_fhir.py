@@ -4,8 +4,9 @@
 
 The tests load their charts into it (transaction Bundles of PUTs with fixed ids) and delete them afterwards. They
 talk to it through a small recording proxy on a loopback port, so the checks the built-in server answers itself
-(which requests arrived, with which Authorization header; a server that hangs; a server that is gone) work the same
-way. The proxy forwards the Host header it received, so the server's paging links point back at the proxy.
+(which requests arrived, with which Authorization header, what a batch asked; a server that hangs; a server that
+is gone) work the same way. The proxy forwards the Host header it received, so the server's paging links point
+back at the proxy.
 """
 
 from __future__ import annotations
@@ -117,11 +118,16 @@ class ExternalFhirServer:
                 if not server.running:  # stopped: a kept-alive connection is dropped unanswered
                     self.close_connection = True
                     return
-                server._seen.append(
-                    {"method": self.command, "url": self.path, "authorization": self.headers.get("Authorization", "")}
-                )
+                seen = {
+                    "method": self.command,
+                    "url": self.path,
+                    "authorization": self.headers.get("Authorization", ""),
+                }
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                if self.command == "POST" and self.path.rstrip("/") == server.path:  # a batch: what it asked
+                    seen["body"] = (body or b"").decode("utf-8", errors="replace")
+                server._seen.append(seen)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 answer = requests.request(
                     self.command,

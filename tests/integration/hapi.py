@@ -118,7 +118,8 @@ class HapiServer:
             post_transaction(self.base, bundle, session)
 
     def requests_seen(self) -> list[dict[str, str]]:
-        """The FHIR requests the server received since the last clear (method, url, authorization)."""
+        """The FHIR requests the server received since the last clear (method, url, authorization; and body for
+        a POST to the base URL: a batch)."""
         return requests.get(f"{self.root}/test-log/requests", timeout=10).json()
 
     def clear_requests(self) -> None:

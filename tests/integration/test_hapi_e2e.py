@@ -8,6 +8,7 @@ import re
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -63,6 +64,18 @@ def no_prefetch_call(service: str, hapi: HapiServer, order: dict[str, Any], **kw
     return call(service, body)
 
 
+def fhir_reads(hapi: HapiServer) -> list[str]:
+    """The reads and searches the service made since the log was cleared, as GET URLs: each GET, and each
+    entry of a batch POSTed to the base URL (the CapabilityStatement is not chart data)."""
+    reads = []
+    for seen in hapi.requests_seen():
+        if seen["method"] == "GET" and not seen["url"].startswith(f"{hapi.path}/metadata"):
+            reads.append(seen["url"])
+        elif seen["method"] == "POST" and seen["url"].rstrip("/") == hapi.path:
+            reads += [f"{hapi.path}/{unquote(e['request']['url'])}" for e in json.loads(seen["body"])["entry"]]
+    return reads
+
+
 def rating(response: dict[str, Any]) -> list[str]:
     """[pama-rating, ACR category...] of the single systemAction."""
     (action,) = response["systemActions"]
@@ -95,7 +108,7 @@ def test_chart_without_prefetch(service, live_hapi, engine, chart, outcome, vari
         for number in variants:
             assert f"**ACR variant {number}:**" in card["detail"]
     # the service read the chart itself: patient, conditions, observations, procedures, allergies, devices
-    reads = [r["url"] for r in live_hapi.requests_seen() if r["method"] == "GET"]
+    reads = fhir_reads(live_hapi)
     patient = patient_of(order)
     assert f"{live_hapi.path}/Patient/{patient}" in reads
     for kind in ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device"):
@@ -124,6 +137,37 @@ def test_readme_worked_example_against_hapi(service, live_hapi):
     assert "Condition/vig-cancer-breast-ca" in card["detail"]
 
 
+def test_the_decision_comes_from_one_batch(service, live_hapi):
+    """HAPI takes batches: the six reads go in one POST to the base URL, none as a GET of its own."""
+    response = no_prefetch_call(service, live_hapi, chart_order("vignette-002-cancer-radiculopathy"))
+    (card,) = response.json()["cards"]
+    assert card["indicator"] == "warning" and "Condition/vig-cancer-breast-ca" in card["detail"]
+    seen = [r for r in live_hapi.requests_seen() if not r["url"].startswith(f"{live_hapi.path}/metadata")]
+    assert [(r["method"], r["url"].rstrip("/")) for r in seen] == [("POST", live_hapi.path)]
+    batch = json.loads(seen[0]["body"])
+    assert batch["type"] == "batch" and {e["request"]["method"] for e in batch["entry"]} == {"GET"}
+    assert [e["request"]["url"].split("?")[0] for e in batch["entry"]] == [
+        "Patient/vig-cancer",
+        "Condition",
+        "Observation",
+        "Procedure",
+        "AllergyIntolerance",
+        "Device",
+    ]
+
+
+def test_with_batch_off_the_same_decision_comes_from_gets(tmp_path, service, live_hapi):
+    order = chart_order("vignette-002-cancer-radiculopathy")
+    batched = no_prefetch_call(service, live_hapi, order).json()
+    live_hapi.clear_requests()
+    with cds_service(tmp_path, **E2E_SERVICE_ENV, CDS_FHIR_BATCH="off") as get_service:
+        read_by_gets = no_prefetch_call(get_service, live_hapi, order).json()
+    assert {r["method"] for r in live_hapi.requests_seen()} == {"GET"}
+    assert len(fhir_reads(live_hapi)) == 6
+    assert rating(read_by_gets) == rating(batched) == ["not-appropriate", "UNA"]
+    assert [c["summary"] for c in read_by_gets["cards"]] == [c["summary"] for c in batched["cards"]]
+
+
 def test_order_sign_without_prefetch(service, live_hapi):
     order = chart_order("v1-acute-neck-pain")
     body = hook_body([order], hook="order-sign", patient_id=patient_of(order), fhir_server=live_hapi.base)
@@ -142,7 +186,7 @@ def test_partial_prefetch_fetches_only_the_absent_keys(service, live_hapi):
     body = hook_body([order], patient_id=patient, fhir_server=live_hapi.base, prefetch=given)
     response = call(service, body).json()
     assert rating(response) == ["not-appropriate", "UNA"]
-    reads = [r["url"] for r in live_hapi.requests_seen()]
+    reads = fhir_reads(live_hapi)
     path = live_hapi.path
     assert not any(u.startswith((f"{path}/Patient", f"{path}/Condition")) for u in reads)
     assert any(u.startswith(f"{path}/Observation?") for u in reads)
@@ -188,9 +232,8 @@ def test_bearer_token_reaches_the_fhir_server(service, live_hapi):
     token = f"test-token-{uuid.uuid4()}"
     response = no_prefetch_call(service, live_hapi, chart_order("v2-acute-radiculopathy"), token=token)
     assert response.status_code == 200
-    seen = live_hapi.requests_seen()
-    assert len(seen) >= 6
-    assert {r["authorization"] for r in seen} == {f"Bearer {token}"}
+    assert len(fhir_reads(live_hapi)) >= 6
+    assert {r["authorization"] for r in live_hapi.requests_seen()} == {f"Bearer {token}"}
 
 
 def test_no_token_means_no_authorization_header(service, live_hapi):

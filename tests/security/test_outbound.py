@@ -12,11 +12,12 @@ import pytest
 import responses
 
 from cds_service.api import create_app
+from cds_service.bounded_http import cookieless_session
 from cds_service.config import Settings
 from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClient
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
-from tests.fhir_stubs import FHIR, serve_chart
+from tests.fhir_stubs import FHIR, batch_response, capability_statement, data_calls, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
@@ -77,7 +78,7 @@ def test_disallowed_fhir_server_is_refused_without_any_call(client, server):
 def test_allowed_server_is_called(client):
     serve_chart(responses, [patient(), condition("M54.2")])
     assert ask(client, ALLOWED).status_code == 200
-    assert len(responses.calls) == 6
+    assert len(data_calls(responses.calls)) == 6
 
 
 @responses.activate
@@ -147,16 +148,28 @@ def test_a_next_link_outside_the_base_path_is_not_followed(client):
     assert not any("/admin" in call.request.url for call in responses.calls)
 
 
-def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowledge):
-    """A JSESSIONID set during user A's call must not be sent with user B's call (and B's token)."""
+@pytest.mark.parametrize(("batch", "calls"), [(False, 1 + 2 * 6), (True, 1 + 2 * 1)])
+def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowledge, batch, calls):
+    """A JSESSIONID set during user A's call must not be sent with user B's call (and B's token), whether the
+    service reads with GETs or with a batch (calls: the CapabilityStatement once, then each hook call's reads)."""
     seen: list[str | None] = []
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            if self.path.endswith("/metadata"):
+                self.answer(capability_statement(batch))
+            else:
+                self.answer(patient() if "/Patient/" in self.path else searchset([]))
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.answer(batch_response(("200 OK", patient()), *[("200 OK", searchset([]))] * 5))
+
+        def answer(self, document: dict) -> None:
             seen.append(self.headers.get("Cookie"))
-            body = json.dumps(patient() if "/Patient/" in self.path else searchset([])).encode()
+            body = json.dumps(document).encode()
             self.send_response(200)
             self.send_header("Set-Cookie", "JSESSIONID=session-of-user-a; Path=/")
             self.send_header("Content-Type", "application/fhir+json")
@@ -181,4 +194,33 @@ def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowle
     finally:
         server.shutdown()
         server.server_close()
-    assert len(seen) == 12 and seen == [None] * 12
+    assert seen == [None] * calls
+
+
+def test_proxies_and_ca_bundle_come_from_the_environment_once_per_origin(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.hospital.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "fhir.local")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/hospital.pem")
+    session = cookieless_session()
+
+    def settings_for(url: str) -> dict:
+        return session.merge_environment_settings(url, {}, None, None, None)
+
+    first = settings_for(f"{ALLOWED}/Patient/pat-1")
+    assert first["proxies"]["https"] == "http://proxy.hospital.internal:3128"
+    assert first["verify"] == "/etc/ssl/hospital.pem"
+    assert "https" not in settings_for("https://fhir.local/r4/Patient/1")["proxies"]  # NO_PROXY
+    monkeypatch.setenv("HTTPS_PROXY", "http://elsewhere:1")
+    assert settings_for(f"{ALLOWED}/Condition?patient=pat-1")["proxies"]["https"] == first["proxies"]["https"]
+
+
+@responses.activate
+def test_netrc_credentials_are_never_added(client, tmp_path, monkeypatch):
+    """requests would send a .netrc login for the FHIR host as Basic credentials (in place of the bearer token)."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine fhir.example.org login operator password operators-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    serve_chart(responses, [patient(), condition("M54.2")])
+    assert client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=ALLOWED)).status_code == 200
+    assert responses.calls and all("Authorization" not in call.request.headers for call in responses.calls)

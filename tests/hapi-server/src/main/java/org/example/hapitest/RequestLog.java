@@ -5,6 +5,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -16,29 +17,44 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.ContentCachingRequestWrapper;
 
 /**
- * Test instrumentation: remembers the last FHIR requests (method, URL, Authorization header) so that
- * the integration tests can check what the CDS service sent. {@code GET /test-log/requests} lists
- * them, {@code DELETE} clears them. Test tokens only; never run this server with real credentials.
+ * Test instrumentation: remembers the last FHIR requests (method, URL, Authorization header, and the body
+ * of a batch or transaction POSTed to the base URL) so that the integration tests can check what the CDS
+ * service sent. {@code GET /test-log/requests} lists them, {@code DELETE} clears them. Test tokens only;
+ * never run this server with real credentials.
  */
 @Component
 @RestController
 public class RequestLog extends OncePerRequestFilter {
 
 	private static final int CAPACITY = 2000;
+	private static final int MAX_BODY = 100_000;
 	private final Deque<Map<String, String>> requests = new ArrayDeque<>();
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		if (request.getRequestURI().startsWith("/fhir")) {
-			Map<String, String> entry = new LinkedHashMap<>();
-			entry.put("method", request.getMethod());
-			String query = request.getQueryString();
-			entry.put("url", request.getRequestURI() + (query == null ? "" : "?" + query));
-			String authorization = request.getHeader("Authorization");
-			entry.put("authorization", authorization == null ? "" : authorization);
+		if (!request.getRequestURI().startsWith("/fhir")) {
+			chain.doFilter(request, response);
+			return;
+		}
+		Map<String, String> entry = new LinkedHashMap<>();
+		entry.put("method", request.getMethod());
+		String query = request.getQueryString();
+		entry.put("url", request.getRequestURI() + (query == null ? "" : "?" + query));
+		String authorization = request.getHeader("Authorization");
+		entry.put("authorization", authorization == null ? "" : authorization);
+		boolean toBase = "POST".equals(request.getMethod())
+				&& ("/fhir".equals(request.getRequestURI()) || "/fhir/".equals(request.getRequestURI()));
+		ContentCachingRequestWrapper cached = toBase ? new ContentCachingRequestWrapper(request, MAX_BODY) : null;
+		try {
+			chain.doFilter(cached != null ? cached : request, response);
+		} finally {
+			if (cached != null) {
+				entry.put("body", new String(cached.getContentAsByteArray(), StandardCharsets.UTF_8));
+			}
 			synchronized (requests) {
 				if (requests.size() >= CAPACITY) {
 					requests.removeFirst();
@@ -46,7 +62,6 @@ public class RequestLog extends OncePerRequestFilter {
 				requests.addLast(entry);
 			}
 		}
-		chain.doFilter(request, response);
 	}
 
 	@GetMapping("/test-log/requests")
