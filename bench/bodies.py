@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.engine_bench import filler, other_conditions
+from bench.engine_bench import filler, other_conditions, quantity_observation
 from tests.hook_requests import hook_body, prefetch_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,32 +76,10 @@ def bloat(count: int, seed: int = 11) -> list[dict]:
     for i in range(count):
         code, label, unit, low, high = rng.choice(IRRELEVANT)
         when = date(2026, 11, 21) - timedelta(days=rng.randint(0, BLOAT_DAYS))
-        resources.append(
-            {
-                "resourceType": "Observation",
-                "id": f"{PATIENT}-bloat-{i}",
-                "status": "final",
-                "category": [
-                    {
-                        "coding": [
-                            {
-                                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                "code": "vital-signs" if i % 4 else "laboratory",
-                            }
-                        ]
-                    }
-                ],
-                "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}], "text": label},
-                "subject": {"reference": f"Patient/{PATIENT}"},
-                "effectiveDateTime": f"{when.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z",
-                "valueQuantity": {
-                    "value": round(rng.uniform(low, high), 1),
-                    "unit": unit,
-                    "system": "http://unitsofmeasure.org",
-                    "code": unit,
-                },
-            }
-        )
+        moment = f"{when.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+        category = "vital-signs" if i % 4 else "laboratory"
+        value = rng.uniform(low, high)
+        resources.append(quantity_observation(f"{PATIENT}-bloat-{i}", (code, label, unit), value, moment, category))
     return resources
 
 

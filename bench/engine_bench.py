@@ -46,22 +46,26 @@ def filler(count: int, rng: random.Random) -> list[dict]:
         code, label, unit, low, high = rng.choice(VITALS)
         when = TODAY - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
         resources.append(
-            {
-                "resourceType": "Observation",
-                "id": f"fill-{i}",
-                "status": "final",
-                "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}]},
-                "subject": {"reference": "Patient/vig-cancer"},
-                "effectiveDateTime": when.isoformat(),
-                "valueQuantity": {
-                    "value": round(rng.uniform(low, high), 1),
-                    "unit": unit,
-                    "system": "http://unitsofmeasure.org",
-                    "code": unit,
-                },
-            }
+            quantity_observation(f"fill-{i}", (code, label, unit), rng.uniform(low, high), when.isoformat())
         )
     return resources
+
+
+def quantity_observation(
+    rid: str, loinc: tuple[str, str, str], value: float, when: str, category: str | None = None
+) -> dict:
+    """A final Observation of vig-cancer: LOINC (code, display, UCUM unit), value, effectiveDateTime."""
+    code, label, unit = loinc
+    resource: dict = {"resourceType": "Observation", "id": rid, "status": "final"}
+    if category:
+        system = "http://terminology.hl7.org/CodeSystem/observation-category"
+        resource["category"] = [{"coding": [{"system": system, "code": category}]}]
+    return resource | {
+        "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": label}], "text": label},
+        "subject": {"reference": "Patient/vig-cancer"},
+        "effectiveDateTime": when,
+        "valueQuantity": {"value": round(value, 1), "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+    }
 
 
 def other_conditions(count: int) -> list[dict]:
