@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from cds_service.config import SQLITE_SYNC_LEVELS
@@ -29,10 +28,9 @@ def open_engine(url: str, sqlite_synchronous: str) -> Engine:
     sqlite = url.startswith("sqlite:")
     # a server that does not answer must not hold a request longer than a few seconds
     connect_args = {"connect_timeout": 3} if url.startswith("postgresql+psycopg://") else {}
-    engine = create_engine(url, connect_args=connect_args)
-    if not sqlite:
-        _ping_after_idle(engine)
-    else:
+    # a local file needs no liveness check per checkout
+    engine = create_engine(url, pool_pre_ping=not sqlite, connect_args=connect_args)
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
@@ -43,26 +41,3 @@ def open_engine(url: str, sqlite_synchronous: str) -> Engine:
             cursor.close()
 
     return engine
-
-
-IDLE_BEFORE_PING = 1.0  # seconds a pooled server connection may rest before checkout checks it (busy: never)
-
-
-def _ping_after_idle(engine: Engine) -> None:
-    """Check a pooled connection at checkout only when it has rested (SQLAlchemy's pessimistic disconnect
-    handling: a dead one raises DisconnectionError and the pool opens another). `pool_pre_ping` pings at every
-    checkout: a round trip per transaction, two per hook call, with the server busy."""
-
-    @event.listens_for(engine, "checkin")
-    def _rested_from(_dbapi: Any, record: Any) -> None:
-        record.info["checked_in"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_BEFORE_PING:
-            return
-        try:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-        except Exception as error:  # any failure: the connection is not usable
-            raise exc.DisconnectionError() from error
