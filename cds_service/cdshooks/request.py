@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from cds_service.cdshooks.errors import HookError
 from cds_service.cdshooks.validation import schema_problem
 from cds_service.fhir.compat import to_r4
+from cds_service.json_bytes import dumps
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ DATE_STRINGS = frozenset({"authoredOn", "occurrenceDateTime"})
 def _order(raw: dict[str, Any]) -> OrderInput:
     try:
         cleaned = _without_empty(raw)
-        return OrderInput(raw, _validated(orjson.dumps(cleaned, option=orjson.OPT_SORT_KEYS)))
+        return OrderInput(raw, _validated(dumps(cleaned, sort_keys=True)))
     except (ValidationError, ValueError, TypeError) as exc:
         raise _invalid(raw, exc) from None
 

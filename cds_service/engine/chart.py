@@ -311,8 +311,6 @@ class ChartReader:
                 return False
             return True
         reference = raw.get(_SUBJECT.get(kind, "subject"))
-        if type(reference) is dict and reference.get("reference") == f"Patient/{patient_id}":
-            return True  # the usual form, without parsing
         owner = reference_id(reference, "Patient")
         if owner is None or owner == patient_id:
             # no subject, or one that names no Patient id (an identifier, a urn:uuid): searched by patient, so the

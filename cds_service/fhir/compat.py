@@ -13,9 +13,9 @@ _STATUS_SYSTEMS = {
         "verificationStatus",
     ): "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
 }
-
-
-_OLDER_SHAPES = frozenset({"ProcedureRequest", "Condition", "AllergyIntolerance", "ServiceRequest", "Procedure"})
+_PATIENT_AS_SUBJECT = frozenset({"Condition", "ServiceRequest", "Procedure"})  # DSTU2 `patient`
+# the types some conversion below applies to; any other resource is returned as it is, unread
+_OLDER_SHAPES = frozenset({"ProcedureRequest", *(owner for owner, _ in _STATUS_SYSTEMS), *_PATIENT_AS_SUBJECT})
 
 
 def to_r4(resource: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def to_r4(resource: dict[str, Any]) -> dict[str, Any]:
         if kind == owner and isinstance(resource.get(element), str):
             changed = changed or dict(resource)
             changed[element] = {"coding": [{"system": system, "code": resource[element]}]}
-    if kind in ("Condition", "ServiceRequest", "Procedure") and "subject" not in resource and "patient" in resource:
+    if kind in _PATIENT_AS_SUBJECT and "subject" not in resource and "patient" in resource:
         changed = changed or dict(resource)
         changed["subject"] = changed.pop("patient")  # DSTU2 Condition.patient
     return changed or resource
