@@ -18,7 +18,15 @@ from typing import Any, NamedTuple
 
 from requests.utils import requote_uri
 
-from cds_service.fhir.client import Deadline, FhirClient, FhirRefused, FhirUnavailable, search_page
+from cds_service.fhir.client import (
+    NOT_FOUND,
+    Deadline,
+    FhirClient,
+    FhirRefused,
+    FhirUnavailable,
+    refused,
+    search_page,
+)
 
 CAPABILITY_TTL = 3600.0  # seconds a server's CapabilityStatement answer is trusted
 RETRY_AFTER = 300.0  # seconds of GETs only, after a failed check or batch
@@ -125,9 +133,9 @@ def entry_resources(entry: Entry, search: bool) -> tuple[list[Any], str | None]:
     a search answer that is not a readable Bundle; also an entry without a resource.
     """
     if not search and entry.status in (404, 410):
-        raise FhirUnavailable("the FHIR server does not have it (404)")
+        raise FhirUnavailable(NOT_FOUND)
     if entry.status != 200:
-        raise FhirUnavailable(f"the FHIR server answered HTTP {entry.status}")
+        raise refused(entry.status)
     if entry.resource is None:
         raise FhirUnavailable("the FHIR server's batch-response entry has no resource")
     if not search:

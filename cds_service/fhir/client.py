@@ -23,6 +23,14 @@ class FhirRefused(FhirUnavailable):
     """The FHIR server answered, but not with what was asked: an error status, or not JSON."""
 
 
+NOT_FOUND = "the FHIR server does not have it (404)"  # a read answered 404 / 410, by a GET or in a batch
+
+
+def refused(status: int) -> FhirRefused:
+    """The error for an answer (a GET's, a batch's or a batch entry's) whose status is not 200."""
+    return FhirRefused(f"the FHIR server answered HTTP {status}")
+
+
 @dataclass
 class Deadline:
     """The time left for all FHIR calls of one hook request."""
@@ -110,7 +118,7 @@ class FhirClient:
         if missing_ok and status in (404, 410):
             return None
         if status != 200:
-            raise FhirRefused(f"the FHIR server answered HTTP {status}")
+            raise refused(status)
         return _json(body)
 
     def _exchange(self, method: str, url: str, deadline: Deadline, data: bytes | None = None) -> tuple[int, bytes]:

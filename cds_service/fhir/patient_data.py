@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from cds_service.fhir.batch import BatchFailed, BatchSupport, entry_resources
 from cds_service.fhir.client import (
+    NOT_FOUND,
     Deadline,
     FhirClient,
     FhirUnavailable,
@@ -228,7 +229,7 @@ def _fetcher(fetch: _Fetch, client: FhirClient, deadline: Deadline) -> Callable[
         if not fetch.key.search:
             found = client.read(fetch.path, deadline)
             if found is None:
-                raise FhirUnavailable("the FHIR server does not have it (404)")
+                raise FhirUnavailable(NOT_FOUND)
             return [found]
         return client.search(fetch.path, deadline)
 
