@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -24,25 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.engine_bench import base_chart, filler, other_conditions  # noqa: E402
-from tests.hook_requests import hook_body, prefetch_for  # noqa: E402
+from bench.bodies import body_maker, chart_and_order, padded, warning_problem  # noqa: E402
 
 SERVICE = "/cds-services/cspine-auc-select"
 
 
 def new_patient_bodies(count: int) -> list[bytes]:
-    """Hook requests for vignette 002's warning, each chart's resources (and the order's reason) with new ids."""
-    chart = base_chart() + other_conditions(15) + filler(30, random.Random(7))
-    order = next(r for r in chart if r["resourceType"] == "ServiceRequest")
-    chart = [r for r in chart if r is not order]
-    bodies = []
-    for n in range(count):
-        resources = [r if r["resourceType"] == "Patient" else {**r, "id": f"{r['id']}-{n}"} for r in chart]
-        reasons = [{"reference": f"{x['reference']}-{n}"} for x in order.get("reasonReference", ())]
-        draft = {**order, "id": f"{order['id']}-{n}", "reasonReference": reasons}
-        body = hook_body([draft], patient_id="vig-cancer", prefetch=prefetch_for(resources))
-        bodies.append(json.dumps(body).encode())
-    return bodies
+    """Hook requests for vignette 002's warning on the ~50-resource chart, each for a new patient."""
+    chart, order = chart_and_order()
+    make = body_maker(order, padded(chart), unique=True)
+    return [make(n) for n in range(count)]
 
 
 class PauseRecorder:
@@ -75,7 +64,8 @@ def main() -> None:
     bodies = new_patient_bodies(args.requests + 20)
     for body in bodies[:20]:
         answer = client.post(SERVICE, data=body, content_type="application/json")
-    assert answer.status_code == 200 and answer.json["cards"][0]["indicator"] == "warning", answer.json
+    problem = warning_problem(answer.status_code, answer.json)
+    assert problem is None, problem
     gc.collect()
     gc.freeze()  # as `cds-service serve` does after start-up
     recorder = PauseRecorder()
