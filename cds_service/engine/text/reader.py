@@ -13,8 +13,9 @@ is not read again.
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -451,9 +452,10 @@ def _pipeline(lexicon: Lexicon) -> Any:
             TargetRule(
                 term.literal,
                 f"{term.concept}|{'A' if term.region_agnostic else ''}{'H' if term.hedged else ''}",
-                pattern=[dict(token) for token in term.pattern] if term.pattern else None,
+                pattern=pattern,
             )
             for term in lexicon.terms
+            for pattern in (first_word_alternatives(term.pattern) if term.pattern else [None])
         ]
     )
     context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
@@ -472,7 +474,46 @@ def _pipeline(lexicon: Lexicon) -> Any:
         for cue in lexicon.cues
         if (cue.literal, cue.category) not in present
     ]
+    _no_word_with_two_categories(kept + added)
     for rule in kept + added:  # (set per rule: ConText's own `terminating_types` option reaches only the first one)
         rule.terminated_by |= set(lexicon.cue_terminations.get(rule.category.upper(), ()))
-    context.add(kept + added)
+    context.add([variant for rule in kept + added for variant in _rule_variants(rule)])
     return nlp
+
+
+def _no_word_with_two_categories(rules: list[Any]) -> None:
+    """Refuse a cue word with two categories: which one applies would depend on medspaCy's internal rule order."""
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if isinstance(rule.pattern, list):
+            continue
+        word, category = rule.literal.lower(), rule.category.upper()
+        if seen.setdefault(word, category) != category:
+            raise ValueError(
+                f"context cue {word!r} is both {seen[word]} and {category}: drop the default (drop_defaults) or the cue"
+            )
+
+
+def first_word_alternatives(pattern: Sequence[Mapping[str, object]]) -> list[list[dict[str, object]]]:
+    """The same matches as a token pattern whose first token is one word of a list (`{LOWER: {IN: [...]}}`), as one
+    pattern per word. spaCy's Matcher tries every pattern at every token and checks a word list in Python there, but
+    an exact word in C: this makes the text reader ~1/3 faster. Any other pattern is returned as it is."""
+    tokens = [dict(token) for token in pattern]
+    first = tokens[0]
+    if len(first) == 1:
+        ((attribute, value),) = first.items()
+        if attribute in ("LOWER", "TEXT") and isinstance(value, dict) and set(value) == {"IN"}:
+            return [[{attribute: word}, *tokens[1:]] for word in dict.fromkeys(value["IN"])]
+    return [tokens]
+
+
+def _rule_variants(rule: Any) -> list[Any]:
+    """A ConText rule as one rule per first word (`first_word_alternatives`), each with the rule's scope settings."""
+    if not isinstance(rule.pattern, list):
+        return [rule]
+    variants = []
+    for pattern in first_word_alternatives(rule.pattern):
+        variant = copy.copy(rule)
+        variant.pattern = pattern
+        variants.append(variant)
+    return variants

@@ -1,0 +1,81 @@
+"""The text reader's pipeline: token patterns that start with a word list are split into one pattern per word (spaCy
+checks an exact word in C, a word list in Python), and that split changes no match and no ConText cue."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from cds_service.engine.text import reader as reader_module
+from cds_service.engine.text.reader import first_word_alternatives
+from tests.engine.test_text_corpus import CORPORA
+from tests.text_cases import load_cases
+
+
+def test_a_first_token_word_list_becomes_one_pattern_per_word():
+    pattern = [{"LOWER": {"IN": ["neck", "cervical", "neck"]}}, {"LOWER": {"IN": ["pain", "ache"]}, "OP": "?"}]
+    assert first_word_alternatives(pattern) == [
+        [{"LOWER": "neck"}, {"LOWER": {"IN": ["pain", "ache"]}, "OP": "?"}],
+        [{"LOWER": "cervical"}, {"LOWER": {"IN": ["pain", "ache"]}, "OP": "?"}],
+    ]
+
+
+def test_a_text_word_list_is_split_too():
+    assert first_word_alternatives([{"TEXT": {"IN": ["?", "??"]}}]) == [[{"TEXT": "?"}], [{"TEXT": "??"}]]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"LOWER": {"IN": ["may", "might"]}, "OP": "?"},  # optional: splitting would drop the empty match
+        {"LOWER": {"REGEX": "^c[1-7]$"}},
+        {"LOWER": {"NOT_IN": ["no"]}},
+        {"TEXT": {"IN": ["?"]}, "NORM": {"NOT_IN": ["?after"]}},
+        {"LOWER": "neck"},
+        {"LIKE_NUM": True},
+    ],
+)
+def test_any_other_first_token_is_kept_as_it_is(first):
+    pattern = [first, {"LOWER": "pain"}]
+    assert first_word_alternatives(pattern) == [pattern]
+
+
+def test_the_split_returns_copies_the_lexicon_is_not_changed():
+    pattern = ({"LOWER": {"IN": ["neck"]}},)
+    first_word_alternatives(pattern)[0][0]["LOWER"] = "changed"
+    assert pattern == ({"LOWER": {"IN": ["neck"]}},)
+
+
+def _readings(nlp, texts):
+    """Every text's matched concepts and ConText cues with their spans."""
+    out = []
+    for text in texts:
+        doc = nlp(text)
+        ents = [(e.start, e.end, e.label_) for e in doc.ents]
+        graph = doc._.context_graph
+        cues = sorted((m.modifier_span, m.category, m.scope_span) for m in graph.modifiers)
+        edges = sorted((e.start, e.end, m.modifier_span, m.category) for e, m in graph.edges)
+        out.append((ents, cues, edges))
+    return out
+
+
+def test_the_split_pipeline_reads_every_corpus_text_as_the_unsplit_one(knowledge, monkeypatch):
+    texts = [t for name in CORPORA for case in load_cases(name) for t in (case.get("reason"), case.get("note")) if t]
+    texts += [p for name in CORPORA for case in load_cases(name) for p in case.get("problems") or ()]
+    assert len(texts) > 1000
+    split = reader_module._pipeline(knowledge.lexicon)
+    monkeypatch.setattr(reader_module, "first_word_alternatives", lambda pattern: [[dict(t) for t in pattern]])
+    monkeypatch.setattr(reader_module, "_rule_variants", lambda rule: [rule])
+    unsplit = reader_module._pipeline(knowledge.lexicon)
+    assert len(split.get_pipe("medspacy_target_matcher").rules) > len(unsplit.get_pipe("medspacy_target_matcher").rules)
+    assert _readings(split, texts) == _readings(unsplit, texts)
+
+
+def test_a_cue_word_with_two_categories_is_refused_at_start_up(knowledge):
+    # ConText's default cues read "resolved" as a negation; the lexicon drops that default for its own (history).
+    lexicon = dataclasses.replace(
+        knowledge.lexicon, dropped_default_cues=knowledge.lexicon.dropped_default_cues - {"resolved"}
+    )
+    with pytest.raises(ValueError, match="'resolved' is both"):
+        reader_module._pipeline(lexicon)
