@@ -43,7 +43,7 @@ class Settings:
     fhir_budget_seconds: float = 4.0  # all FHIR calls of one hook request
     fhir_max_pages: int = 20  # per search, following Bundle next links
     fhir_max_response_bytes: int = 20_000_000
-    fhir_parallel: int = 6
+    fhir_parallel: int = 8  # the GETs of one chart at once (a Patient read and seven searches)
     # auto: two or more keys to fetch go to the FHIR server in one batch request when its CapabilityStatement
     # lists batch (or transaction); GETs in parallel otherwise, or when the batch fails. off: GETs always.
     fhir_batch: str = "auto"

@@ -171,6 +171,29 @@ def device(text: str | None = None, snomed: str | None = None, *, status: str = 
     }
 
 
+def medicine(
+    text: str | None = None,
+    *,
+    kind: str = "MedicationRequest",
+    status: str | None = "active",
+    codings: list[dict[str, Any]] | None = None,
+    **elements: Any,
+) -> dict[str, Any]:
+    """A MedicationRequest (or MedicationStatement) naming its medicine in medicationCodeableConcept, unless
+    `elements` name it otherwise (medicationReference, contained)."""
+    out: dict[str, Any] = {"resourceType": kind, "id": _id("med"), "subject": {"reference": "Patient/pat-1"}}
+    if kind == "MedicationRequest":
+        out["intent"] = "order"
+    if status is not None:
+        out["status"] = status
+    if text is not None or codings:
+        out["medicationCodeableConcept"] = {
+            **({"text": text} if text else {}),
+            **({"coding": codings} if codings else {}),
+        }
+    return out | elements
+
+
 def order_json(
     code: str | None = "72141",
     system: str = "cpt",

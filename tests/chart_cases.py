@@ -18,5 +18,6 @@ CASES = [
     ("out-of-scope-myelopathy", Outcome.NO_CRITERIA_APPLY, [], [], None),
     ("out-of-scope-pediatric", Outcome.NO_CRITERIA_APPLY, [], [], None),
     ("red-flag-weight-loss", Outcome.NO_CRITERIA_APPLY, [], [], None),
+    ("red-flag-anticoagulant", Outcome.NO_CRITERIA_APPLY, [], [], None),  # warfarin named by an included Medication
     ("mri-contraindicated", Outcome.NOT_APPROPRIATE, [8], ["UNA"], "ct-cspine-wo"),
 ]

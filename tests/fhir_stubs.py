@@ -13,7 +13,16 @@ from tests.hook_requests import searchset
 
 FHIR = "https://fhir.example.org/r4"
 METADATA = f"{FHIR}/metadata"
-KINDS = ("Condition", "Observation", "Procedure", "AllergyIntolerance", "Device")
+KINDS = (
+    "Condition",
+    "Observation",
+    "Procedure",
+    "AllergyIntolerance",
+    "Device",
+    "MedicationRequest",
+    "MedicationStatement",
+)
+READS = 1 + len(KINDS)  # what the service reads for a chart: the Patient and a search per kind
 
 
 def capability_statement(batch: bool) -> dict[str, Any]:
@@ -108,7 +117,8 @@ def batch_answers(
 def _by_type(resources: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     by_type: dict[str, list[dict[str, Any]]] = {}
     for r in resources:
-        by_type.setdefault(r["resourceType"], []).append(r)
+        kind = "MedicationRequest" if r["resourceType"] == "Medication" else r["resourceType"]  # as by its _include
+        by_type.setdefault(kind, []).append(r)
     return by_type
 
 

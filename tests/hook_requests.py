@@ -12,6 +12,9 @@ KEYS = {
     "Procedure": "procedures",
     "AllergyIntolerance": "allergies",
     "Device": "devices",
+    "MedicationRequest": "medications",
+    "Medication": "medications",  # as the search's _include brings it
+    "MedicationStatement": "medicationStatements",
 }
 
 
@@ -29,7 +32,7 @@ def searchset(resources: list[dict[str, Any]], next_url: str | None = None) -> d
 
 def prefetch_for(chart: list[dict[str, Any]]) -> dict[str, Any]:
     """Every prefetch key filled from the chart (empty searches as empty Bundles)."""
-    prefetch: dict[str, Any] = {key: searchset([]) for key in KEYS.values() if key != "patient"}
+    prefetch: dict[str, Any] = {key: searchset([]) for key in set(KEYS.values()) if key != "patient"}
     prefetch["patient"] = None
     for resource in chart:
         key = KEYS.get(resource["resourceType"])

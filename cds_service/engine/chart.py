@@ -19,6 +19,8 @@ from typing import Any
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.device import Device
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.procedure import Procedure as FhirProcedure
@@ -31,7 +33,7 @@ from cds_service.engine.text import TextMention, TextReader
 from cds_service.json_bytes import dumps
 from cds_service.knowledge.model import Context, Knowledge, ObservationRule, Role, StatusElement
 
-_MODELS: dict[str, type[Any]] = {
+_MODELS: dict[str, type[Any] | None] = {
     "Patient": Patient,
     "Condition": Condition,
     "Observation": Observation,
@@ -39,7 +41,11 @@ _MODELS: dict[str, type[Any]] = {
     "AllergyIntolerance": AllergyIntolerance,
     "Device": Device,
     "ServiceRequest": ServiceRequest,
+    "MedicationRequest": MedicationRequest,
+    "MedicationStatement": MedicationStatement,
+    "Medication": None,  # read only as the medicine a MedicationRequest or MedicationStatement names
 }
+_MEDICINES = frozenset({"MedicationRequest", "MedicationStatement"})
 _SPELLINGS = {kind.lower(): kind for kind in _MODELS}
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
@@ -87,6 +93,19 @@ class ContraindicationEntry:
 
 
 @dataclass(frozen=True)
+class MedicineEntry:
+    """A medicine the patient takes or took, read only for the findings a medicine can show (findings.yaml
+    `medicines`: anticoagulation, immunosuppression)."""
+
+    resource: MedicationRequest | MedicationStatement
+    context: Context
+    element: str  # where its name was read: medicationCodeableConcept, a contained or included Medication's code ...
+    coded: tuple[CodedConcept, ...]
+    text: str
+    words: tuple[TextMention, ...]
+
+
+@dataclass(frozen=True)
 class Doubt:
     """Unreadable data that can only remove suggestions: a doubtful contraindication."""
 
@@ -105,6 +124,7 @@ class Chart:
     observations: list[ObservationEntry] = field(default_factory=list)
     procedures: list[ProcedureEntry] = field(default_factory=list)
     allergies_and_devices: list[ContraindicationEntry] = field(default_factory=list)
+    medicines: list[MedicineEntry] = field(default_factory=list)
     service_requests: list[ServiceRequest] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # unreadable decisive data: insufficient-data
     ignored: list[str] = field(default_factory=list)  # reported, not used (another patient's data)
@@ -187,6 +207,7 @@ class ChartReader:
         self._contraindicating = [
             r for r in knowledge.observations.values() if r.concept in knowledge.contraindications
         ]
+        self._medicine_concepts = frozenset(f.id for f in knowledge.findings.values() if f.medicines is not None)
         # Charts repeat the same few codes: classify each (system, code) once.
         self.condition_concepts = lru_cache(maxsize=65536)(self._condition_codes)
         self._procedure_concepts = lru_cache(maxsize=65536)(self._procedure_codes)
@@ -264,6 +285,7 @@ class ChartReader:
         """Build a Chart. `patient_id`: the hook's patient (others' data is ignored); `not_before`: Observations
         effective before it minus their look-back are skipped; `reason_ids`: Conditions the orders name as reason."""
         chart = Chart()
+        medicines = _Medicines()
         for raw in resources:
             if type(raw) is not dict:
                 chart.problems.append("a chart entry is not a FHIR resource (not a JSON object)")
@@ -279,11 +301,29 @@ class ChartReader:
                 continue
             if not self._belongs(chart, kind, raw, patient_id):
                 continue
-            try:
-                self._one(chart, kind, raw, not_before, reason_ids)
-            except Unreadable as exc:
-                self._unreadable(chart, kind, raw, str(exc))
+            if medicines.keep(kind, raw):  # read once every Medication they may name is known
+                continue
+            self._one_or_problem(chart, kind, raw, not_before, reason_ids)
+        for kind, raw in medicines.taken:
+            self._one_or_problem(chart, kind, raw, not_before, reason_ids, medicines.named)
         return chart
+
+    def _one_or_problem(
+        self,
+        chart: Chart,
+        kind: str,
+        raw: dict[str, Any],
+        not_before: date | None,
+        reasons: frozenset[str],
+        medications: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
+        try:
+            if medications is None:
+                self._one(chart, kind, raw, not_before, reasons)
+            else:
+                self._medicine(chart, kind, raw, medications)
+        except Unreadable as exc:
+            self._unreadable(chart, kind, raw, str(exc))
 
     def _one(
         self, chart: Chart, kind: str, raw: dict[str, Any], not_before: date | None, reasons: frozenset[str]
@@ -367,6 +407,23 @@ class ChartReader:
         model = self._validate("Condition", raw)
         chart.conditions.append(ConditionEntry(model, self.context_of("Condition", raw), coded, text, words))
 
+    def _medicine(self, chart: Chart, kind: str, raw: dict[str, Any], medications: Mapping[str, Any]) -> None:
+        """A MedicationRequest or MedicationStatement, read for the findings a medicine can show. One whose medicine
+        cannot be named at all (no code we list, no words) could be an anticoagulant: it cannot be read."""
+        context = self.context_of(kind, raw)
+        if context is Context.NEGATED:
+            return
+        element, concept, display = _medicine_named(raw, medications)
+        wanted = self._medicine_concepts
+        coded = tuple(c for c in self._coded(concept, self.condition_concepts) if c.concept in wanted)
+        text = " ".join(t for t in (concept_text(concept), display) if t)
+        if not coded and not text:
+            raise Unreadable(f"the medicine is not named ({element} has no text or display)")
+        words = tuple(m for m in self.words.read(text, True) if m.concept in wanted) if text else ()
+        if coded or words:
+            entry = MedicineEntry(self._validate(kind, raw), context, element, coded, text, words)
+            chart.medicines.append(entry)
+
     def _rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:
         for c in codings(raw.get("code")):
             rule = self._loinc.get(c.get("code"))
@@ -423,6 +480,53 @@ class ChartReader:
             if _has_word(text, fragments) and not _has_word(text, unless):
                 concepts.add(ci.id)
         return frozenset(concepts), coding
+
+
+class _Medicines:
+    """While a chart is read: the medicine statements and orders, and the Medication resources they may name."""
+
+    def __init__(self) -> None:
+        self.taken: list[tuple[str, dict[str, Any]]] = []
+        self.named: dict[str, dict[str, Any]] = {}
+
+    def keep(self, kind: str, raw: dict[str, Any]) -> bool:
+        """Keep a medicine resource for later (True); False for any other resource."""
+        if kind in _MEDICINES:
+            self.taken.append((kind, raw))
+        elif kind == "Medication":
+            if type(raw.get("id")) is str:
+                self.named[raw["id"]] = raw
+        else:
+            return False
+        return True
+
+
+def _medicine_named(raw: Mapping[str, Any], medications: Mapping[str, Any]) -> tuple[str, Any, str]:
+    """Where a medicine statement or order names its medicine, the CodeableConcept there, and a reference's display.
+
+    medication[x] is a CodeableConcept, or a Reference to a Medication: contained (`#id`), in the same chart (an
+    `_include`), or only its display."""
+    if raw.get("medicationCodeableConcept") is not None:
+        return "medicationCodeableConcept", raw["medicationCodeableConcept"], ""
+    reference = raw.get("medicationReference")
+    if reference is None:
+        return "medication[x]", None, ""
+    if type(reference) is not dict:
+        raise Unreadable("medicationReference is not an object")
+    display = reference.get("display")
+    display = display if type(display) is str else ""
+    target = reference.get("reference")
+    found = None
+    if type(target) is str and target.startswith("#"):
+        contained = raw.get("contained")
+        if contained is not None and type(contained) is not list:
+            raise Unreadable("contained is not a list")
+        found = next((r for r in contained or () if type(r) is dict and r.get("id") == target[1:]), None)
+    elif (medication := reference_id(reference, "Medication")) is not None:
+        found = medications.get(medication)
+    if found is not None and found.get("resourceType") == "Medication":
+        return "medicationReference (the Medication's code)", found.get("code"), display
+    return "medicationReference.display", None, display
 
 
 def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:

@@ -63,6 +63,7 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     mentions += _procedures(chart, order_date, birth)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
+    mentions += _medicines(chart, order_date, k)
     mentions += [Mention(d.concept, Context.UNCERTAIN, Evidence(d.reference, note=d.note)) for d in chart.doubts]
     mentions += _age(chart, order_date, k, birth, problems)
     return Recognised(tuple(mentions), tuple(problems), tuple(chart.ignored), birth)
@@ -267,6 +268,32 @@ def _allergies_and_devices(chart: Chart) -> Iterator[Mention]:
         )
         for cid in entry.contraindications:
             yield Mention(cid, entry.context, evidence)
+
+
+def _medicines(chart: Chart, order_date: date, k: Knowledge) -> Iterator[Mention]:
+    """What the patient's medicines show (findings.yaml `medicines`: anticoagulation, immunosuppression as the
+    medicine's status says; a malignancy at most uncertain)."""
+    for entry in chart.medicines:
+        resource = entry.resource
+        reference = f"{resource.get_resource_type()}/{resource.id}"
+        for coded in entry.coded:
+            context = combine(entry.context, _at_most(k, coded.concept))
+            display = coded.coding.display or entry.text or None
+            evidence = Evidence(reference, entry.element, coded.coding, display, None, _medicine_note(context))
+            yield Mention(coded.concept, context, evidence)
+        for words in entry.words:
+            context = combine(entry.context, words.context, _at_most(k, words.concept))
+            note = _medicine_note(combine(entry.context, _at_most(k, words.concept)))
+            evidence = _words_evidence(reference, entry.element, entry.text, words, None, [note] if note else [])
+            yield _from_words(words, context, evidence, order_date)
+
+
+def _at_most(k: Knowledge, concept: str) -> Context:
+    return k.findings[concept].medicines or Context.AFFIRMED
+
+
+def _medicine_note(context: Context) -> str | None:
+    return "a medicine that suggests it" if context is Context.UNCERTAIN else _status_note(context)
 
 
 def _birth(chart: Chart, order_date: date) -> DayRange | None:

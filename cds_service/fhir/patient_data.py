@@ -64,6 +64,17 @@ def data_keys(k: Knowledge) -> tuple[DataKey, ...]:
         DataKey("procedures", f"Procedure?patient={patient}&status=completed&_count=200", search=True),
         DataKey("allergies", f"AllergyIntolerance?patient={patient}&_count=200", search=True),
         DataKey("devices", f"Device?patient={patient}&_count=200", search=True),
+        # every status: the engine reads them (statuses.yaml); `_include` brings the Medication a request names
+        DataKey(
+            "medications",
+            f"MedicationRequest?patient={patient}&_include=MedicationRequest:medication&_count=200",
+            search=True,
+        ),
+        DataKey(
+            "medicationStatements",
+            f"MedicationStatement?patient={patient}&_include=MedicationStatement:medication&_count=200",
+            search=True,
+        ),
     )
 
 

@@ -436,8 +436,23 @@ class _Builder:
                 if recent
                 else None,
                 representative=self._coding(doc, [*path, "representative"], f.get("representative")),
+                medicines=self._medicines(doc, path, role, f),
             )
         return findings
+
+    def _medicines(self, doc: _Document, path: list[Any], role: Role, f: Mapping[str, Any]) -> Context | None:
+        """How a finding is read in medicines; refused when such a reading could lead to a warning."""
+        if "medicines" not in f:
+            return None
+        most = Context(f["medicines"])
+        if role.can_enable_warning:
+            effects = self._effects(doc, path, role, f.get("effects", {}))
+            reachable = {most, Context.UNKNOWN} | ({Context.HISTORICAL} if most is Context.AFFIRMED else set())
+            if any(effects[c] in (Effect.FINDING, Effect.WIDEN) for c in reachable):
+                raise doc.error(
+                    [*path, "medicines"], f"a medicine must not lead to a warning: read as {most}, {role} counts it"
+                )
+        return most
 
     def _coding(self, doc: _Document, path: list[Any], spec: Mapping[str, str] | None) -> SuggestedCoding | None:
         if spec is None:

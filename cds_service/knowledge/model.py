@@ -168,6 +168,7 @@ class FindingDefinition(Concept):
     topic: str | None = None
     recency: Recency | None = None
     representative: SuggestedCoding | None = None  # the coding written for it when it was read in words
+    medicines: Context | None = None  # read in the patient's medicines too: as their status says, or at most this
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from cds_service.api import create_app
 from cds_service.config import Settings
 from tests.builders import condition, observation, order_json, patient
 from tests.conftest import TODAY
-from tests.fhir_stubs import FHIR, data_calls, serve_chart
+from tests.fhir_stubs import FHIR, READS, data_calls, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
 from tests.slow_clients import dripping_server
 
@@ -37,7 +37,7 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server_with_the_token(client):
     serve_chart(responses, chart(), token=TOKEN)
     response = client.post(SELECT, json=hook_body([order_json("72125")], fhir_server=FHIR, token=TOKEN))
     assert response.status_code == 200 and warning(response)
-    assert len(data_calls(responses.calls)) == 6  # the server takes no batches: a GET per key
+    assert len(data_calls(responses.calls)) == READS  # the server takes no batches: a GET per key
     assert all(call.request.headers["Authorization"] == f"Bearer {TOKEN}" for call in responses.calls)
 
 

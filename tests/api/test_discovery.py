@@ -18,7 +18,16 @@ def test_discovery_lists_one_service_per_hook(client):
 def test_prefetch_templates_are_patient_scoped_and_narrow(client):
     prefetch = client.get("/cds-services").json["services"][0]["prefetch"]
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
-    assert set(prefetch) == {"patient", "conditions", "observations", "procedures", "allergies", "devices"}
+    assert set(prefetch) == {
+        "patient",
+        "conditions",
+        "observations",
+        "procedures",
+        "allergies",
+        "devices",
+        "medications",
+        "medicationStatements",
+    }
     for key, template in prefetch.items():
         if key != "patient":
             assert "patient={{context.patientId}}" in template

@@ -37,7 +37,16 @@ from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
 TOKEN = "secret-token-123"
-KEYS = ("patient", "conditions", "observations", "procedures", "allergies", "devices")
+KEYS = (
+    "patient",
+    "conditions",
+    "observations",
+    "procedures",
+    "allergies",
+    "devices",
+    "medications",
+    "medicationStatements",
+)
 
 
 def chart() -> list[dict[str, Any]]:
@@ -77,6 +86,8 @@ def test_absent_keys_are_read_in_one_batch_when_the_server_takes_batches(client)
         "Procedure",
         "AllergyIntolerance",
         "Device",
+        "MedicationRequest",
+        "MedicationStatement",
     ]
     assert "patient=pat-1" in urls[2] and "8310-5" in urls[2] and "date=ge2026-08-23" in urls[2]
     assert all(c.request.headers["Authorization"] == f"Bearer {TOKEN}" for c in responses.calls)
@@ -107,9 +118,7 @@ def test_batch_entries_are_mapped_to_their_keys_in_order(client):
         ("200 OK", patient()),
         ("200 OK", searchset([condition("M54.2", onset="2026-11-10")])),
         ("200 OK", searchset([fever])),
-        empty,
-        empty,
-        empty,
+        *[empty] * (len(KEYS) - 3),
     )
     responses.replace(responses.POST, FHIR, json=answer)
     assert warning(ask(client)) == []
@@ -139,7 +148,7 @@ def test_config_checks_the_batch_setting():
 @responses.activate
 def test_an_entry_error_is_a_412_for_that_key(client, entry, key, message):
     serve_chart(responses, chart(), batch=True)
-    entries = [("200 OK", patient()), *[("200 OK", searchset([]))] * 5]
+    entries = [("200 OK", patient()), *[("200 OK", searchset([]))] * (len(KEYS) - 1)]
     entries[entry] = key
     responses.replace(responses.POST, FHIR, json=batch_response(*entries))
     response = ask(client)
@@ -168,8 +177,8 @@ def test_a_server_that_takes_no_batches_is_read_with_gets(client):
         {"status": 302, "headers": {"Location": "https://attacker.example.net/x"}},
         {"status": 200, "body": "<html>not json</html>"},
         {"status": 200, "json": {"resourceType": "Bundle", "type": "transaction-response", "entry": []}},
-        {"status": 200, "json": batch_response(("200 OK", patient()))},  # one entry for six requests
-        {"status": 200, "json": {"resourceType": "Bundle", "type": "batch-response", "entry": [{}] * 6}},
+        {"status": 200, "json": batch_response(("200 OK", patient()))},  # one entry for all the requests
+        {"status": 200, "json": {"resourceType": "Bundle", "type": "batch-response", "entry": [{}] * len(KEYS)}},
     ],
 )
 @responses.activate
@@ -280,7 +289,8 @@ def test_a_batch_entry_s_first_page_counts_against_the_page_cap(knowledge, setti
 def test_a_batch_entry_s_next_link_elsewhere_is_not_followed(client):
     serve_chart(responses, chart(), token=TOKEN, batch=True)
     escape = "https://attacker.example.net/r4/Condition?page=2"
-    entries = [("200 OK", patient()), ("200 OK", searchset([], next_url=escape)), *[("200 OK", searchset([]))] * 4]
+    entries = [("200 OK", patient()), ("200 OK", searchset([], next_url=escape))]
+    entries += [("200 OK", searchset([]))] * (len(KEYS) - 2)
     responses.replace(responses.POST, FHIR, json=batch_response(*entries))
     response = ask(client, token=TOKEN)
     assert response.status_code == 412
@@ -301,7 +311,8 @@ def test_an_oversized_batch_answer_falls_back_to_gets_each_capped(knowledge, set
     app = create_app(replace(settings, fhir_max_response_bytes=3_000), knowledge=knowledge, clock=lambda: TODAY)
     serve_chart(responses, chart(), batch=True)
     big = batch_response(
-        ("200 OK", patient()), *[("200 OK", searchset([condition("M54.2", note=[{"text": "x" * 600}])]))] * 5
+        ("200 OK", patient()),
+        *[("200 OK", searchset([condition("M54.2", note=[{"text": "x" * 600}])]))] * (len(KEYS) - 1),
     )
     responses.replace(responses.POST, FHIR, json=big)
     assert warning(ask(app.test_client()))

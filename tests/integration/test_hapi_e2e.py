@@ -17,6 +17,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from cds_service.engine import Engine, Outcome
 from tests.chart_cases import CASES
 from tests.conftest import load_chart
+from tests.fhir_stubs import READS
 from tests.fixtures.large_chart import ORDER as LARGE_ORDER
 from tests.fixtures.large_chart import PATIENT as LARGE_PATIENT
 from tests.fixtures.large_chart import TEMPERATURES
@@ -138,7 +139,7 @@ def test_readme_worked_example_against_hapi(service, live_hapi):
 
 
 def test_the_decision_comes_from_one_batch(service, live_hapi):
-    """HAPI takes batches: the six reads go in one POST to the base URL, none as a GET of its own."""
+    """HAPI takes batches: the chart's reads go in one POST to the base URL, none as a GET of its own."""
     response = no_prefetch_call(service, live_hapi, chart_order("vignette-002-cancer-radiculopathy"))
     (card,) = response.json()["cards"]
     assert card["indicator"] == "warning" and "Condition/vig-cancer-breast-ca" in card["detail"]
@@ -153,6 +154,8 @@ def test_the_decision_comes_from_one_batch(service, live_hapi):
         "Procedure",
         "AllergyIntolerance",
         "Device",
+        "MedicationRequest",
+        "MedicationStatement",
     ]
 
 
@@ -163,7 +166,7 @@ def test_with_batch_off_the_same_decision_comes_from_gets(tmp_path, service, liv
     with cds_service(tmp_path, **E2E_SERVICE_ENV, CDS_FHIR_BATCH="off") as get_service:
         read_by_gets = no_prefetch_call(get_service, live_hapi, order).json()
     assert {r["method"] for r in live_hapi.requests_seen()} == {"GET"}
-    assert len(fhir_reads(live_hapi)) == 6
+    assert len(fhir_reads(live_hapi)) == READS
     assert rating(read_by_gets) == rating(batched) == ["not-appropriate", "UNA"]
     assert [c["summary"] for c in read_by_gets["cards"]] == [c["summary"] for c in batched["cards"]]
 

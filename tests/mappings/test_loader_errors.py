@@ -206,3 +206,28 @@ def test_a_bad_code_in_a_code_list_file_names_the_file_and_line(mappings_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     error = _error(mappings_copy)
     assert (error.file, error.line) == ("codes/snomed/fever.tsv", 4) and "snomed" in error.problem
+
+
+def _finding(document, fid):
+    return next(f for f in document["findings"] if f["id"] == fid)
+
+
+@pytest.mark.parametrize(
+    ("fid", "reading"),
+    [
+        ("malignancy", "affirmed"),  # a cancer drug taken now would make variant 5
+        ("neck-pain", "uncertain"),  # an uncertain indication widens the candidates
+        ("neck-pain", "affirmed"),
+        ("prior-surgery", "uncertain"),
+    ],
+)
+def test_a_medicine_that_could_lead_to_a_warning_is_refused(mappings_copy, fid, reading):
+    _edit(mappings_copy, "findings.yaml", lambda d: _finding(d, fid).update(medicines=reading))
+    error = _error(mappings_copy)
+    assert error.file == "findings.yaml" and error.entry.endswith(".medicines")
+    assert "must not lead to a warning" in error.problem
+
+
+def test_red_flags_may_be_read_in_medicines_as_stated(mappings_copy):
+    _edit(mappings_copy, "findings.yaml", lambda d: _finding(d, "fever").update(medicines="affirmed"))
+    assert load_knowledge(mappings_copy).findings["fever"].medicines == "affirmed"

@@ -17,7 +17,7 @@ from cds_service.config import Settings
 from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClient
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
-from tests.fhir_stubs import FHIR, batch_response, capability_statement, data_calls, serve_chart
+from tests.fhir_stubs import FHIR, READS, batch_response, capability_statement, data_calls, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
@@ -78,7 +78,7 @@ def test_disallowed_fhir_server_is_refused_without_any_call(client, server):
 def test_allowed_server_is_called(client):
     serve_chart(responses, [patient(), condition("M54.2")])
     assert ask(client, ALLOWED).status_code == 200
-    assert len(data_calls(responses.calls)) == 6
+    assert len(data_calls(responses.calls)) == READS
 
 
 @responses.activate
@@ -148,7 +148,7 @@ def test_a_next_link_outside_the_base_path_is_not_followed(client):
     assert not any("/admin" in call.request.url for call in responses.calls)
 
 
-@pytest.mark.parametrize(("batch", "calls"), [(False, 1 + 2 * 6), (True, 1 + 2 * 1)])
+@pytest.mark.parametrize(("batch", "calls"), [(False, 1 + 2 * READS), (True, 1 + 2 * 1)])
 def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowledge, batch, calls):
     """A JSESSIONID set during user A's call must not be sent with user B's call (and B's token), whether the
     service reads with GETs or with a batch (calls: the CapabilityStatement once, then each hook call's reads)."""
@@ -165,7 +165,7 @@ def test_a_fhir_server_s_cookie_never_travels_with_another_call(tmp_path, knowle
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
-            self.answer(batch_response(("200 OK", patient()), *[("200 OK", searchset([]))] * 5))
+            self.answer(batch_response(("200 OK", patient()), *[("200 OK", searchset([]))] * (READS - 1)))
 
         def answer(self, document: dict) -> None:
             seen.append(self.headers.get("Cookie"))
