@@ -51,6 +51,20 @@ def reading_times(engine: Engine) -> tuple[float, float]:
     return statistics.median(first) * 1000, statistics.median(again) * 1000
 
 
+def long_note_times(engine: Engine) -> list[tuple[int, float]]:
+    """ms to read notes made of corpus sentences, up to the longest text the reader reads (read in parts)."""
+    from cds_service.engine.text.reader import MAX_TEXT_CHARS
+
+    sentences = " ".join(t if t.endswith(".") else t + "." for t in corpus_texts())
+    times = []
+    for size in (1_000, 5_000, MAX_TEXT_CHARS):
+        note = sentences[: sentences.rfind(".", 0, size) + 1]
+        started = time.perf_counter()
+        engine.reader.words.read(note, True)
+        times.append((len(note), (time.perf_counter() - started) * 1000))
+    return times
+
+
 def sentence_splitters(texts: list[str]) -> tuple[float, float]:
     """Median ms to split a text into sentences: spaCy's rule-based sentencizer (what the reader uses) and the
     PyRuSH splitter that medspacy.load() puts in its default pipeline."""
@@ -91,6 +105,8 @@ def main() -> None:
         print(measure(engine, name))
     first, again = reading_times(engine)
     print(f"\ntext reading, median per reason + note (<= 400 characters): first {first:.2f} ms, again {again:.4f} ms")
+    notes = ", ".join(f"{size} characters {ms:.0f} ms" for size, ms in long_note_times(engine))
+    print(f"a long note of corpus sentences, read once: {notes}")
     sentencizer, pyrush = sentence_splitters(corpus_texts())
     print(f"sentence splitting alone, median: spaCy sentencizer {sentencizer:.3f} ms, medspaCy PyRuSH {pyrush:.3f} ms")
 

@@ -20,7 +20,6 @@ KINDS = (
     "AllergyIntolerance",
     "Device",
     "MedicationRequest",
-    "MedicationStatement",
 )
 READS = 1 + len(KINDS)  # what the service reads for a chart: the Patient and a search per kind
 

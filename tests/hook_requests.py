@@ -12,9 +12,9 @@ KEYS = {
     "Procedure": "procedures",
     "AllergyIntolerance": "allergies",
     "Device": "devices",
-    "MedicationRequest": "medications",
-    "Medication": "medications",  # as the search's _include brings it
-    "MedicationStatement": "medicationStatements",
+    "MedicationRequest": "medicationRequests",
+    "Medication": "medicationRequests",  # as the search's _include brings it
+    "MedicationStatement": "medicationRequests",  # no key of its own: any prefetch Bundle is read whole
 }
 
 

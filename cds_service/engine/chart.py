@@ -29,11 +29,11 @@ from pydantic import ValidationError
 
 from cds_service.engine.dates import DayRange, first_day
 from cds_service.engine.model import Coding
-from cds_service.engine.text import TextMention, TextReader
+from cds_service.engine.text import TextMention, TextReader, TextTooLong
 from cds_service.json_bytes import dumps
 from cds_service.knowledge.model import Context, Knowledge, ObservationRule, Role, StatusElement
 
-_MODELS: dict[str, type[Any] | None] = {
+_MODELS: dict[str, type[Any]] = {
     "Patient": Patient,
     "Condition": Condition,
     "Observation": Observation,
@@ -43,10 +43,11 @@ _MODELS: dict[str, type[Any] | None] = {
     "ServiceRequest": ServiceRequest,
     "MedicationRequest": MedicationRequest,
     "MedicationStatement": MedicationStatement,
-    "Medication": None,  # read only as the medicine a MedicationRequest or MedicationStatement names
 }
 _MEDICINES = frozenset({"MedicationRequest", "MedicationStatement"})
-_SPELLINGS = {kind.lower(): kind for kind in _MODELS}
+_NAMED_BY = "Medication"  # read only as what a MedicationRequest or MedicationStatement names, never validated alone
+_KNOWN = frozenset({*_MODELS, _NAMED_BY})
+_SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 _DATE_KEYS = frozenset({"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"})
@@ -95,7 +96,7 @@ class ContraindicationEntry:
 @dataclass(frozen=True)
 class MedicineEntry:
     """A medicine the patient takes or took, read only for the findings a medicine can show (findings.yaml
-    `medicines`: anticoagulation, immunosuppression)."""
+    `medicines`: anticoagulation, immunosuppression, a cancer-only drug)."""
 
     resource: MedicationRequest | MedicationStatement
     context: Context
@@ -176,7 +177,7 @@ def misspelled_type(kind: str) -> str | None:
         return _SPELLINGS[kind.strip().lower()]
     if not kind.isidentifier() or importlib.util.find_spec(f"fhir.resources.R4B.{kind.lower()}") is not None:
         return None
-    close = difflib.get_close_matches(kind, list(_MODELS), n=1, cutoff=_CLOSE)
+    close = difflib.get_close_matches(kind, sorted(_KNOWN), n=1, cutoff=_CLOSE)
     return close[0] if close else None
 
 
@@ -287,43 +288,21 @@ class ChartReader:
         chart = Chart()
         medicines = _Medicines()
         for raw in resources:
-            if type(raw) is not dict:
-                chart.problems.append("a chart entry is not a FHIR resource (not a JSON object)")
-                continue
-            kind = raw.get("resourceType")
-            if type(kind) is not str:
-                chart.problems.append("a chart entry's resourceType is not a string")
-                continue
-            if kind not in _MODELS:
-                meant = misspelled_type(kind)
-                if meant:
-                    chart.problems.append(f"a resource's type is spelled {kind[:60]!r}, not {meant!r}")
-                continue
-            if not self._belongs(chart, kind, raw, patient_id):
+            kind = _kind(chart, raw)
+            if kind is None or not self._belongs(chart, kind, raw, patient_id):
                 continue
             if medicines.keep(kind, raw):  # read once every Medication they may name is known
                 continue
-            self._one_or_problem(chart, kind, raw, not_before, reason_ids)
+            try:
+                self._one(chart, kind, raw, not_before, reason_ids)
+            except Unreadable as exc:
+                self._unreadable(chart, kind, raw, str(exc))
         for kind, raw in medicines.taken:
-            self._one_or_problem(chart, kind, raw, not_before, reason_ids, medicines.named)
+            try:
+                self._medicine(chart, kind, raw, medicines.named)
+            except Unreadable as exc:
+                self._unreadable(chart, kind, raw, str(exc))
         return chart
-
-    def _one_or_problem(
-        self,
-        chart: Chart,
-        kind: str,
-        raw: dict[str, Any],
-        not_before: date | None,
-        reasons: frozenset[str],
-        medications: Mapping[str, dict[str, Any]] | None = None,
-    ) -> None:
-        try:
-            if medications is None:
-                self._one(chart, kind, raw, not_before, reasons)
-            else:
-                self._medicine(chart, kind, raw, medications)
-        except Unreadable as exc:
-            self._unreadable(chart, kind, raw, str(exc))
 
     def _one(
         self, chart: Chart, kind: str, raw: dict[str, Any], not_before: date | None, reasons: frozenset[str]
@@ -399,7 +378,7 @@ class ChartReader:
         as_reason = type(rid) is str and rid in reasons
         words: tuple[TextMention, ...] = ()
         if text and (as_reason or not coded):
-            words = self.words.read(text, not as_reason)
+            words = self._words(text, not as_reason)
         if not coded and not text and not _named(raw.get("code")):
             raise Unreadable("the Condition names nothing (no code, coding or text)")
         if not coded and not any(m.concept for m in words) and not as_reason:
@@ -409,7 +388,7 @@ class ChartReader:
 
     def _medicine(self, chart: Chart, kind: str, raw: dict[str, Any], medications: Mapping[str, Any]) -> None:
         """A MedicationRequest or MedicationStatement, read for the findings a medicine can show. One whose medicine
-        cannot be named at all (no code we list, no words) could be an anticoagulant: it cannot be read."""
+        has no name at all (no code we list, no text or display) could be an anticoagulant: it cannot be read."""
         context = self.context_of(kind, raw)
         if context is Context.NEGATED:
             return
@@ -419,10 +398,16 @@ class ChartReader:
         text = " ".join(t for t in (concept_text(concept), display) if t)
         if not coded and not text:
             raise Unreadable(f"the medicine is not named ({element} has no text or display)")
-        words = tuple(m for m in self.words.read(text, True) if m.concept in wanted) if text else ()
+        words = tuple(m for m in self._words(text, True) if m.concept in wanted) if text else ()
         if coded or words:
             entry = MedicineEntry(self._validate(kind, raw), context, element, coded, text, words)
             chart.medicines.append(entry)
+
+    def _words(self, text: str, problem_list: bool) -> tuple[TextMention, ...]:
+        try:
+            return self.words.read(text, problem_list)
+        except TextTooLong as exc:
+            raise Unreadable(str(exc)) from None
 
     def _rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:
         for c in codings(raw.get("code")):
@@ -482,6 +467,23 @@ class ChartReader:
         return frozenset(concepts), coding
 
 
+def _kind(chart: Chart, raw: Any) -> str | None:
+    """The resource type of a chart entry when it is one the chart reader reads; a problem when it cannot be told."""
+    if type(raw) is not dict:
+        chart.problems.append("a chart entry is not a FHIR resource (not a JSON object)")
+        return None
+    kind = raw.get("resourceType")
+    if type(kind) is not str:
+        chart.problems.append("a chart entry's resourceType is not a string")
+        return None
+    if kind not in _KNOWN:
+        meant = misspelled_type(kind)
+        if meant:
+            chart.problems.append(f"a resource's type is spelled {kind[:60]!r}, not {meant!r}")
+        return None
+    return kind
+
+
 class _Medicines:
     """While a chart is read: the medicine statements and orders, and the Medication resources they may name."""
 
@@ -507,6 +509,8 @@ def _medicine_named(raw: Mapping[str, Any], medications: Mapping[str, Any]) -> t
     medication[x] is a CodeableConcept, or a Reference to a Medication: contained (`#id`), in the same chart (an
     `_include`), or only its display."""
     if raw.get("medicationCodeableConcept") is not None:
+        if raw.get("medicationReference") is not None:
+            raise Unreadable("both medicationCodeableConcept and medicationReference: which one is taken?")
         return "medicationCodeableConcept", raw["medicationCodeableConcept"], ""
     reference = raw.get("medicationReference")
     if reference is None:
@@ -525,8 +529,30 @@ def _medicine_named(raw: Mapping[str, Any], medications: Mapping[str, Any]) -> t
     elif (medication := reference_id(reference, "Medication")) is not None:
         found = medications.get(medication)
     if found is not None and found.get("resourceType") == "Medication":
-        return "medicationReference (the Medication's code)", found.get("code"), display
+        return (
+            "medicationReference (the Medication's code and ingredients)",
+            found.get("code"),
+            _ingredients(found, display),
+        )
     return "medicationReference.display", None, display
+
+
+def _ingredients(medication: Mapping[str, Any], display: str) -> str:
+    """The reference's display and the names of a Medication's ingredients (a compounded medicine's are there)."""
+    ingredients = medication.get("ingredient")
+    if ingredients is not None and type(ingredients) is not list:
+        raise Unreadable("the Medication's ingredient is not a list")
+    names = [display]
+    for ingredient in ingredients or ():
+        if type(ingredient) is not dict:
+            raise Unreadable("a Medication's ingredient is not an object")
+        item_concept = ingredient.get("itemCodeableConcept")
+        codings(item_concept)  # Unreadable when it is not a CodeableConcept
+        names.append(concept_text(item_concept))
+        item = ingredient.get("itemReference")
+        if type(item) is dict and type(item.get("display")) is str:
+            names.append(item["display"])
+    return " ".join(n for n in names if n)
 
 
 def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:

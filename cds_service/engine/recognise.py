@@ -20,7 +20,7 @@ from cds_service.engine.dates import DayRange, day_range, first_day, plausible, 
 from cds_service.engine.duration import onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
-from cds_service.engine.text import TextMention
+from cds_service.engine.text import TextMention, TextTooLong
 from cds_service.knowledge.model import Context, Knowledge
 
 # When two sources disagree about a context, the more doubtful (or negating) one wins.
@@ -59,7 +59,10 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     mentions: list[Mention] = []
     for entry in chart.conditions:
         mentions += _condition(entry, entry.resource.id in reason_ids, order_date, birth, k)
-    mentions += _order(order, order_date, reader)
+    try:
+        mentions += _order(order, order_date, reader)
+    except TextTooLong as exc:
+        problems.append(f"the order's words cannot be read: {exc}")
     mentions += _procedures(chart, order_date, birth)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
@@ -277,19 +280,24 @@ def _medicines(chart: Chart, order_date: date, k: Knowledge) -> Iterator[Mention
         resource = entry.resource
         reference = f"{resource.get_resource_type()}/{resource.id}"
         for coded in entry.coded:
-            context = combine(entry.context, _at_most(k, coded.concept))
+            context = _medicine_context(k, coded.concept, entry.context)
             display = coded.coding.display or entry.text or None
             evidence = Evidence(reference, entry.element, coded.coding, display, None, _medicine_note(context))
             yield Mention(coded.concept, context, evidence)
         for words in entry.words:
-            context = combine(entry.context, words.context, _at_most(k, words.concept))
-            note = _medicine_note(combine(entry.context, _at_most(k, words.concept)))
+            context = _medicine_context(k, words.concept, entry.context, words.context)
+            note = _medicine_note(context)
             evidence = _words_evidence(reference, entry.element, entry.text, words, None, [note] if note else [])
             yield _from_words(words, context, evidence, order_date)
 
 
-def _at_most(k: Knowledge, concept: str) -> Context:
-    return k.findings[concept].medicines or Context.AFFIRMED
+def _medicine_context(k: Knowledge, concept: str, status: Context, words: Context = Context.AFFIRMED) -> Context:
+    """A medicine's context: its status, made doubtful by its words, and no more certain than the finding allows.
+
+    Words in a medicine's name can only add doubt: the name of a medicine being taken that reads as history, a
+    denial or a plan ("Hx DVT - warfarin", "no bleeding on apixaban") contradicts its status and is unknown."""
+    said = words if words in (Context.AFFIRMED, Context.UNCERTAIN) else Context.UNKNOWN
+    return combine(status, said, k.findings[concept].medicines or Context.UNKNOWN)
 
 
 def _medicine_note(context: Context) -> str | None:

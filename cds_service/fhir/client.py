@@ -84,7 +84,7 @@ class FhirClient:
         return self._get(urljoin(self.base, path), deadline, missing_ok=True)
 
     def search(self, path: str, deadline: Deadline, pages_read: int = 0) -> list[Any]:
-        """GET a search and every next page; the resources of all `match`/unmarked entries.
+        """GET a search and every next page; the resources of every entry but `outcome` ones (`include`d too).
 
         `pages_read`: pages of this search already read elsewhere (a batch's first page), counted against the cap.
         """

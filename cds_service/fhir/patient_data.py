@@ -64,15 +64,12 @@ def data_keys(k: Knowledge) -> tuple[DataKey, ...]:
         DataKey("procedures", f"Procedure?patient={patient}&status=completed&_count=200", search=True),
         DataKey("allergies", f"AllergyIntolerance?patient={patient}&_count=200", search=True),
         DataKey("devices", f"Device?patient={patient}&_count=200", search=True),
-        # every status: the engine reads them (statuses.yaml); `_include` brings the Medication a request names
+        # every status: the engine reads them (statuses.yaml); `_include` brings the Medication a request names.
+        # Not MedicationStatement: US Core (3.1 on) records every medicine as a MedicationRequest, and a server
+        # without MedicationStatement would make every call a 412. A statement in any prefetch Bundle is read.
         DataKey(
-            "medications",
+            "medicationRequests",
             f"MedicationRequest?patient={patient}&_include=MedicationRequest:medication&_count=200",
-            search=True,
-        ),
-        DataKey(
-            "medicationStatements",
-            f"MedicationStatement?patient={patient}&_include=MedicationStatement:medication&_count=200",
             search=True,
         ),
     )

@@ -422,11 +422,12 @@ class _Builder:
             if role is Role.OUT_OF_SCOPE and "topic" not in f:
                 raise doc.error(path, "an out-of-scope finding needs the `topic` it belongs to")
             recent = f.get("recent")
+            effects = self._effects(doc, path, role, f.get("effects", {}))
             findings[f["id"]] = FindingDefinition(
                 id=f["id"],
                 label=f["label"],
                 role=role,
-                effects=self._effects(doc, path, role, f.get("effects", {})),
+                effects=effects,
                 condition_codes=self._code_sets(doc, [*path, "conditions"], f.get("conditions", {})),
                 procedure_codes=self._code_sets(doc, [*path, "procedures"], f.get("procedures", {})),
                 topic=f.get("topic"),
@@ -436,22 +437,24 @@ class _Builder:
                 if recent
                 else None,
                 representative=self._coding(doc, [*path, "representative"], f.get("representative")),
-                medicines=self._medicines(doc, path, role, f),
+                medicines=self._medicines(doc, path, role, effects, f.get("medicines")),
             )
         return findings
 
-    def _medicines(self, doc: _Document, path: list[Any], role: Role, f: Mapping[str, Any]) -> Context | None:
-        """How a finding is read in medicines; refused when such a reading could lead to a warning."""
-        if "medicines" not in f:
+    def _medicines(
+        self, doc: _Document, path: list[Any], role: Role, effects: Mapping[Context, Effect], reading: str | None
+    ) -> Context | None:
+        """How a finding is read in medicines (None: not at all). A medicine must never lead to a warning: a role that
+        can lead to one is read at most `uncertain` (words and statuses only add doubt), and only if uncertain and
+        unknown evidence of it blocks or is ignored."""
+        if reading is None:
             return None
-        most = Context(f["medicines"])
-        if role.can_enable_warning:
-            effects = self._effects(doc, path, role, f.get("effects", {}))
-            reachable = {most, Context.UNKNOWN} | ({Context.HISTORICAL} if most is Context.AFFIRMED else set())
-            if any(effects[c] in (Effect.FINDING, Effect.WIDEN) for c in reachable):
-                raise doc.error(
-                    [*path, "medicines"], f"a medicine must not lead to a warning: read as {most}, {role} counts it"
-                )
+        most = Context(reading)
+        if role.can_enable_warning and (
+            most is not Context.UNCERTAIN
+            or any(effects[c] in (Effect.FINDING, Effect.WIDEN) for c in (Context.UNCERTAIN, Context.UNKNOWN))
+        ):
+            raise doc.error([*path, "medicines"], f"a medicine must not lead to a warning ({role} read as {most})")
         return most
 
     def _coding(self, doc: _Document, path: list[Any], spec: Mapping[str, str] | None) -> SuggestedCoding | None:

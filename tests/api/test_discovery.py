@@ -25,8 +25,7 @@ def test_prefetch_templates_are_patient_scoped_and_narrow(client):
         "procedures",
         "allergies",
         "devices",
-        "medications",
-        "medicationStatements",
+        "medicationRequests",
     }
     for key, template in prefetch.items():
         if key != "patient":

@@ -44,8 +44,7 @@ KEYS = (
     "procedures",
     "allergies",
     "devices",
-    "medications",
-    "medicationStatements",
+    "medicationRequests",
 )
 
 
@@ -87,7 +86,6 @@ def test_absent_keys_are_read_in_one_batch_when_the_server_takes_batches(client)
         "AllergyIntolerance",
         "Device",
         "MedicationRequest",
-        "MedicationStatement",
     ]
     assert "patient=pat-1" in urls[2] and "8310-5" in urls[2] and "date=ge2026-08-23" in urls[2]
     assert all(c.request.headers["Authorization"] == f"Bearer {TOKEN}" for c in responses.calls)

@@ -79,3 +79,38 @@ def test_a_cue_word_with_two_categories_is_refused_at_start_up(knowledge):
     )
     with pytest.raises(ValueError, match="'resolved' is both"):
         reader_module._pipeline(lexicon)
+
+
+# -- long texts: read in parts of whole sentences, and a bound on what is read --------------------------------
+
+
+def _mentions(reader, texts):
+    return [[(m.concept, m.context, m.start, m.end, m.sentence, m.times) for m in reader.read(t, p)] for t, p in texts]
+
+
+def test_reading_in_parts_of_whole_sentences_reads_every_corpus_text_as_a_whole(knowledge, monkeypatch):
+    cases = [case for name in CORPORA for case in load_cases(name)]
+    texts = [(t, False) for case in cases for t in (case.get("reason"), case.get("note")) if t]
+    texts += [(p, True) for case in cases for p in case.get("problems") or ()]
+    whole = _mentions(reader_module.TextReader(knowledge), texts)
+    monkeypatch.setattr(reader_module, "PART_CHARS", 1)  # every sentence a part of its own
+    parts = reader_module.TextReader(knowledge)
+    several = [t for t, _ in texts if len(list(parts._parts(t))) > 1]
+    assert len(several) >= 50  # the comparison covers texts of several sentences
+    assert _mentions(parts, texts) == whole
+
+
+def test_a_long_note_is_read_to_its_end_with_the_right_offsets(knowledge):
+    filler = "Routine follow-up, medications reviewed. " * 200
+    text = filler + "New neck pain x 3 wks. No fever."
+    (pain,) = [m for m in reader_module.TextReader(knowledge).read(text) if m.concept == "neck-pain"]
+    assert text[pain.start : pain.end].lower() == "neck pain"
+    assert pain.quote(text) == "New neck pain x 3 wks."
+
+
+def test_a_text_longer_than_the_reader_reads_is_refused(knowledge):
+    reader = reader_module.TextReader(knowledge)
+    with pytest.raises(reader_module.TextTooLong):
+        reader.read("neck pain. " * (reader_module.MAX_TEXT_CHARS // 11 + 1))
+    with pytest.raises(reader_module.TextTooLong):
+        reader.read("warfarin " * (reader_module.MAX_SENTENCE_CHARS // 9 + 1) + ". neck pain")

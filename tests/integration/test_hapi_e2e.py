@@ -155,7 +155,6 @@ def test_the_decision_comes_from_one_batch(service, live_hapi):
         "AllergyIntolerance",
         "Device",
         "MedicationRequest",
-        "MedicationStatement",
     ]
 
 

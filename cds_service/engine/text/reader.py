@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -39,10 +39,17 @@ _QUESTION = frozenset({"?", "??", "???"})
 _AFTER = "?after"
 SYMPTOMS = "symptoms"  # the concept of a sentence that names no concept but gives the symptoms' duration
 QUOTE_CHARS = 140
+MAX_TEXT_CHARS = 20_000  # longer is unreadable (insufficient-data); an order's reason or a note is far shorter
+PART_CHARS = 1_000  # a long text is read in parts of whole sentences of about this size
+MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 _WORD = re.compile(r"[\w/'+~>-]+")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
+
+
+class TextTooLong(ValueError):
+    """A text longer than the reader reads: the data is there but cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,12 @@ class TextMention:
     end: int
     sentence: tuple[int, int]  # offsets of its sentence
     times: tuple[TimeNote, ...] = ()
+
+    def shifted(self, by: int) -> TextMention:
+        """The same mention in a text that begins `by` characters earlier."""
+        start, end = self.sentence
+        times = tuple(replace(t, start=t.start + by, end=t.end + by) for t in self.times)
+        return replace(self, start=self.start + by, end=self.end + by, sentence=(start + by, end + by), times=times)
 
     def quote(self, text: str) -> str:
         """The sentence the mention stands in (cut to a short excerpt around it)."""
@@ -83,9 +96,34 @@ class TextReader:
 
     # -- one text ------------------------------------------------------------------------------------
     def _read(self, text: str, problem_list: bool = False) -> tuple[TextMention, ...]:
-        """The mentions in `text`; `problem_list`: the text is a problem-list entry, not the order's own words."""
+        """The mentions in `text`; `problem_list`: the text is a problem-list entry, not the order's own words.
+
+        TextTooLong beyond MAX_TEXT_CHARS. A long text is read in parts of whole sentences (no rule of ConText or of
+        this reader reaches past a sentence), so the time grows with the text's length, not with its square."""
         if not text or not text.strip():
             return ()
+        if len(text) > MAX_TEXT_CHARS:
+            raise TextTooLong(f"a text of {len(text)} characters (more than {MAX_TEXT_CHARS}) is not read")
+        if len(text) <= PART_CHARS:
+            return self._read_part(text, problem_list)
+        found: list[TextMention] = []
+        for start, end in self._parts(text):
+            found += [m.shifted(start) for m in self._read_part(text[start:end], problem_list)]
+        return tuple(found)
+
+    def _parts(self, text: str) -> Iterator[tuple[int, int]]:
+        """Offsets of runs of whole sentences of about PART_CHARS each (a longer sentence is a run of its own)."""
+        doc = self._nlp.get_pipe("sentencizer")(self._nlp.make_doc(text))
+        start = 0
+        for sentence in doc.sents:
+            if sentence.end_char - sentence.start_char > MAX_SENTENCE_CHARS:  # its cost grows with its square
+                raise TextTooLong(f"a sentence of more than {MAX_SENTENCE_CHARS} characters is not read")
+            if sentence.start_char - start >= PART_CHARS:
+                yield start, sentence.start_char
+                start = sentence.start_char
+        yield start, len(text)
+
+    def _read_part(self, text: str, problem_list: bool) -> tuple[TextMention, ...]:
         doc = self._parse(text)
         found: list[TextMention] = []
         for sentence in doc.sents:
