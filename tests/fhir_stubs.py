@@ -22,6 +22,7 @@ KINDS = (
     "MedicationRequest",
 )
 READS = 1 + len(KINDS)  # what the service reads for a chart: the Patient and a search per kind
+PREFETCH_KEYS = ("patient", "conditions", "observations", "procedures", "allergies", "devices", "medicationRequests")
 
 
 def capability_statement(batch: bool) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.fhir_stubs import PREFETCH_KEYS
+
 
 def test_discovery_lists_one_service_per_hook(client):
     response = client.get("/cds-services")
@@ -18,15 +20,7 @@ def test_discovery_lists_one_service_per_hook(client):
 def test_prefetch_templates_are_patient_scoped_and_narrow(client):
     prefetch = client.get("/cds-services").json["services"][0]["prefetch"]
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
-    assert set(prefetch) == {
-        "patient",
-        "conditions",
-        "observations",
-        "procedures",
-        "allergies",
-        "devices",
-        "medicationRequests",
-    }
+    assert set(prefetch) == set(PREFETCH_KEYS)
     for key, template in prefetch.items():
         if key != "patient":
             assert "patient={{context.patientId}}" in template

@@ -25,7 +25,9 @@ from tests.builders import condition, observation, order_json, patient
 from tests.conftest import TODAY
 from tests.fhir_stubs import (
     FHIR,
+    KINDS,
     METADATA,
+    PREFETCH_KEYS,
     batch_answers,
     batch_requests,
     batch_response,
@@ -37,15 +39,7 @@ from tests.hook_requests import hook_body, prefetch_for, searchset
 
 SELECT = "/cds-services/cspine-auc-select"
 TOKEN = "secret-token-123"
-KEYS = (
-    "patient",
-    "conditions",
-    "observations",
-    "procedures",
-    "allergies",
-    "devices",
-    "medicationRequests",
-)
+KEYS = PREFETCH_KEYS
 
 
 def chart() -> list[dict[str, Any]]:
@@ -79,14 +73,7 @@ def test_absent_keys_are_read_in_one_batch_when_the_server_takes_batches(client)
     (urls,) = batch_requests(responses.calls)
     assert gets(responses.calls) == []  # no GET besides the capability check
     assert urls[0] == "Patient/pat-1"
-    assert [u.split("?")[0] for u in urls[1:]] == [
-        "Condition",
-        "Observation",
-        "Procedure",
-        "AllergyIntolerance",
-        "Device",
-        "MedicationRequest",
-    ]
+    assert [u.split("?")[0] for u in urls[1:]] == list(KINDS)
     assert "patient=pat-1" in urls[2] and "8310-5" in urls[2] and "date=ge2026-08-23" in urls[2]
     assert all(c.request.headers["Authorization"] == f"Bearer {TOKEN}" for c in responses.calls)
 

@@ -17,7 +17,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from cds_service.engine import Engine, Outcome
 from tests.chart_cases import CASES
 from tests.conftest import load_chart
-from tests.fhir_stubs import READS
+from tests.fhir_stubs import KINDS, READS
 from tests.fixtures.large_chart import ORDER as LARGE_ORDER
 from tests.fixtures.large_chart import PATIENT as LARGE_PATIENT
 from tests.fixtures.large_chart import TEMPERATURES
@@ -147,15 +147,7 @@ def test_the_decision_comes_from_one_batch(service, live_hapi):
     assert [(r["method"], r["url"].rstrip("/")) for r in seen] == [("POST", live_hapi.path)]
     batch = json.loads(seen[0]["body"])
     assert batch["type"] == "batch" and {e["request"]["method"] for e in batch["entry"]} == {"GET"}
-    assert [e["request"]["url"].split("?")[0] for e in batch["entry"]] == [
-        "Patient/vig-cancer",
-        "Condition",
-        "Observation",
-        "Procedure",
-        "AllergyIntolerance",
-        "Device",
-        "MedicationRequest",
-    ]
+    assert [e["request"]["url"].split("?")[0] for e in batch["entry"]] == ["Patient/vig-cancer", *KINDS]
 
 
 def test_with_batch_off_the_same_decision_comes_from_gets(tmp_path, service, live_hapi):
