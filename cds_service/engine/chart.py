@@ -50,6 +50,7 @@ _KNOWN = frozenset({*_MODELS, _NAMED_BY})
 _SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
+CHART_WORDS_READ = 100_000  # characters of text read in one chart; beyond, texts are unreadable (insufficient-data)
 _DATE_KEYS = frozenset({"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"})
 
 
@@ -130,6 +131,7 @@ class Chart:
     problems: list[str] = field(default_factory=list)  # unreadable decisive data: insufficient-data
     ignored: list[str] = field(default_factory=list)  # reported, not used (another patient's data)
     doubts: list[Doubt] = field(default_factory=list)
+    words_read: int = 0  # characters of Condition and medicine text read so far
 
 
 class Unreadable(ValueError):
@@ -378,7 +380,7 @@ class ChartReader:
         as_reason = type(rid) is str and rid in reasons
         words: tuple[TextMention, ...] = ()
         if text and (as_reason or not coded):
-            words = self._words(text, not as_reason)
+            words = self._words(chart, text, not as_reason)
         if not coded and not text and not _named(raw.get("code")):
             raise Unreadable("the Condition names nothing (no code, coding or text)")
         if not coded and not any(m.concept for m in words) and not as_reason:
@@ -398,12 +400,16 @@ class ChartReader:
         text = " ".join(t for t in (concept_text(concept), display) if t)
         if not coded and not text:
             raise Unreadable(f"the medicine is not named ({element} has no text or display)")
-        words = tuple(m for m in self._words(text, True) if m.concept in wanted) if text else ()
+        words = tuple(m for m in self._words(chart, text, True) if m.concept in wanted) if text else ()
         if coded or words:
             entry = MedicineEntry(self._validate(kind, raw), context, element, coded, text, words)
             chart.medicines.append(entry)
 
-    def _words(self, text: str, problem_list: bool) -> tuple[TextMention, ...]:
+    def _words(self, chart: Chart, text: str, problem_list: bool) -> tuple[TextMention, ...]:
+        """The mentions in a text of the chart; Unreadable when it, or all the chart's words so far, are too long."""
+        chart.words_read += len(text)
+        if chart.words_read > CHART_WORDS_READ:  # bounds one request's reading time (~2 s at worst)
+            raise Unreadable(f"the chart's texts run to more than {CHART_WORDS_READ} characters in all: not read")
         try:
             return self.words.read(text, problem_list)
         except TextTooLong as exc:

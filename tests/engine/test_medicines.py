@@ -7,6 +7,7 @@ import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine import Outcome
+from cds_service.engine.chart import CHART_WORDS_READ
 from tests.builders import condition, medicine, order_json, patient
 from tests.conftest import TODAY
 
@@ -223,3 +224,20 @@ def test_an_order_reason_too_long_to_read_is_insufficient_data(engine):
     (d,) = engine.evaluate([ServiceRequest.model_validate(draft)], [patient()], today=TODAY)
     assert d.outcome is Outcome.INSUFFICIENT_DATA
     assert any("cannot be read" in r for r in d.reasons)
+
+
+def test_a_chart_whose_texts_run_too_long_in_all_is_insufficient_data(evaluate):
+    # each text is readable, together they are more than one request may read (a bound on its time)
+    long_entries = []
+    for i in range(CHART_WORDS_READ // 15_000 + 1):
+        entry = condition("Z99.89", cid=f"note-{i}")
+        entry["code"] = {"text": f"Entry {i}. " + "Routine follow-up, medications reviewed. " * 360}
+        long_entries.append(entry)
+    assert evaluate([patient(), condition("M54.2", onset=ACUTE), *long_entries], "72125").outcome is (
+        Outcome.INSUFFICIENT_DATA
+    )
+
+
+def test_a_chart_of_ordinary_texts_is_read_in_full(evaluate):
+    entries = [medicine(f"lisinopril {i} mg tablet") for i in range(200)] + [medicine("Eliquis 5 mg tablet")]
+    assert evaluate(acute_neck_pain(*entries), "72125").outcome is Outcome.NO_CRITERIA_APPLY
