@@ -139,12 +139,22 @@ def test_a_malformed_snomed_code_is_rejected(mappings_copy):
     assert "5440A" in _error(mappings_copy).problem
 
 
-def test_a_status_code_outside_the_fhir_value_set_is_rejected(mappings_copy):
-    _edit(
-        mappings_copy, "statuses.yaml", lambda d: d["Condition"]["clinicalStatus"]["codes"].update(cured="historical")
-    )
+@pytest.mark.parametrize(
+    ("kind", "element", "code"),
+    [("Condition", "clinicalStatus", "cured"), ("MedicationRequest", "status", "taken"), ("Device", "status", "on")],
+)
+def test_a_status_code_outside_the_fhir_value_set_is_rejected(mappings_copy, kind, element, code):
+    _edit(mappings_copy, "statuses.yaml", lambda d: d[kind][element]["codes"].update({code: "historical"}))
     error = _error(mappings_copy)
-    assert error.file == "statuses.yaml" and "cured" in error.problem
+    assert error.file == "statuses.yaml" and error.entry == f"{kind}.{element}.codes" and code in error.problem
+
+
+def test_a_plain_status_has_no_code_system_and_an_hl7_one_needs_its_own(mappings_copy):
+    _edit(mappings_copy, "statuses.yaml", lambda d: d["MedicationStatement"]["status"].update(system="http://x"))
+    assert _error(mappings_copy).entry == "MedicationStatement.status"
+    shutil.copy(default_mappings_dir() / "statuses.yaml", mappings_copy / "statuses.yaml")
+    _edit(mappings_copy, "statuses.yaml", lambda d: d["Condition"]["verificationStatus"].pop("system"))
+    assert _error(mappings_copy).entry == "Condition.verificationStatus"
 
 
 def test_renaming_a_finding_the_policy_names_fails_at_load(mappings_copy):
