@@ -501,7 +501,7 @@ class _Medicines:
         """Keep a medicine resource for later (True); False for any other resource."""
         if kind in _MEDICINES:
             self.taken.append((kind, raw))
-        elif kind == "Medication":
+        elif kind == _NAMED_BY:
             if type(raw.get("id")) is str:
                 self.named[raw["id"]] = raw
         else:
@@ -534,7 +534,7 @@ def _medicine_named(raw: Mapping[str, Any], medications: Mapping[str, Any]) -> t
         found = next((r for r in contained or () if type(r) is dict and r.get("id") == target[1:]), None)
     elif (medication := reference_id(reference, "Medication")) is not None:
         found = medications.get(medication)
-    if found is not None and found.get("resourceType") == "Medication":
+    if found is not None and found.get("resourceType") == _NAMED_BY:
         return (
             "medicationReference (the Medication's code and ingredients)",
             found.get("code"),

@@ -282,11 +282,11 @@ def _medicines(chart: Chart, order_date: date, k: Knowledge) -> Iterator[Mention
         for coded in entry.coded:
             context = _medicine_context(k, coded.concept, entry.context)
             display = coded.coding.display or entry.text or None
-            evidence = Evidence(reference, entry.element, coded.coding, display, None, _medicine_note(context))
-            yield Mention(coded.concept, context, evidence)
+            note = _medicine_note(context, entry.context)
+            yield Mention(coded.concept, context, Evidence(reference, entry.element, coded.coding, display, None, note))
         for words in entry.words:
             context = _medicine_context(k, words.concept, entry.context, words.context)
-            note = _medicine_note(context)
+            note = _medicine_note(context, entry.context)
             evidence = _words_evidence(reference, entry.element, entry.text, words, None, [note] if note else [])
             yield _from_words(words, context, evidence, order_date)
 
@@ -300,8 +300,13 @@ def _medicine_context(k: Knowledge, concept: str, status: Context, words: Contex
     return combine(status, said, k.findings[concept].medicines or Context.UNKNOWN)
 
 
-def _medicine_note(context: Context) -> str | None:
-    return "a medicine that suggests it" if context is Context.UNCERTAIN else _status_note(context)
+def _medicine_note(context: Context, status: Context) -> str | None:
+    """Why a medicine's mention is not plainly affirmed, as the card says it."""
+    if context is Context.UNCERTAIN:
+        return "a medicine that suggests it"
+    if context is Context.UNKNOWN and status is not Context.UNKNOWN:
+        return "its name and its status disagree"  # words of history or denial on a medicine being taken
+    return _status_note(context)
 
 
 def _birth(chart: Chart, order_date: date) -> DayRange | None:

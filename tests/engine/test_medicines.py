@@ -175,6 +175,13 @@ def test_words_that_seem_to_deny_or_date_a_medicine_being_taken_do_not_lift_its_
     assert d.outcome is Outcome.NO_CRITERIA_APPLY
 
 
+def test_the_card_says_why_a_contradicted_medicine_blocks(evaluate):
+    d = evaluate(acute_neck_pain(medicine("Hx DVT - warfarin 5 mg daily")), "72125")
+    (flag,) = [f for f in d.findings if f.id == "coagulopathy"]
+    assert "its name and its status disagree" in flag.evidence[0].note
+    assert "status cannot be read" not in flag.evidence[0].note
+
+
 @pytest.mark.parametrize(
     ("status", "outcome"),
     [
