@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +122,7 @@ class HapiServer:
         a POST to the base URL: a batch)."""
         return requests.get(f"{self.root}/test-log/requests", timeout=10).json()
 
-    def clear_requests(self, after: int = 0) -> None:
-        """Forget the requests logged so far; with `after`, first wait (at most 5 s) until that many are logged: the
-        server logs a request once it has answered it, so a request just answered may not be in the log yet."""
-        waited_until = time.monotonic() + 5
-        while len(self.requests_seen()) < after and time.monotonic() < waited_until:
-            time.sleep(0.02)
+    def clear_requests(self) -> None:
         requests.delete(f"{self.root}/test-log/requests", timeout=10).raise_for_status()
 
     def pause(self) -> None:

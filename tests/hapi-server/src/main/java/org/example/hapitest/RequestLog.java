@@ -31,7 +31,9 @@ public class RequestLog extends OncePerRequestFilter {
 
 	private static final int CAPACITY = 2000;
 	private static final int MAX_BODY = 100_000;
+	private static final long SETTLE_NANOS = 2_000_000_000L;
 	private final Deque<Map<String, String>> requests = new ArrayDeque<>();
+	private int inFlight; // FHIR requests not logged yet (guarded by requests)
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -49,6 +51,9 @@ public class RequestLog extends OncePerRequestFilter {
 		boolean toBase = "POST".equals(request.getMethod())
 				&& ("/fhir".equals(request.getRequestURI()) || "/fhir/".equals(request.getRequestURI()));
 		ContentCachingRequestWrapper cached = toBase ? new ContentCachingRequestWrapper(request, MAX_BODY) : null;
+		synchronized (requests) {
+			inFlight++;
+		}
 		try {
 			chain.doFilter(cached != null ? cached : request, response);
 		} finally {
@@ -60,6 +65,8 @@ public class RequestLog extends OncePerRequestFilter {
 					requests.removeFirst();
 				}
 				requests.addLast(entry);
+				inFlight--;
+				requests.notifyAll();
 			}
 		}
 	}
@@ -67,13 +74,30 @@ public class RequestLog extends OncePerRequestFilter {
 	@GetMapping("/test-log/requests")
 	public List<Map<String, String>> list() {
 		synchronized (requests) {
+			awaitLogged();
 			return new ArrayList<>(requests);
+		}
+	}
+
+	/**
+	 * A request is logged after it is answered, so a client may have its answer before the log shows it: wait
+	 * (at most SETTLE_NANOS) until every FHIR request received is logged. Called holding the lock.
+	 */
+	private void awaitLogged() {
+		long until = System.nanoTime() + SETTLE_NANOS;
+		try {
+			while (inFlight > 0 && System.nanoTime() < until) {
+				requests.wait(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+			}
+		} catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
 	@DeleteMapping("/test-log/requests")
 	public Map<String, Integer> clear() {
 		synchronized (requests) {
+			awaitLogged();
 			int cleared = requests.size();
 			requests.clear();
 			return Map.of("cleared", cleared);
