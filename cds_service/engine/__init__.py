@@ -13,6 +13,7 @@ from cds_service.engine.chart import Chart, ChartReader, reference_id
 from cds_service.engine.decision import decide, order_date_of
 from cds_service.engine.model import Coding, Decision, Evidence, Finding, Mention, OrderMatch, Outcome
 from cds_service.engine.order import match_order
+from cds_service.engine.recognise import order_words_size
 from cds_service.engine.text import TextReader
 from cds_service.knowledge.model import Knowledge
 
@@ -46,6 +47,7 @@ class Engine:
         )
         chart = self.reader.read(resources, patient_id=patient_id, not_before=min(dates), reason_ids=reasons)
         chart.problems[:0] = problems
+        chart.order_words = sum(order_words_size(o) for o in orders)
         return chart
 
     def evaluate(

@@ -132,6 +132,7 @@ class Chart:
     ignored: list[str] = field(default_factory=list)  # reported, not used (another patient's data)
     doubts: list[Doubt] = field(default_factory=list)
     words_read: int = 0  # characters of Condition and medicine text read so far
+    order_words: int = 0  # characters of the rated orders' own words (recognise.order_words_size), summed
 
 
 class Unreadable(ValueError):

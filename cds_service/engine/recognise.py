@@ -23,6 +23,8 @@ from cds_service.engine.observations import Level, read_observation
 from cds_service.engine.text import TextMention, TextTooLong
 from cds_service.knowledge.model import Context, Knowledge
 
+ORDER_WORDS_READ = 50_000  # characters of all the rated orders' own words one request may read; beyond, none is read
+
 # When two sources disagree about a context, the more doubtful (or negating) one wins.
 _STRONGER = (
     Context.NEGATED,
@@ -59,10 +61,14 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     mentions: list[Mention] = []
     for entry in chart.conditions:
         mentions += _condition(entry, entry.resource.id in reason_ids, order_date, birth, k)
-    try:
-        mentions += _order(order, order_date, reader)
-    except TextTooLong as exc:
-        problems.append(f"the order's words cannot be read: {exc}")
+    if chart.order_words > ORDER_WORDS_READ:  # bounds one request's reading time, however many orders it carries
+        problems.append(f"the orders' words run to more than {ORDER_WORDS_READ} characters in all: not read")
+        mentions += _order_codes(order, reader)
+    else:
+        try:
+            mentions += _order(order, order_date, reader)
+        except TextTooLong as exc:
+            problems.append(f"the order's words cannot be read: {exc}")
     mentions += _procedures(chart, order_date, birth)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
@@ -109,11 +115,40 @@ def _condition(
         yield replace(mention, order_reason=as_reason)
 
 
+def order_words_size(order: ServiceRequest) -> int:
+    """The characters of the words `_order` may read in an order (its reasons' texts and displays, its notes), or
+    more: what bounds the reading time of a request."""
+    size = sum(len(note.text or "") for note in order.note or ())
+    for concept in order.reasonCode or ():
+        size += len(concept.text or "") + sum(len(coding.display or "") for coding in concept.coding or ())
+    return size
+
+
 def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iterator[Mention]:
     """ServiceRequest.reasonCode (codes and text) and note text count as an active Condition with unknown onset."""
     reference = f"ServiceRequest/{order.id}"
+    for i, (concept, known, mentions) in enumerate(_reason_codes(order, reader)):
+        yield from mentions
+        yield from _order_words(reference, f"reasonCode[{i}]", concept, known, order_date, reader)
+    for i, note in enumerate(order.note or ()):
+        if note.text:
+            yield from _read(reference, f"note[{i}].text", note.text, order_date, reader)
+
+
+def _order_codes(order: ServiceRequest, reader: ChartReader) -> Iterator[Mention]:
+    """Only the coded reasons of an order (its words are not read)."""
+    for _, _, mentions in _reason_codes(order, reader):
+        yield from mentions
+
+
+def _reason_codes(
+    order: ServiceRequest, reader: ChartReader
+) -> Iterator[tuple[CodeableConcept, list[Coding], list[Mention]]]:
+    """Each reasonCode, its codings in the code lists, and their mentions."""
+    reference = f"ServiceRequest/{order.id}"
     for i, concept in enumerate(order.reasonCode or ()):
-        known = []
+        known: list[Coding] = []
+        mentions: list[Mention] = []
         for j, coding in enumerate(concept.coding or ()):
             if not coding.code:
                 continue
@@ -127,11 +162,10 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
                     coding.display or concept.text,
                     note="the order's reason",
                 )
-                yield Mention(concept_id, Context.AFFIRMED, evidence, coded_recency=initial, order_reason=True)
-        yield from _order_words(reference, f"reasonCode[{i}]", concept, known, order_date, reader)
-    for i, note in enumerate(order.note or ()):
-        if note.text:
-            yield from _read(reference, f"note[{i}].text", note.text, order_date, reader)
+                mentions.append(
+                    Mention(concept_id, Context.AFFIRMED, evidence, coded_recency=initial, order_reason=True)
+                )
+        yield concept, known, mentions
 
 
 def _order_words(

@@ -6,8 +6,11 @@ import json
 
 import pytest
 import responses
+from sqlalchemy import select
 
 from cds_service.cards.markdown import escape
+from cds_service.engine.recognise import ORDER_WORDS_READ
+from cds_service.store.tables import decisions
 from tests.builders import condition, device, order_json, patient
 from tests.fhir_stubs import FHIR, serve_chart
 from tests.hook_requests import hook_body, prefetch_for, searchset
@@ -272,3 +275,23 @@ def test_an_unreadable_prefetch_is_fetched_again_or_a_412_never_read_as_empty(cl
     prefetch = spoil(prefetch_for([patient(), condition("M54.2", onset="2026-11-10")]))
     response = client.post(SELECT, json=hook_body([order_json("72156")], prefetch=prefetch))
     assert response.status_code == 412 and "observations" in response.json["issue"][0]["diagnostics"]
+
+
+def test_a_body_of_many_long_order_notes_is_answered_without_reading_them(client, store):
+    # each note is readable alone; together they are more than one request reads (ORDER_WORDS_READ)
+    note = "Routine follow-up, medications reviewed. " * 480  # ~19 700 characters
+    drafts = [
+        order_json("72125", oid=f"order-{i}") | {"note": [{"text": f"{i}. {note}"}]}
+        for i in range(ORDER_WORDS_READ // len(note) + 1)
+    ]
+    chart = [patient(), condition("M54.2", onset="2026-11-10")]
+    body = hook_body(drafts, hook="order-sign", prefetch=prefetch_for(chart))
+    response = client.post("/cds-services/cspine-auc-sign", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert not warnings(response.json)
+    store.journal and store.journal.flush()
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(decisions.c.outcome, decisions.c.reasons)).all()
+    assert len(rows) == len(drafts)
+    assert all(r.outcome == "insufficient-data" and f"more than {ORDER_WORDS_READ}" in r.reasons for r in rows)
+    assert warnings(call(client, chart, drafts[0]))  # one such order alone is read, and warns
