@@ -19,7 +19,18 @@ from typing import IO
 import orjson
 
 # The resource types the engine reads (cds_service/engine/chart.py); others are not even opened.
-TYPES = ("Patient", "Condition", "Observation", "Procedure", "AllergyIntolerance", "Device", "ServiceRequest")
+TYPES = (
+    "Patient",
+    "Condition",
+    "Observation",
+    "Procedure",
+    "AllergyIntolerance",
+    "Device",
+    "ServiceRequest",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Medication",  # named by the medicines (partition.py stages it with them)
+)
 _NAME = re.compile(r"^(?P<type>[A-Za-z]+)(?:[._-][^/]*)?\.ndjson(?:\.gz)?$")
 
 

@@ -11,6 +11,9 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
 | Observation | effective[x] and issued (the later of both), else meta.lastUpdated | that day <= the order's day |
 | Procedure | performed[x] (a period's end, else its start), else meta.lastUpdated | that day <= the order's day |
 | Device | meta.lastUpdated (R4 Devices carry no clinical date) | that day <= the order's day |
+| MedicationRequest | authoredOn, else meta.lastUpdated | that day <= the order's day |
+| MedicationStatement | dateAsserted, else effective[x] (start), else meta.lastUpdated | that day <= the order's day |
+| Medication | — | always (what a medicine resource names; no patient, no date) |
 
 - **Days, not instants**: the date as written in the resource (its first 10 characters) is compared
   with the order's authoredOn date as written; the *same day counts as before*, because the visit's
@@ -25,8 +28,13 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
   uses them. Either way the runner reports how many there were per type.
 - **A Condition resolved after the order** (clinicalStatus resolved / inactive / remission with an
   abatement date after the order's day) was still active then: it is shown as active, without the
-  abatement. Other later changes (a provisional diagnosis confirmed later, an amended result) are not
-  recorded in a Bulk export and cannot be undone.
+  abatement.
+- **A medicine stopped or completed since** may still have been taken on the order's day: a
+  MedicationRequest `stopped` or `completed` (no date says when it ended) and a MedicationStatement
+  `stopped` or `completed` whose effective[x] does not end before the order's day are shown with status
+  `unknown`, which can only stop a warning (an anticoagulant is a red flag).
+- Other later changes (a provisional diagnosis confirmed later, an amended result) are not recorded in
+  a Bulk export and cannot be undone.
 """
 
 from __future__ import annotations
@@ -39,8 +47,9 @@ from datetime import date
 from typing import Any
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
-ALWAYS = frozenset({"Patient"})
+ALWAYS = frozenset({"Patient", "Medication"})
 INACTIVE = frozenset({"resolved", "inactive", "remission"})
+ENDED = frozenset({"stopped", "completed"})  # a medicine's statuses that may have come after the order
 
 
 def last_day(value: Any) -> date | None:
@@ -109,6 +118,14 @@ def known_by(resource: Mapping[str, Any]) -> date | None:
         if present:
             return max(present)
         candidates = []
+    elif kind == "MedicationRequest":
+        candidates = [resource.get("authoredOn")]
+    elif kind == "MedicationStatement":
+        candidates = [
+            resource.get("dateAsserted"),
+            resource.get("effectiveDateTime"),
+            _period(resource.get("effectivePeriod"), "start"),
+        ]
     elif kind == "Procedure":
         candidates = [resource.get("performedDateTime"), _period(resource.get("performedPeriod"), "end", "start")]
     else:
@@ -155,8 +172,12 @@ def as_of_dated(
 
 
 def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
-    """A Condition resolved after `day` as it was on `day` (active); anything else unchanged."""
-    if resource.get("resourceType") != "Condition":
+    """A Condition resolved after `day` as it was on `day` (active), a medicine that may have ended after it as
+    `unknown`; anything else unchanged."""
+    kind = resource.get("resourceType")
+    if kind in ("MedicationRequest", "MedicationStatement"):
+        return _medicine_as_it_was(resource, day)
+    if kind != "Condition":
         return resource
     status = resource.get("clinicalStatus")
     codings = status.get("coding") if isinstance(status, Mapping) else None
@@ -175,3 +196,14 @@ def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
         ],
     }
     return copy
+
+
+def _medicine_as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
+    """A medicine stopped or completed now, with status `unknown` unless it is known to have ended before `day`."""
+    if resource.get("status") not in ENDED:
+        return resource
+    if resource.get("resourceType") == "MedicationStatement":
+        ended = last_day(resource.get("effectiveDateTime")) or last_day(_period(resource.get("effectivePeriod"), "end"))
+        if ended is not None and ended < day:
+            return resource
+    return {**resource, "status": "unknown"}

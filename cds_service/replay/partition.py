@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from cds_service.replay.export import BadLines, ExportFile, read_resources
+from cds_service.replay.medications import FILE as MEDICATIONS_FILE
+from cds_service.replay.medications import Medications
 
 MANIFEST = "manifest.json"
 TARGET_PARTITION_BYTES = 4_000_000  # ~ the memory one worker holds for one partition's raw lines
@@ -37,6 +39,7 @@ class Staged:
     service_requests: list[int]  # per partition
     resources: int = 0
     without_patient: int = 0
+    medications: int = 0  # Medication resources (no patient): staged with each medicine that names them
     bad_lines: int = 0
     bad_examples: list[str] = field(default_factory=list)
 
@@ -104,19 +107,25 @@ def stage(
         outputs = [
             stack.enter_context(partition_path(work_dir, p).open("wb", buffering=64 * 1024)) for p in range(partitions)
         ]
-        for file in files:
+        medications = stack.enter_context(Medications(work_dir))
+        for file in sorted(files, key=lambda f: f.resource_type != "Medication"):  # before the medicines naming them
             done = 0
             for line, resource in read_resources(file, bad):
                 done += len(line) + 1
                 if done >= 1_000_000:
                     advance(done)
                     done = 0
+                if file.resource_type == "Medication":
+                    staged.medications += medications.add(resource, line)
+                    continue
                 patient = patient_of(resource)
                 if patient is None:
                     staged.without_patient += 1
                     continue
                 part = partition_of(patient, partitions)
                 outputs[part].write(patient.encode() + b"\t" + line + b"\n")
+                if (named := medications.named_by(resource)) is not None:  # as a search's _include gives it
+                    outputs[part].write(patient.encode() + b"\t" + named + b"\n")
                 staged.resources += 1
                 if file.resource_type == "ServiceRequest":
                     staged.service_requests[part] += 1
@@ -136,7 +145,7 @@ def remove_work_dir(work_dir: Path) -> None:
     """Delete a staging directory, refusing one that holds anything else (a mistyped --work-dir)."""
     if not work_dir.exists():
         return
-    ours = re.compile(r"^(part-\d{4,}\.tsv|manifest\.json|manifest\.tmp)$")
+    ours = re.compile(rf"^(part-\d{{4,}}\.tsv|manifest\.json|manifest\.tmp|{re.escape(MEDICATIONS_FILE)})$")
     strangers = [p.name for p in work_dir.iterdir() if not (p.is_file() and ours.match(p.name))]
     if strangers:
         raise FileExistsError(f"{work_dir}: not a replay staging directory (it holds {strangers[0]!r}); choose another")

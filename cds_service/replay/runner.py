@@ -192,7 +192,7 @@ def report(summary: Summary, config: ReplayConfig, out: IO[str]) -> None:
         f"replay {summary.run_id}: {summary.partitions} partitions"
         + (f" ({summary.resumed_partitions} already done by an earlier run)" if summary.resumed_partitions else ""),
         f"  export: {staged.resources} resources staged, {staged.without_patient} without a patient reference, "
-        f"{staged.bad_lines} unusable lines",
+        f"{staged.medications} Medications (staged with the medicines naming them), {staged.bad_lines} unusable lines",
     ]
     lines += [f"    skipped {example}" for example in staged.bad_examples]
     if staged.bad_lines > len(staged.bad_examples):
