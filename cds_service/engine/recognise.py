@@ -13,9 +13,11 @@ from datetime import date
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry
+from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry
 from cds_service.engine.dates import DayRange, day_range, first_day, plausible, years_between
 from cds_service.engine.duration import onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
@@ -313,16 +315,40 @@ def _medicines(chart: Chart, order_date: date, k: Knowledge) -> Iterator[Mention
     for entry in chart.medicines:
         resource = entry.resource
         reference = f"{resource.get_resource_type()}/{resource.id}"
+        status, stop_note = _medicine_status(entry, order_date, k)
         for coded in entry.coded:
-            context = _medicine_context(k, coded.concept, entry.context)
+            context = _medicine_context(k, coded.concept, status)
             display = coded.coding.display or entry.text or None
-            note = _medicine_note(context, entry.context)
+            note = stop_note or _medicine_note(context, status)
             yield Mention(coded.concept, context, Evidence(reference, entry.element, coded.coding, display, None, note))
         for words in entry.words:
-            context = _medicine_context(k, words.concept, entry.context, words.context)
-            note = _medicine_note(context, entry.context)
+            context = _medicine_context(k, words.concept, status, words.context)
+            note = stop_note or _medicine_note(context, status)
             evidence = _words_evidence(reference, entry.element, entry.text, words, None, [note] if note else [])
             yield _from_words(words, context, evidence, order_date)
+
+
+def _medicine_status(entry: MedicineEntry, order_date: date, k: Knowledge) -> tuple[Context, str | None]:
+    """The medicine's status as of the order: a stop that may be recent (policy.yaml `stopped_medicine_days`) is
+    `unknown`, with the card's note saying why."""
+    if entry.context is not Context.HISTORICAL:
+        return entry.context, None
+    stopped_by = _stopped_by(entry.resource)
+    if stopped_by is None or (order_date - stopped_by).days > k.policy.stopped_medicine_days:
+        return entry.context, None
+    return Context.UNKNOWN, f"stopped by {stopped_by}, within {k.policy.stopped_medicine_days} days of the order"
+
+
+def _stopped_by(resource: MedicationRequest | MedicationStatement) -> date | None:
+    """The latest day by which a stopped medicine's stop had happened, as far as the resource tells: a statement's
+    effectivePeriod end or the day it was asserted, the resource's last change; None when nothing tells. (A
+    statement's effectiveDateTime is a day it was taken: the stop may be later, so it bounds nothing.)"""
+    values = [resource.meta.lastUpdated if resource.meta else None]
+    if isinstance(resource, MedicationStatement):
+        period = resource.effectivePeriod
+        values += [period.end if period else None, resource.dateAsserted]
+    days = [found.latest for value in values if (found := day_range(value)) is not None]
+    return min(days) if days else None
 
 
 def _medicine_context(k: Knowledge, concept: str, status: Context, words: Context = Context.AFFIRMED) -> Context:

@@ -342,6 +342,7 @@ class Policy:
     acute_below_days: int
     chronic_from_days: int
     suspected_infection: tuple[str, ...]
+    stopped_medicine_days: int  # a stopped medicine whose stop may be this recent counts as unknown
     malignancy_variants: tuple[int, ...]
     infection_variants: tuple[int, ...]
     prior_surgery_variants: tuple[int, ...]

@@ -31,7 +31,7 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
   abatement.
 - **A medicine stopped or completed since** may still have been taken on the order's day: a
   MedicationRequest `stopped` or `completed` (no date says when it ended) and a MedicationStatement
-  `stopped` or `completed` whose effective[x] does not end before the order's day are shown with status
+  `stopped` or `completed` whose effectivePeriod does not end before the order's day are shown with status
   `unknown`, which can only stop a warning (an anticoagulant is a red flag).
 - Other later changes (a provisional diagnosis confirmed later, an amended result) are not recorded in
   a Bulk export and cannot be undone.
@@ -203,7 +203,7 @@ def _medicine_as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, 
     if resource.get("status") not in ENDED:
         return resource
     if resource.get("resourceType") == "MedicationStatement":
-        ended = last_day(resource.get("effectiveDateTime")) or last_day(_period(resource.get("effectivePeriod"), "end"))
+        ended = last_day(_period(resource.get("effectivePeriod"), "end"))  # effectiveDateTime: a day it was taken
         if ended is not None and ended < day:
             return resource
     return {**resource, "status": "unknown"}

@@ -241,3 +241,14 @@ def test_a_medicine_that_could_lead_to_a_warning_is_refused(mappings_copy, fid, 
 def test_red_flags_may_be_read_in_medicines_as_stated(mappings_copy):
     _edit(mappings_copy, "findings.yaml", lambda d: _finding(d, "fever").update(medicines="affirmed"))
     assert load_knowledge(mappings_copy).findings["fever"].medicines == "affirmed"
+
+
+@pytest.mark.parametrize("value", [None, -1, "14"])
+def test_the_stopped_medicine_window_must_be_a_number_of_days(mappings_copy, value):
+    _edit(
+        mappings_copy,
+        "policy.yaml",
+        lambda d: d.pop("stopped_medicine_days") if value is None else d.update(stopped_medicine_days=value),
+    )
+    error = _error(mappings_copy)
+    assert error.file == "policy.yaml" and "stopped_medicine_days" in f"{error.entry} {error.problem}"
