@@ -341,12 +341,15 @@ def _medicine_status(entry: MedicineEntry, order_date: date, k: Knowledge) -> tu
 
 def _stopped_by(resource: MedicationRequest | MedicationStatement) -> date | None:
     """The latest day by which a stopped medicine's stop had happened, as far as the resource tells: a statement's
-    effectivePeriod end or the day it was asserted, the resource's last change; None when nothing tells. (A
-    statement's effectiveDateTime is a day it was taken: the stop may be later, so it bounds nothing.)"""
+    effectivePeriod end (the stop itself, even when another date disagrees), else the earlier of the day it was
+    asserted and the resource's last change; None when nothing tells. (A statement's effectiveDateTime is a day it
+    was taken: the stop may be later, so it bounds nothing.)"""
     values = [resource.meta.lastUpdated if resource.meta else None]
     if isinstance(resource, MedicationStatement):
         period = resource.effectivePeriod
-        values += [period.end if period else None, resource.dateAsserted]
+        if (end := day_range(period.end if period else None)) is not None:
+            return end.latest
+        values.append(resource.dateAsserted)
     days = [found.latest for value in values if (found := day_range(value)) is not None]
     return min(days) if days else None
 

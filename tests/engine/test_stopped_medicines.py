@@ -62,11 +62,15 @@ def test_a_change_after_the_order_may_be_the_stop(evaluate):
     [
         ({"effectivePeriod": {"start": "2025-01-01", "end": days_ago(10)}}, Outcome.NO_CRITERIA_APPLY),
         ({"effectivePeriod": {"start": "2025-01-01", "end": days_ago(200)}}, Outcome.NOT_APPROPRIATE),
-        # the tightest bound wins: an old end, asserted (and updated) since
+        # the end is the stop itself: an old end, asserted (and updated) since, is an old stop
         (
             {"effectivePeriod": {"end": days_ago(200)}, "dateAsserted": days_ago(1), "meta": updated(1)},
             Outcome.NOT_APPROPRIATE,
         ),
+        # and a recent end counts even when the statement was asserted long before it (an end then planned)
+        ({"effectivePeriod": {"end": days_ago(5)}, "dateAsserted": days_ago(300)}, Outcome.NO_CRITERIA_APPLY),
+        # without an end, the earlier of the assertion and the last change bounds the stop
+        ({"dateAsserted": days_ago(300), "meta": updated(1)}, Outcome.NOT_APPROPRIATE),
         ({"dateAsserted": days_ago(5)}, Outcome.NO_CRITERIA_APPLY),
         ({"dateAsserted": days_ago(400)}, Outcome.NOT_APPROPRIATE),
         # effectiveDateTime is a day it was taken, not its end: it bounds nothing
