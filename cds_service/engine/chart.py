@@ -51,7 +51,10 @@ _SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 CHART_WORDS_READ = 100_000  # characters of text read in one chart; beyond, texts are unreadable (insufficient-data)
-_DATE_KEYS = frozenset({"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"})
+_DATE_KEYS = frozenset(
+    {"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"}
+    | {"dateAsserted", "lastUpdated"}  # the medicines' stop dates (recognise._stopped_by)
+)
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,10 @@ def decide(
     match = match or match_order(order, siblings, k)
     if match is None:
         return _not_applicable(order, order_date, "the order is not one of the imaging procedures this ACR topic rates")
-    facts = build_facts(recognise(chart, order, order_date, k, reader), order_date, k)
-    if match.needs_neck_reason and not _neck_reason(facts, k):
+    recognised = recognise(chart, order, order_date, k, reader)
+    facts = build_facts(recognised, order_date, k)
+    # a neck reason may be in the order's unread words: then the data is insufficient, not the order out of topic
+    if match.needs_neck_reason and not _neck_reason(facts, k) and not recognised.order_words_unread:
         return _not_applicable(
             order,
             order_date,

@@ -18,7 +18,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry
-from cds_service.engine.dates import DayRange, day_range, first_day, plausible, years_between
+from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, day_range, first_day, plausible, years_between
 from cds_service.engine.duration import onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
@@ -48,6 +48,7 @@ class Recognised:
     problems: tuple[str, ...]
     ignored: tuple[str, ...]
     birth: DayRange | None
+    order_words_unread: bool = False  # the order's own words could not be read (too long): a reason may be there
 
 
 def combine(*contexts: Context) -> Context:
@@ -63,6 +64,7 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     mentions: list[Mention] = []
     for entry in chart.conditions:
         mentions += _condition(entry, entry.resource.id in reason_ids, order_date, birth, k)
+    unread = len(problems)
     if chart.order_words > ORDER_WORDS_READ:  # bounds one request's reading time, however many orders it carries
         problems.append(f"the orders' words run to more than {ORDER_WORDS_READ} characters in all: not read")
         mentions += _order_codes(order, reader)
@@ -71,13 +73,14 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
             mentions += _order(order, order_date, reader)
         except TextTooLong as exc:
             problems.append(f"the order's words cannot be read: {exc}")
+    order_words_unread = len(problems) > unread
     mentions += _procedures(chart, order_date, birth)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
-    mentions += _medicines(chart, order_date, k)
+    mentions += _medicines(chart, order_date, birth, k)
     mentions += [Mention(d.concept, Context.UNCERTAIN, Evidence(d.reference, note=d.note)) for d in chart.doubts]
     mentions += _age(chart, order_date, k, birth, problems)
-    return Recognised(tuple(mentions), tuple(problems), tuple(chart.ignored), birth)
+    return Recognised(tuple(mentions), tuple(problems), tuple(chart.ignored), birth, order_words_unread)
 
 
 # -- Conditions and the order's own reasons -----------------------------------------------------------------
@@ -309,13 +312,13 @@ def _allergies_and_devices(chart: Chart) -> Iterator[Mention]:
             yield Mention(cid, entry.context, evidence)
 
 
-def _medicines(chart: Chart, order_date: date, k: Knowledge) -> Iterator[Mention]:
+def _medicines(chart: Chart, order_date: date, birth: DayRange | None, k: Knowledge) -> Iterator[Mention]:
     """What the patient's medicines show (findings.yaml `medicines`: anticoagulation, immunosuppression as the
     medicine's status says; a malignancy at most uncertain)."""
     for entry in chart.medicines:
         resource = entry.resource
         reference = f"{resource.get_resource_type()}/{resource.id}"
-        status, stop_note = _medicine_status(entry, order_date, k)
+        status, stop_note = _medicine_status(entry, order_date, birth, k)
         for coded in entry.coded:
             context = _medicine_context(k, coded.concept, status)
             display = coded.coding.display or entry.text or None
@@ -328,30 +331,53 @@ def _medicines(chart: Chart, order_date: date, k: Knowledge) -> Iterator[Mention
             yield _from_words(words, context, evidence, order_date)
 
 
-def _medicine_status(entry: MedicineEntry, order_date: date, k: Knowledge) -> tuple[Context, str | None]:
-    """The medicine's status as of the order: a stop that may be recent (policy.yaml `stopped_medicine_days`) is
-    `unknown`, with the card's note saying why."""
+def _medicine_status(
+    entry: MedicineEntry, order_date: date, birth: DayRange | None, k: Knowledge
+) -> tuple[Context, str | None]:
+    """The medicine's status as of the order: a stop that may be recent (policy.yaml `stopped_medicine_days`), or
+    whose dates cannot be right, is `unknown`, with the card's note saying why."""
     if entry.context is not Context.HISTORICAL:
         return entry.context, None
-    stopped_by = _stopped_by(entry.resource)
+    try:
+        stopped_by = _stopped_by(entry.resource, birth)
+    except DoubtfulStop as exc:
+        return Context.UNKNOWN, f"stopped, but {exc}"
     if stopped_by is None or (order_date - stopped_by).days > k.policy.stopped_medicine_days:
         return entry.context, None
     return Context.UNKNOWN, f"stopped by {stopped_by}, within {k.policy.stopped_medicine_days} days of the order"
 
 
-def _stopped_by(resource: MedicationRequest | MedicationStatement) -> date | None:
+class DoubtfulStop(ValueError):
+    """The dates that tell when a medicine was stopped cannot all be right."""
+
+
+def _stopped_by(resource: MedicationRequest | MedicationStatement, birth: DayRange | None) -> date | None:
     """The latest day by which a stopped medicine's stop had happened, as far as the resource tells: a statement's
     effectivePeriod end (the stop itself, even when another date disagrees), else the earlier of the day it was
     asserted and the resource's last change; None when nothing tells. (A statement's effectiveDateTime is a day it
-    was taken: the stop may be later, so it bounds nothing.)"""
+    was taken: the stop may be later, so it bounds nothing.) DoubtfulStop for a date that cannot be real (a
+    sentinel, before birth) or a period that ends before it starts: such a date must not make a recent stop old."""
     values = [resource.meta.lastUpdated if resource.meta else None]
     if isinstance(resource, MedicationStatement):
         period = resource.effectivePeriod
-        if (end := day_range(period.end if period else None)) is not None:
+        end = _possible(period.end if period else None, birth)
+        if end is not None:
+            start = _possible(period.start, birth)
+            if start is not None and end.latest < start.earliest:
+                raise DoubtfulStop("its effective period ends before it starts")
             return end.latest
         values.append(resource.dateAsserted)
-    days = [found.latest for value in values if (found := day_range(value)) is not None]
+    days = [found.latest for value in values if (found := _possible(value, birth)) is not None]
     return min(days) if days else None
+
+
+def _possible(value: object, birth: DayRange | None) -> DayRange | None:
+    """A medicine's date as a DayRange; DoubtfulStop when it cannot be real (a sentinel, before birth). A date after
+    the order is possible: a stop after it is a stop that may be recent."""
+    found = day_range(value)
+    if found is not None and (found.earliest < EARLIEST_PLAUSIBLE or (birth and found.latest < birth.earliest)):
+        raise DoubtfulStop(f"a date of it ({found}) cannot be real")
+    return found
 
 
 def _medicine_context(k: Knowledge, concept: str, status: Context, words: Context = Context.AFFIRMED) -> Context:

@@ -49,6 +49,7 @@ from typing import Any
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 ALWAYS = frozenset({"Patient", "Medication"})
 INACTIVE = frozenset({"resolved", "inactive", "remission"})
+EARLIEST_REAL = date(1850, 1, 1)  # before it a date is a sentinel ("0001-01-01"), as for the engine (dates.py)
 ENDED = frozenset({"stopped", "completed"})  # a medicine's statuses that may have come after the order
 
 
@@ -181,7 +182,7 @@ def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
         return resource
     status = resource.get("clinicalStatus")
     codings = status.get("coding") if isinstance(status, Mapping) else None
-    if not isinstance(codings, list) or not any(isinstance(c, Mapping) and c.get("code") in INACTIVE for c in codings):
+    if not isinstance(codings, list) or not any(_coded(c, INACTIVE) for c in codings):
         return resource
     abated = first_day(resource.get("abatementDateTime")) or first_day(
         _period(resource.get("abatementPeriod"), "start")
@@ -191,19 +192,25 @@ def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
     copy = {k: v for k, v in resource.items() if not k.startswith("abatement")}
     copy["clinicalStatus"] = {
         **status,
-        "coding": [
-            {**c, "code": "active"} if isinstance(c, Mapping) and c.get("code") in INACTIVE else c for c in codings
-        ],
+        "coding": [{**c, "code": "active"} if _coded(c, INACTIVE) else c for c in codings],
     }
     return copy
 
 
 def _medicine_as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
-    """A medicine stopped or completed now, with status `unknown` unless it is known to have ended before `day`."""
-    if resource.get("status") not in ENDED:
-        return resource
+    """A medicine stopped or completed now, with status `unknown` unless it is known to have ended before `day`
+    (a statement's effectivePeriod end, a real date not before its start; effectiveDateTime is a day it was taken)."""
+    status = resource.get("status")
+    if not isinstance(status, str) or status not in ENDED:
+        return resource  # another status, or one the engine cannot read (it says so)
     if resource.get("resourceType") == "MedicationStatement":
-        ended = last_day(_period(resource.get("effectivePeriod"), "end"))  # effectiveDateTime: a day it was taken
-        if ended is not None and ended < day:
+        period = resource.get("effectivePeriod")
+        ended, started = last_day(_period(period, "end")), first_day(_period(period, "start"))
+        if ended is not None and EARLIEST_REAL <= ended < day and (started is None or started <= ended):
             return resource
     return {**resource, "status": "unknown"}
+
+
+def _coded(coding: Any, codes: frozenset[str]) -> bool:
+    """Whether a raw Coding's code is one of `codes` (anything malformed is not)."""
+    return isinstance(coding, Mapping) and isinstance(coding.get("code"), str) and coding["code"] in codes

@@ -97,10 +97,10 @@ def rate_patient(
         counts["skipped: not a topic procedure"] += len(siblings) - len(orders)
         if not orders:
             continue
-        visible, undated, later = as_of_dated(chart, day, options.undated)
-        counts.update({f"undated {kind}": n for kind, n in undated.items()})
-        counts.update({f"after the order {kind}": n for kind, n in later.items()})
         try:
+            visible, undated, later = as_of_dated(chart, day, options.undated)
+            counts.update({f"undated {kind}": n for kind, n in undated.items()})
+            counts.update({f"after the order {kind}": n for kind, n in later.items()})
             decisions = engine.evaluate([m for m, _ in orders], visible, today=day)
         except Exception as exc:  # one patient's odd data must not stop a replay of millions
             counts[f"skipped: engine error ({type(exc).__name__})"] += len(orders)

@@ -86,3 +86,29 @@ def test_the_size_counts_reason_texts_displays_and_notes():
         "note": [{"text": "jklmn", "authorString": "dr x"}],
     }
     assert order_words_size(ServiceRequest.model_validate(raw)) == 3 + 4 + 2 + 5
+
+
+# -- a study rated only for a neck reason in the order's own words (whole body, no level) ------------------------
+WHOLE_BODY_CHART = [patient(), condition("C50.911"), condition("M54.2", onset="2026-11-07")]
+
+
+def whole_body(*notes: str) -> ServiceRequest:
+    return ServiceRequest.model_validate(order_json("78306") | {"note": [{"text": n} for n in notes]})
+
+
+def test_control_a_bone_scan_for_neck_pain_in_its_own_words_is_rated(engine):
+    (d,) = engine.evaluate([whole_body("neck pain")], WHOLE_BODY_CHART, today=TODAY)
+    assert d.outcome is Outcome.NOT_APPROPRIATE
+    (d,) = engine.evaluate([whole_body("staging")], WHOLE_BODY_CHART, today=TODAY)
+    assert d.outcome is Outcome.NOT_APPLICABLE  # no neck reason in its words: not this topic's order
+
+
+def test_unread_words_may_hold_the_neck_reason_so_the_data_is_insufficient_not_off_topic(engine):
+    past_the_bound = whole_body(*[LONG] * (ORDER_WORDS_READ // len(LONG) + 1), "neck pain")
+    (d,) = engine.evaluate([past_the_bound], WHOLE_BODY_CHART, today=TODAY)
+    assert d.outcome is Outcome.INSUFFICIENT_DATA
+
+
+def test_a_single_text_too_long_to_read_is_insufficient_data_too(engine):
+    (d,) = engine.evaluate([whole_body("neck pain. " * (MAX_TEXT_CHARS // 11 + 1))], WHOLE_BODY_CHART, today=TODAY)
+    assert d.outcome is Outcome.INSUFFICIENT_DATA

@@ -105,3 +105,31 @@ def test_the_card_says_when_it_was_stopped(evaluate, window):
 
 def test_an_active_medicine_is_unchanged_by_its_dates(evaluate):
     assert outcome(evaluate, medicine("warfarin 5 mg", meta=updated(900))) is Outcome.NO_CRITERIA_APPLY
+
+
+# -- dates that cannot be right never make a recent stop old (the asymmetric rule) --------------------------------
+@pytest.mark.parametrize(
+    "elements",
+    [
+        {"dateAsserted": "0001-01-01"},
+        {"dateAsserted": "1800-01-01"},
+        {"dateAsserted": "1960-01-01"},  # before the patient was born (1970)
+        {"effectivePeriod": {"end": "0001-01-01"}},
+        {"effectivePeriod": {"start": days_ago(20), "end": "1999-01-01"}},  # ends before it starts
+        {"meta": {"lastUpdated": "0001-01-01T00:00:00Z"}},
+    ],
+)
+def test_a_stop_date_that_cannot_be_real_makes_the_stop_doubtful_not_old(evaluate, elements):
+    stated = medicine(
+        "warfarin 5 mg", kind="MedicationStatement", status="stopped", **({"meta": updated(3)} | elements)
+    )
+    d = evaluate([patient(), condition("M54.2", onset=ACUTE), stated], "72125")
+    assert d.outcome is Outcome.NO_CRITERIA_APPLY
+    (flag,) = [f for f in d.findings if f.id == "coagulopathy"]
+    assert flag.evidence[0].note.startswith("stopped, but ")
+
+
+@pytest.mark.parametrize("element", [{"dateAsserted": 0}, {"meta": {"lastUpdated": 20261118}}])
+def test_a_stop_date_that_is_not_a_string_is_unreadable(evaluate, element):
+    stated = medicine("warfarin 5 mg", kind="MedicationStatement", status="stopped", **element)
+    assert outcome(evaluate, stated) is Outcome.INSUFFICIENT_DATA

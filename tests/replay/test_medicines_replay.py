@@ -5,6 +5,7 @@ after it is not seen, one that may have ended after it is `unknown` (it can only
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,28 @@ def test_a_request_that_ended_since_is_unknown_on_the_orders_day(status):
 def test_other_request_statuses_are_kept(status):
     (seen,), _, _ = as_of([taken("w-1", status=status)], date(2024, 3, 1))
     assert seen["status"] == status
+
+
+@pytest.mark.parametrize(
+    "period",
+    [{"end": "0001-01-01"}, {"start": "2024-02-20", "end": "1999-01-01"}, {"end": "2024-03-01"}],
+)
+def test_a_statement_end_that_cannot_be_right_or_is_the_order_day_is_unknown(period):
+    stated = statement("e-9", "completed", "2023-01-01") | {"effectivePeriod": period}
+    (seen,), _, _ = as_of([stated], date(2024, 3, 1))
+    assert seen["status"] == "unknown"
+
+
+def test_a_malformed_status_neither_stops_the_replay_nor_is_changed(tmp_path):
+    odd = taken("odd-1") | {"status": ["stopped"]}
+    (seen,), _, _ = as_of([odd], date(2024, 3, 1))
+    assert seen["status"] == ["stopped"]  # the engine reads it as a status it cannot read (it blocks)
+    charts = {"odd": neck_pain_and_a_ct("odd", odd), "control": CHARTS["control"]}
+    export = tmp_path / "export"
+    export.mkdir()
+    for kind in ("Patient", "Condition", "MedicationRequest", "ServiceRequest"):
+        lines = [orjson.dumps(r) + b"\n" for c in charts.values() for r in c if r["resourceType"] == kind]
+        (export / f"{kind}.ndjson").write_bytes(b"".join(lines))
+    config = ReplayConfig.defaults_for(export, database=f"sqlite:///{tmp_path}/r.sqlite3", csv=tmp_path / "r.csv")
+    summary = replay(replace(config, workers=1))
+    assert summary.counts["orders rated"] == 2
