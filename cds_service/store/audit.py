@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, text, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cds_service.store.database import open_engine, sqlite_file
+from cds_service.store.database import open_claims_engine, open_engine, sqlite_file
 from cds_service.store.journal import Journal, JournalError
 from cds_service.store.migrate import add_missing_columns
 from cds_service.store.records import DecisionRecord, FeedbackRecord, HookCallRecord, as_json, decision_rows
@@ -56,10 +56,7 @@ class AuditStore:
     def __init__(self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = 0.25) -> None:
         self.engine = open_engine(url, sqlite_synchronous)
         database = sqlite_file(url)
-        # JWT ids only guard against replay within a token's short lifetime: they are committed without waiting
-        # for the disk (SQLite NORMAL, PostgreSQL synchronous_commit off: they survive a crash of the service, not
-        # of the OS or the database server).
-        self._claims_engine = open_engine(url, "NORMAL") if database is not None else self.engine
+        self._claims_engine = open_claims_engine(url) or self.engine  # JWT ids: committed without waiting for the disk
         self._write_lock = write_lock_for(database)
         self._ready = False
         self._preparing = threading.Lock()
@@ -178,8 +175,6 @@ class AuditStore:
         now = time.time()
         try:
             with self._writing(self._claims_engine) as connection:
-                if connection.dialect.name == "postgresql":  # as with SQLite: a crash of the server may lose it
-                    connection.execute(text("SET LOCAL synchronous_commit = off"))
                 connection.execute(insert(token_ids), [{"issuer": issuer, "jti": jti, "expires_at": expires_at}])
                 self._claims += 1
                 if self._claims % 500 == 1:

@@ -18,7 +18,22 @@ def sqlite_file(url: str) -> Path | None:
     return None
 
 
-def open_engine(url: str, sqlite_synchronous: str) -> Engine:
+def open_claims_engine(url: str) -> Engine | None:
+    """The engine for JWT ids, which only guard against a replay within a token's short lifetime: committed without
+    waiting for the disk (they survive a crash of the service, not of the OS or the database server). A SQLite file:
+    synchronous NORMAL. PostgreSQL: each INSERT commits on its own (autocommit) with synchronous_commit off for the
+    whole session, so a claim is one statement, not BEGIN / SET / INSERT / COMMIT. None: use the main engine (an
+    in-memory SQLite database is one connection's own)."""
+    if sqlite_file(url) is not None:
+        return open_engine(url, "NORMAL")
+    if not url.startswith("postgresql"):
+        return None
+    return open_engine(url, "NORMAL", options="-c synchronous_commit=off").execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+
+
+def open_engine(url: str, sqlite_synchronous: str, *, options: str | None = None) -> Engine:
     if sqlite_synchronous.upper() not in SQLITE_SYNC_LEVELS:
         raise ValueError(f"SQLite synchronous mode must be one of {SQLITE_SYNC_LEVELS}, not {sqlite_synchronous!r}")
     if (path := sqlite_file(url)) is not None:
@@ -27,7 +42,9 @@ def open_engine(url: str, sqlite_synchronous: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     sqlite = url.startswith("sqlite:")
     # a server that does not answer must not hold a request longer than a few seconds
-    connect_args = {"connect_timeout": 3} if url.startswith("postgresql+psycopg://") else {}
+    connect_args: dict[str, Any] = {"connect_timeout": 3} if url.startswith("postgresql+psycopg://") else {}
+    if options and connect_args:
+        connect_args["options"] = options  # PostgreSQL session settings (-c name=value)
     # a local file needs no liveness check per checkout
     engine = create_engine(url, pool_pre_ping=not sqlite, connect_args=connect_args)
     if sqlite:

@@ -62,18 +62,23 @@ def test_a_pooled_connection_that_died_is_replaced_at_checkout(postgres_url):
 
 
 def test_token_ids_are_committed_without_waiting_for_the_wal_flush(postgres_url):
-    """A JWT id only guards against a replay within the token's lifetime: no synced commit per request."""
+    """A JWT id only guards against a replay within the token's lifetime: no synced commit per request, and one
+    statement per claim (its own autocommit transaction), while decisions stay synced before the answer."""
     store = AuditStore(postgres_url)
-    settings = []
+    statements = []
     event.listen(
-        store.engine,
-        "before_cursor_execute",
-        lambda _c, _cur, statement, *_args: settings.append(statement) if "synchronous_commit" in statement else None,
+        store._claims_engine, "before_cursor_execute", lambda _c, _cur, statement, *_args: statements.append(statement)
     )
     assert store.claim_token_id("https://ehr.example.org", "jti-async", 4_102_444_800)
-    assert settings == ["SET LOCAL synchronous_commit = off"]
-    store.record_decisions([record()])  # decisions stay synced before the answer
-    assert settings == ["SET LOCAL synchronous_commit = off"]
+    assert [s.split()[0] for s in statements] == ["INSERT", "DELETE"]  # the first claim also prunes expired ids
+    statements.clear()
+    assert store.claim_token_id("https://ehr.example.org", "jti-async-2", 4_102_444_800)
+    assert [s.split()[0] for s in statements] == ["INSERT"]  # no SET LOCAL: the session is set up for it
+    assert not store.claim_token_id("https://ehr.example.org", "jti-async", 4_102_444_800)  # a replay
+    with store._claims_engine.connect() as claims, store.engine.connect() as decisions:
+        assert claims.connection.dbapi_connection.autocommit  # no BEGIN / COMMIT round trips
+        assert claims.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        assert decisions.execute(text("SHOW synchronous_commit")).scalar() == "on"
     store.close()
 
 
