@@ -28,12 +28,19 @@ def open_claims_engine(url: str) -> Engine | None:
         return open_engine(url, "NORMAL")
     if not url.startswith("postgresql"):
         return None
-    return open_engine(url, "NORMAL", options="-c synchronous_commit=off").execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
+    engine = open_engine(url, "NORMAL")
+
+    # set on each new session, so the URL's or PGOPTIONS' own settings (a search_path ...) still apply
+    @event.listens_for(engine, "connect")
+    def _unsynced(connection: Any, _record: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        connection.commit()
+
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def open_engine(url: str, sqlite_synchronous: str, *, options: str | None = None) -> Engine:
+def open_engine(url: str, sqlite_synchronous: str) -> Engine:
     if sqlite_synchronous.upper() not in SQLITE_SYNC_LEVELS:
         raise ValueError(f"SQLite synchronous mode must be one of {SQLITE_SYNC_LEVELS}, not {sqlite_synchronous!r}")
     if (path := sqlite_file(url)) is not None:
@@ -42,9 +49,7 @@ def open_engine(url: str, sqlite_synchronous: str, *, options: str | None = None
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     sqlite = url.startswith("sqlite:")
     # a server that does not answer must not hold a request longer than a few seconds
-    connect_args: dict[str, Any] = {"connect_timeout": 3} if url.startswith("postgresql+psycopg://") else {}
-    if options and connect_args:
-        connect_args["options"] = options  # PostgreSQL session settings (-c name=value)
+    connect_args = {"connect_timeout": 3} if url.startswith("postgresql+psycopg://") else {}
     # a local file needs no liveness check per checkout
     engine = create_engine(url, pool_pre_ping=not sqlite, connect_args=connect_args)
     if sqlite:

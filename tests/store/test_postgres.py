@@ -82,6 +82,22 @@ def test_token_ids_are_committed_without_waiting_for_the_wal_flush(postgres_url)
     store.close()
 
 
+def test_the_urls_own_session_options_apply_to_token_ids_too(postgres_url):
+    """A deployment's settings in the URL (here a search_path) hold for every connection, the claims' included."""
+    admin = database.open_engine(postgres_url, "FULL")
+    with admin.begin() as connection:
+        connection.execute(text("CREATE SCHEMA IF NOT EXISTS audit"))
+    store = AuditStore(postgres_url + "?options=-csearch_path%3Daudit")
+    assert store.claim_token_id("https://ehr.example.org", "jti-in-audit", 4_102_444_800)
+    assert not store.claim_token_id("https://ehr.example.org", "jti-in-audit", 4_102_444_800)
+    with store._claims_engine.connect() as claims:
+        assert claims.execute(text("SHOW synchronous_commit")).scalar() == "off"
+    with admin.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit.token_ids")).scalar() == 1
+    store.close()
+    admin.dispose()
+
+
 def test_the_service_records_every_decision_in_postgresql(postgres_url, tmp_path):
     with cds_service(tmp_path, CDS_DATABASE_URL=postgres_url, CDS_WORKERS="3") as base:
         sent = consult_ids(base, 20)
