@@ -18,7 +18,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry
-from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, day_range, first_day, plausible, years_between
+from cds_service.engine.dates import DayRange, day_range, first_day, plausible, years_between
 from cds_service.engine.duration import onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
@@ -64,8 +64,8 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     mentions: list[Mention] = []
     for entry in chart.conditions:
         mentions += _condition(entry, entry.resource.id in reason_ids, order_date, birth, k)
-    unread = len(problems)
-    if chart.order_words > ORDER_WORDS_READ:  # bounds one request's reading time, however many orders it carries
+    order_words_unread = chart.order_words > ORDER_WORDS_READ  # bounds one request's reading time
+    if order_words_unread:
         problems.append(f"the orders' words run to more than {ORDER_WORDS_READ} characters in all: not read")
         mentions += _order_codes(order, reader)
     else:
@@ -73,7 +73,7 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
             mentions += _order(order, order_date, reader)
         except TextTooLong as exc:
             problems.append(f"the order's words cannot be read: {exc}")
-    order_words_unread = len(problems) > unread
+            order_words_unread = True
     mentions += _procedures(chart, order_date, birth)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
@@ -375,7 +375,7 @@ def _possible(value: object, birth: DayRange | None) -> DayRange | None:
     """A medicine's date as a DayRange; DoubtfulStop when it cannot be real (a sentinel, before birth). A date after
     the order is possible: a stop after it is a stop that may be recent."""
     found = day_range(value)
-    if found is not None and (found.earliest < EARLIEST_PLAUSIBLE or (birth and found.latest < birth.earliest)):
+    if found is not None and plausible(found, date.max, birth) is None:  # date.max: no date is after the order
         raise DoubtfulStop(f"a date of it ({found}) cannot be real")
     return found
 

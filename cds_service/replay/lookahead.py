@@ -46,10 +46,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from cds_service.engine.dates import EARLIEST_PLAUSIBLE  # a sentinel date is no date
+
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 ALWAYS = frozenset({"Patient", "Medication"})
 INACTIVE = frozenset({"resolved", "inactive", "remission"})
-EARLIEST_REAL = date(1850, 1, 1)  # before it a date is a sentinel ("0001-01-01"), as for the engine (dates.py)
 ENDED = frozenset({"stopped", "completed"})  # a medicine's statuses that may have come after the order
 
 
@@ -206,7 +207,7 @@ def _medicine_as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, 
     if resource.get("resourceType") == "MedicationStatement":
         period = resource.get("effectivePeriod")
         ended, started = last_day(_period(period, "end")), first_day(_period(period, "start"))
-        if ended is not None and EARLIEST_REAL <= ended < day and (started is None or started <= ended):
+        if ended is not None and EARLIEST_PLAUSIBLE <= ended < day and (started is None or started <= ended):
             return resource
     return {**resource, "status": "unknown"}
 
