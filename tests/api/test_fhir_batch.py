@@ -79,7 +79,8 @@ def test_absent_keys_are_read_in_one_batch_when_the_server_takes_batches(client)
 
 
 def test_batch_and_get_ask_the_same_queries(knowledge, settings):
-    """The batch's entries are exactly the URLs the GETs would have used (relative to the base)."""
+    """The batch's entries are exactly the URLs the GETs would have used (relative to the base). The GETs run in
+    parallel, so their order is not compared; the batch's own order is checked above."""
     asked = {}
     for mode in ("auto", "off"):
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -88,8 +89,8 @@ def test_batch_and_get_ask_the_same_queries(knowledge, settings):
             assert ask(app.test_client()).status_code == 200
             batches = batch_requests(rsps.calls)
             asked[mode] = batches[0] if batches else [u.removeprefix(f"{FHIR}/") for u in gets(rsps.calls)]
-    assert asked["auto"] == asked["off"]
-    assert len(asked["auto"]) == len(KEYS)
+    assert sorted(asked["auto"]) == sorted(asked["off"])
+    assert len(asked["auto"]) == len(set(asked["auto"])) == len(KEYS)
 
 
 @responses.activate
