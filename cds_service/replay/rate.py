@@ -2,7 +2,7 @@
 
 `rate_partition(path, options)` is the whole per-partition job: it reads one partition file, needs
 nothing else (the knowledge base is loaded once per process) and returns plain, picklable rows. The
-local runner maps it over a process pool; a cluster engine can map it over the same files (README).
+local runner maps it over forked workers (workers.py); a cluster engine can map it over the same files (README).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`cds-service replay`: stage the export by patient, rate the partitions in a process pool, record, write CSV.
+"""`cds-service replay`: stage the export by patient, rate the partitions in worker processes, record, write CSV.
 
 Resumable: the staging is reused when its manifest matches the export, and the store remembers which
 partitions are committed (store.py), so running the same command again after Ctrl-C or a kill rates
@@ -8,12 +8,11 @@ only what is missing. Progress is drawn with rich when stderr is a terminal, and
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import signal
 import sys
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +31,7 @@ from cds_service.replay.partition import (
 )
 from cds_service.replay.rate import Options, PartitionResult, engine_for, rate_partition
 from cds_service.replay.store import ReplayStore
+from cds_service.replay.workers import rate_in_workers
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,11 @@ def replay(config: ReplayConfig, err: IO[str] | None = None) -> Summary:
             rating_started = time.perf_counter()
             pending = [p for p in range(partitions) if p not in done]
             try:
-                for result in _rate(pending, config, options):
-                    store.commit_partition(run_id, result.partition, result.rows)
-                    summary.counts.update(result.counts)
-                    progress.advance(task, staged.service_requests[result.partition])
+                with closing(_rate(pending, config, options)) as results:  # closing stops the workers
+                    for result in results:
+                        store.commit_partition(run_id, result.partition, result.rows)
+                        summary.counts.update(result.counts)
+                        progress.advance(task, staged.service_requests[result.partition])
             except KeyboardInterrupt:
                 summary.interrupted = True
             summary.rating_seconds = time.perf_counter() - rating_started
@@ -148,40 +149,13 @@ def _progress(console: Console, show: bool) -> Progress:
     )
 
 
-def _worker_start(mappings: str | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the pool
-    engine_for(mappings)
-
-
-def _rate(pending: list[int], config: ReplayConfig, options: Options) -> Any:
-    """PartitionResults as they finish; at most two partitions per worker in flight (bounded memory)."""
+def _rate(pending: list[int], config: ReplayConfig, options: Options) -> Iterator[PartitionResult]:
+    """PartitionResults as they finish: in this process with one worker, else in forked workers."""
     if config.workers <= 1:
         for partition in pending:
             yield rate_partition(partition_path(config.work_dir, partition), partition, options)
         return
-    engine_for(config.mappings)  # loaded once here; forked workers inherit it
-    pool = ProcessPoolExecutor(
-        max_workers=config.workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_worker_start,
-        initargs=(config.mappings,),
-    )
-    queue = list(reversed(pending))
-    running: set[Future[PartitionResult]] = set()
-    try:
-        while queue or running:
-            while queue and len(running) < 2 * config.workers:
-                p = queue.pop()
-                running.add(pool.submit(rate_partition, partition_path(config.work_dir, p), p, options))
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()  # uncommitted partitions are rated again by the next run
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    yield from rate_in_workers(pending, config.workers, config.work_dir, options)
 
 
 def report(summary: Summary, config: ReplayConfig, out: IO[str]) -> None:

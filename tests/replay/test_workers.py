@@ -1,0 +1,140 @@
+"""The replay's worker processes: every partition once, a failure or a dead worker stops the run with the
+partition named, and stopping early (Ctrl-C) leaves no worker behind and never hangs, even while a worker is
+halfway through writing a large result."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from cds_service import cli
+from cds_service.replay import workers
+from cds_service.replay.rate import Options, PartitionResult, rate_partition
+from cds_service.replay.workers import WorkerFailed, rate_in_workers
+from tests.replay import hand_checked
+
+OPTIONS = Options(run_id="test")
+
+
+def fake_rating(path: Path, partition: int, options: Options) -> PartitionResult:
+    """A stand-in for rate_partition that records which process rated the partition."""
+    return PartitionResult(partition, rows=[{"pid": os.getpid(), "path": str(path)}])
+
+
+def test_every_partition_is_rated_once_by_the_workers_and_they_exit(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", fake_rating)
+    results = list(rate_in_workers(list(range(12)), 3, tmp_path, OPTIONS))
+    assert sorted(r.partition for r in results) == list(range(12))
+    assert {r.rows[0]["pid"] for r in results} <= set(range(1, 2**22)) - {os.getpid()}  # not the parent
+    assert len({r.rows[0]["pid"] for r in results}) > 1  # shared out
+    assert multiprocessing.active_children() == []
+
+
+def test_no_more_workers_than_partitions(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", fake_rating)
+    results = list(rate_in_workers([7], 4, tmp_path, OPTIONS))
+    assert [r.partition for r in results] == [7]
+    assert multiprocessing.active_children() == []
+
+
+def failing_on_5(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 5:
+        raise ValueError("a bad partition")
+    return fake_rating(path, partition, options)
+
+
+def test_an_exception_in_a_worker_stops_the_run_and_names_the_partition(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", failing_on_5)
+    with pytest.raises(WorkerFailed, match=r"(?s)partition 5: .*ValueError: a bad partition"):
+        list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
+    assert multiprocessing.active_children() == []
+
+
+def dying_on_3(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 3:
+        os._exit(9)  # killed (the OOM killer, a signal): no answer at all
+    return fake_rating(path, partition, options)
+
+
+def test_a_worker_that_dies_stops_the_run_instead_of_waiting_for_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", dying_on_3)
+    with pytest.raises(WorkerFailed, match="the worker rating partition 3 died"):
+        list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
+    assert multiprocessing.active_children() == []
+
+
+def test_closing_early_kills_the_busy_workers(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", slow_after_first)
+    results = rate_in_workers(list(range(6)), 2, tmp_path, OPTIONS)
+    first = next(results)
+    assert first.partition in range(6)
+    assert len(multiprocessing.active_children()) == 2  # the others are still rating
+    started = time.monotonic()
+    results.close()
+    assert time.monotonic() - started < 5
+    assert multiprocessing.active_children() == []
+
+
+def slow_after_first(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition != 0:
+        time.sleep(60)
+    return fake_rating(path, partition, options)
+
+
+INTERRUPTED_MID_WRITE = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from cds_service.replay import workers
+    from cds_service.replay.rate import Options, PartitionResult
+
+    def rate(path, partition, options):  # partition 1 answers at once; the others with 40 MB
+        return PartitionResult(partition, rows=[] if partition == 1 else [{"x": "y" * 40_000_000}])
+
+    workers.rate_partition = rate
+    try:
+        for result in workers.rate_in_workers([1, 2, 3], 3, Path("."), Options(run_id="t")):
+            # 2 and 3 are now blocked halfway through writing their 40 MB into a 64 kB pipe
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        sys.exit(130)
+    """
+)
+
+
+def test_an_interrupt_while_a_worker_is_mid_write_exits_promptly():
+    """The defect this module fixes: the process printed its Ctrl-C hint and then never exited."""
+    process = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_MID_WRITE], capture_output=True, timeout=60, cwd=Path(__file__).parents[2]
+    )
+    assert process.returncode == 130, process.stderr.decode()
+    assert b"Traceback" not in process.stderr
+
+
+def test_the_command_reports_a_failed_partition_and_resumes_after_it(monkeypatch, tmp_path, capsys):
+    """`cds-service replay` with a worker failing: exit 1 with the partition named, no crash; the partitions
+    already committed are kept, and the same command, once the cause is gone, rates only the rest."""
+    export = hand_checked.write(tmp_path / "export")
+    command = ["replay", str(export), "--workers", "2", "--partitions", "8"]
+    command += ["--database", f"sqlite:///{tmp_path}/r.sqlite3", "--csv", str(tmp_path / "r.csv")]
+    monkeypatch.setattr(workers, "rate_partition", failing_on_5_only_if_real)
+    assert cli.main(command) == 1
+    err = capsys.readouterr().err
+    assert "cds-service replay: partition 5:" in err and "the same command resumes" in err
+    monkeypatch.setattr(workers, "rate_partition", rate_partition)
+    assert cli.main(command) == 0
+    assert "already done by an earlier run" in capsys.readouterr().err
+    assert (tmp_path / "r.csv").exists()
+
+
+def failing_on_5_only_if_real(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 5:
+        raise ValueError("a bad partition")
+    return rate_partition(path, partition, options)
