@@ -37,7 +37,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     # SQLite only: decisions are journaled per process (synced as above) and moved into the database
     # in batches at this interval; other processes' reads see them after at most this long.
-    audit_flush_seconds: float = 0.25
+    audit_flush_seconds: float = 1.0
     mappings_dir: str = ""  # default: the mappings shipped with the service
     fhir_timeout_seconds: float = 2.0  # per FHIR call
     fhir_budget_seconds: float = 4.0  # all FHIR calls of one hook request

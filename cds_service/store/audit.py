@@ -53,7 +53,7 @@ def _available() -> Iterator[None]:
 class AuditStore:
     """Decisions and feedback in one database; create_all on start-up."""
 
-    def __init__(self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = 0.25) -> None:
+    def __init__(self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = 1.0) -> None:
         self.engine = open_engine(url, sqlite_synchronous)
         database = sqlite_file(url)
         self._claims_engine = open_claims_engine(url) or self.engine  # JWT ids: committed without waiting for the disk

@@ -57,7 +57,7 @@ class _Segment:
 class Journal:
     """Append entries durably; a background thread hands them to `ingest` in batches."""
 
-    def __init__(self, directory: Path, ingest: Ingest, *, sync: bool = True, interval: float = 0.25) -> None:
+    def __init__(self, directory: Path, ingest: Ingest, *, sync: bool = True, interval: float = 1.0) -> None:
         self.directory = directory
         self.ingest = ingest
         self.sync = sync
