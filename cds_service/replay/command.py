@@ -11,7 +11,7 @@ from typing import Any
 
 from cds_service.replay.runner import ReplayConfig, replay, report
 from cds_service.replay.store import ConflictingRun
-from cds_service.replay.workers import WorkerFailed
+from cds_service.replay.workers import PartitionFailed
 
 
 def add_replay_command(commands: Any) -> None:
@@ -76,7 +76,7 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted while staging; run the same command again to start over", file=sys.stderr)
         return 130
-    except WorkerFailed as exc:
+    except PartitionFailed as exc:
         print(f"cds-service replay: {exc}\ncommitted partitions are kept; the same command resumes", file=sys.stderr)
         return 1
     report(summary, config, sys.stderr)

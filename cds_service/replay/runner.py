@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -31,7 +32,7 @@ from cds_service.replay.partition import (
 )
 from cds_service.replay.rate import Options, PartitionResult, engine_for, rate_partition
 from cds_service.replay.store import ReplayStore
-from cds_service.replay.workers import rate_in_workers
+from cds_service.replay.workers import PartitionFailed, rate_in_workers
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,11 @@ def _rate(pending: list[int], config: ReplayConfig, options: Options) -> Iterato
     """PartitionResults as they finish: in this process with one worker, else in forked workers."""
     if config.workers <= 1:
         for partition in pending:
-            yield rate_partition(partition_path(config.work_dir, partition), partition, options)
+            try:
+                result = rate_partition(partition_path(config.work_dir, partition), partition, options)
+            except Exception as exc:  # reported as a worker's failure is: the partition named, exit 1
+                raise PartitionFailed(f"partition {partition}: {traceback.format_exc()}") from exc
+            yield result
         return
     yield from rate_in_workers(pending, config.workers, config.work_dir, options)
 

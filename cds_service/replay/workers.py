@@ -13,6 +13,7 @@ import multiprocessing
 import signal
 import traceback
 from collections.abc import Iterator
+from contextlib import suppress
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -23,8 +24,8 @@ from cds_service.replay.rate import Options, PartitionResult, engine_for, rate_p
 _STOP = -1  # sent instead of a partition number: the worker exits
 
 
-class WorkerFailed(RuntimeError):
-    """A worker raised while rating a partition, or died; nothing of that partition was committed."""
+class PartitionFailed(RuntimeError):
+    """A partition could not be rated (an error, or its worker died); nothing of it was committed."""
 
 
 def rate_in_workers(pending: list[int], workers: int, work_dir: Path, options: Options) -> Iterator[PartitionResult]:
@@ -38,8 +39,7 @@ def rate_in_workers(pending: list[int], workers: int, work_dir: Path, options: O
             pool.give(connection, queue)
         while pool.busy:
             for connection in wait(list(pool.busy)):
-                result = _received(connection, pool.busy[connection])
-                del pool.busy[connection]
+                result = _received(connection, pool.busy.pop(connection))
                 pool.give(connection, queue)  # its next partition goes out before the caller commits this one
                 yield result
         pool.stop()
@@ -48,38 +48,47 @@ def rate_in_workers(pending: list[int], workers: int, work_dir: Path, options: O
 
 
 class _Workers:
-    """Forked workers, each with the parent's end of its pipe and the partition it is rating, if any."""
+    """Forked workers: the parent's end of each one's pipe, which are idle, and what the busy ones rate."""
 
     def __init__(self) -> None:
         self.processes: list[BaseProcess] = []
-        self.idle: list[Connection] = []
+        self.connections: list[Connection] = []
         self.busy: dict[Connection, int] = {}
 
     def start(self, count: int, work_dir: Path, options: Options) -> list[Connection]:
+        """Fork `count` workers. Ctrl-C is held back until every one is recorded here (so `kill` finds it) and
+        has begun ignoring SIGINT (so it prints no traceback of its own)."""
         context = multiprocessing.get_context("fork")
-        for _ in range(count):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(target=_serve, args=(child_end, work_dir, options), daemon=True)
-            process.start()
-            child_end.close()  # the parent's copy: a dead worker's pipe must then read as closed
-            self.processes.append(process)
-            self.idle.append(parent_end)
-        return self.idle[:]
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for _ in range(count):
+                parent_end, child_end = context.Pipe()
+                self.connections.append(parent_end)
+                # the worker closes its copies of the parent's ends, so it sees EOF if the parent dies
+                process = context.Process(target=_serve, args=(child_end, self.connections[:], work_dir, options))
+                process.daemon = True
+                process.start()
+                self.processes.append(process)
+                child_end.close()  # the parent's copy: a dead worker's pipe must then read as closed
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return self.connections[:]
 
     def give(self, connection: Connection, queue: list[int]) -> None:
-        """The next partition of the queue to this worker, or the worker goes idle."""
-        if connection in self.idle:
-            self.idle.remove(connection)
+        """The next partition of the queue to this worker; none left, and it stays idle."""
         if queue:
-            self.busy[connection] = queue.pop()
-            connection.send(self.busy[connection])
-        else:
-            self.idle.append(connection)
+            partition = queue.pop()
+            try:
+                connection.send(partition)
+            except OSError as exc:
+                raise PartitionFailed(f"the worker given partition {partition} died") from exc
+            self.busy[connection] = partition
 
     def stop(self) -> None:
-        """Every partition rated: the workers exit."""
-        for connection in self.idle:
-            connection.send(_STOP)
+        """Every partition rated: the workers exit (one that died meanwhile is reaped by `kill`)."""
+        for connection in self.connections:
+            with suppress(OSError):
+                connection.send(_STOP)
         for process in self.processes:
             process.join()
 
@@ -88,8 +97,9 @@ class _Workers:
         for process in self.processes:
             if process.is_alive():
                 process.kill()
+        for process in self.processes:
             process.join()
-        for connection in [*self.idle, *self.busy]:
+        for connection in self.connections:
             connection.close()
 
 
@@ -97,15 +107,18 @@ def _received(connection: Connection, partition: int) -> PartitionResult:
     try:
         outcome, value = connection.recv()
     except (EOFError, OSError) as exc:
-        raise WorkerFailed(f"the worker rating partition {partition} died") from exc
+        raise PartitionFailed(f"the worker rating partition {partition} died") from exc
     if outcome != "done":
-        raise WorkerFailed(f"partition {partition}: {value}")
+        raise PartitionFailed(f"partition {partition}: {value}")
     return value
 
 
-def _serve(connection: Connection, work_dir: Path, options: Options) -> None:
+def _serve(connection: Connection, parent_ends: list[Connection], work_dir: Path, options: Options) -> None:
     """The worker: rate the partitions the parent sends until it sends _STOP or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the workers
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while forking
+    for inherited in parent_ends:
+        inherited.close()
     engine_for(options.mappings)
     while True:
         try:
@@ -116,7 +129,8 @@ def _serve(connection: Connection, work_dir: Path, options: Options) -> None:
             return
         try:
             result = rate_partition(partition_path(work_dir, partition), partition, options)
-        except Exception:  # reported to the parent, which stops the run
-            connection.send(("failed", traceback.format_exc()))
-        else:
             connection.send(("done", result))
+        except OSError:
+            return  # the parent is gone
+        except Exception:  # the rating, or pickling its result, failed: reported, and the parent stops the run
+            connection.send(("failed", traceback.format_exc()))

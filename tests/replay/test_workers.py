@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -15,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from cds_service import cli
-from cds_service.replay import workers
+from cds_service.replay import runner, workers
 from cds_service.replay.rate import Options, PartitionResult, rate_partition
-from cds_service.replay.workers import WorkerFailed, rate_in_workers
+from cds_service.replay.workers import PartitionFailed, rate_in_workers
 from tests.replay import hand_checked
 
 OPTIONS = Options(run_id="test")
@@ -32,15 +33,59 @@ def test_every_partition_is_rated_once_by_the_workers_and_they_exit(monkeypatch,
     monkeypatch.setattr(workers, "rate_partition", fake_rating)
     results = list(rate_in_workers(list(range(12)), 3, tmp_path, OPTIONS))
     assert sorted(r.partition for r in results) == list(range(12))
-    assert {r.rows[0]["pid"] for r in results} <= set(range(1, 2**22)) - {os.getpid()}  # not the parent
-    assert len({r.rows[0]["pid"] for r in results}) > 1  # shared out
+    pids = {r.rows[0]["pid"] for r in results}
+    assert os.getpid() not in pids and len(pids) > 1  # rated in the workers, shared out
     assert multiprocessing.active_children() == []
 
 
 def test_no_more_workers_than_partitions(monkeypatch, tmp_path):
     monkeypatch.setattr(workers, "rate_partition", fake_rating)
+    started = []
+    real_start = workers._Workers.start
+
+    def counting_start(pool, count, *args):
+        started.append(count)
+        return real_start(pool, count, *args)
+
+    monkeypatch.setattr(workers._Workers, "start", counting_start)
     results = list(rate_in_workers([7], 4, tmp_path, OPTIONS))
     assert [r.partition for r in results] == [7]
+    assert started == [1]
+    assert multiprocessing.active_children() == []
+
+
+def test_nothing_to_rate_starts_no_worker(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", fake_rating)
+    assert list(rate_in_workers([], 2, tmp_path, OPTIONS)) == []
+    assert multiprocessing.active_children() == []
+
+
+def unpicklable(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 2:
+        return PartitionResult(partition, rows=[{"value": lambda: None}])
+    return fake_rating(path, partition, options)
+
+
+def test_a_result_that_cannot_be_sent_is_reported_with_its_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", unpicklable)
+    with pytest.raises(PartitionFailed, match=r"(?s)partition 2: .*(pickle|Pickl)"):
+        list(rate_in_workers(list(range(5)), 2, tmp_path, OPTIONS))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_died_while_idle_is_a_partition_failure_not_a_crash(monkeypatch, tmp_path):
+    monkeypatch.setattr(workers, "rate_partition", fake_rating)
+    pool = workers._Workers()
+    try:
+        (connection,) = pool.start(1, tmp_path, OPTIONS)
+        pool.processes[0].kill()
+        pool.processes[0].join()
+        with pytest.raises(PartitionFailed, match="the worker given partition 4 died"):
+            for _ in range(50):  # the first sends may still fit in the socket's buffer
+                pool.give(connection, [4])
+                pool.busy.clear()
+    finally:
+        pool.kill()
     assert multiprocessing.active_children() == []
 
 
@@ -52,7 +97,7 @@ def failing_on_5(path: Path, partition: int, options: Options) -> PartitionResul
 
 def test_an_exception_in_a_worker_stops_the_run_and_names_the_partition(monkeypatch, tmp_path):
     monkeypatch.setattr(workers, "rate_partition", failing_on_5)
-    with pytest.raises(WorkerFailed, match=r"(?s)partition 5: .*ValueError: a bad partition"):
+    with pytest.raises(PartitionFailed, match=r"(?s)partition 5: .*ValueError: a bad partition"):
         list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
     assert multiprocessing.active_children() == []
 
@@ -65,7 +110,7 @@ def dying_on_3(path: Path, partition: int, options: Options) -> PartitionResult:
 
 def test_a_worker_that_dies_stops_the_run_instead_of_waiting_for_it(monkeypatch, tmp_path):
     monkeypatch.setattr(workers, "rate_partition", dying_on_3)
-    with pytest.raises(WorkerFailed, match="the worker rating partition 3 died"):
+    with pytest.raises(PartitionFailed, match="the worker rating partition 3 died"):
         list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
     assert multiprocessing.active_children() == []
 
@@ -90,18 +135,25 @@ def slow_after_first(path: Path, partition: int, options: Options) -> PartitionR
 
 INTERRUPTED_MID_WRITE = textwrap.dedent(
     """
-    import sys
+    import sys, time
     from pathlib import Path
-    from cds_service.replay import workers
+    from cds_service.replay import runner, workers
     from cds_service.replay.rate import Options, PartitionResult
 
-    def rate(path, partition, options):  # partition 1 answers at once; the others with 40 MB
-        return PartitionResult(partition, rows=[] if partition == 1 else [{"x": "y" * 40_000_000}])
+    MARKS = Path(sys.argv[1])
+
+    def rate(path, partition, options):  # partition 1 answers at once; the others with 40 MB each
+        if partition == 1:
+            return PartitionResult(partition)
+        (MARKS / str(partition)).touch()
+        return PartitionResult(partition, rows=[{"x": "y" * 40_000_000}])
 
     workers.rate_partition = rate
     try:
         for result in workers.rate_in_workers([1, 2, 3], 3, Path("."), Options(run_id="t")):
-            # 2 and 3 are now blocked halfway through writing their 40 MB into a 64 kB pipe
+            while len(list(MARKS.iterdir())) < 2:
+                time.sleep(0.01)
+            time.sleep(1)  # 2 and 3 are now blocked halfway through writing 40 MB into a pipe nobody reads
             raise KeyboardInterrupt
     except KeyboardInterrupt:
         sys.exit(130)
@@ -109,13 +161,65 @@ INTERRUPTED_MID_WRITE = textwrap.dedent(
 )
 
 
-def test_an_interrupt_while_a_worker_is_mid_write_exits_promptly():
+def test_an_interrupt_while_a_worker_is_mid_write_exits_promptly(tmp_path):
     """The defect this module fixes: the process printed its Ctrl-C hint and then never exited."""
     process = subprocess.run(
-        [sys.executable, "-c", INTERRUPTED_MID_WRITE], capture_output=True, timeout=60, cwd=Path(__file__).parents[2]
+        [sys.executable, "-c", INTERRUPTED_MID_WRITE, str(tmp_path)],
+        capture_output=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
     )
     assert process.returncode == 130, process.stderr.decode()
     assert b"Traceback" not in process.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2", "3"]
+
+
+PARENT_DIES = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    from cds_service.replay import runner, workers
+    from cds_service.replay.rate import Options, PartitionResult
+
+    PIDS = Path(sys.argv[1])
+
+    def rate(path, partition, options):  # each worker records its pid, then answers with 1 MB
+        (PIDS / str(os.getpid())).touch()
+        time.sleep(0.5)
+        return PartitionResult(partition, rows=[{"x": "y" * 1_000_000}])
+
+    workers.rate_partition = rate
+    results = workers.rate_in_workers([1, 2, 3, 4], 2, Path("."), Options(run_id="t"))
+    next(results)
+    while len(list(PIDS.iterdir())) < 2:
+        time.sleep(0.01)
+    os._exit(0)  # the parent is killed: no cleanup of any kind
+    """
+)
+
+
+def test_workers_exit_when_the_parent_is_killed(tmp_path):
+    """A worker must not outlive its parent (kill -9, the OOM killer): it sees its pipe close and exits."""
+    subprocess.run([sys.executable, "-c", PARENT_DIES, str(tmp_path)], timeout=60, cwd=Path(__file__).parents[2])
+    pids = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 20
+    try:
+        while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_running(pid) for pid in pids)
+    finally:
+        for pid in filter(_running, pids):
+            os.kill(pid, signal.SIGKILL)  # a failed run must not leave orphans behind
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit may wait for the container's init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_the_command_reports_a_failed_partition_and_resumes_after_it(monkeypatch, tmp_path, capsys):
@@ -138,3 +242,12 @@ def failing_on_5_only_if_real(path: Path, partition: int, options: Options) -> P
     if partition == 5:
         raise ValueError("a bad partition")
     return rate_partition(path, partition, options)
+
+
+def test_a_failure_with_one_worker_is_reported_the_same_way(monkeypatch, tmp_path, capsys):
+    export = hand_checked.write(tmp_path / "export")
+    command = ["replay", str(export), "--workers", "1", "--partitions", "8"]
+    command += ["--database", f"sqlite:///{tmp_path}/r.sqlite3", "--csv", str(tmp_path / "r.csv")]
+    monkeypatch.setattr(runner, "rate_partition", failing_on_5_only_if_real)
+    assert cli.main(command) == 1
+    assert "cds-service replay: partition 5:" in capsys.readouterr().err
