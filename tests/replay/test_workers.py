@@ -60,16 +60,36 @@ def test_nothing_to_rate_starts_no_worker(monkeypatch, tmp_path):
     assert multiprocessing.active_children() == []
 
 
-def unpicklable(path: Path, partition: int, options: Options) -> PartitionResult:
-    if partition == 2:
+def failing_on_5(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 5:
+        raise ValueError("a bad partition")
+    return fake_rating(path, partition, options)
+
+
+def dying_on_5(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 5:
+        os._exit(9)  # killed (the OOM killer, a signal): no answer at all
+    return fake_rating(path, partition, options)
+
+
+def unpicklable_on_5(path: Path, partition: int, options: Options) -> PartitionResult:
+    if partition == 5:
         return PartitionResult(partition, rows=[{"value": lambda: None}])
     return fake_rating(path, partition, options)
 
 
-def test_a_result_that_cannot_be_sent_is_reported_with_its_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(workers, "rate_partition", unpicklable)
-    with pytest.raises(PartitionFailed, match=r"(?s)partition 2: .*(pickle|Pickl)"):
-        list(rate_in_workers(list(range(5)), 2, tmp_path, OPTIONS))
+@pytest.mark.parametrize(
+    ("rating", "message"),
+    [
+        (failing_on_5, r"(?s)partition 5: .*ValueError: a bad partition"),  # the worker's traceback
+        (dying_on_5, r"the worker rating partition 5 died"),  # not a wait for ever
+        (unpicklable_on_5, r"(?s)partition 5: .*(pickle|Pickl)"),  # the real error, not "died"
+    ],
+)
+def test_a_partition_that_fails_stops_the_run_and_is_named(monkeypatch, tmp_path, rating, message):
+    monkeypatch.setattr(workers, "rate_partition", rating)
+    with pytest.raises(PartitionFailed, match=message):
+        list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
     assert multiprocessing.active_children() == []
 
 
@@ -86,32 +106,6 @@ def test_a_worker_that_died_while_idle_is_a_partition_failure_not_a_crash(monkey
                 pool.busy.clear()
     finally:
         pool.kill()
-    assert multiprocessing.active_children() == []
-
-
-def failing_on_5(path: Path, partition: int, options: Options) -> PartitionResult:
-    if partition == 5:
-        raise ValueError("a bad partition")
-    return fake_rating(path, partition, options)
-
-
-def test_an_exception_in_a_worker_stops_the_run_and_names_the_partition(monkeypatch, tmp_path):
-    monkeypatch.setattr(workers, "rate_partition", failing_on_5)
-    with pytest.raises(PartitionFailed, match=r"(?s)partition 5: .*ValueError: a bad partition"):
-        list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
-    assert multiprocessing.active_children() == []
-
-
-def dying_on_3(path: Path, partition: int, options: Options) -> PartitionResult:
-    if partition == 3:
-        os._exit(9)  # killed (the OOM killer, a signal): no answer at all
-    return fake_rating(path, partition, options)
-
-
-def test_a_worker_that_dies_stops_the_run_instead_of_waiting_for_it(monkeypatch, tmp_path):
-    monkeypatch.setattr(workers, "rate_partition", dying_on_3)
-    with pytest.raises(PartitionFailed, match="the worker rating partition 3 died"):
-        list(rate_in_workers(list(range(10)), 2, tmp_path, OPTIONS))
     assert multiprocessing.active_children() == []
 
 
