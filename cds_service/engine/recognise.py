@@ -15,6 +15,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
+from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry
@@ -354,21 +355,45 @@ class DoubtfulStop(ValueError):
 def _stopped_by(resource: MedicationRequest | MedicationStatement, birth: DayRange | None) -> date | None:
     """The latest day by which a stopped medicine's stop had happened, as far as the resource tells: a statement's
     effectivePeriod end (the stop itself, even when another date disagrees), else the earlier of the day it was
-    asserted and the resource's last change; None when nothing tells. (A statement's effectiveDateTime is a day it
-    was taken: the stop may be later, so it bounds nothing.) DoubtfulStop for a date that cannot be real (a
-    sentinel, before birth) or a period that ends before it starts: such a date must not make a recent stop old."""
+    asserted and the resource's last change; for a request with neither, the end its course planned; None when
+    nothing tells. (A statement's effectiveDateTime is a day it was taken: the stop may be later, so it bounds
+    nothing.) DoubtfulStop for a date that cannot be real (a sentinel, before birth) or a period that ends before
+    it starts: such a date must not make a recent stop old."""
     values = [resource.meta.lastUpdated if resource.meta else None]
     if isinstance(resource, MedicationStatement):
-        period = resource.effectivePeriod
-        end = _possible(period.end if period else None, birth)
+        end = _period_end(resource.effectivePeriod, birth, "its effective period")
         if end is not None:
-            start = _possible(period.start, birth)
-            if start is not None and end.latest < start.earliest:
-                raise DoubtfulStop("its effective period ends before it starts")
-            return end.latest
+            return end
         values.append(resource.dateAsserted)
     days = [found.latest for value in values if (found := _possible(value, birth)) is not None]
-    return min(days) if days else None
+    if days:
+        return min(days)
+    if isinstance(resource, MedicationRequest):
+        return _planned_end(resource, birth)
+    return None
+
+
+def _planned_end(request: MedicationRequest, birth: DayRange | None) -> date | None:
+    """When nothing else tells: the latest end the request planned (its dispense validity, its dosages' bounds).
+    A stopped course ended by then at the latest. Only a fallback: a planned end is not the stop, and putting it
+    before a later change would make a stop look older than the resource says."""
+    periods = [request.dispenseRequest.validityPeriod if request.dispenseRequest else None]
+    for dosage in request.dosageInstruction or []:
+        repeat = dosage.timing.repeat if dosage.timing else None
+        periods.append(repeat.boundsPeriod if repeat else None)
+    ends = [end for period in periods if (end := _period_end(period, birth, "its planned course")) is not None]
+    return max(ends) if ends else None
+
+
+def _period_end(period: Period | None, birth: DayRange | None, name: str) -> date | None:
+    """The last day a period may end on; DoubtfulStop when it ends before it starts."""
+    end = _possible(period.end if period else None, birth)
+    if end is None:
+        return None
+    start = _possible(period.start, birth)
+    if start is not None and end.latest < start.earliest:
+        raise DoubtfulStop(f"{name} ends before it starts")
+    return end.latest
 
 
 def _possible(value: object, birth: DayRange | None) -> DayRange | None:

@@ -133,3 +133,62 @@ def test_a_stop_date_that_cannot_be_real_makes_the_stop_doubtful_not_old(evaluat
 def test_a_stop_date_that_is_not_a_string_is_unreadable(evaluate, element):
     stated = medicine("warfarin 5 mg", kind="MedicationStatement", status="stopped", **element)
     assert outcome(evaluate, stated) is Outcome.INSUFFICIENT_DATA
+
+
+# -- a request with no other date: the end its course planned --------------------------------------------------
+def bounded(start: str, end: str) -> list[dict]:
+    return [{"text": "5 mg daily", "timing": {"repeat": {"boundsPeriod": {"start": start, "end": end}}}}]
+
+
+def valid(start: str, end: str) -> dict:
+    return {"validityPeriod": {"start": start, "end": end}}
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        {"dosageInstruction": bounded(days_ago(40), days_ago(5))},  # a course planned to end 5 days ago
+        {"dispenseRequest": valid(days_ago(40), days_ago(5))},
+        {"dosageInstruction": bounded(days_ago(40), days_ago(2) + "T10:00:00Z")},  # a dateTime end
+        {"dosageInstruction": bounded(days_ago(10), (TODAY + timedelta(days=20)).isoformat())},  # ends after it
+        # two planned ends: the course ended by the later one at the latest
+        {
+            "dosageInstruction": bounded(days_ago(200), days_ago(100)),
+            "dispenseRequest": valid(days_ago(40), days_ago(3)),
+        },
+    ],
+)
+def test_a_stopped_request_with_only_a_recent_planned_end_stops_the_warning(evaluate, elements):
+    stopped = medicine("warfarin 5 mg", status="stopped", **elements)
+    assert outcome(evaluate, stopped) is Outcome.NO_CRITERIA_APPLY
+
+
+def test_a_stopped_request_whose_planned_course_ended_long_ago_is_history(evaluate, window):
+    old = medicine("warfarin 5 mg", status="stopped", dosageInstruction=bounded(days_ago(400), days_ago(window + 1)))
+    assert outcome(evaluate, old) is Outcome.NOT_APPROPRIATE
+
+
+def test_a_planned_end_does_not_make_a_recent_change_look_old(evaluate):
+    """The fallback only: a change 3 days ago may be the stop, whatever the course planned."""
+    stopped = medicine(
+        "warfarin 5 mg", status="stopped", meta=updated(3), dosageInstruction=bounded(days_ago(400), days_ago(300))
+    )
+    assert outcome(evaluate, stopped) is Outcome.NO_CRITERIA_APPLY
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        {"dosageInstruction": bounded(days_ago(5), days_ago(100))},  # ends before it starts
+        {"dispenseRequest": valid("1900-01-01", "1900-01-01")},  # a sentinel, before birth
+    ],
+)
+def test_a_planned_end_that_cannot_be_right_makes_the_stop_doubtful(evaluate, elements):
+    assert outcome(evaluate, medicine("warfarin 5 mg", status="stopped", **elements)) is Outcome.NO_CRITERIA_APPLY
+
+
+def test_the_card_names_the_planned_end_it_relied_on(evaluate, window):
+    stopped = medicine("warfarin 5 mg", status="stopped", dispenseRequest=valid(days_ago(40), days_ago(6)))
+    d = evaluate([patient(), condition("M54.2", onset=ACUTE), stopped], "72125")
+    (flag,) = [f for f in d.findings if f.id == "coagulopathy"]
+    assert flag.evidence[0].note == f"stopped by {days_ago(6)}, within {window} days of the order"
