@@ -6,7 +6,8 @@ read1), sets the socket's timeout to the time left before each read, and stops a
 `cookieless_session` refuses cookies: one session serves many callers, and a FHIR server's
 session cookie set during one user's call must never travel with another's. It reads the environment's
 proxy and CA-bundle settings once per origin instead of on every call (requests scans the whole
-environment per call, ~0.4 ms), and never adds `.netrc` credentials.
+environment per call, ~0.4 ms), and never adds `.netrc` credentials. `send` makes a call through a
+session without Session.request's per-call merging of settings.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 import os
 import time
 from http.cookiejar import DefaultCookiePolicy
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 
 CHUNK = 65536
@@ -37,6 +40,7 @@ class _OutboundSession(requests.Session):
         self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.trust_env = False  # no per-call environment scan, no .netrc; the environment is applied below
         self._environment: dict[tuple[str, str], tuple[dict[str, str], str | None]] = {}
+        self._send_settings: dict[tuple[str, str], dict[str, Any]] = {}
 
     def merge_environment_settings(self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any) -> dict[str, Any]:
         """What requests would take from the environment with trust_env, from this origin's cached lookup."""
@@ -45,6 +49,16 @@ class _OutboundSession(requests.Session):
         if verify is True or verify is None:
             verify = env_bundle or verify
         return super().merge_environment_settings(url, proxies, stream, verify, cert)
+
+    def send_settings(self, url: str) -> dict[str, Any]:
+        """What Session.request would pass to send() for a streamed call with no settings of its own, per origin."""
+        origin = urlsplit(url)[:2]
+        found = self._send_settings.get(origin)
+        if found is None:
+            if len(self._send_settings) >= MAX_ORIGINS:
+                self._send_settings.clear()
+            found = self._send_settings[origin] = self.merge_environment_settings(url, {}, True, None, None)
+        return found
 
     def _environment_of(self, url: str) -> tuple[dict[str, str], str | None]:
         origin = urlsplit(url)[:2]
@@ -60,6 +74,36 @@ class _OutboundSession(requests.Session):
 def cookieless_session() -> requests.Session:
     """A session (connection pool) whose cookie jar accepts and sends no cookie."""
     return _OutboundSession()
+
+
+def send(
+    session: requests.Session, method: str, url: str, headers: Mapping[str, str], data: bytes | None, timeout: float
+) -> requests.Response:
+    """`session.request(method, url, data=data, headers=headers, timeout=timeout, stream=True,
+    allow_redirects=False)`, the same request made without Session.request's per-call merging.
+
+    Session.request merges the session's headers, parameters, cookies, hooks and environment into each call; in
+    requests 2.34 on Python 3.11 each merge checks typing Protocols at run time, ~0.1 ms of CPU per call (a fifth
+    of a FHIR batch's). Here the request is prepared from the session's own settings (its headers under ours, its
+    cookie jar, auth and hooks) and sent with the environment settings, looked up once per origin.
+    """
+    merged = CaseInsensitiveDict(session.headers)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(
+        method=method,
+        url=url,
+        headers=merged,
+        data=data,
+        cookies=session.cookies,
+        auth=session.auth,
+        hooks=session.hooks,
+    )
+    if isinstance(session, _OutboundSession):
+        settings = session.send_settings(url)
+    else:
+        settings = session.merge_environment_settings(url, {}, True, None, None)
+    return session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
 
 
 def read_body(response: requests.Response, max_bytes: int, deadline: float) -> bytes:

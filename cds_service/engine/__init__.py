@@ -42,8 +42,11 @@ class Engine:
         """Read the chart for these orders (`patient_id`: the hook's patient; `problems`: what the caller could not
         read, e.g. a Bundle entry that is not a resource), skipping Observations too old to matter."""
         dates = [order_date_of(o, today) for o in orders] or [today]
-        reasons = frozenset(
-            rid for o in orders for r in o.reasonReference or () if (rid := reference_id(r.model_dump(), "Condition"))
+        reasons = frozenset(  # the Reference's one field read, not the model dumped (~40 µs each)
+            rid
+            for o in orders
+            for r in o.reasonReference or ()
+            if (rid := reference_id({"reference": r.reference}, "Condition"))
         )
         chart = self.reader.read(resources, patient_id=patient_id, not_before=min(dates), reason_ids=reasons)
         chart.problems[:0] = problems

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import orjson
 import requests
 
-from cds_service.bounded_http import ReadError, read_body
+from cds_service.bounded_http import ReadError, read_body, send
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 
@@ -129,9 +129,7 @@ class FhirClient:
         timeout = deadline.timeout(self.timeout)
         call_deadline = time.monotonic() + timeout  # this call's answer, headers and body, by then
         try:
-            response = self.session.request(
-                method, url, data=data, headers=headers, timeout=timeout, stream=True, allow_redirects=False
-            )
+            response = send(self.session, method, url, headers, data, timeout)
         except requests.Timeout:
             raise FhirUnavailable("the FHIR server did not answer in time") from None
         except requests.RequestException as exc:

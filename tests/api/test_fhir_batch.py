@@ -512,8 +512,8 @@ def test_the_batch_goes_to_the_base_url_only(knowledge):
     posted: list[str] = []
 
     class Session(requests.Session):
-        def request(self, method: str, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
-            posted.append(f"{method} {url}")
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:  # type: ignore[override]
+            posted.append(f"{request.method} {request.url}")
             raise requests.exceptions.ConnectionError("stop")
 
     client = FhirClient(Session(), "https://fhir.example.org/r4", "t", timeout=1, max_bytes=1000, max_pages=2)

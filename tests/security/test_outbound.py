@@ -9,10 +9,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 import responses
 
 from cds_service.api import create_app
-from cds_service.bounded_http import cookieless_session
+from cds_service.bounded_http import cookieless_session, send
 from cds_service.config import Settings
 from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClient
 from tests.builders import condition, order_json, patient
@@ -212,6 +213,45 @@ def test_proxies_and_ca_bundle_come_from_the_environment_once_per_origin(monkeyp
     assert "https" not in settings_for("https://fhir.local/r4/Patient/1")["proxies"]  # NO_PROXY
     monkeypatch.setenv("HTTPS_PROXY", "http://elsewhere:1")
     assert settings_for(f"{ALLOWED}/Condition?patient=pat-1")["proxies"]["https"] == first["proxies"]["https"]
+    # what `send` passes on: the same settings for a streamed call, also looked up once per origin
+    sent = session.send_settings(f"{ALLOWED}/Observation?patient=pat-1")
+    assert sent["proxies"]["https"] == first["proxies"]["https"] and sent["verify"] == "/etc/ssl/hospital.pem"
+    assert sent["stream"] is True and sent["cert"] is None
+
+
+@pytest.mark.parametrize("make_session", [cookieless_session, requests.Session], ids=["cookieless", "plain"])
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "data"),
+    [
+        (
+            "GET",
+            f"{ALLOWED}/Condition?patient=pat-1&code=http://loinc.org|8310-5",
+            {"Accept": "application/fhir+json"},
+            None,
+        ),
+        ("GET", f"{ALLOWED}/Patient/pat%201", {"Accept": "application/json", "Authorization": "Bearer tok-1"}, None),
+        ("POST", ALLOWED, {"Accept": "application/fhir+json", "Content-Type": "application/fhir+json"}, b'{"a": 1}'),
+    ],
+)
+def test_send_makes_the_request_session_request_would(make_session, method, url, headers, data):
+    """`send` skips Session.request's per-call merging, not anything it sends: the same method, URL, headers (the
+    session's defaults under the call's own, e.g. gzip offered) and body; no redirect followed, the body streamed."""
+    sent: list[requests.PreparedRequest] = []
+    with responses.RequestsMock() as mock:
+        mock.add(method, re.compile(".*"), status=302, headers={"Location": "https://elsewhere.example.net/"})
+        session = make_session()
+        answers = [
+            session.request(method, url, data=data, headers=headers, timeout=1, stream=True, allow_redirects=False),
+            send(session, method, url, headers, data, 1),
+        ]
+        sent = [call.request for call in mock.calls]
+    assert [a.status_code for a in answers] == [302, 302]  # the redirect is not followed
+    assert len(sent) == 2
+    assert sent[1].method == sent[0].method == method
+    assert sent[1].url == sent[0].url
+    assert dict(sent[1].headers) == dict(sent[0].headers)
+    assert "gzip" in sent[1].headers["Accept-Encoding"] and sent[1].headers["Accept"] == headers["Accept"]
+    assert sent[1].body == sent[0].body == data
 
 
 @responses.activate
