@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import time
-from http.cookiejar import DefaultCookiePolicy
 from collections.abc import Mapping
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 

@@ -15,6 +15,7 @@ import responses
 from cds_service.api import create_app
 from cds_service.bounded_http import cookieless_session, send
 from cds_service.config import Settings
+from cds_service.fhir.client import FHIR_JSON
 from cds_service.security import FhirServerPolicy, ServerNotAllowed, TrustedClient
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
@@ -230,7 +231,7 @@ def test_proxies_and_ca_bundle_come_from_the_environment_once_per_origin(monkeyp
             None,
         ),
         ("GET", f"{ALLOWED}/Patient/pat%201", {"Accept": "application/json", "Authorization": "Bearer tok-1"}, None),
-        ("POST", ALLOWED, {"Accept": "application/fhir+json", "Content-Type": "application/fhir+json"}, b'{"a": 1}'),
+        ("POST", ALLOWED, {"Accept": FHIR_JSON, "Content-Type": "application/fhir+json"}, b'{"a": 1}'),
     ],
 )
 def test_send_makes_the_request_session_request_would(make_session, method, url, headers, data):
