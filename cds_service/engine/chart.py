@@ -44,7 +44,7 @@ _MODELS: dict[str, type[Any]] = {
     "MedicationRequest": MedicationRequest,
     "MedicationStatement": MedicationStatement,
 }
-_MEDICINES = frozenset({"MedicationRequest", "MedicationStatement"})
+MEDICINES = frozenset({"MedicationRequest", "MedicationStatement"})  # the resource types read as medicines
 _NAMED_BY = "Medication"  # read only as what a MedicationRequest or MedicationStatement names, never validated alone
 _KNOWN = frozenset({*_MODELS, _NAMED_BY})
 _SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
@@ -503,7 +503,7 @@ class _Medicines:
 
     def keep(self, kind: str, raw: dict[str, Any]) -> bool:
         """Keep a medicine resource for later (True); False for any other resource."""
-        if kind in _MEDICINES:
+        if kind in MEDICINES:
             self.taken.append((kind, raw))
         elif kind == _NAMED_BY:
             if type(raw.get("id")) is str:

@@ -46,6 +46,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from cds_service.engine.chart import MEDICINES
 from cds_service.engine.dates import EARLIEST_PLAUSIBLE  # a sentinel date is no date
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
@@ -177,7 +178,7 @@ def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
     """A Condition resolved after `day` as it was on `day` (active), a medicine that may have ended after it as
     `unknown`; anything else unchanged."""
     kind = resource.get("resourceType")
-    if kind in ("MedicationRequest", "MedicationStatement"):
+    if kind in MEDICINES:
         return _medicine_as_it_was(resource, day)
     if kind != "Condition":
         return resource

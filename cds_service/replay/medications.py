@@ -15,10 +15,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from cds_service.engine.chart import reference_id
+from cds_service.engine.chart import MEDICINES, reference_id
 
 FILE = "medications.sqlite3"
-MEDICINES = frozenset({"MedicationRequest", "MedicationStatement"})
 
 
 class Medications:
