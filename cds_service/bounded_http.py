@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -24,6 +24,7 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 
 CHUNK = 65536
+T = TypeVar("T")
 MAX_ORIGINS = 256  # environment settings remembered per (scheme, host:port); the cache is emptied when full
 
 
@@ -52,23 +53,30 @@ class _OutboundSession(requests.Session):
 
     def send_settings(self, url: str) -> dict[str, Any]:
         """What Session.request would pass to send() for a streamed call with no settings of its own, per origin."""
-        origin = urlsplit(url)[:2]
-        found = self._send_settings.get(origin)
-        if found is None:
-            if len(self._send_settings) >= MAX_ORIGINS:
-                self._send_settings.clear()
-            found = self._send_settings[origin] = self.merge_environment_settings(url, {}, True, None, None)
-        return found
+        return _per_origin(self._send_settings, url, lambda: _streamed_settings(self, url))
 
     def _environment_of(self, url: str) -> tuple[dict[str, str], str | None]:
-        origin = urlsplit(url)[:2]
-        found = self._environment.get(origin)
-        if found is None:
-            if len(self._environment) >= MAX_ORIGINS:
-                self._environment.clear()
+        def lookup() -> tuple[dict[str, str], str | None]:
             bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            found = self._environment[origin] = (get_environ_proxies(url), bundle)
-        return found
+            return get_environ_proxies(url), bundle
+
+        return _per_origin(self._environment, url, lookup)
+
+
+def _per_origin(cache: dict[tuple[str, str], T], url: str, compute: Callable[[], T]) -> T:
+    """The cached value for the URL's (scheme, host:port), computed on a miss; the cache is emptied when full."""
+    origin = urlsplit(url)[:2]
+    found = cache.get(origin)
+    if found is None:
+        if len(cache) >= MAX_ORIGINS:
+            cache.clear()
+        found = cache[origin] = compute()
+    return found
+
+
+def _streamed_settings(session: requests.Session, url: str) -> dict[str, Any]:
+    """The environment settings Session.request passes to send() for a streamed call with none of its own."""
+    return session.merge_environment_settings(url, {}, True, None, None)
 
 
 def cookieless_session() -> requests.Session:
@@ -99,10 +107,7 @@ def send(
         auth=session.auth,
         hooks=session.hooks,
     )
-    if isinstance(session, _OutboundSession):
-        settings = session.send_settings(url)
-    else:
-        settings = session.merge_environment_settings(url, {}, True, None, None)
+    settings = session.send_settings(url) if isinstance(session, _OutboundSession) else _streamed_settings(session, url)
     return session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
 
 

@@ -12,6 +12,7 @@ from cds_service.cdshooks.configuration import CallOptions
 
 PREFIX = "CDS_"
 SQLITE_SYNC_LEVELS = ("FULL", "NORMAL", "EXTRA")
+AUDIT_FLUSH_SECONDS = 1.0  # how often each process moves its journal into the database, by default
 ANALYTICS_PASSWORD_MIN = 12
 DELIVERIES = ("active", "shadow")
 FHIR_BATCH = ("auto", "off")
@@ -37,7 +38,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     # SQLite only: decisions are journaled per process (synced as above) and moved into the database
     # in batches at this interval; other processes' reads see them after at most this long.
-    audit_flush_seconds: float = 1.0
+    audit_flush_seconds: float = AUDIT_FLUSH_SECONDS
     mappings_dir: str = ""  # default: the mappings shipped with the service
     fhir_timeout_seconds: float = 2.0  # per FHIR call
     fhir_budget_seconds: float = 4.0  # all FHIR calls of one hook request

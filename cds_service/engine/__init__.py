@@ -9,7 +9,7 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.capture import CaptureChoice, capture_choices
-from cds_service.engine.chart import Chart, ChartReader, reference_id
+from cds_service.engine.chart import Chart, ChartReader, referenced_id
 from cds_service.engine.decision import decide, order_date_of
 from cds_service.engine.model import Coding, Decision, Evidence, Finding, Mention, OrderMatch, Outcome
 from cds_service.engine.order import match_order
@@ -43,10 +43,7 @@ class Engine:
         read, e.g. a Bundle entry that is not a resource), skipping Observations too old to matter."""
         dates = [order_date_of(o, today) for o in orders] or [today]
         reasons = frozenset(  # the Reference's one field read, not the model dumped (~40 µs each)
-            rid
-            for o in orders
-            for r in o.reasonReference or ()
-            if (rid := reference_id({"reference": r.reference}, "Condition"))
+            rid for o in orders for r in o.reasonReference or () if (rid := referenced_id(r.reference, "Condition"))
         )
         chart = self.reader.read(resources, patient_id=patient_id, not_before=min(dates), reason_ids=reasons)
         chart.problems[:0] = problems

@@ -194,9 +194,14 @@ def _named(code: Any) -> bool:
 
 def reference_id(reference: Any, kind: str) -> str | None:
     """The id in a raw Reference to a resource of `kind` (relative or absolute URL); None otherwise."""
-    if not isinstance(reference, dict) or type(reference.get("reference")) is not str:
+    return referenced_id(reference.get("reference"), kind) if isinstance(reference, dict) else None
+
+
+def referenced_id(text: Any, kind: str) -> str | None:
+    """The id in a Reference's `reference` string to a resource of `kind`; None otherwise."""
+    if type(text) is not str:
         return None
-    parts = reference["reference"].split("/_history/")[0].rstrip("/").split("/")
+    parts = text.split("/_history/")[0].rstrip("/").split("/")
     return parts[-1] if len(parts) >= 2 and parts[-2] == kind else None
 
 

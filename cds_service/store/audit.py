@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from cds_service.config import AUDIT_FLUSH_SECONDS
 from cds_service.store.database import open_claims_engine, open_engine, sqlite_file
 from cds_service.store.journal import Journal, JournalError
 from cds_service.store.migrate import add_missing_columns
@@ -53,7 +54,9 @@ def _available() -> Iterator[None]:
 class AuditStore:
     """Decisions and feedback in one database; create_all on start-up."""
 
-    def __init__(self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = 1.0) -> None:
+    def __init__(
+        self, url: str, sqlite_synchronous: str = "FULL", journal_flush_seconds: float = AUDIT_FLUSH_SECONDS
+    ) -> None:
         self.engine = open_engine(url, sqlite_synchronous)
         database = sqlite_file(url)
         self._claims_engine = open_claims_engine(url) or self.engine  # JWT ids: committed without waiting for the disk

@@ -36,6 +36,8 @@ from typing import Any
 
 import orjson
 
+from cds_service.config import AUDIT_FLUSH_SECONDS
+
 log = logging.getLogger("cds_service.store")
 
 Ingest = Callable[[list[dict[str, Any]]], None]
@@ -57,7 +59,9 @@ class _Segment:
 class Journal:
     """Append entries durably; a background thread hands them to `ingest` in batches."""
 
-    def __init__(self, directory: Path, ingest: Ingest, *, sync: bool = True, interval: float = 1.0) -> None:
+    def __init__(
+        self, directory: Path, ingest: Ingest, *, sync: bool = True, interval: float = AUDIT_FLUSH_SECONDS
+    ) -> None:
         self.directory = directory
         self.ingest = ingest
         self.sync = sync
