@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bodies, load
+from bench import bodies, cache_decay, load
 from cds_service.config import Settings
 from tests.servers import free_port
 
@@ -222,6 +222,7 @@ def main() -> None:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
     priority = load.raise_priority()  # before the servers start: both get the same priority as the generator
     print(load.machine_info())
+    print(cache_decay.state(), flush=True)  # how cold this hour's machine leaves a process's memory
     print(
         f"servers on core {SERVER_CORE} (taskset), load generator on core {GENERATOR_CORE}, all three {priority} "
         "(the servers inherit it); "

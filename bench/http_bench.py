@@ -59,7 +59,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bodies, load
+from bench import bodies, cache_decay, load
 from tests.hook_requests import searchset
 from tests.integration.hapi import HapiServer, build, missing_tools
 from tests.security.keys import SigningKey, jwks_server
@@ -320,6 +320,7 @@ def parse() -> argparse.Namespace:
 def main() -> None:
     args = parse()
     print(load.machine_info(), flush=True)
+    print(cache_decay.state(), flush=True)  # how cold this hour's machine leaves a process's memory
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cds-http-bench-")))
         env = {"CDS_WORKERS": str(args.workers), "CDS_THREADS": str(args.threads)}

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, delete, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cds_service.config import AUDIT_FLUSH_SECONDS
+from cds_service.store.bulk_insert import BulkInsert
 from cds_service.store.database import open_claims_engine, open_engine, sqlite_file
 from cds_service.store.journal import Journal, JournalError
 from cds_service.store.migrate import add_missing_columns
@@ -69,7 +69,9 @@ class AuditStore:
             log.warning("audit database unavailable at start-up; its tables are made when it answers")
         self._claims = 0
         self.journal: Journal | None = None
+        self._journal_inserts: list[BulkInsert] = []
         if database is not None:
+            self._journal_inserts = [BulkInsert(table, self.engine.dialect, _TIMESTAMPS) for table in _JOURNALED]
             self.journal = Journal(
                 database.with_name(database.name + ".journal"),
                 self._ingest,
@@ -127,18 +129,12 @@ class AuditStore:
 
     def _ingest(self, entries: list[dict[str, Any]]) -> None:
         """Journal entries into SQLite in one transaction; entries already there are skipped."""
-        rows = {
-            table.name: [_from_journal(row) for entry in entries for row in entry.get(table.name, ())]
-            for table in _JOURNALED
-        }
-        card_rows = rows["cards"]
+        card_ids = [row["card_id"] for entry in entries for row in entry.get(cards.name, ())]
         with self._writing() as connection:
-            for table in _JOURNALED:
-                if rows[table.name]:
-                    connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows[table.name])
-            if card_rows:
+            for rows in self._journal_inserts:
+                rows.execute(connection, (row for entry in entries for row in entry.get(rows.table.name, ())))
+            if card_ids:
                 # feedback that arrived first (through another process) gets its decision now
-                card_ids = [row["card_id"] for row in card_rows]
                 consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
                 connection.execute(
                     update(feedback)
@@ -231,9 +227,4 @@ class AuditStore:
 
 # Tables written through the journal, in insertion order.
 _JOURNALED = (hook_calls, decisions, cards)
-_TIMESTAMPS = ("recorded_at", "received_at")
-
-
-def _from_journal(row: dict[str, Any]) -> dict[str, Any]:
-    """A journaled row with its timestamps turned back into datetimes."""
-    return {k: datetime.fromisoformat(v) if k in _TIMESTAMPS and isinstance(v, str) else v for k, v in row.items()}
+_TIMESTAMPS = ("recorded_at", "received_at")  # ISO 8601 text in the journal

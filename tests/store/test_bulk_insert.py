@@ -1,0 +1,103 @@
+"""BulkInsert: journal rows stored exactly as SQLAlchemy's own insert stores them, rows already there skipped."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import Table, create_engine, insert
+
+from cds_service.store.bulk_insert import BulkInsert
+from cds_service.store.records import HookCallRecord, decision_rows
+from cds_service.store.tables import cards, decisions, hook_calls, metadata
+from tests.store.test_journal import record
+
+WHEN = datetime(2026, 11, 21, 10, 30, 5, 123456, tzinfo=UTC)
+TIMESTAMPS = ("recorded_at", "received_at")
+
+
+def journal_rows() -> dict[str, list[dict[str, Any]]]:
+    """Rows of each journaled table: cards and none, empty and NULL columns, times in two zones."""
+    with_card, without = record(), record(card=False)
+    without_user = HookCallRecord("c2", "s", "order-sign", "h2", None, 412, "data-unavailable", 0, 0.25, "shadow")
+    calls = [
+        HookCallRecord(
+            "c1", "s", "order-select", "h1", "Practitioner/1", 200, "answered", 2, 3.14159, "active", {"a": 1}
+        ).row(WHEN),
+        without_user.row(WHEN.astimezone(timezone(timedelta(hours=-5)))),
+    ]
+    decided, carded = decision_rows([with_card, without], WHEN)
+    decided[1]["order_id"] = None
+    del decided[1]["mentions"]  # a journal written before the column existed
+    return {hook_calls.name: calls, decisions.name: decided, cards.name: carded}
+
+
+def as_journaled(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as it comes back from the JSON journal (timestamps as ISO text)."""
+    return orjson.loads(orjson.dumps(row))
+
+
+def stored(db: Path, table: Table) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(f"select * from {table.name} order by 1").fetchall()
+
+
+@pytest.fixture
+def two_databases(tmp_path: Path) -> tuple[Any, Any]:
+    engines = tuple(create_engine(f"sqlite:///{tmp_path / name}") for name in ("sqlalchemy.db", "bulk.db"))
+    for engine in engines:
+        metadata.create_all(engine)
+    yield engines
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("table", [hook_calls, decisions, cards], ids=lambda t: t.name)
+@pytest.mark.parametrize("journaled", [False, True], ids=["datetimes", "iso-text"])
+def test_rows_are_stored_as_sqlalchemy_stores_them(two_databases, table, journaled):
+    reference, bulk = two_databases
+    rows = journal_rows()[table.name]
+    assert rows
+    with reference.begin() as connection:
+        for row in rows:  # one by one: a missing column is then left out, as an old journal's row leaves it
+            connection.execute(insert(table), [row])
+    with bulk.begin() as connection:
+        BulkInsert(table, bulk.dialect, TIMESTAMPS).execute(
+            connection, [as_journaled(r) for r in rows] if journaled else rows
+        )
+    expected = stored(Path(reference.url.database), table)
+    assert stored(Path(bulk.url.database), table) == expected
+    assert len(expected) == len(rows)
+
+
+def test_rows_already_there_are_skipped_and_the_rest_inserted(two_databases):
+    _, engine = two_databases
+    first, second = journal_rows()[decisions.name]
+    changed = {**first, "outcome": "appropriate"}
+    rows = BulkInsert(decisions, engine.dialect, TIMESTAMPS)
+    with engine.begin() as connection:
+        rows.execute(connection, [first])
+    with engine.begin() as connection:
+        rows.execute(connection, [changed, second])  # no error for the row that is there
+    outcomes = {r[0]: r[9] for r in stored(Path(engine.url.database), decisions)}
+    assert outcomes == {first["consult_id"]: first["outcome"], second["consult_id"]: second["outcome"]}
+
+
+def test_a_timestamp_is_stored_as_the_dialect_binds_it(two_databases):
+    _, engine = two_databases
+    row = journal_rows()[hook_calls.name][1]  # received at 05:30:05 in UTC-5
+    assert (
+        BulkInsert(hook_calls, engine.dialect, TIMESTAMPS).bound(as_journaled(row))[1] == "2026-11-21 05:30:05.123456"
+    )
+    assert BulkInsert(hook_calls, engine.dialect).bound(row)[1] == "2026-11-21 05:30:05.123456"
+
+
+def test_no_rows_sends_nothing(two_databases):
+    _, engine = two_databases
+    with engine.begin() as connection:
+        BulkInsert(cards, engine.dialect).execute(connection, iter(()))
+    assert stored(Path(engine.url.database), cards) == []
