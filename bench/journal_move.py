@@ -1,4 +1,4 @@
-"""CPU of moving the audit journal into SQLite: SQLAlchemy's executemany against the store's BulkInsert.
+"""CPU of moving the audit journal into SQLite: the store's move against the same move through SQLAlchemy's insert.
 
 Run: python bench/journal_move.py [--entries 1500] [--batch 75]
 
@@ -6,9 +6,10 @@ The entries are real: the service answers --entries hook calls in this process (
 patient and a new reason text each) with the journal's move held back, and its journal lines are read. Then each
 batch (75: what one of 4 workers journals in a second at 300 requests/s) is moved into a fresh SQLite database
 (FULL sync, WAL, the service's tables and indexes) both ways in turn: SQLAlchemy's `insert … on conflict do
-nothing` with one dictionary per row, as the store moved them before, and cds_service.store.bulk_insert. Prints
-the median CPU time of this thread per move and per entry for each (the commit's sync is included in both; the
-store's link of early feedback, the same either way, is left out).
+nothing` with one dictionary per row and the timestamps parsed first, as the store moved them before
+cds_service/store/bulk_insert.py, and the store's own move (AuditStore.ingest). Both also link early feedback, as
+the store does. Prints the median CPU time of this thread per move and per entry for each (the commit's sync
+included).
 """
 
 from __future__ import annotations
@@ -25,16 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import bodies, load
+from bench.request_cost import call_service
 from cds_service.api import create_app
 from cds_service.config import Settings
-from cds_service.http_front import _environ, _run
-from cds_service.store.audit import _JOURNALED, _TIMESTAMPS, AuditStore
-from cds_service.store.bulk_insert import BulkInsert
+from cds_service.store.audit import AuditStore
+from cds_service.store.tables import JOURNAL_TIMESTAMPS, JOURNALED_TABLES, cards, feedback
 
 Entries = list[dict[str, Any]]
 
@@ -46,9 +48,8 @@ def journal_entries(count: int, tmp: Path) -> Entries:
     app = create_app(Settings.from_env())
     chart, order = bodies.chart_and_order()
     make = bodies.body_maker(bodies.text_order(order), bodies.padded(chart), unique=True)
-    scope = {"method": "POST", "path": load.SERVICE_PATH, "headers": [(b"content-type", b"application/json")]}
     for n in range(count):
-        status, _headers, _body = _run(app, _environ(scope, make(n)))  # type: ignore[arg-type]
+        status = call_service(app, make(n))
         if status != 200:
             raise SystemExit(f"the service answered HTTP {status}")
     lines = b"".join(path.read_bytes() for path in sorted(tmp.glob("answers.sqlite3.journal/*.jsonl")))
@@ -60,26 +61,26 @@ def sqlalchemy_move(store: AuditStore) -> Callable[[Entries], None]:
     """The move as the store made it before BulkInsert: a parameter dictionary per row, timestamps parsed first."""
 
     def move(entries: Entries) -> None:
-        with store._writing() as connection:
-            for table in _JOURNALED:
-                rows = [
-                    {k: datetime.fromisoformat(v) if k in _TIMESTAMPS else v for k, v in row.items()}
-                    for entry in entries
-                    for row in entry.get(table.name, ())
-                ]
-                if rows:
-                    connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
-
-    return move
-
-
-def bulk_move(store: AuditStore) -> Callable[[Entries], None]:
-    inserts = [BulkInsert(table, store.engine.dialect, _TIMESTAMPS) for table in _JOURNALED]
-
-    def move(entries: Entries) -> None:
-        with store._writing() as connection:
-            for rows in inserts:
-                rows.execute(connection, (row for entry in entries for row in entry.get(rows.table.name, ())))
+        rows = {
+            table.name: [
+                {k: datetime.fromisoformat(v) if k in JOURNAL_TIMESTAMPS else v for k, v in row.items()}
+                for entry in entries
+                for row in entry.get(table.name, ())
+            ]
+            for table in JOURNALED_TABLES
+        }
+        with store.engine.begin() as connection:
+            for table in JOURNALED_TABLES:
+                if rows[table.name]:
+                    connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows[table.name])
+            if rows[cards.name]:
+                card_ids = [row["card_id"] for row in rows[cards.name]]
+                consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
+                connection.execute(
+                    update(feedback)
+                    .where(feedback.c.consult_id.is_(None), feedback.c.card_id.in_(card_ids))
+                    .values(consult_id=consult)
+                )
 
     return move
 
@@ -93,7 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         entries = journal_entries(args.entries, Path(tmp))
         stores = {name: AuditStore(f"sqlite:///{tmp}/{name}.sqlite3", "FULL", 3600) for name in ("sqlalchemy", "bulk")}
-        moves = {"sqlalchemy": sqlalchemy_move(stores["sqlalchemy"]), "bulk": bulk_move(stores["bulk"])}
+        moves = {"sqlalchemy": sqlalchemy_move(stores["sqlalchemy"]), "bulk": stores["bulk"].ingest}
         times: dict[str, list[float]] = {name: [] for name in moves}
         for start in range(0, len(entries) - args.batch + 1, args.batch):
             for name, move in moves.items():  # in turn, so both see the same hour and database size

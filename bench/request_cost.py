@@ -1,5 +1,7 @@
-"""CPU of one whole hook call in this process, through the WSGI app as the server runs it, back to back and after
-idle gaps: the service's own cost with the machine's caches warm, and what the same call costs when they are cold.
+"""CPU of one whole hook call in this process, back to back and after idle gaps.
+
+The call goes through the WSGI app as the server runs it: the service's own cost with the machine's caches warm,
+and what the same call costs when they are cold.
 
 Run: python bench/request_cost.py [--mode padded|unique|text|fetch] [--calls N] [--gaps 0 0.02 0.08]
 
@@ -31,7 +33,7 @@ from bench import bodies, cache_decay, load
 from bench.http_bench import stub_fhir_server
 from cds_service.api import create_app
 from cds_service.config import Settings
-from cds_service.http_front import _environ, _run
+from cds_service.http_front import WsgiApp, run_wsgi, wsgi_environ
 
 WARMUP = 300
 
@@ -45,17 +47,18 @@ def _body_maker(mode: str, fhir: str | None) -> Callable[[int], bytes]:
     return bodies.body_maker(order, bodies.padded(chart), unique=mode == "unique")
 
 
-def _call(app: object, body: bytes) -> int:
+def call_service(app: WsgiApp, body: bytes) -> int:
+    """POST one hook request to the service through the server's WSGI runner; the HTTP status."""
     scope = {
         "method": "POST",
         "path": load.SERVICE_PATH,
         "headers": [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")],
     }
-    status, _headers, _content = _run(app, _environ(scope, body))  # type: ignore[arg-type]
+    status, _headers, _content = run_wsgi(app, wsgi_environ(scope, body))
     return status
 
 
-def cpu_per_call(app: object, make: Callable[[int], bytes], calls: int, gap: float, first: int) -> float:
+def cpu_per_call(app: WsgiApp, make: Callable[[int], bytes], calls: int, gap: float, first: int) -> float:
     """Median CPU (ms, this process) of `calls` calls, each after `gap` seconds asleep; bodies from `first` on."""
     times = []
     for n in range(first, first + calls):
@@ -63,14 +66,14 @@ def cpu_per_call(app: object, make: Callable[[int], bytes], calls: int, gap: flo
         if gap:
             time.sleep(gap)
         started = time.process_time()
-        status = _call(app, body)
+        status = call_service(app, body)
         times.append(time.process_time() - started)
         if status != 200:
             raise SystemExit(f"the service answered HTTP {status}")
     return statistics.median(times) * 1000
 
 
-def _measure(app: object, make: Callable[[int], bytes], args: argparse.Namespace) -> None:
+def _measure(app: WsgiApp, make: Callable[[int], bytes], args: argparse.Namespace) -> None:
     cpu_per_call(app, make, WARMUP, 0, 0)  # imports, caches, connections: unmeasured
     gc.freeze()  # as `cds-service serve` does after start-up
     first = WARMUP

@@ -70,12 +70,12 @@ class BodyFirst:
         except _Gone:
             log.info("request body incomplete: client gone or body cut short; not processed")
             return
-        environ = _environ(scope, body)
+        environ = wsgi_environ(scope, body)
         if self.pool is None:
-            status, headers, content = _run(self.app, environ)  # on the loop: one request at a time
+            status, headers, content = run_wsgi(self.app, environ)  # on the loop: one request at a time
         else:
             loop = asyncio.get_running_loop()
-            status, headers, content = await loop.run_in_executor(self.pool, _run, self.app, environ)
+            status, headers, content = await loop.run_in_executor(self.pool, run_wsgi, self.app, environ)
         await _send(send, status, headers, content)
 
     async def _body(self, scope: dict[str, Any], receive: Receive) -> bytes:
@@ -110,7 +110,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return next((v.decode("latin-1").strip() for k, v in scope["headers"] if k.lower() == name), None)
 
 
-def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
+def wsgi_environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     """The WSGI environ of a request whose body has been read (PEP 3333; headers joined as granian does)."""
     server = scope.get("server") or ("127.0.0.1", 80)
     environ: dict[str, Any] = {
@@ -141,8 +141,8 @@ def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     return environ
 
 
-def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Call the WSGI app (on a pool thread); its status, headers and whole body."""
+def run_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Call the WSGI app (on the loop's thread or a pool thread); its status, headers and whole body."""
     started: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], _exc_info: Any = None) -> Callable[..., None]:

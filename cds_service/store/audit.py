@@ -29,7 +29,15 @@ from cds_service.store.database import open_claims_engine, open_engine, sqlite_f
 from cds_service.store.journal import Journal, JournalError
 from cds_service.store.migrate import add_missing_columns
 from cds_service.store.records import DecisionRecord, FeedbackRecord, HookCallRecord, as_json, decision_rows
-from cds_service.store.tables import cards, decisions, feedback, hook_calls, metadata, token_ids
+from cds_service.store.tables import (
+    JOURNAL_TIMESTAMPS,
+    JOURNALED_TABLES,
+    cards,
+    decisions,
+    feedback,
+    metadata,
+    token_ids,
+)
 from cds_service.store.write_lock import holding, write_lock_for
 
 log = logging.getLogger("cds_service.store")
@@ -69,12 +77,13 @@ class AuditStore:
             log.warning("audit database unavailable at start-up; its tables are made when it answers")
         self._claims = 0
         self.journal: Journal | None = None
-        self._journal_inserts: list[BulkInsert] = []
+        self._journal_inserts: tuple[BulkInsert, ...] = ()
         if database is not None:
-            self._journal_inserts = [BulkInsert(table, self.engine.dialect, _TIMESTAMPS) for table in _JOURNALED]
+            dialect = self.engine.dialect
+            self._journal_inserts = tuple(BulkInsert(t, dialect, JOURNAL_TIMESTAMPS) for t in JOURNALED_TABLES)
             self.journal = Journal(
                 database.with_name(database.name + ".journal"),
-                self._ingest,
+                self.ingest,
                 sync=sqlite_synchronous.upper() != "NORMAL",
                 interval=journal_flush_seconds,
             )
@@ -119,7 +128,7 @@ class AuditStore:
                 self.journal.append(rows)
             return
         with self._writing() as connection:
-            for table in _JOURNALED:
+            for table in JOURNALED_TABLES:
                 if rows[table.name]:
                     connection.execute(insert(table), rows[table.name])
 
@@ -127,12 +136,14 @@ class AuditStore:
         """Store a hook call that produced no decision (e.g. answered 412)."""
         self.record_decisions([], call)
 
-    def _ingest(self, entries: list[dict[str, Any]]) -> None:
-        """Journal entries into SQLite in one transaction; entries already there are skipped."""
+    def ingest(self, entries: list[dict[str, Any]]) -> None:
+        """Journal entries (the journal's callback) into SQLite in one transaction; entries already there are
+        skipped."""
         card_ids = [row["card_id"] for entry in entries for row in entry.get(cards.name, ())]
         with self._writing() as connection:
-            for rows in self._journal_inserts:
-                rows.execute(connection, (row for entry in entries for row in entry.get(rows.table.name, ())))
+            for insert_rows in self._journal_inserts:
+                table = insert_rows.table.name
+                insert_rows.execute(connection, (row for entry in entries for row in entry.get(table, ())))
             if card_ids:
                 # feedback that arrived first (through another process) gets its decision now
                 consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
@@ -223,8 +234,3 @@ class AuditStore:
         """Reads see this process's journaled decisions (other processes' arrive within the flush interval)."""
         if self.journal is not None:
             self.journal.flush()
-
-
-# Tables written through the journal, in insertion order.
-_JOURNALED = (hook_calls, decisions, cards)
-_TIMESTAMPS = ("recorded_at", "received_at")  # ISO 8601 text in the journal

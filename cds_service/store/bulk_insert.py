@@ -1,6 +1,6 @@
 """Many rows into one SQLite table at once, skipping those already there, at the driver's speed.
 
-SQLAlchemy's executemany builds and processes a parameter dictionary per row: about a third of the CPU time of
+SQLAlchemy's executemany builds and processes a parameter dictionary per row: about a quarter of the CPU time of
 moving the audit journal into the database (bench/journal_move.py), spent in a background thread of a worker that
 is answering hook calls meanwhile. Here each table's `INSERT … ON CONFLICT DO NOTHING` is compiled once and each
 row is bound as SQLAlchemy binds it (the dialect's own bind processor of each column, e.g. its DATETIME text), then
@@ -28,13 +28,16 @@ class BulkInsert:
         compiled = sqlite_insert(table).on_conflict_do_nothing().compile(dialect=dialect)
         self.table = table
         self.sql = str(compiled)
-        names = list(compiled.positiontup or ())
+        if compiled.positiontup is None:
+            raise ValueError(f"the dialect's {dialect.paramstyle!r} parameters are not positional")
+        names = list(compiled.positiontup)
         if sorted(names) != sorted(c.name for c in table.columns):
             raise ValueError(f"the insert into {table.name} does not bind every column once")
         self._columns = [(name, _binder(table, name, dialect, name in iso_timestamps)) for name in names]
 
     def bound(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        """The row's values in the statement's order, as SQLAlchemy would send them (a missing column is NULL)."""
+        """The row's values in the statement's order, as SQLAlchemy would bind them. A column the row lacks is NULL
+        in this row (SQLAlchemy's executemany takes its columns from a batch's first row); other keys are ignored."""
         return tuple(row.get(name) if bind is None else bind(row.get(name)) for name, bind in self._columns)
 
     def execute(self, connection: Connection, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -129,3 +129,9 @@ token_ids = Table(
     Column("jti", String(200), primary_key=True),
     Column("expires_at", Float, nullable=False, index=True),
 )
+
+
+# Tables written through the audit journal (journal.py), in insertion order, and their columns that the journal's
+# JSON lines hold as ISO 8601 text.
+JOURNALED_TABLES = (hook_calls, decisions, cards)
+JOURNAL_TIMESTAMPS = ("recorded_at", "received_at")

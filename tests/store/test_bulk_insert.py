@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,15 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import Table, create_engine, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from cds_service.store.bulk_insert import BulkInsert
 from cds_service.store.records import HookCallRecord, decision_rows
-from cds_service.store.tables import cards, decisions, hook_calls, metadata
+from cds_service.store.tables import JOURNAL_TIMESTAMPS, cards, decisions, hook_calls, metadata
 from tests.store.test_journal import record
 
 WHEN = datetime(2026, 11, 21, 10, 30, 5, 123456, tzinfo=UTC)
-TIMESTAMPS = ("recorded_at", "received_at")
 
 
 def journal_rows() -> dict[str, list[dict[str, Any]]]:
@@ -42,12 +44,21 @@ def as_journaled(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def stored(db: Path, table: Table) -> list[tuple]:
+    """Every row as SQLite holds it: each value with its storage class (typeof), so "1" and 1 differ."""
+    columns = ", ".join(f"{c.name}, typeof({c.name})" for c in table.columns)
     with sqlite3.connect(db) as connection:
-        return connection.execute(f"select * from {table.name} order by 1").fetchall()
+        return connection.execute(f"select {columns} from {table.name} order by 1").fetchall()
+
+
+def column(db: Path, table: Table, name: str) -> dict[Any, Any]:
+    """One column's values by the first column (the key)."""
+    key = next(iter(table.columns)).name
+    with sqlite3.connect(db) as connection:
+        return dict(connection.execute(f"select {key}, {name} from {table.name}").fetchall())
 
 
 @pytest.fixture
-def two_databases(tmp_path: Path) -> tuple[Any, Any]:
+def two_databases(tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
     engines = tuple(create_engine(f"sqlite:///{tmp_path / name}") for name in ("sqlalchemy.db", "bulk.db"))
     for engine in engines:
         metadata.create_all(engine)
@@ -66,7 +77,7 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(two_databases, table, journal
         for row in rows:  # one by one: a missing column is then left out, as an old journal's row leaves it
             connection.execute(insert(table), [row])
     with bulk.begin() as connection:
-        BulkInsert(table, bulk.dialect, TIMESTAMPS).execute(
+        BulkInsert(table, bulk.dialect, JOURNAL_TIMESTAMPS).execute(
             connection, [as_journaled(r) for r in rows] if journaled else rows
         )
     expected = stored(Path(reference.url.database), table)
@@ -78,22 +89,45 @@ def test_rows_already_there_are_skipped_and_the_rest_inserted(two_databases):
     _, engine = two_databases
     first, second = journal_rows()[decisions.name]
     changed = {**first, "outcome": "appropriate"}
-    rows = BulkInsert(decisions, engine.dialect, TIMESTAMPS)
+    insert_rows = BulkInsert(decisions, engine.dialect, JOURNAL_TIMESTAMPS)
     with engine.begin() as connection:
-        rows.execute(connection, [first])
+        insert_rows.execute(connection, [first])
     with engine.begin() as connection:
-        rows.execute(connection, [changed, second])  # no error for the row that is there
-    outcomes = {r[0]: r[9] for r in stored(Path(engine.url.database), decisions)}
+        insert_rows.execute(connection, [changed, second])  # no error for the row that is there
+    outcomes = column(Path(engine.url.database), decisions, "outcome")
     assert outcomes == {first["consult_id"]: first["outcome"], second["consult_id"]: second["outcome"]}
+
+
+def test_a_row_without_a_required_value_is_refused_not_skipped(two_databases):
+    _, engine = two_databases
+    row = {**journal_rows()[decisions.name][0], "recorded_at": None}
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        BulkInsert(decisions, engine.dialect, JOURNAL_TIMESTAMPS).execute(connection, [row])
+
+
+def test_each_row_keeps_its_own_columns_whatever_the_first_row_lacks(two_databases):
+    _, engine = two_databases
+    older, newer = (as_journaled(r) for r in journal_rows()[decisions.name][::-1])  # the first has no mentions
+    assert "mentions" not in older and newer["mentions"]
+    with engine.begin() as connection:
+        BulkInsert(decisions, engine.dialect, JOURNAL_TIMESTAMPS).execute(connection, [older, newer])
+    mentions = column(Path(engine.url.database), decisions, "mentions")
+    assert mentions == {older["consult_id"]: None, newer["consult_id"]: newer["mentions"]}
 
 
 def test_a_timestamp_is_stored_as_the_dialect_binds_it(two_databases):
     _, engine = two_databases
     row = journal_rows()[hook_calls.name][1]  # received at 05:30:05 in UTC-5
-    assert (
-        BulkInsert(hook_calls, engine.dialect, TIMESTAMPS).bound(as_journaled(row))[1] == "2026-11-21 05:30:05.123456"
-    )
-    assert BulkInsert(hook_calls, engine.dialect).bound(row)[1] == "2026-11-21 05:30:05.123456"
+    position = [c.name for c in hook_calls.columns].index("received_at")
+    from_text = BulkInsert(hook_calls, engine.dialect, JOURNAL_TIMESTAMPS).bound(as_journaled(row))
+    assert from_text[position] == "2026-11-21 05:30:05.123456"  # SQLAlchemy's SQLite DATETIME: local, no offset
+    assert BulkInsert(hook_calls, engine.dialect).bound(row)[position] == "2026-11-21 05:30:05.123456"
+
+
+def test_a_dialect_with_named_parameters_is_refused():
+    named = create_engine("sqlite://", paramstyle="named").dialect
+    with pytest.raises(ValueError, match="not positional"):
+        BulkInsert(cards, named)
 
 
 def test_no_rows_sends_nothing(two_databases):
