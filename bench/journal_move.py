@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,8 +34,8 @@ from bench import bodies, load
 from bench.request_cost import call_service
 from cds_service.api import create_app
 from cds_service.config import Settings
-from cds_service.store.audit import AuditStore
-from cds_service.store.tables import JOURNAL_TIMESTAMPS, JOURNALED_TABLES, cards, feedback
+from cds_service.store.audit import AuditStore, link_early_feedback
+from cds_service.store.tables import JOURNAL_TIMESTAMPS, JOURNALED_TABLES, cards
 
 Entries = list[dict[str, Any]]
 
@@ -73,14 +72,7 @@ def sqlalchemy_move(store: AuditStore) -> Callable[[Entries], None]:
             for table in JOURNALED_TABLES:
                 if rows[table.name]:
                     connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows[table.name])
-            if rows[cards.name]:
-                card_ids = [row["card_id"] for row in rows[cards.name]]
-                consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
-                connection.execute(
-                    update(feedback)
-                    .where(feedback.c.consult_id.is_(None), feedback.c.card_id.in_(card_ids))
-                    .values(consult_id=consult)
-                )
+            link_early_feedback(connection, [row["card_id"] for row in rows[cards.name]])
 
     return move
 

@@ -144,14 +144,7 @@ class AuditStore:
             for insert_rows in self._journal_inserts:
                 table = insert_rows.table.name
                 insert_rows.execute(connection, (row for entry in entries for row in entry.get(table, ())))
-            if card_ids:
-                # feedback that arrived first (through another process) gets its decision now
-                consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
-                connection.execute(
-                    update(feedback)
-                    .where(feedback.c.consult_id.is_(None), feedback.c.card_id.in_(card_ids))
-                    .values(consult_id=consult)
-                )
+            link_early_feedback(connection, card_ids)
 
     def record_feedback(self, item: FeedbackRecord) -> bool:
         """Store one feedback item; False if the same item was stored before (idempotent)."""
@@ -234,3 +227,15 @@ class AuditStore:
         """Reads see this process's journaled decisions (other processes' arrive within the flush interval)."""
         if self.journal is not None:
             self.journal.flush()
+
+
+def link_early_feedback(connection: Connection, card_ids: list[str]) -> None:
+    """Feedback on these cards that arrived first (through another process) gets its decision now."""
+    if not card_ids:
+        return
+    consult = select(cards.c.consult_id).where(cards.c.card_id == feedback.c.card_id).scalar_subquery()
+    connection.execute(
+        update(feedback)
+        .where(feedback.c.consult_id.is_(None), feedback.c.card_id.in_(card_ids))
+        .values(consult_id=consult)
+    )
