@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from cds_service import collector
 from cds_service.api.auth import SECURITY_HEADERS
 
 log = logging.getLogger("cds_service.http")
@@ -72,10 +73,10 @@ class BodyFirst:
             return
         environ = wsgi_environ(scope, body)
         if self.pool is None:
-            status, headers, content = run_wsgi(self.app, environ)  # on the loop: one request at a time
+            status, headers, content = answer(self.app, environ)  # on the loop: one request at a time
         else:
             loop = asyncio.get_running_loop()
-            status, headers, content = await loop.run_in_executor(self.pool, run_wsgi, self.app, environ)
+            status, headers, content = await loop.run_in_executor(self.pool, answer, self.app, environ)
         await _send(send, status, headers, content)
 
     async def _body(self, scope: dict[str, Any], receive: Receive) -> bytes:
@@ -141,7 +142,13 @@ def wsgi_environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     return environ
 
 
-def run_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+def answer(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One request through the WSGI app as the server runs it: with the garbage collector paused (collector.py)."""
+    with collector.paused():
+        return _run_wsgi(app, environ)
+
+
+def _run_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
     """Call the WSGI app (on the loop's thread or a pool thread); its status, headers and whole body."""
     started: list[Any] = []
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
 import pytest
 
-from cds_service.http_front import BodyFirst
+from cds_service.http_front import BodyFirst, answer
 
 
 def echo_app(environ, start_response):
@@ -77,3 +78,41 @@ def test_a_body_that_does_not_arrive_in_time_is_408_and_closes_the_connection():
     sent, called = run([body(b"{", True)], timeout=0.05)
     assert sent[0]["status"] == 408 and not called
     assert (b"connection", b"close") in sent[0]["headers"]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_app_runs_with_the_garbage_collector_paused_and_it_is_on_again_after(threads):
+    seen = []
+
+    def app(environ, start_response):
+        seen.append(gc.isenabled())
+        return echo_app(environ, start_response)
+
+    async def go():
+        async def receive():
+            return body(b"{}")
+
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/cds-services/x", "headers": []}
+        await BodyFirst(app, max_body=100, body_timeout=1.0, threads=threads)(scope, receive, send)
+        return sent
+
+    gc.enable()
+    sent = asyncio.run(go())
+    assert sent[0]["status"] == 200
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_is_on_again_when_the_app_raises():
+    def app(environ, start_response):
+        raise RuntimeError("a bug")
+
+    gc.enable()
+    with pytest.raises(RuntimeError):
+        answer(app, {})
+    assert gc.isenabled()

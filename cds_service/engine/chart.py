@@ -51,6 +51,7 @@ _SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 CHART_WORDS_READ = 100_000  # characters of text read in one chart; beyond, texts are unreadable (insufficient-data)
+_CODING_STRINGS = ("system", "code", "display")  # a Coding's elements that are read, each a string when present
 _DATE_KEYS = frozenset(
     {"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"}
     | {"dateAsserted", "lastUpdated"}  # the medicines' stop dates (recognise._stopped_by)
@@ -153,13 +154,23 @@ def codings(element: Any) -> list[dict[str, Any]]:
     found = element.get("coding")
     if found is None:
         return []
-    if type(found) is not list or any(type(c) is not dict for c in found):
+    _check_codings(found)
+    return found
+
+
+def _check_codings(found: Any) -> None:
+    """Unreadable unless `found` is a list of objects whose system, code and display are strings when present.
+    (Plain loops: this runs for every coded resource of a chart, thousands in a large one.)"""
+    if type(found) is not list:
         raise Unreadable("coding is not a list of objects")
     for c in found:
-        for key in ("system", "code", "display"):
-            if c.get(key) is not None and type(c[key]) is not str:
+        if type(c) is not dict:
+            raise Unreadable("coding is not a list of objects")
+    for c in found:
+        for key in _CODING_STRINGS:
+            value = c.get(key)
+            if value is not None and type(value) is not str:
                 raise Unreadable(f"a coding's {key} is not a string")
-    return found
 
 
 def concept_text(element: Any) -> str:
@@ -341,6 +352,8 @@ class ChartReader:
                 return False
             return True
         reference = raw.get(_SUBJECT.get(kind, "subject"))
+        if type(reference) is dict and reference.get("reference") == "Patient/" + patient_id:
+            return True  # the usual form, without parsing it
         owner = reference_id(reference, "Patient")
         if owner is None or owner == patient_id:
             # no subject, or one that names no Patient id (an identifier, a urn:uuid): searched by patient, so the

@@ -1,0 +1,106 @@
+"""The chart reader's checks on raw resources before any validation: a CodeableConcept's shape, and whose a
+resource is (its subject or patient Reference, in every form an EHR writes it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cds_service.engine.chart import Unreadable, codings
+from tests.builders import condition, device, patient
+from tests.conftest import TODAY
+
+PATIENT = "pat-1"
+
+
+# -- codings: the shape of a CodeableConcept ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "element",
+    [
+        {"coding": [{"system": "http://snomed.info/sct", "code": "279039007", "display": "Low back pain"}]},
+        {"text": "Neck pain", "coding": [{"code": "x"}, {"system": "s", "display": "d"}]},
+        {"coding": [{"system": None, "code": "x", "display": None}]},  # nulls are absent values
+        {"coding": []},
+    ],
+)
+def test_the_codings_of_a_wellformed_concept_are_its_coding_list(element):
+    assert codings(element) is element["coding"]
+
+
+@pytest.mark.parametrize("element", [None, {}, {"text": "Neck pain"}])
+def test_a_concept_without_codings_has_none(element):
+    assert codings(element) == []
+
+
+@pytest.mark.parametrize(
+    ("element", "message"),
+    [
+        (["not", "an", "object"], "a CodeableConcept is not an object"),
+        ({"text": 12}, "a CodeableConcept's text is not a string"),
+        ({"coding": {"code": "x"}}, "coding is not a list of objects"),
+        ({"coding": [{"code": "x"}, "M54.2"]}, "coding is not a list of objects"),
+        # an object with a wrong value before a non-object: the list's shape is reported, as before the loop
+        ({"coding": [{"code": 5}, None]}, "coding is not a list of objects"),
+        ({"coding": [{"code": "x"}, {"system": ["http://loinc.org"]}]}, "a coding's system is not a string"),
+        ({"coding": [{"code": 722}]}, "a coding's code is not a string"),
+        ({"coding": [{"code": "x", "display": {"text": "neck"}}]}, "a coding's display is not a string"),
+        ({"coding": [{"system": 1, "code": 2}]}, "a coding's system is not a string"),  # the first element first
+    ],
+)
+def test_a_malformed_concept_is_unreadable_and_says_why(element, message):
+    with pytest.raises(Unreadable) as raised:
+        codings(element)
+    assert str(raised.value) == message
+
+
+def test_a_malformed_coding_in_a_condition_makes_the_chart_unreadable(engine):
+    bad = condition("M54.2") | {"code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": 542}]}}
+    chart = engine.read_chart([patient(), bad], [], TODAY, patient_id=PATIENT)
+    assert any("a coding's code is not a string" in p for p in chart.problems)
+
+
+# -- whose a resource is -------------------------------------------------------------------------------
+def _read(engine: Any, subject: dict[str, Any]) -> Any:
+    resource = condition("S13.4XXA", onset="2026-11-19", cid="c-1") | {"subject": subject}
+    return engine.read_chart([patient(), resource], [], TODAY, patient_id=PATIENT)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {"reference": f"Patient/{PATIENT}"},
+        {"reference": f"https://ehr.example.org/fhir/Patient/{PATIENT}"},
+        {"reference": f"Patient/{PATIENT}/_history/3"},
+        {"reference": f"Patient/{PATIENT}/"},
+        {"reference": "urn:uuid:5f0c1a9e-8a43-4f0e-9d1b-6c2f3a1b7e20"},  # names no Patient id
+        {"identifier": {"system": "urn:mrn", "value": "123"}},  # no reference string
+        {"reference": f"Patient/{PATIENT}", "display": "the patient"},
+    ],
+)
+def test_a_resource_of_the_hooks_patient_is_read(engine, subject):
+    chart = _read(engine, subject)
+    assert [c.resource.id for c in chart.conditions] == ["c-1"]
+    assert chart.ignored == []
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "Patient/someone-else",
+        f"Patient/{PATIENT}-2",  # a longer id that begins with the patient's
+        "https://ehr.example.org/fhir/Patient/someone-else/_history/1",
+    ],
+)
+def test_a_resource_of_another_patient_is_ignored_and_reported(engine, reference):
+    chart = _read(engine, {"reference": reference})
+    assert chart.conditions == []
+    assert chart.ignored == ["Condition/c-1 belongs to another patient; not used"]
+
+
+def test_a_device_belongs_by_its_patient_element(engine):
+    own = device("pacemaker") | {"patient": {"reference": f"Patient/{PATIENT}"}, "id": "d-1"}
+    other = device("pacemaker") | {"patient": {"reference": "Patient/someone-else"}, "id": "d-2"}
+    chart = engine.read_chart([patient(), own, other], [], TODAY, patient_id=PATIENT)
+    assert [e.resource.id for e in chart.allergies_and_devices] == ["d-1"]
+    assert chart.ignored == ["Device/d-2 belongs to another patient; not used"]
