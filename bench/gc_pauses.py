@@ -6,6 +6,9 @@ In-process (Flask test client, a temporary SQLite audit store), one hook call af
 ~50-resource prefetch whose resources all have new ids (nothing is reused from the validation cache). Reports
 each generation's collections and longest pauses, and the objects the collector tracks at the end.
 `--cache-size` replaces the chart reader's validated-model cache with one of that size, to compare.
+The collector runs here as it would inside requests; the server pauses it while a worker with one app thread
+answers (cds_service/collector.py), so there these collections run between requests, where their length still
+delays a request that is waiting.
 """
 
 from __future__ import annotations

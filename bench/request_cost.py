@@ -38,6 +38,7 @@ from cds_service.config import Settings
 from cds_service.http_front import WsgiApp, answer, wsgi_environ
 
 WARMUP = 300
+BLOATED = 1_000_000  # the bloated bodies' numbers: in `unique` mode, patients the plain calls never saw
 
 
 def _body_maker(mode: str, fhir: str | None, bloat: int = 0) -> Callable[[int], bytes]:
@@ -92,12 +93,12 @@ def _measure_bloat(
     """The plain and the bloated calls in turn, gap by gap; the CPU per MB of the bloat."""
     megabytes = (len(bloated(0)) - len(plain(0))) / 1e6
     cpu_per_call(app, plain, WARMUP, 0, 0)
-    cpu_per_call(app, bloated, WARMUP // 10, 0, 0)
+    cpu_per_call(app, bloated, WARMUP // 10, 0, BLOATED)
     gc.freeze()
     first = WARMUP
     for gap in args.gaps:
         without = cpu_per_call(app, plain, args.calls, gap, first)
-        with_bloat = cpu_per_call(app, bloated, args.calls, gap, first)
+        with_bloat = cpu_per_call(app, bloated, args.calls, gap, BLOATED + first)
         first += args.calls
         print(
             f"{args.mode} + {args.bloat} Observations (+{megabytes:.3f} MB): idle gap {gap * 1000:5.1f} ms: CPU "

@@ -2,10 +2,10 @@
 
 A request's objects (its parsed JSON above all: about 100 000 for a prefetch of 1 MB) are freed by reference
 counting when it ends; they form no cycles. While they are alive, the collector's automatic runs scan them
-again and again and promote them to older generations, whose runs then scan them once more: with a 1 MB
-prefetch that cost about 2.5 ms of CPU per request, a quarter of its cost (`bench/request_cost.py --bloat`).
-Paused for the request, the collector finds them gone: its allocation count falls back as they are freed,
-so it runs between requests, and only for what is really left (cycles, growing caches), as before.
+and promote them to older generations, whose runs scan them again (README, Benchmarks: most of a quarter
+of the CPU per MB of prefetch). Paused for the request, the collector finds them gone: its allocation count
+falls back as they are freed, so it runs between requests, and only for what is really left (cycles, growing
+caches).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from contextlib import contextmanager
 def paused() -> Iterator[None]:
     """The automatic collector off for the block, then on again if it was on.
 
-    `gc` is one switch for the whole process. With several app threads (`CDS_THREADS` > 1) one request's end
-    turns it on while another runs: that one saves less, nothing worse. It is on whenever no request runs, since
-    a block that found it off began inside one that found it on."""
+    Only for a process that runs one such block at a time (the server's worker with `CDS_THREADS=1`): `gc` is
+    one switch for the whole process, and with blocks on several threads one could find it off between
+    another's start and end, turn it off after that one turned it on, and leave it off for good."""
     was_on = gc.isenabled()
-    gc.disable()
     try:
+        gc.disable()
         yield
     finally:
         if was_on:

@@ -51,8 +51,8 @@ class _Gone(Exception):
 
 
 class BodyFirst:
-    """ASGI app: read the whole body (deadline, size cap), then run the WSGI app (on the loop's thread when
-    `threads` is 1, else on a pool of that many)."""
+    """ASGI app: read the whole body (deadline, size cap), then run the WSGI app (on the loop's thread, with the
+    garbage collector paused, when `threads` is 1; else on a pool of that many)."""
 
     def __init__(self, app: WsgiApp, *, max_body: int, body_timeout: float, threads: int) -> None:
         self.app = app
@@ -74,9 +74,9 @@ class BodyFirst:
         environ = wsgi_environ(scope, body)
         if self.pool is None:
             status, headers, content = answer(self.app, environ)  # on the loop: one request at a time
-        else:
+        else:  # several at a time: the collector is left on (collector.paused)
             loop = asyncio.get_running_loop()
-            status, headers, content = await loop.run_in_executor(self.pool, answer, self.app, environ)
+            status, headers, content = await loop.run_in_executor(self.pool, _run_wsgi, self.app, environ)
         await _send(send, status, headers, content)
 
     async def _body(self, scope: dict[str, Any], receive: Receive) -> bytes:
@@ -143,7 +143,8 @@ def wsgi_environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
 
 
 def answer(app: WsgiApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One request through the WSGI app as the server runs it: with the garbage collector paused (collector.py)."""
+    """One request through the WSGI app as a worker with one app thread runs it: with the garbage collector
+    paused (collector.py)."""
     with collector.paused():
         return _run_wsgi(app, environ)
 

@@ -352,7 +352,7 @@ class ChartReader:
                 return False
             return True
         reference = raw.get(_SUBJECT.get(kind, "subject"))
-        if type(reference) is dict and reference.get("reference") == "Patient/" + patient_id:
+        if type(reference) is dict and reference.get("reference") == "Patient/" + patient_id and "/" not in patient_id:
             return True  # the usual form, without parsing it
         owner = reference_id(reference, "Patient")
         if owner is None or owner == patient_id:

@@ -61,7 +61,7 @@ def test_a_malformed_coding_in_a_condition_makes_the_chart_unreadable(engine):
 
 
 # -- whose a resource is -------------------------------------------------------------------------------
-def _read(engine: Any, subject: dict[str, Any]) -> Any:
+def _read(engine: Any, subject: Any) -> Any:
     resource = condition("S13.4XXA", onset="2026-11-19", cid="c-1") | {"subject": subject}
     return engine.read_chart([patient(), resource], [], TODAY, patient_id=PATIENT)
 
@@ -104,3 +104,26 @@ def test_a_device_belongs_by_its_patient_element(engine):
     chart = engine.read_chart([patient(), own, other], [], TODAY, patient_id=PATIENT)
     assert [e.resource.id for e in chart.allergies_and_devices] == ["d-1"]
     assert chart.ignored == ["Device/d-2 belongs to another patient; not used"]
+
+
+@pytest.mark.parametrize(
+    ("patient_id", "reference"),
+    [  # ids with a "/" (not valid FHIR ids, but the reader takes any string): read as before, by their last part
+        ("x/_history/1", "Patient/x/_history/1"),
+        ("a/Patient/b", "Patient/a/Patient/b"),
+        ("x/", "Patient/x/"),
+    ],
+)
+def test_a_patient_id_with_a_slash_is_not_taken_as_the_subjects(engine, patient_id, reference):
+    resource = condition("S13.4XXA", onset="2026-11-19", cid="c-1") | {"subject": {"reference": reference}}
+    chart = engine.read_chart([resource], [], TODAY, patient_id=patient_id)
+    assert chart.conditions == []
+    assert chart.ignored == ["Condition/c-1 belongs to another patient; not used"]
+
+
+@pytest.mark.parametrize("subject", [{"reference": 42}, "Patient/pat-1", ["Patient/pat-1"]])
+def test_a_subject_that_cannot_be_read_is_never_called_another_patients(engine, subject):
+    chart = _read(engine, subject)
+    assert chart.ignored == []
+    assert chart.conditions == []
+    assert chart.problems == ["Condition/c-1 cannot be read (not valid FHIR R4, 1 problem(s))"]
