@@ -309,9 +309,11 @@ class ChartReader:
         effective before it minus their look-back are skipped; `reason_ids`: Conditions the orders name as reason."""
         chart = Chart()
         medicines = _Medicines()
+        # the usual subject, taken without parsing it (an id with a "/" is left to reference_id, which splits it)
+        own = f"Patient/{patient_id}" if patient_id is not None and "/" not in patient_id else None
         for raw in resources:
             kind = _kind(chart, raw)
-            if kind is None or not self._belongs(chart, kind, raw, patient_id):
+            if kind is None or not self._belongs(chart, kind, raw, patient_id, own):
                 continue
             if medicines.keep(kind, raw):  # read once every Medication they may name is known
                 continue
@@ -342,8 +344,9 @@ class ChartReader:
         elif kind == "Patient" and chart.patient is None:
             chart.patient = self._validate(kind, raw)
 
-    def _belongs(self, chart: Chart, kind: str, raw: dict[str, Any], patient_id: str | None) -> bool:
-        """Whether a resource is this patient's; another patient's is ignored and reported."""
+    def _belongs(self, chart: Chart, kind: str, raw: dict[str, Any], patient_id: str | None, own: str | None) -> bool:
+        """Whether a resource is this patient's; another patient's is ignored and reported. `own`: the patient's
+        usual reference string (`Patient/<id>`), or None."""
         if patient_id is None or kind == "ServiceRequest":
             return True
         if kind == "Patient":
@@ -352,8 +355,8 @@ class ChartReader:
                 return False
             return True
         reference = raw.get(_SUBJECT.get(kind, "subject"))
-        if type(reference) is dict and reference.get("reference") == "Patient/" + patient_id and "/" not in patient_id:
-            return True  # the usual form, without parsing it
+        if own is not None and type(reference) is dict and reference.get("reference") == own:
+            return True
         owner = reference_id(reference, "Patient")
         if owner is None or owner == patient_id:
             # no subject, or one that names no Patient id (an identifier, a urn:uuid): searched by patient, so the
