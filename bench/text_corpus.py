@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/text_corpus.py
 
 For each corpus: cases, share rated as the policy says (outcome and variants), false warnings (a warning where the
 policy gives none), and among the cases that document an indication, the share that got a rating. Then the time to
-read a typical reason + note (<= 400 characters) the first time and again (the reader caches by text).
+read a typical reason + note (<= 400 characters) the first time and again (the reader caches by text), and the
+token patterns' share of it (first-token index and spaCy's full Matcher).
 """
 
 from __future__ import annotations
@@ -90,6 +91,30 @@ def sentence_splitters(texts: list[str]) -> tuple[float, float]:
     return results[0], results[1]
 
 
+def token_matcher_times(engine: Engine, texts: list[str]) -> list[tuple[str, float, float]]:
+    """Median ms per text of each medspaCy component's token patterns: through the FirstTokenIndex and through
+    spaCy's full Matcher (which the index keeps for ties)."""
+    from cds_service.engine.text import first_token_index
+
+    nlp = engine.reader.words._nlp
+    results = []
+    for name in ("medspacy_target_matcher", "medspacy_context"):
+        index = getattr(first_token_index._owner(nlp.get_pipe(name)), first_token_index._ATTRIBUTE)
+        if not isinstance(index, first_token_index.FirstTokenIndex):
+            continue
+        docs = [nlp.make_doc(text) for text in texts]
+        medians = []
+        for matcher in (index, index._full):
+            times = []
+            for doc in docs:
+                started = time.perf_counter()
+                matcher(doc)
+                times.append(time.perf_counter() - started)
+            medians.append(statistics.median(times) * 1000)
+        results.append((name, medians[0], medians[1]))
+    return results
+
+
 def corpus_texts() -> list[str]:
     texts = [
         ((c.get("reason") or "") + " " + (c.get("note") or "")).strip() for name in CORPORA for c in load_cases(name)
@@ -107,6 +132,9 @@ def main() -> None:
     print(f"\ntext reading, median per reason + note (<= 400 characters): first {first:.2f} ms, again {again:.4f} ms")
     notes = ", ".join(f"{size} characters {ms:.0f} ms" for size, ms in long_note_times(engine))
     print(f"a long note of corpus sentences, read once: {notes}")
+    for name, indexed, full in token_matcher_times(engine, corpus_texts()):
+        timing = f"first-token index {indexed:.3f} ms, full Matcher {full:.3f} ms"
+        print(f"{name} token patterns alone, median per text: {timing}")
     sentencizer, pyrush = sentence_splitters(corpus_texts())
     print(f"sentence splitting alone, median: spaCy sentencizer {sentencizer:.3f} ms, medspaCy PyRuSH {pyrush:.3f} ms")
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+from cds_service.engine.text import first_token_index
 from cds_service.engine.text.times import TimeNote, find_times
 from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role
 
@@ -516,7 +517,14 @@ def _pipeline(lexicon: Lexicon) -> Any:
     for rule in kept + added:  # (set per rule: ConText's own `terminating_types` option reaches only the first one)
         rule.terminated_by |= set(lexicon.cue_terminations.get(rule.category.upper(), ()))
     context.add([variant for rule in kept + added for variant in _rule_variants(rule)])
+    first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
+    first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
+
+
+def _target_meaning(rule: Any) -> tuple[str, str]:
+    """What the reader takes from a target rule's match: its label (and attributes, which it sets none of)."""
+    return rule.category, repr(rule.attributes)
 
 
 def _no_word_with_two_categories(rules: list[Any]) -> None:
