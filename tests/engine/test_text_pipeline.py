@@ -114,3 +114,12 @@ def test_a_text_longer_than_the_reader_reads_is_refused(knowledge):
         reader.read("neck pain. " * (reader_module.MAX_TEXT_CHARS // 11 + 1))
     with pytest.raises(reader_module.TextTooLong):
         reader.read("warfarin " * (reader_module.MAX_SENTENCE_CHARS // 9 + 1) + ". neck pain")
+
+
+def test_a_docs_text_is_joined_once_and_is_the_text_read(knowledge):
+    nlp = reader_module._pipeline(knowledge.lexicon)
+    text = "Neck pain x 3 wks;  no trauma?? \n radiating to L arm."
+    doc = nlp.make_doc(text)
+    first = reader_module._text(doc)
+    assert first == text == doc.text
+    assert reader_module._text(doc) is first  # kept with the doc, not joined again

@@ -47,6 +47,7 @@ _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written a
 _WORD = re.compile(r"[\w/'+~>-]+")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
+_TEXT_KEY = "cds_service.text"  # the doc's text, kept in its user_data by _text
 
 
 class TextTooLong(ValueError):
@@ -208,9 +209,10 @@ class TextReader:
         if any(before == w or before.endswith(" " + w) for w in self.lexicon.current_words):
             return Context.AFFIRMED
         if self._roles.get(_concept(ent)) is Role.INDICATION:
-            start = doc.text.rfind(";", 0, ent.start_char) + 1
-            end = doc.text.find(";", ent.end_char)
-            if self._present.search(doc.text[start : end if end >= 0 else len(doc.text)]):
+            text = _text(doc)
+            start = text.rfind(";", 0, ent.start_char) + 1
+            end = text.find(";", ent.end_char)
+            if self._present.search(text[start : end if end >= 0 else len(text)]):
                 return Context.AFFIRMED
         return context
 
@@ -341,9 +343,9 @@ class TextReader:
         """Whether a time expression may be its mention's own: no treatment, encounter or test stands in its phrase
         (since the last `,` `;` `:` or `.`): "PT x 2 wks", "seen in urgent care 3 days ago", "on prednisone 40 mg
         daily x 2 mo" are those things' times, not the symptom's."""
-        start = max(doc.text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
+        start = max(_text(doc).rfind(mark, 0, note.start) for mark in ",;:.") + 1
         events = self.lexicon.durations.other_events
-        return not any(w in events or w.lower() in events for w in _WORD.findall(doc.text[start : note.start]))
+        return not any(w in events or w.lower() in events for w in _WORD.findall(_text(doc)[start : note.start]))
 
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
@@ -351,11 +353,11 @@ class TextReader:
         present word or ends the clause ("acute flare", "neck pain, chronic"); not when it describes something
         else ("new to clinic", "recent PT")."""
         if note.end <= ent.start_char:
-            between = _WORD.findall(doc.text[note.end : ent.start_char].lower())
+            between = _WORD.findall(_text(doc)[note.end : ent.start_char].lower())
             return all(w in self.lexicon.durations.link_words or _LEVEL.match(w) for w in between)
-        if _WORD.findall(doc.text[ent.end_char : note.start]):
+        if _WORD.findall(_text(doc)[ent.end_char : note.start]):
             return False  # other words between the mention and the duration word after it
-        following = re.match(r"\s*([\w/'-]+|[,;.!?]|$)", doc.text[note.end :])
+        following = re.match(r"\s*([\w/'-]+|[,;.!?]|$)", _text(doc)[note.end :])
         word = following.group(1).lower() if following else ""
         return word in ("", ",", ";", ".", "!", "?") or word in self.lexicon.present_words | self.lexicon.symptom_words
 
@@ -363,7 +365,7 @@ class TextReader:
         """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept."""
         rest = sentence.text
         for note in notes:
-            rest = rest.replace(sentence.doc.text[note.start : note.end], " ")
+            rest = rest.replace(_text(sentence.doc)[note.start : note.end], " ")
         if notes and (self._symptoms.search(sentence.text) or not re.search(r"[a-z]{2}", rest, re.IGNORECASE)):
             span = (sentence.start_char, sentence.end_char)
             yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
@@ -374,7 +376,7 @@ class TextReader:
         found = []
         for words, pattern in self._measures:
             rule = self.k.observations[words.rule]
-            for match in pattern.finditer(doc.text):
+            for match in pattern.finditer(_text(doc)):
                 span = doc.char_span(
                     match.start(), match.end("value"), label=self._level(words, rule, match), alignment_mode="expand"
                 )
@@ -427,9 +429,17 @@ def _at_best(context: Context, cap: Context) -> Context:
     return cap if context in (Context.AFFIRMED, Context.HISTORICAL) else context
 
 
+def _text(doc: Any) -> str:
+    """The doc's text, joined once per doc (spaCy's `doc.text` joins every token's text at each use)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 def _clause(doc: Any, char: int) -> int:
     """How many `;` stand before a character offset in its text (a clause number)."""
-    return doc.text.count(";", 0, char)
+    return _text(doc).count(";", 0, char)
 
 
 def _no_overlap(spans: list) -> list:
