@@ -13,7 +13,9 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -79,16 +81,9 @@ def sentence_splitters(texts: list[str]) -> tuple[float, float]:
     ours.add_pipe("sentencizer")
     pyrush = spacy.blank("en")
     pyrush.add_pipe("medspacy_pyrush")
-    results = []
-    for nlp in (ours, pyrush):
-        nlp(texts[0])  # warm
-        times = []
-        for text in texts:
-            started = time.perf_counter()
-            nlp(text)
-            times.append(time.perf_counter() - started)
-        results.append(statistics.median(times) * 1000)
-    return results[0], results[1]
+    ours(texts[0])  # warm
+    pyrush(texts[0])
+    return _median_ms(ours, texts), _median_ms(pyrush, texts)
 
 
 def token_matcher_times(engine: Engine, texts: list[str]) -> list[tuple[str, float, float]]:
@@ -97,22 +92,23 @@ def token_matcher_times(engine: Engine, texts: list[str]) -> list[tuple[str, flo
     from cds_service.engine.text import first_token_index
 
     nlp = engine.reader.words._nlp
+    docs = [nlp.make_doc(text) for text in texts]
     results = []
     for name in ("medspacy_target_matcher", "medspacy_context"):
-        index = getattr(first_token_index._owner(nlp.get_pipe(name)), first_token_index._ATTRIBUTE)
-        if not isinstance(index, first_token_index.FirstTokenIndex):
-            continue
-        docs = [nlp.make_doc(text) for text in texts]
-        medians = []
-        for matcher in (index, index._full):
-            times = []
-            for doc in docs:
-                started = time.perf_counter()
-                matcher(doc)
-                times.append(time.perf_counter() - started)
-            medians.append(statistics.median(times) * 1000)
-        results.append((name, medians[0], medians[1]))
+        index = first_token_index.index_of(nlp.get_pipe(name))
+        if index is not None:
+            results.append((name, _median_ms(index, docs), _median_ms(index.full, docs)))
     return results
+
+
+def _median_ms(step: Callable[[Any], Any], items: list[Any]) -> float:
+    """The median ms of `step` on each item."""
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        step(item)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 def corpus_texts() -> list[str]:

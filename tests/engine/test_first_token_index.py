@@ -32,7 +32,7 @@ def pipelines(knowledge):
     full = reader_module._pipeline(knowledge.lexicon)
     for name in COMPONENTS:
         owner = _owner(full.get_pipe(name))
-        owner._MedspacyMatcher__matcher = owner._MedspacyMatcher__matcher._full
+        owner._MedspacyMatcher__matcher = first_token_index.index_of(full.get_pipe(name)).full
     return indexed, full
 
 
@@ -117,13 +117,13 @@ def test_the_readers_matchers_are_indexed(knowledge):
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_the_index_finds_the_full_matchers_matches_in_corpus_and_random_texts(pipelines, name):
     indexed, _ = pipelines
-    index = _owner(indexed.get_pipe(name))._MedspacyMatcher__matcher
+    index = first_token_index.index_of(indexed.get_pipe(name))
     texts = _corpus_texts() + _random_texts(_lexicon_words(indexed), 1000, seed=16)
     texts += _pattern_texts(indexed, 3000, seed=16)
     found = 0
     for text in texts:
         doc = indexed.make_doc(text)
-        expected = index._full(doc)
+        expected = index.full(doc)
         assert sorted(index(doc)) == sorted(expected), text
         found += len(expected)
     assert found > 2000  # the texts make the patterns match
@@ -218,7 +218,7 @@ def test_a_word_that_matches_a_regex_is_found_on_the_words_lines(knowledge):
     nlp = reader_module._pipeline(knowledge.lexicon)
     words = sorted({w.lower() for w in _lexicon_words(nlp)})
     regexes = [
-        regex for _, _, regex, _ in _owner(nlp.get_pipe("medspacy_target_matcher"))._MedspacyMatcher__matcher._by_regex
+        regex for _, _, regex, _ in first_token_index.index_of(nlp.get_pipe("medspacy_target_matcher"))._by_regex
     ]
     assert len(regexes) >= 10
     rng = random.Random(5)

@@ -66,6 +66,11 @@ class FirstTokenIndex:
         for rule in anywhere:
             self._anywhere.add(rule._rule_id, [rule.pattern])
 
+    @property
+    def full(self) -> Any:
+        """spaCy's Matcher of all the patterns (what answers a tie)."""
+        return self._full
+
     def __call__(self, doc: Any) -> list[Match]:
         """The full Matcher's matches in `doc` (the same set; its own list where two of different meaning share their
         tokens)."""
@@ -153,9 +158,15 @@ def install(component: Any, vocab: Any, meaning: Callable[[Any], Hashable]) -> b
     return True
 
 
+def index_of(component: Any) -> FirstTokenIndex | None:
+    """The FirstTokenIndex a medspaCy component's matcher runs through, if it has one."""
+    found = getattr(_owner(component), _ATTRIBUTE, None)
+    return found if isinstance(found, FirstTokenIndex) else None
+
+
 def indexed(component: Any) -> bool:
     """Whether a medspaCy component's matcher runs through a FirstTokenIndex."""
-    return isinstance(getattr(_owner(component), _ATTRIBUTE, None), FirstTokenIndex)
+    return index_of(component) is not None
 
 
 def _owner(component: Any) -> Any:
