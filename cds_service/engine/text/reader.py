@@ -128,8 +128,9 @@ class TextReader:
     def _read_part(self, text: str, problem_list: bool) -> tuple[TextMention, ...]:
         doc = self._parse(text)
         found: list[TextMention] = []
+        all_ents = doc.ents  # (spaCy builds the tuple at each use)
         for sentence in doc.sents:
-            ents = [e for e in doc.ents if sentence.start <= e.start < sentence.end]
+            ents = [e for e in all_ents if sentence.start <= e.start < sentence.end]
             kept = [e for e in ents if self._usable(e, sentence.text, problem_list)]
             notes = find_times(sentence.text, self.lexicon.durations, sentence.start_char)
             if not kept:
