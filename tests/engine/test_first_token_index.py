@@ -17,7 +17,7 @@ from spacy.matcher import Matcher
 
 from cds_service.engine.text import first_token_index
 from cds_service.engine.text import reader as reader_module
-from cds_service.engine.text.first_token_index import FirstTokenIndex, _line_regex, _reach, _starts
+from cds_service.engine.text.first_token_index import FirstTokenIndex, _line_regex, _owner, _reach, _starts
 from tests.engine.test_text_corpus import CORPORA
 from tests.engine.test_text_pipeline import _readings
 from tests.text_cases import load_cases
@@ -34,10 +34,6 @@ def pipelines(knowledge):
         owner = _owner(full.get_pipe(name))
         owner._MedspacyMatcher__matcher = first_token_index.index_of(full.get_pipe(name)).full
     return indexed, full
-
-
-def _owner(component):
-    return next(v for v in vars(component).values() if isinstance(v, MedspacyMatcher))
 
 
 def _corpus_texts():

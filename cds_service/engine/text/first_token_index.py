@@ -31,8 +31,6 @@ class FirstTokenIndex:
     `meaning(rule)`: rules with equal meanings are interchangeable where they match the same tokens."""
 
     def __init__(self, vocab: Any, rules: Iterable[Any], full: Any, meaning: Callable[[Any], Hashable]) -> None:
-        from spacy.matcher import Matcher  # heavy import, once per process
-
         self._full = full
         self._meaning: dict[int, Hashable] = {}
         by_word: dict[str, list[Any]] = {}
@@ -51,20 +49,15 @@ class FirstTokenIndex:
                 by_regex.setdefault(regex, []).append(rule)
 
         def group(members: Sequence[Any]) -> _Group:
-            matcher = Matcher(vocab)
-            for rule in members:
-                matcher.add(rule._rule_id, [rule.pattern])
             reaches = [_reach(rule.pattern) for rule in members]
-            return _Group(matcher, None if None in reaches else max(reaches))
+            return _Group(_matcher(vocab, members), None if None in reaches else max(reaches))
 
         self._by_word = {word: group(members) for word, members in by_word.items()}
         self._by_regex = [
             (attr, _line_regex(regex), re.compile(regex), group(members)) for (attr, regex), members in by_regex.items()
         ]
         self._text_regexes = any(attr == "TEXT" for attr, *_ in self._by_regex)
-        self._anywhere = Matcher(vocab) if anywhere else None
-        for rule in anywhere:
-            self._anywhere.add(rule._rule_id, [rule.pattern])
+        self._anywhere = _matcher(vocab, anywhere) if anywhere else None
 
     @property
     def full(self) -> Any:
@@ -122,6 +115,16 @@ class _Group:
         if first == 0 and end == len(doc):
             return self.matcher(doc)
         return [(key, start + first, stop + first) for key, start, stop in self.matcher(doc[first:end])]
+
+
+def _matcher(vocab: Any, rules: Iterable[Any]) -> Any:
+    """A spaCy Matcher of the rules' patterns, each under its medspaCy rule id (the full Matcher's match ids)."""
+    from spacy.matcher import Matcher  # heavy import, once per process
+
+    matcher = Matcher(vocab)
+    for rule in rules:
+        matcher.add(rule._rule_id, [rule.pattern])
+    return matcher
 
 
 def _places(words: Iterable[str]) -> dict[str, tuple[int, int]]:
