@@ -15,14 +15,14 @@ from medspacy.common.util import prune_overlapping_matches
 from medspacy.ner import TargetRule
 from spacy.matcher import Matcher
 
-from cds_service.engine.text import first_token_index
+from cds_service.engine.text import first_token_index, target_entities
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text.first_token_index import FirstTokenIndex, _line_regex, _owner, _reach, _starts
 from tests.engine.test_text_corpus import CORPORA
 from tests.engine.test_text_pipeline import _readings
 from tests.text_cases import load_cases
 
-COMPONENTS = ("medspacy_target_matcher", "medspacy_context")
+COMPONENTS = (target_entities.FACTORY, "medspacy_context")
 
 
 @pytest.fixture(scope="module")
@@ -137,11 +137,11 @@ def test_the_indexed_pipeline_reads_every_text_as_the_full_one(pipelines):
 def test_the_indexed_reader_gives_the_same_mentions(knowledge, monkeypatch):
     texts = [(t, False) for t in _corpus_texts()] + [(t, True) for t in _corpus_texts()[:300]]
     indexed = reader_module.TextReader(knowledge)
-    assert first_token_index.indexed(indexed._nlp.get_pipe("medspacy_target_matcher"))
+    assert first_token_index.indexed(indexed._nlp.get_pipe(target_entities.FACTORY))
     monkeypatch.setattr(reader_module, "_PIPELINES", {})
     monkeypatch.setattr(first_token_index, "install", lambda *args, **kwargs: False)
     full = reader_module.TextReader(knowledge)
-    assert not first_token_index.indexed(full._nlp.get_pipe("medspacy_target_matcher"))
+    assert not first_token_index.indexed(full._nlp.get_pipe(target_entities.FACTORY))
     for text, problem_list in texts:
         assert indexed.read(text, problem_list) == full.read(text, problem_list), text
 
@@ -213,9 +213,7 @@ def test_a_regex_is_tested_on_the_words_lines_only_when_that_cannot_miss():
 def test_a_word_that_matches_a_regex_is_found_on_the_words_lines(knowledge):
     nlp = reader_module._pipeline(knowledge.lexicon)
     words = sorted({w.lower() for w in _lexicon_words(nlp)})
-    regexes = [
-        regex for _, _, regex, _ in first_token_index.index_of(nlp.get_pipe("medspacy_target_matcher"))._by_regex
-    ]
+    regexes = [regex for _, _, regex, _ in first_token_index.index_of(nlp.get_pipe(target_entities.FACTORY))._by_regex]
     assert len(regexes) >= 10
     rng = random.Random(5)
     hits = 0

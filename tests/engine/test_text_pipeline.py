@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from cds_service.engine.text import reader as reader_module
+from cds_service.engine.text import target_entities
 from cds_service.engine.text.reader import first_word_alternatives
 from tests.engine.test_text_corpus import CORPORA
 from tests.text_cases import load_cases
@@ -68,7 +69,7 @@ def test_the_split_pipeline_reads_every_corpus_text_as_the_unsplit_one(knowledge
     monkeypatch.setattr(reader_module, "first_word_alternatives", lambda pattern: [[dict(t) for t in pattern]])
     monkeypatch.setattr(reader_module, "_rule_variants", lambda rule: [rule])
     unsplit = reader_module._pipeline(knowledge.lexicon)
-    assert len(split.get_pipe("medspacy_target_matcher").rules) > len(unsplit.get_pipe("medspacy_target_matcher").rules)
+    assert len(split.get_pipe(target_entities.FACTORY).rules) > len(unsplit.get_pipe(target_entities.FACTORY).rules)
     assert _readings(split, texts) == _readings(unsplit, texts)
 
 

@@ -494,9 +494,11 @@ def _pipeline(lexicon: Lexicon) -> Any:
     from medspacy.context import ConText, ConTextRule
     from medspacy.ner import TargetRule
 
+    from cds_service.engine.text import target_entities
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
-    matcher = nlp.add_pipe("medspacy_target_matcher")
+    matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(
         [
             TargetRule(
