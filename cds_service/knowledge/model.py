@@ -418,6 +418,14 @@ class DurationWords:
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
 
+    @cached_property
+    def fixed_phrases(self) -> tuple[tuple[str, tuple[float, float] | None, frozenset[str] | None], ...]:
+        """(phrase, days, classes) in the order they are tried: the relative phrases, then the class words, each
+        longest first."""
+        relative = sorted(self.relative.items(), key=lambda item: -len(item[0]))
+        classes = sorted(self.class_words.items(), key=lambda item: -len(item[0]))
+        return tuple((p, days, None) for p, days in relative) + tuple((p, None, c) for p, c in classes)
+
 
 @dataclass(frozen=True)
 class MeasurementWords:

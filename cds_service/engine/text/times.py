@@ -69,12 +69,10 @@ def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNo
     for pattern in (words.since, words.dated):
         yield from filter(None, (_dated(match, offset) for match in pattern.finditer(text)))
     lowered = text.lower()
-    for phrase, (low, high) in sorted(words.relative.items(), key=lambda item: -len(item[0])):
-        for start in _word_positions(lowered, phrase):
-            yield TimeNote(offset + start, offset + start + len(phrase), days=(low, high))
-    for phrase, classes in sorted(words.class_words.items(), key=lambda item: -len(item[0])):
-        for start in _word_positions(lowered, phrase):
-            yield TimeNote(offset + start, offset + start + len(phrase), classes=classes)
+    for phrase, days, classes in words.fixed_phrases:
+        if phrase in lowered:  # (most are not: no call for them)
+            for start in _word_positions(lowered, phrase):
+                yield TimeNote(offset + start, offset + start + len(phrase), days=days, classes=classes)
 
 
 def _counted(match: object, words: DurationWords, offset: int) -> TimeNote:
