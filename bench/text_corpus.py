@@ -91,7 +91,7 @@ def token_matcher_times(engine: Engine, texts: list[str]) -> list[tuple[str, flo
     spaCy's full Matcher (which the index keeps for ties)."""
     from cds_service.engine.text import first_token_index, target_entities
 
-    nlp = engine.reader.words._nlp
+    nlp = engine.reader.words.pipeline.current
     docs = [nlp.make_doc(text) for text in texts]
     results = []
     for name in (target_entities.FACTORY, "medspacy_context"):

@@ -137,11 +137,11 @@ def test_the_indexed_pipeline_reads_every_text_as_the_full_one(pipelines):
 def test_the_indexed_reader_gives_the_same_mentions(knowledge, monkeypatch):
     texts = [(t, False) for t in _corpus_texts()] + [(t, True) for t in _corpus_texts()[:300]]
     indexed = reader_module.TextReader(knowledge)
-    assert first_token_index.indexed(indexed._nlp.get_pipe(target_entities.FACTORY))
+    assert first_token_index.indexed(indexed.pipeline.current.get_pipe(target_entities.FACTORY))
     monkeypatch.setattr(reader_module, "_PIPELINES", {})
     monkeypatch.setattr(first_token_index, "install", lambda *args, **kwargs: False)
     full = reader_module.TextReader(knowledge)
-    assert not first_token_index.indexed(full._nlp.get_pipe(target_entities.FACTORY))
+    assert not first_token_index.indexed(full.pipeline.current.get_pipe(target_entities.FACTORY))
     for text, problem_list in texts:
         assert indexed.read(text, problem_list) == full.read(text, problem_list), text
 

@@ -11,6 +11,7 @@ from spacy.tokens import Doc, Span
 
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text import target_entities
+from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.engine.text.target_entities import EntitiesAtOnce
 from tests.engine.test_first_token_index import _corpus_texts, _lexicon_words, _pattern_texts, _random_texts
 from tests.engine.test_text_pipeline import _mentions, _readings
@@ -75,8 +76,7 @@ def test_the_reader_gives_medspacys_mentions_on_long_notes(knowledge, pipelines)
     _, medspacys = pipelines
     notes = [(" ".join(_long_notes(18, 1_000)), False), (" ".join(_long_notes(8, 600)), True)]
     ours = reader_module.TextReader(knowledge)
-    theirs = reader_module.TextReader(knowledge)
-    theirs._nlp = medspacys
+    theirs = reader_module.TextReader(knowledge, pipeline=RenewingPipeline(lambda: medspacys, limit=10**9))
     found = _mentions(ours, notes)
     assert found == _mentions(theirs, notes)
     assert sum(len(m) for m in found) > 200

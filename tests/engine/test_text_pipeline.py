@@ -96,7 +96,7 @@ def test_reading_in_parts_of_whole_sentences_reads_every_corpus_text_as_a_whole(
     whole = _mentions(reader_module.TextReader(knowledge), texts)
     monkeypatch.setattr(reader_module, "PART_CHARS", 1)  # every sentence a part of its own
     parts = reader_module.TextReader(knowledge)
-    several = [t for t, _ in texts if len(list(parts._parts(t))) > 1]
+    several = [t for t, _ in texts if len(list(parts._parts(parts.pipeline.current, t))) > 1]
     assert len(several) >= 50  # the comparison covers texts of several sentences
     assert _mentions(parts, texts) == whole
 

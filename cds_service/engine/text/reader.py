@@ -7,8 +7,9 @@ and ends the clause; values written in words ("T 38.5", "CRP 94") are read again
 hypothetical runs on through a list of mentions of the same kind ("no fever, chills or weight loss") but never into
 a mention of another kind ("no trauma, neck pain x3 wks"); hedged words ("tumor") are uncertain at best;
 region-agnostic words ("radiculopathy") count in a problem-list entry only beside a cervical word; a time
-expression belongs to the nearest mention in its clause. The pipeline is built once per process; a text read once
-is not read again.
+expression belongs to the nearest mention in its clause. The pipeline is built once per process, and again in the
+background once the texts read have added MAX_NEW_STRINGS words to its vocabulary (pipeline_renewal.py); a text read
+once is not read again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from itertools import pairwise
 from typing import Any
 
 from cds_service.engine.text import first_token_index
+from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.engine.text.times import TimeNote, find_times
 from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role
 
@@ -43,6 +45,7 @@ QUOTE_CHARS = 140
 MAX_TEXT_CHARS = 20_000  # longer is unreadable (insufficient-data); an order's reason or a note is far shorter
 PART_CHARS = 1_000  # a long text is read in parts of whole sentences of about this size
 MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
+MAX_NEW_STRINGS = 100_000  # words the texts may add to the pipeline's vocabulary (~50 MiB) before it is built again
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 _WORD = re.compile(r"[\w/'+~>-]+")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
@@ -81,15 +84,17 @@ class TextMention:
 
 
 class TextReader:
-    """Turns text into TextMentions. Thread-safe after construction; build once per process (it loads spaCy)."""
+    """Turns text into TextMentions. Thread-safe after construction; build once per process (it loads spaCy).
 
-    def __init__(self, knowledge: Knowledge, cache_size: int = 4096) -> None:
+    `pipeline`: the spaCy pipeline to read with; by default the one this process keeps for the lexicon."""
+
+    def __init__(self, knowledge: Knowledge, cache_size: int = 4096, pipeline: RenewingPipeline | None = None) -> None:
         if knowledge.lexicon is None:
             raise ValueError("the knowledge base has no lexicon")
         self.k = knowledge
         self.lexicon: Lexicon = knowledge.lexicon
         self._roles = {cid: knowledge.concept(cid).role for cid in (*knowledge.findings, *knowledge.contraindications)}
-        self._nlp = _shared_pipeline(self.lexicon)
+        self.pipeline = pipeline or _shared_pipeline(self.lexicon)
         self._cervical = _words_pattern(self.lexicon.cervical_words)
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._present = _words_pattern(tuple(self.lexicon.present_words))
@@ -106,16 +111,19 @@ class TextReader:
             return ()
         if len(text) > MAX_TEXT_CHARS:
             raise TextTooLong(f"a text of {len(text)} characters (more than {MAX_TEXT_CHARS}) is not read")
+        self.pipeline.grown()  # (the words of the texts read before)
+        nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
         if len(text) <= PART_CHARS:
-            return self._read_part(text, problem_list)
+            return self._read_part(nlp, text, problem_list)
         found: list[TextMention] = []
-        for start, end in self._parts(text):
-            found += [m.shifted(start) for m in self._read_part(text[start:end], problem_list)]
+        for start, end in self._parts(nlp, text):
+            found += [m.shifted(start) for m in self._read_part(nlp, text[start:end], problem_list)]
         return tuple(found)
 
-    def _parts(self, text: str) -> Iterator[tuple[int, int]]:
+    @staticmethod
+    def _parts(nlp: Any, text: str) -> Iterator[tuple[int, int]]:
         """Offsets of runs of whole sentences of about PART_CHARS each (a longer sentence is a run of its own)."""
-        doc = self._nlp.get_pipe("sentencizer")(self._nlp.make_doc(text))
+        doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
         start = 0
         for sentence in doc.sents:
             if sentence.end_char - sentence.start_char > MAX_SENTENCE_CHARS:  # its cost grows with its square
@@ -125,8 +133,8 @@ class TextReader:
                 start = sentence.start_char
         yield start, len(text)
 
-    def _read_part(self, text: str, problem_list: bool) -> tuple[TextMention, ...]:
-        doc = self._parse(text)
+    def _read_part(self, nlp: Any, text: str, problem_list: bool) -> tuple[TextMention, ...]:
+        doc = self._parse(nlp, text)
         found: list[TextMention] = []
         all_ents = doc.ents  # (spaCy builds the tuple at each use)
         for sentence in doc.sents:
@@ -143,10 +151,10 @@ class TextReader:
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
         return tuple(m for m in found if m is not None)
 
-    def _parse(self, text: str) -> Any:
+    def _parse(self, nlp: Any, text: str) -> Any:
         """The spaCy pipeline, step by step, with this service's steps between medspaCy's."""
-        doc = self._nlp.make_doc(text)
-        for name, step in self._nlp.pipeline:
+        doc = nlp.make_doc(text)
+        for name, step in nlp.pipeline:
             if name == "medspacy_context":
                 doc = self._measure(doc)
             doc = step(doc)
@@ -477,14 +485,14 @@ def _measurement_pattern(words: MeasurementWords) -> re.Pattern[str]:
     )
 
 
-_PIPELINES: dict[int, tuple[Lexicon, Any]] = {}
+_PIPELINES: dict[int, tuple[Lexicon, RenewingPipeline]] = {}
 
 
-def _shared_pipeline(lexicon: Lexicon) -> Any:
+def _shared_pipeline(lexicon: Lexicon) -> RenewingPipeline:
     """One pipeline per lexicon object in a process (building one takes most of a second)."""
     found = _PIPELINES.get(id(lexicon))
     if found is None or found[0] is not lexicon:
-        found = _PIPELINES[id(lexicon)] = (lexicon, _pipeline(lexicon))
+        found = _PIPELINES[id(lexicon)] = (lexicon, RenewingPipeline(lambda: _pipeline(lexicon), MAX_NEW_STRINGS))
     return found[1]
 
 

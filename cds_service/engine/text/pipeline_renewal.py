@@ -1,0 +1,70 @@
+"""A spaCy pipeline that is built again once the texts it read have grown its vocabulary by a bound.
+
+spaCy 3.7 keeps every word it has seen (string and lexeme, about 0.5 KB each) for the life of its vocabulary, so a
+long-running process that reads clinical notes grows without end, and keeps their words (names among them) in
+memory. spaCy 3.8's memory zones would free them, but medspaCy 1.3 requires spaCy < 3.8 on Python 3.11; spaCy's
+own advice for 3.7 is to reset the vocabulary from time to time, which for a pipeline built on it means building a
+new one. The new one is built on a background thread while the old one goes on reading; it replaces it when ready.
+A reader takes `current` once per text and reads the whole text with that pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class RenewingPipeline:
+    """`current`: the pipeline to read with. `grown()` after each read starts a new build (one at a time) once the
+    vocabulary holds more than `limit` strings beyond what it held when built; a build that fails is logged and
+    tried again after as many new strings."""
+
+    def __init__(self, build: Callable[[], Any], limit: int) -> None:
+        if limit <= 0:
+            raise ValueError("the limit of new strings must be positive")
+        self._build = build
+        self._limit = limit
+        self.current: Any = build()
+        self._baseline = _strings(self.current)
+        self._lock = threading.Lock()
+        self._renewal: threading.Thread | None = None
+        self.renewals = 0  # completed builds after the first
+
+    def grown(self) -> None:
+        """Start building a new pipeline if the current one's vocabulary has grown past the limit."""
+        if _strings(self.current) - self._baseline <= self._limit:
+            return
+        with self._lock:
+            if self._renewal is not None and self._renewal.is_alive():  # (a process forked meanwhile has no build)
+                return
+            self._renewal = threading.Thread(target=self._renew, name="spacy-pipeline-renewal", daemon=True)
+            self._renewal.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a build under way, if any (tests, and a process that wants its memory back before going on)."""
+        renewal = self._renewal
+        if renewal is not None:
+            renewal.join(timeout)
+
+    def _renew(self) -> None:
+        try:
+            fresh = self._build()
+        except Exception:  # the old pipeline goes on reading; try again after as many new strings
+            log.exception("building a new text pipeline failed; the current one goes on")
+            self._baseline = _strings(self.current)
+        else:
+            self._baseline = _strings(fresh)
+            self.current = fresh
+            self.renewals += 1
+            log.info("text pipeline built again", extra={"strings_limit": self._limit})
+        finally:
+            with self._lock:
+                self._renewal = None
+
+
+def _strings(nlp: Any) -> int:
+    return len(nlp.vocab.strings)

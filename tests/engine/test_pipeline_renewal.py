@@ -1,0 +1,148 @@
+"""The text reader's spaCy pipeline is built again, in the background, once the texts read have added a bound of
+words to its vocabulary (spaCy 3.7 keeps every word it has seen): the new pipeline holds none of the words read
+before, reads as the old one did, and the old one goes on reading until it is ready."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from cds_service.engine.text import reader as reader_module
+from cds_service.engine.text.pipeline_renewal import RenewingPipeline
+from tests.engine.test_text_pipeline import _mentions
+
+TEXTS = [
+    ("Neck pain radiating to L arm x3 wks, no trauma. hx breast ca", False),
+    ("chronic neck pain, T 38.6, r/o abscess??", False),
+    ("C5-6 radiculopathy", True),
+    ("no fever, chills or wt loss; neck pain since August", False),
+]
+
+
+def _unique_words(count: int, tag: str) -> str:
+    """`count` words never seen before, in sentences of ten."""
+    words = [f"{tag}{i}x" for i in range(count)]
+    return " ".join(" ".join(words[i : i + 10]) + "." for i in range(0, count, 10))
+
+
+class FakeVocabularies:
+    """Builds stand-ins for pipelines: each a vocabulary of strings that a test grows by hand."""
+
+    def __init__(self, fail_on: set[int] = frozenset(), gate: threading.Event | None = None) -> None:
+        self.built: list[SimpleNamespace] = []
+        self.fail_on, self.gate = fail_on, gate
+
+    def __call__(self) -> SimpleNamespace:
+        number = len(self.built) + 1
+        if number > 1 and self.gate is not None:
+            self.gate.wait(10)
+        if number in self.fail_on:
+            self.built.append(SimpleNamespace(vocab=None))
+            raise RuntimeError("no pipeline")
+        nlp = SimpleNamespace(vocab=SimpleNamespace(strings=["a", "b"]))
+        self.built.append(nlp)
+        return nlp
+
+
+def _grow(nlp: SimpleNamespace, count: int) -> None:
+    nlp.vocab.strings.extend(str(i) for i in range(count))
+
+
+def test_no_new_build_within_the_limit():
+    builds = FakeVocabularies()
+    pipeline = RenewingPipeline(builds, limit=10)
+    _grow(pipeline.current, 10)
+    pipeline.grown()
+    pipeline.wait()
+    assert len(builds.built) == 1 and pipeline.renewals == 0
+
+
+def test_past_the_limit_one_new_build_takes_over_when_ready():
+    gate = threading.Event()
+    builds = FakeVocabularies(gate=gate)
+    pipeline = RenewingPipeline(builds, limit=10)
+    first = pipeline.current
+    _grow(first, 11)
+    for _ in range(20):  # every read while the build is under way: still one build, and the old pipeline reads
+        pipeline.grown()
+        assert pipeline.current is first
+    gate.set()
+    pipeline.wait()
+    assert len(builds.built) == 2 and pipeline.renewals == 1
+    assert pipeline.current is builds.built[1] is not first
+    pipeline.grown()  # the new one's own vocabulary is within the limit
+    pipeline.wait()
+    assert len(builds.built) == 2
+
+
+def test_a_failed_build_is_logged_the_current_pipeline_goes_on_and_is_renewed_later(caplog):
+    builds = FakeVocabularies(fail_on={2})
+    pipeline = RenewingPipeline(builds, limit=10)
+    first = pipeline.current
+    _grow(first, 11)
+    with caplog.at_level(logging.ERROR):
+        pipeline.grown()
+        pipeline.wait()
+    assert pipeline.current is first and pipeline.renewals == 0
+    assert "building a new text pipeline failed" in caplog.text
+    pipeline.grown()  # not again at once: only after as many new strings
+    pipeline.wait()
+    assert len(builds.built) == 2
+    _grow(first, 11)
+    pipeline.grown()
+    pipeline.wait()
+    assert len(builds.built) == 3 and pipeline.current is builds.built[2] and pipeline.renewals == 1
+
+
+def test_the_limit_is_positive():
+    with pytest.raises(ValueError):
+        RenewingPipeline(FakeVocabularies(), limit=0)
+
+
+def test_the_readers_pipeline_is_renewed_and_keeps_none_of_the_words_read(knowledge):
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
+    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    first = pipeline.current
+    expected = _mentions(reader, TEXTS)
+    reader.read("neck pain x3 wks, " + _unique_words(400, "zqname"))
+    assert "zqname7x" in first.vocab.strings
+    reader.read("neck pain x4 wks")  # the next read sees the growth and starts the build
+    pipeline.wait(60)
+    assert pipeline.renewals == 1 and pipeline.current is not first
+    assert "zqname7x" not in pipeline.current.vocab.strings
+    assert len(pipeline.current.vocab.strings) < len(first.vocab.strings) - 400
+    reader.read.cache_clear()
+    assert _mentions(reader, TEXTS) == expected
+
+
+def test_a_text_is_read_to_its_end_with_the_pipeline_it_began_with(knowledge, monkeypatch):
+    """A new pipeline that takes over while a long text is read does not change how that text is read."""
+    import spacy
+
+    text = "Routine follow-up, medications reviewed. " * 40 + "New neck pain x 3 wks. No fever. hx breast ca."
+    expected = reader_module.TextReader(knowledge).read(text)
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=10**9)
+    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    blank = spacy.blank("en")  # reads nothing: a part read with it would lose its mentions
+    blank.add_pipe("sentencizer")
+    measure = reader._measure
+
+    def measure_then_swap(doc):
+        pipeline.current = blank
+        return measure(doc)
+
+    monkeypatch.setattr(reader, "_measure", measure_then_swap)
+    assert len(list(reader._parts(pipeline.current, text))) > 1
+    found = reader.read(text)
+    assert pipeline.current is blank  # the swap happened during the read
+    assert found == expected and any(m.concept == "neck-pain" for m in found)
+
+
+def test_the_process_keeps_one_renewing_pipeline_per_lexicon(knowledge):
+    shared = reader_module._shared_pipeline(knowledge.lexicon)
+    assert isinstance(shared, RenewingPipeline)
+    assert reader_module.TextReader(knowledge).pipeline is shared is reader_module.TextReader(knowledge).pipeline
+    assert shared._limit == reader_module.MAX_NEW_STRINGS
