@@ -17,8 +17,8 @@ FILLER = "Routine follow-up, medications reviewed. "  # 41 characters that name 
 LONG = FILLER * ((MAX_TEXT_CHARS - 100) // len(FILLER))  # readable alone (under MAX_TEXT_CHARS)
 
 
-def draft(oid: str, *notes: str, reason: str | None = None) -> ServiceRequest:
-    raw = order_json("72125", oid=oid) | {"note": [{"text": n} for n in notes]}
+def draft(oid: str, *notes: str, reason: str | None = None, code: str = "72125") -> ServiceRequest:
+    raw = order_json(code, oid=oid) | {"note": [{"text": n} for n in notes]}
     if reason is not None:
         raw["reasonCode"] = [{"text": reason}]
     return ServiceRequest.model_validate(raw)
@@ -112,3 +112,12 @@ def test_unread_words_may_hold_the_neck_reason_so_the_data_is_insufficient_not_o
 def test_a_single_text_too_long_to_read_is_insufficient_data_too(engine):
     (d,) = engine.evaluate([whole_body("neck pain. " * (MAX_TEXT_CHARS // 11 + 1))], WHOLE_BODY_CHART, today=TODAY)
     assert d.outcome is Outcome.INSUFFICIENT_DATA
+
+
+def test_an_order_the_topic_does_not_rate_counts_nothing_toward_the_bound(engine):
+    # as in a hook call, where only the rated orders' words are read: a chest CT's long notes change nothing here
+    chest = draft("o2", *[LONG] * (ORDER_WORDS_READ // len(LONG) + 1), code="71250")
+    assert engine.match(chest) is None
+    decisions = engine.evaluate([draft("o1"), chest], CHART, today=TODAY)
+    assert [d.outcome for d in decisions] == [Outcome.NOT_APPROPRIATE, Outcome.NOT_APPLICABLE]
+    assert not any("characters" in r for d in decisions for r in d.reasons)
