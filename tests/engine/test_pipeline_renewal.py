@@ -4,14 +4,20 @@ before, reads as the old one did, and the old one goes on reading until it is re
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+import signal
 import threading
+import time
+import weakref
 from types import SimpleNamespace
 
 import pytest
+import spacy
 
 from cds_service.engine.text import reader as reader_module
-from cds_service.engine.text.pipeline_renewal import RenewingPipeline
+from cds_service.engine.text.pipeline_renewal import RenewingPipeline, _Built
 from tests.engine.test_text_pipeline import _mentions
 
 TEXTS = [
@@ -55,7 +61,7 @@ def test_no_new_build_within_the_limit():
     builds = FakeVocabularies()
     pipeline = RenewingPipeline(builds, limit=10)
     _grow(pipeline.current, 10)
-    pipeline.grown()
+    pipeline.renew_if_grown()
     pipeline.wait()
     assert len(builds.built) == 1 and pipeline.renewals == 0
 
@@ -67,15 +73,83 @@ def test_past_the_limit_one_new_build_takes_over_when_ready():
     first = pipeline.current
     _grow(first, 11)
     for _ in range(20):  # every read while the build is under way: still one build, and the old pipeline reads
-        pipeline.grown()
+        pipeline.renew_if_grown()
         assert pipeline.current is first
     gate.set()
     pipeline.wait()
     assert len(builds.built) == 2 and pipeline.renewals == 1
     assert pipeline.current is builds.built[1] is not first
-    pipeline.grown()  # the new one's own vocabulary is within the limit
+    pipeline.renew_if_grown()  # the new one's own vocabulary is within the limit
     pipeline.wait()
     assert len(builds.built) == 2
+
+
+def test_readers_on_many_threads_start_one_build():
+    gate = threading.Event()
+    builds = FakeVocabularies(gate=gate)
+    pipeline = RenewingPipeline(builds, limit=10)
+    _grow(pipeline.current, 11)
+    together = threading.Barrier(8)
+
+    def read() -> None:
+        together.wait()
+        for _ in range(50):
+            pipeline.renew_if_grown()
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    gate.set()
+    pipeline.wait()
+    assert len(builds.built) == 2 and pipeline.renewals == 1
+
+
+def test_a_reader_that_saw_the_growth_as_a_new_pipeline_took_over_starts_no_build():
+    builds = FakeVocabularies()
+    pipeline = RenewingPipeline(builds, limit=10)
+    _grow(pipeline.current, 11)
+    with pipeline._lock:  # a build is finishing: the reader below saw the growth and waits for the lock
+        reader = threading.Thread(target=pipeline.renew_if_grown)
+        reader.start()
+        time.sleep(0.2)
+        fresh = SimpleNamespace(vocab=SimpleNamespace(strings=["a"]))
+        pipeline._built = _Built(fresh, 1)  # the new pipeline took over
+    reader.join()
+    pipeline.wait()
+    assert len(builds.built) == 1 and pipeline.current is fresh
+
+
+def test_the_old_pipeline_is_freed_once_a_new_one_took_over(knowledge):
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
+    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    reader.read("neck pain x3 wks, " + _unique_words(400, "zqfreed"))
+    old = weakref.ref(pipeline.current)
+    reader.read("neck pain x4 wks")
+    pipeline.wait(60)
+    gc.collect()
+    assert pipeline.renewals == 1 and old() is None
+
+
+def test_a_forked_child_builds_although_its_parent_was_starting_a_build_as_it_forked():
+    builds = FakeVocabularies()
+    pipeline = RenewingPipeline(builds, limit=10)
+    _grow(pipeline.current, 11)
+    with pipeline._lock:  # another thread of the parent is starting a build at the moment of the fork
+        child = os.fork()
+        if child == 0:  # the child: no such thread there, so the lock must not stay held
+            pipeline.renew_if_grown()
+            pipeline.wait(10)
+            os._exit(0 if pipeline.renewals == 1 else 1)
+    deadline = time.monotonic() + 20
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pytest.fail("the child waited for a lock no thread of its own held")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
 
 
 def test_a_failed_build_is_logged_the_current_pipeline_goes_on_and_is_renewed_later(caplog):
@@ -84,15 +158,15 @@ def test_a_failed_build_is_logged_the_current_pipeline_goes_on_and_is_renewed_la
     first = pipeline.current
     _grow(first, 11)
     with caplog.at_level(logging.ERROR):
-        pipeline.grown()
+        pipeline.renew_if_grown()
         pipeline.wait()
     assert pipeline.current is first and pipeline.renewals == 0
     assert "building a new text pipeline failed" in caplog.text
-    pipeline.grown()  # not again at once: only after as many new strings
+    pipeline.renew_if_grown()  # not again at once: only after as many new strings
     pipeline.wait()
     assert len(builds.built) == 2
     _grow(first, 11)
-    pipeline.grown()
+    pipeline.renew_if_grown()
     pipeline.wait()
     assert len(builds.built) == 3 and pipeline.current is builds.built[2] and pipeline.renewals == 1
 
@@ -120,22 +194,22 @@ def test_the_readers_pipeline_is_renewed_and_keeps_none_of_the_words_read(knowle
 
 def test_a_text_is_read_to_its_end_with_the_pipeline_it_began_with(knowledge, monkeypatch):
     """A new pipeline that takes over while a long text is read does not change how that text is read."""
-    import spacy
-
     text = "Routine follow-up, medications reviewed. " * 40 + "New neck pain x 3 wks. No fever. hx breast ca."
     expected = reader_module.TextReader(knowledge).read(text)
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=10**9)
-    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     blank = spacy.blank("en")  # reads nothing: a part read with it would lose its mentions
     blank.add_pipe("sentencizer")
+    builds = iter([reader_module._pipeline(knowledge.lexicon), blank])
+    pipeline = RenewingPipeline(lambda: next(builds), limit=1)
+    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     measure = reader._measure
 
-    def measure_then_swap(doc):
-        pipeline.current = blank
+    def measure_then_swap(doc):  # the first part's words have grown the vocabulary: the blank one takes over
+        pipeline.renew_if_grown()
+        pipeline.wait()
         return measure(doc)
 
     monkeypatch.setattr(reader, "_measure", measure_then_swap)
-    assert len(list(reader._parts(pipeline.current, text))) > 1
+    assert len(list(reader_module.TextReader._parts(reader_module._pipeline(knowledge.lexicon), text))) > 1
     found = reader.read(text)
     assert pipeline.current is blank  # the swap happened during the read
     assert found == expected and any(m.concept == "neck-pain" for m in found)

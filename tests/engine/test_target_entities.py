@@ -52,7 +52,12 @@ def _long_notes(count: int = 12, size: int = 1_000) -> list[str]:
 
 
 def _targets(nlp, texts):
-    return [[(e.start, e.end, e.label_, e._.target_rule.literal) for e in nlp(text).ents] for text in texts]
+    """Each entity's place, label and the rule behind it (several rules share a literal: their patterns differ)."""
+    return [[(e.start, e.end, e.label_, _rule(e._.target_rule)) for e in nlp(text).ents] for text in texts]
+
+
+def _rule(rule) -> tuple:
+    return rule.literal, rule.category, repr(rule.pattern), repr(rule.attributes)
 
 
 def test_the_reader_uses_the_one_step_matcher(knowledge):
@@ -114,15 +119,16 @@ def _small_matchers():
     return nlp, ours, theirs
 
 
-@pytest.mark.filterwarnings("ignore:The result:RuntimeWarning")  # medspaCy warns where it skips a match
-def test_a_match_over_an_entity_already_there_is_skipped_as_medspacy_skips_it():
+def test_a_match_over_an_entity_already_there_is_skipped_and_warned_of_as_medspacy_does():
     nlp, ours, theirs = _small_matchers()
     text = "neck pain after trauma, no fever"
     found = []
     for matcher in (ours, theirs):
         doc = CountingDoc(nlp.vocab, words=[t.text for t in nlp.make_doc(text)])
         doc.ents = (Span(doc, 1, 2, label="EARLIER"),)  # "pain": an entity set by an earlier step
-        matcher(doc)
+        with pytest.warns(RuntimeWarning, match='"neck pain"" conflicts with a pre-existing entity') as warned:
+            matcher(doc)
+        assert len(warned) == 1
         found.append([(e.start, e.end, e.label_) for e in doc.ents])
     assert found[0] == found[1] == [(1, 2, "EARLIER"), (3, 4, "TRAUMA"), (6, 7, "FEVER")]
 
@@ -137,3 +143,10 @@ def test_entities_already_there_are_kept_beside_the_matches():
         found.append(([(e.start, e.end, e.label_) for e in doc.ents], doc.ents_set))
     assert found[0][0] == found[1][0] == [(1, 2, "DATE"), (3, 5, "PAIN"), (6, 7, "FEVER")]
     assert found[0][1] == 2  # the entity already there, then the matches at once
+
+
+def test_its_result_is_always_the_docs_entities():
+    _, ours, _ = _small_matchers()
+    with pytest.raises(AttributeError, match="always sets its matches"):
+        ours.result_type = "group"
+    assert ours.result_type is None

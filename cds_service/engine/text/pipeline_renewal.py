@@ -11,36 +11,49 @@ A reader takes `current` once per text and reads the whole text with that pipeli
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
 
+class _Built(NamedTuple):
+    nlp: Any
+    strings: int  # the vocabulary's strings when it was built (or when a failed build was given up)
+
+
 class RenewingPipeline:
-    """`current`: the pipeline to read with. `grown()` after each read starts a new build (one at a time) once the
-    vocabulary holds more than `limit` strings beyond what it held when built; a build that fails is logged and
-    tried again after as many new strings."""
+    """`current`: the pipeline to read with. `renew_if_grown()`, before each read, starts a new build (one at a
+    time) once the vocabulary holds more than `limit` strings beyond what it held when built; a build that fails
+    is logged and tried again after as many new strings."""
 
     def __init__(self, build: Callable[[], Any], limit: int) -> None:
         if limit <= 0:
             raise ValueError("the limit of new strings must be positive")
         self._build = build
         self._limit = limit
-        self.current: Any = build()
-        self._baseline = _strings(self.current)
+        nlp = build()
+        self._built = _Built(nlp, _strings(nlp))  # one attribute: a reader never sees a pipeline with another's count
         self._lock = threading.Lock()
         self._renewal: threading.Thread | None = None
         self.renewals = 0  # completed builds after the first
+        alive = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (found := alive()) is not None and found._after_fork())
 
-    def grown(self) -> None:
+    @property
+    def current(self) -> Any:
+        return self._built.nlp
+
+    def renew_if_grown(self) -> None:
         """Start building a new pipeline if the current one's vocabulary has grown past the limit."""
-        if _strings(self.current) - self._baseline <= self._limit:
+        if not self._grown():
             return
         with self._lock:
-            if self._renewal is not None and self._renewal.is_alive():  # (a process forked meanwhile has no build)
-                return
+            if not self._grown() or (self._renewal is not None and self._renewal.is_alive()):
+                return  # (a new one took over meanwhile, or one is being built)
             self._renewal = threading.Thread(target=self._renew, name="spacy-pipeline-renewal", daemon=True)
             self._renewal.start()
 
@@ -50,20 +63,28 @@ class RenewingPipeline:
         if renewal is not None:
             renewal.join(timeout)
 
+    def _grown(self) -> bool:
+        built = self._built
+        return _strings(built.nlp) - built.strings > self._limit
+
     def _renew(self) -> None:
         try:
             fresh = self._build()
         except Exception:  # the old pipeline goes on reading; try again after as many new strings
             log.exception("building a new text pipeline failed; the current one goes on")
-            self._baseline = _strings(self.current)
+            self._built = _Built(self.current, _strings(self.current))
         else:
-            self._baseline = _strings(fresh)
-            self.current = fresh
+            self._built = _Built(fresh, _strings(fresh))
             self.renewals += 1
             log.info("text pipeline built again", extra={"strings_limit": self._limit})
         finally:
             with self._lock:
                 self._renewal = None
+
+    def _after_fork(self) -> None:
+        """In a forked child: no build runs there, and the lock may have been held by a thread that is not there."""
+        self._lock = threading.Lock()
+        self._renewal = None
 
 
 def _strings(nlp: Any) -> int:

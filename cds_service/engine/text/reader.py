@@ -86,7 +86,7 @@ class TextMention:
 class TextReader:
     """Turns text into TextMentions. Thread-safe after construction; build once per process (it loads spaCy).
 
-    `pipeline`: the spaCy pipeline to read with; by default the one this process keeps for the lexicon."""
+    `pipeline`: the (renewing) spaCy pipeline to read with; by default the one this process keeps for the lexicon."""
 
     def __init__(self, knowledge: Knowledge, cache_size: int = 4096, pipeline: RenewingPipeline | None = None) -> None:
         if knowledge.lexicon is None:
@@ -94,7 +94,7 @@ class TextReader:
         self.k = knowledge
         self.lexicon: Lexicon = knowledge.lexicon
         self._roles = {cid: knowledge.concept(cid).role for cid in (*knowledge.findings, *knowledge.contraindications)}
-        self.pipeline = pipeline or _shared_pipeline(self.lexicon)
+        self.pipeline = _shared_pipeline(self.lexicon) if pipeline is None else pipeline
         self._cervical = _words_pattern(self.lexicon.cervical_words)
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._present = _words_pattern(tuple(self.lexicon.present_words))
@@ -111,7 +111,7 @@ class TextReader:
             return ()
         if len(text) > MAX_TEXT_CHARS:
             raise TextTooLong(f"a text of {len(text)} characters (more than {MAX_TEXT_CHARS}) is not read")
-        self.pipeline.grown()  # (the words of the texts read before)
+        self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
         if len(text) <= PART_CHARS:
             return self._read_part(nlp, text, problem_list)
