@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/text_corpus.py
 
 For each corpus: cases, share rated as the policy says (outcome and variants), false warnings (a warning where the
 policy gives none), and among the cases that document an indication, the share that got a rating. Then the time to
-read a typical reason + note (<= 400 characters) the first time and again (the reader caches by text), and the
+read a typical reason + note (<= 400 characters) the first time and again (the reader caches by text), a problem-list
+entry of another topic (a display the reader reads for a code not in the lists) and long notes, and the
 token patterns' share of it (first-token index and spaCy's full Matcher).
 """
 
@@ -52,6 +53,27 @@ def reading_times(engine: Engine) -> tuple[float, float]:
         reader.read(fresh, True)
         again.append(time.perf_counter() - started)
     return statistics.median(first) * 1000, statistics.median(again) * 1000
+
+
+# Problem-list entries of other topics: the reader reads the displays of Conditions whose codes are not in the lists
+OTHER_CONDITIONS = (
+    "Essential hypertension",
+    "Type 2 diabetes mellitus without complications",
+    "Hyperlipidemia, unspecified",
+    "Gastro-esophageal reflux disease without esophagitis",
+    "Major depressive disorder, single episode",
+    "Obesity, unspecified",
+    "Vitamin D deficiency",
+    "Osteoarthritis of right knee",
+    "Allergic rhinitis",
+    "Hypothyroidism, unspecified",
+)
+
+
+def other_condition_times(engine: Engine, rounds: int = 200) -> float:
+    """Median ms to read a problem-list entry that names nothing of this topic, the first time."""
+    texts = [f"{text} ({i})" for i in range(rounds) for text in OTHER_CONDITIONS]  # never read before
+    return _median_ms(lambda text: engine.reader.words.read(text, True), texts)
 
 
 def long_note_times(engine: Engine, reads: int = 5) -> list[tuple[int, float]]:
@@ -126,6 +148,7 @@ def main() -> None:
         print(measure(engine, name))
     first, again = reading_times(engine)
     print(f"\ntext reading, median per reason + note (<= 400 characters): first {first:.2f} ms, again {again:.4f} ms")
+    print(f"a problem-list entry of another topic, median first read: {other_condition_times(engine):.3f} ms")
     notes = ", ".join(f"{size} characters {ms:.0f} ms" for size, ms in long_note_times(engine))
     print(f"a long note of corpus sentences, median of 5 first reads: {notes}")
     for name, indexed, full in token_matcher_times(engine, corpus_texts()):

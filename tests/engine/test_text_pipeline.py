@@ -10,6 +10,7 @@ import pytest
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text import target_entities
 from cds_service.engine.text.reader import first_word_alternatives
+from cds_service.knowledge.model import Context
 from tests.engine.test_text_corpus import CORPORA
 from tests.text_cases import load_cases
 
@@ -124,3 +125,18 @@ def test_a_docs_text_is_joined_once_and_is_the_text_read(knowledge):
     first = reader_module._text(doc)
     assert first == text == doc.text
     assert reader_module._text(doc) is first  # kept with the doc, not joined again
+
+
+def test_context_runs_only_where_there_is_a_mention_for_a_cue_to_modify(knowledge, monkeypatch):
+    from medspacy.context import ConText
+
+    called = []
+    run = ConText.__call__
+    monkeypatch.setattr(ConText, "__call__", lambda self, doc: called.append(doc.text) or run(self, doc))
+    reader = reader_module.TextReader(knowledge)
+    assert reader.read("Essential hypertension, no recent change ??") == ()
+    assert called == []  # no mention: ConText's cues would modify nothing
+    (fever,) = reader.read("no T 38.6 today ??")  # a value written in words is a mention too
+    (pain,) = reader.read("no neck pain")
+    assert called == ["no T 38.6 today ??", "no neck pain"]
+    assert fever.context is pain.context is Context.NEGATED

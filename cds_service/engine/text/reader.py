@@ -157,6 +157,8 @@ class TextReader:
         for name, step in nlp.pipeline:
             if name == "medspacy_context":
                 doc = self._measure(doc)
+                if not doc.ents:  # no mention for a cue to modify: nothing of ConText's would be read
+                    continue
             doc = step(doc)
             if name == "sentencizer":
                 _mark_question_marks(doc)
