@@ -6,8 +6,9 @@ spaCy 3.7 keeps every word it has read in the pipeline's vocabulary. Each text h
 `--new-words` words never seen before. Every 10 000 texts the command prints the strings the vocabulary has gained,
 the process's resident memory beyond what it had before the first text, and how often the pipeline was built
 again; at the end the same after the last build, the CPU time, and the reads' p50, p99.9 and max (a build runs on
-a background thread beside the reads). `--no-renewal` reads with a pipeline that is never built again (the
-reader before pipeline_renewal.py), for comparison in the same hour.
+a background thread beside the reads). The start-up objects are frozen as `cds-service serve` freezes them.
+`--no-renewal` reads with a pipeline that is never built again (the reader before pipeline_renewal.py), for
+comparison in the same hour.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def main() -> None:
     limit = 10**12 if args.no_renewal else reader_module.MAX_NEW_STRINGS
     pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit)
     reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    gc.freeze()  # as `cds-service serve` does after start-up (the first pipeline among the frozen objects)
     rng = random.Random(1)
     resident, strings = _resident_mib(), len(pipeline.current.vocab.strings)
 

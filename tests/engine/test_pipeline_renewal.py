@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 import spacy
 
+from cds_service.engine.text import pipeline_renewal
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline, _Built
 from tests.engine.test_text_pipeline import _mentions
@@ -34,8 +35,15 @@ def _unique_words(count: int, tag: str) -> str:
     return " ".join(" ".join(words[i : i + 10]) + "." for i in range(0, count, 10))
 
 
+class FakePipeline:
+    """A stand-in for a spaCy pipeline: a vocabulary of strings that a test grows by hand."""
+
+    def __init__(self, strings: list[str]) -> None:
+        self.vocab = SimpleNamespace(strings=strings)
+
+
 class FakeVocabularies:
-    """Builds stand-ins for pipelines: each a vocabulary of strings that a test grows by hand."""
+    """Builds FakePipelines."""
 
     def __init__(self, fail_on: set[int] = frozenset(), gate: threading.Event | None = None) -> None:
         self.built: list[SimpleNamespace] = []
@@ -46,20 +54,20 @@ class FakeVocabularies:
         if number > 1 and self.gate is not None:
             self.gate.wait(10)
         if number in self.fail_on:
-            self.built.append(SimpleNamespace(vocab=None))
+            self.built.append(None)
             raise RuntimeError("no pipeline")
-        nlp = SimpleNamespace(vocab=SimpleNamespace(strings=["a", "b"]))
+        nlp = FakePipeline(["a", "b"])
         self.built.append(nlp)
         return nlp
 
 
-def _grow(nlp: SimpleNamespace, count: int) -> None:
+def _grow(nlp: FakePipeline, count: int) -> None:
     nlp.vocab.strings.extend(str(i) for i in range(count))
 
 
 def test_no_new_build_within_the_limit():
     builds = FakeVocabularies()
-    pipeline = RenewingPipeline(builds, limit=10)
+    pipeline = RenewingPipeline(builds, limit=10, grace_seconds=0)
     _grow(pipeline.current, 10)
     pipeline.renew_if_grown()
     pipeline.wait()
@@ -69,7 +77,7 @@ def test_no_new_build_within_the_limit():
 def test_past_the_limit_one_new_build_takes_over_when_ready():
     gate = threading.Event()
     builds = FakeVocabularies(gate=gate)
-    pipeline = RenewingPipeline(builds, limit=10)
+    pipeline = RenewingPipeline(builds, limit=10, grace_seconds=0)
     first = pipeline.current
     _grow(first, 11)
     for _ in range(20):  # every read while the build is under way: still one build, and the old pipeline reads
@@ -87,7 +95,7 @@ def test_past_the_limit_one_new_build_takes_over_when_ready():
 def test_readers_on_many_threads_start_one_build():
     gate = threading.Event()
     builds = FakeVocabularies(gate=gate)
-    pipeline = RenewingPipeline(builds, limit=10)
+    pipeline = RenewingPipeline(builds, limit=10, grace_seconds=0)
     _grow(pipeline.current, 11)
     together = threading.Barrier(8)
 
@@ -108,13 +116,13 @@ def test_readers_on_many_threads_start_one_build():
 
 def test_a_reader_that_saw_the_growth_as_a_new_pipeline_took_over_starts_no_build():
     builds = FakeVocabularies()
-    pipeline = RenewingPipeline(builds, limit=10)
+    pipeline = RenewingPipeline(builds, limit=10, grace_seconds=0)
     _grow(pipeline.current, 11)
     with pipeline._lock:  # a build is finishing: the reader below saw the growth and waits for the lock
         reader = threading.Thread(target=pipeline.renew_if_grown)
         reader.start()
         time.sleep(0.2)
-        fresh = SimpleNamespace(vocab=SimpleNamespace(strings=["a"]))
+        fresh = FakePipeline(["a"])
         pipeline._built = _Built(fresh, 1)  # the new pipeline took over
     reader.join()
     pipeline.wait()
@@ -122,7 +130,7 @@ def test_a_reader_that_saw_the_growth_as_a_new_pipeline_took_over_starts_no_buil
 
 
 def test_the_old_pipeline_is_freed_once_a_new_one_took_over(knowledge):
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300, grace_seconds=0)
     reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     reader.read("neck pain x3 wks, " + _unique_words(400, "zqfreed"))
     old = weakref.ref(pipeline.current)
@@ -132,9 +140,39 @@ def test_the_old_pipeline_is_freed_once_a_new_one_took_over(knowledge):
     assert pipeline.renewals == 1 and old() is None
 
 
+def test_an_old_pipeline_among_the_frozen_objects_is_freed_too(knowledge):
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300, grace_seconds=0)
+    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    reader.read("neck pain x3 wks, " + _unique_words(400, "zqfrozen"))
+    old = weakref.ref(pipeline.current)
+    gc.freeze()  # as `cds-service serve` does after start-up: the first pipeline is among the frozen objects
+    try:
+        reader.read("neck pain x4 wks")
+        pipeline.wait(60)
+        assert pipeline.renewals == 1 and old() is None
+        assert gc.get_freeze_count() > 0  # what is left is set aside again
+    finally:
+        gc.unfreeze()
+
+
+def test_an_old_pipeline_is_let_go_only_after_the_grace_for_the_reads_that_began_with_it(monkeypatch):
+    let_go = []
+    monkeypatch.setattr(pipeline_renewal, "_free_if_frozen", lambda old: let_go.append((time.monotonic(), old())))
+    pipeline = RenewingPipeline(FakeVocabularies(), limit=10, grace_seconds=0.5)
+    first = pipeline.current
+    _grow(first, 11)
+    started = time.monotonic()
+    pipeline.renew_if_grown()
+    time.sleep(0.2)
+    assert pipeline.current is not first and let_go == []  # the new one reads; a read may still hold the old one
+    pipeline.wait()
+    ((when, old),) = let_go
+    assert when - started >= 0.5 and old is first
+
+
 def test_a_forked_child_builds_although_its_parent_was_starting_a_build_as_it_forked():
     builds = FakeVocabularies()
-    pipeline = RenewingPipeline(builds, limit=10)
+    pipeline = RenewingPipeline(builds, limit=10, grace_seconds=0)
     _grow(pipeline.current, 11)
     with pipeline._lock:  # another thread of the parent is starting a build at the moment of the fork
         child = os.fork()
@@ -154,7 +192,7 @@ def test_a_forked_child_builds_although_its_parent_was_starting_a_build_as_it_fo
 
 def test_a_failed_build_is_logged_the_current_pipeline_goes_on_and_is_renewed_later(caplog):
     builds = FakeVocabularies(fail_on={2})
-    pipeline = RenewingPipeline(builds, limit=10)
+    pipeline = RenewingPipeline(builds, limit=10, grace_seconds=0)
     first = pipeline.current
     _grow(first, 11)
     with caplog.at_level(logging.ERROR):
@@ -177,7 +215,7 @@ def test_the_limit_is_positive():
 
 
 def test_the_readers_pipeline_is_renewed_and_keeps_none_of_the_words_read(knowledge):
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300, grace_seconds=0)
     reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     first = pipeline.current
     expected = _mentions(reader, TEXTS)
@@ -199,7 +237,7 @@ def test_a_text_is_read_to_its_end_with_the_pipeline_it_began_with(knowledge, mo
     blank = spacy.blank("en")  # reads nothing: a part read with it would lose its mentions
     blank.add_pipe("sentencizer")
     builds = iter([reader_module._pipeline(knowledge.lexicon), blank])
-    pipeline = RenewingPipeline(lambda: next(builds), limit=1)
+    pipeline = RenewingPipeline(lambda: next(builds), limit=1, grace_seconds=0)
     reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     measure = reader._measure
 

@@ -6,13 +6,20 @@ memory. spaCy 3.8's memory zones would free them, but medspaCy 1.3 requires spaC
 own advice for 3.7 is to reset the vocabulary from time to time, which for a pipeline built on it means building a
 new one. The new one is built on a background thread while the old one goes on reading; it replaces it when ready.
 A reader takes `current` once per text and reads the whole text with that pipeline.
+
+A spaCy pipeline holds reference cycles, so only the cyclic collector frees an old one, and never while it is among
+the objects `gc.freeze()` set aside (`cds-service serve` freezes its start-up objects, the first pipeline among
+them). So once the reads that began with the old pipeline have ended, a process that froze objects lets them back,
+collects once (tens of ms, once per build) and sets aside again what is left.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -30,11 +37,12 @@ class RenewingPipeline:
     time) once the vocabulary holds more than `limit` strings beyond what it held when built; a build that fails
     is logged and tried again after as many new strings."""
 
-    def __init__(self, build: Callable[[], Any], limit: int) -> None:
+    def __init__(self, build: Callable[[], Any], limit: int, grace_seconds: float = 5.0) -> None:
         if limit <= 0:
             raise ValueError("the limit of new strings must be positive")
         self._build = build
         self._limit = limit
+        self._grace = grace_seconds  # reads that began with an old pipeline end within this
         nlp = build()
         self._built = _Built(nlp, _strings(nlp))  # one attribute: a reader never sees a pipeline with another's count
         self._lock = threading.Lock()
@@ -58,7 +66,8 @@ class RenewingPipeline:
             self._renewal.start()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for a build under way, if any (tests, and a process that wants its memory back before going on)."""
+        """Wait for a build under way and the old pipeline's release, if any (tests, and a process that wants its
+        memory back before going on)."""
         renewal = self._renewal
         if renewal is not None:
             renewal.join(timeout)
@@ -74,9 +83,12 @@ class RenewingPipeline:
             log.exception("building a new text pipeline failed; the current one goes on")
             self._built = _Built(self.current, _strings(self.current))
         else:
+            old = weakref.ref(self.current)
             self._built = _Built(fresh, _strings(fresh))
             self.renewals += 1
             log.info("text pipeline built again", extra={"strings_limit": self._limit})
+            time.sleep(self._grace)
+            _free_if_frozen(old)
         finally:
             with self._lock:
                 self._renewal = None
@@ -85,6 +97,14 @@ class RenewingPipeline:
         """In a forked child: no build runs there, and the lock may have been held by a thread that is not there."""
         self._lock = threading.Lock()
         self._renewal = None
+
+
+def _free_if_frozen(old: weakref.ref[Any]) -> None:
+    """Free an old pipeline that is among the frozen objects (see the module's docstring)."""
+    if old() is not None and gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 def _strings(nlp: Any) -> int:
