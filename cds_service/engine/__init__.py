@@ -57,14 +57,18 @@ class Engine:
         today: date | None = None,
         *,
         patient_id: str | None = None,
+        siblings: Sequence[ServiceRequest] | None = None,
     ) -> list[Decision]:
-        """One decision per order; `resources` is the patient's chart (any FHIR resources). As in a hook call, the
-        chart is read for the orders the topic rates: another order's words and dates count for nothing."""
+        """One decision per order; `resources` is the patient's chart (any FHIR resources); `siblings`: the orders
+        placed with them, which some are rated with (a PET beside an MRI is PET/MRI; by default `orders`). As in a
+        hook call, the chart is read for the orders the topic rates: another order's words and dates count for
+        nothing."""
         today = today or date.today()
-        matches = [self.match(order, orders) for order in orders]
+        siblings = orders if siblings is None else siblings
+        matches = [self.match(order, siblings) for order in orders]
         rated = [order for order, match in zip(orders, matches, strict=True) if match is not None]
         chart = self.read_chart(resources, rated, today, patient_id=patient_id)
-        return [decide(o, chart, self.reader, today, orders, m) for o, m in zip(orders, matches, strict=True)]
+        return [decide(o, chart, self.reader, today, siblings, m) for o, m in zip(orders, matches, strict=True)]
 
     def match(self, order: ServiceRequest, siblings: Sequence[ServiceRequest] = ()) -> OrderMatch | None:
         """The procedure(s) an order stands for; None if the topic does not rate it (no data needed)."""

@@ -101,7 +101,7 @@ def rate_patient(
             visible, undated, later = as_of_dated(chart, day, options.undated)
             counts.update({f"undated {kind}": n for kind, n in undated.items()})
             counts.update({f"after the order {kind}": n for kind, n in later.items()})
-            decisions = engine.evaluate([m for m, _ in orders], visible, today=day)
+            decisions = engine.evaluate([m for m, _ in orders], visible, today=day, siblings=siblings)
         except Exception as exc:  # one patient's odd data must not stop a replay of millions
             counts[f"skipped: engine error ({type(exc).__name__})"] += len(orders)
             continue

@@ -146,3 +146,14 @@ def test_r9_unspecified_contrast_is_any_contrast(knowledge):
         "mr-cspine-w",
         "mr-cspine-wow",
     }
+
+
+def test_evaluate_rates_an_order_with_the_siblings_it_is_given(engine):
+    # the replay evaluates the day's rated orders with all of the day's orders beside them, as a hook call does
+    pet = order("78813", "cpt", reasons=[("icd10cm", "M54.12")])
+    mri = order("70551", "cpt", oid="order-2")
+    chart = [{"resourceType": "Patient", "id": "pat-1", "birthDate": "1970-01-01"}]
+    (alone,) = engine.evaluate([pet], chart)
+    (beside,) = engine.evaluate([pet], chart, siblings=[pet, mri])
+    assert alone.match is None or not alone.match.procedures
+    assert ids(beside.match) == {"pet-fdg-mr-wb"} == ids(engine.evaluate([pet, mri], chart)[0].match)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
@@ -16,6 +17,7 @@ from cds_service.analytics.queries import Filters
 from cds_service.analytics.summary import build_report
 from cds_service.replay.runner import ReplayConfig, replay
 from cds_service.replay.store import CSV_COLUMNS, ReplayStore
+from tests.builders import condition, patient
 from tests.replay import hand_checked
 
 
@@ -154,10 +156,10 @@ def test_an_engine_failure_on_one_patient_skips_its_orders_not_the_replay(tmp_pa
 
     evaluate = Engine.evaluate
 
-    def failing(self, orders, resources, today=None):
+    def failing(self, orders, resources, today=None, **options):
         if any(o.id == "ta-mri" for o in orders):
             raise RuntimeError("boom")
-        return evaluate(self, orders, resources, today=today)
+        return evaluate(self, orders, resources, today=today, **options)
 
     monkeypatch.setattr(Engine, "evaluate", failing)
     _, summary = run_replay(tmp_path, export)
@@ -198,3 +200,25 @@ def test_a_work_dir_holding_other_files_is_never_deleted(tmp_path, export):
     )
     assert done.returncode == 2 and "not a replay staging directory" in done.stderr
     assert (precious / "thesis.tex").read_text() == "years of work"
+
+
+def test_an_order_rated_with_another_of_its_day_is_rated_as_a_hook_call_rates_it(tmp_path, engine):
+    # a PET beside an MRI is PET/MRI (R7) only with the MRI: the replay rates the PET with the day's orders
+    reason = {"reasonCode": [{"text": "neck pain radiating to L arm x3 wks, no trauma"}]}
+    chart = [
+        patient(pid="pet-mri"),
+        hand_checked._for("pet-mri", condition("M54.12", cid="pm-radic", onset="2024-02-01")),
+    ]
+    pet = hand_checked._order("pet-mri", "pm-pet", "78813", "2024-03-01", **reason)
+    mri = hand_checked._order("pet-mri", "pm-mri", "70551", "2024-03-01")
+    directory = tmp_path / "export"
+    directory.mkdir()
+    for kind, resources in (("Patient", chart[:1]), ("Condition", chart[1:]), ("ServiceRequest", [pet, mri])):
+        (directory / f"{kind}.ndjson").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in resources))
+    run_replay(tmp_path, directory)
+    (row,) = csv_rows(tmp_path / "replay.csv")
+    orders = [ServiceRequest.model_validate(pet), ServiceRequest.model_validate(mri)]
+    expected = engine.evaluate(orders, chart, today=date(2024, 3, 1))[0]  # as a hook call with both orders
+    assert {p.id for p in expected.match.procedures} == {"pet-fdg-mr-wb"}
+    assert (row["order_id"], row["outcome"]) == ("pm-pet", expected.outcome.value)
+    assert row["outcome"] != "not-applicable"

@@ -7,19 +7,18 @@ own advice for 3.7 is to reset the vocabulary from time to time, which for a pip
 new one. The new one is built on a background thread while the old one goes on reading; it replaces it when ready.
 A reader takes `current` once per text and reads the whole text with that pipeline.
 
-A spaCy pipeline holds reference cycles, so only the cyclic collector frees an old one, and never while it is among
-the objects `gc.freeze()` set aside (`cds-service serve` freezes its start-up objects, the first pipeline among
-them). So once the reads that began with the old pipeline have ended, a process that froze objects lets them back,
-collects once (tens of ms, once per build) and sets aside again what is left.
+A spaCy pipeline holds reference cycles, so the cyclic collector frees an old one, but never one among the objects
+`gc.freeze()` set aside: `cds-service serve` freezes its start-up objects, the first pipeline among them, so a
+worker keeps that one (about 11 MiB and the words it read, up to the limit) after its first build. Freeing it would
+take a full collection of the unfrozen heap: every page the worker shares with the server's first process copied,
+and the interpreter held for a quarter of a second, at each build. Not worth it for one bounded pipeline.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -37,12 +36,11 @@ class RenewingPipeline:
     time) once the vocabulary holds more than `limit` strings beyond what it held when built; a build that fails
     is logged and tried again after as many new strings."""
 
-    def __init__(self, build: Callable[[], Any], limit: int, grace_seconds: float = 5.0) -> None:
+    def __init__(self, build: Callable[[], Any], limit: int) -> None:
         if limit <= 0:
             raise ValueError("the limit of new strings must be positive")
         self._build = build
         self._limit = limit
-        self._grace = grace_seconds  # reads that began with an old pipeline end within this
         nlp = build()
         self._built = _Built(nlp, _strings(nlp))  # one attribute: a reader never sees a pipeline with another's count
         self._lock = threading.Lock()
@@ -66,8 +64,7 @@ class RenewingPipeline:
             self._renewal.start()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for a build under way and the old pipeline's release, if any (tests, and a process that wants its
-        memory back before going on)."""
+        """Wait for a build under way, if any (tests, and a process that wants its memory back before going on)."""
         renewal = self._renewal
         if renewal is not None:
             renewal.join(timeout)
@@ -83,12 +80,9 @@ class RenewingPipeline:
             log.exception("building a new text pipeline failed; the current one goes on")
             self._built = _Built(self.current, _strings(self.current))
         else:
-            old = weakref.ref(self.current)
             self._built = _Built(fresh, _strings(fresh))
             self.renewals += 1
             log.info("text pipeline built again", extra={"strings_limit": self._limit})
-            time.sleep(self._grace)
-            _free_if_frozen(old)
         finally:
             with self._lock:
                 self._renewal = None
@@ -97,14 +91,6 @@ class RenewingPipeline:
         """In a forked child: no build runs there, and the lock may have been held by a thread that is not there."""
         self._lock = threading.Lock()
         self._renewal = None
-
-
-def _free_if_frozen(old: weakref.ref[Any]) -> None:
-    """Free an old pipeline that is among the frozen objects (see the module's docstring)."""
-    if old() is not None and gc.get_freeze_count():
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
 
 
 def _strings(nlp: Any) -> int:
