@@ -140,3 +140,33 @@ def test_context_runs_only_where_there_is_a_mention_for_a_cue_to_modify(knowledg
     (pain,) = reader.read("no neck pain")
     assert called == ["no T 38.6 today ??", "no neck pain"]
     assert fever.context is pain.context is Context.NEGATED
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Temp\n39.4 at home. Neck pain x 3 wks.",  # a value on the next line
+        "Completed PT\nneck pain x 3 wks.",  # a duration beside a treatment on the line before
+        "Known malignancy -\nno. Neck pain x 2 wks.",  # a denial after a line break
+        "New neck pain x 3 wks\nPT.",  # the word after a duration, on the next line
+    ],
+)
+def test_a_long_text_reads_as_a_whole_wherever_a_part_ends_beside_a_line_break(knowledge, monkeypatch, words):
+    filler = "Routine follow-up, medications reviewed. " * 23
+    texts = [filler + "Note " + "word " * j + ". " + words + " Otherwise well." for j in range(16)]
+    parts = reader_module.TextReader(knowledge)
+    cut = [t for t in texts if len(list(parts._parts(parts.pipeline.current, t))) > 1]
+    assert len(cut) >= 8  # the texts are read in parts, with an edge near the words
+    in_parts = [_mentions(parts, [(text, False)]) for text in texts]
+    monkeypatch.setattr(reader_module, "PART_CHARS", reader_module.MAX_TEXT_CHARS)  # from here on, read whole
+    whole = reader_module.TextReader(knowledge)
+    for text, found in zip(texts, in_parts, strict=True):
+        assert found == _mentions(whole, [(text, False)]), text
+
+
+def test_a_part_without_a_full_stop_to_end_it_ends_at_its_bound(knowledge):
+    text = "neck pain\n" * ((reader_module.MAX_PART_CHARS * 3) // 10)
+    reader = reader_module.TextReader(knowledge)
+    edges = list(reader._parts(reader.pipeline.current, text))
+    assert len(edges) >= 3 and all(end - start <= reader_module.MAX_PART_CHARS + 10 for start, end in edges)
+    assert edges[0][0] == 0 and edges[-1][1] == len(text)

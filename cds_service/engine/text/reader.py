@@ -44,6 +44,7 @@ SYMPTOMS = "symptoms"  # the concept of a sentence that names no concept but giv
 QUOTE_CHARS = 140
 MAX_TEXT_CHARS = 20_000  # longer is unreadable (insufficient-data); an order's reason or a note is far shorter
 PART_CHARS = 1_000  # a long text is read in parts of whole sentences of about this size
+MAX_PART_CHARS = 3_000  # a part without a sentence ending with a full stop to end it ends here
 MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
 MAX_NEW_STRINGS = 100_000  # words the texts may add to the pipeline's vocabulary (~50 MiB) before it is built again
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
@@ -122,15 +123,20 @@ class TextReader:
 
     @staticmethod
     def _parts(nlp: Any, text: str) -> Iterator[tuple[int, int]]:
-        """Offsets of runs of whole sentences of about PART_CHARS each (a longer sentence is a run of its own)."""
+        """Offsets of runs of whole sentences of about PART_CHARS each. A run ends after a sentence that ends with a
+        full stop: a few rules look past a line break or "!" ("Temp\n39.4", "x 3 wks\nPT"), none past a full stop
+        (ConText's cues stop at any sentence's end). Where no such sentence comes, a run ends anyway at
+        MAX_PART_CHARS (its cost grows with its square)."""
         doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
-        start = 0
+        start, after_full_stop = 0, False
         for sentence in doc.sents:
             if sentence.end_char - sentence.start_char > MAX_SENTENCE_CHARS:  # its cost grows with its square
                 raise TextTooLong(f"a sentence of more than {MAX_SENTENCE_CHARS} characters is not read")
-            if sentence.start_char - start >= PART_CHARS:
+            length = sentence.start_char - start
+            if (length >= PART_CHARS and after_full_stop) or length >= MAX_PART_CHARS:
                 yield start, sentence.start_char
                 start = sentence.start_char
+            after_full_stop = sentence.text.rstrip().endswith(".")
         yield start, len(text)
 
     def _read_part(self, nlp: Any, text: str, problem_list: bool) -> tuple[TextMention, ...]:
