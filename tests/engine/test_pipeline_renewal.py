@@ -60,6 +60,12 @@ class FakeVocabularies:
         return nlp
 
 
+def _real_reader(knowledge) -> tuple[RenewingPipeline, reader_module.TextReader]:
+    """A reader whose real pipeline is built again once texts have added 300 strings to it."""
+    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
+    return pipeline, reader_module.TextReader(knowledge, pipeline=pipeline)
+
+
 def _grow(nlp: FakePipeline, count: int) -> None:
     nlp.vocab.strings.extend(str(i) for i in range(count))
 
@@ -129,8 +135,7 @@ def test_a_reader_that_saw_the_growth_as_a_new_pipeline_took_over_starts_no_buil
 
 
 def test_the_old_pipeline_is_freed_once_a_new_one_took_over(knowledge):
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
-    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    pipeline, reader = _real_reader(knowledge)
     reader.read("neck pain x3 wks, " + _unique_words(400, "zqfreed"))
     old = weakref.ref(pipeline.current)
     reader.read("neck pain x4 wks")
@@ -142,8 +147,7 @@ def test_the_old_pipeline_is_freed_once_a_new_one_took_over(knowledge):
 def test_a_first_pipeline_frozen_at_start_up_is_kept_and_the_frozen_objects_are_not_let_back(knowledge):
     # `cds-service serve` freezes its start-up objects; freeing the first pipeline would mean a full collection of
     # them (every page a worker shares with the server's first process copied): the build does not do that
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
-    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    pipeline, reader = _real_reader(knowledge)
     reader.read("neck pain x3 wks, " + _unique_words(400, "zqfrozen"))
     first = weakref.ref(pipeline.current)
     gc.freeze()
@@ -202,8 +206,7 @@ def test_the_limit_is_positive():
 
 
 def test_the_readers_pipeline_is_renewed_and_keeps_none_of_the_words_read(knowledge):
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
-    reader = reader_module.TextReader(knowledge, pipeline=pipeline)
+    pipeline, reader = _real_reader(knowledge)
     first = pipeline.current
     expected = _mentions(reader, TEXTS)
     reader.read("neck pain x3 wks, " + _unique_words(400, "zqname"))
