@@ -360,21 +360,23 @@ class TextReader:
         """Whether a time expression may be its mention's own: no treatment, encounter or test stands in its phrase
         (since the last `,` `;` `:` or `.`): "PT x 2 wks", "seen in urgent care 3 days ago", "on prednisone 40 mg
         daily x 2 mo" are those things' times, not the symptom's."""
-        start = max(_text(doc).rfind(mark, 0, note.start) for mark in ",;:.") + 1
+        text = _text(doc)
+        start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
         events = self.lexicon.durations.other_events
-        return not any(w in events or w.lower() in events for w in _WORD.findall(_text(doc)[start : note.start]))
+        return not any(w in events or w.lower() in events for w in _WORD.findall(text[start : note.start]))
 
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
         mention after it ("chronic L C7 radic", "new onset neck pain"), or when it is followed by a symptom or
         present word or ends the clause ("acute flare", "neck pain, chronic"); not when it describes something
         else ("new to clinic", "recent PT")."""
+        text = _text(doc)
         if note.end <= ent.start_char:
-            between = _WORD.findall(_text(doc)[note.end : ent.start_char].lower())
+            between = _WORD.findall(text[note.end : ent.start_char].lower())
             return all(w in self.lexicon.durations.link_words or _LEVEL.match(w) for w in between)
-        if _WORD.findall(_text(doc)[ent.end_char : note.start]):
+        if _WORD.findall(text[ent.end_char : note.start]):
             return False  # other words between the mention and the duration word after it
-        following = re.match(r"\s*([\w/'-]+|[,;.!?]|$)", _text(doc)[note.end :])
+        following = re.match(r"\s*([\w/'-]+|[,;.!?]|$)", text[note.end :])
         word = following.group(1).lower() if following else ""
         return word in ("", ",", ";", ".", "!", "?") or word in self.lexicon.present_words | self.lexicon.symptom_words
 
