@@ -164,6 +164,18 @@ def test_a_long_text_reads_as_a_whole_wherever_a_part_ends_beside_a_line_break(k
         assert found == _mentions(whole, [(text, False)]), text
 
 
+@pytest.mark.parametrize("later", ["Pain still there.", "Cough worse.", "Flare of neck pain x 3 days."])
+def test_a_present_word_in_another_part_reads_as_in_the_whole_text(knowledge, monkeypatch, later):
+    """A history ("Hx neck pain.") in one part and "still" in another: uncertain, as when the text is read whole."""
+    text = "Hx neck pain. " + "Routine follow-up, medications reviewed. " * 40 + later
+    parts = reader_module.TextReader(knowledge)
+    assert len(list(parts._parts(parts.pipeline.current, text))) > 1
+    in_parts = _mentions(parts, [(text, False)])
+    assert in_parts[0][0][:2] == ("neck-pain", Context.UNCERTAIN)
+    monkeypatch.setattr(reader_module, "PART_CHARS", reader_module.MAX_TEXT_CHARS)
+    assert in_parts == _mentions(reader_module.TextReader(knowledge), [(text, False)])
+
+
 def test_a_part_without_a_full_stop_to_end_it_ends_at_its_bound(knowledge):
     text = "neck pain\n" * ((reader_module.MAX_PART_CHARS * 3) // 10)
     reader = reader_module.TextReader(knowledge)

@@ -134,10 +134,29 @@ def test_policy_8_cue_scopes(reader, text, expected):
         ("hx of neck pain, flare x 1 wk", "affirmed"),
         ("remote hx of cervical radiculopathy, still with arm tingling", "affirmed"),
         ("h/o C6 radiculopathy 2020, resolved; now neck pain x 1 mo", "historical"),
+        ("Hx neck pain, worse since Monday", "affirmed"),
+        ("hx neck pain.", "historical"),
     ],
 )
 def test_policy_8_history_still_described_as_present_is_current(reader, text, context):
     assert read(reader, text)[0][1] == context
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "History of neck pain. Pain still there.",  # maybe the neck pain
+        "Hx neck pain. Cough worse.",  # something else
+        "Hx neck pain\nstill hurts",  # a line break ends a sentence
+        "hx neck pain; fever again today",  # another clause of the sentence
+        "PMH: cervical radiculopathy. Knee pain persists despite PT.",
+        "Remote h/o neck pain. " + "Routine follow-up, medications reviewed. " * 40 + "Continues PT for the knee.",
+    ],
+)
+def test_policy_8_a_present_word_outside_a_historys_clause_leaves_it_uncertain(reader, text):
+    """A "still" or "worse" in another clause may or may not be about the history: neither current nor history."""
+    (indication,) = [(c, ctx) for c, ctx in read(reader, text) if c in ("neck-pain", "radiculopathy")]
+    assert indication[1] == "uncertain"
 
 
 def test_policy_8_a_drug_after_a_history_cue_is_current(reader):

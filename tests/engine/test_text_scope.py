@@ -125,6 +125,33 @@ def test_a_recent_span_or_ongoing_treatment_is_not_history(engine, text):
     assert outcome(engine, text, MRI_WOW)[0] != "not-appropriate"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hx neck pain. Cough worse.",
+        "History of neck pain. Knee pain persists.",
+        "h/o neck pain\nheadache again today",
+        "PMH: neck pain; continued PT for the shoulder",
+        "Remote hx of neck pain. " + "Routine follow-up, medications reviewed. " * 40 + "Reflux still bothersome.",
+    ],
+)
+def test_a_present_word_outside_a_historys_clause_does_not_make_it_the_indication(engine, text):
+    """A history of neck pain and "worse" about something else: no rating (MRI w/wo is UNA in V1 and V7)."""
+    assert outcome(engine, text, MRI_WOW) == ("insufficient-data", [])
+
+
+@pytest.mark.parametrize(
+    ("text", "variants"),
+    [
+        ("Hx of cervical radiculopathy. Neck pain x 2 wks, worse.", [1, 2]),
+        ("chronic neck pain. hx radiculopathy. still has pain", [7, 8]),
+        ("Hx of cervical radiculopathy, worse x 2 wks.", [2]),
+    ],
+)
+def test_a_history_that_may_be_current_widens_the_variants(engine, text, variants):
+    assert outcome(engine, text, MRI_WO)[1] == variants
+
+
 # -- times that belong to something else --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",

@@ -115,18 +115,18 @@ class TextReader:
         self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
         if len(text) <= PART_CHARS:
-            return self._read_part(nlp, text, problem_list)
+            return self._read_part(nlp, text, problem_list, text)
         found: list[TextMention] = []
         for start, end in self._parts(nlp, text):
-            found += [m.shifted(start) for m in self._read_part(nlp, text[start:end], problem_list)]
+            found += [m.shifted(start) for m in self._read_part(nlp, text[start:end], problem_list, text)]
         return tuple(found)
 
     @staticmethod
     def _parts(nlp: Any, text: str) -> Iterator[tuple[int, int]]:
         """Offsets of runs of whole sentences of about PART_CHARS each. A run ends after a sentence that ends with a
         full stop: a few rules look past a line break or "!" ("Temp\n39.4", "x 3 wks\nPT"), none past a full stop
-        (ConText's cues stop at any sentence's end). Where no such sentence comes, a run ends anyway at
-        MAX_PART_CHARS (its cost grows with its square)."""
+        (ConText's cues stop at any sentence's end; `_current` looks at the whole text, not at its part). Where no
+        such sentence comes, a run ends anyway at MAX_PART_CHARS (its cost grows with its square)."""
         doc = nlp.get_pipe("sentencizer")(nlp.make_doc(text))
         start, after_full_stop = 0, False
         for sentence in doc.sents:
@@ -139,7 +139,8 @@ class TextReader:
             after_full_stop = sentence.text.rstrip().endswith(".")
         yield start, len(text)
 
-    def _read_part(self, nlp: Any, text: str, problem_list: bool) -> tuple[TextMention, ...]:
+    def _read_part(self, nlp: Any, text: str, problem_list: bool, whole: str) -> tuple[TextMention, ...]:
+        """The mentions in `text`, a run of whole sentences of the text `whole`."""
         doc = self._parse(nlp, text)
         found: list[TextMention] = []
         all_ents = doc.ents  # (spaCy builds the tuple at each use)
@@ -151,7 +152,9 @@ class TextReader:
                 if len(ents) == 0:
                     found += self._symptom_times(sentence, notes)
                 continue
-            contexts = [self._current(doc, e, c) for e, c in zip(kept, self._contexts(doc, kept), strict=True)]
+            contexts = [
+                self._current(doc, sentence, e, c, whole) for e, c in zip(kept, self._contexts(doc, kept), strict=True)
+            ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
             times = self._attach_times(doc, ents, notes, denied)  # words that are not a concept keep their dates
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
@@ -218,20 +221,23 @@ class TextReader:
             return False
         return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start
 
-    def _current(self, doc: Any, ent: Any, context: Context) -> Context:
-        """History that is current: a drug "on" after a history cue; an indication with "flare" or "still" beside it."""
+    def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
+        """History that is current: a drug "on" after a history cue; an indication with "flare" or "still" in its
+        clause (its sentence, up to a ";"). Such a word elsewhere in the whole text may or may not be about it ("Hx
+        neck pain. Pain still there."; "Hx neck pain. Cough worse."): the indication is then uncertain."""
         if context is not Context.HISTORICAL:
             return context
         before = doc[max(0, ent.start - 2) : ent.start].text.lower()
         if any(before == w or before.endswith(" " + w) for w in self.lexicon.current_words):
             return Context.AFFIRMED
-        if self._roles.get(_concept(ent)) is Role.INDICATION:
-            text = _text(doc)
-            start = text.rfind(";", 0, ent.start_char) + 1
-            end = text.find(";", ent.end_char)
-            if self._present.search(text[start : end if end >= 0 else len(text)]):
-                return Context.AFFIRMED
-        return context
+        if self._roles.get(_concept(ent)) is not Role.INDICATION:
+            return context
+        text = _text(doc)
+        start = max(sentence.start_char, text.rfind(";", sentence.start_char, ent.start_char) + 1)
+        end = text.find(";", ent.end_char, sentence.end_char)
+        if self._present.search(text, start, end if end >= 0 else sentence.end_char):
+            return Context.AFFIRMED
+        return Context.UNCERTAIN if self._present.search(whole) else context
 
     def _modifiers(self, doc: Any, ent: Any) -> list:
         """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
