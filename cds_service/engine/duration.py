@@ -64,6 +64,24 @@ def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Pol
     return Duration(classes, None, None, f"the sources disagree ({basis}); every reading stays a candidate")
 
 
+def with_doubtful(
+    certain: Sequence[Mention], doubtful: Sequence[Mention], order_date: date, policy: Policy
+) -> Duration:
+    """The certain mentions' duration, widened by what the doubtful ones would add if they counted ("Neck pain x 5
+    days. Hx of chronic neck pain. Pain persists.": the history may be current, so chronic stays a candidate).
+    Doubtful evidence only ever adds classes (the asymmetric rule)."""
+    duration = classify_duration(certain, order_date, policy)
+    if not doubtful:
+        return duration
+    possible = classify_duration([*certain, *doubtful], order_date, policy)
+    if possible.classes <= duration.classes:
+        return duration
+    added = classify_duration(doubtful, order_date, policy).basis
+    classes = duration.classes | possible.classes
+    label = " or ".join(sorted(classes))
+    return Duration(classes, None, None, f"{duration.basis}; {label} if the uncertain mentions count ({added})")
+
+
 def _coded(mentions: Sequence[Mention], order_date: date) -> Interval | None:
     """Policy §4: the earliest onset among the coded conditions; a recordedDate proves at least that long."""
     onsets = [m.onset for m in mentions if m.onset is not None]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from cds_service.engine.duration import classify_duration
+from cds_service.engine.duration import with_doubtful
 from cds_service.engine.model import Duration, Evidence, Finding, Mention
 from cds_service.engine.recognise import Recognised
 from cds_service.engine.text.reader import SYMPTOMS
@@ -43,7 +43,7 @@ class PatientFacts:
 
 
 def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> PatientFacts:
-    """Apply each mention's effect; compute the duration from the certain indications."""
+    """Apply each mention's effect; compute the duration from the certain indications, widened by the doubtful."""
     effects: dict[Effect, dict[str, list[Mention]]] = defaultdict(lambda: defaultdict(list))
     for mention in recognised.mentions:
         if mention.concept == SYMPTOMS:
@@ -66,11 +66,12 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
     ]
     if any(m.order_reason for m in duration_mentions):  # "sx x 3 months" in the order's note
         duration_mentions += [m for m in recognised.mentions if m.concept == SYMPTOMS and m.order_reason]
+    doubtful = [m for cid in k.policy.duration_findings for m in effects[Effect.WIDEN].get(cid, ())]
     return PatientFacts(
         findings=tuple(findings),
         widened=tuple(_finding(k, cid, ms) for cid, ms in widened.items()),
         blocking=tuple(_finding(k, cid, ms) for cid, ms in blocked.items()),
-        duration=classify_duration(duration_mentions, order_date, k.policy),
+        duration=with_doubtful(duration_mentions, doubtful, order_date, k.policy),  # (one that may be there)
         contraindications=tuple(contraindications),
         problems=recognised.problems,
         ignored=recognised.ignored,

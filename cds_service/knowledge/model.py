@@ -455,6 +455,9 @@ class Lexicon:
     durations: DurationWords
     symptom_words: frozenset[str] = frozenset()
     present_words: frozenset[str] = frozenset()
+    present_leads: frozenset[str] = frozenset()  # may stand before a present word first in the next phrase
+    present_follows: frozenset[str] = frozenset()  # may follow a present word that describes the mention
+    present_denials: frozenset[str] = frozenset()  # deny a present word ("no recurrence")
     current_words: frozenset[str] = frozenset()
     measurements: tuple[MeasurementWords, ...] = ()
     cue_terminations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -136,6 +136,11 @@ def test_policy_8_cue_scopes(reader, text, expected):
         ("h/o C6 radiculopathy 2020, resolved; now neck pain x 1 mo", "historical"),
         ("Hx neck pain, worse since Monday", "affirmed"),
         ("hx neck pain.", "historical"),
+        ("Hx of neck pain - flare x 1 wk", "affirmed"),
+        ("h/o neck pain, now with continued pain x 3 mo", "affirmed"),
+        ("hx neck pain, still present", "affirmed"),
+        ("Hx radiculopathy, persistent numbness L hand", "affirmed"),
+        ("h/o recurrent neck pain", "affirmed"),
     ],
 )
 def test_policy_8_history_still_described_as_present_is_current(reader, text, context):
@@ -151,6 +156,21 @@ def test_policy_8_history_still_described_as_present_is_current(reader, text, co
         "hx neck pain; fever again today",  # another clause of the sentence
         "PMH: cervical radiculopathy. Knee pain persists despite PT.",
         "Remote h/o neck pain. " + "Routine follow-up, medications reviewed. " * 40 + "Continues PT for the knee.",
+        # beside it, but about something else, or denied
+        "PMH: neck pain, HTN, recurrent UTIs",
+        "PMH: HTN, DM2, hx cervical radiculopathy, persistent cough",
+        "Hx neck pain, knee pain worse",
+        "Knee pain persists despite PT, hx of neck pain",
+        "Hx neck pain 2015, still smoking",
+        "hx of neck pain and still on lisinopril",
+        "hx neck pain, still febrile",
+        "hx of neck pain, no recurrence since 2019",
+        "h/o neck pain resolved, not recurred",
+        "hx neck pain, no longer persistent",
+        "h/o radiculopathy, no recurrent symptoms",
+        "hx neck pain, reflux worse at night",
+        "hx of neck pain without recurrence",
+        "hx neck pain not worse since 2019",
     ],
 )
 def test_policy_8_a_present_word_outside_a_historys_clause_leaves_it_uncertain(reader, text):

@@ -38,6 +38,9 @@ _PRECEDENCE = (
 _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
+_PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
+_ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
+_TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
 _QUESTION = frozenset({"?", "??", "???"})
 _AFTER = "?after"
 SYMPTOMS = "symptoms"  # the concept of a sentence that names no concept but gives the symptoms' duration
@@ -106,8 +109,8 @@ class TextReader:
     def _read(self, text: str, problem_list: bool = False) -> tuple[TextMention, ...]:
         """The mentions in `text`; `problem_list`: the text is a problem-list entry, not the order's own words.
 
-        TextTooLong beyond MAX_TEXT_CHARS. A long text is read in parts of whole sentences (no rule of ConText or of
-        this reader reaches past a sentence), so the time grows with the text's length, not with its square."""
+        TextTooLong beyond MAX_TEXT_CHARS. A long text is read in parts of whole sentences (see `_parts`; the one rule
+        that looks at the whole text is given it whole), so the time grows with the text's length, not its square."""
         if not text or not text.strip():
             return ()
         if len(text) > MAX_TEXT_CHARS:
@@ -222,9 +225,10 @@ class TextReader:
         return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start
 
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
-        """History that is current: a drug "on" after a history cue; an indication with "flare" or "still" in its
-        clause (its sentence, up to a ";"). Such a word elsewhere in the whole text may or may not be about it ("Hx
-        neck pain. Pain still there."; "Hx neck pain. Cough worse."): the indication is then uncertain."""
+        """History that is current: a drug "on" after a history cue; an indication described as present ("hx of neck
+        pain, flare x 1 wk": `_said_present`). A word such as "still" or "worse" elsewhere in the whole text may or
+        may not be about it ("Hx neck pain. Pain still there."; "PMH: neck pain, HTN, recurrent UTIs"): the
+        indication is then uncertain."""
         if context is not Context.HISTORICAL:
             return context
         before = doc[max(0, ent.start - 2) : ent.start].text.lower()
@@ -232,12 +236,40 @@ class TextReader:
             return Context.AFFIRMED
         if self._roles.get(_concept(ent)) is not Role.INDICATION:
             return context
-        text = _text(doc)
-        start = max(sentence.start_char, text.rfind(";", sentence.start_char, ent.start_char) + 1)
-        end = text.find(";", ent.end_char, sentence.end_char)
-        if self._present.search(text, start, end if end >= 0 else sentence.end_char):
+        if self._said_present(doc, sentence, ent):
             return Context.AFFIRMED
         return Context.UNCERTAIN if self._present.search(whole) else context
+
+    def _said_present(self, doc: Any, sentence: Any, ent: Any) -> bool:
+        """A present word (lexicon.yaml `present_words`) that describes the mention: right before it, or after it in
+        its own phrase with no other concept between, or first in the next phrase; not denied; followed by what
+        describes the mention ("flare x 1 wk", "still with arm tingling"; not "still smoking", "persistent cough")."""
+        lexicon = self.lexicon
+        if ent.start > sentence.start and doc[ent.start - 1].lower_ in lexicon.present_words:
+            return not self._present_denied(doc, sentence, ent.start - 1)
+        next_phrase = False
+        for i in range(ent.end, sentence.end):
+            token = doc[i]
+            word = token.lower_
+            if word in lexicon.present_words:
+                return not self._present_denied(doc, sentence, i) and self._describes(doc, sentence, i + 1)
+            if word == ";" or (word in _PHRASE_MARKS and next_phrase) or token.ent_iob_ in ("B", "I"):
+                return False  # another clause, a third phrase, another concept
+            if word in _PHRASE_MARKS:
+                next_phrase = True
+            elif next_phrase and word not in lexicon.present_leads:
+                return False  # the next phrase begins with something else ("hx neck pain, knee pain worse")
+        return False
+
+    def _present_denied(self, doc: Any, sentence: Any, i: int) -> bool:
+        return any(t.lower_ in self.lexicon.present_denials for t in doc[max(sentence.start, i - 2) : i])
+
+    def _describes(self, doc: Any, sentence: Any, i: int) -> bool:
+        """Whether what follows a present word lets it describe the mention: the phrase's end, a time, a follow word."""
+        if i >= sentence.end:
+            return True
+        word = doc[i].lower_
+        return word in _ENDS or bool(_TIME_START.match(word)) or word in self.lexicon.present_follows
 
     def _modifiers(self, doc: Any, ent: Any) -> list:
         """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
