@@ -43,6 +43,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         list_words=frozenset(w.lower() for w in data["list_words"]),
         durations=_durations(data["durations"]),
         symptom_words=frozenset(w.lower() for w in data["symptom_words"]),
+        symptom_fillers=frozenset(w.lower() for w in data["symptom_fillers"]),
         present_words=frozenset(w.lower() for w in data["present_words"]),
         present_leads=frozenset(w.lower() for w in data["present_leads"]),
         present_follows=frozenset(w.lower() for w in data["present_follows"]),

@@ -454,6 +454,7 @@ class Lexicon:
     list_words: frozenset[str]
     durations: DurationWords
     symptom_words: frozenset[str] = frozenset()
+    symptom_fillers: frozenset[str] = frozenset()  # may stand beside symptom words and a time ("pt reports sx for")
     present_words: frozenset[str] = frozenset()
     present_leads: frozenset[str] = frozenset()  # may stand before a present word first in the next phrase
     present_follows: frozenset[str] = frozenset()  # may follow a present word that describes the mention

@@ -141,6 +141,7 @@ def test_policy_8_cue_scopes(reader, text, expected):
         ("hx neck pain, still present", "affirmed"),
         ("Hx radiculopathy, persistent numbness L hand", "affirmed"),
         ("h/o recurrent neck pain", "affirmed"),
+        ("hx of C7 radiculopathy still bothering him", "affirmed"),
     ],
 )
 def test_policy_8_history_still_described_as_present_is_current(reader, text, context):
@@ -177,6 +178,25 @@ def test_policy_8_a_present_word_outside_a_historys_clause_leaves_it_uncertain(r
     """A "still" or "worse" in another clause may or may not be about the history: neither current nor history."""
     (indication,) = [(c, ctx) for c, ctx in read(reader, text) if c in ("neck-pain", "radiculopathy")]
     assert indication[1] == "uncertain"
+
+
+@pytest.mark.parametrize(
+    ("text", "trauma"),
+    [
+        ("Neck pain x 3 wks, got worse", False),
+        ("Took ibuprofen x 3 days", False),
+        ("still gets headaches", False),
+        ("Got a new pillow", False),
+        ("getting better", False),
+        ("took a hit playing football", True),
+        ("got hit in the head", True),
+        ("got checked into the boards", True),
+        ("got tackled at practice", True),
+        ("tackled at rugby", True),
+    ],
+)
+def test_got_and_took_are_a_trauma_only_with_a_hit(reader, text, trauma):
+    assert (("neck-trauma", "affirmed") in read(reader, text)) is trauma
 
 
 def test_policy_8_a_drug_after_a_history_cue_is_current(reader):

@@ -90,6 +90,22 @@ def test_a_negated_list_still_negates_every_item(engine, text):
     assert outcome(engine, text, MRI_WOW) == ("not-appropriate", [1])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain x 2 wks. No trauma other than MVC last week.",
+        "Neck pain x 2 wks. No injury besides a fall on Sunday.",
+        "Neck pain x 2 wks. No red flags other than fever 38.9.",
+        "Neck pain x 2 wks. Not on anticoagulation other than Eliquis.",
+        "Neck pain x 2 wks, no red flags besides wt loss of 15 lbs",
+        "Neck pain x 2 wks. No trauma except MVC last week.",
+    ],
+)
+def test_an_exception_ends_a_negation(engine, text):
+    """What follows "other than", "besides", "except" is present: a recent trauma or a red flag, no rating."""
+    assert outcome(engine, text, MRI_WO) == ("no-criteria-apply", [])
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 
@@ -190,6 +206,17 @@ def test_an_uncertain_indications_own_duration_stays_a_candidate(engine, text, o
         "neck pain, recent PT not helpful",
         "chronic neck pain with acute flare x 5 days",
         "subacute neck pain x 3 wks",
+        # a sentence or clause that names no concept: its time is another thing's
+        "Neck pain. Shoulder pain x 3 days.",
+        "Neck pain. Wrist pain x 1 wk.",
+        "Neck pain. On pain meds x 2 wks.",
+        "Neck pain. Started new job 3 wks ago.",
+        "Neck pain. Symptoms improved after massage 3 days ago.",
+        "Neck pain. Onset unclear; gym membership x 2 wks.",
+        "Neck pain\nf/u 2 wks",
+        "Neck pain; wife had surgery 2 wks ago",
+        "Neck pain; moved house 10 days ago",
+        "Neck pain; cough x 1 wk",
     ],
 )
 def test_a_time_for_something_else_does_not_make_the_pain_acute(engine, text):
@@ -209,6 +236,13 @@ def test_a_time_for_something_else_does_not_make_the_pain_acute(engine, text):
         ("neck pain x 8 months, began after a fall from bike in March 2026", [7]),
         ("recurrent neck pain, latest episode 1 week", [1]),  # the episode is acute ("acute or increasing")
         ("h/o neck pain, now recurrent neck pain x 2 wks", [1]),
+        # a sentence or clause that says nothing but the symptoms' time
+        ("Neck pain. Sx x 3 wks.", [1]),
+        ("Neck pain. Pt reports symptoms for about 10 days.", [1]),
+        ("Neck pain.\nX3WKS", [1]),
+        ("Neck pain. Onset 2 wks ago.", [1]),
+        ("Neck pain; x 3 wks", [1]),
+        ("Neck pain. Neck & R arm pain x 3 wks.", [1]),
     ],
 )
 def test_the_pains_own_time_still_decides(engine, text, variants):

@@ -100,7 +100,6 @@ class TextReader:
         self._roles = {cid: knowledge.concept(cid).role for cid in (*knowledge.findings, *knowledge.contraindications)}
         self.pipeline = _shared_pipeline(self.lexicon) if pipeline is None else pipeline
         self._cervical = _words_pattern(self.lexicon.cervical_words)
-        self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
         self.read = lru_cache(maxsize=cache_size)(self._read)
@@ -159,7 +158,7 @@ class TextReader:
                 self._current(doc, sentence, e, c, whole) for e, c in zip(kept, self._contexts(doc, kept), strict=True)
             ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
-            times = self._attach_times(doc, ents, notes, denied)  # words that are not a concept keep their dates
+            times = self._attach_times(doc, sentence, ents, notes, denied)  # words that are not concepts keep dates
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
         return tuple(m for m in found if m is not None)
 
@@ -365,18 +364,23 @@ class TextReader:
 
     # -- time ------------------------------------------------------------------------------------------
     def _attach_times(
-        self, doc: Any, ents: list, notes: list[TimeNote], denied: set[int]
+        self, doc: Any, sentence: Any, ents: list, notes: list[TimeNote], denied: set[int]
     ) -> dict[int, tuple[TimeNote, ...]]:
         """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before)
         that is not denied ("neck pain without trauma, x 5 wks": the pain's), unless it belongs to a treatment,
-        visit or test ("neck pain, PT x 2 wks"): then it says nothing of the mention. A duration word ("new",
-        "chronic") counts only beside its mention, never for something else ("new to clinic", "recent PT"). The
-        indications of a clause share their times ("neck pain radiating to L arm x3 wks": both)."""
+        visit or test ("neck pain, PT x 2 wks"): then it says nothing of the mention. A clause without a mention
+        gives its time to the sentence's mentions only if it says nothing else ("neck pain; x 3 wks", not "neck
+        pain; cough x 1 wk"). A duration word ("new", "chronic") counts only beside its mention, never for something
+        else ("new to clinic", "recent PT"). The indications of a clause share their times ("neck pain radiating to
+        L arm x3 wks": both)."""
         attached: dict[int, list[TimeNote]] = {e.start: [] for e in ents}  # ignored words too: "lumbar fusion 2018"
         clause = {e.start: _clause(doc, e.start_char) for e in ents}
         candidates = [e for e in ents if e.start not in denied] or ents
         for note in notes:
-            near = [e for e in candidates if clause[e.start] == _clause(doc, note.start)] or candidates
+            near = [e for e in candidates if clause[e.start] == _clause(doc, note.start)]
+            if not near and not self._only_symptom_words(doc, *_clause_bounds(doc, sentence, note.start), notes):
+                continue  # another thing's time ("neck pain; wife had surgery 2 wks ago")
+            near = near or candidates
             if note.classes is not None:
                 described = next((e for e in near if self._describes_symptom(doc, note, e)), None)
                 if described is not None:
@@ -419,13 +423,26 @@ class TextReader:
         return word in ("", ",", ";", ".", "!", "?") or word in self.lexicon.present_words | self.lexicon.symptom_words
 
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
-        """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept."""
-        rest = sentence.text
-        for note in notes:
-            rest = rest.replace(_text(sentence.doc)[note.start : note.end], " ")
-        if notes and (self._symptoms.search(sentence.text) or not re.search(r"[a-z]{2}", rest, re.IGNORECASE)):
+        """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept and says nothing
+        else (not "Shoulder pain x 3 days", "f/u 2 wks": another thing's time)."""
+        if notes and self._only_symptom_words(sentence.doc, sentence.start_char, sentence.end_char, notes):
             span = (sentence.start_char, sentence.end_char)
             yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
+
+    def _only_symptom_words(self, doc: Any, start: int, end: int, notes: list[TimeNote]) -> bool:
+        """Whether the words from `start` to `end`, but for the time expressions, are only symptom words ("sx",
+        "onset"), fillers ("pt reports", "neck & R arm") and numbers."""
+        text, pieces, at = _text(doc), [], start
+        for note in sorted(notes, key=lambda n: n.start):
+            if start <= note.start and note.end <= end:
+                pieces.append(text[at : note.start])
+                at = max(at, note.end)
+        pieces.append(text[at:end])
+        lexicon = self.lexicon
+        return all(
+            w in lexicon.symptom_words or w in lexicon.symptom_fillers or any(c.isdigit() for c in w)
+            for w in _WORD.findall(" ".join(pieces).lower())
+        )
 
     # -- values written in words -------------------------------------------------------------------------
     def _measure(self, doc: Any) -> Any:
@@ -492,6 +509,14 @@ def _text(doc: Any) -> str:
     if text is None:
         text = doc.user_data[_TEXT_KEY] = doc.text
     return text
+
+
+def _clause_bounds(doc: Any, sentence: Any, char: int) -> tuple[int, int]:
+    """The offsets of the clause (the sentence's words between two `;`) a character offset is in."""
+    text = _text(doc)
+    start = text.rfind(";", sentence.start_char, char) + 1 or sentence.start_char
+    end = text.find(";", char, sentence.end_char)
+    return start, end if end >= 0 else sentence.end_char
 
 
 def _clause(doc: Any, char: int) -> int:
