@@ -106,6 +106,20 @@ def test_an_exception_ends_a_negation(engine, text):
     assert outcome(engine, text, MRI_WO) == ("no-criteria-apply", [])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain x 2 wks. Due for breast ca screening.",
+        "neck pain x 2 wks, screening for prostate cancer next month",
+        "Neck pain x 2 wks. Mammogram screening for breast ca ordered.",
+    ],
+)
+@pytest.mark.parametrize("order", [XR, MRI_WO])
+def test_a_screening_is_not_a_known_cancer(engine, text, order):
+    """A cancer screened for is not known: no malignancy variant (radiographs are UNA in V5), and no certain V1."""
+    assert outcome(engine, text, order)[0] != "not-appropriate"
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 
