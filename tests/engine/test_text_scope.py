@@ -120,6 +120,19 @@ def test_a_screening_is_not_a_known_cancer(engine, text, order):
     assert outcome(engine, text, order)[0] != "not-appropriate"
 
 
+@pytest.mark.parametrize(
+    ("text", "variants"),
+    [
+        ("Neck pain x 2 wks. Neuro: no radiculopathy.", [1]),
+        ("Neck pain x 2 wks. ROS: no fever, no wt loss.", [1]),
+        ("Neck pain x 2 wks. Trauma: no.", [1]),
+    ],
+)
+def test_a_negation_after_a_heading_colon_negates_what_follows(engine, text, variants):
+    """ "Neuro: no radiculopathy" is a negation ("no") of what follows, not a denial (": no") of what precedes."""
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", variants)
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 
