@@ -78,11 +78,29 @@ def test_a_negation_does_not_reach_a_red_flag_across_other_words_and_a_comma(eng
 @pytest.mark.parametrize(
     "text",
     [
+        "Neck pain x 2 wks, denies chills, fever 101.5",
+        "Neck pain x 2 wks, no chills, T 38.9",
+        "Neck pain x 3 wks. No fever, weight loss of 15 lbs.",
+        "Neck pain x 3 wks. No fever, lost 15 lbs.",
+        "neck pain x 2 wks, no fever or chills, CRP 94",
+        "neck pain x 2 wks. Denies night sweats, ESR 80.",
+    ],
+)
+@pytest.mark.parametrize("order", [MRI_WO, MRI_WOW])
+def test_a_lists_negation_does_not_deny_a_value_or_an_amount(engine, text, order):
+    """A value or an amount after a comma ("fever 101.5", "lost 15 lbs") is not a denied item: it blocks."""
+    assert outcome(engine, text, order) == ("no-criteria-apply", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "neck pain x 2 wks, denies fever, chills or weight loss",
         "neck pain x 2 wks, no fever, night sweats, or unintentional weight loss",
         "neck pain x 2 wks. Denies trauma, fever, weight loss, bowel/bladder sx",
         "neck pain x 2 wks, denies numbness, tingling, weakness, fever",
         "neck pain x 2 wks. Return precautions: worsening numbness, weakness, fever.",
+        "neck pain x 2 wks, no fever, T 37.1",  # a value below the threshold says nothing
     ],
 )
 def test_a_negated_list_still_negates_every_item(engine, text):

@@ -333,7 +333,9 @@ class TextReader:
                 cut.add((span, ent.start))
                 if before.start in doubted:
                     doubted.add(ent.start)
-            elif self._other_words_and_comma(doc, (before.start, before.end), ent):
+            elif self._other_words_and_comma(doc, (before.start, before.end), ent) or (
+                self._comma_between(doc, before, ent) and self._states_amount(doc, ent)
+            ):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
             elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
@@ -350,6 +352,18 @@ class TextReader:
             and t.lower_ not in durations.unit_days  # "neck pain 2 wks, radiculopathy ruled out"
             and t.lower_ not in durations.number_words
             for t in between
+        )
+
+    def _states_amount(self, doc: Any, ent: Any) -> bool:
+        """Whether a mention is written with a value or an amount ("fever 101.5", "CRP 94", "lost 15 lbs", "weight
+        loss of 15 lbs"; not a time: "x 3 months"): what a list's negation does not deny ("denies chills, fever
+        101.5" says a fever)."""
+        if "M" in ent.label_.partition("|")[2]:
+            return True
+        tokens = doc[ent.start : min(ent.end + 3, len(doc))]
+        return any(
+            t.like_num and (t.i + 1 >= len(doc) or doc[t.i + 1].lower_ not in self.lexicon.durations.unit_days)
+            for t in tokens
         )
 
     @staticmethod
