@@ -8,8 +8,8 @@ concept a certain finding outweighs a block, and a block a widening. Injury evid
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from cds_service.engine.duration import with_doubtful
@@ -31,6 +31,8 @@ class PatientFacts:
     problems: tuple[str, ...]
     ignored: tuple[str, ...]
     mentions: tuple[Mention, ...]
+    days_ago: Mapping[str, int] = field(default_factory=dict)  # a finding's: the fewest days before the order its
+    # mentions may date from (0: undated)
 
     def has(self, finding_id: str) -> bool:
         return any(f.id == finding_id for f in self.findings)
@@ -76,7 +78,17 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         problems=recognised.problems,
         ignored=recognised.ignored,
         mentions=recognised.mentions,
+        days_ago={cid: min(_days_ago(m, order_date) for m in ms) for cid, ms in found.items()},
     )
+
+
+def _days_ago(mention: Mention, order_date: date) -> int:
+    """The fewest days before the order a mention may date from, by its onset and the times written beside it; 0
+    when nothing dates it."""
+    days = [low for low, _ in mention.days_before]
+    if mention.onset is not None:
+        days.append((order_date - mention.onset.latest).days)
+    return max(0, min(days)) if days else 0
 
 
 def _finding(k: Knowledge, concept_id: str, mentions: Sequence[Mention]) -> Finding:

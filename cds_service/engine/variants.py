@@ -55,7 +55,10 @@ def _ladder(facts: PatientFacts, k: Knowledge, extra: frozenset[str]) -> Scenari
     indications = [f for f in present if f.role is Role.INDICATION]
     malignancy = [f for f in present if f.role is Role.MALIGNANCY]
     infection = [f for f in present if f.role is Role.INFECTION]
-    suspected_infection = all(facts.certain(fid) for fid in k.policy.suspected_infection)
+    suspected_infection = all(
+        facts.certain(fid) and facts.days_ago.get(fid, 0) <= k.policy.suspected_infection_days
+        for fid in k.policy.suspected_infection
+    )
     if malignancy or infection or suspected_infection:
         if not indications:
             return _no_indication()

@@ -570,6 +570,7 @@ class _Builder:
             acute_below_days=duration["acute_below_days"],
             chronic_from_days=duration["chronic_from_days"],
             suspected_infection=infection,
+            suspected_infection_days=data["suspected_infection"]["within_days"],
             stopped_medicine_days=data["stopped_medicine_days"],
             malignancy_variants=numbers(["variants", "malignancy"], v["malignancy"]),
             infection_variants=numbers(["variants", "infection"], v["infection"]),

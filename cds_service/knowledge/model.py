@@ -342,6 +342,7 @@ class Policy:
     acute_below_days: int
     chronic_from_days: int
     suspected_infection: tuple[str, ...]
+    suspected_infection_days: int  # each of them stated as of this many days before the order at most
     stopped_medicine_days: int  # a stopped medicine whose stop may be this recent counts as unknown
     malignancy_variants: tuple[int, ...]
     infection_variants: tuple[int, ...]

@@ -151,6 +151,19 @@ def test_a_negation_after_a_heading_colon_negates_what_follows(engine, text, var
     assert outcome(engine, text, MRI_WO) == ("not-appropriate", variants)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Neck pain x 2 wks. Fever 39 in 2019. CRP 45 today.", ("no-criteria-apply", [])),
+        ("Neck pain x 2 wks. Febrile to 38.6 last month, CRP 40.", ("no-criteria-apply", [])),
+        ("Neck pain x 2 wks. Fever 38.9 3 days ago, CRP 80.", ("not-appropriate", [4])),
+    ],
+)
+def test_a_fever_dated_long_ago_with_a_marker_today_is_no_suspected_infection(engine, text, expected):
+    """Radiographs are UNA in V4: an old fever beside today's CRP is a red flag (no rating), not V4."""
+    assert outcome(engine, text, XR) == expected
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 

@@ -88,6 +88,17 @@ def test_policy_5_rule_2_fever_with_elevated_marker_is_suspected_infection(evalu
     assert variants(evaluate(chart)) == [4]
 
 
+@pytest.mark.parametrize(("onset", "expected"), [("2026-11-10", [4]), ("2026-10-01", None), ("2019-05-01", None)])
+def test_a_fever_dated_long_before_the_order_makes_no_suspected_infection(evaluate, onset, expected):
+    """A fever whose onset is more than `within_days` (14) before the order, with today's ESR: a red flag, no V4."""
+    chart = [patient(), condition("M54.2"), condition("R50.9", onset=onset), observation("4537-7", 55, "mm/h")]
+    d = evaluate(chart)
+    if expected is None:
+        assert d.outcome is Outcome.NO_CRITERIA_APPLY and any("red flag" in r for r in d.reasons)
+    else:
+        assert variants(d) == expected
+
+
 def test_policy_5_rule_2_wins_over_other_red_flags(evaluate):
     chart = [patient(), condition("C50.911"), condition("Z79.01"), condition("M54.2")]
     assert variants(evaluate(chart)) == [5]
