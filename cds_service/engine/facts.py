@@ -32,7 +32,7 @@ class PatientFacts:
     ignored: tuple[str, ...]
     mentions: tuple[Mention, ...]
     days_ago: Mapping[str, int] = field(default_factory=dict)  # a finding's: the fewest days before the order its
-    # mentions may date from (0: undated)
+    # certain mentions may date from (0: undated)
 
     def has(self, finding_id: str) -> bool:
         return any(f.id == finding_id for f in self.findings)
@@ -78,13 +78,19 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         problems=recognised.problems,
         ignored=recognised.ignored,
         mentions=recognised.mentions,
-        days_ago={cid: min(_days_ago(m, order_date) for m in ms) for cid, ms in found.items()},
+        days_ago={cid: _days_ago(ms, order_date) for cid, ms in found.items()},
     )
 
 
-def _days_ago(mention: Mention, order_date: date) -> int:
-    """The fewest days before the order a mention may date from, by its onset and the times written beside it; 0
-    when nothing dates it."""
+def _days_ago(mentions: Sequence[Mention], order_date: date) -> int:
+    """The fewest days before the order a finding's certain mentions (all of them, if none is) may date from, by
+    their onsets and the times written beside them; 0 for an undated one. A doubtful mention never makes a finding
+    more recent ("? fever" beside a fever of 2019)."""
+    certain = [m for m in mentions if not m.context.doubtful] or mentions
+    return min(_mention_days_ago(m, order_date) for m in certain)
+
+
+def _mention_days_ago(mention: Mention, order_date: date) -> int:
     days = [low for low, _ in mention.days_before]
     if mention.onset is not None:
         days.append((order_date - mention.onset.latest).days)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -144,6 +145,21 @@ def test_doubt_never_turns_no_warning_into_a_warning(engine, conditions, code, r
     after = _decide(engine, copy.deepcopy(base) + extra, code, reason, note)
     if before.outcome is not Outcome.NOT_APPROPRIATE:
         assert after.outcome is not Outcome.NOT_APPROPRIATE, (kind, concept, [v.number for v in after.variants])
+
+
+@pytest.mark.parametrize("kind", ["words", "borderline-temperature", "provisional", "status-text"])
+def test_a_doubtful_fever_does_not_make_an_old_one_recent(engine, kind):
+    """A fever of 2025 beside an elevated ESR is a red flag (no rating); a doubtful fever added today must not make
+    it a suspected infection (V4, where radiographs are UNA)."""
+    base = [
+        patient(),
+        condition("M54.2", onset="2026-11-10"),
+        _coded("fever", "2025-03-01"),
+        _coded("elevated-inflammatory-marker", None),
+    ]
+    assert _decide(engine, copy.deepcopy(base), "72040", None, None).outcome is Outcome.NO_CRITERIA_APPLY
+    extra, note = _doubtful(kind, "fever", None)
+    assert _decide(engine, copy.deepcopy(base) + extra, "72040", None, note).outcome is not Outcome.NOT_APPROPRIATE
 
 
 def test_the_property_can_fail(engine):
