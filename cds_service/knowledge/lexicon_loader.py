@@ -121,7 +121,7 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
             if unit.rstrip("s") not in units and unit not in units:
                 raise LexiconError([*path, name], f"unit {unit!r} of the pattern has no entry in unit_days")
     return DurationWords(
-        number_words={k.lower(): float(v) for k, v in d["number_words"].items()},
+        number_words={k.lower(): _number_range(v) for k, v in d["number_words"].items()},
         unit_days=units,
         span=span,
         ago=ago,
@@ -132,6 +132,14 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         link_words=_words(d["link_words"]),
         other_events=frozenset(w if w != w.lower() else w.lower() for w in d["other_events"]),
     )
+
+
+def _number_range(value: float | Sequence[float]) -> tuple[float, float]:
+    """A number word's value: one number, or the [low, high] a vague word may mean."""
+    if isinstance(value, (int, float)):
+        return float(value), float(value)
+    low, high = value
+    return float(low), float(high)
 
 
 def _words(words: Sequence[str]) -> frozenset[str]:

@@ -407,7 +407,7 @@ class CueRule:
 class DurationWords:
     """How written time expressions become days before the order (policy §8 durations)."""
 
-    number_words: Mapping[str, float]
+    number_words: Mapping[str, tuple[float, float]]  # "two" -> (2, 2); a vague one: "several" -> (3, 8)
     unit_days: Mapping[str, float]
     span: re.Pattern[str]  # groups `n` and `unit`: "x 3 weeks", "for 4 mo", "6-week"
     ago: re.Pattern[str]  # groups `n` and `unit`: "5 days ago"

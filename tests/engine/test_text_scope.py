@@ -164,6 +164,35 @@ def test_a_fever_dated_long_ago_with_a_marker_today_is_no_suspected_infection(en
     assert outcome(engine, text, XR) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks. no known history of cancer",
+        "neck pain x 2 wks, denies any hx of cancer",
+        "neck pain x 2 wks. No personal history of malignancy.",
+    ],
+)
+def test_a_denied_history_is_denied(engine, text):
+    """ "no known history of cancer" is no cancer (radiographs in V1), not a history of one (V5, where they are UNA)."""
+    assert outcome(engine, text, XR) == ("appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "widened"),
+    [
+        ("Neck pain 2 wks. ? mets", XR, None),
+        ("Neck pain 2 wks. ?Lymphoma", XR, None),
+        ("neck pain x 2 wks\n? discitis", XR, [1, 4]),
+        ("neck pain x 2 wks. ? cervicogenic headache", XR, [1, 6]),
+    ],
+)
+def test_a_question_mark_that_begins_a_sentence_questions_what_follows(engine, text, order, widened):
+    """A question after a full stop or a line break: a suspected cancer blocks, a possible infection or headache
+    widens (V4, V6 alone would make radiographs UNA)."""
+    expected = ("no-criteria-apply", []) if widened is None else ("appropriate", widened)
+    assert outcome(engine, text, order) == expected
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 
@@ -264,6 +293,14 @@ def test_an_uncertain_indications_own_duration_stays_a_candidate(engine, text, o
         "neck pain, recent PT not helpful",
         "chronic neck pain with acute flare x 5 days",
         "subacute neck pain x 3 wks",
+        # at least that long, or a vague count: both variants stay
+        "neck pain > 4 weeks",
+        "neck pain for at least 4 weeks",
+        "neck pain for over 4 weeks",
+        "neck pain more than 4 wks",
+        "neck pain 4 wks or more",
+        "neck pain 2 wks+",
+        "neck pain for several weeks",
         # a sentence or clause that names no concept: its time is another thing's
         "Neck pain. Shoulder pain x 3 days.",
         "Neck pain. Wrist pain x 1 wk.",
@@ -301,6 +338,9 @@ def test_a_time_for_something_else_does_not_make_the_pain_acute(engine, text):
         ("Neck pain. Onset 2 wks ago.", [1]),
         ("Neck pain; x 3 wks", [1]),
         ("Neck pain. Neck & R arm pain x 3 wks.", [1]),
+        ("neck pain 3+ months", [7]),
+        ("neck pain more than 3 months", [7]),
+        ("neck pain for a few days", [1]),
     ],
 )
 def test_the_pains_own_time_still_decides(engine, text, variants):

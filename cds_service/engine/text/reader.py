@@ -281,7 +281,9 @@ class TextReader:
         kept = []
         for i, modifier in enumerate(modifiers):
             later = [m for m in modifiers[i + 1 :] if _overrides(m, modifier)]
-            if any(_words_between(doc, modifier, other) for other in later):
+            if any(
+                _words_between(doc, modifier, other) and not _denies_history(doc, modifier, other) for other in later
+            ):
                 continue
             kept.append(modifier)
         return kept
@@ -502,6 +504,17 @@ def _overrides(later: Any, earlier: Any) -> bool:
     return not (earlier.category == "FAMILY" and later.category == "HISTORICAL")
 
 
+def _denies_history(doc: Any, negation: Any, history: Any) -> bool:
+    """A negation that denies the history after it in its phrase ("no known history of cancer", "denies any hx of
+    cancer"): both apply, and the negation prevails. After a comma the history is another statement ("no fever, hx
+    breast ca")."""
+    if negation.category != "NEGATED_EXISTENCE" or history.category != "HISTORICAL":
+        return False
+    return not any(
+        t.text in _PHRASE_MARKS or t.text == ";" for t in doc[negation.modifier_span[1] : history.modifier_span[0]]
+    )
+
+
 def _words_between(doc: Any, first: Any, second: Any) -> bool:
     """Whether a word (not punctuation) stands between two cues."""
     start, end = first.modifier_span[1], second.modifier_span[0]
@@ -547,8 +560,16 @@ def _no_overlap(spans: list) -> list:
 
 
 def _mark_question_marks(doc: Any) -> None:
-    """A question mark written against the word before it questions that word and ends the clause."""
+    """A question mark written against the word before it questions that word and ends the clause; one that begins a
+    line or follows a sentence's end ("Neck pain 2 wks. ? mets", "\n? discitis") begins a sentence and questions
+    what follows."""
     for i, token in enumerate(doc):
+        if token.text in _QUESTION and i > 0 and (doc[i - 1].is_space or doc[i - 1].text in (".", "!")):
+            if i + 1 < len(doc) and not doc[i + 1].is_space and doc[i + 1].text not in _QUESTION:
+                token.is_sent_start = True
+                if doc[i + 1].is_sent_start:
+                    doc[i + 1].is_sent_start = False
+            continue
         if token.text in _QUESTION and i > 0 and (doc[i - 1].whitespace_ == "" or doc[i - 1].norm_ == _AFTER):
             if doc[i - 1].text in _QUESTION and doc[i - 1].norm_ != _AFTER:
                 continue

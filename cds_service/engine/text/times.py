@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from cds_service.knowledge.model import DurationWords
 
+AT_LEAST_DAYS = 36_500.0  # the most days of "at least N weeks": no bound a rule could reach
 MONTHS = {
     name: i
     for i, name in enumerate(
@@ -75,12 +77,14 @@ def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNo
                 yield TimeNote(offset + start, offset + start + len(phrase), days=days, classes=classes)
 
 
-def _counted(match: object, words: DurationWords, offset: int) -> TimeNote:
-    number, unit = match.group("n").lower(), match.group("unit").lower()  # type: ignore[attr-defined]
-    count = words.number_words.get(number) or float(number)
+def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNote:
+    number, unit = match.group("n").lower(), match.group("unit").lower()
+    low, high = words.number_words.get(number) or (float(number), float(number))
     per = words.unit_days.get(unit) or words.unit_days[unit.rstrip("s")]
-    days = count * per  # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
-    return TimeNote(offset + match.start(), offset + match.end(), days=(days, days))  # type: ignore[attr-defined]
+    if any(match.groupdict().get(bound) for bound in ("more", "plus", "or_more")):  # "> 4 wks": at least that long
+        high = AT_LEAST_DAYS / per
+    # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
+    return TimeNote(offset + match.start(), offset + match.end(), days=(low * per, high * per))
 
 
 def _dated(match: object, offset: int) -> TimeNote | None:
