@@ -54,6 +54,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         reporters_after=_words(data["cues"]["reporters"]["after"]),
         denial_marks=_words(data["cues"]["trailing_denials"]["marks"]),
         denial_words=_words(data["cues"]["trailing_denials"]["words"]),
+        presence_marks=_words(data["cues"]["presence_marks"]),
         measurements=tuple(_measurement(m, ["measurements", i], units) for i, m in enumerate(data["measurements"])),
     )
 

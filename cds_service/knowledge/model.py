@@ -467,3 +467,4 @@ class Lexicon:
     reporters_after: frozenset[str] = frozenset()  # "son says", "wife notes"
     denial_marks: frozenset[str] = frozenset()  # "malignancy - no", "Hx cancer: denies": a mark, then
     denial_words: frozenset[str] = frozenset()  # a denial word ending the clause
+    presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there

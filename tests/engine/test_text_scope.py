@@ -193,6 +193,48 @@ def test_a_question_mark_that_begins_a_sentence_questions_what_follows(engine, t
     assert outcome(engine, text, order) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks. colon ca in father",
+        "neck pain x 2 wks. MGM breast ca",
+        "neck pain x 2 wks.\nFamily history:\nbreast cancer - maternal aunt",
+        "neck pain x 2 wks. lung ca: father",
+    ],
+)
+def test_a_relative_named_after_a_finding_makes_it_family_history(engine, text):
+    """Not the patient's cancer: V1 (radiographs appropriate), not V5 (radiographs UNA)."""
+    assert outcome(engine, text, XR) == ("appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks. no fever, +weight loss",
+        "neck pain x 2 wks. Fever: no, Trauma: yes",
+        "neck pain x 2 wks. no fevers, HIV positive on ART",
+        "neck pain x 2 wks. no fever, HIV+",
+        "neck pain x 2 wks. Trauma: N, Fever: Y",
+    ],
+)
+def test_a_mark_of_presence_is_not_denied_by_a_negation_before_it(engine, text):
+    assert outcome(engine, text, MRI_WOW) == ("no-criteria-apply", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks. s/p I&D of epidural abscess last wk",
+        "neck pain x 2 wks. h/o vertebral osteomyelitis, on abx",
+        "neck pain x 2 wks. discitis treated 3 wks ago",
+    ],
+)
+@pytest.mark.parametrize("order", [MRI_WOW, XR])
+def test_a_history_of_spine_infection_widens_to_variant_4(engine, text, order):
+    """A treated or past spine infection may still be active: V1 and V4 (MRI w/wo is UNA in V1 only)."""
+    assert outcome(engine, text, order) == ("appropriate", [1, 4])
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 

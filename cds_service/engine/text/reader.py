@@ -205,7 +205,11 @@ class TextReader:
             context = next((c for cat, c in _PRECEDENCE if cat in categories), Context.AFFIRMED)
             if context is Context.AFFIRMED and ent.start in doubted:
                 context = Context.UNCERTAIN
-            contexts.append(Context.NEGATED if self._denied_after(doc, ent) else context)
+            if self._denied_after(doc, ent):
+                context = Context.NEGATED
+            elif context is Context.NEGATED and self._marked_present(doc, ent):
+                context = Context.UNCERTAIN  # "denies fever, HIV positive": the mark and the denial disagree
+            contexts.append(context)
         for i in range(1, len(ents)):
             before, ent = ents[i - 1], ents[i]
             if contexts[i - 1] not in _CARRIED or contexts[i] is not Context.AFFIRMED:
@@ -214,6 +218,17 @@ class TextReader:
             if all(t in self.lexicon.list_words for t in between) and self._kind(before) == self._kind(ent):
                 contexts[i] = contexts[i - 1]
         return contexts
+
+    def _marked_present(self, doc: Any, ent: Any) -> bool:
+        """ "HIV positive", "weight loss: yes", "HIV+": a mark of presence ending the mention or right after it."""
+        marks = self.lexicon.presence_marks
+        words = [t.lower_ for t in doc[ent.end : ent.end + 2]]
+        return (
+            doc[ent.end - 1].lower_ in marks
+            or doc[ent.end - 1].text.endswith("+")
+            or (bool(words) and words[0] in marks)
+            or (len(words) == 2 and words[0] in (":", "-") and words[1] in marks)
+        )
 
     def _denied_after(self, doc: Any, ent: Any) -> bool:
         """ "malignancy - no", "Hx cancer: denies": a mark and a denial word close the mention's clause."""
@@ -319,6 +334,9 @@ class TextReader:
     def _cut_scope(self, doc: Any, span: Any, reached: list, cut: set[tuple[Any, int]], doubted: set[int]) -> None:
         """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`."""
         backward = reached[0].start < span[0]
+        if not backward and self._closes_a_denial(doc, span):
+            cut |= {(span, e.start) for e in reached}  # "Fever: no, Trauma: yes": the "no" is the fever's
+            return
         ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
         if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
             cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
@@ -342,6 +360,19 @@ class TextReader:
                 doubted.add(ent.start)
             elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
                 cut.add((span, ent.start))
+
+    def _closes_a_denial(self, doc: Any, span: tuple[int, int]) -> bool:
+        """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;"): a mark
+        before it and the clause's end after it."""
+        start, end = span
+        lexicon = self.lexicon
+        return (
+            end - start == 1
+            and doc[start].lower_ in lexicon.denial_words
+            and start > 0
+            and doc[start - 1].text in lexicon.denial_marks
+            and (end == len(doc) or doc[end].text in (",", ";", ".", "!") or doc[end].is_sent_start)
+        )
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention."""
