@@ -51,7 +51,7 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         if mention.concept == SYMPTOMS:
             continue
         concept = k.concept(mention.concept)
-        effect = concept.effect(mention.context)
+        effect = concept.effect(_as_of(mention, order_date, k))
         if effect is Effect.IGNORE or not _recent_enough(concept, mention, order_date):
             continue
         effects[effect][mention.concept].append(mention)
@@ -88,6 +88,21 @@ def _days_ago(mentions: Sequence[Mention], order_date: date) -> int:
     more recent ("? fever" beside a fever of 2019)."""
     certain = [m for m in mentions if not m.context.doubtful] or mentions
     return min(_mention_days_ago(m, order_date) for m in certain)
+
+
+def _as_of(mention: Mention, order_date: date, k: Knowledge) -> Context:
+    """A mention's context, but a history written in words with a time within `recent_history_days` of the order
+    is uncertain ("hx of fevers x 1 wk": it may be going on). A coded status says more than words: a Condition
+    `resolved` last week stays history."""
+    dated = bool(mention.days_before) or mention.onset is not None
+    if (
+        mention.context is Context.HISTORICAL
+        and mention.evidence.span is not None
+        and dated
+        and _mention_days_ago(mention, order_date) <= k.policy.recent_history_days
+    ):
+        return Context.UNCERTAIN
+    return mention.context
 
 
 def _mention_days_ago(mention: Mention, order_date: date) -> int:

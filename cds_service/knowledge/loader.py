@@ -572,6 +572,7 @@ class _Builder:
             suspected_infection=infection,
             suspected_infection_days=data["suspected_infection"]["within_days"],
             stopped_medicine_days=data["stopped_medicine_days"],
+            recent_history_days=data["recent_history_days"],
             malignancy_variants=numbers(["variants", "malignancy"], v["malignancy"]),
             infection_variants=numbers(["variants", "infection"], v["infection"]),
             prior_surgery_variants=numbers(["variants", "prior_surgery"], v["prior_surgery"]),

@@ -344,6 +344,7 @@ class Policy:
     suspected_infection: tuple[str, ...]
     suspected_infection_days: int  # each of them stated as of this many days before the order at most
     stopped_medicine_days: int  # a stopped medicine whose stop may be this recent counts as unknown
+    recent_history_days: int  # a history dated this recently may be going on: uncertain
     malignancy_variants: tuple[int, ...]
     infection_variants: tuple[int, ...]
     prior_surgery_variants: tuple[int, ...]

@@ -235,6 +235,39 @@ def test_a_history_of_spine_infection_widens_to_variant_4(engine, text, order):
     assert outcome(engine, text, order) == ("appropriate", [1, 4])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a history with a recent time, or marked as going on
+        "neck pain x 2 wks. hx of fevers x 1 wk",
+        "neck pain x 2 wks. h/o IVDU, last use yesterday",
+        "neck pain x 2 wks. Hx of IVDU (active)",
+        # doubt, or a medicine taken, under a hypothetical cue
+        "neck pain x 2 wks. unsure if from mets",
+        "neck pain x 2 wks. pt should continue Eliquis",
+        "neck pain x 2 wks. monitor for bleeding on xarelto",
+        "neck pain x 2 wks. return if worse, HIV+",
+        # words for red flags and out-of-scope findings
+        "neck pain x 2 wks. on MTX",
+        "neck pain x 2 wks. on Biktarvy",
+        "neck pain x 2 wks. receiving radiation",
+        "neck pain x 2 wks. seen in ED after accident",
+        "neck pain x 2 wks after a fender-bender",
+        "neck pain x 2 wks. brisk reflexes",
+        "neck pain x 2 wks. + hoffmans",
+        "neck pain x 2 wks. ESR up",
+        "neck pain x 2 wks, inflammatory markers elevated",
+    ],
+)
+def test_a_red_flag_written_so_blocks(engine, text):
+    """MRI w/wo is UNA in V1: each of these is a red flag or another topic's finding, which leaves no rating."""
+    assert outcome(engine, text, MRI_WOW) == ("no-criteria-apply", [])
+
+
+def test_a_history_with_an_old_date_stays_history(engine):
+    assert outcome(engine, "neck pain x 2 wks. hx of IVDU 2010", MRI_WOW) == ("not-appropriate", [1])
+
+
 def test_a_negation_stops_before_an_indication_after_a_comma(engine):
     assert outcome(engine, "no trauma, neck pain x 3 wks", MRI_WOW) == ("not-appropriate", [1])
 

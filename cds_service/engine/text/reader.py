@@ -207,8 +207,10 @@ class TextReader:
                 context = Context.UNCERTAIN
             if self._denied_after(doc, ent):
                 context = Context.NEGATED
-            elif context is Context.NEGATED and self._marked_present(doc, ent):
-                context = Context.UNCERTAIN  # "denies fever, HIV positive": the mark and the denial disagree
+            elif context in (Context.NEGATED, Context.HYPOTHETICAL, Context.HISTORICAL) and self._marked_present(
+                doc, ent
+            ):
+                context = Context.UNCERTAIN  # "denies fever, HIV positive", "hx IVDU (active)": they disagree
             contexts.append(context)
         for i in range(1, len(ents)):
             before, ent = ents[i - 1], ents[i]
@@ -220,14 +222,15 @@ class TextReader:
         return contexts
 
     def _marked_present(self, doc: Any, ent: Any) -> bool:
-        """ "HIV positive", "weight loss: yes", "HIV+": a mark of presence ending the mention or right after it."""
+        """ "HIV positive", "weight loss: yes", "IVDU (active)", "HIV+": a mark of presence ending the mention or right
+        after it."""
         marks = self.lexicon.presence_marks
         words = [t.lower_ for t in doc[ent.end : ent.end + 2]]
         return (
             doc[ent.end - 1].lower_ in marks
             or doc[ent.end - 1].text.endswith("+")
             or (bool(words) and words[0] in marks)
-            or (len(words) == 2 and words[0] in (":", "-") and words[1] in marks)
+            or (len(words) == 2 and words[0] in (":", "-", "(") and words[1] in marks)
         )
 
     def _denied_after(self, doc: Any, ent: Any) -> bool:
@@ -239,15 +242,20 @@ class TextReader:
         return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start
 
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
-        """History that is current: a drug "on" after a history cue; an indication described as present ("hx of neck
-        pain, flare x 1 wk": `_said_present`). A word such as "still" or "worse" elsewhere in the whole text may or
-        may not be about it ("Hx neck pain. Pain still there."; "PMH: neck pain, HTN, recurrent UTIs"): the
-        indication is then uncertain."""
-        if context is not Context.HISTORICAL:
+        """History that is current: a drug "on" after a history cue (after a hypothetical one it is uncertain: "monitor
+        for bleeding on xarelto"); an indication described as present ("hx of neck pain, flare x 1 wk":
+        `_said_present`). A word such as "still" or "worse" elsewhere in the whole text may or may not be about it
+        ("Hx neck pain. Pain still there."; "PMH: neck pain, HTN, recurrent UTIs"): the indication is then
+        uncertain."""
+        if context not in (Context.HISTORICAL, Context.HYPOTHETICAL):
             return context
         before = doc[max(0, ent.start - 2) : ent.start].text.lower()
         if any(before == w or before.endswith(" " + w) for w in self.lexicon.current_words):
+            if context is Context.HYPOTHETICAL:  # "monitor for bleeding on xarelto", "should continue Eliquis"
+                return context if self._roles.get(_concept(ent)) is Role.INDICATION else Context.UNCERTAIN
             return Context.AFFIRMED
+        if context is Context.HYPOTHETICAL:
+            return context
         if self._roles.get(_concept(ent)) is not Role.INDICATION:
             return context
         if self._said_present(doc, sentence, ent):
