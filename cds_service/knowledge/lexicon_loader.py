@@ -40,6 +40,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         cues=cues,
         dropped_default_cues=frozenset(c.lower() for c in data["cues"]["drop_defaults"]),
         cervical_words=tuple(w.lower() for w in data["cervical_words"]),
+        other_sites=_words(data["other_sites"]),
         list_words=frozenset(w.lower() for w in data["list_words"]),
         durations=_durations(data["durations"]),
         symptom_words=frozenset(w.lower() for w in data["symptom_words"]),

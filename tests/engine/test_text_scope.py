@@ -264,6 +264,27 @@ def test_a_red_flag_written_so_blocks(engine, text):
     assert outcome(engine, text, MRI_WOW) == ("no-criteria-apply", [])
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("neck pain x 2 wks. diabetic foot osteomyelitis", ("appropriate", [1, 4])),
+        ("neck pain x 2 wks. L4-5 discitis", ("appropriate", [1, 4])),
+        ("neck pain x 2 wks. lumbar epidural abscess", ("appropriate", [1, 4])),
+        ("neck pain x 2 wks. friend with spinal mets", ("appropriate", [1])),
+        ("neck pain x 2 wks. works in cancer center", ("appropriate", [1])),
+        ("neck pain x 2 wks. malignancy less likely", ("no-criteria-apply", [])),
+    ],
+)
+def test_an_infection_elsewhere_or_another_persons_cancer_is_not_this_neck(engine, text, expected):
+    """Radiographs are UNA in V4 and V5: an infection of another site widens, a friend's cancer or a cancer centre
+    is none, a doubted cancer blocks."""
+    assert outcome(engine, text, XR) == expected
+
+
+def test_an_infection_of_the_neck_is_still_variant_4(engine):
+    assert outcome(engine, "neck pain x 2 wks. C5-6 discitis", XR) == ("not-appropriate", [4])
+
+
 def test_a_history_with_an_old_date_stays_history(engine):
     assert outcome(engine, "neck pain x 2 wks. hx of IVDU 2010", MRI_WOW) == ("not-appropriate", [1])
 

@@ -183,9 +183,20 @@ class TextReader:
             context = _at_best(context, Context.UNCERTAIN)  # "fever 99.1": the word and the value disagree
         if BORDERLINE in flags or "H" in flags:
             context = _at_best(context, Context.UNCERTAIN)  # hedged words and borderline values are never certain
+        if self._roles.get(concept) is Role.INFECTION and self._other_site(ent, sentence):
+            context = _at_best(context, Context.UNCERTAIN)  # "L4-5 discitis", "diabetic foot osteomyelitis"
         return TextMention(
             concept, context, ent.start_char, ent.end_char, (sentence.start_char, sentence.end_char), times
         )
+
+    def _other_site(self, ent: Any, sentence: Any) -> bool:
+        """Whether another body site or spine region (lexicon `other_sites`) stands in the mention's phrase."""
+        doc, start, end = ent.doc, ent.start, ent.end
+        while start > sentence.start and doc[start - 1].text not in (",", ";"):
+            start -= 1
+        while end < sentence.end and doc[end].text not in (",", ";"):
+            end += 1
+        return any(t.lower_ in self.lexicon.other_sites for t in doc[start:end])
 
     def _usable(self, ent: Any, sentence: str, problem_list: bool) -> bool:
         concept, _, flags = ent.label_.partition("|")
