@@ -91,16 +91,14 @@ def _days_ago(mentions: Sequence[Mention], order_date: date) -> int:
 
 
 def _as_of(mention: Mention, order_date: date, k: Knowledge) -> Context:
-    """A mention's context, but a history written in words with a time within `recent_history_days` of the order
-    is uncertain ("hx of fevers x 1 wk": it may be going on). A coded status says more than words: a Condition
-    `resolved` last week stays history."""
+    """A mention's context, but a history written in words with a time within its role's `recent_history_days` of
+    the order is uncertain ("hx of fevers x 1 wk": it may be going on). A coded status says more than words: a
+    Condition `resolved` last week stays history."""
+    if mention.context is not Context.HISTORICAL or mention.evidence.span is None:
+        return mention.context
+    days = k.policy.recent_history_days.get(getattr(k.concept(mention.concept), "role", None))
     dated = bool(mention.days_before) or mention.onset is not None
-    if (
-        mention.context is Context.HISTORICAL
-        and mention.evidence.span is not None
-        and dated
-        and _mention_days_ago(mention, order_date) <= k.policy.recent_history_days
-    ):
+    if days is not None and dated and _mention_days_ago(mention, order_date) <= days:
         return Context.UNCERTAIN
     return mention.context
 

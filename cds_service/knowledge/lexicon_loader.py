@@ -132,6 +132,7 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         class_words={k.lower(): frozenset(v) for k, v in d["class_words"].items()},
         relative={k.lower(): (float(v[0]), float(v[1])) for k, v in d["relative"].items()},
         link_words=_words(d["link_words"]),
+        worsening_words=_words(d["worsening_words"]),
         other_events=frozenset(w if w != w.lower() else w.lower() for w in d["other_events"]),
     )
 

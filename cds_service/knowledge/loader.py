@@ -572,12 +572,26 @@ class _Builder:
             suspected_infection=infection,
             suspected_infection_days=data["suspected_infection"]["within_days"],
             stopped_medicine_days=data["stopped_medicine_days"],
-            recent_history_days=data["recent_history_days"],
+            recent_history_days=self._recent_history_days(doc, data["recent_history_days"]),
             malignancy_variants=numbers(["variants", "malignancy"], v["malignancy"]),
             infection_variants=numbers(["variants", "infection"], v["infection"]),
             prior_surgery_variants=numbers(["variants", "prior_surgery"], v["prior_surgery"]),
             indications=tuple(steps),
         )
+
+    def _recent_history_days(self, doc: _Document, days: Mapping[str, int]) -> dict[Role, int]:
+        """Per role; only roles that ignore a history, where reading one as uncertain can only stop a warning."""
+        found = {}
+        defaults = self.policy_doc.data["evidence"]
+        for name, value in days.items():
+            try:
+                role = Role(name)
+            except ValueError:
+                raise doc.error(["recent_history_days", name], f"unknown role {name!r}") from None
+            if defaults[role.value]["historical"] != Effect.IGNORE.value:
+                raise doc.error(["recent_history_days", name], f"{name} does not ignore a history: nothing to read")
+            found[role] = value
+        return found
 
     @staticmethod
     def _unique(doc: _Document, path: list[Any], values: list[Any]) -> None:

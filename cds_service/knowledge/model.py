@@ -344,7 +344,7 @@ class Policy:
     suspected_infection: tuple[str, ...]
     suspected_infection_days: int  # each of them stated as of this many days before the order at most
     stopped_medicine_days: int  # a stopped medicine whose stop may be this recent counts as unknown
-    recent_history_days: int  # a history dated this recently may be going on: uncertain
+    recent_history_days: Mapping[Role, int]  # by role: a history in words dated this recently may be going on
     malignancy_variants: tuple[int, ...]
     infection_variants: tuple[int, ...]
     prior_surgery_variants: tuple[int, ...]
@@ -417,6 +417,7 @@ class DurationWords:
     class_words: Mapping[str, frozenset[str]]  # "chronic" -> {chronic}; "subacute" -> {acute, chronic}
     relative: Mapping[str, tuple[float, float]]  # "yesterday" -> (1, 1)
     link_words: frozenset[str] = frozenset()  # may stand between a duration word and its mention ("chronic L C7")
+    worsening_words: frozenset[str] = frozenset()  # a span just after one times the worsening: at least that old
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
 

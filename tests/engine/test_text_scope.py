@@ -227,12 +227,42 @@ def test_a_mark_of_presence_is_not_denied_by_a_negation_before_it(engine, text):
         "neck pain x 2 wks. s/p I&D of epidural abscess last wk",
         "neck pain x 2 wks. h/o vertebral osteomyelitis, on abx",
         "neck pain x 2 wks. discitis treated 3 wks ago",
+        "neck pain x 2 wks, r/o infection",
+        "neck pain x 2 wks, on IV antibiotics",
     ],
 )
 @pytest.mark.parametrize("order", [MRI_WOW, XR])
-def test_a_history_of_spine_infection_widens_to_variant_4(engine, text, order):
-    """A treated or past spine infection may still be active: V1 and V4 (MRI w/wo is UNA in V1 only)."""
+def test_a_recent_or_possible_spine_infection_widens_to_variant_4(engine, text, order):
+    """A spine infection treated recently, or words that may mean one: V1 and V4 (MRI w/wo is UNA in V1 only)."""
     assert outcome(engine, text, order) == ("appropriate", [1, 4])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("h/o discitis 2015, treated; neck pain x 2 wks", ("not-appropriate", [1])),
+        ("h/o fever last month, resolved; neck pain x 3 wk", ("not-appropriate", [1])),
+    ],
+)
+def test_an_old_history_stays_history(engine, text, expected):
+    """Four corpus authors read a remote treated infection and an old resolved fever as history: V1."""
+    assert outcome(engine, text, MRI_WO) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("neck pain, worse x 2 wks", ("appropriate", [1, 7])),
+        ("worsening neck pain x 1 wk", ("appropriate", [1, 7])),
+        ("neck pain x 2 wks, diminished L biceps reflex", ("appropriate", [1, 2])),
+        ("neck pain x 2 wks. no fever (Tmax 38.9)", ("no-criteria-apply", [])),
+        ("neck pain x 2 wks, down 15 lbs", ("no-criteria-apply", [])),
+    ],
+)
+def test_a_worsening_a_reflex_a_value_in_parentheses_and_down_lbs(engine, text, expected):
+    """The time of a worsening is not the pain's onset; a diminished arm reflex may be a root's (it widens); a value
+    beyond the threshold in parentheses after a denied fever, and a weight down, are red flags."""
+    assert outcome(engine, text, MRI_WO) == expected
 
 
 @pytest.mark.parametrize(
@@ -351,7 +381,7 @@ def test_a_present_word_outside_a_historys_clause_does_not_make_it_the_indicatio
     [
         ("Hx of cervical radiculopathy. Neck pain x 2 wks, worse.", [1, 2]),
         ("chronic neck pain. hx radiculopathy. still has pain", [7, 8]),
-        ("Hx of cervical radiculopathy, worse x 2 wks.", [2]),
+        ("Hx of cervical radiculopathy, worse x 2 wks.", [2, 8]),  # the worsening is 2 weeks old, not the root
     ],
 )
 def test_a_history_that_may_be_current_widens_the_variants(engine, text, variants):

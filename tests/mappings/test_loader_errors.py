@@ -252,3 +252,11 @@ def test_the_stopped_medicine_window_must_be_a_number_of_days(mappings_copy, val
     )
     error = _error(mappings_copy)
     assert error.file == "policy.yaml" and "stopped_medicine_days" in f"{error.entry} {error.problem}"
+
+
+@pytest.mark.parametrize(("role", "problem"), [("malignancy", "does not ignore a history"), ("tumour", "unknown role")])
+def test_recent_history_days_only_for_roles_that_ignore_a_history(mappings_copy, role, problem):
+    """A malignancy written as history already counts (policy §3): reading a recent one as uncertain would block."""
+    _edit(mappings_copy, "policy.yaml", lambda d: d["recent_history_days"].update({role: 14}))
+    error = _error(mappings_copy)
+    assert error.entry == f"recent_history_days.{role}" and problem in error.problem

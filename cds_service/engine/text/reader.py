@@ -15,6 +15,7 @@ once is not read again.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +25,7 @@ from typing import Any
 
 from cds_service.engine.text import first_token_index
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
-from cds_service.engine.text.times import TimeNote, find_times
+from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote, find_times
 from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role
 
 # ConText categories -> contexts, in order of precedence when several cues modify a mention
@@ -149,7 +150,9 @@ class TextReader:
         for sentence in doc.sents:
             ents = [e for e in all_ents if sentence.start <= e.start < sentence.end]
             kept = [e for e in ents if self._usable(e, sentence.text, problem_list)]
-            notes = find_times(sentence.text, self.lexicon.durations, sentence.start_char)
+            notes = self._worsening_at_least(
+                sentence, find_times(sentence.text, self.lexicon.durations, sentence.start_char)
+            )
             if not kept:
                 if len(ents) == 0:
                     found += self._symptom_times(sentence, notes)
@@ -161,6 +164,17 @@ class TextReader:
             times = self._attach_times(doc, sentence, ents, notes, denied)  # words that are not concepts keep dates
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
         return tuple(m for m in found if m is not None)
+
+    def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
+        """A span written just after a word of worsening ("worse x 2 wks", "worsening neck pain x 1 wk") times the
+        worsening: the pain itself is at least that old."""
+        text, words = _text(sentence.doc), self.lexicon.durations.worsening_words
+        return [
+            dataclasses.replace(n, days=(n.days[0], AT_LEAST_DAYS))
+            if n.days and _just_after_one_of(text, sentence, n, words)
+            else n
+            for n in notes
+        ]
 
     def _parse(self, nlp: Any, text: str) -> Any:
         """The spaCy pipeline, step by step, with this service's steps between medspaCy's."""
@@ -373,7 +387,7 @@ class TextReader:
                 if before.start in doubted:
                     doubted.add(ent.start)
             elif self._other_words_and_comma(doc, (before.start, before.end), ent) or (
-                self._comma_between(doc, before, ent) and self._states_amount(doc, ent)
+                _between(doc, before, ent, (",", "(")) and self._states_amount(doc, ent)
             ):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
@@ -563,6 +577,18 @@ def _denies_history(doc: Any, negation: Any, history: Any) -> bool:
     return not any(
         t.text in _PHRASE_MARKS or t.text == ";" for t in doc[negation.modifier_span[1] : history.modifier_span[0]]
     )
+
+
+def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
+    """Whether one of `words` is among the (at most three) words of its sentence just before a time expression."""
+    before = _WORD.findall(text[max(sentence.start_char, note.start - 40) : note.start].lower())[-3:]
+    return any(w in words for w in before)
+
+
+def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
+    """Whether one of `marks` stands between two mentions ("no fever, T 38.9", "no fever (Tmax 38.9)")."""
+    start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
+    return any(t.text in marks for t in doc[start:end])
 
 
 def _words_between(doc: Any, first: Any, second: Any) -> bool:
