@@ -427,6 +427,8 @@ def test_an_uncertain_indications_own_duration_stays_a_candidate(engine, text, o
         "neck pain 4 wks or more",
         "neck pain 2 wks+",
         "neck pain for several weeks",
+        "neck pain for a month and a half",
+        "acute neck pain on chronic",
         # a sentence or clause that names no concept: its time is another thing's
         "Neck pain. Shoulder pain x 3 days.",
         "Neck pain. Wrist pain x 1 wk.",
