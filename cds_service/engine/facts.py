@@ -66,9 +66,11 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         for m in found.get(cid, ())
         if m.context in (Context.AFFIRMED, Context.HISTORICAL)
     ]
-    if any(m.order_reason for m in duration_mentions):  # "sx x 3 months" in the order's note
-        duration_mentions += [m for m in recognised.mentions if m.concept == SYMPTOMS and m.order_reason]
     doubtful = [m for cid in k.policy.duration_findings for m in effects[Effect.WIDEN].get(cid, ())]
+    if any(m.order_reason for m in (*duration_mentions, *doubtful)):  # "sx x 3 months" in the order's note
+        symptoms = [m for m in recognised.mentions if m.concept == SYMPTOMS and m.order_reason]
+        duration_mentions += [m for m in symptoms if m.context is Context.AFFIRMED]
+        doubtful += [m for m in symptoms if m.context is not Context.AFFIRMED]  # maybe another thing's time
     return PatientFacts(
         findings=tuple(findings),
         widened=tuple(_finding(k, cid, ms) for cid, ms in widened.items()),

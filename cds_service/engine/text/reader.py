@@ -39,6 +39,7 @@ _PRECEDENCE = (
 _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
+_LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's list ("+", "other than")
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
 _ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
 _TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
@@ -102,6 +103,7 @@ class TextReader:
         self.pipeline = _shared_pipeline(self.lexicon) if pipeline is None else pipeline
         self._cervical = _words_pattern(self.lexicon.cervical_words)
         self._present = _words_pattern(tuple(self.lexicon.present_words))
+        self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
         self.read = lru_cache(maxsize=cache_size)(self._read)
 
@@ -161,8 +163,11 @@ class TextReader:
                 self._current(doc, sentence, e, c, whole) for e, c in zip(kept, self._contexts(doc, kept), strict=True)
             ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
-            times = self._attach_times(doc, sentence, ents, notes, denied)  # words that are not concepts keep dates
+            times, unplaced = self._attach_times(doc, sentence, ents, notes, denied)  # (words not concepts too)
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
+            if unplaced:  # "neck pain x 5 days; intermittent for 6 months": maybe the symptoms' time
+                span = (sentence.start_char, sentence.end_char)
+                found.append(TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(unplaced)))
         return tuple(m for m in found if m is not None)
 
     def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
@@ -323,7 +328,11 @@ class TextReader:
         breast ca" is history; "? prior surgery" is both doubt and history); a relative who reports ("per
         daughter", "son says") is not family history."""
         modifiers = sorted(
-            (m for m in ent._.modifiers if not (m.category == "FAMILY" and self._reporter(doc, m))),
+            (
+                m
+                for m in ent._.modifiers
+                if m.category != _LIST_END and not (m.category == "FAMILY" and self._reporter(doc, m))
+            ),
             key=lambda m: m.modifier_span[0],
         )
         kept = []
@@ -445,21 +454,23 @@ class TextReader:
     # -- time ------------------------------------------------------------------------------------------
     def _attach_times(
         self, doc: Any, sentence: Any, ents: list, notes: list[TimeNote], denied: set[int]
-    ) -> dict[int, tuple[TimeNote, ...]]:
+    ) -> tuple[dict[int, tuple[TimeNote, ...]], list[TimeNote]]:
         """Each time expression goes to the nearest mention of its clause (a `;` ends one; ties: the one before)
         that is not denied ("neck pain without trauma, x 5 wks": the pain's), unless it belongs to a treatment,
         visit or test ("neck pain, PT x 2 wks"): then it says nothing of the mention. A clause without a mention
-        gives its time to the sentence's mentions only if it says nothing else ("neck pain; x 3 wks", not "neck
-        pain; cough x 1 wk"). A duration word ("new", "chronic") counts only beside its mention, never for something
-        else ("new to clinic", "recent PT"). The indications of a clause share their times ("neck pain radiating to
-        L arm x3 wks": both)."""
+        gives its time to the sentence's mentions only if it says nothing else ("neck pain; x 3 wks"); else the time
+        is returned unplaced ("neck pain; cough x 1 wk": maybe the symptoms', maybe another thing's). A duration
+        word ("new", "chronic") counts only beside its mention, never for something else ("new to clinic", "recent
+        PT"). The indications of a clause share their times ("neck pain radiating to L arm x3 wks": both)."""
         attached: dict[int, list[TimeNote]] = {e.start: [] for e in ents}  # ignored words too: "lumbar fusion 2018"
         clause = {e.start: _clause(doc, e.start_char) for e in ents}
         candidates = [e for e in ents if e.start not in denied] or ents
+        unplaced: list[TimeNote] = []
         for note in notes:
             near = [e for e in candidates if clause[e.start] == _clause(doc, note.start)]
             if not near and not self._only_symptom_words(doc, *_clause_bounds(doc, sentence, note.start), notes):
-                continue  # another thing's time ("neck pain; wife had surgery 2 wks ago")
+                unplaced.append(note)  # maybe another thing's time ("neck pain; wife had surgery 2 wks ago")
+                continue
             near = near or candidates
             if note.classes is not None:
                 described = next((e for e in near if self._describes_symptom(doc, note, e)), None)
@@ -476,7 +487,7 @@ class TextReader:
         for ent in indications:
             same = [n for e in indications if clause[e.start] == clause[ent.start] for n in attached[e.start]]
             attached[ent.start] = sorted(set(same), key=lambda n: n.start)
-        return {start: tuple(found) for start, found in attached.items()}
+        return {start: tuple(found) for start, found in attached.items()}, unplaced
 
     def _linked(self, doc: Any, note: TimeNote) -> bool:
         """Whether a time expression may be its mention's own: no treatment, encounter or test stands in its phrase
@@ -503,11 +514,17 @@ class TextReader:
         return word in ("", ",", ";", ".", "!", "?") or word in self.lexicon.present_words | self.lexicon.symptom_words
 
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
-        """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept and says nothing
-        else (not "Shoulder pain x 3 days", "f/u 2 wks": another thing's time)."""
-        if notes and self._only_symptom_words(sentence.doc, sentence.start_char, sentence.end_char, notes):
-            span = (sentence.start_char, sentence.end_char)
+        """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept; uncertain
+        where a symptom word stands with other words ("Shoulder pain x 3 days", "Pain persistent for 3 months"): it
+        may be another thing's time, so it can only widen the duration. Without a symptom word ("s/p LAD stent 2019")
+        it is another thing's."""
+        if not notes:
+            return
+        span = (sentence.start_char, sentence.end_char)
+        if self._only_symptom_words(sentence.doc, sentence.start_char, sentence.end_char, notes):
             yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
+        elif self._symptoms.search(sentence.text):
+            yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(notes))
 
     def _only_symptom_words(self, doc: Any, start: int, end: int, notes: list[TimeNote]) -> bool:
         """Whether the words from `start` to `end`, but for the time expressions, are only symptom words ("sx",
@@ -574,9 +591,8 @@ def _denies_history(doc: Any, negation: Any, history: Any) -> bool:
     breast ca")."""
     if negation.category != "NEGATED_EXISTENCE" or history.category != "HISTORICAL":
         return False
-    return not any(
-        t.text in _PHRASE_MARKS or t.text == ";" for t in doc[negation.modifier_span[1] : history.modifier_span[0]]
-    )
+    between = doc[negation.modifier_span[1] : history.modifier_span[0]]
+    return not any(t.text in _PHRASE_MARKS or t.text == ";" or t.ent_iob_ in ("B", "I") for t in between)
 
 
 def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
@@ -640,11 +656,11 @@ def _mark_question_marks(doc: Any) -> None:
     line or follows a sentence's end ("Neck pain 2 wks. ? mets", "\n? discitis") begins a sentence and questions
     what follows."""
     for i, token in enumerate(doc):
-        if token.text in _QUESTION and i > 0 and (doc[i - 1].is_space or doc[i - 1].text in (".", "!")):
-            if i + 1 < len(doc) and not doc[i + 1].is_space and doc[i + 1].text not in _QUESTION:
-                token.is_sent_start = True
-                if doc[i + 1].is_sent_start:
-                    doc[i + 1].is_sent_start = False
+        leading = token.text in _QUESTION and i > 0 and (doc[i - 1].is_space or doc[i - 1].text in (".", "!"))
+        if leading and i + 1 < len(doc) and not doc[i + 1].is_space and doc[i + 1].text not in _QUESTION:
+            token.is_sent_start = True
+            if doc[i + 1].is_sent_start:
+                doc[i + 1].is_sent_start = False
             continue
         if token.text in _QUESTION and i > 0 and (doc[i - 1].whitespace_ == "" or doc[i - 1].norm_ == _AFTER):
             if doc[i - 1].text in _QUESTION and doc[i - 1].norm_ != _AFTER:
