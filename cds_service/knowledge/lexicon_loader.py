@@ -56,6 +56,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_marks=_words(data["cues"]["trailing_denials"]["marks"]),
         denial_words=_words(data["cues"]["trailing_denials"]["words"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
+        history_denial_links=_words(data["cues"]["history_denial_links"]),
         measurements=tuple(_measurement(m, ["measurements", i], units) for i, m in enumerate(data["measurements"])),
     )
 

@@ -470,4 +470,5 @@ class Lexicon:
     denial_marks: frozenset[str] = frozenset()  # "malignancy - no", "Hx cancer: denies": a mark, then
     denial_words: frozenset[str] = frozenset()  # a denial word ending the clause
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
+    history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")

@@ -320,6 +320,7 @@ def test_an_infection_of_the_neck_is_still_variant_4(engine):
         ("Neck pain x 5 days; intermittent for 6 months.", MRI_WO, ("appropriate", [1, 7])),
         # a negation of something else before a history of cancer does not deny the cancer
         ("Neck pain x 2 wks. No fever hx breast ca 2015.", MRI_WO, ("appropriate", [5])),
+        ("Neck pain x 2 wks. never smoker hx of lung ca", MRI_WO, ("appropriate", [5])),
         # a relative after the patient's own cancer, in another role
         ("neck pain x 2 wks. Metastatic lung ca - daughter is HCP.", MRI_WO, ("appropriate", [5])),
         ("neck pain x 2 wks. Prostate ca: son is POA.", MRI_WO, ("appropriate", [5])),
@@ -335,6 +336,10 @@ def test_an_infection_of_the_neck_is_still_variant_4(engine):
         ("Neck pain x 3 days. Took a spill on the ice.", MRI_WO, ("no-criteria-apply", [])),
         ("neck pain x 3 days. Got hurt at work yesterday.", MRI_WO, ("no-criteria-apply", [])),
         ("neck pain x 3 days. Got run over.", MRI_WO, ("no-criteria-apply", [])),
+        ("Neck pain x 3 days. Got jumped last night.", MRI_WO, ("no-criteria-apply", [])),
+        ("Neck pain x 3 days. Took a header off his bike.", MRI_WO, ("no-criteria-apply", [])),
+        # a relative's care is not the relative's cancer
+        ("Neck pain x 2 wks. Lymphoma, in sister's care.", MRI_WO, ("appropriate", [5])),
         # a "?" alone on the last line still doubts
         ("neck pain.\n?", MRI_WOW, ("insufficient-data", [])),
     ],

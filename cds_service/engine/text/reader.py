@@ -339,11 +339,21 @@ class TextReader:
         for i, modifier in enumerate(modifiers):
             later = [m for m in modifiers[i + 1 :] if _overrides(m, modifier)]
             if any(
-                _words_between(doc, modifier, other) and not _denies_history(doc, modifier, other) for other in later
+                _words_between(doc, modifier, other) and not self._denies_history(doc, modifier, other)
+                for other in later
             ):
                 continue
             kept.append(modifier)
         return kept
+
+    def _denies_history(self, doc: Any, negation: Any, history: Any) -> bool:
+        """A negation that denies the history right after it ("no known history of cancer", "denies any hx of
+        cancer": only `history_denial_links` between): both apply, and the negation prevails. With other words
+        between, the history is another statement ("no fever, hx breast ca", "never smoker, hx of lung ca")."""
+        if negation.category != "NEGATED_EXISTENCE" or history.category != "HISTORICAL":
+            return False
+        between = doc[negation.modifier_span[1] : history.modifier_span[0]]
+        return all(t.lower_ in self.lexicon.history_denial_links for t in between)
 
     def _reporter(self, doc: Any, modifier: Any) -> bool:
         start, end = modifier.modifier_span
@@ -583,16 +593,6 @@ def _overrides(later: Any, earlier: Any) -> bool:
     if later.category == earlier.category:
         return False
     return not (earlier.category == "FAMILY" and later.category == "HISTORICAL")
-
-
-def _denies_history(doc: Any, negation: Any, history: Any) -> bool:
-    """A negation that denies the history after it in its phrase ("no known history of cancer", "denies any hx of
-    cancer"): both apply, and the negation prevails. After a comma the history is another statement ("no fever, hx
-    breast ca")."""
-    if negation.category != "NEGATED_EXISTENCE" or history.category != "HISTORICAL":
-        return False
-    between = doc[negation.modifier_span[1] : history.modifier_span[0]]
-    return not any(t.text in _PHRASE_MARKS or t.text == ";" or t.ent_iob_ in ("B", "I") for t in between)
 
 
 def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
