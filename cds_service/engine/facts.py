@@ -51,7 +51,7 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         if mention.concept == SYMPTOMS:
             continue
         concept = k.concept(mention.concept)
-        effect = concept.effect(_as_of(mention, order_date, k))
+        effect = concept.effect(_as_of(mention, concept.role, order_date, k))
         if effect is Effect.IGNORE or not _recent_enough(concept, mention, order_date):
             continue
         effects[effect][mention.concept].append(mention)
@@ -92,13 +92,13 @@ def _days_ago(mentions: Sequence[Mention], order_date: date) -> int:
     return min(_mention_days_ago(m, order_date) for m in certain)
 
 
-def _as_of(mention: Mention, order_date: date, k: Knowledge) -> Context:
+def _as_of(mention: Mention, role: Role, order_date: date, k: Knowledge) -> Context:
     """A mention's context, but a history written in words with a time within its role's `recent_history_days` of
     the order is uncertain ("hx of fevers x 1 wk": it may be going on). A coded status says more than words: a
     Condition `resolved` last week stays history."""
     if mention.context is not Context.HISTORICAL or mention.evidence.span is None:
         return mention.context
-    days = k.policy.recent_history_days.get(getattr(k.concept(mention.concept), "role", None))
+    days = k.policy.recent_history_days.get(role)
     dated = bool(mention.days_before) or mention.onset is not None
     if days is not None and dated and _mention_days_ago(mention, order_date) <= days:
         return Context.UNCERTAIN

@@ -15,7 +15,6 @@ once is not read again.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -175,7 +174,7 @@ class TextReader:
         worsening: the pain itself is at least that old."""
         text, words = _text(sentence.doc), self.lexicon.durations.worsening_words
         return [
-            dataclasses.replace(n, days=(n.days[0], AT_LEAST_DAYS))
+            replace(n, days=(n.days[0], AT_LEAST_DAYS))
             if n.days and _just_after_one_of(text, sentence, n, words)
             else n
             for n in notes
@@ -453,8 +452,7 @@ class TextReader:
 
     @staticmethod
     def _comma_between(doc: Any, first: Any, second: Any) -> bool:
-        start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
-        return any(t.text == "," for t in doc[start:end])
+        return _between(doc, first, second, (",",))
 
     def _kind(self, ent: Any) -> str:
         """Indications and surgery are one kind of mention, everything that blocks or removes another."""
