@@ -6,7 +6,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cds_service.knowledge.model import IGNORED, CueRule, DurationWords, Lexicon, MeasurementWords, TermRule
+from cds_service.knowledge.model import (
+    IGNORED,
+    CueDoubts,
+    CueRule,
+    DurationWords,
+    Lexicon,
+    MeasurementWords,
+    TermRule,
+)
 
 # The spaCy Matcher token attributes the lexicon may use, and the operators inside them.
 TOKEN_KEYS = frozenset(
@@ -57,7 +65,22 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_words=_words(data["cues"]["trailing_denials"]["words"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
+        doubts=_doubts(data["cues"]["doubts"], concepts),
         measurements=tuple(_measurement(m, ["measurements", i], units) for i, m in enumerate(data["measurements"])),
+    )
+
+
+def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
+    for key in ("not_family_history", "described_conditions", "ongoing_unless_dated"):
+        for i, concept in enumerate(d[key]):
+            if concept not in concepts:
+                raise LexiconError(["cues", "doubts", key, i], f"unknown concept {concept!r}")
+    return CueDoubts(
+        not_family_history=frozenset(d["not_family_history"]),
+        described_conditions=frozenset(d["described_conditions"]),
+        event_times=_words(d["event_times"]),
+        reason_links=tuple(w.lower() for w in d["reason_links"]),
+        ongoing_unless_dated=frozenset(d["ongoing_unless_dated"]),
     )
 
 

@@ -449,6 +449,17 @@ class MeasurementWords:
 
 
 @dataclass(frozen=True)
+class CueDoubts:
+    """Where a cue's reading is doubtful and the mention is uncertain instead (lexicon.yaml `cues.doubts`)."""
+
+    not_family_history: frozenset[str] = frozenset()  # concepts a relative's word does not make family history
+    described_conditions: frozenset[str] = frozenset()  # concepts a list's negation does not deny when described
+    event_times: frozenset[str] = frozenset()  # words of a time that dates an event ("ago", "yesterday")
+    reason_links: tuple[str, ...] = ()  # "for", "due to": what a planned treatment is for
+    ongoing_unless_dated: frozenset[str] = frozenset()  # concepts whose undated history in words may go on
+
+
+@dataclass(frozen=True)
 class Lexicon:
     terms: tuple[TermRule, ...]
     cues: tuple[CueRule, ...]
@@ -471,4 +482,5 @@ class Lexicon:
     denial_words: frozenset[str] = frozenset()  # a denial word ending the clause
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
+    doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")

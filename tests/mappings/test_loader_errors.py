@@ -192,6 +192,13 @@ def test_lexicon_term_for_an_unknown_concept(mappings_copy):
     assert error.file == "lexicon.yaml" and error.entry.endswith(".concept") and "neck-pian" in error.problem
 
 
+@pytest.mark.parametrize("key", ["not_family_history", "described_conditions", "ongoing_unless_dated"])
+def test_lexicon_doubt_for_an_unknown_concept(mappings_copy, key):
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d["cues"]["doubts"][key].append("coagulopathie"))
+    error = _error(mappings_copy)
+    assert error.file == "lexicon.yaml" and f"cues.doubts.{key}" in error.entry and "coagulopathie" in error.problem
+
+
 def test_lexicon_pattern_with_an_unknown_token_attribute(mappings_copy):
     bad = {"concept": "neck-pain", "patterns": [{"name": "bad", "tokens": [{"LOWR": "neck"}]}]}
     _edit(mappings_copy, "lexicon.yaml", lambda d: d["terms"].append(bad))

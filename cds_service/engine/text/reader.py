@@ -159,7 +159,8 @@ class TextReader:
                     found += self._symptom_times(sentence, notes)
                 continue
             contexts = [
-                self._current(doc, sentence, e, c, whole) for e, c in zip(kept, self._contexts(doc, kept), strict=True)
+                self._current(doc, sentence, e, c, whole)
+                for e, c in zip(kept, self._contexts(doc, kept, notes), strict=True)
             ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
             times, unplaced = self._attach_times(doc, sentence, ents, notes, denied)  # (words not concepts too)
@@ -203,6 +204,10 @@ class TextReader:
             context = _at_best(context, Context.UNCERTAIN)  # hedged words and borderline values are never certain
         if self._roles.get(concept) is Role.INFECTION and self._other_site(ent, sentence):
             context = _at_best(context, Context.UNCERTAIN)  # "L4-5 discitis", "diabetic foot osteomyelitis"
+        if context is Context.HISTORICAL and not times and concept in self.lexicon.doubts.ongoing_unless_dated:
+            context = (
+                Context.UNCERTAIN
+            )  # "PMH: afib (xarelto)": a treatment that lasts, with no time: maybe still taken
         return TextMention(
             concept, context, ent.start_char, ent.end_char, (sentence.start_char, sentence.end_char), times
         )
@@ -223,11 +228,12 @@ class TextReader:
         return not (problem_list and "A" in flags and not self._cervical.search(sentence))
 
     # -- context ---------------------------------------------------------------------------------------
-    def _contexts(self, doc: Any, ents: list) -> list[Context]:
+    def _contexts(self, doc: Any, ents: list, notes: list[TimeNote]) -> list[Context]:
         """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals;
         a mention a negation reaches only across other words and a comma is uncertain, not affirmed; a denial
-        written after a mention ("malignancy - no") negates it."""
-        cut, doubted = self._lists_cut(doc, ents)
+        written after a mention ("malignancy - no") negates it; where a cue's reading is doubtful (`_doubted`), the
+        mention is uncertain."""
+        cut, doubted, listed = self._lists_cut(doc, ents)
         contexts = []
         for ent in ents:
             categories = {m.category for m in self._modifiers(doc, ent) if (m.modifier_span, ent.start) not in cut}
@@ -248,7 +254,59 @@ class TextReader:
             between = [t.lower_ for t in doc[before.end : ent.start]]
             if all(t in self.lexicon.list_words for t in between) and self._kind(before) == self._kind(ent):
                 contexts[i] = contexts[i - 1]
-        return contexts
+                listed.add(ent.start)
+        return [
+            Context.UNCERTAIN if self._doubted(doc, ents, ent, context, ent.start in listed, notes) else context
+            for ent, context in zip(ents, contexts, strict=True)
+        ]
+
+    def _doubted(self, doc: Any, ents: list, ent: Any, context: Context, listed: bool, notes: list[TimeNote]) -> bool:
+        """Whether a cue's reading of a mention is doubtful (lexicon.yaml `cues.doubts`): a relative's word before an
+        injury ("picked up daughter and fell"); what a planned treatment is for ("planning chemo for lymphoma"); an
+        event that a negation reaches through a list, told with its time ("no trauma and fell yesterday"); a line
+        that a question mark standing apart ends, or a line of question marks follows ("neck pain x 2 wks ?",
+        "neck pain x 2 wks.\n?")."""
+        doubts = self.lexicon.doubts
+        if context in (Context.AFFIRMED, Context.HISTORICAL):
+            return _line_questioned(_text(doc), ent.end_char)
+        if context is Context.FAMILY:
+            return _concept(ent) in doubts.not_family_history
+        if context is Context.HYPOTHETICAL:
+            return self._after_reason_link(doc, ent)
+        return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+
+    def _after_reason_link(self, doc: Any, ent: Any) -> bool:
+        """Whether a reason link ("for", "due to") stands just before a mention, with other words between its
+        hypothetical cue and the link: the reason a planned treatment is for ("planning chemo for lymphoma",
+        "scheduled for radiation due to lung ca"; not "watch for fever", "return for fever")."""
+        text = _text(doc)
+        written = text[max(0, ent.start_char - 20) : ent.start_char]
+        before = written.rstrip().lower()
+        link = next(
+            (w for w in self.lexicon.doubts.reason_links if before == w or before.endswith((" " + w, "\n" + w))), None
+        )
+        if link is None:
+            return False
+        link_end = ent.start_char - (len(written) - len(before))
+        link_span = doc.char_span(link_end - len(link), link_end, alignment_mode="expand")
+        return link_span is not None and any(
+            m.category == "HYPOTHETICAL" and any(t.is_alpha for t in doc[m.modifier_span[1] : link_span.start])
+            for m in ent._.modifiers
+        )
+
+    def _dated_event(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
+        """Whether a time that dates an event ("4 days ago", "yesterday", "on 11/2", a date) follows a mention in its
+        phrase (no `,` `;` or other mention between)."""
+        text = _text(doc)
+        for note in notes:
+            if note.start < ent.end_char or any(mark in text[ent.end_char : note.start] for mark in ",;("):
+                continue
+            if any(t.ent_iob_ == "B" for t in doc.char_span(ent.end_char, note.start, alignment_mode="expand") or ()):
+                continue
+            words = set(_WORD.findall(text[note.start : note.end].lower()))
+            if note.year is not None or note.month is not None or words & self.lexicon.doubts.event_times:
+                return True
+        return False
 
     def _marked_present(self, doc: Any, ent: Any) -> bool:
         """ "HIV positive", "weight loss: yes", "IVDU (active)", "HIV+": a mark of presence ending the mention or right
@@ -365,12 +423,14 @@ class TextReader:
             or " ".join(after[:2]) in lexicon.reporters_after
         )
 
-    def _lists_cut(self, doc: Any, ents: list) -> tuple[set[tuple[Any, int]], set[int]]:
-        """(cue, mention) pairs to drop, and the mentions left in doubt. A negation or a hypothetical runs through
-        a comma-separated list of mentions, nearest first. It stops before a mention of another kind than the
-        first it reaches ("no trauma, neck pain x3 wks": the neck pain is affirmed), and before a mention it
-        reaches only across other words and a comma ("no prior imaging, IVDU"; "denies fever, on Eliquis"): that
-        one and the rest are left uncertain, since the words may or may not be meant to be negated."""
+    def _lists_cut(self, doc: Any, ents: list) -> tuple[set[tuple[Any, int]], set[int], set[int]]:
+        """(cue, mention) pairs to drop, the mentions left in doubt, and the mentions a cue reaches through a list
+        after another. A negation or a hypothetical runs through a comma-separated list of mentions, nearest first.
+        It stops before a mention of another kind than the first it reaches ("no trauma, neck pain x3 wks": the neck
+        pain is affirmed), and before a mention it reaches only across other words and a comma or a parenthesis ("no
+        prior imaging, IVDU"; "denies fever, on Eliquis"; "no red flags (on eliquis)"), across a spaced dash ("No
+        trauma - MVC"), or a condition described in its item ("no fever, metastatic prostate ca"): that one and the
+        rest are left uncertain, since the words may or may not be meant to be negated."""
         scopes: dict[Any, list] = {}
         for ent in ents:
             for modifier in ent._.modifiers:
@@ -378,9 +438,12 @@ class TextReader:
                     scopes.setdefault(modifier.modifier_span, []).append(ent)
         cut: set[tuple[Any, int]] = set()
         doubted: set[int] = set()
+        listed: set[int] = set()
         for span, reached in scopes.items():
             self._cut_scope(doc, span, reached, cut, doubted)
-        return cut, doubted
+            if reached[0].start > span[0]:
+                listed |= {e.start for e in sorted(reached, key=lambda e: e.start)[1:]}
+        return cut, doubted, listed
 
     def _cut_scope(self, doc: Any, span: Any, reached: list, cut: set[tuple[Any, int]], doubted: set[int]) -> None:
         """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`."""
@@ -404,8 +467,11 @@ class TextReader:
                 cut.add((span, ent.start))
                 if before.start in doubted:
                     doubted.add(ent.start)
-            elif self._other_words_and_comma(doc, (before.start, before.end), ent) or (
-                _between(doc, before, ent, (",", "(")) and self._states_amount(doc, ent)
+            elif (
+                self._other_words_and_comma(doc, (before.start, before.end), ent)
+                or (_between(doc, before, ent, (",", "(")) and self._states_amount(doc, ent))
+                or (not backward and self._spaced_dash_between(doc, before, ent))
+                or (_between(doc, before, ent, (",", "(")) and self._described(doc, ent))
             ):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
@@ -426,16 +492,48 @@ class TextReader:
         )
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
-        """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention."""
+        """Whether a comma (or a parenthesis) and a word that is not a list word stand between a cue (or mention) and
+        a mention."""
         start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
         between = doc[start:end]
         durations = self.lexicon.durations
-        return any(t.text == "," for t in between) and any(
+        return any(t.text in (",", "(") for t in between) and any(
             t.is_alpha
             and t.lower_ not in self.lexicon.list_words
             and t.lower_ not in durations.unit_days  # "neck pain 2 wks, radiculopathy ruled out"
             and t.lower_ not in durations.number_words
             for t in between
+        )
+
+    def _described(self, doc: Any, ent: Any) -> bool:
+        """Whether a mention is of a condition (lexicon.yaml `cues.doubts.described_conditions`) written with more than
+        its name in its item of a list (between `,` `(` or a list word and `,` `;` `)` or a list word): another mention
+        or a word that is not a list word ("metastatic prostate ca", "RA on methotrexate", "breast ca s/p
+        mastectomy"; not "malignancy or IVDU")."""
+        if _concept(ent) not in self.lexicon.doubts.described_conditions:
+            return False
+        sentence, list_words = ent.sent, self.lexicon.list_words
+        start, end = ent.start, ent.end
+        while start > sentence.start and not _ends_item(doc[start - 1], (",", "("), list_words):
+            start -= 1
+        while end < sentence.end and not _ends_item(doc[end], (",", ";", ")"), list_words):
+            end += 1
+        durations = self.lexicon.durations
+        for token in doc[start:end]:
+            if ent.start <= token.i < ent.end or token.is_punct or token.is_space:
+                continue
+            if token.ent_iob_ in ("B", "I"):
+                return True  # another mention in the item
+            word = token.lower_
+            if token.is_alpha and not (word in durations.unit_days or word in durations.number_words):
+                return True
+        return False
+
+    def _spaced_dash_between(self, doc: Any, first: Any, second: Any) -> bool:
+        """Whether a dash with a space on each side stands between two mentions ("No trauma - MVC 4 days ago")."""
+        return any(
+            t.text in ("-", "--", "–", "—") and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_
+            for t in doc[first.end : second.start]
         )
 
     def _states_amount(self, doc: Any, ent: Any) -> bool:
@@ -605,6 +703,11 @@ def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
     return any(t.text in marks for t in doc[start:end])
 
 
+def _ends_item(token: Any, marks: tuple[str, ...], list_words: frozenset[str]) -> bool:
+    """Whether a token bounds an item of a list: one of `marks`, or a list word ("or", "and")."""
+    return token.text in marks or token.lower_ in list_words
+
+
 def _words_between(doc: Any, first: Any, second: Any) -> bool:
     """Whether a word (not punctuation) stands between two cues."""
     start, end = first.modifier_span[1], second.modifier_span[0]
@@ -647,6 +750,20 @@ def _no_overlap(spans: list) -> list:
         if all(span.start >= k.end or span.end <= k.start for k in kept):
             kept.append(span)
     return kept
+
+
+def _line_questioned(text: str, at: int) -> bool:
+    """Whether the line of a character offset ends with a question mark written apart from the word before it ("neck
+    pain x 2 wks ?"), or the next line is only question marks ("neck pain x 2 wks.\n?")."""
+    end = text.find("\n", at)
+    line = text[at:] if end < 0 else text[at:end]
+    if re.search(r"\s\?+\s*$", line):
+        return True
+    if end < 0:
+        return False
+    following = text[end + 1 :].lstrip("\n")
+    next_end = following.find("\n")
+    return (following if next_end < 0 else following[:next_end]).strip() in _QUESTION
 
 
 def _mark_question_marks(doc: Any) -> None:

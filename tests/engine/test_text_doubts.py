@@ -1,0 +1,202 @@
+"""Where a cue's reading of free text is doubtful, the mention is uncertain (lexicon.yaml `cues.doubts`), and words
+that were missing. Each case warned before (a false warning: a finding denied, made a relative's, a plan, or history
+when the words may say the patient has it); each is checked beside a control, the same words without what makes the
+reading doubtful, which still warns, so that the test fails if the doubt is lost or spreads.
+
+Probe orders as in test_text_scope.py: 72156 MRI without and with contrast is Usually Not Appropriate in V1, V2, V6,
+V7 (a missed red flag, cancer or out-of-scope finding gives a warning); 72141 MRI without contrast only in V1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.text_cases import run_case
+
+MRI_WOW, MRI_WO = "cpt|72156", "cpt|72141"
+RADICULOPATHY = "neck pain radiating to L arm x 3 wks. "
+NECK_PAIN = "neck pain x 3 wks. "
+
+
+def outcome(engine, reason: str, order: str = MRI_WOW) -> tuple[str, list[int]]:
+    result = run_case(engine, {"id": "t", "order": order, "reason": reason, "expect": {"outcome": "?"}})
+    return result.got, [v.number for v in result.decision.variants]
+
+
+def mentions(text_reader, text: str) -> list[tuple[str, str]]:
+    return [(m.concept, m.context.value) for m in text_reader.read(text)]
+
+
+@pytest.fixture(scope="module")
+def text_reader(engine):
+    from cds_service.engine.text.reader import TextReader
+
+    return TextReader(engine.knowledge)
+
+
+# -- a condition described in a negation's list -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("No fever or weight loss, metastatic prostate ca", "No fever or weight loss"),
+        ("No trauma, no fever, RA on methotrexate", "No trauma, no fever"),
+        ("Denies fever, chills, breast ca s/p mastectomy", "Denies fever, chills"),
+        ("no fever, night sweats, lymphoma in remission", "no fever, night sweats"),
+        ("Denies weight loss, chills, on eliquis for afib", "Denies weight loss, chills"),
+        ("no fever or chills, kidney transplant on tacrolimus", "no fever or chills"),
+        ("Negative for fever, sweats, active IVDU", "Negative for fever, sweats"),
+    ],
+)
+def test_a_condition_described_in_a_negated_list_is_not_denied(engine, doubtful, control):
+    assert outcome(engine, RADICULOPATHY + control) == ("not-appropriate", [2])
+    assert outcome(engine, RADICULOPATHY + doubtful)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no fever, weight loss, malignancy or IVDU",
+        "Denies fever, chills, cancer, immunosuppression",
+        "no fever, weight loss, IVDU or immunosuppression",
+    ],
+)
+def test_a_bare_condition_in_a_negated_list_stays_denied(engine, text):
+    assert outcome(engine, RADICULOPATHY + text) == ("not-appropriate", [2])
+
+
+def test_the_described_condition_is_uncertain_and_the_symptoms_stay_denied(text_reader):
+    assert mentions(text_reader, "No fever or weight loss, metastatic prostate ca") == [
+        ("fever", "negated"),
+        ("weight-loss", "negated"),
+        ("malignancy", "uncertain"),
+        ("malignancy", "uncertain"),
+    ]
+
+
+# -- a parenthesis or a spaced dash ends a negation's list like a comma with other words -------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("no red flags (on eliquis)", "no red flags"),
+        ("no fever (on prednisone 20 mg for PMR)", "no fever"),
+        ("No trauma - MVC 4 days ago", "No trauma"),
+        ("No injury — fell off a ladder on Monday", "No injury"),
+    ],
+)
+def test_a_parenthesis_or_a_dash_ends_a_negated_list(engine, doubtful, control):
+    assert outcome(engine, NECK_PAIN + control) == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + doubtful)[0] != "not-appropriate"
+
+
+def test_a_hyphen_inside_words_does_not_end_a_negated_list(engine):
+    assert outcome(engine, NECK_PAIN + "no fever-chills or weight loss") == ("not-appropriate", [1])
+
+
+# -- an event told with its time after a negation --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "doubtful",
+    [
+        "no trauma and fell yesterday",
+        "denies injury, fall 2 days ago",
+        "no trauma or MVC last week",
+        "No trauma and was rear-ended on 11/18",
+    ],
+)
+def test_an_event_told_with_its_date_after_a_negation_is_uncertain(engine, doubtful):
+    assert outcome(engine, NECK_PAIN + "no trauma") == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + doubtful)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["no fever or chills x 3 days", "no trauma, fever or chills for 2 weeks"])
+def test_a_negated_list_with_a_duration_stays_negated(engine, text):
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
+
+
+# -- a relative's word before an injury -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "doubtful",
+    [
+        "neck pain after picked up daughter and fell yesterday",
+        "neck pain, carrying son and slipped on ice 3 days ago",
+        "neck pain x 3 days, in MVC with wife driving",
+    ],
+)
+def test_a_relative_beside_an_injury_does_not_make_it_family_history(engine, doubtful):
+    assert outcome(engine, doubtful)[0] != "not-appropriate"
+
+
+def test_a_relative_s_cancer_is_still_family_history(engine):
+    assert outcome(engine, RADICULOPATHY + "mother with breast ca") == ("not-appropriate", [2])
+
+
+# -- what a plan is for --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("planning chemo for lymphoma", "planning chemo"),
+        ("scheduled for radiation due to lung ca", "scheduled for PT"),
+        ("will need chemo for breast ca", "will need PT"),
+    ],
+)
+def test_the_reason_a_plan_is_for_is_the_patient_s(engine, doubtful, control):
+    assert outcome(engine, RADICULOPATHY + control)[0] in ("not-appropriate", "no-criteria-apply")
+    assert outcome(engine, RADICULOPATHY + doubtful)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["watch for fever or weight loss", "return for fever", "monitor for fever"])
+def test_a_hypothetical_s_own_for_stays_hypothetical(engine, text):
+    assert outcome(engine, RADICULOPATHY + text) == ("not-appropriate", [2])
+
+
+# -- precautions, undated treatment history --------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["neutropenic precautions", "bleeding precautions on heparin drip"])
+def test_precautions_for_a_condition_leave_it_uncertain(engine, text):
+    assert outcome(engine, RADICULOPATHY + text)[0] != "not-appropriate"
+
+
+def test_return_precautions_stay_hypothetical(engine):
+    assert outcome(engine, RADICULOPATHY + "Return precautions: fever, weakness") == ("not-appropriate", [2])
+
+
+@pytest.mark.parametrize(
+    "text", ["PMH: afib (xarelto)", "Hx PE anticoagulated", "h/o DVT on coumadin", "PMH: AF, DOAC"]
+)
+def test_an_undated_history_of_anticoagulation_may_be_going_on(engine, text):
+    assert outcome(engine, RADICULOPATHY + text)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["hx of coumadin 2015", "h/o warfarin in 2012", "hx of eliquis x 3 months in 2019"])
+def test_a_dated_history_of_anticoagulation_stays_history(engine, text):
+    assert outcome(engine, RADICULOPATHY + text) == ("not-appropriate", [2])
+
+
+# -- a question mark standing apart ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["neck pain x 2 wks.\n?", "neck pain x 2 wks ?", "neck pain x 2 wks\n\n??\n"])
+def test_a_question_mark_standing_apart_questions_its_line(engine, text):
+    assert outcome(engine, "neck pain x 2 wks") == ("not-appropriate", [1])
+    assert outcome(engine, text)[0] != "not-appropriate"
+
+
+def test_a_question_mark_on_another_finding_leaves_the_indication(engine):
+    assert outcome(engine, "neck pain x 2 wks. ? discitis", MRI_WO)[1] == [1, 4]
+
+
+# -- words that were missing ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hx BrCa", ("appropriate", [5])),
+        ("hx PCa", ("appropriate", [5])),
+        ("r/o SEA", ("appropriate", [1, 4])),
+        ("fused C5-6", ("appropriate", [3])),
+        ("C5-C6 fused 2018", ("appropriate", [3])),
+        ("on A/C for afib", ("no-criteria-apply", [])),
+    ],
+)
+def test_abbreviations_that_were_not_read(engine, text, expected):
+    assert outcome(engine, NECK_PAIN + text) == expected
+
+
+@pytest.mark.parametrize("text", ["BRCA1 carrier", "PCA pump after surgery", "A/C joint arthritis", "sea kayaking"])
+def test_look_alikes_of_those_abbreviations_are_not_read(engine, text):
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
