@@ -71,12 +71,12 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
 
 
 def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
-    for key in ("not_family_history", "described_conditions", "ongoing_unless_dated"):
+    for key in ("events", "described_conditions", "ongoing_unless_dated"):
         for i, concept in enumerate(d[key]):
             if concept not in concepts:
                 raise LexiconError(["cues", "doubts", key, i], f"unknown concept {concept!r}")
     return CueDoubts(
-        not_family_history=frozenset(d["not_family_history"]),
+        events=frozenset(d["events"]),
         described_conditions=frozenset(d["described_conditions"]),
         event_times=_words(d["event_times"]),
         reason_links=tuple(w.lower() for w in d["reason_links"]),

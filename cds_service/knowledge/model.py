@@ -452,7 +452,7 @@ class MeasurementWords:
 class CueDoubts:
     """Where a cue's reading is doubtful and the mention is uncertain instead (lexicon.yaml `cues.doubts`)."""
 
-    not_family_history: frozenset[str] = frozenset()  # concepts a relative's word does not make family history
+    events: frozenset[str] = frozenset()  # injuries: not a relative's; told with a date, not denied by a list
     described_conditions: frozenset[str] = frozenset()  # concepts a list's negation does not deny when described
     event_times: frozenset[str] = frozenset()  # words of a time that dates an event ("ago", "yesterday")
     reason_links: tuple[str, ...] = ()  # "for", "due to": what a planned treatment is for

@@ -116,8 +116,10 @@ def test_policy_8_historical(reader, text, expected):
         ("s/p ACDF C5-6, neck pain x 3 wks", [("prior-surgery", "historical"), ("neck-pain", "affirmed")]),
         # a negation runs through a list, but not into another kind of mention after a comma
         ("no trauma, neck pain x3 wks", [("neck-trauma", "negated"), ("neck-pain", "affirmed")]),
-        # of two cues with words between them, the later one applies
-        ("no fever, hx breast ca", [("fever", "negated"), ("malignancy", "historical")]),
+        # of two cues with words between them, the later one applies; a history reached after a comma in a negation's
+        # list may be one more item denied ("Negative for fever, weight loss, hx of cancer"): uncertain, not history
+        ("no fever, hx breast ca", [("fever", "negated"), ("malignancy", "uncertain")]),
+        ("hx breast ca. no fever", [("malignancy", "historical"), ("fever", "negated")]),
         ("eval for pseudarthrosis s/p C5-6 ACDF", [("prior-surgery", "historical")]),
         # adjacent cues both apply
         ("? prior neck surgery", [("prior-surgery", "uncertain")]),

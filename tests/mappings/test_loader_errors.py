@@ -192,7 +192,7 @@ def test_lexicon_term_for_an_unknown_concept(mappings_copy):
     assert error.file == "lexicon.yaml" and error.entry.endswith(".concept") and "neck-pian" in error.problem
 
 
-@pytest.mark.parametrize("key", ["not_family_history", "described_conditions", "ongoing_unless_dated"])
+@pytest.mark.parametrize("key", ["events", "described_conditions", "ongoing_unless_dated"])
 def test_lexicon_doubt_for_an_unknown_concept(mappings_copy, key):
     _edit(mappings_copy, "lexicon.yaml", lambda d: d["cues"]["doubts"][key].append("coagulopathie"))
     error = _error(mappings_copy)

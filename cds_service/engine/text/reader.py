@@ -238,7 +238,7 @@ class TextReader:
         for ent in ents:
             categories = {m.category for m in self._modifiers(doc, ent) if (m.modifier_span, ent.start) not in cut}
             context = next((c for cat, c in _PRECEDENCE if cat in categories), Context.AFFIRMED)
-            if context is Context.AFFIRMED and ent.start in doubted:
+            if context in (Context.AFFIRMED, Context.HISTORICAL) and ent.start in doubted:
                 context = Context.UNCERTAIN
             if self._denied_after(doc, ent):
                 context = Context.NEGATED
@@ -266,14 +266,15 @@ class TextReader:
         event that a negation reaches through a list, told with its time ("no trauma and fell yesterday"); a line
         that a question mark standing apart ends, or a line of question marks follows ("neck pain x 2 wks ?",
         "neck pain x 2 wks.\n?")."""
-        doubts = self.lexicon.doubts
         if context in (Context.AFFIRMED, Context.HISTORICAL):
-            return _line_questioned(_text(doc), ent.end_char)
-        if context is Context.FAMILY:
-            return _concept(ent) in doubts.not_family_history
+            return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char)
         if context is Context.HYPOTHETICAL:
             return self._after_reason_link(doc, ent)
-        return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+        if _concept(ent) not in self.lexicon.doubts.events:
+            return False
+        return context is Context.FAMILY or (
+            context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+        )
 
     def _after_reason_link(self, doc: Any, ent: Any) -> bool:
         """Whether a reason link ("for", "due to") stands just before a mention, with other words between its
@@ -295,15 +296,18 @@ class TextReader:
         )
 
     def _dated_event(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
-        """Whether a time that dates an event ("4 days ago", "yesterday", "on 11/2", a date) follows a mention in its
-        phrase (no `,` `;` or other mention between)."""
+        """Whether a time that dates an event ("4 days ago", "yesterday", "on 11/2", a date, "2 days prior") follows a
+        mention in its phrase (no `,` `;` or other mention between)."""
         text = _text(doc)
         for note in notes:
             if note.start < ent.end_char or any(mark in text[ent.end_char : note.start] for mark in ",;("):
                 continue
             if any(t.ent_iob_ == "B" for t in doc.char_span(ent.end_char, note.start, alignment_mode="expand") or ()):
                 continue
+            following = _WORD.match(text[note.end :].lstrip())
             words = set(_WORD.findall(text[note.start : note.end].lower()))
+            if following:
+                words.add(following.group().lower())
             if note.year is not None or note.month is not None or words & self.lexicon.doubts.event_times:
                 return True
         return False
@@ -492,12 +496,12 @@ class TextReader:
         )
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
-        """Whether a comma (or a parenthesis) and a word that is not a list word stand between a cue (or mention) and
-        a mention."""
+        """Whether a comma (a parenthesis, a bracket, a spaced dash) and a word that is not a list word stand between a
+        cue (or mention) and a mention ("no red flags (on eliquis)", "no red flags - on eliquis")."""
         start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
         between = doc[start:end]
         durations = self.lexicon.durations
-        return any(t.text in (",", "(") for t in between) and any(
+        return any(t.text in (",", "(", "[") or _spaced_dash(doc, t) for t in between) and any(
             t.is_alpha
             and t.lower_ not in self.lexicon.list_words
             and t.lower_ not in durations.unit_days  # "neck pain 2 wks, radiculopathy ruled out"
@@ -529,12 +533,10 @@ class TextReader:
                 return True
         return False
 
-    def _spaced_dash_between(self, doc: Any, first: Any, second: Any) -> bool:
+    @staticmethod
+    def _spaced_dash_between(doc: Any, first: Any, second: Any) -> bool:
         """Whether a dash with a space on each side stands between two mentions ("No trauma - MVC 4 days ago")."""
-        return any(
-            t.text in ("-", "--", "–", "—") and t.whitespace_ and t.i > 0 and doc[t.i - 1].whitespace_
-            for t in doc[first.end : second.start]
-        )
+        return any(_spaced_dash(doc, t) for t in doc[first.end : second.start])
 
     def _states_amount(self, doc: Any, ent: Any) -> bool:
         """Whether a mention is written with a value or an amount ("fever 101.5", "CRP 94", "lost 15 lbs", "weight
@@ -703,6 +705,16 @@ def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
     return any(t.text in marks for t in doc[start:end])
 
 
+def _spaced_dash(doc: Any, token: Any) -> bool:
+    """Whether a token is a dash with a space on each side ("no trauma - MVC"; not "C5-6", "trauma-")."""
+    return (
+        token.text in ("-", "--", "–", "—")
+        and bool(token.whitespace_)
+        and token.i > 0
+        and bool(doc[token.i - 1].whitespace_)
+    )
+
+
 def _ends_item(token: Any, marks: tuple[str, ...], list_words: frozenset[str]) -> bool:
     """Whether a token bounds an item of a list: one of `marks`, or a list word ("or", "and")."""
     return token.text in marks or token.lower_ in list_words
@@ -752,14 +764,15 @@ def _no_overlap(spans: list) -> list:
     return kept
 
 
-def _line_questioned(text: str, at: int) -> bool:
-    """Whether the line of a character offset ends with a question mark written apart from the word before it ("neck
-    pain x 2 wks ?"), or the next line is only question marks ("neck pain x 2 wks.\n?")."""
+def _line_questioned(text: str, at: int, sentence_end: int) -> bool:
+    """Whether the sentence of a character offset ends its line with a question mark written apart from the word
+    before it ("neck pain x 2 wks ?"; not "neck pain x 3 wks. PT ?"), or ends its line and the next line is only
+    question marks ("neck pain x 2 wks.\n?")."""
     end = text.find("\n", at)
-    line = text[at:] if end < 0 else text[at:end]
-    if re.search(r"\s\?+\s*$", line):
+    line_end = len(text) if end < 0 else end
+    if re.search(r"\s\?+\s*$", text[at : min(line_end, sentence_end)]):
         return True
-    if end < 0:
+    if end < 0 or text[sentence_end:line_end].strip():
         return False
     following = text[end + 1 :].lstrip("\n")
     next_end = following.find("\n")
