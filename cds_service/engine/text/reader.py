@@ -230,7 +230,7 @@ class TextReader:
     # -- context ---------------------------------------------------------------------------------------
     def _contexts(self, doc: Any, ents: list, notes: list[TimeNote]) -> list[Context]:
         """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals;
-        a mention a negation reaches only across other words and a comma is uncertain, not affirmed; a denial
+        a mention a negation reaches only across other words and a comma is uncertain, not affirmed or history; a denial
         written after a mention ("malignancy - no") negates it; where a cue's reading is doubtful (`_doubted`), the
         mention is uncertain."""
         cut, doubted, listed = self._lists_cut(doc, ents)
