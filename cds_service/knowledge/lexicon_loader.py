@@ -80,6 +80,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         described_conditions=frozenset(d["described_conditions"]),
         event_times=_words(d["event_times"]),
         reason_links=tuple(w.lower() for w in d["reason_links"]),
+        stopped_reason_links=tuple(w.lower() for w in d["stopped_reason_links"]),
         ongoing_unless_dated=frozenset(d["ongoing_unless_dated"]),
     )
 

@@ -456,6 +456,7 @@ class CueDoubts:
     described_conditions: frozenset[str] = frozenset()  # concepts a list's negation does not deny when described
     event_times: frozenset[str] = frozenset()  # words of a time that dates an event ("ago", "yesterday")
     reason_links: tuple[str, ...] = ()  # "for", "due to": what a planned treatment is for
+    stopped_reason_links: tuple[str, ...] = ()  # "for": what a stopped (negated) treatment was for
     ongoing_unless_dated: frozenset[str] = frozenset()  # concepts whose undated history in words may go on
 
 

@@ -176,8 +176,8 @@ def test_words_that_seem_to_deny_or_date_a_medicine_being_taken_do_not_lift_its_
 
 
 def test_the_card_says_why_a_contradicted_medicine_blocks(evaluate):
-    # (dated: an undated history of an anticoagulant in words may be going on, and is uncertain, not history)
-    d = evaluate(acute_neck_pain(medicine("Hx DVT 2019 - warfarin 5 mg daily")), "72125")
+    # (dated after the drug: an undated history of an anticoagulant in words may be going on: uncertain, not history)
+    d = evaluate(acute_neck_pain(medicine("Hx DVT - warfarin 5 mg daily until 2019")), "72125")
     (flag,) = [f for f in d.findings if f.id == "coagulopathy"]
     assert "its name and its status disagree" in flag.evidence[0].note
     assert "status cannot be read" not in flag.evidence[0].note

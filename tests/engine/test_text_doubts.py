@@ -257,3 +257,95 @@ def test_look_alikes_of_those_abbreviations_are_not_read(engine, text):
 @pytest.mark.parametrize("text", ["BrCa 1 carrier", "BrCa testing pending", "PCa pump", "L PCa infarct"])
 def test_mixed_case_look_alikes_never_make_a_known_cancer(engine, text):
     assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+# -- a second review: items that read as stated, label-and-denial lines, runs of question marks ----------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "denies fever, on A/C, IVDU",
+        "no fever, PCa, IVDU",
+        "Denies fever, therapeutic A/C, HIV",
+        "no fever, chills, on A/C, RA",
+        "No red flags, metastatic prostate ca",
+        "No red flags: on xarelto for afib",
+        "No red flags, RA on methotrexate",
+    ],
+)
+def test_an_item_that_reads_as_stated_ends_a_negated_list(engine, text):
+    assert outcome(engine, NECK_PAIN + "no red flags") == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + text)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fever: No\nWeight loss: No\nHistory of cancer: No\nTrauma: No",
+        "Red flags:\n- fever: no\n- weight loss: no\n- cancer: no\n- trauma: no",
+        "Malignancy - No\nIVDU - No\nFever - No",
+        "PMH cancer: denies\nIVDU: denies",
+        "Hx of cancer: NO\r\nFever: NO",
+    ],
+)
+def test_a_denial_after_a_label_ends_at_the_line(engine, text):
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"  # (a denied cancer made V5 and warned)
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])  # (and nothing else is denied)
+
+
+@pytest.mark.parametrize(
+    "text", ["No trauma. ?? mets", "No trauma. ??? osteomyelitis", "afebrile. ?  epidural abscess", "\n?? discitis"]
+)
+def test_a_run_of_question_marks_questions_what_follows(engine, text):
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["neck pain x 3 wks. ?? HNP", "neck pain x 3 wks. ?? DDD"])
+def test_a_run_of_question_marks_leaves_the_sentence_before_it(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "planned radiation for prostate cancer",
+        "planning surgery for stage III colon cancer",
+        "scheduled for chemo due to recurrent ovarian cancer",
+        "No longer on chemo for breast ca",
+    ],
+)
+def test_the_reason_a_treatment_is_for_a_few_words_before_it(engine, text):
+    assert outcome(engine, RADICULOPATHY + text)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["no concern for infection", "no known history of cancer", "no need for PT"])
+def test_a_denial_with_for_or_of_stays_a_denial(engine, text):
+    assert outcome(engine, RADICULOPATHY + text) == ("not-appropriate", [2])
+
+
+@pytest.mark.parametrize("text", ["PMH: PE 2019 (eliquis)", "PMH: DVT 2022 (xarelto)", "PMH: afib dx 2018 (xarelto)"])
+def test_another_condition_s_date_does_not_date_the_anticoagulant(engine, text):
+    assert outcome(engine, RADICULOPATHY + text)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No fever or chills pt has metastatic lung cancer",
+        "Denies trauma pt is on coumadin",
+        "No one else drives - MVC 1 wk ago",
+    ],
+)
+def test_a_new_statement_without_punctuation_ends_a_negation(engine, text):
+    assert outcome(engine, NECK_PAIN + text)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 3 wks - MRI ?",
+        "Neck pain x 3 wks, not improving ?",
+        "neck pain x 3 wks. RTC precautions reviewed - fever, new weakness",
+    ],
+)
+def test_a_question_or_a_list_about_something_else_leaves_the_warning(engine, text):
+    assert outcome(engine, text) == ("not-appropriate", [1])

@@ -35,6 +35,7 @@ _PRECEDENCE = (
     ("POSSIBLE_EXISTENCE", Context.UNCERTAIN),
     ("HISTORICAL", Context.HISTORICAL),
 )
+_CATEGORY = {context: category for category, context in _PRECEDENCE}
 _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
@@ -104,6 +105,11 @@ class TextReader:
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
+        doubts = self.lexicon.doubts
+        self._reason_link = {
+            "HYPOTHETICAL": _reason_link_pattern(doubts.reason_links),
+            "NEGATED_EXISTENCE": _reason_link_pattern(doubts.stopped_reason_links),
+        }
         self.read = lru_cache(maxsize=cache_size)(self._read)
 
     # -- one text ------------------------------------------------------------------------------------
@@ -204,7 +210,8 @@ class TextReader:
             context = _at_best(context, Context.UNCERTAIN)  # hedged words and borderline values are never certain
         if self._roles.get(concept) is Role.INFECTION and self._other_site(ent, sentence):
             context = _at_best(context, Context.UNCERTAIN)  # "L4-5 discitis", "diabetic foot osteomyelitis"
-        if context is Context.HISTORICAL and not times and concept in self.lexicon.doubts.ongoing_unless_dated:
+        dated = any(t.start >= ent.end_char for t in times)  # ("PMH: PE 2019 (eliquis)": the PE's year)
+        if context is Context.HISTORICAL and not dated and concept in self.lexicon.doubts.ongoing_unless_dated:
             context = (
                 Context.UNCERTAIN
             )  # "PMH: afib (xarelto)": a treatment that lasts, with no time: maybe still taken
@@ -262,36 +269,39 @@ class TextReader:
 
     def _doubted(self, doc: Any, ents: list, ent: Any, context: Context, listed: bool, notes: list[TimeNote]) -> bool:
         """Whether a cue's reading of a mention is doubtful (lexicon.yaml `cues.doubts`): a relative's word before an
-        injury ("picked up daughter and fell"); what a planned treatment is for ("planning chemo for lymphoma"); an
+        injury ("picked up daughter and fell"); what a planned or stopped treatment is for ("planning chemo for
+        lymphoma", "no longer on chemo for breast ca"); an
         event that a negation reaches through a list, told with its time ("no trauma and fell yesterday"); a line
         that a question mark standing apart ends, or a line of question marks follows ("neck pain x 2 wks ?",
         "neck pain x 2 wks.\n?")."""
         if context in (Context.AFFIRMED, Context.HISTORICAL):
-            return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char)
-        if context is Context.HYPOTHETICAL:
-            return self._after_reason_link(doc, ent)
+            return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
+        if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
+            return True
         if _concept(ent) not in self.lexicon.doubts.events:
             return False
         return context is Context.FAMILY or (
             context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
         )
 
-    def _after_reason_link(self, doc: Any, ent: Any) -> bool:
-        """Whether a reason link ("for", "due to") stands just before a mention, with other words between its
-        hypothetical cue and the link: the reason a planned treatment is for ("planning chemo for lymphoma",
-        "scheduled for radiation due to lung ca"; not "watch for fever", "return for fever")."""
+    def _after_reason_link(self, doc: Any, ent: Any, category: str) -> bool:
+        """Whether a reason link ("for", "due to", "(") stands in a mention's phrase at most three words before it, with
+        other words between the mention's cue of `category` and the link: the reason a planned or stopped treatment is
+        for ("planning chemo for lymphoma", "planned radiation for prostate cancer", "No longer on chemo for breast
+        ca"; not "watch for fever", "return for fever", "no need for PT")."""
         text = _text(doc)
-        written = text[max(0, ent.start_char - 20) : ent.start_char]
-        before = written.rstrip().lower()
-        link = next(
-            (w for w in self.lexicon.doubts.reason_links if before == w or before.endswith((" " + w, "\n" + w))), None
-        )
-        if link is None:
+        phrase_start = max(text.rfind(mark, ent.sent.start_char, ent.start_char) for mark in ",;.") + 1
+        links = list(self._reason_link[category].finditer(text, max(phrase_start, ent.sent.start_char), ent.start_char))
+        if not links:
             return False
-        link_end = ent.start_char - (len(written) - len(before))
-        link_span = doc.char_span(link_end - len(link), link_end, alignment_mode="expand")
-        return link_span is not None and any(
-            m.category == "HYPOTHETICAL" and any(t.is_alpha for t in doc[m.modifier_span[1] : link_span.start])
+        found = links[-1]  # the last link before the mention
+        link = doc.char_span(found.start("link"), found.end("link"), alignment_mode="expand")
+        # between the cue and the link: other words for a plan ("scheduled for resection of"), another mention for a
+        # negation (the stopped treatment: "no longer on chemo for"; not "no concern for infection")
+        negated = category == "NEGATED_EXISTENCE"
+        return link is not None and any(
+            m.category == category
+            and any(t.ent_iob_ == "B" if negated else t.is_alpha for t in doc[m.modifier_span[1] : link.start])
             for m in ent._.modifiers
         )
 
@@ -330,7 +340,7 @@ class TextReader:
         words = [t.lower_ for t in rest]
         if len(words) < 2 or words[0] not in self.lexicon.denial_marks or words[1] not in self.lexicon.denial_words:
             return False
-        return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start
+        return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start or rest[2].is_space
 
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
         """History that is current: a drug "on" after a history cue (after a hypothetical one it is uncertain: "monitor
@@ -461,7 +471,11 @@ class TextReader:
             if any(t.text in _PHRASE_ENDS for t in doc[ordered[0].end : span[0]]):
                 cut |= {(span, e.start) for e in ordered}  # "neck pain 2 wks - Red flags: none": another label's
                 return
-        if self._other_words_and_comma(doc, span, ordered[0]):
+        if self._other_words_and_comma(doc, span, ordered[0]) or (
+            not backward
+            and any(t.text in (",", "(", "[", ":") for t in doc[span[1] : ordered[0].start])
+            and self._asserted(doc, ordered[0])
+        ):
             cut |= {(span, e.start) for e in ordered}
             doubted |= {e.start for e in ordered}
             return
@@ -475,7 +489,7 @@ class TextReader:
                 self._other_words_and_comma(doc, (before.start, before.end), ent)
                 or (_between(doc, before, ent, (",", "(")) and self._states_amount(doc, ent))
                 or (not backward and self._spaced_dash_between(doc, before, ent))
-                or (_between(doc, before, ent, (",", "(")) and self._described(doc, ent))
+                or (_between(doc, before, ent, (",", "(")) and self._asserted(doc, ent))
             ):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
@@ -492,21 +506,44 @@ class TextReader:
             and doc[start].lower_ in lexicon.denial_words
             and start > 0
             and doc[start - 1].text in lexicon.denial_marks
-            and (end == len(doc) or doc[end].text in (",", ";", ".", "!") or doc[end].is_sent_start)
+            and (
+                end == len(doc) or doc[end].text in (",", ";", ".", "!") or doc[end].is_sent_start or doc[end].is_space
+            )
         )
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
-        """Whether a comma (a parenthesis, a bracket, a spaced dash) and a word that is not a list word stand between a
-        cue (or mention) and a mention ("no red flags (on eliquis)", "no red flags - on eliquis")."""
+        """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention, or such a
+        word after a parenthesis, a bracket or a spaced dash ("no red flags (on eliquis)", "no red flags - on
+        eliquis"; not "RTC precautions reviewed - fever")."""
         start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
         between = doc[start:end]
+        if any(t.text == "," for t in between):
+            return self._has_other_word(between)
+        opened = next((t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t)), None)
+        if opened is None:
+            return False
+        # after a negation's own words, a dash begins another statement ("No one else drives - MVC 1 wk ago"); after
+        # a hypothetical's, what it lists ("RTC precautions reviewed - fever")
+        negation = any(m.category == "NEGATED_EXISTENCE" and m.modifier_span == span for m in ent._.modifiers)
+        return self._has_other_word(doc[start:end] if negation else doc[opened + 1 : end])
+
+    def _has_other_word(self, tokens: Any) -> bool:
         durations = self.lexicon.durations
-        return any(t.text in (",", "(", "[") or _spaced_dash(doc, t) for t in between) and any(
+        return any(
             t.is_alpha
             and t.lower_ not in self.lexicon.list_words
             and t.lower_ not in durations.unit_days  # "neck pain 2 wks, radiculopathy ruled out"
             and t.lower_ not in durations.number_words
-            for t in between
+            for t in tokens
+        )
+
+    def _asserted(self, doc: Any, ent: Any) -> bool:
+        """Whether a list item's mention reads as stated rather than listed: it begins with a word saying it is current
+        ("on A/C"), it is a hedged word ("PCa"), or it is a condition described in its item (`_described`)."""
+        return (
+            doc[ent.start].lower_ in self.lexicon.current_words
+            or "H" in ent.label_.partition("|")[2]
+            or self._described(doc, ent)
         )
 
     def _described(self, doc: Any, ent: Any) -> bool:
@@ -764,13 +801,19 @@ def _no_overlap(spans: list) -> list:
     return kept
 
 
-def _line_questioned(text: str, at: int, sentence_end: int) -> bool:
-    """Whether the sentence of a character offset ends its line with a question mark written apart from the word
-    before it ("neck pain x 2 wks ?"; not "neck pain x 3 wks. PT ?"), or ends its line and the next line is only
-    question marks ("neck pain x 2 wks.\n?")."""
+def _line_questioned(text: str, at: int, sentence_end: int, notes: Sequence[TimeNote]) -> bool:
+    """Whether a mention, with nothing but time expressions after it in its sentence, ends its line with a question
+    mark written apart ("neck pain x 2 wks ?"; not "neck pain x 3 wks. PT ?", "neck pain x 3 wks - MRI ?"), or ends
+    its line and the next line is only question marks ("neck pain x 2 wks.\n?")."""
     end = text.find("\n", at)
     line_end = len(text) if end < 0 else end
-    if re.search(r"\s\?+\s*$", text[at : min(line_end, sentence_end)]):
+    rest = text[at : min(line_end, sentence_end)]
+    for note in notes:
+        if at <= note.start and note.end <= at + len(rest):
+            rest = rest[: note.start - at] + " " * (note.end - note.start) + rest[note.end - at :]
+    if re.search(r"[^\W_]", rest.rstrip(" ?\t.")):
+        return False  # other words after the mention: the mark may question them
+    if re.search(r"\s\?+\s*$", rest):
         return True
     if end < 0 or text[sentence_end:line_end].strip():
         return False
@@ -784,12 +827,19 @@ def _mark_question_marks(doc: Any) -> None:
     line or follows a sentence's end ("Neck pain 2 wks. ? mets", "\n? discitis") begins a sentence and questions
     what follows."""
     for i, token in enumerate(doc):
-        leading = token.text in _QUESTION and i > 0 and (doc[i - 1].is_space or doc[i - 1].text in (".", "!"))
-        if leading and i + 1 < len(doc) and not doc[i + 1].is_space and doc[i + 1].text not in _QUESTION:
-            token.is_sent_start = True
-            if doc[i + 1].is_sent_start:
-                doc[i + 1].is_sent_start = False
-            continue
+        leading = token.text in _QUESTION and (i == 0 or doc[i - 1].is_space or doc[i - 1].text in (".", "!"))
+        if leading:
+            after = i + 1
+            while after < len(doc) and (
+                doc[after].text in _QUESTION or (doc[after].is_space and "\n" not in doc[after].text)
+            ):
+                after += 1  # "?? mets", "?  abscess": the run of marks (and spaces) is one mark
+            if after < len(doc) and not doc[after].is_space:
+                if i > 0:
+                    token.is_sent_start = True
+                for following in doc[i + 1 : after + 1]:
+                    following.is_sent_start = False
+                continue
         if token.text in _QUESTION and i > 0 and (doc[i - 1].whitespace_ == "" or doc[i - 1].norm_ == _AFTER):
             if doc[i - 1].text in _QUESTION and doc[i - 1].norm_ != _AFTER:
                 continue
@@ -801,6 +851,15 @@ def _mark_question_marks(doc: Any) -> None:
 def _words_pattern(words: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _reason_link_pattern(links: Sequence[str]) -> re.Pattern[str]:
+    """A reason link (lexicon.yaml `cues.doubts`) followed by at most three words and the end (a lookahead: every
+    link of a phrase is found, the last one is the mention's)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(links, key=len, reverse=True))
+    return re.compile(
+        rf"(?:(?<=[\s(])|^)(?P<link>{alternatives})(?=[\s(]|$)(?=(?:\s*[\w/'-]+){{0,3}}\s*$)", re.IGNORECASE
+    )
 
 
 def _measurement_pattern(words: MeasurementWords) -> re.Pattern[str]:
