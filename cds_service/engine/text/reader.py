@@ -210,13 +210,19 @@ class TextReader:
             context = _at_best(context, Context.UNCERTAIN)  # hedged words and borderline values are never certain
         if self._roles.get(concept) is Role.INFECTION and self._other_site(ent, sentence):
             context = _at_best(context, Context.UNCERTAIN)  # "L4-5 discitis", "diabetic foot osteomyelitis"
-        dated = any(t.start >= ent.end_char for t in times)  # ("PMH: PE 2019 (eliquis)": the PE's year)
-        if context is Context.HISTORICAL and not dated and concept in self.lexicon.doubts.ongoing_unless_dated:
-            context = (
-                Context.UNCERTAIN
-            )  # "PMH: afib (xarelto)": a treatment that lasts, with no time: maybe still taken
+        if self._may_go_on(concept, context, ent, times):
+            context = Context.UNCERTAIN  # "PMH: afib (xarelto)": a lasting treatment may still be taken
         return TextMention(
             concept, context, ent.start_char, ent.end_char, (sentence.start_char, sentence.end_char), times
+        )
+
+    def _may_go_on(self, concept: str, context: Context, ent: Any, times: tuple[TimeNote, ...]) -> bool:
+        """Whether a history of a lasting treatment (lexicon.yaml `cues.doubts.ongoing_unless_dated`) has no time
+        after it to end it ("coumadin 2015" ends; in "PMH: PE 2019 (eliquis)" the year is the PE's)."""
+        return (
+            context is Context.HISTORICAL
+            and concept in self.lexicon.doubts.ongoing_unless_dated
+            and not any(t.start >= ent.end_char for t in times)
         )
 
     def _other_site(self, ent: Any, sentence: Any) -> bool:
@@ -237,9 +243,9 @@ class TextReader:
     # -- context ---------------------------------------------------------------------------------------
     def _contexts(self, doc: Any, ents: list, notes: list[TimeNote]) -> list[Context]:
         """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals;
-        a mention a negation reaches only across other words and a comma is uncertain, not affirmed or history; a denial
-        written after a mention ("malignancy - no") negates it; where a cue's reading is doubtful (`_doubted`), the
-        mention is uncertain."""
+        a mention a list's cut leaves in doubt (`_lists_cut`) is uncertain, not affirmed or history; a denial written
+        after a mention ("malignancy - no") negates it; where a cue's reading is doubtful (`_doubted`), the mention is
+        uncertain."""
         cut, doubted, listed = self._lists_cut(doc, ents)
         contexts = []
         for ent in ents:
@@ -263,17 +269,16 @@ class TextReader:
                 contexts[i] = contexts[i - 1]
                 listed.add(ent.start)
         return [
-            Context.UNCERTAIN if self._doubted(doc, ents, ent, context, ent.start in listed, notes) else context
+            Context.UNCERTAIN if self._doubted(doc, ent, context, ent.start in listed, notes) else context
             for ent, context in zip(ents, contexts, strict=True)
         ]
 
-    def _doubted(self, doc: Any, ents: list, ent: Any, context: Context, listed: bool, notes: list[TimeNote]) -> bool:
-        """Whether a cue's reading of a mention is doubtful (lexicon.yaml `cues.doubts`): a relative's word before an
-        injury ("picked up daughter and fell"); what a planned or stopped treatment is for ("planning chemo for
-        lymphoma", "no longer on chemo for breast ca"); an
-        event that a negation reaches through a list, told with its time ("no trauma and fell yesterday"); a line
-        that a question mark standing apart ends, or a line of question marks follows ("neck pain x 2 wks ?",
-        "neck pain x 2 wks.\n?")."""
+    def _doubted(self, doc: Any, ent: Any, context: Context, listed: bool, notes: list[TimeNote]) -> bool:
+        """Whether a cue's reading of a mention is doubtful (lexicon.yaml `cues.doubts`): a mention with only its time
+        after it, questioned by a mark standing apart (`_line_questioned`); what a planned or stopped treatment is for
+        ("planning chemo for lymphoma", "no longer on chemo for breast ca"); a relative's word before an injury
+        ("picked up daughter and fell"); an injury a negation reaches through a list, told with its date ("no trauma
+        and fell yesterday"). `listed`: the negation reached another mention first."""
         if context in (Context.AFFIRMED, Context.HISTORICAL):
             return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
         if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
@@ -443,8 +448,9 @@ class TextReader:
         It stops before a mention of another kind than the first it reaches ("no trauma, neck pain x3 wks": the neck
         pain is affirmed), and before a mention it reaches only across other words and a comma or a parenthesis ("no
         prior imaging, IVDU"; "denies fever, on Eliquis"; "no red flags (on eliquis)"), across a spaced dash ("No
-        trauma - MVC"), or a condition described in its item ("no fever, metastatic prostate ca"): that one and the
-        rest are left uncertain, since the words may or may not be meant to be negated."""
+        trauma - MVC"), or an item that reads as stated (`_asserted`: "no fever, metastatic prostate ca", "denies
+        fever, on A/C, IVDU"): that one and the rest are left uncertain, since the words may or may not be meant to
+        be negated."""
         scopes: dict[Any, list] = {}
         for ent in ents:
             for modifier in ent._.modifiers:
@@ -522,8 +528,8 @@ class TextReader:
         opened = next((t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t)), None)
         if opened is None:
             return False
-        # after a negation's own words, a dash begins another statement ("No one else drives - MVC 1 wk ago"); after
-        # a hypothetical's, what it lists ("RTC precautions reviewed - fever")
+        # after a negation cue's own words, a dash begins another statement ("No one else drives - MVC 1 wk ago"); after
+        # a hypothetical's, what it lists ("RTC precautions reviewed - fever"); between two mentions, what follows it
         negation = any(m.category == "NEGATED_EXISTENCE" and m.modifier_span == span for m in ent._.modifiers)
         return self._has_other_word(doc[start:end] if negation else doc[opened + 1 : end])
 
@@ -823,9 +829,9 @@ def _line_questioned(text: str, at: int, sentence_end: int, notes: Sequence[Time
 
 
 def _mark_question_marks(doc: Any) -> None:
-    """A question mark written against the word before it questions that word and ends the clause; one that begins a
-    line or follows a sentence's end ("Neck pain 2 wks. ? mets", "\n? discitis") begins a sentence and questions
-    what follows."""
+    """A question mark written against the word before it questions that word and ends the clause; one (or a run of
+    them) that begins a line or follows a sentence's end ("Neck pain 2 wks. ? mets", "\n? discitis", "?? mets")
+    begins a sentence and questions what follows."""
     for i, token in enumerate(doc):
         leading = token.text in _QUESTION and (i == 0 or doc[i - 1].is_space or doc[i - 1].text in (".", "!"))
         if leading:
