@@ -81,6 +81,9 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         event_times=_words(d["event_times"]),
         reason_links=tuple(w.lower() for w in d["reason_links"]),
         stopped_reason_links=tuple(w.lower() for w in d["stopped_reason_links"]),
+        relative_subject_words=_words(d["relative_subject_words"]),
+        new_statements=tuple(w.lower() for w in d["new_statements"]),
+        link_fillers=_words(d["link_fillers"]),
         ongoing_unless_dated=frozenset(d["ongoing_unless_dated"]),
     )
 

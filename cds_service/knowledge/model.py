@@ -457,6 +457,9 @@ class CueDoubts:
     event_times: frozenset[str] = frozenset()  # words of a time that dates an event ("ago", "yesterday")
     reason_links: tuple[str, ...] = ()  # "for", "due to": what a planned treatment is for
     stopped_reason_links: tuple[str, ...] = ()  # "for": what a stopped (negated) treatment was for
+    relative_subject_words: frozenset[str] = frozenset()  # "son was in MVC": the relative's own event
+    new_statements: tuple[str, ...] = ()  # "pt has": a new statement between two mentions of a list
+    link_fillers: frozenset[str] = frozenset()  # "watch for signs of": words that do not make a plan
     ongoing_unless_dated: frozenset[str] = frozenset()  # concepts whose undated history in words may go on
 
 

@@ -349,3 +349,72 @@ def test_a_new_statement_without_punctuation_ends_a_negation(engine, text):
 )
 def test_a_question_or_a_list_about_something_else_leaves_the_warning(engine, text):
     assert outcome(engine, text) == ("not-appropriate", [1])
+
+
+# -- a third review: what the second round's rules must not do ----------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no evidence pt has metastatic disease",
+        "no concern that patient has cancer",
+        "If patient has mets, will refer to onc",
+        "MRI w/wo if patient has known malignancy or infection",
+        "no signs that patient has osteomyelitis",
+    ],
+)
+def test_a_statement_inside_a_negation_or_a_condition_keeps_its_cue(engine, text):
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"  # (read as stated, it made V4 / V5)
+
+
+@pytest.mark.parametrize(
+    "text", ["call if pt has fever or weakness", "return if patient has fever, chills or weight loss"]
+)
+def test_a_condition_s_list_after_pt_has_stays_hypothetical(engine, text):
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hx breast ca - no\nrecurrence since 2016",
+        "PMH: breast cancer - no\nrecurrence",
+        "Hx of prostate cancer - no  recurrence",
+        "h/o lymphoma: no\nactive treatment",
+    ],
+)
+def test_a_label_s_no_before_more_words_on_the_next_line_is_not_a_denial(engine, text):
+    # a known cancer (V5): the MRI is appropriate; read as denied, the order warned for V1
+    assert outcome(engine, NECK_PAIN + text) == ("appropriate", [5])
+
+
+@pytest.mark.parametrize("text", ["PMH: no  cancer", "Hx: no  malignancy"])
+def test_a_negation_with_a_double_space_still_denies(engine, text):
+    assert outcome(engine, NECK_PAIN + text, XR) == ("appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "watch for signs of fever",
+        "return for signs of infection or fever",
+        "return precautions given (fever, weakness)",
+        "precautions incl fever, weakness",
+        "gave precautions - fever, new weakness",
+        "precautions provided (fever, chills)",
+    ],
+)
+def test_return_precautions_in_other_words_stay_hypothetical(engine, text):
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "son was in MVC, pt not involved",
+        "sister had whiplash from MVC",
+        "brother had neck fracture",
+        "mother with vertebral compression fractures",
+    ],
+)
+def test_a_relative_s_own_injury_stays_family_history(engine, text):
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])

@@ -285,8 +285,21 @@ class TextReader:
             return True
         if _concept(ent) not in self.lexicon.doubts.events:
             return False
-        return context is Context.FAMILY or (
-            context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+        if context is Context.FAMILY:
+            return not self._relative_is_subject(doc, ent)
+        return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+
+    def _relative_is_subject(self, doc: Any, ent: Any) -> bool:
+        """Whether the relative of a family cue is the subject of what follows ("son was in MVC", "sister had
+        whiplash"; a word of `relative_subject_words` in the cue or right after it), not someone the patient was with
+        ("picked up daughter and fell")."""
+        subject_words = self.lexicon.doubts.relative_subject_words
+        return any(
+            m.category == "FAMILY"
+            and any(
+                t.lower_ in subject_words for t in doc[m.modifier_span[0] + 1 : min(m.modifier_span[1] + 1, len(doc))]
+            )
+            for m in ent._.modifiers
         )
 
     def _after_reason_link(self, doc: Any, ent: Any, category: str) -> bool:
@@ -306,9 +319,14 @@ class TextReader:
         negated = category == "NEGATED_EXISTENCE"
         return link is not None and any(
             m.category == category
-            and any(t.ent_iob_ == "B" if negated else t.is_alpha for t in doc[m.modifier_span[1] : link.start])
+            and any(t.ent_iob_ == "B" if negated else self._plan_word(t) for t in doc[m.modifier_span[1] : link.start])
             for m in ent._.modifiers
         )
+
+    def _plan_word(self, token: Any) -> bool:
+        """A word that can name what a plan does ("resection", "chemo"; not "signs", "given": `link_fillers`)."""
+        word = token.lower_
+        return token.is_alpha and word not in self.lexicon.list_words and word not in self.lexicon.doubts.link_fillers
 
     def _dated_event(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
         """Whether a time that dates an event ("4 days ago", "yesterday", "on 11/2", a date, "2 days prior") follows a
@@ -345,7 +363,12 @@ class TextReader:
         words = [t.lower_ for t in rest]
         if len(words) < 2 or words[0] not in self.lexicon.denial_marks or words[1] not in self.lexicon.denial_words:
             return False
-        return len(words) == 2 or words[2] in (",", ";", ".", "!") or rest[2].is_sent_start or rest[2].is_space
+        return (
+            len(words) == 2
+            or words[2] in (",", ";", ".", "!")
+            or rest[2].is_sent_start
+            or self._ends_a_label_line(doc, rest[2].i)
+        )
 
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
         """History that is current: a drug "on" after a history cue (after a hypothetical one it is uncertain: "monitor
@@ -495,6 +518,7 @@ class TextReader:
                 self._other_words_and_comma(doc, (before.start, before.end), ent)
                 or (_between(doc, before, ent, (",", "(")) and self._states_amount(doc, ent))
                 or (not backward and self._spaced_dash_between(doc, before, ent))
+                or (not backward and self._new_statement_between(doc, before, ent))
                 or (_between(doc, before, ent, (",", "(")) and self._asserted(doc, ent))
             ):
                 cut.add((span, ent.start))
@@ -513,9 +537,26 @@ class TextReader:
             and start > 0
             and doc[start - 1].text in lexicon.denial_marks
             and (
-                end == len(doc) or doc[end].text in (",", ";", ".", "!") or doc[end].is_sent_start or doc[end].is_space
+                end == len(doc)
+                or doc[end].text in (",", ";", ".", "!")
+                or doc[end].is_sent_start
+                or self._ends_a_label_line(doc, end)
             )
         )
+
+    def _ends_a_label_line(self, doc: Any, i: int) -> bool:
+        """Whether the space token `i` ends a "Label: no" line: the text's end, or a line break before another label (a
+        mark among the next line's first words: "History of cancer: No\nFever: No"; not "Hx breast ca - no\nrecurrence
+        since 2016")."""
+        token = doc[i]
+        if not token.is_space:
+            return False
+        if all(t.is_space for t in doc[i:]):
+            return True
+        if "\n" not in token.text:
+            return False
+        marks = self.lexicon.denial_marks
+        return any(t.text in marks for t in doc[i + 1 : i + 7] if not t.is_space or "\n" not in t.text)
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention, or such a
@@ -575,6 +616,11 @@ class TextReader:
             if token.is_alpha and not (word in durations.unit_days or word in durations.number_words):
                 return True
         return False
+
+    def _new_statement_between(self, doc: Any, first: Any, second: Any) -> bool:
+        """Whether a new statement begins between two mentions ("No fever or chills pt has metastatic lung ca")."""
+        between = " " + " ".join(t.lower_ for t in doc[first.end : second.start]) + " "
+        return any(f" {words} " in between for words in self.lexicon.doubts.new_statements)
 
     @staticmethod
     def _spaced_dash_between(doc: Any, first: Any, second: Any) -> bool:
