@@ -418,3 +418,18 @@ def test_return_precautions_in_other_words_stay_hypothetical(engine, text):
 )
 def test_a_relative_s_own_injury_stays_family_history(engine, text):
     assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "concern that pt has epidural abscess",
+        "unlikely patient has epidural abscess",
+        "low suspicion pt has discitis",
+        "question whether pt has metastatic disease",
+        "worried about mets",
+    ],
+)
+def test_doubt_written_before_a_clause_makes_no_finding(engine, text):
+    # (a cancer or an infection read as stated made V4 / V5 on radiographs; older than the doubts, found beside them)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
