@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -363,12 +363,7 @@ class TextReader:
         words = [t.lower_ for t in rest]
         if len(words) < 2 or words[0] not in self.lexicon.denial_marks or words[1] not in self.lexicon.denial_words:
             return False
-        return (
-            len(words) == 2
-            or words[2] in (",", ";", ".", "!")
-            or rest[2].is_sent_start
-            or self._ends_a_label_line(doc, rest[2].i)
-        )
+        return self._clause_ends_at(doc, ent.end + 2)
 
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
         """History that is current: a drug "on" after a history cue (after a hypothetical one it is uncertain: "monitor
@@ -516,10 +511,14 @@ class TextReader:
                     doubted.add(ent.start)
             elif (
                 self._other_words_and_comma(doc, (before.start, before.end), ent)
-                or (_between(doc, before, ent, (",", "(")) and self._states_amount(doc, ent))
-                or (not backward and self._spaced_dash_between(doc, before, ent))
-                or (not backward and self._new_statement_between(doc, before, ent))
-                or (_between(doc, before, ent, (",", "(")) and self._asserted(doc, ent))
+                or (
+                    _between(doc, before, ent, (",", "("))
+                    and (self._states_amount(doc, ent) or self._asserted(doc, ent))
+                )
+                or (
+                    not backward
+                    and (self._spaced_dash_between(doc, before, ent) or self._new_statement_between(doc, before, ent))
+                )
             ):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
@@ -536,12 +535,17 @@ class TextReader:
             and doc[start].lower_ in lexicon.denial_words
             and start > 0
             and doc[start - 1].text in lexicon.denial_marks
-            and (
-                end == len(doc)
-                or doc[end].text in (",", ";", ".", "!")
-                or doc[end].is_sent_start
-                or self._ends_a_label_line(doc, end)
-            )
+            and self._clause_ends_at(doc, end)
+        )
+
+    def _clause_ends_at(self, doc: Any, i: int) -> bool:
+        """Whether a clause ends before token `i`: the text's end, `,` `;` `.` `!`, a new sentence, or the end of a
+        "Label: no" line (what `_denied_after` and `_closes_a_denial` need after a trailing denial)."""
+        return (
+            i >= len(doc)
+            or doc[i].text in (",", ";", ".", "!")
+            or doc[i].is_sent_start
+            or self._ends_a_label_line(doc, i)
         )
 
     def _ends_a_label_line(self, doc: Any, i: int) -> bool:
@@ -606,16 +610,8 @@ class TextReader:
             start -= 1
         while end < sentence.end and not _ends_item(doc[end], (",", ";", ")"), list_words):
             end += 1
-        durations = self.lexicon.durations
-        for token in doc[start:end]:
-            if ent.start <= token.i < ent.end or token.is_punct or token.is_space:
-                continue
-            if token.ent_iob_ in ("B", "I"):
-                return True  # another mention in the item
-            word = token.lower_
-            if token.is_alpha and not (word in durations.unit_days or word in durations.number_words):
-                return True
-        return False
+        others = [t for t in doc[start:end] if not ent.start <= t.i < ent.end]  # (no list word: they bound the item)
+        return any(t.ent_iob_ in ("B", "I") for t in others) or self._has_other_word(others)
 
     def _new_statement_between(self, doc: Any, first: Any, second: Any) -> bool:
         """Whether a new statement begins between two mentions ("No fever or chills pt has metastatic lung ca")."""
@@ -900,22 +896,27 @@ def _mark_question_marks(doc: Any) -> None:
                 doc[i + 1].is_sent_start = True
 
 
+def _alternation(words: Iterable[str]) -> str:
+    """A regular-expression alternation of literal words, the longest first (so that none hides a longer one)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 def _words_pattern(words: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    alternatives = _alternation(words)
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
 
 def _reason_link_pattern(links: Sequence[str]) -> re.Pattern[str]:
     """A reason link (lexicon.yaml `cues.doubts`) followed by at most three words and the end (a lookahead: every
     link of a phrase is found, the last one is the mention's)."""
-    alternatives = "|".join(re.escape(w) for w in sorted(links, key=len, reverse=True))
+    alternatives = _alternation(links)
     return re.compile(
         rf"(?:(?<=[\s(])|^)(?P<link>{alternatives})(?=[\s(]|$)(?=(?:\s*[\w/'-]+){{0,3}}\s*$)", re.IGNORECASE
     )
 
 
 def _measurement_pattern(words: MeasurementWords) -> re.Pattern[str]:
-    names = "|".join(re.escape(n) for n in sorted(words.names, key=len, reverse=True))
+    names = _alternation(words.names)
     return re.compile(
         rf"(?<![\w-])(?:{names})\s*(?:of|was|is|at|to|up to|:|=|-|~)?\s*"
         r"(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d/])"
