@@ -85,6 +85,9 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         new_statements=tuple(w.lower() for w in d["new_statements"]),
         link_fillers=_words(d["link_fillers"]),
         ongoing_unless_dated=frozenset(d["ongoing_unless_dated"]),
+        event_days=_words(d["event_days"]),
+        companions=_words(d["companions"]),
+        cues_together=frozenset((first, second) for first, second in d["cues_together"]),
     )
 
 

@@ -461,6 +461,9 @@ class CueDoubts:
     new_statements: tuple[str, ...] = ()  # "pt has": a new statement between two mentions of a list
     link_fillers: frozenset[str] = frozenset()  # "watch for signs of": words that do not make a plan
     ongoing_unless_dated: frozenset[str] = frozenset()  # concepts whose undated history in words may go on
+    event_days: frozenset[str] = frozenset()  # "Tuesday", "weekend": a day that dates an injury
+    companions: frozenset[str] = frozenset()  # "pt and son had MVC": the patient is a subject too
+    cues_together: frozenset[tuple[str, str]] = frozenset()  # (earlier, later) cue categories: uncertain together
 
 
 @dataclass(frozen=True)

@@ -433,3 +433,136 @@ def test_a_relative_s_own_injury_stays_family_history(engine, text):
 def test_doubt_written_before_a_clause_makes_no_finding(engine, text):
     # (a cancer or an infection read as stated made V4 / V5 on radiographs; older than the doubts, found beside them)
     assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+# -- a history a hypothetical supposes (`cues_together`) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("Consider MRI if patient has history of cancer", "patient has history of cancer"),
+        ("MRI if pt has a hx of malignancy", "pt has a hx of malignancy"),
+        ("would image if she has history of metastatic breast ca", "she has history of metastatic breast ca"),
+        ("in case patient has prior history of lymphoma", "patient has prior history of lymphoma"),
+    ],
+)
+def test_a_history_a_hypothetical_supposes_is_uncertain(engine, text_reader, doubtful, control):
+    assert outcome(engine, NECK_PAIN + control, XR) == ("not-appropriate", [5])
+    assert outcome(engine, NECK_PAIN + doubtful, XR)[0] != "not-appropriate"
+    assert ("malignancy", "uncertain") in mentions(text_reader, doubtful)
+
+
+def test_a_history_in_the_next_sentence_after_a_hypothetical_stays_history(engine):
+    assert outcome(engine, NECK_PAIN + "If no improvement, MRI. Hx of breast ca", XR) == ("not-appropriate", [5])
+
+
+# -- someone else than a relative (a friend, a coworker) -------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "friend with spinal mets",
+        "coworker has metastatic lung ca",
+        "neighbor had breast cancer",
+        "roommate w/ lymphoma",
+    ],
+)
+def test_a_friend_s_cancer_is_not_the_patient_s(engine, text_reader, text):
+    assert outcome(engine, NECK_PAIN + text, XR) == ("appropriate", [1])
+    assert ("malignancy", "family") in mentions(text_reader, text)
+
+
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("pt and son had MVC", "son had MVC"),
+        ("she & friend were in MVC", "friend was in MVC"),
+        ("pt + daughter had MVC", "daughter had MVC"),
+    ],
+)
+def test_an_injury_the_patient_shared_with_a_relative_is_not_only_the_relative_s(engine, doubtful, control):
+    assert outcome(engine, NECK_PAIN + control) == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + doubtful)[0] != "not-appropriate"
+
+
+# -- an injury dated by a day, or told in its item -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("no trauma, fell Tuesday", "no trauma, falls"),
+        ("no trauma, fell over the weekend", "no trauma or falls"),
+        ("denies trauma, MVC on Sunday", "denies trauma, MVC"),
+        ("no trauma, fell on ice", "no trauma, fall or injury"),
+        ("no fever or trauma, slipped and fell in shower", "no fever or trauma"),
+    ],
+)
+def test_an_injury_told_after_a_denial_is_not_denied(engine, doubtful, control):
+    assert outcome(engine, NECK_PAIN + control) == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + doubtful)[0] != "not-appropriate"
+
+
+# -- a dash written against a word ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("No trauma- MVC 4 days ago", "No trauma- none"),
+        ("No trauma -MVC 4 days ago", "No trauma"),
+        ("no red flags- on eliquis", "no red flags- fever, chills"),
+        ("denies fever –on xarelto", "denies fever"),
+    ],
+)
+def test_a_dash_against_a_word_ends_a_negated_list(engine, doubtful, control):
+    assert outcome(engine, NECK_PAIN + control) == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + doubtful)[0] != "not-appropriate"
+
+
+def test_a_dash_inside_a_word_or_a_level_stays_one_word(text_reader):
+    assert ("prior-surgery", "historical") in mentions(text_reader, "s/p C5-6 ACDF")
+    assert ("neck-pain", "affirmed") in mentions(text_reader, "C5-C6 HNP")
+
+
+# -- words that were missing ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text", ["on AC for afib", "on AC since 2019", "held AC x 2 days", "therapeutic AC with eliquis"]
+)
+def test_anticoagulation_written_ac_is_a_possible_coagulopathy(engine, text_reader, text):
+    assert outcome(engine, NECK_PAIN + text)[0] != "not-appropriate"
+    assert ("coagulopathy", "uncertain") in mentions(text_reader, text)
+
+
+@pytest.mark.parametrize("text", ["TTP on AC joint", "pain on AC joint palpation", "AC joint arthritis"])
+def test_the_ac_joint_is_no_anticoagulation(engine, text):
+    assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hx of osteomyelitis C5, on suppressive doxycycline",
+        "on suppressive antibiotics for old spine infection",
+        "chronic suppression with bactrim",
+        "lifelong suppression, hx discitis",
+    ],
+)
+def test_suppressive_antibiotics_are_a_possible_infection(engine, text):
+    assert outcome(engine, NECK_PAIN + text)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain. Onset: 3 weeks. Radiation: L arm",
+        "Neck pain x 3 wks\nRadiation: to the right hand",
+        "Neck pain x 3 wks. Radiating - down L arm",
+        "neck pain x 3 wks; radiates: bilateral upper extremities",
+    ],
+)
+def test_a_template_s_radiation_field_naming_the_arm_is_radicular(engine, text):
+    # (read as neck pain alone it was V1, and an MRI without contrast warned: V2 rates it Usually Appropriate)
+    assert outcome(engine, text, MRI_WO) == ("appropriate", [2])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Neck pain. Onset: 3 weeks. Radiation: none", "Neck pain x 3 wks. Radiation: to shoulder"],
+)
+def test_a_template_s_radiation_field_without_the_arm_is_not_radicular(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])

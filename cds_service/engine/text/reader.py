@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import Any
 
 from cds_service.engine.text import first_token_index
@@ -247,11 +247,14 @@ class TextReader:
         after a mention ("malignancy - no") negates it; where a cue's reading is doubtful (`_doubted`), the mention is
         uncertain."""
         cut, doubted, listed = self._lists_cut(doc, ents)
+        together = self.lexicon.doubts.cues_together
         contexts = []
         for ent in ents:
-            categories = {m.category for m in self._modifiers(doc, ent) if (m.modifier_span, ent.start) not in cut}
-            context = next((c for cat, c in _PRECEDENCE if cat in categories), Context.AFFIRMED)
-            if context in (Context.AFFIRMED, Context.HISTORICAL) and ent.start in doubted:
+            ordered = [m.category for m in self._modifiers(doc, ent) if (m.modifier_span, ent.start) not in cut]
+            context = next((c for cat, c in _PRECEDENCE if cat in ordered), Context.AFFIRMED)
+            if any(pair in together for pair in combinations(ordered, 2)):
+                context = Context.UNCERTAIN  # "Consider MRI if patient has history of cancer"
+            elif context in (Context.AFFIRMED, Context.HISTORICAL) and ent.start in doubted:
                 context = Context.UNCERTAIN
             if self._denied_after(doc, ent):
                 context = Context.NEGATED
@@ -292,10 +295,12 @@ class TextReader:
     def _relative_is_subject(self, doc: Any, ent: Any) -> bool:
         """Whether the relative of a family cue is the subject of what follows ("son was in MVC", "sister had
         whiplash"; a word of `relative_subject_words` in the cue or right after it), not someone the patient was with
-        ("picked up daughter and fell")."""
-        subject_words = self.lexicon.doubts.relative_subject_words
+        ("picked up daughter and fell"), nor one the patient is with ("pt and son had MVC": `companions` before it)."""
+        doubts = self.lexicon.doubts
+        subject_words = doubts.relative_subject_words
         return any(
             m.category == "FAMILY"
+            and not (m.modifier_span[0] > 0 and doc[m.modifier_span[0] - 1].lower_ in doubts.companions)
             and any(
                 t.lower_ in subject_words for t in doc[m.modifier_span[0] + 1 : min(m.modifier_span[1] + 1, len(doc))]
             )
@@ -329,8 +334,14 @@ class TextReader:
         return token.is_alpha and word not in self.lexicon.list_words and word not in self.lexicon.doubts.link_fillers
 
     def _dated_event(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
-        """Whether a time that dates an event ("4 days ago", "yesterday", "on 11/2", a date, "2 days prior") follows a
-        mention in its phrase (no `,` `;` or other mention between)."""
+        """Whether a time that dates an event ("4 days ago", "yesterday", "on 11/2", a date, "2 days prior") or a day
+        ("Tuesday", "over the weekend": `event_days`) follows a mention in its phrase (no `,` `;` or other mention
+        between)."""
+        for token in doc[ent.end : min(ent.end + 4, ent.sent.end)]:
+            if token.text in _ENDS or token.ent_iob_ == "B":
+                break
+            if token.lower_ in self.lexicon.doubts.event_days:
+                return True
         text = _text(doc)
         for note in notes:
             if note.start < ent.end_char or any(mark in text[ent.end_char : note.start] for mark in ",;("):
@@ -419,8 +430,8 @@ class TextReader:
 
     def _modifiers(self, doc: Any, ent: Any) -> list:
         """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
-        breast ca" is history; "? prior surgery" is both doubt and history); a relative who reports ("per
-        daughter", "son says") is not family history."""
+        breast ca" is history; "? prior surgery" is both doubt and history; both of a `cues_together` pair, "if
+        patient has history of cancer"); a relative who reports ("per daughter", "son says") is not family history."""
         modifiers = sorted(
             (
                 m
@@ -431,7 +442,7 @@ class TextReader:
         )
         kept = []
         for i, modifier in enumerate(modifiers):
-            later = [m for m in modifiers[i + 1 :] if _overrides(m, modifier)]
+            later = [m for m in modifiers[i + 1 :] if self._overrides(m, modifier)]
             if any(
                 _words_between(doc, modifier, other) and not self._denies_history(doc, modifier, other)
                 for other in later
@@ -439,6 +450,21 @@ class TextReader:
                 continue
             kept.append(modifier)
         return kept
+
+    def _overrides(self, later: Any, earlier: Any) -> bool:
+        """Whether a later cue replaces an earlier one of its clause: another category, but a family member's history
+        stays the family's ("mother and sister both s/p cervical fusion"), and a pair of `cues_together` stays a
+        pair."""
+        pair = (earlier.category, later.category)
+        return (
+            later.category != earlier.category
+            and pair not in self.lexicon.doubts.cues_together
+            and pair
+            != (
+                "FAMILY",
+                "HISTORICAL",
+            )
+        )
 
     def _denies_history(self, doc: Any, negation: Any, history: Any) -> bool:
         """A negation that denies the history right after it ("no known history of cancer", "denies any hx of
@@ -770,14 +796,6 @@ class TextReader:
         return f"{rule.concept}|M" if rule.beyond(canonical) else f"{rule.concept}|M{WITHIN}"
 
 
-def _overrides(later: Any, earlier: Any) -> bool:
-    """Whether a later cue replaces an earlier one of its clause: another category, but a family member's history
-    stays the family's ("mother and sister both s/p cervical fusion")."""
-    if later.category == earlier.category:
-        return False
-    return not (earlier.category == "FAMILY" and later.category == "HISTORICAL")
-
-
 def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
     """Whether one of `words` is among the (at most three) words of its sentence just before a time expression."""
     before = _WORD.findall(text[max(sentence.start_char, note.start - 40) : note.start].lower())[-3:]
@@ -791,12 +809,12 @@ def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
 
 
 def _spaced_dash(doc: Any, token: Any) -> bool:
-    """Whether a token is a dash with a space on each side ("no trauma - MVC"; not "C5-6", "trauma-")."""
+    """Whether a token is a dash with a space on one side at least ("no trauma - MVC", "No trauma- MVC", "no trauma
+    -MVC"; not "C5-6")."""
     return (
         token.text in ("-", "--", "–", "—")
-        and bool(token.whitespace_)
         and token.i > 0
-        and bool(doc[token.i - 1].whitespace_)
+        and (bool(token.whitespace_) or bool(doc[token.i - 1].whitespace_))
     )
 
 
@@ -945,6 +963,7 @@ def _pipeline(lexicon: Lexicon) -> Any:
     from cds_service.engine.text import target_entities
 
     nlp = spacy.blank("en")
+    _split_glued_dashes(nlp)
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
     matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(
@@ -981,6 +1000,16 @@ def _pipeline(lexicon: Lexicon) -> Any:
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
+
+
+def _split_glued_dashes(nlp: Any) -> None:
+    """A dash written against a word's end or start is a token of its own ("No trauma- MVC", "no trauma -MVC"), as
+    it is between spaces; hyphens inside a word ("C5-6", "s/p-fusion") stay the tokenizer's."""
+    from spacy.util import compile_prefix_regex, compile_suffix_regex
+
+    defaults = nlp.Defaults
+    nlp.tokenizer.prefix_search = compile_prefix_regex([*defaults.prefixes, r"[-–—](?=[^\W\d_])"]).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex([*defaults.suffixes, r"(?<=[^\W\d_])[-–—]"]).search
 
 
 def _target_meaning(rule: Any) -> tuple[str, str]:
