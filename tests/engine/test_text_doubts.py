@@ -566,3 +566,23 @@ def test_a_template_s_radiation_field_naming_the_arm_is_radicular(engine, text):
 )
 def test_a_template_s_radiation_field_without_the_arm_is_not_radicular(engine, text):
     assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pulsatile tinnitus",
+        "new anisocoria",
+        "hx Ehlers-Danlos",
+        "FMD",
+        "h/o fibromuscular dysplasia",
+        "Marfan syndrome",
+        "R carotid bruit",
+        "bruit on L",
+    ],
+)
+def test_signs_and_conditions_of_cervical_artery_disease_leave_a_cta_unrated(engine, text_reader, text):
+    # (read as neck pain alone they were V1, where a CTA of the neck is Usually Not Appropriate: a warning)
+    assert outcome(engine, "neck pain x 3 days", "cpt|70498") == ("not-appropriate", [1])
+    assert outcome(engine, "neck pain x 3 days, " + text, "cpt|70498")[0] != "not-appropriate"
+    assert any(concept == "vascular-cause" for concept, _ in mentions(text_reader, text))
