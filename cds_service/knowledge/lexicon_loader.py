@@ -63,6 +63,8 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         reporters_after=_words(data["cues"]["reporters"]["after"]),
         denial_marks=_words(data["cues"]["trailing_denials"]["marks"]),
         denial_words=_words(data["cues"]["trailing_denials"]["words"]),
+        denial_label_words=_words(data["cues"]["trailing_denials"]["label_words"]),
+        denial_after_words=_words(data["cues"]["trailing_denials"]["after_words"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
         doubts=_doubts(data["cues"]["doubts"], concepts),
@@ -87,6 +89,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         ongoing_unless_dated=frozenset(d["ongoing_unless_dated"]),
         event_days=_words(d["event_days"]),
         companions=_words(d["companions"]),
+        patient_words=_words(d["patient_words"]),
         cues_together=frozenset((first, second) for first, second in d["cues_together"]),
     )
 

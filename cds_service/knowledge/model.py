@@ -463,6 +463,7 @@ class CueDoubts:
     ongoing_unless_dated: frozenset[str] = frozenset()  # concepts whose undated history in words may go on
     event_days: frozenset[str] = frozenset()  # "Tuesday", "weekend": a day that dates an injury
     companions: frozenset[str] = frozenset()  # "pt and son had MVC": the patient is a subject too
+    patient_words: frozenset[str] = frozenset()  # "pt", "she": the patient named beside a relative's mention
     cues_together: frozenset[tuple[str, str]] = frozenset()  # (earlier, later) cue categories: uncertain together
 
 
@@ -487,6 +488,8 @@ class Lexicon:
     reporters_after: frozenset[str] = frozenset()  # "son says", "wife notes"
     denial_marks: frozenset[str] = frozenset()  # "malignancy - no", "Hx cancer: denies": a mark, then
     denial_words: frozenset[str] = frozenset()  # a denial word ending the clause
+    denial_label_words: frozenset[str] = frozenset()  # "Cancer hx: none": a label's words before the mark
+    denial_after_words: frozenset[str] = frozenset()  # "Malignancy: none known": after the denial word
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful

@@ -286,11 +286,24 @@ class TextReader:
             return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
         if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
             return True
-        if _concept(ent) not in self.lexicon.doubts.events:
-            return False
+        event = _concept(ent) in self.lexicon.doubts.events
         if context is Context.FAMILY:
-            return not self._relative_is_subject(doc, ent)
+            return self._patient_named(doc, ent, event) or (event and not self._relative_is_subject(doc, ent))
+        if not event:
+            return False
         return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+
+    def _patient_named(self, doc: Any, ent: Any, event: bool) -> bool:
+        """Whether the patient is named between a family cue and its mention ("Friend has cancer and pt has hx breast
+        ca"), or, for an injury, anywhere in its sentence ("Friend had MVC, pt was passenger"): `patient_words`."""
+        words = self.lexicon.doubts.patient_words
+        if event:
+            return any(t.lower_ in words for t in ent.sent)
+        return any(
+            m.category == "FAMILY"
+            and any(t.lower_ in words for t in doc[min(m.modifier_span[1], ent.start) : ent.start])
+            for m in ent._.modifiers
+        )
 
     def _relative_is_subject(self, doc: Any, ent: Any) -> bool:
         """Whether the relative of a family cue is the subject of what follows ("son was in MVC", "sister had
@@ -369,12 +382,25 @@ class TextReader:
         )
 
     def _denied_after(self, doc: Any, ent: Any) -> bool:
-        """ "malignancy - no", "Hx cancer: denies": a mark and a denial word close the mention's clause."""
-        rest = doc[ent.end : ent.end + 4]
-        words = [t.lower_ for t in rest]
-        if len(words) < 2 or words[0] not in self.lexicon.denial_marks or words[1] not in self.lexicon.denial_words:
+        """ "malignancy - no", "Hx cancer: denies", "Cancer hx: none known": a mark and a denial word close the
+        mention's clause (a label's words may stand before the mark, `after_words` after the denial)."""
+        lexicon = self.lexicon
+        i = self._past(doc, ent.end, lexicon.denial_label_words)
+        if (
+            i + 1 >= len(doc)
+            or doc[i].lower_ not in lexicon.denial_marks
+            or doc[i + 1].lower_ not in lexicon.denial_words
+        ):
             return False
-        return self._clause_ends_at(doc, ent.end + 2)
+        return self._clause_ends_at(doc, self._past(doc, i + 2, lexicon.denial_after_words))
+
+    @staticmethod
+    def _past(doc: Any, i: int, words: frozenset[str], most: int = 3) -> int:
+        """The first token from `i` on that is not one of `words` (at most `most` skipped)."""
+        end = min(i + most, len(doc))
+        while i < end and doc[i].lower_ in words:
+            i += 1
+        return i
 
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
         """History that is current: a drug "on" after a history cue (after a hypothetical one it is uncertain: "monitor
@@ -518,7 +544,10 @@ class TextReader:
         ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
         if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
             cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
-            if any(t.text in _PHRASE_ENDS for t in doc[ordered[0].end : span[0]]):
+            between = doc[ordered[0].end : span[0]]
+            if any(t.text in _PHRASE_ENDS for t in between) and self._has_other_word(
+                t for t in between if t.lower_ not in self.lexicon.denial_label_words
+            ):
                 cut |= {(span, e.start) for e in ordered}  # "neck pain 2 wks - Red flags: none": another label's
                 return
         if self._other_words_and_comma(doc, span, ordered[0]) or (
@@ -809,12 +838,12 @@ def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
 
 
 def _spaced_dash(doc: Any, token: Any) -> bool:
-    """Whether a token is a dash with a space on one side at least ("no trauma - MVC", "No trauma- MVC", "no trauma
-    -MVC"; not "C5-6")."""
+    """Whether a token is a dash with a space on each side ("no trauma - MVC"; not "C5-6", "trauma-")."""
     return (
         token.text in ("-", "--", "–", "—")
+        and bool(token.whitespace_)
         and token.i > 0
-        and (bool(token.whitespace_) or bool(doc[token.i - 1].whitespace_))
+        and bool(doc[token.i - 1].whitespace_)
     )
 
 
@@ -963,7 +992,6 @@ def _pipeline(lexicon: Lexicon) -> Any:
     from cds_service.engine.text import target_entities
 
     nlp = spacy.blank("en")
-    _split_glued_dashes(nlp)
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
     matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(
@@ -1000,16 +1028,6 @@ def _pipeline(lexicon: Lexicon) -> Any:
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
-
-
-def _split_glued_dashes(nlp: Any) -> None:
-    """A dash written against a word's end or start is a token of its own ("No trauma- MVC", "no trauma -MVC"), as
-    it is between spaces; hyphens inside a word ("C5-6", "s/p-fusion") stay the tokenizer's."""
-    from spacy.util import compile_prefix_regex, compile_suffix_regex
-
-    defaults = nlp.Defaults
-    nlp.tokenizer.prefix_search = compile_prefix_regex([*defaults.prefixes, r"[-–—](?=[^\W\d_])"]).search
-    nlp.tokenizer.suffix_search = compile_suffix_regex([*defaults.suffixes, r"(?<=[^\W\d_])[-–—]"]).search
 
 
 def _target_meaning(rule: Any) -> tuple[str, str]:
