@@ -120,7 +120,10 @@ def test_policy_8_historical(reader, text, expected):
         # list may be one more item denied ("Negative for fever, weight loss, hx of cancer"): uncertain, not history
         ("no fever, hx breast ca", [("fever", "negated"), ("malignancy", "uncertain")]),
         ("hx breast ca. no fever", [("malignancy", "historical"), ("fever", "negated")]),
-        ("eval for pseudarthrosis s/p C5-6 ACDF", [("prior-surgery", "historical")]),
+        (  # (a pseudarthrosis is a fusion's: a possible prior surgery, and what is evaluated for: uncertain)
+            "eval for pseudarthrosis s/p C5-6 ACDF",
+            [("prior-surgery-possible", "uncertain"), ("prior-surgery", "historical")],
+        ),
         # adjacent cues both apply
         ("? prior neck surgery", [("prior-surgery", "uncertain")]),
         ("no prior fracture", [("spine-fracture", "negated")]),

@@ -965,7 +965,7 @@ def _reason_link_pattern(links: Sequence[str]) -> re.Pattern[str]:
 def _measurement_pattern(words: MeasurementWords) -> re.Pattern[str]:
     names = _alternation(words.names)
     return re.compile(
-        rf"(?<![\w-])(?:{names})\s*(?:of|was|is|at|to|up to|:|=|-|~)?\s*"
+        rf"(?<![\w-])(?:{names})\s*(?:of|was|is|at|to|up to|:|=|-|~)?\s*(?:>=?|≥)?\s*"
         r"(?P<value>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d/])"
         r"(?:\s*(?P<unit>°\s?[cf]\b|[a-z][a-z0-9/^*]*))?",
         re.IGNORECASE,

@@ -1,0 +1,148 @@
+"""Words a vocabulary review found missing from lexicon.yaml (2026-12-04). Each phrase was read as nothing, so the
+text was plain neck pain (V1) and the order warned, or a known cancer was missed and radiographs warned; read now,
+it stops the warning (a red flag, an out-of-scope finding, an uncertain cancer or infection) or moves the variant.
+The controls (the same sentence without the words, or with them denied or a relative's) still warn, so a word that
+reads too much also fails here.
+
+Probe orders: 72141 MRI without contrast is Usually Not Appropriate only in V1; 72040 radiographs in V4, V5, V6;
+70498 CTA of the neck in V1 and V2.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.text_cases import run_case
+
+MRI_WO, XR, CTA = "cpt|72141", "cpt|72040", "cpt|70498"
+NECK_PAIN = "neck pain x 3 wks, "
+
+
+def outcome(engine, reason: str, order: str = MRI_WO) -> tuple[str, list[int]]:
+    result = run_case(engine, {"id": "t", "order": order, "reason": reason, "expect": {"outcome": "?"}})
+    return result.got, [v.number for v in result.decision.variants]
+
+
+@pytest.fixture(scope="module")
+def text_reader(engine):
+    from cds_service.engine.text.reader import TextReader
+
+    return TextReader(engine.knowledge)
+
+
+def concepts(text_reader, text: str) -> set[tuple[str, str]]:
+    return {(m.concept, m.context.value) for m in text_reader.read(text)}
+
+
+def test_the_probe_warns_without_the_words(engine):
+    assert outcome(engine, NECK_PAIN.rstrip(", ")) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    ("words", "concept"),
+    [
+        # cancers and what only they are treated with (uncertain where the words have other meanings)
+        ("lung adenoCA", "malignancy"),
+        ("invasive ductal ca", "malignancy"),
+        ("HPV+ tonsil ca", "malignancy"),
+        ("Gleason 7", "malignancy"),
+        ("metastaic breast ca", "malignancy"),
+        ("on Verzenio", "malignancy"),
+        ("MM on dara", "malignancy"),
+        ("on tamoxifen", "malignancy"),
+        ("on Lupron", "malignancy"),
+        ("s/p mastectomy", "malignancy"),
+        ("s/p neck dissection", "malignancy"),
+        # out of scope: myelopathy, trauma, fracture
+        ("CSM", "myelopathy"),
+        ("DTRs 3+", "myelopathy"),
+        ("Hoffmann+", "myelopathy"),
+        ("cord flattening C5-6", "myelopathy"),
+        ("OPLL", "myelopathy"),
+        ("restrained driver", "neck-trauma"),
+        ("car vs pedestrian", "neck-trauma"),
+        ("M.V.C.", "neck-trauma"),
+        ("broken neck", "spine-fracture"),
+        # red flags
+        ("PMH: osteoporosis, HTN", "fracture-risk"),
+        ("T-score -3.1", "fracture-risk"),
+        ("on Fosamax", "fracture-risk"),
+        ("s/p kyphoplasty", "fracture-risk"),
+        ("s/p OLT", "immunosuppression"),
+        ("GVHD", "immunosuppression"),
+        ("on Rituxan", "immunosuppression"),
+        ("on OAC", "coagulopathy"),
+        ("AC for PE", "coagulopathy"),
+        ("on methadone", "injection-drug-use"),
+        ("speedballing", "injection-drug-use"),
+        ("saddle numbness", "neurologic-deficit"),
+        ("+F/C", "fever"),
+        ("Tm 39", "fever"),
+        ("lost wt", "weight-loss"),
+        ("ESR >100", "elevated-inflammatory-marker"),
+        ("hsCRP 15", "elevated-inflammatory-marker"),
+        ("nocturnal neck pain", "night-pain"),
+        ("HLA-B27+", "inflammatory-arthritis"),
+        ("sacroiliitis", "inflammatory-arthritis"),
+        ("positive blood cultures", "spinal-infection-other-site"),
+        ("epidural abcess", "infection"),
+        ("on IV vanc", "infection"),
+        ("osteo C5", "infection"),
+        # possible prior surgery (it widens)
+        ("s/p ADR C5-6", "prior-surgery-possible"),
+        ("fused C5/6", "prior-surgery-possible"),
+        ("adjacent segment disease", "prior-surgery-possible"),
+        # out of scope or uncertain vascular causes
+        ("after chiropractic manipulation", "vascular-cause"),
+        ("Erb's palsy", "plexopathy"),
+        ("supraclavicular LN", "neck-mass"),
+    ],
+)
+def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_reader, words, concept):
+    assert any(found == concept for found, _ in concepts(text_reader, words))
+    assert outcome(engine, NECK_PAIN + words)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("words", ["lung adenoCA", "Gleason 7", "metastaic breast ca", "on Verzenio"])
+def test_a_cancer_named_otherwise_makes_radiographs_usually_not_appropriate(engine, words):
+    assert outcome(engine, NECK_PAIN + words, XR) == ("not-appropriate", [5])
+
+
+@pytest.mark.parametrize(
+    "words", ["on tamoxifen", "s/p mastectomy", "on Lupron", "MM moist"]
+)  # treatments and abbreviations with other meanings: uncertain, never a known cancer
+def test_an_uncertain_cancer_word_never_makes_radiographs_warn(engine, words):
+    assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["no tamoxifen", "mother on tamoxifen", "ESR > 20", "DTRs 2+", "T-score -1.8", "no restrained driver hx"],
+)
+def test_the_words_denied_a_relative_s_or_normal_still_warn(engine, words):
+    assert outcome(engine, NECK_PAIN + words) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "words", ["pulsatile tinnitus", "after chiropractic manipulation", "sudden onset neck pain", "hEDS", "carotid web"]
+)
+def test_a_possible_vascular_cause_leaves_a_cta_unrated(engine, words):
+    assert outcome(engine, NECK_PAIN + words, CTA)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "words", ["with occipital headaches", "occipital HA", "w/ daily headaches"]
+)  # a possible cervicogenic headache widens to V6, where an MRI is not Usually Not Appropriate
+def test_headaches_beside_neck_pain_widen_to_cervicogenic_headache(engine, words):
+    got, variants = outcome(engine, NECK_PAIN + words)
+    assert got != "not-appropriate"
+    assert 6 in variants
+
+
+def test_bowel_and_bladder_symptoms_are_no_b_symptoms(engine):
+    assert outcome(
+        engine, "neck pain x 4 wks. return precautions for fever, weakness, b/b sx reviewed", "cpt|72125"
+    ) == (
+        "not-appropriate",
+        [1],
+    )
