@@ -35,6 +35,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
 
     `units`: each observations.yaml rule id and the units it converts (for the measurement words).
     """
+    _one_place_per_literal(data)
     terms: list[TermRule] = []
     for i, group in enumerate(data["terms"]):
         if group["concept"] not in concepts:
@@ -110,6 +111,20 @@ def _measurement(m: Mapping[str, Any], path: list[Any], units: Mapping[str, set[
         units={k.lower(): v for k, v in m["units"].items()},
         bare=tuple((b.get("below"), b["unit"]) for b in m["bare"]),
     )
+
+
+def _one_place_per_literal(data: Mapping[str, Any]) -> None:
+    """A literal written twice would be two rules of one span, whose label (concept, hedged) would depend on the
+    matcher's order: refused."""
+    seen: dict[str, list[Any]] = {}
+    for section in ("terms", "ignore"):
+        for i, group in enumerate(data[section]):
+            for j, literal in enumerate(group.get("literals", ())):
+                here = [section, i, "literals", j]
+                first = seen.setdefault(literal.lower(), here)
+                if first != here:
+                    where = f"{first[0]}[{first[1]}].literals[{first[3]}]"
+                    raise LexiconError(here, f"{literal!r} is already written at {where}")
 
 
 def _group(group: Mapping[str, Any], concept: str, path: list[Any]) -> list[TermRule]:

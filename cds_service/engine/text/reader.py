@@ -544,9 +544,8 @@ class TextReader:
         ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
         if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
             cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
-            between = doc[ordered[0].end : span[0]]
-            if any(t.text in _PHRASE_ENDS for t in between) and self._has_other_word(
-                t for t in between if t.lower_ not in self.lexicon.denial_label_words
+            if any(t.text in _PHRASE_ENDS for t in doc[ordered[0].end : span[0]]) and not self._answers_a_label(
+                doc, ordered[0], span
             ):
                 cut |= {(span, e.start) for e in ordered}  # "neck pain 2 wks - Red flags: none": another label's
                 return
@@ -579,6 +578,17 @@ class TextReader:
                 doubted.add(ent.start)
             elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
                 cut.add((span, ent.start))
+
+    def _answers_a_label(self, doc: Any, ent: Any, span: tuple[int, int]) -> bool:
+        """Whether a cue written after a mention answers the mention's label ("Cancer hx: none", "Mets: ruled out"):
+        only the label's words and one ":" between, and the cue ends its clause (`after_words` may follow). Not across
+        a dash or ";" ("hx prostate ca - negative bone scan"), nor a cue about another noun ("Hx lung ca: negative PET
+        6 mo ago")."""
+        lexicon = self.lexicon
+        between = [t for t in doc[ent.end : span[0]] if t.lower_ not in lexicon.denial_label_words]
+        if [t.text for t in between] != [":"]:
+            return False
+        return self._clause_ends_at(doc, self._past(doc, span[1], lexicon.denial_after_words))
 
     def _closes_a_denial(self, doc: Any, span: tuple[int, int]) -> bool:
         """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;"): a mark
