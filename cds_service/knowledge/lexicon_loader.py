@@ -43,7 +43,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         terms += _group(group, group["concept"], ["terms", i])
     for i, group in enumerate(data["ignore"]):
         terms += _group(group, IGNORED, ["ignore", i])
-    cues = tuple(_cue(c, ["cues", "add", i]) for i, c in enumerate(data["cues"]["add"]))
+    cues = tuple(_cue(c, ["cues", "add", i], concepts) for i, c in enumerate(data["cues"]["add"]))
     return Lexicon(
         terms=tuple(terms),
         cues=cues,
@@ -153,11 +153,15 @@ def _pattern(tokens: Sequence[Any], path: list[Any]) -> tuple[Mapping[str, objec
     return tuple(tokens)
 
 
-def _cue(cue: Mapping[str, Any], path: list[Any]) -> CueRule:
+def _cue(cue: Mapping[str, Any], path: list[Any], concepts: set[str]) -> CueRule:
     pattern = _pattern(cue["pattern"], [*path, "pattern"]) if "pattern" in cue else None
     if cue["category"] == "CLAUSE" and cue["direction"] != "TERMINATE":
         raise LexiconError([*path, "direction"], "a CLAUSE cue ends other cues' scope: its direction is TERMINATE")
-    return CueRule(cue["literal"].lower(), cue["category"], cue["direction"], pattern, cue.get("max_scope"))
+    for i, concept in enumerate(cue.get("not_for", ())):
+        if concept not in concepts:
+            raise LexiconError([*path, "not_for", i], f"unknown concept {concept!r}")
+    not_for = frozenset(cue.get("not_for", ()))
+    return CueRule(cue["literal"].lower(), cue["category"], cue["direction"], pattern, cue.get("max_scope"), not_for)
 
 
 def _durations(d: Mapping[str, Any]) -> DurationWords:

@@ -115,6 +115,24 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     return _Builder(documents, root).build()
 
 
+def _no_key_written_twice(name: str, node: yaml.Node | None) -> None:
+    """YAML keeps the last of two equal keys of a mapping and drops the first without a word (a second `patterns:` of
+    a term hid the first): refused."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise MappingError(name, "", f"key {key.value!r} written twice", key.start_mark.line + 1)
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
 def _read(root: Path, name: str, schema_name: str) -> _Document:
     path = root / name
     try:
@@ -125,6 +143,7 @@ def _read(root: Path, name: str, schema_name: str) -> _Document:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise MappingError(name, "", f"not valid YAML: {exc}", mark.line + 1 if mark else None) from None
+    _no_key_written_twice(name, node)
     document = _Document(name, data, node)
     validator = Draft202012Validator(_schema(root, schema_name), registry=_registry(root))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))

@@ -402,6 +402,7 @@ class CueRule:
     direction: str  # FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO
     pattern: TokenPattern | None = None
     max_scope: int | None = None
+    not_for: frozenset[str] = frozenset()  # concepts it does not modify
 
 
 @dataclass(frozen=True)

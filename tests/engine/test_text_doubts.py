@@ -462,6 +462,8 @@ def test_a_history_in_the_next_sentence_after_a_hypothetical_stays_history(engin
         "coworker has metastatic lung ca",
         "neighbor had breast cancer",
         "roommate w/ lymphoma",
+        "friend dx'd w/ lymphoma",
+        "boyfriend recently diagnosed with melanoma",
     ],
 )
 def test_a_friend_s_cancer_is_uncertain(engine, text_reader, text):
@@ -618,8 +620,6 @@ def test_a_condition_after_the_patient_is_named_is_not_only_the_relative_s(engin
         ("neck pain x 3 wks. MRI without contrast for radiculopathy", MRI_WO, ("appropriate", [2])),
         ("neck pain x 3 wks. MRI w/o for L arm radiculopathy", MRI_WO, ("appropriate", [2])),
         ("neck pain x 3 wks. MRI C-spine wo contrast - cervical radiculopathy", MRI_WO, ("appropriate", [2])),
-        ("neck pain x 3 wks. MRI w/wo for metastatic breast ca", MRI_WOW, ("appropriate", [5])),
-        ("neck pain x 3 wks. MRI with and without contrast for metastatic breast ca", MRI_WOW, ("appropriate", [5])),
     ],
 )
 def test_a_contrast_phrase_denies_nothing(engine, text, order, expected):
@@ -750,3 +750,40 @@ def test_a_contrast_phrase_that_asks_leaves_the_finding_possible(engine, text):
     # (read as known, the cancer or the infection made V5 / V4 on radiographs; read as denied, V1 on an MRI)
     assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
     assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MRI w/wo for metastatic breast ca",
+        "MRI with and without contrast for metastatic breast ca",
+        "MRI w/o for mets, no cancer hx",
+        "MRI C-spine w/o contrast for lymphoma",
+        "CT C-spine w/o for myeloma",
+    ],
+)
+def test_what_a_study_is_ordered_for_is_possible(engine, text_reader, text):
+    # (denied, the cancer let an MRI warn in V1; known, it made radiographs warn in V5: "MRI w/o for mets, no cancer
+    # hx" says there is none)
+    assert outcome(engine, NECK_PAIN + text, MRI_WOW)[0] != "not-appropriate"
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+
+
+def test_the_indication_a_study_is_ordered_for_stays_as_it_is(engine):
+    assert outcome(engine, NECK_PAIN + "MRI C-spine w/o contrast for neck pain", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "triple negative breast cancer",
+        "triple-negative breast ca",
+        "ER/PR negative, HER2 negative breast ca",
+        "node-negative breast ca",
+    ],
+)
+def test_a_tumour_s_receptor_status_is_no_denial(engine, text_reader, text):
+    # (the "negative" of a receptor denied the cancer: V1, where an MRI warns; known, it is V5)
+    assert ("malignancy", "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR) == ("not-appropriate", [5])

@@ -211,6 +211,22 @@ def test_a_lexicon_literal_written_twice_is_rejected(mappings_copy, section, lit
     assert error.file == "lexicon.yaml" and error.entry.startswith(f"{section}[") and "already written" in error.problem
 
 
+def test_a_key_written_twice_in_one_mapping_is_rejected(mappings_copy):
+    # (YAML keeps the last: a second `patterns:` of a lexicon term silently dropped the first)
+    path = mappings_copy / "lexicon.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - concept: neck-pain\n", "  - concept: neck-pain\n    concept: neck-pain\n", 1))
+    error = _error(mappings_copy)
+    assert error.file == "lexicon.yaml" and "'concept' written twice" in error.problem
+
+
+def test_a_cue_not_for_an_unknown_concept_is_rejected(mappings_copy):
+    cue = {"literal": "scan for", "category": "POSSIBLE_EXISTENCE", "direction": "FORWARD", "not_for": ["neck-pian"]}
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d["cues"]["add"].append(cue))
+    error = _error(mappings_copy)
+    assert error.file == "lexicon.yaml" and ".not_for" in error.entry and "neck-pian" in error.problem
+
+
 def test_lexicon_pattern_with_an_unknown_token_attribute(mappings_copy):
     bad = {"concept": "neck-pain", "patterns": [{"name": "bad", "tokens": [{"LOWR": "neck"}]}]}
     _edit(mappings_copy, "lexicon.yaml", lambda d: d["terms"].append(bad))

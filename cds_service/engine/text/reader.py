@@ -25,7 +25,7 @@ from typing import Any
 from cds_service.engine.text import first_token_index
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote, find_times
-from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role
+from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role, TermRule
 
 # ConText categories -> contexts, in order of precedence when several cues modify a mention
 _PRECEDENCE = (
@@ -294,8 +294,8 @@ class TextReader:
         return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
 
     def _patient_named(self, doc: Any, ent: Any, event: bool) -> bool:
-        """Whether the patient is named between a family cue and its mention ("Friend has cancer and pt has hx breast
-        ca"), or, for an injury, anywhere in its sentence ("Friend had MVC, pt was passenger"): `patient_words`."""
+        """Whether the patient is named between a family cue and its mention ("Sister has cancer and pt has hx breast
+        ca"), or, for an injury, anywhere in its sentence ("Son had MVC, pt was passenger"): `patient_words`."""
         words = self.lexicon.doubts.patient_words
         if event:
             return any(t.lower_ in words for t in ent.sent)
@@ -481,16 +481,10 @@ class TextReader:
         """Whether a later cue replaces an earlier one of its clause: another category, but a family member's history
         stays the family's ("mother and sister both s/p cervical fusion"), and a pair of `cues_together` stays a
         pair."""
+        if later.category == earlier.category:
+            return False
         pair = (earlier.category, later.category)
-        return (
-            later.category != earlier.category
-            and pair not in self.lexicon.doubts.cues_together
-            and pair
-            != (
-                "FAMILY",
-                "HISTORICAL",
-            )
-        )
+        return pair not in self.lexicon.doubts.cues_together and pair != ("FAMILY", "HISTORICAL")
 
     def _denies_history(self, doc: Any, negation: Any, history: Any) -> bool:
         """A negation that denies the history right after it ("no known history of cancer", "denies any hx of
@@ -1006,11 +1000,7 @@ def _pipeline(lexicon: Lexicon) -> Any:
     matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(
         [
-            TargetRule(
-                term.literal,
-                f"{term.concept}|{'A' if term.region_agnostic else ''}{'H' if term.hedged else ''}",
-                pattern=pattern,
-            )
+            TargetRule(term.literal, _label(term), pattern=pattern)
             for term in lexicon.terms
             for pattern in (first_word_alternatives(term.pattern) if term.pattern else [None])
         ]
@@ -1027,6 +1017,7 @@ def _pipeline(lexicon: Lexicon) -> Any:
             direction=cue.direction,
             max_scope=cue.max_scope,
             allowed_types={"-"} if cue.category == "COMMA" else None,  # a comma only ends other cues' scope
+            excluded_types={_label(t) for t in lexicon.terms if t.concept in cue.not_for} or None,
         )
         for cue in lexicon.cues
         if (cue.literal, cue.category) not in present
@@ -1038,6 +1029,11 @@ def _pipeline(lexicon: Lexicon) -> Any:
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
+
+
+def _label(term: TermRule) -> str:
+    """A target rule's label: the concept, then its flags (A: region-agnostic, H: hedged)."""
+    return f"{term.concept}|{'A' if term.region_agnostic else ''}{'H' if term.hedged else ''}"
 
 
 def _target_meaning(rule: Any) -> tuple[str, str]:
