@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cds_service.engine import Decision, Engine
+from cds_service.engine.text.reader import TextReader
 from cds_service.knowledge import Knowledge, load_knowledge
 from tests.builders import order
 
@@ -35,6 +36,11 @@ def knowledge() -> Knowledge:
 @pytest.fixture(scope="session")
 def engine(knowledge: Knowledge) -> Engine:
     return Engine(knowledge)
+
+
+@pytest.fixture(scope="session")
+def text_reader(knowledge: Knowledge) -> TextReader:
+    return TextReader(knowledge)
 
 
 @pytest.fixture

@@ -106,4 +106,10 @@ def run_case(engine: Engine, case: dict[str, Any]) -> Result:
     return Result(case, decision)
 
 
-__all__ = ["SYSTEMS", "load_cases", "run_case"]
+def reason_outcome(engine: Engine, reason: str, order: str, **case: Any) -> tuple[str, list[int]]:
+    """What an order with this reason gets: its outcome and the candidate variants' numbers."""
+    result = run_case(engine, {"id": "t", "order": order, "reason": reason, "expect": {"outcome": "?"}, **case})
+    return result.got, [v.number for v in result.decision.variants]
+
+
+__all__ = ["SYSTEMS", "load_cases", "reason_outcome", "run_case"]

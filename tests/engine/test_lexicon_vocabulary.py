@@ -12,22 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text_cases import run_case
+from tests.text_cases import reason_outcome
 
 MRI_WO, XR, CTA = "cpt|72141", "cpt|72040", "cpt|70498"
 NECK_PAIN = "neck pain x 3 wks, "
 
 
 def outcome(engine, reason: str, order: str = MRI_WO) -> tuple[str, list[int]]:
-    result = run_case(engine, {"id": "t", "order": order, "reason": reason, "expect": {"outcome": "?"}})
-    return result.got, [v.number for v in result.decision.variants]
-
-
-@pytest.fixture(scope="module")
-def text_reader(engine):
-    from cds_service.engine.text.reader import TextReader
-
-    return TextReader(engine.knowledge)
+    return reason_outcome(engine, reason, order)
 
 
 def concepts(text_reader, text: str) -> set[tuple[str, str]]:

@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text_cases import run_case
+from tests.text_cases import reason_outcome as outcome
 
 XR, MRI_WOW, MRI_WO, CT_WO = "cpt|72040", "cpt|72156", "cpt|72141", "cpt|72125"
-
-
-def outcome(engine, reason: str, order: str, **case) -> tuple[str, list[int]]:
-    result = run_case(engine, {"id": "t", "order": order, "reason": reason, "expect": {"outcome": "?"}, **case})
-    return result.got, [v.number for v in result.decision.variants]
 
 
 # -- a denial written after the concept ---------------------------------------------------------------------------

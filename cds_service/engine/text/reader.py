@@ -1005,6 +1005,9 @@ def _pipeline(lexicon: Lexicon) -> Any:
             for pattern in (first_word_alternatives(term.pattern) if term.pattern else [None])
         ]
     )
+    labels: dict[str, set[str]] = {}  # each concept's target labels, for a cue's `not_for`
+    for term in lexicon.terms:
+        labels.setdefault(term.concept, set()).add(_label(term))
     context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
     defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
     kept = [r for r in defaults if r.literal.lower() not in lexicon.dropped_default_cues]
@@ -1017,7 +1020,7 @@ def _pipeline(lexicon: Lexicon) -> Any:
             direction=cue.direction,
             max_scope=cue.max_scope,
             allowed_types={"-"} if cue.category == "COMMA" else None,  # a comma only ends other cues' scope
-            excluded_types={_label(t) for t in lexicon.terms if t.concept in cue.not_for} or None,
+            excluded_types=set().union(*(labels.get(concept, ()) for concept in cue.not_for)) or None,
         )
         for cue in lexicon.cues
         if (cue.literal, cue.category) not in present
