@@ -14,11 +14,25 @@ from cds_service.knowledge.model import (
     Lexicon,
     MeasurementWords,
     TermRule,
+    UnnamedValues,
 )
 
 # The spaCy Matcher token attributes the lexicon may use, and the operators inside them.
 TOKEN_KEYS = frozenset(
-    {"LOWER", "TEXT", "ORTH", "NORM", "OP", "IS_DIGIT", "IS_ALPHA", "IS_PUNCT", "LIKE_NUM", "LENGTH", "SPACY"}
+    {
+        "LOWER",
+        "TEXT",
+        "ORTH",
+        "NORM",
+        "OP",
+        "IS_DIGIT",
+        "IS_ALPHA",
+        "IS_PUNCT",
+        "IS_SENT_START",
+        "LIKE_NUM",
+        "LENGTH",
+        "SPACY",
+    }
 )
 VALUE_OPERATORS = frozenset({"IN", "NOT_IN", "REGEX"})
 OPS = frozenset({"?", "*", "+", "!"})
@@ -66,6 +80,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_words=_words(data["cues"]["trailing_denials"]["words"]),
         denial_label_words=_words(data["cues"]["trailing_denials"]["label_words"]),
         denial_after_words=_words(data["cues"]["trailing_denials"]["after_words"]),
+        denial_source_words=_words(data["cues"]["trailing_denials"]["source_words"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
         doubts=_doubts(data["cues"]["doubts"], concepts),
@@ -92,6 +107,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         companions=_words(d["companions"]),
         patient_words=_words(d["patient_words"]),
         cues_together=frozenset((first, second) for first, second in d["cues_together"]),
+        until_words=_words(d["until_words"]),
     )
 
 
@@ -102,14 +118,30 @@ def _measurement(m: Mapping[str, Any], path: list[Any], units: Mapping[str, set[
     for written, unit in m["units"].items():
         if unit not in known:
             raise LexiconError([*path, "units", written], f"{unit!r} is not a unit of rule {m['rule']!r}")
-    for i, bare in enumerate(m["bare"]):
-        if bare["unit"] not in known:
-            raise LexiconError([*path, "bare", i], f"{bare['unit']!r} is not a unit of rule {m['rule']!r}")
+    bares = [(b.get("below"), (b["unit"],) if "unit" in b else tuple(b["units"])) for b in m["bare"]]
+    for i, (_, bare_units) in enumerate(bares):
+        for unit in bare_units:
+            if unit not in known:
+                raise LexiconError([*path, "bare", i], f"{unit!r} is not a unit of rule {m['rule']!r}")
+    unnamed = m.get("unnamed")
     return MeasurementWords(
         rule=m["rule"],
         names=tuple(n.lower() for n in m["names"]),
         units={k.lower(): v for k, v in m["units"].items()},
-        bare=tuple((b.get("below"), b["unit"]) for b in m["bare"]),
+        bare=tuple(bares),
+        unnamed=None if unnamed is None else _unnamed(unnamed, [*path, "unnamed"]),
+    )
+
+
+def _unnamed(u: Mapping[str, Any], path: list[Any]) -> UnnamedValues:
+    low, high = u["within"]["from"], u["within"]["to"]
+    if not low < high:
+        raise LexiconError([*path, "within"], f"an empty range: from {low} to {high}")
+    return UnnamedValues(
+        units=frozenset(w.lower() for w in u["units"]),
+        within=(low, high),
+        after=frozenset(w.lower() for w in u["after"]),
+        not_before=frozenset(w.lower() for w in u["not_before"]),
     )
 
 

@@ -432,21 +432,33 @@ class DurationWords:
 
 
 @dataclass(frozen=True)
+class UnnamedValues:
+    """A value written without its measurement's name ("102F at home", "no fever at home but 38.5 in triage")."""
+
+    units: frozenset[str]  # written units that name the measurement by themselves ("°F")
+    within: tuple[float, float]  # what the measurement can be, in the rule's unit (a body temperature: 35-43 °C)
+    after: frozenset[str]  # a word or mark before a bare number (no unit) that leaves it free to be one
+    not_before: frozenset[str]  # a word after a bare number that makes it something else ("38.5 kg", "38.5 yo")
+
+
+@dataclass(frozen=True)
 class MeasurementWords:
     """How a lab or vital sign is written with its value ("T 38.5", "CRP 94 mg/L"), for an observations.yaml rule."""
 
     rule: str
     names: tuple[str, ...]
     units: Mapping[str, str]  # written unit (lower case) -> the rule's unit
-    bare: tuple[tuple[float | None, str], ...]  # (below, unit) for a number written without a unit
+    bare: tuple[tuple[float | None, tuple[str, ...]], ...]  # (below, units) for a number written without a unit
+    unnamed: UnnamedValues | None = None  # how a value written without a name may still be this measurement
 
-    def unit_for(self, value: float, written: str | None) -> str | None:
-        """The rule's unit for a value: the written one if known, else the bare-number rule's."""
+    def units_for(self, value: float, written: str | None) -> tuple[str, ...]:
+        """The rule's units a value may be in: the written one if known, else the bare-number rule's (several where a
+        number alone may be in either: "CRP 5.2", mg/L or mg/dL)."""
         if written:
             known = self.units.get(written.strip().lower())
             if known:
-                return known
-        return next((unit for below, unit in self.bare if below is None or value < below), None)
+                return (known,)
+        return next((units for below, units in self.bare if below is None or value < below), ())
 
 
 @dataclass(frozen=True)
@@ -466,6 +478,7 @@ class CueDoubts:
     companions: frozenset[str] = frozenset()  # "pt and son had MVC": the patient is a subject too
     patient_words: frozenset[str] = frozenset()  # "pt", "she": the patient named beside a relative's mention
     cues_together: frozenset[tuple[str, str]] = frozenset()  # (earlier, later) cue categories: uncertain together
+    until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
 
 
 @dataclass(frozen=True)
@@ -491,6 +504,7 @@ class Lexicon:
     denial_words: frozenset[str] = frozenset()  # a denial word ending the clause
     denial_label_words: frozenset[str] = frozenset()  # "Cancer hx: none": a label's words before the mark
     denial_after_words: frozenset[str] = frozenset()  # "Malignancy: none known": after the denial word
+    denial_source_words: frozenset[str] = frozenset()  # "Mets: ruled out on PET": a denial's source after it
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful

@@ -88,6 +88,14 @@ def test_the_probe_warns_without_the_words(engine):
         ("after chiropractic manipulation", "vascular-cause"),
         ("Erb's palsy", "plexopathy"),
         ("supraclavicular LN", "neck-mass"),
+        # ICD descriptors and review-of-systems words (a second review)
+        ("Z79.52 Long term (current) use of systemic steroids", "fracture-risk"),
+        ("G95.9 Disease of spinal cord, unspecified", "myelopathy"),
+        ("Arthrodesis status", "prior-surgery-possible"),
+        ("Inflammatory spondylopathy", "inflammatory-arthritis"),
+        ("Personal history of irradiation", "malignancy"),
+        ("Positive for enuresis", "neurologic-deficit"),
+        ("decreased sensation L thumb and index finger", "radiculopathy"),
     ],
 )
 def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_reader, words, concept):
@@ -174,4 +182,43 @@ def test_bowel_and_bladder_symptoms_are_no_b_symptoms(engine):
     ],
 )
 def test_words_with_other_meanings_never_make_a_known_cancer(engine, words):
+    assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "PMH: non melanoma skin cancer",
+        "PMH: non-melanoma skin ca",
+        "PMH: skin malignancy removed 2019",
+        "PMH: keratinocyte carcinoma",
+        "Z85.828 Personal history of other malignant neoplasm of skin",
+    ],
+)
+def test_a_skin_cancer_other_than_melanoma_is_no_cancer(engine, words):
+    # (policy §3: C44 and Z85.828 are not malignancy here; "melanoma" inside them made V5, where radiographs warn)
+    assert outcome(engine, NECK_PAIN + words, XR) == ("appropriate", [1])
+    assert outcome(engine, NECK_PAIN + "PMH: melanoma", XR) == ("not-appropriate", [5])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "hx of Ca oxalate nephrolithiasis",
+        "known Ca pyrophosphate deposition disease",
+        "hx of Ca channel blocker edema",
+        "4 METS ON STRESS TEST",
+        "exercise capacity 6 mets",
+        "functional capacity: 4 METS",
+    ],
+)
+def test_calcium_and_exercise_capacity_are_no_cancer(engine, words):
+    assert outcome(engine, NECK_PAIN + words, XR) == ("appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "words", ["former NHL player", "Pt is an HCC coder", "works as CRC", "hx AML (angiomyolipoma)"]
+)
+def test_cancer_abbreviations_with_everyday_meanings_are_uncertain(engine, text_reader, words):
+    assert ("malignancy", "uncertain") in concepts(text_reader, words)
     assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"

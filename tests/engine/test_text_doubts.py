@@ -517,7 +517,9 @@ def test_anticoagulation_written_ac_is_a_possible_coagulopathy(engine, text_read
     assert ("coagulopathy", "uncertain") in mentions(text_reader, text)
 
 
-@pytest.mark.parametrize("text", ["TTP on AC joint", "pain on AC joint palpation", "AC joint arthritis"])
+@pytest.mark.parametrize(
+    "text", ["TTP on AC joint", "pain on AC joint palpation", "AC joint arthritis", "pt tender on AC joint"]
+)
 def test_the_ac_joint_is_no_anticoagulation(engine, text):
     assert outcome(engine, NECK_PAIN + text) == ("not-appropriate", [1])
 
@@ -779,3 +781,127 @@ def test_a_tumour_s_receptor_status_is_no_denial(engine, text_reader, text):
     # (the "negative" of a receptor denied the cancer: V1, where an MRI warns; known, it is V5)
     assert ("malignancy", "affirmed") in mentions(text_reader, text)
     assert outcome(engine, NECK_PAIN + text, XR) == ("not-appropriate", [5])
+
+
+# -- a denial that names its source; a denial written before what it denies ---------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mets: ruled out on PET",
+        "Mets: ruled out by PET 2024",
+        "Mets: neg on bone scan",
+        "Hx lung ca: ruled out on biopsy",
+        "Cancer hx: none per pt",
+    ],
+)
+def test_a_label_s_denial_with_its_source_is_uncertain(engine, text_reader, text):
+    # (the denial was not read: a known cancer, V5, where radiographs warn; denied, an MRI would warn in V1)
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+def test_a_denial_with_its_source_ends_its_own_item(text_reader):
+    assert mentions(text_reader, "Fever - no per pt, neck pain x 3 wks") == [
+        ("fever", "uncertain"),
+        ("neck-pain", "affirmed"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PET ruled out mets", "ENT excluded tonsil ca", "Bone scan ruled out metastatic disease", "Ruled out lymphoma."],
+)
+def test_a_denial_written_before_what_it_denies_is_uncertain(engine, text_reader, text):
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text", ["Mets ruled out", "malignancy excluded", "Mets: ruled out", "Malignancy was excluded"]
+)
+def test_a_denial_written_after_what_it_denies_still_denies(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("text", ["PET ruled out mets, neck pain x 3 wks", "Ruled out neck pain from abscess"])
+def test_the_neck_indication_after_a_denial_written_before_stays(text_reader, text):
+    assert ("neck-pain", "affirmed") in mentions(text_reader, text)
+
+
+# -- a negation's word glued to a dash -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [("No trauma- MVC 4 days ago", "No trauma, no MVC"), ("No trauma- MVC last wk", "No trauma or MVC")],
+)
+def test_an_injury_after_a_negation_s_word_glued_to_a_dash_is_not_denied(engine, doubtful, control):
+    # (trauma excludes every variant: an injury is left unrated; the "no" denied the MVC)
+    assert outcome(engine, NECK_PAIN + control, MRI_WO) == ("not-appropriate", [1])
+    assert outcome(engine, NECK_PAIN + doubtful, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["Trauma hx- none", "Myelopathy sx- none", "Malignancy history- negative"])
+def test_a_label_s_denial_after_a_word_glued_to_a_dash_still_denies(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- someone else's history, where the patient works ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("doubtful", "control"),
+    [
+        ("friend w/ a hx of breast ca", "hx of breast ca"),
+        ("buddy of mine had breast cancer", "had breast cancer"),
+        ("works in melanoma research lab", "melanoma on her arm"),
+        ("volunteers at breast cancer foundation", "breast cancer"),
+    ],
+)
+def test_someone_else_s_cancer_or_the_patient_s_work_is_uncertain(engine, text_reader, doubtful, control):
+    # (each was a known cancer: V5, where radiographs warn)
+    assert outcome(engine, NECK_PAIN + control, XR) == ("not-appropriate", [5])
+    assert outcome(engine, NECK_PAIN + doubtful, XR)[0] != "not-appropriate"
+    assert ("malignancy", "uncertain") in mentions(text_reader, doubtful)
+
+
+def test_the_neck_pain_of_where_the_patient_works_stays(engine):
+    assert outcome(engine, "works at a desk with neck pain x 3 wks", MRI_WO) == ("not-appropriate", [1])
+
+
+# -- anticoagulation at the end, a label answered "?" ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text", ["neck pain x 3 wks, on AC", "neck pain x 3 wks, pt on AC", "neck pain x 3 wks. Pt on AC."]
+)
+def test_anticoagulation_at_the_end_of_a_text_is_possible(engine, text_reader, text):
+    assert ("coagulopathy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text", ["Cancer hx: ?", "Cancer hx: ??", "Hx of cancer - unclear", "Mets: ?", "lytic lesion C4 - ? myeloma"]
+)
+def test_a_label_answered_with_a_question_mark_is_uncertain(engine, text_reader, text):
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+# -- a doubt written after what it doubts -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "breast ca scare 2019, benign",
+        "BRCA2 carrier, breast cancer risk",
+        "lymphoma in the ddx",
+        "mets on differential",
+        "myeloma w/u neg",
+        "lymphoma work-up negative",
+    ],
+)
+def test_a_doubt_written_after_a_cancer_leaves_it_uncertain(engine, text_reader, text):
+    # (each was a known cancer: V5, where radiographs warn)
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["neck pain x 3 wks, eval normal", "neck pain x 3 wks, fall risk"])
+def test_the_neck_indication_before_a_doubt_written_after_stays(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])

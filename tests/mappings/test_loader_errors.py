@@ -227,6 +227,26 @@ def test_a_cue_not_for_an_unknown_concept_is_rejected(mappings_copy):
     assert error.file == "lexicon.yaml" and ".not_for" in error.entry and "neck-pian" in error.problem
 
 
+def _crp_words(document):
+    return next(m for m in document["measurements"] if m["rule"] == "crp")
+
+
+def test_a_bare_number_s_units_must_be_the_rule_s(mappings_copy):
+    _edit(mappings_copy, "lexicon.yaml", lambda d: _crp_words(d).update(bare=[{"units": ["mg/L", "mg/dl"]}]))
+    error = _error(mappings_copy)
+    assert error.file == "lexicon.yaml" and "'mg/dl' is not a unit of rule 'crp'" in error.problem
+
+
+def test_an_unnamed_value_s_range_must_not_be_empty(mappings_copy):
+    def change(document):
+        temperature = next(m for m in document["measurements"] if m["rule"] == "body-temperature")
+        temperature["unnamed"]["within"] = {"from": 43, "to": 35}
+
+    _edit(mappings_copy, "lexicon.yaml", change)
+    error = _error(mappings_copy)
+    assert "unnamed.within" in error.entry and "empty range" in error.problem
+
+
 def test_lexicon_pattern_with_an_unknown_token_attribute(mappings_copy):
     bad = {"concept": "neck-pain", "patterns": [{"name": "bad", "tokens": [{"LOWR": "neck"}]}]}
     _edit(mappings_copy, "lexicon.yaml", lambda d: d["terms"].append(bad))

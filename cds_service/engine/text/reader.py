@@ -18,6 +18,7 @@ import copy
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import Any
@@ -25,7 +26,16 @@ from typing import Any
 from cds_service.engine.text import first_token_index
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote, find_times
-from cds_service.knowledge.model import IGNORED, Context, Knowledge, Lexicon, MeasurementWords, Role, TermRule
+from cds_service.knowledge.model import (
+    IGNORED,
+    Context,
+    Knowledge,
+    Lexicon,
+    MeasurementWords,
+    Role,
+    TermRule,
+    UnnamedValues,
+)
 
 # ConText categories -> contexts, in order of precedence when several cues modify a mention
 _PRECEDENCE = (
@@ -40,6 +50,7 @@ _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
 _LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's list ("+", "other than")
+_ITEM_JOINS = frozenset({",", "or", "and", "nor", "&", "/"})  # join one item of a list to the next
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
 _ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
 _TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
@@ -198,6 +209,7 @@ class TextReader:
             doc = step(doc)
             if name == "sentencizer":
                 _mark_question_marks(doc)
+                _open_sentences_at_boxes(doc)
         return doc
 
     def _mention(self, ent: Any, context: Context, sentence: Any, times: tuple[TimeNote, ...]) -> TextMention | None:
@@ -256,8 +268,11 @@ class TextReader:
                 context = Context.UNCERTAIN  # "Consider MRI if patient has history of cancer"
             elif context in (Context.AFFIRMED, Context.HISTORICAL) and ent.start in doubted:
                 context = Context.UNCERTAIN
-            if self._denied_after(doc, ent):
+            denial = self._denied_after(doc, ent)
+            if denial is _Answer.CLOSES:
                 context = Context.NEGATED
+            elif denial is _Answer.SOURCED and context in (Context.AFFIRMED, Context.HISTORICAL):
+                context = Context.UNCERTAIN  # "Mets: neg on bone scan": the finding's denial or the test's
             elif context in (Context.NEGATED, Context.HYPOTHETICAL, Context.HISTORICAL) and self._marked_present(
                 doc, ent
             ):
@@ -281,10 +296,13 @@ class TextReader:
         after it, questioned by a mark standing apart (`_line_questioned`); what a planned or stopped treatment is for
         ("planning chemo for lymphoma", "no longer on chemo for breast ca"); a relative's word before an injury
         ("picked up daughter and fell"); an injury a negation reaches through a list, told with its date ("no trauma
-        and fell yesterday"). `listed`: the negation reached another mention first."""
+        and fell yesterday"); a denial that ended ("never had arm weakness until last week": `until_words` after the
+        mention in its clause). `listed`: the negation reached another mention first."""
         if context in (Context.AFFIRMED, Context.HISTORICAL):
             return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
         if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
+            return True
+        if context is Context.NEGATED and self._until_after(doc, ent):
             return True
         event = _concept(ent) in self.lexicon.doubts.events
         if context is Context.FAMILY:
@@ -292,6 +310,16 @@ class TextReader:
         if not event:
             return False
         return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+
+    def _until_after(self, doc: Any, ent: Any) -> bool:
+        """Whether a word of `until_words` follows a mention in its clause ("no weakness until last week")."""
+        words = self.lexicon.doubts.until_words
+        for token in doc[ent.end : ent.sent.end]:
+            if token.text in (",", ";", ".", "!"):
+                return False
+            if token.lower_ in words:
+                return True
+        return False
 
     def _patient_named(self, doc: Any, ent: Any, event: bool) -> bool:
         """Whether the patient is named between a family cue and its mention ("Sister has cancer and pt has hx breast
@@ -381,9 +409,10 @@ class TextReader:
             or (len(words) == 2 and words[0] in (":", "-", "(") and words[1] in marks)
         )
 
-    def _denied_after(self, doc: Any, ent: Any) -> bool:
+    def _denied_after(self, doc: Any, ent: Any) -> _Answer:
         """ "malignancy - no", "Hx cancer: denies", "Cancer hx: none known": a mark and a denial word close the
-        mention's clause (a label's words may stand before the mark, `after_words` after the denial)."""
+        mention's clause (a label's words may stand before the mark, `after_words` after the denial); see
+        `_answer_end`."""
         lexicon = self.lexicon
         i = self._past(doc, ent.end, lexicon.denial_label_words)
         if (
@@ -391,8 +420,17 @@ class TextReader:
             or doc[i].lower_ not in lexicon.denial_marks
             or doc[i + 1].lower_ not in lexicon.denial_words
         ):
-            return False
-        return self._clause_ends_at(doc, self._past(doc, i + 2, lexicon.denial_after_words))
+            return _Answer.OPEN
+        return self._answer_end(doc, i + 2)
+
+    def _answer_end(self, doc: Any, i: int) -> _Answer:
+        """How a denial written after a mention goes on from token `i`: it closes the clause (`after_words` may stand
+        between), names its source ("ruled out on PET": `source_words`), or goes on about something else."""
+        lexicon = self.lexicon
+        i = self._past(doc, i, lexicon.denial_after_words)
+        if self._clause_ends_at(doc, i):
+            return _Answer.CLOSES
+        return _Answer.SOURCED if doc[i].lower_ in lexicon.denial_source_words else _Answer.OPEN
 
     @staticmethod
     def _past(doc: Any, i: int, words: frozenset[str], most: int = 3) -> int:
@@ -538,10 +576,7 @@ class TextReader:
         ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
         if backward:  # "neck pain 2 wks, radiculopathy ruled out": a cue written after stops at a comma
             cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
-            if any(t.text in _PHRASE_ENDS for t in doc[ordered[0].end : span[0]]) and not self._answers_a_label(
-                doc, ordered[0], span
-            ):
-                cut |= {(span, e.start) for e in ordered}  # "neck pain 2 wks - Red flags: none": another label's
+            if self._cut_at_a_label(doc, span, ordered, cut, doubted):
                 return
         if self._other_words_and_comma(doc, span, ordered[0]) or (
             not backward
@@ -551,42 +586,85 @@ class TextReader:
             cut |= {(span, e.start) for e in ordered}
             doubted |= {e.start for e in ordered}
             return
+        self._cut_items(doc, span, ordered, backward, cut, doubted)
+
+    def _cut_items(
+        self, doc: Any, span: Any, ordered: list, backward: bool, cut: set[tuple[Any, int]], doubted: set[int]
+    ) -> None:
+        """Where a cue's list stops after its first mention (see `_lists_cut`): at a doubtful item (`_doubtful_item`)
+        or a mention of another kind; past the first cut, the rest is cut too, and uncertain unless it is of another
+        kind than the first after a doubt-free cut ("no trauma, neck pain x3 wks")."""
         first_kind = self._kind(ordered[0])
         for before, ent in pairwise(ordered):
             if (span, before.start) in cut:  # past the first cut, the rest of the list is cut too
                 cut.add((span, ent.start))
-                if before.start in doubted:
-                    doubted.add(ent.start)
-            elif (
-                self._other_words_and_comma(doc, (before.start, before.end), ent)
-                or (
-                    _between(doc, before, ent, (",", "("))
-                    and (self._states_amount(doc, ent) or self._asserted(doc, ent))
-                )
-                or (
-                    not backward
-                    and (self._spaced_dash_between(doc, before, ent) or self._new_statement_between(doc, before, ent))
-                )
-            ):
+                if before.start in doubted or self._kind(ent) == first_kind:
+                    doubted.add(ent.start)  # ("denies fever, numbness in arms, weight loss": may still be denied)
+            elif self._doubtful_item(doc, before, ent, backward):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
             elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
-                cut.add((span, ent.start))
+                cut.add((span, ent.start))  # "no trauma, neck pain x3 wks": the neck pain is stated
+                if first_kind == "indication":
+                    doubted.add(ent.start)  # "Denies arm numbness, fever, weight loss": may be denied too
 
-    def _answers_a_label(self, doc: Any, ent: Any, span: tuple[int, int]) -> bool:
-        """Whether a cue written after a mention answers the mention's label ("Cancer hx: none", "Mets: ruled out"):
-        only the label's words and one ":" between, and the cue ends its clause (`after_words` may follow). Not across
-        a dash or ";" ("hx prostate ca - negative bone scan"), nor a cue about another noun ("Hx lung ca: negative PET
-        6 mo ago")."""
-        lexicon = self.lexicon
-        between = [t for t in doc[ent.end : span[0]] if t.lower_ not in lexicon.denial_label_words]
-        if [t.text for t in between] != [":"]:
+    def _doubtful_item(self, doc: Any, before: Any, ent: Any, backward: bool) -> bool:
+        """Whether a list's next mention may not be one of its items (see `_lists_cut`): other words and a comma, a
+        value or a stated condition after a comma, a spaced dash, a new statement, or a history told in its item ("No
+        fever, weight loss or history of malignancy": the history may be one more item denied, or a statement)."""
+        return (
+            self._other_words_and_comma(doc, (before.start, before.end), ent)
+            or (_between(doc, before, ent, (",", "(")) and (self._states_amount(doc, ent) or self._asserted(doc, ent)))
+            or (
+                not backward
+                and (
+                    self._spaced_dash_between(doc, before, ent)
+                    or self._new_statement_between(doc, before, ent)
+                    or self._history_item(doc, before, ent)
+                )
+            )
+        )
+
+    @staticmethod
+    def _history_item(doc: Any, before: Any, ent: Any) -> bool:
+        """Whether a history cue begins the next item of a list ("No fever, weight loss or history of malignancy"; not
+        "No fever hx breast ca 2015", a statement of its own): after a list word or a comma."""
+        return any(
+            m.category == "HISTORICAL"
+            and before.end <= m.modifier_span[0] < ent.start
+            and any(t.lower_ in _ITEM_JOINS for t in doc[before.end : m.modifier_span[0]])
+            for m in ent._.modifiers
+        )
+
+    def _cut_at_a_label(
+        self, doc: Any, span: tuple[int, int], ordered: list, cut: set[tuple[Any, int]], doubted: set[int]
+    ) -> bool:
+        """Whether a cue written after a mention, across a ":" or a dash, is cut there: it applies only where it
+        answers the mention's label (`_answers_a_label`; "neck pain 2 wks - Red flags: none" is another label's), and
+        one that names its source leaves the mention uncertain ("Mets: ruled out on PET")."""
+        if not any(t.text in _PHRASE_ENDS for t in doc[ordered[0].end : span[0]]):
             return False
-        return self._clause_ends_at(doc, self._past(doc, span[1], lexicon.denial_after_words))
+        answer = self._answers_a_label(doc, ordered[0], span)
+        if answer is _Answer.CLOSES:
+            return False
+        cut |= {(span, e.start) for e in ordered}
+        if answer is _Answer.SOURCED:
+            doubted.add(ordered[0].start)
+        return True
+
+    def _answers_a_label(self, doc: Any, ent: Any, span: tuple[int, int]) -> _Answer:
+        """Whether a cue written after a mention answers the mention's label ("Cancer hx: none", "Mets: ruled out"):
+        only the label's words and one ":" between, and the cue ends its clause (see `_answer_end`). Not across a dash
+        or ";" ("hx prostate ca - negative bone scan"), nor a cue about another noun ("Hx lung ca: negative PET 6 mo
+        ago")."""
+        between = [t for t in doc[ent.end : span[0]] if t.lower_ not in self.lexicon.denial_label_words]
+        if [t.text for t in between] != [":"]:
+            return _Answer.OPEN
+        return self._answer_end(doc, span[1])
 
     def _closes_a_denial(self, doc: Any, span: tuple[int, int]) -> bool:
-        """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;"): a mark
-        before it and the clause's end after it."""
+        """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;", "Fever - no
+        per pt,"): a mark before it and the clause's end or its source after it (`_answer_end`)."""
         start, end = span
         lexicon = self.lexicon
         return (
@@ -594,7 +672,7 @@ class TextReader:
             and doc[start].lower_ in lexicon.denial_words
             and start > 0
             and doc[start - 1].text in lexicon.denial_marks
-            and self._clause_ends_at(doc, end)
+            and self._answer_end(doc, end) is not _Answer.OPEN
         )
 
     def _clause_ends_at(self, doc: Any, i: int) -> bool:
@@ -608,34 +686,40 @@ class TextReader:
         )
 
     def _ends_a_label_line(self, doc: Any, i: int) -> bool:
-        """Whether the space token `i` ends a "Label: no" line: the text's end, or a line break before another label (a
-        mark among the next line's first words: "History of cancer: No\nFever: No"; not "Hx breast ca - no\nrecurrence
-        since 2016")."""
+        """Whether the space token `i` ends a "Label: no" line: the text's end, or a line break or a run of spaces
+        before another label (a mark among the next words: "History of cancer: No\nFever: No", a flowsheet's "Hx
+        malignancy: none  Bowel/bladder: No"; not "Hx breast ca - no\nrecurrence since 2016")."""
         token = doc[i]
         if not token.is_space:
             return False
         if all(t.is_space for t in doc[i:]):
             return True
-        if "\n" not in token.text:
-            return False
         marks = self.lexicon.denial_marks
         return any(t.text in marks for t in doc[i + 1 : i + 7] if not t.is_space or "\n" not in t.text)
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention, or such a
         word after a parenthesis, a bracket or a spaced dash ("no red flags (on eliquis)", "no red flags - on
-        eliquis"; not "RTC precautions reviewed - fever")."""
-        start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
+        eliquis"; not "RTC precautions reviewed - fever"), or a word glued to a dash after a cue ("No trauma- MVC"; not
+        before a cue written after: "Trauma hx- none")."""
+        forward = span[1] <= ent.start
+        start, end = (span[1], ent.start) if forward else (ent.end, span[0])
         between = doc[start:end]
         if any(t.text == "," for t in between):
             return self._has_other_word(between)
-        opened = next((t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t)), None)
+        opened = next(
+            (t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t) or (forward and _glued_dash(t))),
+            None,
+        )
         if opened is None:
             return False
-        # after a negation cue's own words, a dash begins another statement ("No one else drives - MVC 1 wk ago"); after
-        # a hypothetical's, what it lists ("RTC precautions reviewed - fever"); between two mentions, what follows it
+        # after a negation cue's own words, a dash begins another statement ("No one else drives - MVC 1 wk ago", "No
+        # trauma- MVC 4 days ago": the word glued to it is one); after a hypothetical's, what it lists ("RTC
+        # precautions reviewed - fever"); between two mentions, what follows it
         negation = any(m.category == "NEGATED_EXISTENCE" and m.modifier_span == span for m in ent._.modifiers)
-        return self._has_other_word(doc[start:end] if negation else doc[opened + 1 : end])
+        if negation:
+            return _glued_dash(doc[opened]) or self._has_other_word(doc[start:end])
+        return self._has_other_word(doc[opened + 1 : end])
 
     def _has_other_word(self, tokens: Any) -> bool:
         durations = self.lexicon.durations
@@ -733,13 +817,35 @@ class TextReader:
                 near,
                 key=lambda e: (max(e.start_char - note.end, note.start - e.end_char, 0), e.start_char > note.start),
             )
-            if self._linked(doc, note):
+            if not self._linked(doc, note):
+                continue
+            if self._kind(nearest) == "indication" and self._in_another_phrase(doc, sentence, note, nearest, notes):
+                unplaced.append(note)  # "Neck pain, 2 wk hx of URI", "neck pain, L shoulder pain x 2 wks"
+            else:
                 attached[nearest.start].append(note)
         indications = [e for e in ents if self._kind(e) == "indication"]
         for ent in indications:
             same = [n for e in indications if clause[e.start] == clause[ent.start] for n in attached[e.start]]
             attached[ent.start] = sorted(set(same), key=lambda n: n.start)
         return {start: tuple(found) for start, found in attached.items()}, unplaced
+
+    def _in_another_phrase(self, doc: Any, sentence: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
+        """Whether a time after its mention stands in a phrase of its own, after a comma, with words that may be
+        another thing's ("Neck pain, cough and congestion x 5 days", "neck pain, wife passed 4 wks ago"; not "neck
+        pain, x 3 wks", "neck pain, worse x 2 wks", "neck pain, onset 3 wks ago"): it may not be the mention's."""
+        text = _text(doc)
+        start = text.rfind(",", ent.end_char, note.start)
+        if start < 0:
+            return False
+        clause_end = _clause_bounds(doc, sentence, note.start)[1]
+        end = text.find(",", note.end, clause_end)
+        end = clause_end if end < 0 else end
+        first = _WORD.search(text, start + 1, end)
+        if any(start < e.start_char < end for e in doc.ents) or (
+            first is not None and first[0].lower() in self.lexicon.denial_words
+        ):
+            return False  # a denial's phrase ("neck pain, no numbness/tingling x 3 wk", "..., no trauma x 3 wks")
+        return not self._only_symptom_words(doc, start + 1, end, notes, self.lexicon.present_words)
 
     def _linked(self, doc: Any, note: TimeNote) -> bool:
         """Whether a time expression may be its mention's own: no treatment, encounter or test stands in its phrase
@@ -778,9 +884,11 @@ class TextReader:
         elif self._symptoms.search(sentence.text):
             yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(notes))
 
-    def _only_symptom_words(self, doc: Any, start: int, end: int, notes: list[TimeNote]) -> bool:
+    def _only_symptom_words(
+        self, doc: Any, start: int, end: int, notes: list[TimeNote], also: frozenset[str] = frozenset()
+    ) -> bool:
         """Whether the words from `start` to `end`, but for the time expressions, are only symptom words ("sx",
-        "onset"), fillers ("pt reports", "neck & R arm") and numbers."""
+        "onset"), fillers ("pt reports", "neck & R arm"), numbers and words of `also`."""
         text, pieces, at = _text(doc), [], start
         for note in sorted(notes, key=lambda n: n.start):
             if start <= note.start and note.end <= end:
@@ -789,22 +897,36 @@ class TextReader:
         pieces.append(text[at:end])
         lexicon = self.lexicon
         return all(
-            w in lexicon.symptom_words or w in lexicon.symptom_fillers or any(c.isdigit() for c in w)
+            w in lexicon.symptom_words or w in lexicon.symptom_fillers or w in also or any(c.isdigit() for c in w)
             for w in _WORD.findall(" ".join(pieces).lower())
         )
 
     # -- values written in words -------------------------------------------------------------------------
     def _measure(self, doc: Any) -> Any:
-        """Add "T 38.5", "CRP 94" as mentions of their rule's concept, labelled with their level."""
-        found = []
+        """Add "T 38.5", "CRP 94" as mentions of their rule's concept, labelled with their level; and a value written
+        without a name that can only be the measurement ("102F at home") or may be ("but 38.5 in triage")."""
+        text = _text(doc)
+        spans: list[tuple[int, int, str]] = []
         for words, pattern in self._measures:
             rule = self.k.observations[words.rule]
-            for match in pattern.finditer(_text(doc)):
-                span = doc.char_span(
-                    match.start(), match.end("value"), label=self._level(words, rule, match), alignment_mode="expand"
-                )
-                if span is not None:
-                    found.append(span)
+            for match in pattern.finditer(text):
+                value = float(match["value"].replace(",", ""))
+                label = _level(rule, value, words.units_for(value, match["unit"]))
+                spans.append((match.start(), match.end("value"), label))
+        named = list(spans)
+        for words, _ in self._measures:
+            if words.unnamed is None:
+                continue
+            rule = self.k.observations[words.rule]
+            for match in _UNNAMED_VALUE.finditer(text):
+                label = _unnamed_level(words, rule, match, text)
+                if label and not any(s < match.end() and match.start() < e for s, e, _ in named):
+                    spans.append((match.start(), match.end("value"), label))
+        found = [
+            span
+            for start, end, label in spans
+            if (span := doc.char_span(start, end, label=label, alignment_mode="expand")) is not None
+        ]
         if not found:
             return doc
         kept = [e for e in doc.ents if not any(e.start < s.end and s.start < e.end for s in found)]
@@ -816,17 +938,70 @@ class TextReader:
         doc.ents = sorted(kept + _no_overlap(labelled), key=lambda e: e.start)
         return doc
 
-    @staticmethod
-    def _level(words: MeasurementWords, rule: Any, match: re.Match[str]) -> str:
-        value = float(match.group("value").replace(",", ""))
-        unit = words.unit_for(value, match.group("unit"))
-        conversion = rule.units.get(unit or "")
-        if conversion is None:
-            return f"{rule.concept}|M{BORDERLINE}"
-        canonical = conversion.to_canonical(value)
-        if rule.at_threshold(canonical):
-            return f"{rule.concept}|M{BORDERLINE}"
-        return f"{rule.concept}|M" if rule.beyond(canonical) else f"{rule.concept}|M{WITHIN}"
+
+class _Answer(Enum):
+    """How a denial written after a mention ends (`TextReader._answer_end`)."""
+
+    CLOSES = "closes"  # "Cancer hx: none": the mention is denied
+    SOURCED = "sourced"  # "Mets: ruled out on PET": of the finding or of one test, uncertain
+    OPEN = "open"  # "Hx lung ca: negative PET 6 mo ago": about something else
+
+
+# A number that may be a value written without its name: two or three digits, a unit or a word after it.
+_UNNAMED_VALUE = re.compile(
+    r"(?<![\w./-])(?P<value>\d{2,3}(?:\.\d+)?)(?![\d/.])(?:\s?(?P<unit>°\s?[cf]\b|°|[a-z%][a-z/%]*))?", re.IGNORECASE
+)
+
+
+def _level(rule: Any, value: float, units: tuple[str, ...]) -> str:
+    """A value's label: the rule's concept and whether the value is beyond, at or within its threshold; borderline
+    where its possible units disagree ("CRP 5.2": 5.2 mg/L is within, 5.2 mg/dL beyond)."""
+    levels = {_level_in(rule, value, unit) for unit in units}
+    return f"{rule.concept}|M{levels.pop() if len(levels) == 1 else BORDERLINE}"
+
+
+def _level_in(rule: Any, value: float, unit: str) -> str:
+    """ "" beyond the threshold, BORDERLINE at it (or in a unit the rule cannot convert), WITHIN it."""
+    conversion = rule.units.get(unit)
+    if conversion is None:
+        return BORDERLINE
+    canonical = conversion.to_canonical(value)
+    if rule.at_threshold(canonical):
+        return BORDERLINE
+    return "" if rule.beyond(canonical) else WITHIN
+
+
+def _unnamed_level(words: MeasurementWords, rule: Any, match: re.Match[str], text: str) -> str | None:
+    """The label of a value written without a name (lexicon.yaml `unnamed`), or None if it is not this measurement.
+
+    With a unit that names it ("102F", "38.5 °C") it reads as a named value; a bare decimal after a mark or word of
+    `after` ("no fever at home but 38.5 in triage", ", 101.5 last night") may be one: uncertain if past the threshold,
+    nothing otherwise. Either must be a value the measurement can have (`within`)."""
+    unnamed = words.unnamed
+    assert unnamed is not None
+    value = float(match["value"])
+    written = re.sub(r"\s", "", (match["unit"] or "").lower())
+    bare = written not in unnamed.units
+    if bare and ("." not in match["value"] or written in unnamed.not_before or not _free_before(text, match, unnamed)):
+        return None
+    units = words.units_for(value, None if bare else written)
+    conversions = [rule.units[unit] for unit in units if unit in rule.units]
+    low, high = unnamed.within
+    if not conversions or not all(low <= c.to_canonical(value) <= high for c in conversions):
+        return None
+    label = _level(rule, value, units)
+    if bare:
+        return None if label.endswith(WITHIN) else f"{rule.concept}|M{BORDERLINE}"
+    return label
+
+
+def _free_before(text: str, match: re.Match[str], unnamed: UnnamedValues) -> bool:
+    """Whether a bare number starts the text or follows a mark or word of `after` (no name of another value)."""
+    before = text[: match.start()].rstrip()
+    if not before:
+        return True
+    word = re.search(r"[\w/]+$", before)
+    return (word[0].lower() if word else before[-1]) in unnamed.after
 
 
 def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
@@ -849,6 +1024,11 @@ def _spaced_dash(doc: Any, token: Any) -> bool:
         and token.i > 0
         and bool(doc[token.i - 1].whitespace_)
     )
+
+
+def _glued_dash(token: Any) -> bool:
+    """Whether a token is a word with a dash glued to its end and a space after ("trauma- MVC")."""
+    return token.text[-1:] in ("-", "–", "—") and token.text[:-1].isalpha() and bool(token.whitespace_)
 
 
 def _ends_item(token: Any, marks: tuple[str, ...], list_words: frozenset[str]) -> bool:
@@ -945,6 +1125,22 @@ def _mark_question_marks(doc: Any) -> None:
             token.norm_ = _AFTER
             if token.whitespace_ and i + 1 < len(doc) and doc[i + 1].text not in _QUESTION:
                 doc[i + 1].is_sent_start = True
+
+
+_BOXES = frozenset({"[", "(", "☐", "□"})
+
+
+def _open_sentences_at_boxes(doc: Any) -> None:
+    """A box or bracket after a sentence's end begins the next sentence ("Neck pain x 3 wks. [ ] History of cancer":
+    the sentencizer keeps marks after a full stop with the sentence before, so "[ ]" would not reach what it marks)."""
+    for i, token in enumerate(doc):
+        if token.text in _BOXES and i > 0 and doc[i - 1].text in (".", "!") and doc[i - 1].whitespace_:
+            token.is_sent_start = True
+            for following in doc[i + 1 :]:  # the sentencizer began the sentence at the first word after the marks
+                if following.is_sent_start:
+                    following.is_sent_start = False
+                if not following.is_punct:
+                    break
 
 
 def _alternation(words: Iterable[str]) -> str:

@@ -1,0 +1,249 @@
+"""How order reasons are laid out: a heading that names a history section, a denied red-flag list that ends with a
+history or runs through an arm symptom, words that look like a denial or a history and are neither, and doubt written
+in full sentences. Each case warned before (a second review's absolute hunt, 3 113 texts); each sits beside a control
+that still warns, so the test fails if the reading is lost or spreads.
+
+Probe orders: 72141 MRI without contrast is Usually Not Appropriate in V1 only; 72156 MRI without and with contrast in
+V1, V2, V6, V7, V8; 72040 radiographs in V4, V5, V6.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.text_cases import reason_outcome
+
+MRI_WO, MRI_WOW, XR = "cpt|72141", "cpt|72156", "cpt|72040"
+NECK_PAIN = "Neck pain x 3 wks. "
+
+
+def outcome(engine, reason: str, order: str) -> tuple[str, list[int]]:
+    return reason_outcome(engine, reason, order)
+
+
+def mentions(text_reader, text: str) -> list[tuple[str, str]]:
+    return [(m.concept, m.context.value) for m in text_reader.read(text)]
+
+
+# -- a heading is not a history ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Clinical history: fevers and night sweats.", "fever"),
+        ("Pertinent hx: active IVDU.", "injection-drug-use"),
+        ("Relevant history: progressive arm weakness.", "neurologic-deficit"),
+        ("CLINICAL HISTORY: unintentional weight loss.", "weight-loss"),
+        ("History: new bowel incontinence.", "neurologic-deficit"),
+        ("Hx: fevers to 39.", "fever"),
+        ("Brief hx/reason: fever, CRP 120.", "fever"),
+    ],
+)
+def test_what_follows_a_history_heading_is_current(engine, text_reader, text, concept):
+    # (read as history, the red flag was ignored and every MRI warned in V1)
+    assert (concept, "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, MRI_WOW)[0] != "not-appropriate"
+
+
+def test_a_radicular_symptom_after_a_heading_makes_radiculopathy(engine):
+    assert outcome(engine, "Neck pain x 3 wks. Clinical hx: L arm radicular pain.", MRI_WO)[0] != "not-appropriate"
+    assert outcome(engine, "Neck pain x 3 wks. Clinical hx: no arm symptoms.", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("text", ["Hx of fevers last year", "PMH: fevers as a child", "Cancer Hx: none"])
+def test_a_history_that_is_no_heading_stays_history(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_a_label_s_own_history_word_keeps_its_answer(text_reader):
+    assert ("malignancy", "uncertain") in mentions(text_reader, "Cancer Hx: ?")
+
+
+# -- a denied list that ends with a history, or runs through an arm symptom --------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No fever, weight loss or history of malignancy.",
+        "Denies fever, chills, night sweats, unintentional weight loss or hx of cancer.",
+        "NO TRAUMA, IVDU OR HX CANCER",
+        "Denies trauma, fever and prior history of malignancy.",
+        "ROS: denies fever, chills, numbness/tingling in arms, weight loss, hx of cancer.",
+        "Denies arm numbness, fever, weight loss, history of cancer.",
+        "Denies pain radiating to the arms, fever, wt loss, hx ca.",
+    ],
+)
+def test_a_history_at_the_end_of_a_denied_list_is_no_known_cancer(engine, text_reader, text):
+    # (a cancer history: V5, where radiographs warn; the history may be one more item denied)
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["No fever, weight loss or malignancy.", "no known history of cancer"])
+def test_a_bare_cancer_in_a_denied_list_stays_denied(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_a_stated_history_after_a_denied_list_stays_known(engine):
+    assert outcome(engine, NECK_PAIN + "No fever or weight loss. Hx of breast ca 2015.", XR) == ("not-appropriate", [5])
+
+
+def test_the_neck_pain_after_a_denied_red_flag_stays_stated(text_reader):
+    assert mentions(text_reader, "no trauma, neck pain x3 wks") == [
+        ("neck-trauma", "negated"),
+        ("neck-pain", "affirmed"),
+    ]
+
+
+# -- not a denial, not a history -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("no improvement in L arm numbness with PT", "radiculopathy"),
+        ("no relief of radicular pain with gabapentin", "radiculopathy"),
+        ("No improvement in gait despite PT.", "neurologic-deficit"),
+        ("No resolution of night sweats.", "weight-loss"),
+        ("R arm tingling has not resolved despite PT.", "radiculopathy"),
+        ("Fevers have not resolved with Tylenol.", "fever"),
+        ("Weakness partially resolved.", "neurologic-deficit"),
+        ("no longer able to ignore L arm numbness", "radiculopathy"),
+    ],
+)
+def test_a_symptom_that_has_not_gone_is_current(engine, text_reader, text, concept):
+    # (denied or history, the symptom was lost: V1, where an MRI without contrast warns)
+    assert (concept, "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("never had radicular pain until last week", "radiculopathy"),
+        ("never had gait instability until last week", "neurologic-deficit"),
+        ("no fevers till yesterday", "fever"),
+    ],
+)
+def test_a_denial_that_ended_is_uncertain(engine, text_reader, text, concept):
+    assert (concept, "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text", ["no L arm numbness", "Fevers resolved.", "no night sweats", "no fevers, PT until May"]
+)
+def test_a_symptom_denied_or_resolved_still_warns(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- doubt in full sentences ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mets could not be excluded on outside films.",
+        "Outside xray: lytic focus at C4, myeloma not yet ruled out.",
+        "Malignancy considered given age and smoking hx.",
+        "Low likelihood of infection or malignancy per ED.",
+        "Mets should be excluded given age > 50 and night pain.",
+        "MALIGNANCY CANNOT BE EXCLUDED",
+        "malignancy cannot be excluded",
+        "mets - possible",
+        "Oncology to see re: possible lymphoma.",
+        "Malignancy remains a concern despite negative xray.",
+    ],
+)
+def test_a_cancer_in_doubt_is_uncertain(engine, text_reader, text):
+    # (known, it made radiographs warn in V5; denied, an MRI warned in V1)
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Cannot r/o fracture after fall last wk.", "spine-fracture"),
+        ("Can't r/o radiculopathy.", "radiculopathy"),
+        ("would not exclude myelopathy given brisk reflexes.", "myelopathy"),
+        ("can't r/o epidural abscess", "infection"),
+    ],
+)
+def test_a_finding_that_cannot_be_ruled_out_is_uncertain(engine, text_reader, text, concept):
+    assert (concept, "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["Fracture ruled out.", "Radiculopathy excluded.", "No epidural abscess."])
+def test_a_finding_ruled_out_still_warns(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_the_neck_pain_a_doubt_is_about_stays(text_reader):
+    assert ("neck-pain", "affirmed") in mentions(text_reader, "neck pain considered mechanical")
+
+
+# -- template marks -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Red flags:\n(-) fever\n(-) weight loss\n(-) hx of cancer\n(-) IVDU",
+        "Hx malignancy: (-). Fever: (-).",
+        "fever (-), hx cancer (-)",
+        "[ ] History of cancer  [ ] Fever  [ ] Weight loss  [x] None of the above",
+        "Red flags: none (fever, IVDU, hx malignancy, wt loss)",
+        "Hx of cancer - N/A",
+    ],
+)
+def test_a_cancer_history_in_a_template_s_denials_is_no_known_cancer(engine, text_reader, text):
+    # (the template's marks were not read: a cancer history, V5, where radiographs warn)
+    assert ("malignancy", "historical") not in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Red flags - neg: hx malignancy, fever", "Red flags: none (fever, IVDU)", "Red flags: negative: fever, IVDU"],
+)
+def test_a_red_flag_list_after_a_denial_and_a_mark_is_denied(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_a_checked_box_and_the_neck_pain_beside_a_mark_are_stated(engine, text_reader):
+    assert ("fever", "affirmed") in mentions(text_reader, "[x] fever")
+    assert ("neck-pain", "affirmed") in mentions(text_reader, "neck pain x 3 wks (-) fever")
+    assert outcome(engine, "Neck pain x 3 wks. [x] Hx of breast ca", XR) == ("not-appropriate", [5])
+
+
+# -- another thing's time after a comma -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain, 2 wk hx of URI.",
+        "Neck pain, L shoulder pain x 2 wks.",
+        "Neck pain, cough and congestion x 5 days.",
+        "Neck pain, wife passed 4 wks ago, poor sleep.",
+        "Neck pain, 10 days post-op from lap chole.",
+    ],
+)
+def test_a_time_in_another_thing_s_phrase_only_widens_the_duration(engine, text):
+    # (the neck pain took the time: acute, V1, where an MRI without contrast warns)
+    assert outcome(engine, text, MRI_WO) == ("appropriate", [1, 7])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain, x 3 wks",
+        "neck pain, onset 3 wks ago",
+        "neck pain, started 3 weeks ago",
+        "neck pain, intermittent x 3 wks",
+        "neck pain w/o radiation, no numbness/tingling x 3 wk",
+    ],
+)
+def test_a_time_in_the_neck_pain_s_own_phrase_is_its_duration(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_a_flowsheet_s_answers_end_at_a_run_of_spaces(text_reader):
+    # (the label's denial did not end its clause: the cancer history was read, V5 on radiographs)
+    text = "Night sweats: N  Hx malignancy: none  Bowel/bladder changes: No  Arm weakness: Pos"
+    found = mentions(text_reader, text)
+    assert ("malignancy", "negated") in found and ("neurologic-deficit", "affirmed") in found
+    assert ("malignancy", "negated") not in mentions(text_reader, "Hx malignancy: none  known since 2010 per onc")
