@@ -94,9 +94,17 @@ def _days_ago(mentions: Sequence[Mention], order_date: date) -> int:
 
 def _as_of(mention: Mention, role: Role, order_date: date, k: Knowledge) -> Context:
     """A mention's context, but a history written in words with a time within its role's `recent_history_days` of
-    the order is uncertain ("hx of fevers x 1 wk": it may be going on). A coded status says more than words: a
-    Condition `resolved` last week stays history."""
-    if mention.context is not Context.HISTORICAL or mention.evidence.span is None:
+    the order is uncertain ("hx of fevers x 1 wk": it may be going on), and so is a finding stated in words with a
+    calendar date older than its finding's `dated_stated_days` ("Discitis 2016": it may be over). A coded status
+    says more than words: a Condition `resolved` last week stays history."""
+    if mention.evidence.span is None:
+        return mention.context
+    if mention.context is Context.AFFIRMED:
+        longer = k.policy.dated_stated_days.get(mention.concept)
+        if longer is not None and any(low > longer for low, _ in mention.dated_days_before):
+            return Context.UNCERTAIN  # "Discitis 2016": it may be over ("discitis x 4 months" goes on)
+        return mention.context
+    if mention.context is not Context.HISTORICAL:
         return mention.context
     days = k.policy.recent_history_days.get(role)
     dated = bool(mention.days_before) or mention.onset is not None

@@ -67,6 +67,7 @@ class Mention:
     onset: DayRange | None = None  # when it began (coded onset, or a date written beside it)
     recorded: DayRange | None = None  # when it was recorded (it existed by then)
     days_before: tuple[tuple[int, int], ...] = ()  # written spans: (fewest, most) days before the order
+    dated_days_before: tuple[tuple[int, int], ...] = ()  # those of them written as a calendar date ("2016")
     duration_classes: tuple[frozenset[str], ...] = ()  # each written duration word's classes: {chronic}, {acute}
     coded_recency: bool | None = None  # injury codes: True initial encounter, False sequela, None no rule
     order_reason: bool = False  # stated by the order itself (reasonCode, note, reasonReference)

@@ -202,8 +202,20 @@ def _from_words(
     recorded: DayRange | None = None,
 ) -> Mention:
     spans = tuple(days for note in words.times if (days := note.days_before(order_date)) is not None)
+    dated = tuple(
+        days for note in words.times if note.year is not None and (days := note.days_before(order_date)) is not None
+    )
     classes = tuple(note.classes for note in words.times if note.classes)
-    return Mention(words.concept, context, evidence, onset, recorded, days_before=spans, duration_classes=classes)
+    return Mention(
+        words.concept,
+        context,
+        evidence,
+        onset,
+        recorded,
+        days_before=spans,
+        dated_days_before=dated,
+        duration_classes=classes,
+    )
 
 
 def _words_evidence(

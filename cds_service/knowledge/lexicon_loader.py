@@ -13,6 +13,7 @@ from cds_service.knowledge.model import (
     DurationWords,
     Lexicon,
     MeasurementWords,
+    RelativeAnswers,
     TermRule,
     UnnamedValues,
 )
@@ -83,6 +84,11 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_source_words=_words(data["cues"]["trailing_denials"]["source_words"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
+        relative_answers=RelativeAnswers(
+            marks=_words(data["cues"]["relative_answers"]["marks"]),
+            lineage=_words(data["cues"]["relative_answers"]["lineage"]),
+            then=_words(data["cues"]["relative_answers"]["then"]),
+        ),
         doubts=_doubts(data["cues"]["doubts"], concepts),
         measurements=tuple(_measurement(m, ["measurements", i], units) for i, m in enumerate(data["measurements"])),
     )

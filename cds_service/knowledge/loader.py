@@ -591,26 +591,40 @@ class _Builder:
             suspected_infection=infection,
             suspected_infection_days=data["suspected_infection"]["within_days"],
             stopped_medicine_days=data["stopped_medicine_days"],
-            recent_history_days=self._recent_history_days(doc, data["recent_history_days"]),
+            recent_history_days=self._days_by_role(doc, "recent_history_days", data["recent_history_days"]),
+            dated_stated_days=self._dated_stated_days(doc, data["dated_stated_days"], findings),
             malignancy_variants=numbers(["variants", "malignancy"], v["malignancy"]),
             infection_variants=numbers(["variants", "infection"], v["infection"]),
             prior_surgery_variants=numbers(["variants", "prior_surgery"], v["prior_surgery"]),
             indications=tuple(steps),
         )
 
-    def _recent_history_days(self, doc: _Document, days: Mapping[str, int]) -> dict[Role, int]:
-        """Per role; only roles that ignore a history, where reading one as uncertain can only stop a warning."""
+    def _days_by_role(self, doc: _Document, key: str, days: Mapping[str, int]) -> dict[Role, int]:
+        """Per role; only roles that ignore a history, where reading a mention as uncertain can only stop a warning."""
         found = {}
-        defaults = self.policy_doc.data["evidence"]
         for name, value in days.items():
             try:
                 role = Role(name)
             except ValueError:
-                raise doc.error(["recent_history_days", name], f"unknown role {name!r}") from None
-            if defaults[role.value]["historical"] != Effect.IGNORE.value:
-                raise doc.error(["recent_history_days", name], f"{name} does not ignore a history: nothing to read")
+                raise doc.error([key, name], f"unknown role {name!r}") from None
+            self._ignoring_history(doc, [key, name], role)
             found[role] = value
         return found
+
+    def _dated_stated_days(
+        self, doc: _Document, days: Mapping[str, int], findings: Mapping[str, FindingDefinition]
+    ) -> dict[str, int]:
+        """Per finding; only findings whose role ignores a history (see `_days_by_role`)."""
+        for name in days:
+            concept = findings.get(name)
+            if concept is None:
+                raise doc.error(["dated_stated_days", name], f"unknown finding {name!r}")
+            self._ignoring_history(doc, ["dated_stated_days", name], concept.role)
+        return dict(days)
+
+    def _ignoring_history(self, doc: _Document, where: list[str], role: Role) -> None:
+        if self.policy_doc.data["evidence"][role.value]["historical"] != Effect.IGNORE.value:
+            raise doc.error(where, f"{where[-1]} does not ignore a history: nothing to read")
 
     @staticmethod
     def _unique(doc: _Document, path: list[Any], values: list[Any]) -> None:

@@ -345,6 +345,7 @@ class Policy:
     suspected_infection_days: int  # each of them stated as of this many days before the order at most
     stopped_medicine_days: int  # a stopped medicine whose stop may be this recent counts as unknown
     recent_history_days: Mapping[Role, int]  # by role: a history in words dated this recently may be going on
+    dated_stated_days: Mapping[str, int]  # by finding: stated in words and dated longer ago, it may be over
     malignancy_variants: tuple[int, ...]
     infection_variants: tuple[int, ...]
     prior_surgery_variants: tuple[int, ...]
@@ -462,6 +463,15 @@ class MeasurementWords:
 
 
 @dataclass(frozen=True)
+class RelativeAnswers:
+    """A relative named as the whole answer after a finding (lexicon.yaml `cues.relative_answers`)."""
+
+    marks: frozenset[str]  # "-", ":" between the finding and the relative
+    lineage: frozenset[str]  # "maternal" before the relative
+    then: frozenset[str]  # words that may follow the relative before its clause ends ("at 45", "deceased")
+
+
+@dataclass(frozen=True)
 class CueDoubts:
     """Where a cue's reading is doubtful and the mention is uncertain instead (lexicon.yaml `cues.doubts`)."""
 
@@ -507,5 +517,6 @@ class Lexicon:
     denial_source_words: frozenset[str] = frozenset()  # "Mets: ruled out on PET": a denial's source after it
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
+    relative_answers: RelativeAnswers | None = None  # "Prostate ca - father;": a relative as a finding's answer
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")

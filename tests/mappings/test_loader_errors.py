@@ -309,9 +309,17 @@ def test_the_stopped_medicine_window_must_be_a_number_of_days(mappings_copy, val
     assert error.file == "policy.yaml" and "stopped_medicine_days" in f"{error.entry} {error.problem}"
 
 
-@pytest.mark.parametrize(("role", "problem"), [("malignancy", "does not ignore a history"), ("tumour", "unknown role")])
-def test_recent_history_days_only_for_roles_that_ignore_a_history(mappings_copy, role, problem):
-    """A malignancy written as history already counts (policy §3): reading a recent one as uncertain would block."""
-    _edit(mappings_copy, "policy.yaml", lambda d: d["recent_history_days"].update({role: 14}))
+@pytest.mark.parametrize(
+    ("key", "name", "problem"),
+    [
+        ("recent_history_days", "malignancy", "does not ignore a history"),
+        ("recent_history_days", "tumour", "unknown role"),
+        ("dated_stated_days", "malignancy", "does not ignore a history"),
+        ("dated_stated_days", "tumour", "unknown finding"),
+    ],
+)
+def test_days_only_for_what_ignores_a_history(mappings_copy, key, name, problem):
+    """A malignancy written as history already counts (policy §3): reading one as uncertain would block."""
+    _edit(mappings_copy, "policy.yaml", lambda d: d[key].update({name: 14}))
     error = _error(mappings_copy)
-    assert error.entry == f"recent_history_days.{role}" and problem in error.problem
+    assert error.entry == f"{key}.{name}" and problem in error.problem

@@ -209,7 +209,7 @@ class TextReader:
             doc = step(doc)
             if name == "sentencizer":
                 _mark_question_marks(doc)
-                _open_sentences_at_boxes(doc)
+                _open_sentences(doc)
         return doc
 
     def _mention(self, ent: Any, context: Context, sentence: Any, times: tuple[TimeNote, ...]) -> TextMention | None:
@@ -255,9 +255,9 @@ class TextReader:
     # -- context ---------------------------------------------------------------------------------------
     def _contexts(self, doc: Any, ents: list, notes: list[TimeNote]) -> list[Context]:
         """Each mention's context from its ConText modifiers, carried through lists for negations and hypotheticals;
-        a mention a list's cut leaves in doubt (`_lists_cut`) is uncertain, not affirmed or history; a denial written
-        after a mention ("malignancy - no") negates it; where a cue's reading is doubtful (`_doubted`), the mention is
-        uncertain."""
+        a mention a list's cut leaves in doubt (`_lists_cut`) is uncertain, not affirmed or history; what is written
+        right after a mention may answer it (`_answered_after`); where a cue's reading is doubtful (`_doubted`), the
+        mention is uncertain."""
         cut, doubted, listed = self._lists_cut(doc, ents)
         together = self.lexicon.doubts.cues_together
         contexts = []
@@ -268,16 +268,7 @@ class TextReader:
                 context = Context.UNCERTAIN  # "Consider MRI if patient has history of cancer"
             elif context in (Context.AFFIRMED, Context.HISTORICAL) and ent.start in doubted:
                 context = Context.UNCERTAIN
-            denial = self._denied_after(doc, ent)
-            if denial is _Answer.CLOSES:
-                context = Context.NEGATED
-            elif denial is _Answer.SOURCED and context in (Context.AFFIRMED, Context.HISTORICAL):
-                context = Context.UNCERTAIN  # "Mets: neg on bone scan": the finding's denial or the test's
-            elif context in (Context.NEGATED, Context.HYPOTHETICAL, Context.HISTORICAL) and self._marked_present(
-                doc, ent
-            ):
-                context = Context.UNCERTAIN  # "denies fever, HIV positive", "hx IVDU (active)": they disagree
-            contexts.append(context)
+            contexts.append(self._answered_after(doc, ent, context))
         for i in range(1, len(ents)):
             before, ent = ents[i - 1], ents[i]
             if contexts[i - 1] not in _CARRIED or contexts[i] is not Context.AFFIRMED:
@@ -290,6 +281,23 @@ class TextReader:
             Context.UNCERTAIN if self._doubted(doc, ent, context, ent.start in listed, notes) else context
             for ent, context in zip(ents, contexts, strict=True)
         ]
+
+    def _answered_after(self, doc: Any, ent: Any, context: Context) -> Context:
+        """A mention's context as what is written right after it answers it: a denial ("malignancy - no") negates, one
+        that names its source ("Mets: neg on bone scan": the finding's denial or one test's) leaves it uncertain, a
+        relative as the whole answer ("Prostate ca - father;") makes it family history, and a mark of presence after a
+        denied or past mention ("denies fever, HIV positive", "hx IVDU (active)") leaves it uncertain."""
+        denial = self._denied_after(doc, ent)
+        stated = context in (Context.AFFIRMED, Context.HISTORICAL)
+        if denial is _Answer.CLOSES:
+            return Context.NEGATED
+        if denial is _Answer.SOURCED and stated:
+            return Context.UNCERTAIN
+        if stated and self._answered_by_a_relative(doc, ent):
+            return Context.FAMILY
+        if context in (Context.NEGATED, Context.HYPOTHETICAL, Context.HISTORICAL) and self._marked_present(doc, ent):
+            return Context.UNCERTAIN
+        return context
 
     def _doubted(self, doc: Any, ent: Any, context: Context, listed: bool, notes: list[TimeNote]) -> bool:
         """Whether a cue's reading of a mention is doubtful (lexicon.yaml `cues.doubts`): a mention with only its time
@@ -422,6 +430,29 @@ class TextReader:
         ):
             return _Answer.OPEN
         return self._answer_end(doc, i + 2)
+
+    def _answered_by_a_relative(self, doc: Any, ent: Any) -> bool:
+        """Whether a relative is the whole answer after a finding (`relative_answers`: "Prostate ca - father;", "Breast
+        cancer: mother, aunt", "Breast ca - mother at 45"; not "lung ca - daughter is HCP"); not an indication's ("neck
+        pain, mother drove her")."""
+        answers = self.lexicon.relative_answers
+        i = self._past(doc, ent.end, self.lexicon.denial_label_words)
+        if answers is None or self._kind(ent) == "indication" or i >= len(doc) or doc[i].text not in answers.marks:
+            return False
+        start = self._past(doc, i + 1, answers.lineage, most=1)
+        relative = next(
+            (m for m in doc._.context_graph.modifiers if m.category == "FAMILY" and m.modifier_span[0] == start), None
+        )
+        if relative is None:
+            return False
+        end = relative.modifier_span[1]
+        return (
+            end >= len(doc)
+            or doc[end].text in _ENDS
+            or doc[end].is_space
+            or doc[end].is_sent_start
+            or doc[end].lower_ in answers.then
+        )
 
     def _answer_end(self, doc: Any, i: int) -> _Answer:
         """How a denial written after a mention goes on from token `i`: it closes the clause (`after_words` may stand
@@ -579,14 +610,19 @@ class TextReader:
             if self._cut_at_a_label(doc, span, ordered, cut, doubted):
                 return
         if self._other_words_and_comma(doc, span, ordered[0]) or (
-            not backward
-            and any(t.text in (",", "(", "[", ":") for t in doc[span[1] : ordered[0].start])
-            and self._asserted(doc, ordered[0])
+            not backward and self._stated_after_a_mark(doc, span, ordered[0])
         ):
             cut |= {(span, e.start) for e in ordered}
             doubted |= {e.start for e in ordered}
             return
         self._cut_items(doc, span, ordered, backward, cut, doubted)
+
+    def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
+        """Whether a negation's first mention, after a mark (between, or ending the cue: "ROS negative: fever 39"),
+        reads as stated (`_asserted`) or is written with a value ("denies: fever 39"): it may not be denied."""
+        marks = (",", "(", "[", ":")
+        after_a_mark = doc[span[1] - 1].text in marks or any(t.text in marks for t in doc[span[1] : ent.start])
+        return after_a_mark and (self._asserted(doc, ent) or self._states_amount(doc, ent))
 
     def _cut_items(
         self, doc: Any, span: Any, ordered: list, backward: bool, cut: set[tuple[Any, int]], doubted: set[int]
@@ -694,6 +730,8 @@ class TextReader:
             return False
         if all(t.is_space for t in doc[i:]):
             return True
+        if "\n" not in token.text:
+            return i + 1 < len(doc) and doc[i + 1].is_sent_start  # a flowsheet's next field (`_open_sentences`)
         marks = self.lexicon.denial_marks
         return any(t.text in marks for t in doc[i + 1 : i + 7] if not t.is_space or "\n" not in t.text)
 
@@ -1128,11 +1166,14 @@ def _mark_question_marks(doc: Any) -> None:
 
 
 _BOXES = frozenset({"[", "(", "☐", "□"})
+_FIELD_WORDS = 3  # a flowsheet field's label: at most this many words before its ":"
 
 
-def _open_sentences_at_boxes(doc: Any) -> None:
-    """A box or bracket after a sentence's end begins the next sentence ("Neck pain x 3 wks. [ ] History of cancer":
-    the sentencizer keeps marks after a full stop with the sentence before, so "[ ]" would not reach what it marks)."""
+def _open_sentences(doc: Any) -> None:
+    """Sentences the sentencizer does not begin: at a box or bracket after a sentence's end ("Neck pain x 3 wks. [ ]
+    History of cancer": it keeps marks after a full stop with the sentence before, so "[ ]" would not reach what it
+    marks), and at a flowsheet's next field after a run of spaces ("Hx malignancy: none  Bowel/bladder changes: No":
+    a capitalised label of a few words and a ":")."""
     for i, token in enumerate(doc):
         if token.text in _BOXES and i > 0 and doc[i - 1].text in (".", "!") and doc[i - 1].whitespace_:
             token.is_sent_start = True
@@ -1141,6 +1182,25 @@ def _open_sentences_at_boxes(doc: Any) -> None:
                     following.is_sent_start = False
                 if not following.is_punct:
                     break
+        elif token.is_space and "\n" not in token.text and i + 1 < len(doc) and _field_label_at(doc, i + 1):
+            doc[i + 1].is_sent_start = True
+
+
+def _field_label_at(doc: Any, i: int) -> bool:
+    """Whether a flowsheet field's label begins at token `i`: a capitalised word, at most `_FIELD_WORDS` words (and
+    "/"), then ":" ("Bowel/bladder changes:"; not "but wife says:")."""
+    if not doc[i].text[:1].isupper() or not doc[i].is_alpha:
+        return False
+    words = 0
+    for token in doc[i:]:
+        if token.text == ":":
+            return True
+        if token.text == "/":
+            continue
+        if not token.is_alpha or words == _FIELD_WORDS:
+            return False
+        words += 1
+    return False
 
 
 def _alternation(words: Iterable[str]) -> str:
