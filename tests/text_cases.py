@@ -112,4 +112,9 @@ def reason_outcome(engine: Engine, reason: str, order: str, **case: Any) -> tupl
     return result.got, [v.number for v in result.decision.variants]
 
 
-__all__ = ["SYSTEMS", "load_cases", "reason_outcome", "run_case"]
+def mentions(reader: Any, text: str) -> list[tuple[str, str]]:
+    """What a text reader reads in a text: each mention's concept and context."""
+    return [(m.concept, m.context.value) for m in reader.read(text)]
+
+
+__all__ = ["SYSTEMS", "load_cases", "mentions", "reason_outcome", "run_case"]

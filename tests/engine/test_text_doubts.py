@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text_cases import reason_outcome
+from tests.text_cases import mentions, reason_outcome
 
 MRI_WOW, MRI_WO, XR = "cpt|72156", "cpt|72141", "cpt|72040"
 RADICULOPATHY = "neck pain radiating to L arm x 3 wks. "
@@ -20,10 +20,6 @@ NECK_PAIN = "neck pain x 3 wks. "
 
 def outcome(engine, reason: str, order: str = MRI_WOW) -> tuple[str, list[int]]:
     return reason_outcome(engine, reason, order)
-
-
-def mentions(text_reader, text: str) -> list[tuple[str, str]]:
-    return [(m.concept, m.context.value) for m in text_reader.read(text)]
 
 
 # -- a condition described in a negation's list -------------------------------------------------------------------

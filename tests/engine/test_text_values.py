@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text_cases import reason_outcome
+from tests.text_cases import mentions, reason_outcome
 
 MRI_WO, CT_WO = "cpt|72141", "cpt|72125"
 NECK_PAIN = "neck pain x 3 wks, "
-
-
-def mentions(text_reader, text: str) -> list[tuple[str, str]]:
-    return [(m.concept, m.context.value) for m in text_reader.read(text)]
 
 
 # -- a temperature without its name ---------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ class TextReader:
             doc = step(doc)
             if name == "sentencizer":
                 _mark_question_marks(doc)
-                _open_sentences(doc)
+                _open_sentences_at_boxes(doc)
         return doc
 
     def _mention(self, ent: Any, context: Context, sentence: Any, times: tuple[TimeNote, ...]) -> TextMention | None:
@@ -284,9 +284,10 @@ class TextReader:
 
     def _answered_after(self, doc: Any, ent: Any, context: Context) -> Context:
         """A mention's context as what is written right after it answers it: a denial ("malignancy - no") negates, one
-        that names its source ("Mets: neg on bone scan": the finding's denial or one test's) leaves it uncertain, a
-        relative as the whole answer ("Prostate ca - father;") makes it family history, and a mark of presence after a
-        denied or past mention ("denies fever, HIV positive", "hx IVDU (active)") leaves it uncertain."""
+        that names its source ("Mets: neg on bone scan": the finding's denial or one test's) or ends at a flowsheet's
+        next field leaves it uncertain, and so do a relative as the whole answer ("Prostate ca - father;": the
+        relative's, or the patient's with the relative at the bedside) and a mark of presence after a denied or past
+        mention ("denies fever, HIV positive", "hx IVDU (active)")."""
         denial = self._denied_after(doc, ent)
         stated = context in (Context.AFFIRMED, Context.HISTORICAL)
         if denial is _Answer.CLOSES:
@@ -294,7 +295,7 @@ class TextReader:
         if denial is _Answer.SOURCED and stated:
             return Context.UNCERTAIN
         if stated and self._answered_by_a_relative(doc, ent):
-            return Context.FAMILY
+            return Context.UNCERTAIN  # the relative's, or said to them ("Breast ca - mother at bedside")
         if context in (Context.NEGATED, Context.HYPOTHETICAL, Context.HISTORICAL) and self._marked_present(doc, ent):
             return Context.UNCERTAIN
         return context
@@ -461,7 +462,9 @@ class TextReader:
         i = self._past(doc, i, lexicon.denial_after_words)
         if self._clause_ends_at(doc, i):
             return _Answer.CLOSES
-        return _Answer.SOURCED if doc[i].lower_ in lexicon.denial_source_words else _Answer.OPEN
+        if doc[i].lower_ in lexicon.denial_source_words or _field_starts_after(doc, i):
+            return _Answer.SOURCED  # (a flowsheet's next field may answer it again: "Fever: no  Wife reports: yes")
+        return _Answer.OPEN
 
     @staticmethod
     def _past(doc: Any, i: int, words: frozenset[str], most: int = 3) -> int:
@@ -619,10 +622,28 @@ class TextReader:
 
     def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation's first mention, after a mark (between, or ending the cue: "ROS negative: fever 39"),
-        reads as stated (`_asserted`) or is written with a value ("denies: fever 39"): it may not be denied."""
+        reads as stated (`_asserted`), is written with a value ("denies: fever 39"), or, after a cue ending with its
+        mark, with other words in its item ("ROS negative: has fever"): it may not be denied."""
         marks = (",", "(", "[", ":")
-        after_a_mark = doc[span[1] - 1].text in marks or any(t.text in marks for t in doc[span[1] : ent.start])
-        return after_a_mark and (self._asserted(doc, ent) or self._states_amount(doc, ent))
+        ending_the_cue = doc[span[1] - 1].text in marks  # "ROS negative:", "Red flags: none ("
+        if not ending_the_cue and not any(t.text in marks for t in doc[span[1] : ent.start]):
+            return False
+        return (
+            self._asserted(doc, ent)
+            or self._states_amount(doc, ent)
+            or (ending_the_cue and self._other_words_in_item(doc, ent))
+        )
+
+    def _other_words_in_item(self, doc: Any, ent: Any) -> bool:
+        """Whether a mention's item of a list has words besides list words and mentions ("has fever", "fever
+        persists", "only night sweats"; not "fever", "fever or chills")."""
+        sentence, list_words = ent.sent, self.lexicon.list_words
+        start, end = ent.start, ent.end
+        while start > sentence.start and not _ends_item(doc[start - 1], (",", "(", ":"), list_words):
+            start -= 1
+        while end < sentence.end and not _ends_item(doc[end], (",", ";", ")"), list_words):
+            end += 1
+        return self._has_other_word([t for t in doc[start:end] if t.ent_iob_ not in ("B", "I")])
 
     def _cut_items(
         self, doc: Any, span: Any, ordered: list, backward: bool, cut: set[tuple[Any, int]], doubted: set[int]
@@ -722,16 +743,16 @@ class TextReader:
         )
 
     def _ends_a_label_line(self, doc: Any, i: int) -> bool:
-        """Whether the space token `i` ends a "Label: no" line: the text's end, or a line break or a run of spaces
-        before another label (a mark among the next words: "History of cancer: No\nFever: No", a flowsheet's "Hx
-        malignancy: none  Bowel/bladder: No"; not "Hx breast ca - no\nrecurrence since 2016")."""
+        """Whether the space token `i` ends a "Label: no" line: the text's end, or a line break before another label (a
+        mark among the next line's first words: "History of cancer: No\nFever: No"; not "Hx breast ca - no\nrecurrence
+        since 2016")."""
         token = doc[i]
         if not token.is_space:
             return False
         if all(t.is_space for t in doc[i:]):
             return True
         if "\n" not in token.text:
-            return i + 1 < len(doc) and doc[i + 1].is_sent_start  # a flowsheet's next field (`_open_sentences`)
+            return False
         marks = self.lexicon.denial_marks
         return any(t.text in marks for t in doc[i + 1 : i + 7] if not t.is_space or "\n" not in t.text)
 
@@ -1169,11 +1190,10 @@ _BOXES = frozenset({"[", "(", "☐", "□"})
 _FIELD_WORDS = 3  # a flowsheet field's label: at most this many words before its ":"
 
 
-def _open_sentences(doc: Any) -> None:
-    """Sentences the sentencizer does not begin: at a box or bracket after a sentence's end ("Neck pain x 3 wks. [ ]
+def _open_sentences_at_boxes(doc: Any) -> None:
+    """A sentence the sentencizer does not begin: at a box or bracket after a sentence's end ("Neck pain x 3 wks. [ ]
     History of cancer": it keeps marks after a full stop with the sentence before, so "[ ]" would not reach what it
-    marks), and at a flowsheet's next field after a run of spaces ("Hx malignancy: none  Bowel/bladder changes: No":
-    a capitalised label of a few words and a ":")."""
+    marks)."""
     for i, token in enumerate(doc):
         if token.text in _BOXES and i > 0 and doc[i - 1].text in (".", "!") and doc[i - 1].whitespace_:
             token.is_sent_start = True
@@ -1182,8 +1202,12 @@ def _open_sentences(doc: Any) -> None:
                     following.is_sent_start = False
                 if not following.is_punct:
                     break
-        elif token.is_space and "\n" not in token.text and i + 1 < len(doc) and _field_label_at(doc, i + 1):
-            doc[i + 1].is_sent_start = True
+
+
+def _field_starts_after(doc: Any, i: int) -> bool:
+    """Whether token `i` is a run of spaces (no line break) before a flowsheet's next field ("Hx malignancy: none
+    Bowel/bladder changes: No")."""
+    return i + 1 < len(doc) and doc[i].is_space and "\n" not in doc[i].text and _field_label_at(doc, i + 1)
 
 
 def _field_label_at(doc: Any, i: int) -> bool:
