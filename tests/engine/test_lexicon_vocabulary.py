@@ -96,6 +96,32 @@ def test_the_probe_warns_without_the_words(engine):
         ("Personal history of irradiation", "malignancy"),
         ("Positive for enuresis", "neurologic-deficit"),
         ("decreased sensation L thumb and index finger", "radiculopathy"),
+        # ICD titles, plain and UK wording (a tenth review)
+        ("Dissection of vertebral artery [I77.74]", "vascular-cause"),
+        ("Transient cerebral ischemic attack", "vascular-cause"),
+        ("spinal epidural haematoma", "vascular-cause"),
+        ("Elevated C-reactive protein (CRP) [R79.82]", "elevated-inflammatory-marker"),
+        ("Coagulation defect, unspecified [D68.9]", "coagulopathy"),
+        ("haemophiliac", "coagulopathy"),
+        ("wrist drop", "neurologic-deficit"),
+        ("weak L arm", "neurologic-deficit"),
+        ("Reduced Power Left Arm", "neurologic-deficit"),
+        ("MRC grade 4 L biceps", "neurologic-deficit"),
+        ("walking unsteadily", "neurologic-deficit"),
+        ("legs giving way", "neurologic-deficit"),
+        ("after RTA", "neck-trauma"),
+        ("came off motorbike", "neck-trauma"),
+        ("swollen neck", "neck-mass"),
+        ("lymph nodes palpable", "neck-mass"),
+        ("referral for ?myeloma", "malignancy"),
+        ("refer for weakness L arm", "neurologic-deficit"),
+        ("carcinoma in situ cervix", "malignancy"),
+        ("had an operation on his neck in 2015", "prior-surgery"),
+        ("lost half a stone", "weight-loss"),
+        ("Other infective spondylopathies, cervical region [M46.52]", "infection"),
+        ("Arthropathic psoriasis [L40.50]", "inflammatory-arthritis"),
+        ("Elevated white blood cell count [D72.829]", "elevated-inflammatory-marker"),
+        ("peeing himself", "neurologic-deficit"),
     ],
 )
 def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_reader, words, concept):
@@ -222,3 +248,12 @@ def test_calcium_and_exercise_capacity_are_no_cancer(engine, words):
 def test_cancer_abbreviations_with_everyday_meanings_are_uncertain(engine, text_reader, words):
     assert ("malignancy", "uncertain") in concepts(text_reader, words)
     assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["and has tried PT", "RTC if worse", "blunt dissection of the plane", "referral for PT"],
+)
+def test_everyday_words_beside_the_new_ones_read_nothing_that_blocks(engine, words):
+    # ("has" is no headache, "RTC" is return to clinic, a surgical dissection is no artery's)
+    assert outcome(engine, NECK_PAIN + words) == ("not-appropriate", [1])
