@@ -965,22 +965,8 @@ class TextReader:
         """Add "T 38.5", "CRP 94" as mentions of their rule's concept, labelled with their level; and a value written
         without a name that can only be the measurement ("102F at home") or may be ("but 38.5 in triage")."""
         text = _text(doc)
-        spans: list[tuple[int, int, str]] = []
-        for words, pattern in self._measures:
-            rule = self.k.observations[words.rule]
-            for match in pattern.finditer(text):
-                value = float(match["value"].replace(",", ""))
-                label = _level(rule, value, words.units_for(value, match["unit"]))
-                spans.append((match.start(), match.end("value"), label))
-        named = list(spans)
-        for words, _ in self._measures:
-            if words.unnamed is None:
-                continue
-            rule = self.k.observations[words.rule]
-            for match in _UNNAMED_VALUE.finditer(text):
-                label = _unnamed_level(words, rule, match, text)
-                if label and not any(s < match.end() and match.start() < e for s, e, _ in named):
-                    spans.append((match.start(), match.end("value"), label))
+        named = self._named_values(text)
+        spans = named + self._unnamed_values(text, named)
         found = [
             span
             for start, end, label in spans
@@ -996,6 +982,31 @@ class TextReader:
         ]
         doc.ents = sorted(kept + _no_overlap(labelled), key=lambda e: e.start)
         return doc
+
+    def _named_values(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, label) of each value written with its name ("T 38.5", "CRP 5.2 mg/dL")."""
+        spans = []
+        for words, pattern in self._measures:
+            rule = self.k.observations[words.rule]
+            for match in pattern.finditer(text):
+                value = float(match["value"].replace(",", ""))
+                label = _level(rule, value, words.units_for(value, match["unit"]))
+                spans.append((match.start(), match.end("value"), label))
+        return spans
+
+    def _unnamed_values(self, text: str, named: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """(start, end, label) of each value written without a name that is or may be a measurement (lexicon.yaml
+        `unnamed`), where no named value stands."""
+        spans = []
+        for words, _ in self._measures:
+            if words.unnamed is None:
+                continue
+            rule = self.k.observations[words.rule]
+            for match in _UNNAMED_VALUE.finditer(text):
+                label = _unnamed_level(words, rule, match, text)
+                if label and not any(s < match.end() and match.start() < e for s, e, _ in named):
+                    spans.append((match.start(), match.end("value"), label))
+        return spans
 
 
 class _Answer(Enum):
