@@ -129,7 +129,9 @@ def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_read
     assert outcome(engine, NECK_PAIN + words)[0] != "not-appropriate"
 
 
-@pytest.mark.parametrize("words", ["invasive ductal ca", "metastaic breast ca", "triple negative breast cancer"])
+@pytest.mark.parametrize(
+    "words", ["invasive ductal ca", "metastaic breast ca", "triple negative breast cancer", "cervix ca"]
+)
 def test_a_cancer_named_otherwise_makes_radiographs_usually_not_appropriate(engine, words):
     assert outcome(engine, NECK_PAIN + words, XR) == ("not-appropriate", [5])
 
