@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text_cases import reason_outcome
+from tests.text_cases import mentions, reason_outcome
 
 MRI_WO, XR, CTA = "cpt|72141", "cpt|72040", "cpt|70498"
 NECK_PAIN = "neck pain x 3 wks, "
@@ -20,10 +20,6 @@ NECK_PAIN = "neck pain x 3 wks, "
 
 def outcome(engine, reason: str, order: str = MRI_WO) -> tuple[str, list[int]]:
     return reason_outcome(engine, reason, order)
-
-
-def concepts(text_reader, text: str) -> set[tuple[str, str]]:
-    return {(m.concept, m.context.value) for m in text_reader.read(text)}
 
 
 def test_the_probe_warns_without_the_words(engine):
@@ -125,7 +121,7 @@ def test_the_probe_warns_without_the_words(engine):
     ],
 )
 def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_reader, words, concept):
-    assert any(found == concept for found, _ in concepts(text_reader, words))
+    assert any(found == concept for found, _ in mentions(text_reader, words))
     assert outcome(engine, NECK_PAIN + words)[0] != "not-appropriate"
 
 
@@ -248,7 +244,7 @@ def test_calcium_and_exercise_capacity_are_no_cancer(engine, words):
     "words", ["former NHL player", "Pt is an HCC coder", "works as CRC", "hx AML (angiomyolipoma)"]
 )
 def test_cancer_abbreviations_with_everyday_meanings_are_uncertain(engine, text_reader, words):
-    assert ("malignancy", "uncertain") in concepts(text_reader, words)
+    assert ("malignancy", "uncertain") in mentions(text_reader, words)
     assert outcome(engine, NECK_PAIN + words, XR)[0] != "not-appropriate"
 
 

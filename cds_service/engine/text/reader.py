@@ -434,8 +434,8 @@ class TextReader:
 
     def _answered_by_a_relative(self, doc: Any, ent: Any) -> bool:
         """Whether a relative is the whole answer after a finding (`relative_answers`: "Prostate ca - father;", "Breast
-        cancer: mother, aunt", "Breast ca - mother at 45"; not "lung ca - daughter is HCP"); not an indication's ("neck
-        pain, mother drove her")."""
+        cancer: mother, aunt", "Leukemia - brother, deceased"; not "lung ca - daughter is HCP", "Breast ca - mother at
+        bedside"); not an indication's ("neck pain, mother drove her")."""
         answers = self.lexicon.relative_answers
         i = self._past(doc, ent.end, self.lexicon.denial_label_words)
         if answers is None or self._kind(ent) == "indication" or i >= len(doc) or doc[i].text not in answers.marks:
@@ -637,13 +637,8 @@ class TextReader:
     def _other_words_in_item(self, doc: Any, ent: Any) -> bool:
         """Whether a mention's item of a list has words besides list words and mentions ("has fever", "fever
         persists", "only night sweats"; not "fever", "fever or chills")."""
-        sentence, list_words = ent.sent, self.lexicon.list_words
-        start, end = ent.start, ent.end
-        while start > sentence.start and not _ends_item(doc[start - 1], (",", "(", ":"), list_words):
-            start -= 1
-        while end < sentence.end and not _ends_item(doc[end], (",", ";", ")"), list_words):
-            end += 1
-        return self._has_other_word([t for t in doc[start:end] if t.ent_iob_ not in ("B", "I")])
+        item = self._item(doc, ent, (",", "(", ":"))
+        return self._has_other_word([t for t in item if t.ent_iob_ not in ("B", "I")])
 
     def _cut_items(
         self, doc: Any, span: Any, ordered: list, backward: bool, cut: set[tuple[Any, int]], doubted: set[int]
@@ -806,14 +801,18 @@ class TextReader:
         mastectomy"; not "malignancy or IVDU")."""
         if _concept(ent) not in self.lexicon.doubts.described_conditions:
             return False
+        others = [t for t in self._item(doc, ent, (",", "(")) if not ent.start <= t.i < ent.end]  # (no list word)
+        return any(t.ent_iob_ in ("B", "I") for t in others) or self._has_other_word(others)
+
+    def _item(self, doc: Any, ent: Any, opening: tuple[str, ...]) -> Any:
+        """A mention's item of a list: from one of `opening` or a list word to `,` `;` `)` or a list word."""
         sentence, list_words = ent.sent, self.lexicon.list_words
         start, end = ent.start, ent.end
-        while start > sentence.start and not _ends_item(doc[start - 1], (",", "("), list_words):
+        while start > sentence.start and not _ends_item(doc[start - 1], opening, list_words):
             start -= 1
         while end < sentence.end and not _ends_item(doc[end], (",", ";", ")"), list_words):
             end += 1
-        others = [t for t in doc[start:end] if not ent.start <= t.i < ent.end]  # (no list word: they bound the item)
-        return any(t.ent_iob_ in ("B", "I") for t in others) or self._has_other_word(others)
+        return doc[start:end]
 
     def _new_statement_between(self, doc: Any, first: Any, second: Any) -> bool:
         """Whether a new statement begins between two mentions ("No fever or chills pt has metastatic lung ca")."""
@@ -903,7 +902,7 @@ class TextReader:
         if any(start < e.start_char < end for e in doc.ents) or (
             first is not None and first[0].lower() in self.lexicon.denial_words
         ):
-            return False  # a denial's phrase ("neck pain, no numbness/tingling x 3 wk", "..., no trauma x 3 wks")
+            return False  # another mention's phrase, or a denial's ("neck pain, no numbness/tingling x 3 wk")
         return not self._only_symptom_words(doc, start + 1, end, notes, self.lexicon.present_words)
 
     def _linked(self, doc: Any, note: TimeNote) -> bool:
