@@ -515,7 +515,10 @@ class Lexicon:
     denial_label_words: frozenset[str] = frozenset()  # "Cancer hx: none": a label's words before the mark
     denial_after_words: frozenset[str] = frozenset()  # "Malignancy: none known": after the denial word
     denial_source_words: frozenset[str] = frozenset()  # "Mets: ruled out on PET": a denial's source after it
+    denial_between_words: frozenset[str] = frozenset()  # "hx malignancy: pt says no": between mark and denial
+    denial_denies_next: frozenset[str] = frozenset()  # "Hx breast ca - no recurrence": the denial is of what follows
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
+    answer_boxes: frozenset[str] = frozenset()  # "Hx of cancer: [ ] yes [x] no": a box answers it, unread
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
     relative_answers: RelativeAnswers | None = None  # "Prostate ca - father;": a relative as a finding's answer
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful

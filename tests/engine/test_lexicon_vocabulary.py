@@ -118,10 +118,139 @@ def test_the_probe_warns_without_the_words(engine):
         ("Arthropathic psoriasis [L40.50]", "inflammatory-arthritis"),
         ("Elevated white blood cell count [D72.829]", "elevated-inflammatory-marker"),
         ("peeing himself", "neurologic-deficit"),
+        # the tenth review's words left (an eleventh session)
+        ("can't lift arm", "neurologic-deficit"),
+        ("cannot raise his R arm", "neurologic-deficit"),
+        ("has been dropping his keys", "neurologic-deficit"),
+        ("electric shocks down spine on neck flexion", "myelopathy"),
+        ("bilateral hand numbness", "myelopathy"),
+        ("numbness in both hands", "myelopathy"),
+        ("after RTC", "neck-trauma"),
+        ("post shunt on M25", "neck-trauma"),
+        ("since going over handlebars", "neck-trauma"),
+        ("after heading a football", "neck-trauma"),
+        ("haematoma on MRI", "vascular-cause"),
+        ("wt ↓ 6 kg", "weight-loss"),
+        ("15 lb down", "weight-loss"),
+        ("lost 15lbs", "weight-loss"),
+        ("dropped 20 pounds", "weight-loss"),
+        ("has lost a lot of weight", "weight-loss"),
+        ("clothes are loose", "weight-loss"),
+        ("oedema of neck, swelling", "neck-mass"),
+        ("NECK PAIN X 3 WKS. 4 METS", "malignancy"),
+        # exam, lay and translated wording (an eleventh review)
+        ("can't pee", "neurologic-deficit"),
+        ("B/B sx +", "neurologic-deficit"),
+        ("PVR 400", "neurologic-deficit"),
+        ("R hand weaker than L", "neurologic-deficit"),
+        ("finger abd weak", "neurologic-deficit"),
+        ("Romberg: positive", "neurologic-deficit"),
+        ("tandem: unable", "neurologic-deficit"),
+        ("Heel-toe walk: unable", "neurologic-deficit"),
+        ("incontinent", "neurologic-deficit"),
+        ("walks with wide base", "neurologic-deficit"),
+        ("tendency to trip over", "neurologic-deficit"),
+        ("difficulty w/ buttons", "neurologic-deficit"),
+        ("lost the force of the right arm", "neurologic-deficit"),
+        ("loss of strength in right arm", "neurologic-deficit"),
+        ("lost of control of urine", "neurologic-deficit"),
+        ("Hoff +", "myelopathy"),
+        ("pectoralis reflex +", "myelopathy"),
+        ("inverted supinator reflex", "myelopathy"),
+        ("#C6?", "spine-fracture"),
+        ("?# C-spine", "spine-fracture"),
+        ("hurt neck wrestling", "neck-trauma"),
+        ("after wrestling meet 3 days ago", "neck-trauma"),
+        ("temp spikes at night", "fever"),
+        ("takes acenocoumarol (Sintrom)", "coagulopathy"),
+        ("hx IVDU, relapsed last month", "injection-drug-use"),
+        ("adenopathies cervical", "neck-mass"),
+        ("ganglions palpable in neck", "neck-mass"),
+        ("patient lose weight 6 kilo", "weight-loss"),
+        ("pain nocturnal", "night-pain"),
     ],
 )
 def test_a_word_that_was_missing_is_read_and_stops_the_warning(engine, text_reader, words, concept):
     assert any(found == concept for found, _ in mentions(text_reader, words))
+    assert outcome(engine, NECK_PAIN + words)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "neck and arm pain",
+        "neck/arm pain",
+        "neck, shoulder and R arm pain",
+        "pain into R hand",
+        "pain down to the R hand",
+        "dysaesthesia R arm",
+        "upper limb paraesthesiae",
+        "numbness of the L upper limb",
+        "ULTT positive",
+        "positive ULTT on the left",
+        "upper limb tension test positive",
+        "N/T R arm",
+        "pins/needles R arm",
+        "L arm pain/numbness",
+        "numbness/tingling: R arm",
+        "Spurling ✓",
+        "Spurling (+)",
+        "+ve Spurling",
+        "paresthesias C6 dist",
+        "paresthesias: L C6",
+        "radiating: yes, to R hand",
+        "my right arm is numb",
+        "+ foraminal compression test L",
+        "Jackson compression +",
+        "Bakody sign",
+        "paresthesias in the superior member right",
+        "irradiated to left upper limb",
+        "the arm is sleeping (numb) on right",
+    ],
+)
+def test_radicular_words_that_were_missing_make_radiculopathy(engine, text_reader, words):
+    # (read as nothing, the text was plain neck pain, V1, where an MRI without contrast warns; V2 does not)
+    assert "radiculopathy" in [concept for concept, _ in mentions(text_reader, words)]
+    assert outcome(engine, NECK_PAIN + words) == ("appropriate", [2])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "neck and shoulder pain",
+        "tingling R hand",  # (a hand alone: maybe the carpal tunnel, held-out-2's decision)
+        "lower limb paraesthesiae",
+        "COVID test positive",
+        "RTC 2 wks",  # (return to clinic)
+        "VP shunt in situ",
+        "can lift arm overhead",
+        "no trouble dropping things",
+        "achieved 7 METS",
+        "hit by a car as a child",  # (long ago: no recent trauma)
+        "no urinary retention",
+        "Romberg negative",
+        "reflexes 2+ and symmetric",
+        "weight stable, 0 lb down",
+        "wrestling fan",
+        "VP shunt",
+    ],
+)
+def test_words_beside_the_new_ones_still_warn(engine, words):
+    assert outcome(engine, NECK_PAIN + words) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Reflexes: 1+ R biceps, 2+ elsewhere",
+        "biceps reflex 1+ R vs 2+ L",
+        "Reflexes: R triceps absent",
+        "DTR ↓ R brachioradialis",
+    ],
+)
+def test_a_reduced_arm_reflex_may_be_a_root_s(engine, text_reader, words):
+    # (uncertain radiculopathy: it widens to V2, where an MRI without contrast is not Usually Not Appropriate)
+    assert ("radiculopathy", "uncertain") in mentions(text_reader, words)
     assert outcome(engine, NECK_PAIN + words)[0] != "not-appropriate"
 
 

@@ -325,3 +325,104 @@ def test_an_infection_stated_with_a_year_long_ago_may_be_over(engine, text):
 
 def test_an_infection_stated_with_a_recent_time_is_current(engine):
     assert outcome(engine, NECK_PAIN + "Discitis dx 1 wk ago.", XR) == ("not-appropriate", [4])
+
+
+# -- checkbox answers, a denied parenthesis, "Neg" lists (the eleventh session) ----------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "History of cancer: [ ] yes [x] no",
+        "Hx of cancer ☐ Fever ☐ Weight loss ☐",
+        "Hx of cancer ( ) Fever (x)",
+        "Hx malignancy: ☒ No",
+        "Red flags (hx cancer, fever, wt loss, IVDU) - none",
+        "Red flags (hx of malignancy, fever): negative",
+        "Neg fever, hx of cancer.",
+        "Pos weight loss, NEG fever, hx of cancer",
+    ],
+)
+def test_a_cancer_history_answered_by_a_box_or_a_denied_list_is_uncertain(engine, text_reader, text):
+    # (read as a stated history, V5, where radiographs warn; which box is ticked, or whether the denial after the
+    # parenthesis is the list's, the reader cannot tell)
+    assert ("malignancy", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hx of breast cancer (2009) - no recurrence",
+        "[x] Hx of breast ca",
+        "Neg for fever. Hx of breast ca",
+        "Negative MRI 2019. Hx of breast ca",
+    ],
+)
+def test_a_cancer_history_without_a_box_or_a_denied_list_stays_known(engine, text):
+    assert outcome(engine, NECK_PAIN + text, XR) == ("not-appropriate", [5])
+
+
+@pytest.mark.parametrize("text", ["Neg fever, chills.", "NEG fever, chills, IVDU", "Neg hx of cancer, fever."])
+def test_a_neg_list_denies_each_item(engine, text_reader, text):
+    assert all(context == "negated" for concept, context in mentions(text_reader, text))
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- times: another thing's after a dash, a time of life, the mention before a comma -----------------------------------
+@pytest.mark.parametrize("text", ["Neck pain - on light duty x 3 wks.", "Neck pain - wife passed 4 wks ago."])
+def test_a_time_after_a_spaced_dash_in_another_thing_s_phrase_only_widens(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("appropriate", [1, 7])
+
+
+@pytest.mark.parametrize("text", ["Neck pain - x 3 wks.", "Neck pain - onset 3 wks ago.", "Neck pain - worse x 3 wks."])
+def test_a_time_after_a_spaced_dash_in_the_pain_s_own_phrase_is_its_duration(engine, text):
+    assert outcome(engine, text, MRI_WO)[1] in ([1], [1, 7])
+    assert outcome(engine, "Neck pain - x 3 wks.", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vertebral osteomyelitis as a teen, neck pain x 3 wks",
+        "Neck pain x 3 wks. Spinal TB as a child.",
+        "Neck pain x 3 wks. Discitis in childhood",
+        "Neck pain x 3 wks. vertebral osteomyelitis in his teens",
+    ],
+)
+def test_an_infection_in_childhood_is_history(engine, text_reader, text):
+    # (read as a current infection, V4, where radiographs warn)
+    assert ("infection", "historical") in mentions(text_reader, text)
+    assert outcome(engine, text, XR) == ("appropriate", [1])
+
+
+def test_a_time_before_a_comma_is_the_mention_s_before_it(engine):
+    # ("in 2015" went to the nearer neck pain after the comma: the infection was current, V4)
+    assert outcome(engine, "vertebral osteomyelitis in 2015, neck pain x 3 wks", XR) == ("appropriate", [1, 4])
+    assert outcome(engine, "neck pain x 3 wks, discitis dx 1 wk ago", XR) == ("not-appropriate", [4])
+
+
+def test_a_cue_after_a_mention_replaces_none_before_it(engine, text_reader):
+    # ("as a child" after "may have had" made the possible surgery a certain history)
+    text = "Chronic neck pain x 3 mo. Pt thinks she may have had neck surgery as a child, no records."
+    assert ("prior-surgery", "uncertain") in mentions(text_reader, text)
+    assert outcome(engine, text, "cpt|72125") == ("appropriate", [3, 7])
+
+
+# -- marks typed between words without a space -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("neck pain x2wks&fever", "fever"),
+        ("neck pain x2wks+fever", "fever"),
+        ("neck pain;fever x 3 days", "fever"),
+        ("neck pain x 2 wks, wt↓6kg", "weight-loss"),
+        ("neck pain|weight loss", "weight-loss"),
+    ],
+)
+def test_a_finding_glued_to_a_mark_is_read(engine, text_reader, text, concept):
+    assert (concept, "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(("text", "concept"), [("DTRs 3+", "myelopathy"), ("Hoffmann+", "myelopathy")])
+def test_a_mark_ending_a_word_stays_with_it(text_reader, text, concept):
+    assert concept in [found for found, _ in mentions(text_reader, text)]

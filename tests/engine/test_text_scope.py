@@ -493,7 +493,7 @@ def test_a_time_for_something_else_does_not_make_the_pain_acute(engine, text):
         ("Neck pain.\nX3WKS", [1]),
         ("Neck pain. Onset 2 wks ago.", [1]),
         ("Neck pain; x 3 wks", [1]),
-        ("Neck pain. Neck & R arm pain x 3 wks.", [1]),
+        ("Neck pain. Neck & R arm pain x 3 wks.", [2]),  # (neck and arm pain: a root's)
         ("neck pain 3+ months", [7]),
         ("neck pain more than 3 months", [7]),
         ("neck pain for a few days", [1]),

@@ -49,10 +49,20 @@ _CATEGORY = {context: category for category, context in _PRECEDENCE}
 _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
+# marks typed between words without a space, which spaCy's English infixes leave glued ("x2wks&fever", "pain;fever",
+# "wt↓6kg"): split off; "+" only before a word of three letters ("pain+fever"; not "B27+ve")
+_ARROWS = r"[↓↑⬇⬆→←]"  # a word of their own ("↓ power", "DTRs ↑.", "T↑ 38.7")
+_GLUED_MARKS = (
+    r"(?<=\w)[;|*!&](?=[^\W\d_])",
+    r"(?<=\w)\+(?=[^\W\d_]{3})",
+    _ARROWS,
+    r"(?<=[^\W\d_])\((?=[^\W\d_])",
+)
 _LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's list ("+", "other than")
 _ITEM_JOINS = frozenset({",", "or", "and", "nor", "&", "/"})  # join one item of a list to the next
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
 _ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
+_PHRASE_OPENING = re.compile(r",|\s[-–—]+\s")  # a comma or a spaced dash opens a phrase of a clause
 _TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
 _QUESTION = frozenset({"?", "??", "???"})
 _AFTER = "?after"
@@ -287,7 +297,12 @@ class TextReader:
         that names its source ("Mets: neg on bone scan": the finding's denial or one test's) or ends at a flowsheet's
         next field leaves it uncertain, and so do a relative as the whole answer ("Prostate ca - father;": the
         relative's, or the patient's with the relative at the bedside) and a mark of presence after a denied or past
-        mention ("denies fever, HIV positive", "hx IVDU (active)")."""
+        mention ("denies fever, HIV positive", "hx IVDU (active)"). A checkbox answer or a denial after the
+        parenthesis it stands in leaves any mention uncertain (`_boxed_after`, `_list_denied_after`)."""
+        if context is not Context.FAMILY and (
+            self._boxed_after(doc, ent) or self._list_denied_after(doc, ent) or self._listed_before_a_denial(doc, ent)
+        ):
+            return Context.UNCERTAIN
         denial = self._denied_after(doc, ent)
         stated = context in (Context.AFFIRMED, Context.HISTORICAL)
         if denial is _Answer.CLOSES:
@@ -418,19 +433,88 @@ class TextReader:
             or (len(words) == 2 and words[0] in (":", "-", "(") and words[1] in marks)
         )
 
-    def _denied_after(self, doc: Any, ent: Any) -> _Answer:
-        """ "malignancy - no", "Hx cancer: denies", "Cancer hx: none known": a mark and a denial word close the
-        mention's clause (a label's words may stand before the mark, `after_words` after the denial); see
-        `_answer_end`."""
+    def _boxed_after(self, doc: Any, ent: Any) -> bool:
+        """Whether a checkbox, a tick or a dash answers a mention (`answer_boxes`, "( )", "(x)", "Y/N", "Cancer: -"; its
+        label's words and a mark may stand between): "History of cancer: [ ] yes [x] no", "Hx of cancer ☐ Fever ☐"
+        (which box is ticked, and whether a box before or after its item is its own, the reader cannot tell)."""
         lexicon = self.lexicon
         i = self._past(doc, ent.end, lexicon.denial_label_words)
-        if (
-            i + 1 >= len(doc)
-            or doc[i].lower_ not in lexicon.denial_marks
-            or doc[i + 1].lower_ not in lexicon.denial_words
-        ):
+        marked = i < len(doc) and doc[i].text in lexicon.denial_marks
+        rest = [t.lower_ for t in doc[i + marked : i + marked + 5]]
+        return (
+            bool(rest)
+            and (
+                rest[0][:1] in lexicon.answer_boxes
+                or (marked and rest[0] in ("-", "–", "—"))  # "Cancer: -" (a dash for an answer, like "(-)")
+                or rest[:2] == ["(", ")"]
+                or rest[:3] == ["(", "x", ")"]
+                or rest[:3] == ["y", "/", "n"]  # "Malignancy Y/N: N"
+                or rest[:4] == ["(", "y", "/", "n"]  # "Malignancy (Y/N): N"
+            )
+        )
+
+    def _list_denied_after(self, doc: Any, ent: Any) -> bool:
+        """Whether a denial follows the parenthesis a mention stands in ("Red flags (hx cancer, fever, IVDU) - none":
+        it may deny the list or answer the label)."""
+        sentence, lexicon = ent.sent, self.lexicon
+        before = next((t for t in reversed(doc[sentence.start : ent.start]) if t.text in ("(", ")")), None)
+        after = next((t for t in doc[ent.end : sentence.end] if t.text[:1] in ("(", ")")), None)
+        if before is None or after is None or before.text != "(" or not after.text.startswith(")"):
+            return False
+        i = after.i + 1  # (spaCy keeps "):" as one token, an emoticon's)
+        i += after.text == ")" and i < len(doc) and doc[i].text in lexicon.denial_marks
+        return i < len(doc) and doc[i].lower_ in lexicon.denial_words
+
+    def _denied_after(self, doc: Any, ent: Any) -> _Answer:
+        """ "malignancy - no", "Hx cancer: denies", "Cancer hx: none known", "Cancer (no)": a mark and a denial word
+        close the mention's clause (a label's words may stand before the mark, `between_words` after it,
+        `after_words` after the denial); see `_answer_end`. A denial that goes on leaves a finding uncertain, and an
+        indication too where a line break or a mark follows it, unless it is of what follows (`_denies_what_follows`).
+        """
+        lexicon = self.lexicon
+        i = self._past(doc, ent.end, lexicon.denial_label_words)
+        if [t.text if t.text in "()" else t.is_alpha and t.lower_ in lexicon.denial_words for t in doc[i : i + 3]] == [
+            "(",
+            True,
+            ")",
+        ]:
+            return _Answer.CLOSES  # "Cancer (no)", "Hx CA (N)" (not "(-)", a template's mark: uncertain)
+        if i >= len(doc) or doc[i].lower_ not in lexicon.denial_marks:
             return _Answer.OPEN
-        return self._answer_end(doc, i + 2)
+        i = self._past(doc, i + 1, lexicon.denial_between_words)
+        if i >= len(doc) or doc[i].lower_ not in lexicon.denial_words:
+            return _Answer.OPEN
+        answer = self._answer_end(doc, i + 1)
+        if answer is not _Answer.OPEN or self._denies_what_follows(doc, i + 1):
+            return answer
+        if self._kind(ent) != "indication" or _stops_at(doc, i + 1):
+            return _Answer.SOURCED  # "Hx cancer: denies\nTriage ESI 3", "CGH: no (per pt)": maybe of what follows
+        return answer  # "neck pain - no radiation": the neck pain is told
+
+    def _denies_what_follows(self, doc: Any, i: int) -> bool:
+        """Whether a denial that goes on at token `i` is of what follows (`denies_next`, `present_words`): "Hx breast
+        ca - no\nrecurrence since 2016", "hx lymphoma: no evidence of disease"."""
+        following = next((t.lower_ for t in doc[i:] if not t.is_space), "")
+        return following in self.lexicon.denial_denies_next or following in self.lexicon.present_words
+
+    def _listed_before_a_denial(self, doc: Any, ent: Any) -> bool:
+        """Whether a finding is one of a list (items joined by `,` `/` "and" ...) that a mark and a denial closing its
+        clause answer after its last ("Hx ca/IVDU/steroids: none", "Hx ca, IVDU, steroids - all neg"; not "radicular
+        arm pain, pacemaker - no MRI"): it may be the list's denial or the last item's. (An indication stays told.)"""
+        lexicon, items, i = self.lexicon, 0, ent.end
+        while i < min(len(doc), ent.end + _LISTED_TOKENS):
+            token = doc[i]
+            if token.lower_ in _ITEM_JOINS:
+                items += 1
+            elif not token.is_alpha and token.ent_iob_ not in ("B", "I"):
+                break
+            i += 1
+        if not items or i >= len(doc) or doc[i].text not in lexicon.denial_marks or self._kind(ent) == "indication":
+            return False
+        i = self._past(doc, i + 1, lexicon.denial_between_words)
+        return (
+            i < len(doc) and doc[i].lower_ in lexicon.denial_words and self._answer_end(doc, i + 1) is not _Answer.OPEN
+        )
 
     def _answered_by_a_relative(self, doc: Any, ent: Any) -> bool:
         """Whether a relative is the whole answer after a finding (`relative_answers`: "Prostate ca - father;", "Breast
@@ -477,9 +561,9 @@ class TextReader:
     def _current(self, doc: Any, sentence: Any, ent: Any, context: Context, whole: str) -> Context:
         """History that is current: a drug "on" after a history cue (after a hypothetical one it is uncertain: "monitor
         for bleeding on xarelto"); an indication described as present ("hx of neck pain, flare x 1 wk":
-        `_said_present`). A word such as "still" or "worse" elsewhere in the whole text may or may not be about it
-        ("Hx neck pain. Pain still there."; "PMH: neck pain, HTN, recurrent UTIs"): the indication is then
-        uncertain."""
+        `_said_present`; another finding so described may be current: "hx IVDU, relapsed last month" is uncertain).
+        A word such as "still" or "worse" elsewhere in the whole text may or may not be about it ("Hx neck pain. Pain
+        still there."; "PMH: neck pain, HTN, recurrent UTIs"): the indication is then uncertain."""
         if context not in (Context.HISTORICAL, Context.HYPOTHETICAL):
             return context
         before = doc[max(0, ent.start - 2) : ent.start].text.lower()
@@ -489,8 +573,8 @@ class TextReader:
             return Context.AFFIRMED
         if context is Context.HYPOTHETICAL:
             return context
-        if self._roles.get(_concept(ent)) is not Role.INDICATION:
-            return context
+        if self._roles.get(_concept(ent)) is not Role.INDICATION:  # "hx IVDU, relapsed last month": maybe current
+            return Context.UNCERTAIN if self._said_present(doc, sentence, ent) else context
         if self._said_present(doc, sentence, ent):
             return Context.AFFIRMED
         return Context.UNCERTAIN if self._present.search(whole) else context
@@ -528,8 +612,10 @@ class TextReader:
 
     def _modifiers(self, doc: Any, ent: Any) -> list:
         """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
-        breast ca" is history; "? prior surgery" is both doubt and history; both of a `cues_together` pair, "if
-        patient has history of cancer"); a relative who reports ("per daughter", "son says") is not family history."""
+        breast ca" is history; "NO METS ON PRIOR PET?" is doubt; "? prior surgery" is both doubt and history; both of
+        a `cues_together` pair, "if patient has history of cancer"), but a cue after the mention does not replace a
+        doubt before it ("may have had neck surgery as a child": both, and doubt first); a relative who reports ("per
+        daughter", "son says") is not family history."""
         modifiers = sorted(
             (
                 m
@@ -540,7 +626,12 @@ class TextReader:
         )
         kept = []
         for i, modifier in enumerate(modifiers):
-            later = [m for m in modifiers[i + 1 :] if self._overrides(m, modifier)]
+            doubt_before = modifier.category == "POSSIBLE_EXISTENCE" and modifier.modifier_span[0] < ent.start
+            later = [
+                m
+                for m in modifiers[i + 1 :]
+                if self._overrides(m, modifier) and not (doubt_before and m.modifier_span[0] > ent.start)
+            ]
             if any(
                 _words_between(doc, modifier, other) and not self._denies_history(doc, modifier, other)
                 for other in later
@@ -732,7 +823,7 @@ class TextReader:
         "Label: no" line (what `_denied_after` and `_closes_a_denial` need after a trailing denial)."""
         return (
             i >= len(doc)
-            or doc[i].text in (",", ";", ".", "!")
+            or doc[i].text in (",", ";", ".", "!", "|", "•", "·")
             or doc[i].is_sent_start
             or self._ends_a_label_line(doc, i)
         )
@@ -871,10 +962,7 @@ class TextReader:
                 if described is not None:
                     attached[described.start].append(note)
                 continue
-            nearest = min(
-                near,
-                key=lambda e: (max(e.start_char - note.end, note.start - e.end_char, 0), e.start_char > note.start),
-            )
+            nearest = min(near, key=lambda e: self._distance(doc, note, e))
             if not self._linked(doc, note):
                 continue
             if self._kind(nearest) == "indication" and self._in_another_phrase(doc, sentence, note, nearest, notes):
@@ -887,14 +975,23 @@ class TextReader:
             attached[ent.start] = sorted(set(same), key=lambda n: n.start)
         return {start: tuple(found) for start, found in attached.items()}, unplaced
 
+    @staticmethod
+    def _distance(doc: Any, note: TimeNote, ent: Any) -> tuple[bool, int, bool]:
+        """How far a time stands from a mention: a comma between them first ("osteomyelitis as a teen, neck pain":
+        the time is the osteomyelitis'), then characters, then a mention after it."""
+        gap = (ent.end_char, note.start) if ent.end_char <= note.start else (note.end, ent.start_char)
+        return "," in _text(doc)[gap[0] : gap[1]], max(gap[1] - gap[0], 0), ent.start_char > note.start
+
     def _in_another_phrase(self, doc: Any, sentence: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
-        """Whether a time after its mention stands in a phrase of its own, after a comma, with words that may be
-        another thing's ("Neck pain, cough and congestion x 5 days", "neck pain, wife passed 4 wks ago"; not "neck
-        pain, x 3 wks", "neck pain, worse x 2 wks", "neck pain, onset 3 wks ago"): it may not be the mention's."""
+        """Whether a time after its mention stands in a phrase of its own, after a comma or a spaced dash, with words
+        that may be another thing's ("Neck pain, cough and congestion x 5 days", "neck pain, wife passed 4 wks ago",
+        "Neck pain - on light duty x 3 wks"; not "neck pain, x 3 wks", "neck pain, worse x 2 wks", "neck pain - onset
+        3 wks ago"): it may not be the mention's."""
         text = _text(doc)
-        start = text.rfind(",", ent.end_char, note.start)
-        if start < 0:
+        marks = list(_PHRASE_OPENING.finditer(text, ent.end_char, note.start))
+        if not marks:
             return False
+        start = marks[-1].end() - 1
         clause_end = _clause_bounds(doc, sentence, note.start)[1]
         end = text.find(",", note.end, clause_end)
         end = clause_end if end < 0 else end
@@ -1100,6 +1197,16 @@ def _glued_dash(token: Any) -> bool:
     return token.text[-1:] in ("-", "–", "—") and token.text[:-1].isalpha() and bool(token.whitespace_)
 
 
+def _stops_at(doc: Any, i: int) -> bool:
+    """Whether what follows token `i - 1` is no word it could govern: a line break, a mark or a list's join ("CGH:
+    no\nPT x 3", "CGH: no (per pt)", "CGH: no / IVDU: no", "CGH: no and no IVDU"; not "neck pain - no radiation")."""
+    while i < len(doc) and doc[i].is_space:
+        if "\n" in doc[i].text:
+            return True
+        i += 1
+    return i < len(doc) and (not doc[i].text[:1].isalnum() or doc[i].lower_ in _ITEM_JOINS)
+
+
 def _ends_item(token: Any, marks: tuple[str, ...], list_words: frozenset[str]) -> bool:
     """Whether a token bounds an item of a list: one of `marks`, or a list word ("or", "and")."""
     return token.text in marks or token.lower_ in list_words
@@ -1197,21 +1304,26 @@ def _mark_question_marks(doc: Any) -> None:
 
 
 _BOXES = frozenset({"[", "(", "☐", "□"})
+_LISTED_TOKENS = 12  # how far a list of findings before its denial may run ("Hx ca/IVDU/steroids: none")
 _FIELD_WORDS = 3  # a flowsheet field's label: at most this many words before its ":"
 
 
 def _open_sentences_at_boxes(doc: Any) -> None:
-    """A sentence the sentencizer does not begin: at a box or bracket after a sentence's end ("Neck pain x 3 wks. [ ]
-    History of cancer": it keeps marks after a full stop with the sentence before, so "[ ]" would not reach what it
-    marks)."""
+    """A sentence the sentencizer does not begin: at a box or bracket after a sentence's or a line's end ("Neck pain
+    x 3 wks. [ ] History of cancer", "Plan: PT\n(-) cancer": it keeps marks after a full stop or a line break with
+    the sentence before, so "[ ]" would not reach what it marks)."""
     for i, token in enumerate(doc):
-        if token.text in _BOXES and i > 0 and doc[i - 1].text in (".", "!") and doc[i - 1].whitespace_:
+        if token.text in _BOXES and i > 0 and _ends_a_line_or_sentence(doc[i - 1]):
             token.is_sent_start = True
             for following in doc[i + 1 :]:  # the sentencizer began the sentence at the first word after the marks
                 if following.is_sent_start:
                     following.is_sent_start = False
                 if not following.is_punct:
                     break
+
+
+def _ends_a_line_or_sentence(token: Any) -> bool:
+    return (token.text in (".", "!") and bool(token.whitespace_)) or (token.is_space and "\n" in token.text)
 
 
 def _field_starts_after(doc: Any, i: int) -> bool:
@@ -1286,6 +1398,9 @@ def _pipeline(lexicon: Lexicon) -> Any:
     from cds_service.engine.text import target_entities
 
     nlp = spacy.blank("en")
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex((*nlp.Defaults.infixes, *_GLUED_MARKS)).finditer
+    nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex((*nlp.Defaults.prefixes, _ARROWS)).search
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex((*nlp.Defaults.suffixes, _ARROWS)).search
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
     matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(
