@@ -84,6 +84,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_source_words=_words(data["cues"]["trailing_denials"]["source_words"]),
         denial_between_words=_words(data["cues"]["trailing_denials"]["between_words"]),
         denial_denies_next=_words(data["cues"]["trailing_denials"]["denies_next"]),
+        denial_contradictions=_words(data["cues"]["trailing_denials"]["contradictions"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         answer_boxes=_words(data["cues"]["answer_boxes"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),

@@ -517,6 +517,7 @@ class Lexicon:
     denial_source_words: frozenset[str] = frozenset()  # "Mets: ruled out on PET": a denial's source after it
     denial_between_words: frozenset[str] = frozenset()  # "hx malignancy: pt says no": between mark and denial
     denial_denies_next: frozenset[str] = frozenset()  # "Hx breast ca - no recurrence": the denial is of what follows
+    denial_contradictions: frozenset[str] = frozenset()  # "Hx ca: no, wife says yes": the next clause takes it back
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     answer_boxes: frozenset[str] = frozenset()  # "Hx of cancer: [ ] yes [x] no": a box answers it, unread
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history

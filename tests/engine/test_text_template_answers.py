@@ -86,9 +86,12 @@ def test_a_denial_after_the_neck_pain_of_something_else_keeps_the_pain(engine):
         "no to hx of cancer",
         "pt is cancer-free",
         "Pertinent negatives: fever, cancer, IVDU",
-        "Negate fever and cancer.",
-        "Lacks hx of malignancy",
         "Never diagnosed with cancer",
+        "Lacks hx of malignancy",  # (uncertain: "lacks insight into IVDU")
+        "Screened for cancer - clear",  # (uncertain: "Hx breast ca: clear" is in remission)
+        "c/o neck pain w/ -ve hx of malignancy",
+        "2 days ago -ve hx of malignancy",
+        "cancer -ve Yours sincerely",
         "Neck pain x 2 weeks.\n(-) cancer\nPlan: imaging",
     ],
 )
@@ -99,6 +102,36 @@ def test_a_cancer_denied_in_shorthand_is_no_known_cancer(engine, text):
 @pytest.mark.parametrize("text", ["-ve fever", "Pertinent negatives: fever, IVDU", "no to fever"])
 def test_a_red_flag_denied_in_shorthand_is_denied(engine, text):
     assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fever cultures -ve",
+        "Spurling: -ve, febrile",
+        "COVID: -ve, febrile",
+        "tylenol to negate fevers",
+        "lacks insight into IVDU",
+        "ROS pertinent positives and negatives: fever, weight loss",
+        "brought in by relatives with concerns of fever",
+        "Hx ca: pt says no, wife says yes",
+        "fever: nope, still",
+        "arm pain and weakness",
+        "R arm pain/weakness",
+        "IVDU-free x 2 days",
+        "hx IVDU!no longer",
+    ],
+)
+def test_a_red_flag_a_new_cue_must_not_deny_still_blocks(engine, text):
+    # (the eleventh session's first cues denied these: the MRI warned for plain neck pain or a radiculopathy)
+    assert outcome(engine, NECK_PAIN + text, "cpt|72156")[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text", ["breast ca -ve margins", "Hx breast ca: clear.", "breast cancer-free since 2020", "Hx ca: nope, cured"]
+)
+def test_a_cancer_a_new_cue_must_not_deny_is_not_denied(engine, text_reader, text):
+    assert ("malignancy", "negated") not in mentions(text_reader, text)
 
 
 @pytest.mark.parametrize(

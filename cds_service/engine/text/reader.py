@@ -479,17 +479,40 @@ class TextReader:
             ")",
         ]:
             return _Answer.CLOSES  # "Cancer (no)", "Hx CA (N)" (not "(-)", a template's mark: uncertain)
-        if i >= len(doc) or doc[i].lower_ not in lexicon.denial_marks:
+        if i >= len(doc) or not self._denial_mark(doc, i):
             return _Answer.OPEN
         i = self._past(doc, i + 1, lexicon.denial_between_words)
         if i >= len(doc) or doc[i].lower_ not in lexicon.denial_words:
             return _Answer.OPEN
         answer = self._answer_end(doc, i + 1)
+        if answer is _Answer.CLOSES and self._contradicted_after(doc, i + 1):
+            return _Answer.SOURCED  # "Hx ca: pt says no, wife says yes", "Breast ca: nope, cured"
         if answer is not _Answer.OPEN or self._denies_what_follows(doc, i + 1):
             return answer
         if self._kind(ent) != "indication" or _stops_at(doc, i + 1):
             return _Answer.SOURCED  # "Hx cancer: denies\nTriage ESI 3", "CGH: no (per pt)": maybe of what follows
         return answer  # "neck pain - no radiation": the neck pain is told
+
+    def _denial_mark(self, doc: Any, i: int) -> bool:
+        """Whether token `i` is a mark before a trailing denial: one of `marks`, or a list's mark glued to both words
+        ("hx ca;no", "Hx ca|no")."""
+        token = doc[i]
+        if token.lower_ in self.lexicon.denial_marks:
+            return True
+        glued = i > 0 and not doc[i - 1].whitespace_ and not token.whitespace_
+        return glued and token.text in (";", "|", "&", "/", "!")
+
+    def _contradicted_after(self, doc: Any, i: int) -> bool:
+        """Whether the clause after a denial's closing comma takes it back (`contradictions`: "Hx ca: pt says no, wife
+        says yes", "fever: nope, still"; not another field, "Fever: no, Trauma: yes")."""
+        if i >= len(doc) or doc[i].text != ",":
+            return False
+        for token in doc[i + 1 : doc[i].sent.end]:
+            if token.text in (",", ";", ".", "!", "|", ":", "=", "-"):
+                return False  # (the clause's end, or another field's answer: "Fever: no, Trauma: yes")
+            if token.lower_ in self.lexicon.denial_contradictions:
+                return True
+        return False
 
     def _denies_what_follows(self, doc: Any, i: int) -> bool:
         """Whether a denial that goes on at token `i` is of what follows (`denies_next`, `present_words`): "Hx breast
@@ -1401,6 +1424,8 @@ def _pipeline(lexicon: Lexicon) -> Any:
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex((*nlp.Defaults.infixes, *_GLUED_MARKS)).finditer
     nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex((*nlp.Defaults.prefixes, _ARROWS)).search
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex((*nlp.Defaults.suffixes, _ARROWS)).search
+    for written in ("b/l", "B/L", "B/l"):  # "bilateral", one word as the lexicon writes it (not b / l: "l" is left)
+        nlp.tokenizer.add_special_case(written, [{"ORTH": written}])
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
     matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(

@@ -30,6 +30,7 @@ class TimeNote:
     month: int | None = None
     day: int | None = None
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
+    years: int = 1  # the calendar years a year spans: 10 for a decade ("in the 1990s")
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
@@ -44,14 +45,15 @@ class TimeNote:
                 year -= 1
         try:
             first = date(year, month or 1, self.day or 1)
-            last = date(year, month or 12, self.day or calendar.monthrange(year, month or 12)[1])
+            end_year = year + self.years - 1
+            last = date(end_year, month or 12, self.day or calendar.monthrange(end_year, month or 12)[1])
         except ValueError:
             return None
         if first > order_date and self.year == 0:  # "since 12/1" written on 21 November: last year's
             first, last = first.replace(year=year - 1), last.replace(year=year - 1)
         if first > order_date:
             return None
-        return max(0, (order_date - last).days), (order_date - first).days
+        return max(0, (order_date - last).days), (order_date - first).days  # (a decade not over: from 0 days)
 
 
 def find_times(text: str, words: DurationWords, offset: int = 0) -> list[TimeNote]:
@@ -105,6 +107,8 @@ def _dated(match: object, offset: int) -> TimeNote | None:
             return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month, day=int(g["num_day"]))
     elif g.get("year"):
         month, year = None, int(g["year"])
+        if g.get("decade") and year % 10 == 0:  # "the 1990s"
+            return TimeNote(offset + match.start(), offset + match.end(), year=year, years=10)  # type: ignore[attr-defined]
     else:
         return None
     return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month)  # type: ignore[attr-defined]
