@@ -456,11 +456,12 @@ class TextReader:
     def _list_denied_after(self, doc: Any, ent: Any) -> bool:
         """Whether a denial follows the parenthesis a mention stands in ("Red flags (hx cancer, fever, IVDU) - none":
         it may deny the list or answer the label)."""
-        sentence, lexicon = ent.sent, self.lexicon
-        before = next((t for t in reversed(doc[sentence.start : ent.start]) if t.text in ("(", ")")), None)
-        after = next((t for t in doc[ent.end : sentence.end] if t.text[:1] in ("(", ")")), None)
-        if before is None or after is None or before.text != "(" or not after.text.startswith(")"):
+        text, sentence, lexicon = _text(doc), ent.sent, self.lexicon
+        opened = text.rfind("(", sentence.start_char, ent.start_char)
+        closed = text.find(")", ent.end_char, sentence.end_char)
+        if opened < 0 or closed < 0 or ")" in text[opened : ent.start_char] or "(" in text[ent.end_char : closed]:
             return False
+        after = doc.char_span(closed, closed + 1, alignment_mode="expand")[0]
         i = after.i + 1  # (spaCy keeps "):" as one token, an emoticon's)
         i += after.text == ")" and i < len(doc) and doc[i].text in lexicon.denial_marks
         return i < len(doc) and doc[i].lower_ in lexicon.denial_words
