@@ -208,3 +208,36 @@ def test_a_radicular_symptom_written_with_an_arrow_is_read(engine, text):
 @pytest.mark.parametrize("text", ["BP ↑ 150/90", "pain ↓ with NSAIDs", "ROM ↓"])
 def test_other_arrows_still_warn(engine, text):
     assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- a field's separator ends a denial's list (a thirteenth review) ----------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-ve fever; R arm weakness",
+        "✗ fever | ✓ wt loss",
+        "Neg weakness | L deltoid 3/5",
+        "Pertinent negatives: fever | R arm weakness",
+        "no fever | R arm weakness",
+        "Denies fever • Endorses 15 lb wt loss",
+        "no weakness • no trauma • R grip weakness 4/5",
+        "Cancer (no) - fever 38.5",
+        "wt loss (no) • incontinent of urine",
+        "hx lymphoma: pt says no, febrile",
+        "IVDU (no) - relapsed last wk",
+        "IVDU: no, last use 2 wks ago",
+    ],
+)
+def test_a_red_flag_after_a_field_s_denial_still_blocks(engine, text):
+    # (the denial reached past the separator, or its taking back was not read: an MRI warned for plain neck pain)
+    assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["Neg weakness • metastatic prostate ca", "never treated for lymphoma"])
+def test_a_cancer_after_a_field_s_denial_or_never_treated_is_known(engine, text):
+    assert outcome(engine, NECK_PAIN + text, XR)[0] != "appropriate"
+
+
+@pytest.mark.parametrize("text", ["fever: no | IVDU: no", "no fever, chills or weight loss", "Fever: no, Trauma: no"])
+def test_denials_in_fields_and_lists_still_deny(engine, text):
+    assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])

@@ -478,8 +478,8 @@ class TextReader:
             "(",
             True,
             ")",
-        ]:
-            return _Answer.CLOSES  # "Cancer (no)", "Hx CA (N)" (not "(-)", a template's mark: uncertain)
+        ]:  # "Cancer (no)", "Hx CA (N)" (not "(-)", a template's mark: uncertain); "IVDU (no) - relapsed": taken back
+            return _Answer.SOURCED if self._contradicted_after(doc, i + 3) else _Answer.CLOSES
         if i >= len(doc) or not self._denial_mark(doc, i):
             return _Answer.OPEN
         i = self._past(doc, i + 1, lexicon.denial_between_words)
@@ -506,7 +506,7 @@ class TextReader:
     def _contradicted_after(self, doc: Any, i: int) -> bool:
         """Whether the clause after a denial's closing comma takes it back (`contradictions`: "Hx ca: pt says no, wife
         says yes", "fever: nope, still"; not another field, "Fever: no, Trauma: yes")."""
-        if i >= len(doc) or doc[i].text != ",":
+        if i >= len(doc) or doc[i].text not in (",", "-", "–", "—"):
             return False
         for token in doc[i + 1 : doc[i].sent.end]:
             if token.text in (",", ";", ".", "!", "|", ":", "=", "-"):
@@ -717,7 +717,15 @@ class TextReader:
         return cut, doubted, listed
 
     def _cut_scope(self, doc: Any, span: Any, reached: list, cut: set[tuple[Any, int]], doubted: set[int]) -> None:
-        """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`."""
+        """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`. A field's separator
+        between the cue and a mention ("-ve fever; R arm weakness", "no fever | R arm weakness", "Neg weakness •
+        metastatic prostate ca") leaves that one uncertain: it may be another field's."""
+        fenced = [e for e in reached if _separated(doc, span, e)]
+        cut |= {(span, e.start) for e in fenced}
+        doubted |= {e.start for e in fenced}
+        reached = [e for e in reached if e not in fenced]
+        if not reached:
+            return
         backward = reached[0].start < span[0]
         if not backward and self._closes_a_denial(doc, span):
             cut |= {(span, e.start) for e in reached}  # "Fever: no, Trauma: yes": the "no" is the fever's
@@ -831,16 +839,18 @@ class TextReader:
 
     def _closes_a_denial(self, doc: Any, span: tuple[int, int]) -> bool:
         """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;", "Fever - no
-        per pt,"): a mark before it and the clause's end or its source after it (`_answer_end`)."""
+        per pt,", "hx lymphoma: pt says no,", "Cancer (no)"): a mark before it (`between_words` may stand between) and
+        the clause's end or its source after it (`_answer_end`), or parentheses around it."""
         start, end = span
         lexicon = self.lexicon
-        return (
-            end - start == 1
-            and doc[start].lower_ in lexicon.denial_words
-            and start > 0
-            and doc[start - 1].text in lexicon.denial_marks
-            and self._answer_end(doc, end) is not _Answer.OPEN
-        )
+        if end - start != 1 or doc[start].lower_ not in lexicon.denial_words or start == 0:
+            return False
+        if doc[start - 1].text == "(" and end < len(doc) and doc[end].text.startswith(")"):
+            return True  # "Cancer (no) - fever 38.5": the "no" is the cancer's
+        mark = start - 1
+        while mark > 0 and start - mark <= 3 and doc[mark].lower_ in lexicon.denial_between_words:
+            mark -= 1  # "hx lymphoma: pt says no, febrile"
+        return doc[mark].text in lexicon.denial_marks and self._answer_end(doc, end) is not _Answer.OPEN
 
     def _clause_ends_at(self, doc: Any, i: int) -> bool:
         """Whether a clause ends before token `i`: the text's end, `,` `;` `.` `!`, a new sentence, or the end of a
@@ -1200,6 +1210,12 @@ def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozense
     return any(w in words for w in before)
 
 
+def _separated(doc: Any, span: tuple[int, int], ent: Any) -> bool:
+    """Whether a field's separator (`_FIELD_SEPARATORS`) stands between a cue's words and a mention."""
+    start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
+    return any(t.text in _FIELD_SEPARATORS for t in doc[start:end])
+
+
 def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
     """Whether one of `marks` stands between two mentions ("no fever, T 38.9", "no fever (Tmax 38.9)")."""
     start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
@@ -1328,6 +1344,7 @@ def _mark_question_marks(doc: Any) -> None:
 
 
 _BOXES = frozenset({"[", "(", "☐", "□"})
+_FIELD_SEPARATORS = frozenset({";", "|", "•", "·"})  # end a field of a template's line ("fever: no | IVDU: yes")
 _LISTED_TOKENS = 12  # how far a list of findings before its denial may run ("Hx ca/IVDU/steroids: none")
 _FIELD_WORDS = 3  # a flowsheet field's label: at most this many words before its ":"
 
