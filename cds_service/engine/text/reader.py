@@ -474,11 +474,7 @@ class TextReader:
         """
         lexicon = self.lexicon
         i = self._past(doc, ent.end, lexicon.denial_label_words)
-        if [t.text if t.text in "()" else t.is_alpha and t.lower_ in lexicon.denial_words for t in doc[i : i + 3]] == [
-            "(",
-            True,
-            ")",
-        ]:  # "Cancer (no)", "Hx CA (N)" (not "(-)", a template's mark: uncertain); "IVDU (no) - relapsed": taken back
+        if self._parenthesised_denial(doc, i):  # "IVDU (no) - relapsed": taken back
             return _Answer.SOURCED if self._contradicted_after(doc, i + 3) else _Answer.CLOSES
         if i >= len(doc) or not self._denial_mark(doc, i):
             return _Answer.OPEN
@@ -493,6 +489,18 @@ class TextReader:
         if self._kind(ent) != "indication" or _stops_at(doc, i + 1):
             return _Answer.SOURCED  # "Hx cancer: denies\nTriage ESI 3", "CGH: no (per pt)": maybe of what follows
         return answer  # "neck pain - no radiation": the neck pain is told
+
+    def _parenthesised_denial(self, doc: Any, i: int) -> bool:
+        """Whether a denial word stands alone in parentheses at token `i` ("Cancer (no)", "Hx CA (N)"; not "(-)", a
+        template's mark, which is uncertain)."""
+        words = doc[i : i + 3]
+        return (
+            len(words) == 3
+            and words[0].text == "("
+            and words[2].text.startswith(")")
+            and words[1].is_alpha
+            and words[1].lower_ in self.lexicon.denial_words
+        )
 
     def _denial_mark(self, doc: Any, i: int) -> bool:
         """Whether token `i` is a mark before a trailing denial: one of `marks`, or a list's mark glued to both words
@@ -1364,6 +1372,7 @@ def _open_sentences_at_boxes(doc: Any) -> None:
 
 
 def _ends_a_line_or_sentence(token: Any) -> bool:
+    """Whether a token ends a sentence (a full stop or "!" and a space) or a line."""
     return (token.text in (".", "!") and bool(token.whitespace_)) or (token.is_space and "\n" in token.text)
 
 
