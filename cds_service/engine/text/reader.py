@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
@@ -728,7 +728,7 @@ class TextReader:
         """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`. A field's separator
         between the cue and a mention ("-ve fever; R arm weakness", "no fever | R arm weakness", "Neg weakness •
         metastatic prostate ca") leaves that one uncertain: it may be another field's."""
-        fenced = [e for e in reached if _separated(doc, span, e)]
+        fenced = [e for e in reached if _between(doc, doc[span[0] : span[1]], e, _FIELD_SEPARATORS)]
         cut |= {(span, e.start) for e in fenced}
         doubted |= {e.start for e in fenced}
         reached = [e for e in reached if e not in fenced]
@@ -1218,14 +1218,9 @@ def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozense
     return any(w in words for w in before)
 
 
-def _separated(doc: Any, span: tuple[int, int], ent: Any) -> bool:
-    """Whether a field's separator (`_FIELD_SEPARATORS`) stands between a cue's words and a mention."""
-    start, end = (span[1], ent.start) if span[1] <= ent.start else (ent.end, span[0])
-    return any(t.text in _FIELD_SEPARATORS for t in doc[start:end])
-
-
-def _between(doc: Any, first: Any, second: Any, marks: tuple[str, ...]) -> bool:
-    """Whether one of `marks` stands between two mentions ("no fever, T 38.9", "no fever (Tmax 38.9)")."""
+def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
+    """Whether one of `marks` stands between two mentions, or a cue's words and a mention ("no fever, T 38.9", "no
+    fever (Tmax 38.9)")."""
     start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
     return any(t.text in marks for t in doc[start:end])
 
