@@ -12,6 +12,7 @@ from cds_service.knowledge.model import (
     CueRule,
     DurationWords,
     Lexicon,
+    LineWraps,
     MeasurementWords,
     RelativeAnswers,
     TermRule,
@@ -65,6 +66,10 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         dropped_default_cues=frozenset(c.lower() for c in data["cues"]["drop_defaults"]),
         cervical_words=tuple(w.lower() for w in data["cervical_words"]),
         other_sites=_words(data["other_sites"]),
+        line_wraps=LineWraps(
+            joining_words=_words(data["line_wraps"]["joining_words"]),
+            min_wrapped_chars=data["line_wraps"]["min_wrapped_chars"],
+        ),
         list_words=frozenset(w.lower() for w in data["list_words"]),
         durations=_durations(data["durations"]),
         symptom_words=frozenset(w.lower() for w in data["symptom_words"]),
@@ -85,6 +90,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_between_words=_words(data["cues"]["trailing_denials"]["between_words"]),
         denial_denies_next=_words(data["cues"]["trailing_denials"]["denies_next"]),
         denial_contradictions=_words(data["cues"]["trailing_denials"]["contradictions"]),
+        unread_answers=_words(data["cues"]["trailing_denials"]["unread_answers"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         answer_boxes=_words(data["cues"]["answer_boxes"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
@@ -118,6 +124,8 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         patient_words=_words(d["patient_words"]),
         cues_together=frozenset((first, second) for first, second in d["cues_together"]),
         until_words=_words(d["until_words"]),
+        negation_links=_words(d["negation_links"]),
+        site_words=_words(d["site_words"]),
     )
 
 

@@ -463,6 +463,14 @@ class MeasurementWords:
 
 
 @dataclass(frozen=True)
+class LineWraps:
+    """When a line break inside a sentence is read as a space (lexicon.yaml `line_wraps`; text/line_wraps.py)."""
+
+    joining_words: frozenset[str] = frozenset()  # a line ending with one goes on ("history of\ncancer")
+    min_wrapped_chars: int = 50  # a line this long, ending with a word, goes on before a small letter
+
+
+@dataclass(frozen=True)
 class RelativeAnswers:
     """A relative named as the whole answer after a finding (lexicon.yaml `cues.relative_answers`)."""
 
@@ -489,6 +497,8 @@ class CueDoubts:
     patient_words: frozenset[str] = frozenset()  # "pt", "she": the patient named beside a relative's mention
     cues_together: frozenset[tuple[str, str]] = frozenset()  # (earlier, later) cue categories: uncertain together
     until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
+    negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied
+    site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
 
 
 @dataclass(frozen=True)
@@ -518,9 +528,11 @@ class Lexicon:
     denial_between_words: frozenset[str] = frozenset()  # "hx malignancy: pt says no": between mark and denial
     denial_denies_next: frozenset[str] = frozenset()  # "Hx breast ca - no recurrence": the denial is of what follows
     denial_contradictions: frozenset[str] = frozenset()  # "Hx ca: no, wife says yes": the next clause takes it back
+    unread_answers: frozenset[str] = frozenset()  # "Hx of cancer 0", "Cancer: not": an answer not read as a denial
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     answer_boxes: frozenset[str] = frozenset()  # "Hx of cancer: [ ] yes [x] no": a box answers it, unread
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
     relative_answers: RelativeAnswers | None = None  # "Prostate ca - father;": a relative as a finding's answer
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")
+    line_wraps: LineWraps = field(default_factory=LineWraps)  # line breaks inside a sentence

@@ -24,7 +24,10 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from cds_service.engine.text import first_token_index
+from cds_service.engine.text.line_wraps import unwrapped
+from cds_service.engine.text.markup import plain
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
+from cds_service.engine.text.spacing import collapsed
 from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote, find_times
 from cds_service.knowledge.model import (
     IGNORED,
@@ -78,6 +81,7 @@ _WORD = re.compile(r"[\w/'+~>-]+")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
 _TEXT_KEY = "cds_service.text"  # the doc's text, kept in its user_data by _text
+_EDGES_KEY = "cds_service.edges"  # offsets of the spaces that stand for a run of them (`spacing.py`), in its user_data
 
 
 class TextTooLong(ValueError):
@@ -100,6 +104,14 @@ class TextMention:
         start, end = self.sentence
         times = tuple(replace(t, start=t.start + by, end=t.end + by) for t in self.times)
         return replace(self, start=self.start + by, end=self.end + by, sentence=(start + by, end + by), times=times)
+
+    def placed(self, origin: Sequence[int]) -> TextMention:
+        """The same mention in the text as written, `origin` giving each offset of the text read (and its length)."""
+        start, end = self.sentence
+        times = tuple(replace(t, start=origin[t.start], end=origin[t.end]) for t in self.times)
+        return replace(
+            self, start=origin[self.start], end=origin[self.end], sentence=(origin[start], origin[end]), times=times
+        )
 
     def quote(self, text: str) -> str:
         """The sentence the mention stands in (cut to a short excerpt around it)."""
@@ -143,14 +155,25 @@ class TextReader:
             return ()
         if len(text) > MAX_TEXT_CHARS:
             raise TextTooLong(f"a text of {len(text)} characters (more than {MAX_TEXT_CHARS}) is not read")
+        read = collapsed(plain(text), text)  # markup and spaces, then wrapped lines (`_read_text`)
         self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
-        if len(text) <= PART_CHARS:
-            return self._read_part(nlp, text, problem_list, text)
-        found: list[TextMention] = []
-        for start, end in self._parts(nlp, text):
-            found += [m.shifted(start) for m in self._read_part(nlp, text[start:end], problem_list, text)]
-        return tuple(found)
+        found = self._read_text(nlp, read.text, problem_list, read.edges)
+        return found if read.origin is None else tuple(m.placed(read.origin) for m in found)
+
+    def _read_text(self, nlp: Any, text: str, problem_list: bool, edges: frozenset[int]) -> tuple[TextMention, ...]:
+        """The mentions in `text`, its wrapped lines read as one (`line_wraps`), in parts if it is long. `edges`: the
+        offsets of spaces that stand for a run of them inside a line (`spacing.py`)."""
+        read = unwrapped(text, self.lexicon.line_wraps)
+        if len(read) <= PART_CHARS:
+            return self._read_part(nlp, read, problem_list, read, edges)
+        return tuple(
+            m.shifted(start)
+            for start, end in self._parts(nlp, read)
+            for m in self._read_part(
+                nlp, read[start:end], problem_list, read, frozenset(e - start for e in edges if start <= e < end)
+            )
+        )
 
     @staticmethod
     def _parts(nlp: Any, text: str) -> Iterator[tuple[int, int]]:
@@ -170,13 +193,19 @@ class TextReader:
             after_full_stop = sentence.text.rstrip().endswith(".")
         yield start, len(text)
 
-    def _read_part(self, nlp: Any, text: str, problem_list: bool, whole: str) -> tuple[TextMention, ...]:
-        """The mentions in `text`, a run of whole sentences of the text `whole`."""
+    def _read_part(
+        self, nlp: Any, text: str, problem_list: bool, whole: str, edges: frozenset[int] = frozenset()
+    ) -> tuple[TextMention, ...]:
+        """The mentions in `text`, a run of whole sentences of the text `whole`; `edges`: see `_read_text`."""
         doc = self._parse(nlp, text)
+        doc.user_data[_EDGES_KEY] = edges
         found: list[TextMention] = []
         all_ents = doc.ents  # (spaCy builds the tuple at each use)
+        under_a_denial = False  # the lines after a denial's heading ("Denies:\n- fever\n- cancer")
         for sentence in doc.sents:
             ents = [e for e in all_ents if sentence.start <= e.start < sentence.end]
+            under_a_denial = under_a_denial and self._listed_line(sentence)
+            heading, under_a_denial = under_a_denial, under_a_denial or self._denial_heading(doc, sentence, ents)
             kept = [e for e in ents if self._usable(e, sentence.text, problem_list)]
             notes = self._worsening_at_least(
                 sentence, find_times(sentence.text, self.lexicon.durations, sentence.start_char)
@@ -186,7 +215,9 @@ class TextReader:
                     found += self._symptom_times(sentence, notes)
                 continue
             contexts = [
-                self._current(doc, sentence, e, c, whole)
+                _at_best(self._current(doc, sentence, e, c, whole), Context.UNCERTAIN)
+                if heading
+                else self._current(doc, sentence, e, c, whole)
                 for e, c in zip(kept, self._contexts(doc, kept, notes), strict=True)
             ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
@@ -196,6 +227,41 @@ class TextReader:
                 span = (sentence.start_char, sentence.end_char)
                 found.append(TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(unplaced)))
         return tuple(m for m in found if m is not None)
+
+    def _denial_heading(self, doc: Any, sentence: Any, ents: list) -> bool:
+        """Whether a sentence is a denial's heading over the lines after it: a negation cue with no mention after it,
+        and the sentence ends with a mark or a denial word ("Denies:", "ROS negative for:", "Red flags: none")."""
+        words = [t for t in sentence if not t.is_space]
+        while words and words[-1].text in _BULLETS:  # (the sentencizer keeps the next line's bullet: "Denies:\n*")
+            words.pop()
+        if not words or not (words[-1].text in (":", "-", "–") or words[-1].lower_ in self.lexicon.denial_words):
+            return False
+        last = ents[-1].end if ents else sentence.start
+        return (
+            any(
+                m.category == "NEGATED_EXISTENCE" and last <= m.modifier_span[0] < sentence.end
+                for m in doc._.context_graph.modifiers
+            )
+            if doc.has_extension("context_graph") and doc._.context_graph is not None
+            else False
+        )
+
+    def _listed_line(self, sentence: Any) -> bool:
+        """Whether a line is one item of a list: it begins with a bullet or a number ("- fever", "2) cancer"), or it
+        has only mentions, list words and a label's words ("fever", "hx of cancer")."""
+        words = [t for t in sentence if not t.is_space]
+        if not words:
+            return False
+        if words[0].text in _BULLETS or (words[0].like_num and len(words) > 1 and words[1].text in (")", ".")):
+            return True
+        lexicon = self.lexicon
+        return all(
+            t.ent_iob_ in ("B", "I")
+            or not t.is_alpha
+            or t.lower_ in lexicon.list_words
+            or t.lower_ in lexicon.denial_label_words
+            for t in words
+        )
 
     def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
         """A span written just after a word of worsening ("worse x 2 wks", "worsening neck pain x 1 wk") times the
@@ -326,7 +392,9 @@ class TextReader:
             return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
         if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
             return True
-        if context is Context.NEGATED and self._until_after(doc, ent):
+        if context is Context.NEGATED and (
+            self._until_after(doc, ent) or self._another_thing_denied(doc, ent) or self._status_denied(doc, ent)
+        ):
             return True
         event = _concept(ent) in self.lexicon.doubts.events
         if context is Context.FAMILY:
@@ -342,6 +410,26 @@ class TextReader:
             if token.text in (",", ";", ".", "!"):
                 return False
             if token.lower_ in words:
+                return True
+        return False
+
+    def _status_denied(self, doc: Any, ent: Any) -> bool:
+        """Whether a negation may be of a finding's course, named right after it ("no sign of breast ca recurrence", "no
+        lymphoma relapse": `present_words`), not of the finding."""
+        following = doc[ent.end : ent.end + 1]
+        return bool(following) and following[0].lower_ in self.lexicon.present_words
+
+    def _another_thing_denied(self, doc: Any, ent: Any) -> bool:
+        """Whether a negation before a mention denies something else that came from, after or since it ("No
+        complications from ACDF", "No surgery since ACDF 2019": `negation_links` after other words)."""
+        links, list_words = self.lexicon.doubts.negation_links, self.lexicon.list_words
+        for modifier in ent._.modifiers:
+            end = modifier.modifier_span[1]
+            if modifier.category != "NEGATED_EXISTENCE" or end > ent.start:
+                continue
+            between = doc[end : ent.start]
+            link = next((t.i for t in between if t.lower_ in links), None)
+            if link is not None and any(t.is_alpha and t.lower_ not in list_words for t in doc[end:link]):
                 return True
         return False
 
@@ -476,10 +564,17 @@ class TextReader:
         i = self._past(doc, ent.end, lexicon.denial_label_words)
         if self._parenthesised_denial(doc, i):  # "IVDU (no) - relapsed": taken back
             return _Answer.SOURCED if self._contradicted_after(doc, i + 3) else _Answer.CLOSES
-        if i >= len(doc) or not self._denial_mark(doc, i):
+        if i >= len(doc):
             return _Answer.OPEN
-        i = self._past(doc, i + 1, lexicon.denial_between_words)
-        if i >= len(doc) or doc[i].lower_ not in lexicon.denial_words:
+        marked = self._denial_mark(doc, i)
+        if marked:
+            i = self._past(doc, i + 1, lexicon.denial_between_words)
+        if i >= len(doc):
+            return _Answer.OPEN
+        word = doc[i].lower_
+        if not marked or word in lexicon.unread_answers:
+            return self._unread_answer(doc, ent, i)
+        if word not in lexicon.denial_words:
             return _Answer.OPEN
         answer = self._answer_end(doc, i + 1)
         if answer is _Answer.CLOSES and self._contradicted_after(doc, i + 1):
@@ -489,6 +584,17 @@ class TextReader:
         if self._kind(ent) != "indication" or _stops_at(doc, i + 1):
             return _Answer.SOURCED  # "Hx cancer: denies\nTriage ESI 3", "CGH: no (per pt)": maybe of what follows
         return answer  # "neck pain - no radiation": the neck pain is told
+
+    def _unread_answer(self, doc: Any, ent: Any, i: int) -> _Answer:
+        """SOURCED (uncertain) when token `i`, right after a finding (or its mark), is an answer the reader does not
+        take as a denial and closes the clause: one of `unread_answers` ("Hx of cancer 0", "Cancer: not", "cancer
+        history unremarkable") or a denial word without a mark ("Hx cancer no", "trauma denied"). Not an
+        indication's."""
+        lexicon = self.lexicon
+        word = doc[i].lower_
+        if self._kind(ent) == "indication" or (word not in lexicon.unread_answers and word not in lexicon.denial_words):
+            return _Answer.OPEN
+        return _Answer.OPEN if self._answer_end(doc, i + 1) is _Answer.OPEN else _Answer.SOURCED
 
     def _parenthesised_denial(self, doc: Any, i: int) -> bool:
         """Whether a denial word stands alone in parentheses at token `i` ("Cancer (no)", "Hx CA (N)"; not "(-)", a
@@ -719,16 +825,40 @@ class TextReader:
         doubted: set[int] = set()
         listed: set[int] = set()
         for span, reached in scopes.items():
+            doubted |= self._listed_past_a_separator(doc, span, reached, ents)
             self._cut_scope(doc, span, reached, cut, doubted)
             if reached[0].start > span[0]:
                 listed |= {e.start for e in sorted(reached, key=lambda e: e.start)[1:]}
         return cut, doubted, listed
 
+    def _listed_past_a_separator(self, doc: Any, span: tuple[int, int], reached: list, ents: list) -> set[int]:
+        """The mentions a cue's list may go on to past a field's separator that ended its reach ("Negative for: fever;
+        cancer; IVDU", "Denies fever; weight loss; hx of cancer"): after its last mention, each of the first one's
+        kind with only separators, list words, a label's words and mentions before it. They may be denied too, or
+        another field's: uncertain."""
+        first, last = min(reached, key=lambda e: e.start), max(reached, key=lambda e: e.start)
+        if first.start < span[0]:
+            return set()  # (a cue written after its mentions)
+        lexicon, kind, previous, found = self.lexicon, self._kind(first), last, set()
+        for ent in (e for e in ents if e.start >= last.end):
+            words = [t.lower_ for t in doc[previous.end : ent.start] if t.text not in _FIELD_SEPARATORS]
+            if self._kind(ent) != kind or any(
+                w not in _ITEM_JOINS and w not in lexicon.list_words and w not in lexicon.denial_label_words
+                for w in words
+            ):
+                break
+            if _between(doc, last, ent, _FIELD_SEPARATORS):
+                found.add(ent.start)
+            previous = ent
+        return found
+
     def _cut_scope(self, doc: Any, span: Any, reached: list, cut: set[tuple[Any, int]], doubted: set[int]) -> None:
         """One cue's list, nearest mention first (see _lists_cut); adds to `cut` and `doubted`. A field's separator
         between the cue and a mention ("-ve fever; R arm weakness", "no fever | R arm weakness", "Neg weakness •
-        metastatic prostate ca") leaves that one uncertain: it may be another field's."""
-        fenced = [e for e in reached if _between(doc, doc[span[0] : span[1]], e, _FIELD_SEPARATORS)]
+        metastatic prostate ca"), or a run of spaces (a column's edge), leaves that one uncertain: it may be another
+        field's."""
+        cue = doc[span[0] : span[1]]
+        fenced = [e for e in reached if _between(doc, cue, e, _FIELD_SEPARATORS) or _padded_between(doc, cue, e)]
         cut |= {(span, e.start) for e in fenced}
         doubted |= {e.start for e in fenced}
         reached = [e for e in reached if e not in fenced]
@@ -744,12 +874,29 @@ class TextReader:
             if self._cut_at_a_label(doc, span, ordered, cut, doubted):
                 return
         if self._other_words_and_comma(doc, span, ordered[0]) or (
-            not backward and self._stated_after_a_mark(doc, span, ordered[0])
+            not backward
+            and (
+                self._stated_after_a_mark(doc, span, ordered[0]) or self._indication_after_words(doc, span, ordered[0])
+            )
         ):
             cut |= {(span, e.start) for e in ordered}
             doubted |= {e.start for e in ordered}
             return
         self._cut_items(doc, span, ordered, backward, cut, doubted)
+
+    def _indication_after_words(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
+        """Whether a negation reaches an indication first across another word that is no list, label, symptom or site
+        word (`site_words`), with nothing joining them ("no weakness radiating down the left arm", "no trauma pain
+        radiates to L arm"): a run-on statement, or one more item denied ("no pain radiating to the arm" denies)."""
+        lexicon = self.lexicon
+        return self._kind(ent) == "indication" and any(
+            t.is_alpha
+            and t.lower_ not in lexicon.list_words
+            and t.lower_ not in lexicon.denial_label_words
+            and t.lower_ not in lexicon.symptom_words
+            and t.lower_ not in lexicon.doubts.site_words
+            for t in doc[span[1] : ent.start]
+        )
 
     def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation's first mention, after a mark (between, or ending the cue: "ROS negative: fever 39"),
@@ -776,7 +923,9 @@ class TextReader:
     ) -> None:
         """Where a cue's list stops after its first mention (see `_lists_cut`): at a doubtful item (`_doubtful_item`)
         or a mention of another kind; past the first cut, the rest is cut too, and uncertain unless it is of another
-        kind than the first after a doubt-free cut ("no trauma, neck pain x3 wks")."""
+        kind than the first after a doubt-free cut ("no trauma, neck pain x3 wks"). A mention of another kind that
+        nothing joins to the one before ("no fever radiating down the left arm", "no trauma pain radiates to L arm":
+        no comma, no "or") is uncertain: a run-on statement, or one more item denied."""
         first_kind = self._kind(ordered[0])
         for before, ent in pairwise(ordered):
             if (span, before.start) in cut:  # past the first cut, the rest of the list is cut too
@@ -790,6 +939,9 @@ class TextReader:
                 cut.add((span, ent.start))  # "no trauma, neck pain x3 wks": the neck pain is stated
                 if first_kind == "indication":
                     doubted.add(ent.start)  # "Denies arm numbness, fever, weight loss": may be denied too
+            elif not backward and self._kind(ent) != first_kind and not _between(doc, before, ent, _ITEM_JOINS):
+                cut.add((span, ent.start))  # "no fever radiating down the left arm" (no comma, no "or"): a run-on
+                doubted.add(ent.start)  # statement or one more item denied
 
     def _doubtful_item(self, doc: Any, before: Any, ent: Any, backward: bool) -> bool:
         """Whether a list's next mention may not be one of its items (see `_lists_cut`): other words and a comma, a
@@ -1225,6 +1377,15 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     return any(t.text in marks for t in doc[start:end])
 
 
+def _padded_between(doc: Any, first: Any, second: Any) -> bool:
+    """Whether a run of spaces written inside a line (a column's edge: "No fever      breast cancer 2015"; read as one
+    space, `spacing.py`) stands between. (A run kept before a flowsheet's next field is that field's edge.)"""
+    start, end = (
+        (first.end_char, second.start_char) if first.end <= second.start else (second.end_char, first.start_char)
+    )
+    return any(start <= edge < end for edge in doc.user_data.get(_EDGES_KEY, ()))
+
+
 def _spaced_dash(doc: Any, token: Any) -> bool:
     """Whether a token is a dash with a space on each side ("no trauma - MVC"; not "C5-6", "trauma-")."""
     return (
@@ -1241,13 +1402,14 @@ def _glued_dash(token: Any) -> bool:
 
 
 def _stops_at(doc: Any, i: int) -> bool:
-    """Whether what follows token `i - 1` is no word it could govern: a line break, a mark or a list's join ("CGH:
-    no\nPT x 3", "CGH: no (per pt)", "CGH: no / IVDU: no", "CGH: no and no IVDU"; not "neck pain - no radiation")."""
+    """Whether what follows token `i - 1` is no word it could govern: a line break, a mark, a list's join or a word
+    in capitals, which may begin a sentence ("CGH: no\nPT x 3", "CGH: no (per pt)", "CGH: no / IVDU: no", "CGH: no
+    and no IVDU", "CGH: no Yours sincerely"; not "neck pain - no radiation")."""
     while i < len(doc) and doc[i].is_space:
         if "\n" in doc[i].text:
             return True
         i += 1
-    return i < len(doc) and (not doc[i].text[:1].isalnum() or doc[i].lower_ in _ITEM_JOINS)
+    return i < len(doc) and (not doc[i].text[:1].isalnum() or doc[i].lower_ in _ITEM_JOINS or doc[i].text[:1].isupper())
 
 
 def _ends_item(token: Any, marks: tuple[str, ...], list_words: frozenset[str]) -> bool:
@@ -1347,6 +1509,7 @@ def _mark_question_marks(doc: Any) -> None:
 
 
 _BOXES = frozenset({"[", "(", "☐", "□"})
+_BULLETS = frozenset({"-", "*", "•", "·", "–", "+", "o", ">"})  # a list item's mark at the start of its line
 _FIELD_SEPARATORS = frozenset({";", "|", "•", "·"})  # end a field of a template's line ("fever: no | IVDU: yes")
 _LISTED_TOKENS = 12  # how far a list of findings before its denial may run ("Hx ca/IVDU/steroids: none")
 _FIELD_WORDS = 3  # a flowsheet field's label: at most this many words before its ":"

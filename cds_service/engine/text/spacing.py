@@ -1,0 +1,63 @@
+"""Runs of spaces, invisible characters and words broken at a line's end, read as the text means them, with a map
+back to the text as written.
+
+EHR exports pad text with runs of spaces (a fixed-width layout, two spaces after a full stop, the blanks left by
+markup: `markup.py`), paste thin or zero-width spaces from web pages, and break words at a line's end. spaCy makes
+each run a token of its own, which splits a phrase ("weight  loss", "radiating\\u2009to the left arm") and a list
+("Denies  fever,  weight  loss"), and a line of spaces keeps two lines in one sentence. So: a run of spaces, tabs or
+other spaces inside a line becomes one space, and a lone tab or other space a space; spaces before a line break go,
+and so do zero-width characters and a hyphen that breaks a word at a line's end ("radi-\\nating"). A run before a
+flowsheet's next field ("Hx malignancy: none     Bowel/bladder changes: No") stays: the reader takes it as the
+field's end. A tab or a run of three spaces or more that becomes one space is kept as an edge: it may be a column's
+("No fever      breast cancer 2015"), so a negation's list does not cross it as if it were one line of words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
+_MARKS = re.compile(  # (a lone space between two words is no match: most of a text's are)
+    rf"[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)|[\u200b-\u200d\u2060\ufeff]+|(?<=[a-z])-\n(?=[a-z])"
+)
+_DROPPED = "\u200b\u200c\u200d\u2060\ufeff-"  # zero-width characters; a hyphen breaking a word at a line's end
+_COLUMN_EDGE = re.compile(r"[ \t\u00a0]*\t[ \t\u00a0]*| {3,}")  # a tab, or three spaces or more, as written
+_FIELD_AFTER = re.compile(r"[A-Z][A-Za-z]*(?:[ /][A-Za-z]+){0,2}:")  # "Bowel/bladder changes:"
+
+
+class Collapsed(NamedTuple):
+    """A text read as it means its spaces."""
+
+    text: str
+    origin: list[int] | None  # for each offset of `text` (and its length) the offset as written; None: the same text
+    edges: frozenset[int]  # offsets of the spaces that stand for a run written inside a line (a column's edge?)
+
+
+def collapsed(text: str, written: str | None = None) -> Collapsed:
+    """`text` read as it means its spaces. `written`: the text as sent, of the same length, when `text` is it with
+    its markup replaced (a run of spaces that was markup is no column's edge)."""
+    written = text if written is None else written
+    pieces: list[str] = []
+    origin: list[int] = []
+    edges: set[int] = set()
+    done = 0
+    length = 0
+    for found in _MARKS.finditer(text):
+        start, end = found.span()
+        run = found.group()
+        if run[0] in " \t" and end - start > 1 and _FIELD_AFTER.match(text, end):
+            continue  # a flowsheet's next field
+        kept = "" if run[0] in _DROPPED or end == len(text) or text[end] in "\r\n" else " "
+        length += start - done
+        if kept and _COLUMN_EDGE.fullmatch(written, start, end):
+            edges.add(length)
+        pieces += [text[done:start], kept]
+        origin += [*range(done, start), *([start] if kept else [])]
+        length += len(kept)
+        done = end
+    if not pieces:
+        return Collapsed(text, None, frozenset())
+    pieces.append(text[done:])
+    origin += range(done, len(text) + 1)
+    return Collapsed("".join(pieces), origin, frozenset(edges))
