@@ -91,6 +91,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_denies_next=_words(data["cues"]["trailing_denials"]["denies_next"]),
         denial_contradictions=_words(data["cues"]["trailing_denials"]["contradictions"]),
         unread_answers=_words(data["cues"]["trailing_denials"]["unread_answers"]),
+        answers_after_a_word=_words(data["cues"]["trailing_denials"]["answers_after_a_word"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         answer_boxes=_words(data["cues"]["answer_boxes"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),

@@ -529,6 +529,7 @@ class Lexicon:
     denial_denies_next: frozenset[str] = frozenset()  # "Hx breast ca - no recurrence": the denial is of what follows
     denial_contradictions: frozenset[str] = frozenset()  # "Hx ca: no, wife says yes": the next clause takes it back
     unread_answers: frozenset[str] = frozenset()  # "Hx of cancer 0", "Cancer: not": an answer not read as a denial
+    answers_after_a_word: frozenset[str] = frozenset()  # "Allergies nil, IVDU": the word's answer, no denial after
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     answer_boxes: frozenset[str] = frozenset()  # "Hx of cancer: [ ] yes [x] no": a box answers it, unread
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history

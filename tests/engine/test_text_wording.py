@@ -265,3 +265,46 @@ def test_a_neck_surgery_in_lay_words_widens(engine, text_reader, text):
 def test_a_red_flag_in_plain_words_is_read(engine, text_reader, text, concept):
     assert (concept, "affirmed") in mentions(text_reader, NECK_PAIN + text)
     assert _silent(engine, NECK_PAIN + text, MRI_WO)
+
+
+# -- a fifteenth review of the above: what the new wording must not deny or hide ------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Allergies nil, IVDU",  # ("nil" answers the word before it)
+        "PMH nil, weakness L grip",
+        "PMH nil prior C5-6 ACDF 2017",
+        "smokes 10/day, nil alcohol breast ca 2019 on tamoxifen",  # (other words between "nil" and the finding)
+        "Nil known drug allergies on warfarin for afib",
+        "Nil significant, weakness of the left grip",
+    ],
+)
+def test_nil_that_answers_something_else_denies_nothing_after_it(engine, text):
+    assert _silent(engine, NECK_PAIN + text, MRI_WO)
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("never did have cancer", MRI_WO),  # (a plain denial: the MRI warns for plain neck pain)
+        ("No work-up for malignancy done yet", XR),  # (no pseudo-negation: radiographs do not warn for a cancer)
+        ("not worked up for discitis", XR),
+    ],
+)
+def test_a_pseudo_negation_does_not_swallow_a_denial(engine, text, order):
+    expected = ("not-appropriate", [1]) if order == MRI_WO else None
+    got = outcome(engine, NECK_PAIN + text, order)
+    assert got == expected if expected else got[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Malignancy given hx of smoking and weight loss unlikely", "Spinal infection given normal WBC and CRP unlikely"],
+)
+def test_unlikely_reaches_back_across_a_clause(engine, text):
+    assert _silent(engine, NECK_PAIN + text, XR)
+
+
+def test_no_recurrent_infection_is_an_infection_long_past(engine, text_reader):
+    assert ("infection", "historical") in mentions(text_reader, NECK_PAIN + "no recurrent osteomyelitis")
+    assert _silent(engine, NECK_PAIN + "no recurrent osteomyelitis", XR)

@@ -5,7 +5,8 @@ reach the cancer. Such a line break is read as a space (the text keeps its lengt
 line before it ends with a comma or a word that cannot end a statement (lexicon.yaml `line_wraps.joining_words`:
 "of", "or", "with"), or when that line is as long as a wrapped line (`min_wrapped_chars`), ends with a word and the
 next line begins with a small letter. A line that ends with . ! ? : ; is never joined, nor one before a blank line,
-an indented line, a list item ("- ", "2)") or a field ("Fever: no"): templates and lists keep their lines.
+an indented line, a list item ("- ", "2)") or a field ("Fever: no"): templates and lists keep their lines. A joined
+break still stops a negation's list (the reader takes it as an edge): what it reaches past one is uncertain.
 """
 
 from __future__ import annotations
@@ -20,17 +21,21 @@ _FIELD = re.compile(r"[^\s:=]+(?:[ \t]+[^\s:=]+){0,2}[ \t]*[:=]")  # "Fever: no"
 _LAST_WORD = re.compile(r"[\w/&'-]+$")
 
 
-def unwrapped(text: str, wraps: LineWraps) -> str:
-    """`text` with each line break inside a sentence replaced by spaces (the same length)."""
+def unwrapped(text: str, wraps: LineWraps) -> tuple[str, frozenset[int]]:
+    """`text` with each line break inside a sentence replaced by spaces (the same length), and the offsets of those
+    breaks: a negation's list does not cross one (it may be a wrap, or the next line a statement of its own: "denies
+    fever and\nbreast cancer dx 2019 on tamoxifen"), so what it reaches there is uncertain, not denied."""
     if "\n" not in text:
-        return text
+        return text, frozenset()
     pieces: list[str] = []
+    joined: list[int] = []
     done = 0
     for found in _BREAK.finditer(text):
         if _joins(text, found.start(), found.end(), wraps):
             pieces += [text[done : found.start()], " " * (found.end() - found.start())]
+            joined.append(found.start())
             done = found.end()
-    return text if not pieces else "".join(pieces) + text[done:]
+    return (text, frozenset()) if not pieces else ("".join(pieces) + text[done:], frozenset(joined))
 
 
 def _joins(text: str, start: int, end: int, wraps: LineWraps) -> bool:

@@ -61,6 +61,7 @@ _GLUED_MARKS = (
     _ARROWS,
     r"(?<=[^\W\d_])\((?=[^\W\d_])",
 )
+_EDGE_MARKS = (_ARROWS, r"[|•·]")  # a word of their own at a word's edge too ("No fever| breast ca", "|fever")
 _LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's list ("+", "other than")
 _ITEM_JOINS = frozenset({",", "or", "and", "nor", "&", "/"})  # join one item of a list to the next
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
@@ -164,7 +165,8 @@ class TextReader:
     def _read_text(self, nlp: Any, text: str, problem_list: bool, edges: frozenset[int]) -> tuple[TextMention, ...]:
         """The mentions in `text`, its wrapped lines read as one (`line_wraps`), in parts if it is long. `edges`: the
         offsets of spaces that stand for a run of them inside a line (`spacing.py`)."""
-        read = unwrapped(text, self.lexicon.line_wraps)
+        read, joined = unwrapped(text, self.lexicon.line_wraps)
+        edges |= joined
         if len(read) <= PART_CHARS:
             return self._read_part(nlp, read, problem_list, read, edges)
         return tuple(
@@ -204,8 +206,8 @@ class TextReader:
         under_a_denial = False  # the lines after a denial's heading ("Denies:\n- fever\n- cancer")
         for sentence in doc.sents:
             ents = [e for e in all_ents if sentence.start <= e.start < sentence.end]
-            under_a_denial = under_a_denial and self._listed_line(sentence)
-            heading, under_a_denial = under_a_denial, under_a_denial or self._denial_heading(doc, sentence, ents)
+            listed = under_a_denial and self._listed_line(sentence)  # an item under the heading: uncertain
+            under_a_denial = listed or self._denial_heading(doc, sentence, ents)
             kept = [e for e in ents if self._usable(e, sentence.text, problem_list)]
             notes = self._worsening_at_least(
                 sentence, find_times(sentence.text, self.lexicon.durations, sentence.start_char)
@@ -216,7 +218,7 @@ class TextReader:
                 continue
             contexts = [
                 _at_best(self._current(doc, sentence, e, c, whole), Context.UNCERTAIN)
-                if heading
+                if listed
                 else self._current(doc, sentence, e, c, whole)
                 for e, c in zip(kept, self._contexts(doc, kept, notes), strict=True)
             ]
@@ -236,14 +238,10 @@ class TextReader:
             words.pop()
         if not words or not (words[-1].text in (":", "-", "–") or words[-1].lower_ in self.lexicon.denial_words):
             return False
+        graph = getattr(doc._, "context_graph", None)  # (none where the doc has no mention)
         last = ents[-1].end if ents else sentence.start
-        return (
-            any(
-                m.category == "NEGATED_EXISTENCE" and last <= m.modifier_span[0] < sentence.end
-                for m in doc._.context_graph.modifiers
-            )
-            if doc.has_extension("context_graph") and doc._.context_graph is not None
-            else False
+        return graph is not None and any(
+            m.category == "NEGATED_EXISTENCE" and last <= m.modifier_span[0] < sentence.end for m in graph.modifiers
         )
 
     def _listed_line(self, sentence: Any) -> bool:
@@ -865,7 +863,7 @@ class TextReader:
         if not reached:
             return
         backward = reached[0].start < span[0]
-        if not backward and self._closes_a_denial(doc, span):
+        if not backward and (self._closes_a_denial(doc, span) or self._answer_word_astray(doc, span, reached)):
             cut |= {(span, e.start) for e in reached}  # "Fever: no, Trauma: yes": the "no" is the fever's
             return
         ordered = sorted(reached, key=lambda e: e.start, reverse=backward)
@@ -996,6 +994,25 @@ class TextReader:
         if [t.text for t in between] != [":"]:
             return _Answer.OPEN
         return self._answer_end(doc, span[1])
+
+    def _answer_word_astray(self, doc: Any, span: tuple[int, int], reached: list) -> bool:
+        """Whether a denial word of `answers_after_a_word` denies nothing after it: it follows another word, whose
+        answer it is ("Allergies nil, IVDU", "PMH nil prior ACDF"), or other words stand between it and what it
+        reaches ("nil alcohol breast ca 2019", "Nil known drug allergies on warfarin")."""
+        start, end = span
+        lexicon = self.lexicon
+        if end - start != 1 or doc[start].lower_ not in lexicon.answers_after_a_word:
+            return False
+        if start > 0 and doc[start - 1].is_alpha and not doc[start].is_sent_start:
+            return True
+        first = min(reached, key=lambda e: e.start)
+        return any(
+            t.is_alpha
+            and t.lower_ not in lexicon.list_words
+            and t.lower_ not in lexicon.denial_label_words
+            and t.lower_ not in lexicon.doubts.site_words
+            for t in doc[end : first.start]
+        )
 
     def _closes_a_denial(self, doc: Any, span: tuple[int, int]) -> bool:
         """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;", "Fever - no
@@ -1607,8 +1624,8 @@ def _pipeline(lexicon: Lexicon) -> Any:
 
     nlp = spacy.blank("en")
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex((*nlp.Defaults.infixes, *_GLUED_MARKS)).finditer
-    nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex((*nlp.Defaults.prefixes, _ARROWS)).search
-    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex((*nlp.Defaults.suffixes, _ARROWS)).search
+    nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex((*nlp.Defaults.prefixes, *_EDGE_MARKS)).search
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex((*nlp.Defaults.suffixes, *_EDGE_MARKS)).search
     for written in ("b/l", "B/L", "B/l"):  # "bilateral", one word as the lexicon writes it (not b / l: "l" is left)
         nlp.tokenizer.add_special_case(written, [{"ORTH": written}])
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})

@@ -8,8 +8,9 @@ each run a token of its own, which splits a phrase ("weight  loss", "radiating\\
 other spaces inside a line becomes one space, and a lone tab or other space a space; spaces before a line break go,
 and so do zero-width characters and a hyphen that breaks a word at a line's end ("radi-\\nating"). A run before a
 flowsheet's next field ("Hx malignancy: none     Bowel/bladder changes: No") stays: the reader takes it as the
-field's end. A tab or a run of three spaces or more that becomes one space is kept as an edge: it may be a column's
-("No fever      breast cancer 2015"), so a negation's list does not cross it as if it were one line of words.
+field's end. A tab, two no-break spaces or more, or a run of three spaces or more that becomes one space is kept as
+an edge: it may be a column's ("No fever      breast cancer 2015"), so a negation's list does not cross it as if it
+were one line of words.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Collapsed(NamedTuple):
 
 def collapsed(text: str, written: str | None = None) -> Collapsed:
     """`text` read as it means its spaces. `written`: the text as sent, of the same length, when `text` is it with
-    its markup replaced (a run of spaces that was markup is no column's edge)."""
+    its markup replaced (a run of spaces that was markup is no column's edge; a tab, written or a table's cell, is)."""
     written = text if written is None else written
     pieces: list[str] = []
     origin: list[int] = []
@@ -50,7 +51,7 @@ def collapsed(text: str, written: str | None = None) -> Collapsed:
             continue  # a flowsheet's next field
         kept = "" if run[0] in _DROPPED or end == len(text) or text[end] in "\r\n" else " "
         length += start - done
-        if kept and _COLUMN_EDGE.fullmatch(written, start, end):
+        if kept and ("\t" in run or run.count("\u00a0") > 1 or _COLUMN_EDGE.fullmatch(written, start, end)):
             edges.add(length)
         pieces += [text[done:start], kept]
         origin += [*range(done, start), *([start] if kept else [])]
