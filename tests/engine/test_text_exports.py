@@ -168,7 +168,8 @@ def test_markup_keeps_the_text_s_length_and_its_words():
         "y",
         "{RADIATION:",
         "right",
-        "arm,",
+        "arm",
+        "|",
         "left",
         "arm",
         "|",
@@ -302,9 +303,54 @@ def test_a_steroid_without_a_duration_still_warns(engine, text):
         "<table><tr><td>Neck pain x 2 wks, no fever</td><td>lung ca s/p lobectomy 2021</td></tr></table>",
         "{\\rtf1\\ansi neck pain x 3 wks\\par No fever\\tab Breast cancer 2015\\par}",
         "Neck pain x 2 wks. No fever\tbreast cancer 2015",
+        "Neck pain x 2 wks. Denies fever&gt; breast ca 2019 on tamoxifen",  # (a decoded ">": a field's end)
     ],
 )
 def test_a_denial_does_not_reach_past_a_field_s_or_a_column_s_edge(engine, text_reader, text):
     # (each was read as denied: an MRI warned for plain neck pain, V1)
     assert ("malignancy", "negated") not in mentions(text_reader, text)
     assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
+
+
+# -- a sixteenth review: blocks, SmartList answers, a wrap inside a finding, Windows line ends -------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Neck pain x 3 months</p><p>Denies:</p><ul><li>fever</li><li>hx of cancer</li></ul>",
+        "<p>Neck pain x 3 wks</p>\n<p>ROS negative for:</p>\n<ul>\n  <li>fever</li>\n  <li>malignancy</li>\n</ul>",
+        "{\\rtf1\\ansi Neck pain x 3 wks\\par\r\nDenies:\\par\r\n- fever\\par\r\n- hx of cancer\\par}",
+        "Neck pain x 3 wks.\r\nDenies:\r\n- fever\r\n- cancer",
+        "<p>Neck pain x 6 months</p><p>Red flags (all absent):</p><ul><li>fever</li><li>IV drug use</li>"
+        "<li>cancer</li></ul>",
+        "<p>Neck pain x 10 days</p><p>Pertinent negatives:</p><p>fever</p><p>history of breast cancer</p>",
+        "<p>Neck pain x 3 months</p><div>Review of systems: negative for</div><ol><li>fever</li>"
+        "<li>hx malignancy</li></ol>",
+    ],
+)
+def test_the_items_under_a_denial_s_heading_in_blocks_or_windows_lines_are_never_stated(engine, text_reader, text):
+    # (block tags left three line breaks in a row, one sentence for the heading and the first item: the rest were
+    # read as stated, and radiographs warned for the cancer, V5)
+    assert not any(c == "malignancy" and ctx in ("affirmed", "historical") for c, ctx in mentions(text_reader, text))
+    assert outcome(engine, text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Neck pain x 2 wks. {NEURO:6677::"no saddle anesthesia","new urinary incontinence"}',
+        "Neck pain for 3 weeks, no fever or weight loss, no trauma, new urinary\nincontinence, failed conservative "
+        "management with NSAIDs and physical\ntherapy.",
+        "Neck pain for 3 weeks, no fever or chills, no weight loss, known multiple\nmyeloma on lenalidomide.",
+    ],
+)
+def test_a_denial_does_not_reach_another_smartlist_answer_or_across_a_wrap_inside_a_finding(engine, text):
+    # (the incontinence or the myeloma was read as denied: an MRI warned for plain neck pain, V1)
+    assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
+
+
+def test_blank_lines_and_windows_line_ends_are_read_as_written(text_reader):
+    read = collapsed("a\r\nb\n\n\n\nc")
+    assert read.text == "a\nb\n\nc" and read.origin == [0, 2, 3, 4, 7, 8, 9]
+    text = "Neck pain x 3 wks\r\n\r\n\r\nHx of breast cancer"
+    found = text_reader.read(text)
+    assert [text[m.start : m.end] for m in found] == ["Neck pain", "cancer"]

@@ -79,9 +79,9 @@ def _reference(found: re.Match[str]) -> str:
 
 
 def _smartlist(found: re.Match[str]) -> str:
-    """`{LABEL:        right arm,  left arm |`: the label and its answers' words, the rest spaces (the brace stays: a
+    """`{LABEL:        right arm | left arm |`: the label and its answers' words, the rest spaces (the brace stays: a
     finding the SmartList answers is uncertain, as after a box, whichever answer is chosen; the closing one is a
     field's separator)."""
     head = "{" + found.group("label") + ":" + " " * (len(found.group("id")) + 2)
-    answers = found.group("answers").replace('","', ",  ").replace('"', " ")
+    answers = found.group("answers").replace('","', " | ").replace('"', " ")  # (each answer a field of its own)
     return head + answers + "|"  # (a field's end: a denial among its answers reaches nothing after it)

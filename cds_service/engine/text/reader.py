@@ -231,35 +231,44 @@ class TextReader:
         return tuple(m for m in found if m is not None)
 
     def _denial_heading(self, doc: Any, sentence: Any, ents: list) -> bool:
-        """Whether a sentence is a denial's heading over the lines after it: a negation cue with no mention after it,
-        and the sentence ends with a mark or a denial word ("Denies:", "ROS negative for:", "Red flags: none")."""
+        """Whether a sentence is a denial's heading over the lines after it: a negation cue with no mention after it
+        that ends the sentence, or is followed by a mark or a denial word only ("Denies:", "ROS negative for:",
+        "Review of systems: negative for", "Red flags: none", "Red flags (all absent):")."""
         words = [t for t in sentence if not t.is_space]
         while words and words[-1].text in _BULLETS:  # (the sentencizer keeps the next line's bullet: "Denies:\n*")
             words.pop()
-        if not words or not (words[-1].text in (":", "-", "–") or words[-1].lower_ in self.lexicon.denial_words):
-            return False
         graph = getattr(doc._, "context_graph", None)  # (none where the doc has no mention)
+        if not words or graph is None:
+            return False
         last = ents[-1].end if ents else sentence.start
-        return graph is not None and any(
-            m.category == "NEGATED_EXISTENCE" and last <= m.modifier_span[0] < sentence.end for m in graph.modifiers
+        ending = words[-1]
+        closing = ending.text in ("-", "–") or ending.text.endswith(":") or ending.lower_ in self.lexicon.denial_words
+        return any(
+            m.category == "NEGATED_EXISTENCE"
+            and last <= m.modifier_span[0] < sentence.end
+            and (closing or m.modifier_span[1] > ending.i)  # ("):" is one token: "Red flags (all absent):")
+            for m in graph.modifiers
         )
 
     def _listed_line(self, sentence: Any) -> bool:
-        """Whether a line is one item of a list: it begins with a bullet or a number ("- fever", "2) cancer"), or it
-        has only mentions, list words and a label's words ("fever", "hx of cancer")."""
+        """Whether a line is one item of a list: it begins with a bullet or a number ("- fever", "2) cancer"), or
+        besides its mentions, list words and a label's words it has at most `_ITEM_OTHER_WORDS` words ("fever", "hx of
+        cancer", "history of breast cancer"; not "Hx of breast cancer s/p mastectomy 2019", a statement)."""
         words = [t for t in sentence if not t.is_space]
         if not words:
             return False
         if words[0].text in _BULLETS or (words[0].like_num and len(words) > 1 and words[1].text in (")", ".")):
             return True
         lexicon = self.lexicon
-        return all(
-            t.ent_iob_ in ("B", "I")
-            or not t.is_alpha
-            or t.lower_ in lexicon.list_words
-            or t.lower_ in lexicon.denial_label_words
+        others = [
+            t
             for t in words
-        )
+            if t.is_alpha
+            and t.ent_iob_ not in ("B", "I")
+            and t.lower_ not in lexicon.list_words
+            and t.lower_ not in lexicon.denial_label_words
+        ]
+        return len(others) <= _ITEM_OTHER_WORDS
 
     def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
         """A span written just after a word of worsening ("worse x 2 wks", "worsening neck pain x 1 wk") times the
@@ -1395,10 +1404,11 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
 
 
 def _padded_between(doc: Any, first: Any, second: Any) -> bool:
-    """Whether a run of spaces written inside a line (a column's edge: "No fever      breast cancer 2015"; read as one
-    space, `spacing.py`) stands between. (A run kept before a flowsheet's next field is that field's edge.)"""
+    """Whether an edge (a run of spaces written inside a line, a column's: "No fever      breast cancer 2015", read as
+    one space, `spacing.py`; a joined line break, `line_wraps.py`) stands between a cue and a mention or inside the
+    mention ("no trauma, new urinary\nincontinence"). (A run kept before a flowsheet's next field is that field's.)"""
     start, end = (
-        (first.end_char, second.start_char) if first.end <= second.start else (second.end_char, first.start_char)
+        (first.end_char, second.end_char) if first.end <= second.start else (second.start_char, first.start_char)
     )
     return any(start <= edge < end for edge in doc.user_data.get(_EDGES_KEY, ()))
 
@@ -1526,8 +1536,9 @@ def _mark_question_marks(doc: Any) -> None:
 
 
 _BOXES = frozenset({"[", "(", "☐", "□"})
+_ITEM_OTHER_WORDS = 2  # a list's item on a line of its own: at most this many words besides mentions and list words
 _BULLETS = frozenset({"-", "*", "•", "·", "–", "+", "o", ">"})  # a list item's mark at the start of its line
-_FIELD_SEPARATORS = frozenset({";", "|", "•", "·"})  # end a field of a template's line ("fever: no | IVDU: yes")
+_FIELD_SEPARATORS = frozenset({";", "|", "•", "·", ">", ">>"})  # end a template line's field ("fever: no | IVDU: yes")
 _LISTED_TOKENS = 12  # how far a list of findings before its denial may run ("Hx ca/IVDU/steroids: none")
 _FIELD_WORDS = 3  # a flowsheet field's label: at most this many words before its ":"
 

@@ -6,7 +6,9 @@ markup: `markup.py`), paste thin or zero-width spaces from web pages, and break 
 each run a token of its own, which splits a phrase ("weight  loss", "radiating\\u2009to the left arm") and a list
 ("Denies  fever,  weight  loss"), and a line of spaces keeps two lines in one sentence. So: a run of spaces, tabs or
 other spaces inside a line becomes one space, and a lone tab or other space a space; spaces before a line break go,
-and so do zero-width characters and a hyphen that breaks a word at a line's end ("radi-\\nating"). A run before a
+and so do carriage returns, zero-width characters and a hyphen that breaks a word at a line's end ("radi-\\nating");
+blank lines are one paragraph's end (two line breaks: markup's blocks leave more, "</p><ul><li>", and the sentencizer
+ends a sentence only at one or two). A run before a
 flowsheet's next field ("Hx malignancy: none     Bowel/bladder changes: No") stays: the reader takes it as the
 field's end. A tab, two no-break spaces or more, or a run of three spaces or more that becomes one space is kept as
 an edge: it may be a column's ("No fever      breast cancer 2015"), so a negation's list does not cross it as if it
@@ -20,7 +22,8 @@ from typing import NamedTuple
 
 _OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
 _MARKS = re.compile(  # (a lone space between two words is no match: most of a text's are)
-    rf"[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)|[\u200b-\u200d\u2060\ufeff]+|(?<=[a-z])-\n(?=[a-z])"
+    rf"\n(?:[ \t\r]*\n){{2,}}|\r(?=\n)|[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)"
+    r"|[\u200b-\u200d\u2060\ufeff]+|(?<=[a-z])-\n(?=[a-z])"
 )
 _DROPPED = "\u200b\u200c\u200d\u2060\ufeff-"  # zero-width characters; a hyphen breaking a word at a line's end
 _COLUMN_EDGE = re.compile(r"[ \t\u00a0]*\t[ \t\u00a0]*| {3,}")  # a tab, or three spaces or more, as written
@@ -49,14 +52,22 @@ def collapsed(text: str, written: str | None = None) -> Collapsed:
         run = found.group()
         if run[0] in " \t" and end - start > 1 and _FIELD_AFTER.match(text, end):
             continue  # a flowsheet's next field
-        kept = "" if run[0] in _DROPPED or end == len(text) or text[end] in "\r\n" else " "
         length += start - done
-        if kept and ("\t" in run or run.count("\u00a0") > 1 or _COLUMN_EDGE.fullmatch(written, start, end)):
-            edges.add(length)
-        pieces += [text[done:start], kept]
-        origin += [*range(done, start), *([start] if kept else [])]
-        length += len(kept)
+        pieces.append(text[done:start])
+        origin += range(done, start)
         done = end
+        if run[0] == "\n":  # blank lines: one paragraph's end (the sentencizer ends a sentence at "\n" or "\n\n" only)
+            pieces.append("\n\n")
+            origin += [start, end - 1]
+            length += 2
+            continue
+        if run[0] in _DROPPED or run == "\r" or end == len(text) or text[end] in "\r\n":
+            continue  # (dropped: zero-width, a word's hyphen, a carriage return, spaces at a line's end)
+        if "\t" in run or run.count("\u00a0") > 1 or _COLUMN_EDGE.fullmatch(written, start, end):
+            edges.add(length)
+        pieces.append(" ")
+        origin.append(start)
+        length += 1
     if not pieces:
         return Collapsed(text, None, frozenset())
     pieces.append(text[done:])
