@@ -467,7 +467,7 @@ class LineWraps:
     """When a line break inside a sentence is read as a space (lexicon.yaml `line_wraps`; text/line_wraps.py)."""
 
     joining_words: frozenset[str] = frozenset()  # a line ending with one goes on ("history of\ncancer")
-    min_wrapped_chars: int = 50  # a line this long, ending with a word, goes on before a small letter
+    min_wrapped_chars: int = 20  # a line this long, ending with a word, goes on before a small letter
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 "Patient denies fever, weight loss, or history of\\ncancer." is one sentence; read as two, the denial would not
 reach the cancer. Such a line break is read as a space (the text keeps its length, so every offset stays) when the
 line before it ends with a comma or a word that cannot end a statement (lexicon.yaml `line_wraps.joining_words`:
-"of", "or", "with"), or when that line is as long as a wrapped line (`min_wrapped_chars`), ends with a word and the
-next line begins with a small letter. A line that ends with . ! ? : ; is never joined, nor one before a blank line,
-an indented line, a list item ("- ", "2)") or a field ("Fever: no"): templates and lists keep their lines. A joined
-break still stops a negation's list (the reader takes it as an edge): what it reaches past one is uncertain.
+"of", "or", "with"), when the next line begins with one in small letters ("hx\\nof cancer"), or when that line is
+as long as a wrapped line (`min_wrapped_chars`), ends with a word and the next line begins with a small letter. A
+line that ends with . ! ? : ; is never joined, nor one before a blank line, an indented line, a list item ("- ",
+"2)") or a field ("Fever: no"): templates and lists keep their lines. A joined break still stops a negation's list
+(the reader takes it as an edge): what it reaches past one is uncertain.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def _joins(text: str, start: int, end: int, wraps: LineWraps) -> bool:
     if last is None:
         return False
     if last.group().lower() in wraps.joining_words:
+        return True
+    first = following.split(maxsplit=1)[0]
+    if first.islower() and first in wraps.joining_words:  # ("Pt denies fever, hx\nof cancer", "bowel\nor bladder")
         return True
     return len(line) >= wraps.min_wrapped_chars and following[0].islower()
 

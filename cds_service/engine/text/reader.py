@@ -240,6 +240,8 @@ class TextReader:
         graph = getattr(doc._, "context_graph", None)  # (none where the doc has no mention)
         if not words or graph is None:
             return False
+        if self._denied_list_ends_the_line(sentence, ents):
+            return True  # ("Review of systems: negative for\nfever\nhistory of cancer": the first item joined to it)
         last = ents[-1].end if ents else sentence.start
         ending = words[-1]
         closing = ending.text in ("-", "–") or ending.text.endswith(":") or ending.lower_ in self.lexicon.denial_words
@@ -248,6 +250,15 @@ class TextReader:
             and last <= m.modifier_span[0] < sentence.end
             and (closing or m.modifier_span[1] > ending.i)  # ("):" is one token: "Red flags (all absent):")
             for m in graph.modifiers
+        )
+
+    def _denied_list_ends_the_line(self, sentence: Any, ents: list) -> bool:
+        """Whether a line ends with a denied mention, with no full stop: a list that may go on below it."""
+        if not ents or not (sentence[-1].is_space and "\n" in sentence[-1].text):
+            return False
+        after = [t for t in sentence[ents[-1].end - sentence.start :] if not t.is_space]
+        return all(t.lower_ in self.lexicon.list_words for t in after) and any(
+            m.category == "NEGATED_EXISTENCE" for m in ents[-1]._.modifiers
         )
 
     def _listed_line(self, sentence: Any) -> bool:
