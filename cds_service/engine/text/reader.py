@@ -82,7 +82,7 @@ _WORD = re.compile(r"[\w/'+~>-]+")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
 _TEXT_KEY = "cds_service.text"  # the doc's text, kept in its user_data by _text
-_EDGES_KEY = "cds_service.edges"  # offsets of the spaces that stand for a run of them (`spacing.py`), in its user_data
+_EDGES_KEY = "cds_service.edges"  # offsets of edges (`_padded_between`) in a doc's user_data
 
 
 class TextTooLong(ValueError):
@@ -164,7 +164,7 @@ class TextReader:
 
     def _read_text(self, nlp: Any, text: str, problem_list: bool, edges: frozenset[int]) -> tuple[TextMention, ...]:
         """The mentions in `text`, its wrapped lines read as one (`line_wraps`), in parts if it is long. `edges`: the
-        offsets of spaces that stand for a run of them inside a line (`spacing.py`)."""
+        offsets of spaces that stand for a run of them inside a line (`spacing.py`); the joined breaks are added."""
         read, joined = unwrapped(text, self.lexicon.line_wraps)
         edges |= joined
         if len(read) <= PART_CHARS:
@@ -270,16 +270,8 @@ class TextReader:
             return False
         if words[0].text in _BULLETS or (words[0].like_num and len(words) > 1 and words[1].text in (")", ".")):
             return True
-        lexicon = self.lexicon
-        others = [
-            t
-            for t in words
-            if t.is_alpha
-            and t.ent_iob_ not in ("B", "I")
-            and t.lower_ not in lexicon.list_words
-            and t.lower_ not in lexicon.denial_label_words
-        ]
-        return len(others) <= _ITEM_OTHER_WORDS
+        others = self._unlisted_words(words, self.lexicon.denial_label_words)
+        return sum(t.ent_iob_ not in ("B", "I") for t in others) <= _ITEM_OTHER_WORDS
 
     def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
         """A span written just after a word of worsening ("worse x 2 wks", "worsening neck pain x 1 wk") times the
@@ -440,14 +432,14 @@ class TextReader:
     def _another_thing_denied(self, doc: Any, ent: Any) -> bool:
         """Whether a negation before a mention denies something else that came from, after or since it ("No
         complications from ACDF", "No surgery since ACDF 2019": `negation_links` after other words)."""
-        links, list_words = self.lexicon.doubts.negation_links, self.lexicon.list_words
+        links = self.lexicon.doubts.negation_links
         for modifier in ent._.modifiers:
             end = modifier.modifier_span[1]
             if modifier.category != "NEGATED_EXISTENCE" or end > ent.start:
                 continue
             between = doc[end : ent.start]
             link = next((t.i for t in between if t.lower_ in links), None)
-            if link is not None and any(t.is_alpha and t.lower_ not in list_words for t in doc[end:link]):
+            if link is not None and self._unlisted_words(doc[end:link]):
                 return True
         return False
 
@@ -907,13 +899,10 @@ class TextReader:
         word (`site_words`), with nothing joining them ("no weakness radiating down the left arm", "no trauma pain
         radiates to L arm"): a run-on statement, or one more item denied ("no pain radiating to the arm" denies)."""
         lexicon = self.lexicon
-        return self._kind(ent) == "indication" and any(
-            t.is_alpha
-            and t.lower_ not in lexicon.list_words
-            and t.lower_ not in lexicon.denial_label_words
-            and t.lower_ not in lexicon.symptom_words
-            and t.lower_ not in lexicon.doubts.site_words
-            for t in doc[span[1] : ent.start]
+        return self._kind(ent) == "indication" and bool(
+            self._unlisted_words(
+                doc[span[1] : ent.start], lexicon.denial_label_words, lexicon.symptom_words, lexicon.doubts.site_words
+            )
         )
 
     def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
@@ -1026,13 +1015,7 @@ class TextReader:
         if start > 0 and doc[start - 1].is_alpha and not doc[start].is_sent_start:
             return True
         first = min(reached, key=lambda e: e.start)
-        return any(
-            t.is_alpha
-            and t.lower_ not in lexicon.list_words
-            and t.lower_ not in lexicon.denial_label_words
-            and t.lower_ not in lexicon.doubts.site_words
-            for t in doc[end : first.start]
-        )
+        return bool(self._unlisted_words(doc[end : first.start], lexicon.denial_label_words, lexicon.doubts.site_words))
 
     def _closes_a_denial(self, doc: Any, span: tuple[int, int]) -> bool:
         """Whether a negation cue is a denial written after what it denies ("Fever: no,", "Trauma - none;", "Fever - no
@@ -1096,6 +1079,15 @@ class TextReader:
         if negation:
             return _glued_dash(doc[opened]) or self._has_other_word(doc[start:end])
         return self._has_other_word(doc[opened + 1 : end])
+
+    def _unlisted_words(self, tokens: Any, *besides: frozenset[str]) -> list:
+        """The words among `tokens` that are no list word nor one of any of `besides`."""
+        list_words = self.lexicon.list_words
+        return [
+            t
+            for t in tokens
+            if t.is_alpha and t.lower_ not in list_words and not any(t.lower_ in words for words in besides)
+        ]
 
     def _has_other_word(self, tokens: Any) -> bool:
         durations = self.lexicon.durations

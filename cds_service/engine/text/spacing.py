@@ -46,28 +46,24 @@ def collapsed(text: str, written: str | None = None) -> Collapsed:
     origin: list[int] = []
     edges: set[int] = set()
     done = 0
-    length = 0
     for found in _MARKS.finditer(text):
         start, end = found.span()
         run = found.group()
         if run[0] in " \t" and end - start > 1 and _FIELD_AFTER.match(text, end):
             continue  # a flowsheet's next field
-        length += start - done
         pieces.append(text[done:start])
         origin += range(done, start)
         done = end
         if run[0] == "\n":  # blank lines: one paragraph's end (the sentencizer ends a sentence at "\n" or "\n\n" only)
             pieces.append("\n\n")
             origin += [start, end - 1]
-            length += 2
             continue
         if run[0] in _DROPPED or run == "\r" or end == len(text) or text[end] in "\r\n":
             continue  # (dropped: zero-width, a word's hyphen, a carriage return, spaces at a line's end)
         if "\t" in run or run.count("\u00a0") > 1 or _COLUMN_EDGE.fullmatch(written, start, end):
-            edges.add(length)
+            edges.add(len(origin))  # (the offset, in the text read, of the space it becomes)
         pieces.append(" ")
         origin.append(start)
-        length += 1
     if not pieces:
         return Collapsed(text, None, frozenset())
     pieces.append(text[done:])
