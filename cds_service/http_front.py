@@ -6,7 +6,8 @@ the body blocks that worker's Python thread, with no timeout, for as long as the
 clients sending a byte every few seconds held every worker). It also hands over a chunked body that
 was cut short (no final 0-chunk) as if it were complete. Through granian's ASGI interface the body is
 read by the worker's event loop (hyper and tokio underneath), where a slow client costs a coroutine and
-not a thread: it gets 408 when the deadline passes, and a body that ends early is never processed.
+not a thread: it gets 408 when the deadline passes, and a body that ends early is never processed (a 400,
+if the client is still there to read it).
 Only complete requests reach the app, so the app never waits for a client. With one app thread per
 worker (`CDS_THREADS=1`, the default) the app runs on the event loop's own thread, one request at a
 time as before (no hand-over between threads: ~0.1 ms of CPU less per request); with more, on a pool
@@ -70,6 +71,7 @@ class BodyFirst:
             return
         except _Gone:
             log.info("request body incomplete: client gone or body cut short; not processed")
+            await _tell_incomplete(send)
             return
         environ = wsgi_environ(scope, body)
         if self.pool is None:
@@ -172,6 +174,20 @@ def _refusal(refused: _Refused) -> tuple[int, list[tuple[str, str]], bytes]:
     body = orjson.dumps({"resourceType": "OperationOutcome", "issue": [issue]})
     headers = [("Content-Type", "application/json"), ("Connection", "close"), *SECURITY_HEADERS.items()]
     return refused.status, headers, body
+
+
+INCOMPLETE = _Refused(
+    400, "the request body is malformed or ended before it was complete (bad chunk, connection half-closed)", "invalid"
+)
+
+
+async def _tell_incomplete(send: Send) -> None:
+    """400 for a body that broke off, if the client can still read it (a bad chunk size, a half-close): without an
+    answer the server would send its own plain-text 500. A client that is gone cannot be told anything."""
+    try:
+        await _send(send, *_refusal(INCOMPLETE))
+    except (OSError, RuntimeError) as exc:  # granian drops the answer silently; other servers raise one of these
+        log.info("request body incomplete: no answer sent", extra={"error": type(exc).__name__})
 
 
 async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

@@ -158,10 +158,47 @@ def test_a_chunked_body_without_its_final_chunk_is_not_processed(tmp_path):
         )
         sock.shutdown(socket.SHUT_WR)  # the body ends here, cut short
         sock.settimeout(5)
-        answer = sock.recv(200)
+        answer = read_answer(sock)
         time.sleep(0.3)  # anything the service recorded is journaled before it answers
-    assert not answer.startswith(b"HTTP/1.1 200")
+    assert_incomplete_body_400(answer)
     with sqlite3.connect(tmp_path / "audit.sqlite3") as connection:
         assert connection.execute("select count(*) from hook_calls").fetchone()[0] == 0
     journal = tmp_path / "audit.sqlite3.journal"
     assert not any(b"hook_calls" in segment.read_bytes() for segment in journal.glob("*.jsonl"))
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (or 5 s pass)."""
+    sock.settimeout(5)
+    answer = b""
+    try:
+        while chunk := sock.recv(65536):
+            answer += chunk
+    except TimeoutError:
+        pass
+    return answer
+
+
+def assert_incomplete_body_400(answer: bytes) -> None:
+    """The service's own 400 OperationOutcome (not the server's plain-text 500)."""
+    head, _, content = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), head[:60]
+    outcome = json.loads(content)
+    assert outcome["resourceType"] == "OperationOutcome"
+    (issue,) = outcome["issue"]
+    assert issue["severity"] == "error" and issue["code"] == "invalid" and "body" in issue["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",  # a chunk size that is not hexadecimal
+        b"Content-Length: 100\r\n\r\n{{{{{{{{{{",  # 10 of 100 bytes, then a half-close
+    ],
+    ids=["bad-chunk-size", "content-length-cut-short"],
+)
+def test_a_malformed_or_cut_short_body_is_a_400_operation_outcome(base_url, rest):
+    with socket.create_connection(("127.0.0.1", int(base_url.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(b"POST /cds-services/cspine-auc-select HTTP/1.1\r\nHost: 127.0.0.1\r\n" + rest)
+        sock.shutdown(socket.SHUT_WR)
+        assert_incomplete_body_400(read_answer(sock))

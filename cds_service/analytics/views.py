@@ -34,6 +34,9 @@ PAGE_POLICY = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 MAX_DAYS = 3660  # ten years per page
+# the dates a page may ask for: far from date.min / date.max, so that the default range (29 days back), week and
+# month buckets and the day after `to` are all dates
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 REALM = 'Basic realm="cds-service analytics", charset="UTF-8"'
 
 blueprint = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="templates")
@@ -111,11 +114,7 @@ class BadQuery(ValueError):
 
 def _filters(store: Engine) -> Filters:
     args = request.args
-    try:
-        end = date.fromisoformat(args["to"]) if args.get("to") else None
-        start = date.fromisoformat(args["from"]) if args.get("from") else None
-    except ValueError:
-        raise BadQuery("dates are YYYY-MM-DD") from None
+    end, start = _day(args.get("to")), _day(args.get("from"))
     if end is None:
         with store.connect() as connection:
             known = range_of_data(connection)
@@ -129,9 +128,7 @@ def _filters(store: Engine) -> Filters:
     procedure = args.get("procedure") or None
     if procedure is not None and procedure not in k.procedures:
         raise BadQuery("unknown procedure")
-    variant = args.get("variant") or None
-    if variant is not None and (not variant.isdigit() or int(variant) not in k.variants):
-        raise BadQuery("unknown variant")
+    variant = _variant(args.get("variant") or None, k)
     delivery = args.get("delivery") or None
     if delivery is not None and delivery not in DELIVERIES:
         raise BadQuery("unknown delivery mode")
@@ -139,7 +136,31 @@ def _filters(store: Engine) -> Filters:
     service = (args.get("service") or "").strip() or None
     if (user and len(user) > 300) or (service and len(service) > 64):
         raise BadQuery("filter value too long")
-    return Filters(start, end, service, user, procedure, int(variant) if variant else None, delivery)
+    if "\x00" in (user or "") + (service or ""):  # PostgreSQL refuses NUL in a query's text
+        raise BadQuery("filter value with a NUL character")
+    return Filters(start, end, service, user, procedure, variant, delivery)
+
+
+def _variant(value: str | None, k: Knowledge) -> int | None:
+    """The variant number; BadQuery unless one of the topic's. isdigit() alone would take "²", which int() refuses."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 6) or int(value) not in k.variants:
+        raise BadQuery("unknown variant")
+    return int(value)
+
+
+def _day(value: str | None) -> date | None:
+    """A `from` / `to` date; BadQuery unless YYYY-MM-DD between FIRST_DAY and LAST_DAY."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadQuery("dates are YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadQuery(f"dates are from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def _report() -> tuple[str, Report]:

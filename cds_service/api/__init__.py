@@ -29,7 +29,7 @@ from cds_service.knowledge import Knowledge, load_knowledge
 from cds_service.logs import frames
 from cds_service.security import TokenVerifier, load_trusted_clients
 from cds_service.security.jwks import JwksCache
-from cds_service.store import AuditStore, StoreUnavailable
+from cds_service.store import AuditStore, StoreRefused, StoreUnavailable
 
 log = logging.getLogger("cds_service.api")
 
@@ -141,6 +141,14 @@ def _register_errors(app: Flask) -> None:
         # a decision that cannot be recorded is not given: nothing answered may be missing from the audit trail
         return operation_outcome(
             503, "the service cannot record this call right now, so it gives no answer; try again", code="transient"
+        )
+
+    @app.errorhandler(StoreRefused)
+    def store_refused(_error: StoreRefused) -> Response:
+        # a value the database can never store: not an outage (503 would invite the same call again); no answer,
+        # as nothing answered may be missing from the audit trail
+        return operation_outcome(
+            400, "the request has a value the audit database cannot store (too long, or a NUL character)"
         )
 
     @app.errorhandler(RecursionError)

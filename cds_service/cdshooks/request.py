@@ -83,6 +83,17 @@ def _check(body: Any, expected_hook: str) -> None:
         raise HookError(400, "fhirAuthorization is given without fhirServer (CDS Hooks invariant cds-r-1)")
     if expected_hook == "order-select" and not isinstance(body["context"].get("selections"), list):
         raise HookError(400, "context.selections is required for order-select")
+    token = (body.get("fhirAuthorization") or {}).get("access_token")
+    if isinstance(token, str) and not _header_safe(token):
+        # said without quoting the token: the message goes back to the client and may reach a log there
+        raise HookError(400, "fhirAuthorization.access_token may hold only visible ASCII characters (RFC 6750)")
+
+
+def _header_safe(token: str) -> bool:
+    """Whether the token can go in an Authorization header as it is: visible ASCII only (RFC 6750's b64token is a
+    subset). Any other character would fail in the HTTP library when the FHIR server is called, or change the header.
+    """
+    return all("!" <= ch <= "~" for ch in token)
 
 
 def _selected(selections: list[Any], drafts: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -110,6 +121,13 @@ def _order(raw: dict[str, Any]) -> OrderInput:
         return OrderInput(raw, _validated(dumps(cleaned, sort_keys=True)))
     except (ValidationError, ValueError, TypeError) as exc:
         raise _invalid(raw, exc) from None
+    except AttributeError:
+        # fhir.resources reads a string where it expects an object as JSON text, and its primitive-extension check
+        # then calls .get on whatever that text was ('_status': "5" -> 5): an invalid draft, not a crash
+        problem = _extension_problem(raw) or "an element that must be a JSON object is not one"
+        raise _invalid(raw, ValueError(problem)) from None
+    except KeyError:  # fhir.resources looks a contained resource's type up by name: "Foo", an R5-only type
+        raise _invalid(raw, ValueError("a contained resource is of a type FHIR R4 does not have")) from None
 
 
 @lru_cache(maxsize=64)
@@ -133,12 +151,34 @@ def _invalid(raw: dict[str, Any], exc: Exception) -> HookError:
     """400: the draft is not valid FHIR R4 (how many problems, and the first)."""
     count = exc.error_count() if isinstance(exc, ValidationError) else 1
     first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
-    where = ".".join(str(p) for p in first["loc"])
+    location = ".".join(str(p) for p in first["loc"])
+    where = f"{location}: " if location else ""
     return HookError(
         400,
         f"draft order ServiceRequest/{raw.get('id')} is not valid FHIR R4 ({count} problem(s); first: "
-        f"{where}: {first['msg'][:200]})",
+        f"{where}{first['msg'][:200]})",
     )
+
+
+def _extension_problem(value: Any, path: str = "") -> str | None:
+    """Where the first primitive extension ('_x') is neither an object nor a list of objects (or nulls), and why."""
+    if isinstance(value, list):
+        return next((p for i, v in enumerate(value) if (p := _extension_problem(v, f"{path}[{i}]"))), None)
+    if not isinstance(value, dict):
+        return None
+    for key, item in value.items():
+        where = f"{path}.{key}" if path else key
+        if key.startswith("_") and not _extension_shaped(item):
+            return f"{where}: a primitive extension must be an object (or a list of them), not {type(item).__name__}"
+        if problem := _extension_problem(item, where):
+            return problem
+    return None
+
+
+def _extension_shaped(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(v is None or isinstance(v, dict) for v in value)
+    return value is None or isinstance(value, dict)
 
 
 def _without_empty(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,7 +28,7 @@ from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from cds_service.engine.dates import DayRange, first_day
+from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, first_day
 from cds_service.engine.model import Coding
 from cds_service.engine.text import TextMention, TextReader, TextTooLong
 from cds_service.json_bytes import dumps
@@ -52,6 +53,7 @@ _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observatio
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 CHART_WORDS_READ = 100_000  # characters of text read in one chart; beyond, texts are unreadable (insufficient-data)
 _CODING_STRINGS = ("system", "code", "display")  # a Coding's elements that are read, each a string when present
+_MODIFIERS = ("modifierExtension", "implicitRules")  # (FHIR: a resource with an unknown one cannot be read)
 _DATE_KEYS = frozenset(
     {"birthDate", "authoredOn", "issued", "recordedDate", "start", "end", "lastOccurrence"}
     | {"dateAsserted", "lastUpdated"}  # the medicines' stop dates (recognise._stopped_by)
@@ -88,6 +90,9 @@ class ProcedureEntry:
     resource: FhirProcedure
     context: Context
     coded: tuple[CodedConcept, ...]
+    text: str = ""  # code.text and coding displays (read when no code is in the code lists)
+    words: tuple[TextMention, ...] = ()  # a prior surgery or a contraindication the words name
+    named: frozenset[str] = frozenset()  # contraindications the words name as a Device's do ("Insertion of ICD")
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,10 @@ def misspelled_type(kind: str) -> str | None:
     for a real FHIR type ("DeviceRequest", "Encounter") and for anything not close to one of ours."""
     if _SPELLINGS.get(kind.strip().lower()):
         return _SPELLINGS[kind.strip().lower()]
+    letters = "".join(c for c in kind if c.isalnum())
+    if letters != kind.strip():  # a mark or an invisible character in it ("Condition.", "Condition\u200b"): no type
+        close = difflib.get_close_matches(letters, sorted(_KNOWN), n=1, cutoff=_CLOSE)
+        return _SPELLINGS.get(letters.lower()) or (close[0] if close else None)
     if not kind.isidentifier() or importlib.util.find_spec(f"fhir.resources.R4B.{kind.lower()}") is not None:
         return None
     close = difflib.get_close_matches(kind, sorted(_KNOWN), n=1, cutoff=_CLOSE)
@@ -231,6 +240,9 @@ class ChartReader:
             r for r in knowledge.observations.values() if r.concept in knowledge.contraindications
         ]
         self._medicine_concepts = frozenset(f.id for f in knowledge.findings.values() if f.medicines is not None)
+        # what a Procedure's words are read for when we list none of its codes ("ACDF C5-6", "PPM implantation")
+        self._surgery_concepts = frozenset(f.id for f in knowledge.findings.values() if f.role is Role.PRIOR_SURGERY)
+        self._procedure_word_concepts = self._surgery_concepts | frozenset(knowledge.contraindications)
         # Charts repeat the same few codes: classify each (system, code) once.
         self.condition_concepts = lru_cache(maxsize=65536)(self._condition_codes)
         self._procedure_concepts = lru_cache(maxsize=65536)(self._procedure_codes)
@@ -385,13 +397,14 @@ class ChartReader:
             return None
 
     def _validate(self, kind: str, raw: dict[str, Any]) -> Any:
-        bad = _non_string_dates(raw)
+        bad = _unreadable_element(raw)
         if bad:
-            raise Unreadable(f"{bad} is not a FHIR date string")
+            raise Unreadable(bad)
         try:
             # The same chart is sent again on every order-select re-fire: validate each version once.
             return _validated(kind, dumps(raw, sort_keys=True))
-        except (ValidationError, ValueError, TypeError) as exc:
+        # (fhir_core: AttributeError for a "_birthDate": "5", KeyError for a contained resource of an unknown type)
+        except (ValidationError, ValueError, TypeError, AttributeError, KeyError) as exc:
             count = exc.error_count() if isinstance(exc, ValidationError) else 1
             raise Unreadable(f"not valid FHIR R4, {count} problem(s)") from None
 
@@ -408,6 +421,11 @@ class ChartReader:
             words = self._words(chart, text, not as_reason)
         if not coded and not text and not _named(raw.get("code")):
             raise Unreadable("the Condition names nothing (no code, coding or text)")
+        lookalike = any(self.k.systems.lookalike(c.get("system")) for c in codings(raw.get("code")) if c.get("code"))
+        if not coded and not text and lookalike and self.context_of("Condition", raw) is not Context.NEGATED:
+            # a code with no system, or under one that may be ours written another way (".../icd10cm", WHO ICD-10),
+            # and no words: it may be a cancer or an infection
+            raise Unreadable("the Condition is coded only in a code system this service does not know, with no text")
         if not coded and not any(m.concept for m in words) and not as_reason:
             return
         model = self._validate("Condition", raw)
@@ -456,18 +474,42 @@ class ChartReader:
         if context is Context.NEGATED:
             return
         if not_before is not None:
-            when = observation_day(raw)
-            if when is not None and when.latest < not_before - timedelta(days=rule.lookback_days):
+            when = observation_day(raw)  # (a sentinel such as 0001-01-01 is no date: the value may be recent)
+            oldest = not_before - timedelta(days=rule.lookback_days)
+            if when is not None and when.earliest >= EARLIEST_PLAUSIBLE and when.latest < oldest:
                 return
         chart.observations.append(ObservationEntry(self._validate("Observation", raw), rule, context))
 
     def _procedure(self, chart: Chart, raw: dict[str, Any]) -> None:
-        coded = self._coded(raw.get("code"), self._procedure_concepts)
-        if not coded:
-            return
+        """A Procedure we list a code of; else one whose words (code.text, coding displays) name a prior surgery or a
+        contraindication (policy §10: a code we do not list is read through its display or text). One that names
+        nothing could be a neck operation: it cannot be read."""
         context = self.context_of("Procedure", raw)
-        if context is not Context.NEGATED:
-            chart.procedures.append(ProcedureEntry(self._validate("Procedure", raw), context, coded))
+        if context is Context.NEGATED:  # (not done, entered in error: whatever it names)
+            return
+        coded = self._coded(raw.get("code"), self._procedure_concepts)
+        text, words, named = "", (), frozenset[str]()
+        if not coded:
+            text = concept_text(raw.get("code"))
+            if not text.strip() and not _named(raw.get("code")):
+                raise Unreadable("the Procedure names nothing (no code, coding or text)")
+            words = self._procedure_words(chart, text)
+            named = frozenset(c.id for c in self.k.contraindications.values() if _has_word(text.lower(), c.device_text))
+            if not words and not named:
+                return
+        chart.procedures.append(ProcedureEntry(self._validate("Procedure", raw), context, coded, text, words, named))
+
+    def _procedure_words(self, chart: Chart, text: str) -> tuple[TextMention, ...]:
+        """What a Procedure's words name that counts: a contraindication, or a prior surgery unless another site is
+        named ("Ankle arthrodesis", "Spinal fusion L5-S1", "Lumbar microdiscectomy" are no neck operation)."""
+        if not text.strip():
+            return ()
+        elsewhere = any(word in self.words.lexicon.other_sites for word in re.findall(r"[a-z0-9]+", text.lower()))
+        return tuple(
+            m
+            for m in self._words(chart, text, True)
+            if m.concept in self._procedure_word_concepts and not (elsewhere and m.concept in self._surgery_concepts)
+        )
 
     def _allergy_or_device(self, chart: Chart, kind: str, raw: dict[str, Any]) -> None:
         found, coding = self._shows(kind, raw)
@@ -612,20 +654,24 @@ def _has_word(text: str, fragments: Iterable[str]) -> bool:
     return False
 
 
-def _non_string_dates(value: Any, key: str = "") -> str | None:
-    """The first date element that is not a string (FHIR dates are strings: `birthDate: 0` is not 1970)."""
+def _unreadable_element(value: Any, key: str = "") -> str | None:
+    """Why a resource's elements cannot be read as this service reads them, or None: a date element that is not a
+    string (FHIR dates are strings: `birthDate: 0` is not 1970), or a modifier it does not know (`modifierExtension`,
+    `implicitRules`: FHIR forbids reading a resource as if an unknown modifier were absent; it may negate it)."""
     if type(value) is dict:
         for k, v in value.items():
-            found = _non_string_dates(v, k)
+            if k in _MODIFIERS and v:
+                return f"{k} is set (a modifier this service does not know)"
+            found = _unreadable_element(v, k)
             if found:
                 return found
     elif type(value) is list:
         for item in value:
-            found = _non_string_dates(item, key)
+            found = _unreadable_element(item, key)
             if found:
                 return found
     elif (key in _DATE_KEYS or key.endswith(("DateTime", "Instant"))) and type(value) is not str:
-        return key
+        return f"{key} is not a FHIR date string"
     return None
 
 

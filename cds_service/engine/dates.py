@@ -81,6 +81,11 @@ def age_in_days(quantity_value: Any, unit: str | None) -> float | None:
     return days if 0 <= days <= LONGEST_LIFE_DAYS else None  # an age of 19 850 years is no age
 
 
+def age_unit_days(unit: str | None) -> float:
+    """The days one unit of an onsetAge-style Quantity spans (an age of 56 a is any day of that year of life)."""
+    return _UNIT_DAYS.get((unit or "").strip().lower(), 1.0)
+
+
 def years_between(birth: date, on: date) -> int:
     """Completed years from `birth` to `on`."""
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
@@ -92,7 +97,7 @@ def first_day(*values: Any) -> DayRange | None:
 
 
 EARLIEST_PLAUSIBLE = date(1850, 1, 1)  # before this a date is a sentinel ("0001-01-01"), not a clinical date
-LONGEST_LIFE_DAYS = 130 * 365.25
+LONGEST_LIFE_DAYS = 120 * 365.25  # an older age is absurd (policy §10): an unknown one
 
 
 def plausible(found: DayRange | None, order_date: date, birth: DayRange | None = None) -> DayRange | None:

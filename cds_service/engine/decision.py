@@ -39,6 +39,9 @@ def decide(
     match = match or match_order(order, siblings, k)
     if match is None:
         return _not_applicable(order, order_date, "the order is not one of the imaging procedures this ACR topic rates")
+    unrated = _not_an_order_to_rate(order)
+    if unrated:
+        return _not_applicable(order, order_date, unrated, match)
     recognised = recognise(chart, order, order_date, k, reader)
     facts = build_facts(recognised, order_date, k)
     # a neck reason may be in the order's unread words: then the data is insufficient, not the order out of topic
@@ -56,6 +59,17 @@ def decide(
         reasons = _reasons(scenario, facts)
         return Decision(order.id, order_date, scenario.outcome, match, reasons=reasons, **_explained(scenario, facts))
     return _rated(order, order_date, match, scenario, facts, k)
+
+
+def _not_an_order_to_rate(order: ServiceRequest) -> str | None:
+    """Why an order is no request to perform its study as written, or None: `doNotPerform` (it asks that the study
+    not be done), or a modifier this service does not know (`modifierExtension`, `implicitRules`: FHIR forbids
+    reading a resource as if it were absent)."""
+    if order.doNotPerform:
+        return "the order asks that the study not be done (doNotPerform): not rated"
+    if order.modifierExtension or order.implicitRules:
+        return "the order carries a modifier this service does not know (modifierExtension, implicitRules): not rated"
+    return None
 
 
 def _rated(

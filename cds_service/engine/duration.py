@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from fhir.resources.R4B.condition import Condition
 
-from cds_service.engine.dates import DayRange, age_in_days, first_day
+from cds_service.engine.dates import DayRange, age_in_days, age_unit_days, first_day
 from cds_service.engine.model import Duration, Mention
 from cds_service.knowledge.model import Policy
 
@@ -46,7 +46,11 @@ def onset_range(condition: Condition, birth: DayRange | None) -> DayRange | None
         return found
     age = condition.onsetAge or (condition.onsetRange.low if condition.onsetRange else None)
     days = age_in_days(age.value, age.code or age.unit) if age is not None else None
-    return birth.shifted(days) if days is not None else None
+    if days is None:
+        return None
+    start = birth.shifted(days)  # an age of 56 a: any day of that year of life, not its first (a whiplash at 56)
+    span = max(age_unit_days(age.code or age.unit) - 1, 0)
+    return DayRange(start.earliest, start.latest + timedelta(days=span))
 
 
 def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:

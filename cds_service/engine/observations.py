@@ -38,11 +38,20 @@ def observation_day_range(obs: Observation) -> DayRange | None:
 
 
 def read_observation(obs: Observation, rule: ObservationRule, order_date: date, k: Knowledge) -> Reading | None:
-    """The reading of an Observation inside the rule's look-back window; None if it does not count."""
+    """The reading of an Observation inside the rule's look-back window; None if it does not count. One without a
+    usable date (none, in the future, a sentinel) may be recent: a value past the threshold is borderline, so it may
+    block or remove a suggestion, never enable a warning (policy §10: impossible dates are unknown dates)."""
     day = plausible(observation_day_range(obs), order_date)
-    if day is None or day.latest < order_date - timedelta(days=rule.lookback_days):
+    if day is not None and day.latest < order_date - timedelta(days=rule.lookback_days):
         return None
-    when = str(day)
+    reading = _read_value(obs, rule, k, str(day) if day else "date unknown")
+    if day is None and reading is not None and reading.level is Level.BEYOND:
+        return Reading(Level.BORDERLINE, f"{reading.note}, no usable date", reading.day)
+    return reading
+
+
+def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
+    """An Observation's value against the rule's threshold (`when`: its day, as the card shows it)."""
     flagged = rule.flags_count and _flagged(obs, k)
     quantity = obs.valueQuantity
     if quantity is None or quantity.value is None:

@@ -7,9 +7,10 @@ to the decision is decided once, in facts.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
@@ -19,8 +20,8 @@ from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry
-from cds_service.engine.dates import DayRange, day_range, first_day, plausible, years_between
-from cds_service.engine.duration import onset_range
+from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, first_day, plausible, years_between
+from cds_service.engine.duration import CHRONIC, onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
 from cds_service.engine.text import TextMention, TextTooLong
@@ -97,6 +98,7 @@ def _condition(
     reference = f"Condition/{condition.id}"
     date_text = f"onset {onset}" if onset else (f"recorded {recorded}" if recorded else None)
     notes = [n for n in ("the order's reason" if as_reason else None, _condition_status(condition, context, k)) if n]
+    chronic = _chronic((condition.code.coding or ()) if condition.code else (), k)
     for coded in entry.coded:
         evidence = Evidence(
             reference,
@@ -112,6 +114,7 @@ def _condition(
             evidence,
             onset,
             recorded,
+            duration_classes=chronic,
             coded_recency=coded.initial_encounter,
             order_reason=as_reason,
         )
@@ -155,6 +158,7 @@ def _reason_codes(
     for i, concept in enumerate(order.reasonCode or ()):
         known: list[Coding] = []
         mentions: list[Mention] = []
+        chronic = _chronic(concept.coding or (), reader.k)
         for j, coding in enumerate(concept.coding or ()):
             if not coding.code:
                 continue
@@ -169,7 +173,14 @@ def _reason_codes(
                     note="the order's reason",
                 )
                 mentions.append(
-                    Mention(concept_id, Context.AFFIRMED, evidence, coded_recency=initial, order_reason=True)
+                    Mention(
+                        concept_id,
+                        Context.AFFIRMED,
+                        evidence,
+                        duration_classes=chronic,
+                        coded_recency=initial,
+                        order_reason=True,
+                    )
                 )
         yield concept, known, mentions
 
@@ -233,6 +244,13 @@ def _words_evidence(
     )
 
 
+def _chronic(codings: Iterable[Any], k: Knowledge) -> tuple[frozenset[str], ...]:
+    """The duration class the codings of one Condition or reason state: chronic for a code of policy.yaml
+    `chronic_codes` ("Chronic neck pain"; G89.29 beside M54.2), else none."""
+    stated = any(c.code and k.policy.chronic_codes.match(k.systems, c.system, c.code) for c in codings)
+    return (frozenset({CHRONIC}),) if stated else ()
+
+
 def _condition_status(condition: Condition, context: Context, k: Knowledge) -> str | None:
     """The status code behind a context that is not plainly affirmed (e.g. "remission", "provisional")."""
     if context in (Context.AFFIRMED, Context.UNKNOWN):
@@ -273,8 +291,11 @@ def _procedures(chart: Chart, order_date: date, birth: DayRange | None) -> Itera
         procedure = entry.resource
         period = procedure.performedPeriod
         performed = first_day(procedure.performedDateTime, (period.start if period else None))
+        context, note = entry.context, _status_note(entry.context)
         if performed is not None and performed.earliest > order_date:
-            continue  # planned, not yet done
+            # done (its status says so), yet dated after the order: a date that cannot be real, or a time zone's
+            # day; the surgery or the implant may be there (uncertain: a surgery widens, an implant still counts)
+            context, note = combine(context, Context.UNCERTAIN), f"dated {performed}, after the order: uncertain"
         performed = plausible(performed, order_date, birth)
         for coded in entry.coded:
             evidence = Evidence(
@@ -283,9 +304,17 @@ def _procedures(chart: Chart, order_date: date, birth: DayRange | None) -> Itera
                 coded.coding,
                 coded.coding.display or _text(procedure.code),
                 f"performed {performed}" if performed else None,
-                _status_note(entry.context),
+                note,
             )
-            yield Mention(coded.concept, entry.context, evidence, onset=performed)
+            yield Mention(coded.concept, context, evidence, onset=performed)
+        date_text = f"performed {performed}" if performed else None
+        notes = [note] if note else []
+        for words in entry.words:
+            evidence = _words_evidence(f"Procedure/{procedure.id}", "code.text", entry.text, words, date_text, notes)
+            yield _from_words(words, combine(context, words.context), evidence, order_date, onset=performed)
+        for cid in entry.named:
+            evidence = Evidence(f"Procedure/{procedure.id}", "code.text", None, entry.text, date_text, ", ".join(notes))
+            yield Mention(cid, context, evidence, onset=performed)
 
 
 def _observations(chart: Chart, order_date: date, k: Knowledge, problems: list[str]) -> Iterator[Mention]:
@@ -436,8 +465,11 @@ def _medicine_note(context: Context, status: Context) -> str | None:
 
 
 def _birth(chart: Chart, order_date: date) -> DayRange | None:
+    """The patient's birth date, or None when it is absent or impossible: a sentinel, after the order, or an absurd
+    age (more than LONGEST_LIFE_DAYS before the order: "1850-01-01", "1900-01-01")."""
     patient = chart.patient
-    return plausible(day_range(patient.birthDate), order_date) if patient and patient.birthDate else None
+    birth = plausible(day_range(patient.birthDate), order_date) if patient and patient.birthDate else None
+    return birth if birth is None or (order_date - birth.latest).days <= LONGEST_LIFE_DAYS else None
 
 
 def _age(

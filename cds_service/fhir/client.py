@@ -81,14 +81,14 @@ class FhirClient:
 
     def read(self, path: str, deadline: Deadline) -> dict[str, Any] | None:
         """GET one resource (None if the server says 404/410)."""
-        return self._get(urljoin(self.base, path), deadline, missing_ok=True)
+        return self._get(self._resolve(path), deadline, missing_ok=True)
 
     def search(self, path: str, deadline: Deadline, pages_read: int = 0) -> list[Any]:
         """GET a search and every next page; the resources of every entry but `outcome` ones (`include`d too).
 
         `pages_read`: pages of this search already read elsewhere (a batch's first page), counted against the cap.
         """
-        url: str | None = urljoin(self.base, path)
+        url: str | None = self._resolve(path)
         resources: list[Any] = []
         pages = pages_read
         while url:
@@ -106,9 +106,19 @@ class FhirClient:
             raise FhirRefused(f"the FHIR server answered the batch with HTTP {status}")
         return _json(body)
 
+    def _resolve(self, path: str) -> str:
+        """`path` (relative, or a `next` link) as a URL; FhirUnavailable when it is not a URL at all."""
+        try:
+            return urljoin(self.base, path)
+        except ValueError:  # urlsplit refuses it, e.g. an unclosed IPv6 bracket: "http://[x/r4"
+            raise FhirUnavailable("a link is not a valid URL; not followed") from None
+
     def _within_base(self, url: str) -> bool:
         """Whether `url` is on this server under its base path (a `next` link must not lead elsewhere)."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # not a URL: it leads nowhere we may go
+            return False
         segments = unquote(parts.path).split("/")
         under = parts.path == self._base_path.rstrip("/") or parts.path.startswith(self._base_path)
         return parts[:2] == self._origin and under and not {".", ".."} & set(segments) and "\\" not in url
@@ -134,6 +144,8 @@ class FhirClient:
             raise FhirUnavailable("the FHIR server did not answer in time") from None
         except requests.RequestException as exc:
             raise FhirUnavailable(f"the FHIR server could not be reached ({type(exc).__name__})") from None
+        except UnicodeError:  # http.client encodes headers as latin-1; the exception would quote the token
+            raise FhirUnavailable("the FHIR call's headers could not be encoded (the access token)") from None
         with response:
             if response.status_code != 200:
                 return response.status_code, b""
@@ -173,8 +185,9 @@ def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
 
     `include`d entries and entries with an unknown search mode are kept: the chart reader checks whose they are,
     and leaving out a decisive one would decide as if it were absent. For the same reason an entry, or an entry's
-    `resource`, that is not a JSON object is kept as it is (the chart reader reports it as unreadable); MalformedBundle
-    when `entry` is there but not a list.
+    `resource`, that is not a JSON object is kept as it is (the chart reader reports it as unreadable), and so is an
+    entry without a `resource` (a `fullUrl` alone: a search's match must carry its resource); MalformedBundle when
+    `entry` is there but not a list.
     """
     entries = bundle.get("entry")
     if entries is None:
@@ -185,8 +198,8 @@ def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
     for entry in entries:
         if not isinstance(entry, dict):
             found.append(entry)
-        elif "resource" in entry and not _outcome_entry(entry):
-            found.append(entry["resource"])
+        elif not _outcome_entry(entry):
+            found.append(entry.get("resource"))
     return found
 
 

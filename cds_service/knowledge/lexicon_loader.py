@@ -127,6 +127,10 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         until_words=_words(d["until_words"]),
         negation_links=_words(d["negation_links"]),
         site_words=_words(d["site_words"]),
+        inability_words=_words(d["inability_words"]),
+        cause_links=tuple(w.lower() for w in d["cause_links"]),
+        not_auxiliaries=_words(d["not_auxiliaries"]),
+        denial_verbs=_words(d["denial_verbs"]),
     )
 
 

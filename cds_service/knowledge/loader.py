@@ -226,7 +226,7 @@ class _Builder:
             for s in doc.data["systems"]
         ]
         self._unique(doc, ["systems"], [s.name for s in systems])
-        return CodeSystems(systems)
+        return CodeSystems(systems, doc.data.get("lookalikes", ()))
 
     def _categories(self) -> dict[str, Category]:
         doc = self.docs[TOPIC_FILE]
@@ -588,6 +588,7 @@ class _Builder:
             duration_findings=tuple(duration["findings"]),
             acute_below_days=duration["acute_below_days"],
             chronic_from_days=duration["chronic_from_days"],
+            chronic_codes=self._code_sets(doc, ["duration", "chronic_codes"], duration["chronic_codes"]),
             suspected_infection=infection,
             suspected_infection_days=data["suspected_infection"]["within_days"],
             stopped_medicine_days=data["stopped_medicine_days"],

@@ -341,6 +341,7 @@ class Policy:
     duration_findings: tuple[str, ...]
     acute_below_days: int
     chronic_from_days: int
+    chronic_codes: CodeSets  # a Condition's or a reason's coding that says the indication is chronic
     suspected_infection: tuple[str, ...]
     suspected_infection_days: int  # each of them stated as of this many days before the order at most
     stopped_medicine_days: int  # a stopped medicine whose stop may be this recent counts as unknown
@@ -499,6 +500,10 @@ class CueDoubts:
     until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
     negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied
     site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
+    inability_words: frozenset[str] = frozenset()  # "no fever, can't hold urine": an inability told, not listed
+    cause_links: tuple[str, ...] = ()  # "can't lift grandchild due to arm pain": the cause is the patient's
+    not_auxiliaries: frozenset[str] = frozenset()  # "do", "could", "wo": before "not" / "n't", a verb follows
+    denial_verbs: frozenset[str] = frozenset()  # "doesn't have", "did not report": "not" + one of these denies
 
 
 @dataclass(frozen=True)

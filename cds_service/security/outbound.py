@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from cds_service.security.clients import TrustedClient
 
@@ -27,11 +27,11 @@ class ServerNotAllowed(Exception):
 class FhirServerPolicy:
     def __init__(self, allowed: str, production: bool) -> None:
         self.production = production
-        self.allowed = tuple(_normal(p) for p in allowed.split(",") if p.strip())
+        self.allowed = tuple(_normal(p.strip()) for p in allowed.split(",") if p.strip())
 
     def check(self, url: str, client: TrustedClient | None) -> None:
         _refuse_ambiguous(url)
-        parts = urlsplit(url)
+        parts = _split(url)
         try:
             parts.port  # noqa: B018 - raises on a malformed port
         except ValueError:
@@ -45,7 +45,7 @@ class FhirServerPolicy:
         if not self.production and _loopback(parts.hostname):
             return
         target = _normal(url)
-        prefixes = self.allowed + tuple(_normal(p) for p in (client.fhir_servers if client else ()))
+        prefixes = self.allowed + tuple(_normal(p.strip()) for p in (client.fhir_servers if client else ()))
         if not any(target == p or target.startswith(p.rstrip("/") + "/") for p in prefixes):
             raise ServerNotAllowed(
                 f"fhirServer {parts.scheme}://{parts.netloc} is not on this service's allow-list "
@@ -62,16 +62,33 @@ def _refuse_ambiguous(url: str) -> None:
     """ServerNotAllowed for a fhirServer whose path a server or HTTP library could read as another path."""
     if "?" in url or "#" in url:
         raise ServerNotAllowed("fhirServer must be a base URL, without a query or fragment")
-    if _UNSAFE.search(url):
+    if _UNSAFE.search(url) or not _printable(url):
         raise ServerNotAllowed("fhirServer has a backslash, an encoded slash, whitespace or a control character")
-    segments = unquote(urlsplit(url).path).split("/")
+    segments = unquote(_split(url).path).split("/")
     if any(segment in {".", ".."} for segment in segments):
         raise ServerNotAllowed("fhirServer has dot segments ('.' or '..') in its path")
 
 
+def _printable(url: str) -> bool:
+    """No Unicode whitespace, control or format character (U+2028, U+00A0, U+200B...): text that a comparison
+    could strip or ignore while the HTTP library sends it on, percent-encoded, as another path."""
+    return url.isprintable() and not any(ch.isspace() for ch in url)
+
+
+def _split(url: str) -> SplitResult:
+    """urlsplit, with a string it refuses (an unclosed IPv6 bracket: "https://[x/r4") as ServerNotAllowed."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise ServerNotAllowed("fhirServer is not a valid URL") from None
+
+
 def _normal(url: str) -> str:
-    """scheme://host:port/path, lower-case scheme and host, default port, RFC 3986 path normalisation."""
-    parts = urlsplit(url.strip())
+    """scheme://host:port/path, lower-case scheme and host, default port, RFC 3986 path normalisation.
+
+    Never stripped here: a fhirServer with surrounding whitespace is refused before (_refuse_ambiguous).
+    """
+    parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     path = remove_dot_segments(_ENCODED_UNRESERVED.sub(lambda m: chr(int(m.group(1), 16)), parts.path))
     return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}{path.rstrip('/')}"

@@ -73,7 +73,7 @@ class TokenVerifier:
     def _claim(self, claims: dict[str, Any], client: TrustedClient, exp: float) -> str:
         """The token's `jti`, recorded as used; AuthError if it is malformed or was used before (a replay)."""
         jti = claims["jti"]
-        if not isinstance(jti, str) or not jti or len(jti) > 200:
+        if not isinstance(jti, str) or not jti or len(jti) > 200 or "\x00" in jti:  # the column: String(200), no NUL
             raise AuthError("jti is missing or malformed", client.iss)
         if not self.claim_jti(client.iss, jti, exp + self.leeway):
             raise AuthError("jti was already used (replay)", client.iss)

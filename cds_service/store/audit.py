@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from cds_service.config import AUDIT_FLUSH_SECONDS
 from cds_service.store.bulk_insert import BulkInsert
@@ -47,13 +47,22 @@ class StoreUnavailable(Exception):
     """A record could not be made durable, or the database cannot be read, right now (HTTP 503)."""
 
 
+class StoreRefused(Exception):
+    """The database refuses a value of the record (too long for its column, a NUL character): trying again cannot
+    help, so this is not StoreUnavailable. Validation should have refused the value first (HTTP 400)."""
+
+
 @contextmanager
 def _available() -> Iterator[None]:
-    """Database and journal failures as StoreUnavailable (constraint violations pass through)."""
+    """Database and journal failures as StoreUnavailable; a value the database refuses as StoreRefused
+    (constraint violations pass through)."""
     try:
         yield
     except IntegrityError:
         raise
+    except DataError as exc:
+        log.error("audit store refused a value", extra={"error": type(exc.orig).__name__})
+        raise StoreRefused(type(exc).__name__) from None
     except (DBAPIError, JournalError) as exc:
         log.error("audit store unavailable", extra={"error": type(exc).__name__})
         raise StoreUnavailable(type(exc).__name__) from None

@@ -64,8 +64,15 @@ def test_policy_4_onset_period_start(classes):
 
 
 def test_policy_4_onset_age_uses_the_birth_date(classes):
-    c = condition("M54.2", onset_age=(56, "a"))  # born 1970-01-15: onset around January 2026
+    c = condition("M54.2", onset_age=(55, "a"))  # born 1970-01-15: onset 2025-01-15 to 2026-01-14
     assert classes([c]) == {"chronic"}
+
+
+@pytest.mark.parametrize(("age", "expected"), [((56, "a"), {"acute", "chronic"}), ((669, "mo"), {"chronic"})])
+def test_policy_4_an_onset_age_is_any_day_of_that_year_or_month_of_life(classes, age, expected):
+    # 56 a: from 2026-01-15 to 2027-01-14, so the neck pain may have begun last week (it was read as January 2026,
+    # chronic); 669 mo: 2025-10-15 to 2025-11-14, more than 12 weeks before the order
+    assert classes([condition("M54.2", onset_age=age)]) == expected
 
 
 @pytest.mark.parametrize(

@@ -165,9 +165,18 @@ def test_policy_2_human_unit_string_without_ucum_code(facts):
     assert "fever" in ids(facts([patient(), observation("8310-5", 101.0, "°F", ucum=False)]))
 
 
-@pytest.mark.parametrize(("when", "counts"), [("2026-11-07", True), ("2026-11-06", False), ("2026-11-22", False)])
+@pytest.mark.parametrize(("when", "counts"), [("2026-11-07", True), ("2026-11-06", False)])
 def test_policy_2_observations_count_within_14_days(facts, when, counts):
     assert ("fever" in ids(facts([patient(), observation("8310-5", 39.0, "Cel", when=when)]))) is counts
+
+
+@pytest.mark.parametrize("when", ["2026-11-22", "2027-05-01", "0001-01-01"])
+def test_policy_10_a_value_past_the_threshold_with_an_impossible_date_is_doubtful(facts, when):
+    # a date after the order or a sentinel is an unknown date (it was dropped, or read as long ago): the fever may be
+    # today's, so it blocks as a doubtful red flag, and never counts as certain (no suspected infection from it)
+    (finding,) = facts([patient(), observation("8310-5", 39.4, "Cel", when=when)]).findings
+    assert (finding.id, finding.doubt) == ("fever", "uncertain")
+    assert "no usable date" in finding.evidence[0].note
 
 
 @pytest.mark.parametrize(
@@ -224,8 +233,14 @@ def test_contraindication_from_device_text(facts):
     assert [c.id for c in found.contraindications] == ["mri-unsafe"]
 
 
-def test_inactive_device_is_not_a_contraindication(facts):
-    assert not facts([patient(), device("Dual-chamber pacemaker", status="inactive")]).contraindications
+def test_an_inactive_device_is_still_a_contraindication(facts):
+    # inactive: no longer used, perhaps left in (an abandoned lead): a contraindication only removes a suggestion
+    found = facts([patient(), device("Dual-chamber pacemaker", status="inactive")])
+    assert [c.id for c in found.contraindications] == ["mri-unsafe"]
+
+
+def test_a_device_entered_in_error_is_no_contraindication(facts):
+    assert not facts([patient(), device("Dual-chamber pacemaker", status="entered-in-error")]).contraindications
 
 
 def test_low_egfr_is_a_gadolinium_contraindication(facts):

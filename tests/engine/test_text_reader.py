@@ -281,7 +281,9 @@ def test_policy_8_words_that_look_like_a_concept_but_are_not(reader, text):
 
 
 def test_policy_8_region_agnostic_words_in_a_problem_list_need_the_neck_named(reader):
-    assert read(reader, "Radiculopathy", problem_list=True) == []
+    # an indication that names no region may be the neck's: uncertain (it widens); another site's is not read
+    assert read(reader, "Radiculopathy", problem_list=True) == [("radiculopathy", "uncertain")]
+    assert read(reader, "Lumbar radiculopathy", problem_list=True) == []
     assert read(reader, "Radiculopathy, cervical region", problem_list=True) == [("radiculopathy", "affirmed")]
     assert read(reader, "Radiculopathy") == [("radiculopathy", "affirmed")]  # the order's own words
 

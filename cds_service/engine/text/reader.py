@@ -208,7 +208,7 @@ class TextReader:
             ents = [e for e in all_ents if sentence.start <= e.start < sentence.end]
             listed = under_a_denial and self._listed_line(sentence)  # an item under the heading: uncertain
             under_a_denial = listed or self._denial_heading(doc, sentence, ents)
-            kept = [e for e in ents if self._usable(e, sentence.text, problem_list)]
+            kept = [e for e in ents if self._usable(e, sentence, problem_list)]
             notes = self._worsening_at_least(
                 sentence, find_times(sentence.text, self.lexicon.durations, sentence.start_char)
             )
@@ -224,6 +224,10 @@ class TextReader:
             ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
             times, unplaced = self._attach_times(doc, sentence, ents, notes, denied)  # (words not concepts too)
+            contexts = [
+                _at_best(c, Context.UNCERTAIN) if self._unplaced_indication(e, sentence, problem_list) else c
+                for e, c in zip(kept, contexts, strict=True)
+            ]
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
             if unplaced:  # "neck pain x 5 days; intermittent for 6 months": maybe the symptoms' time
                 span = (sentence.start_char, sentence.end_char)
@@ -332,11 +336,27 @@ class TextReader:
             end += 1
         return any(t.lower_ in self.lexicon.other_sites for t in doc[start:end])
 
-    def _usable(self, ent: Any, sentence: str, problem_list: bool) -> bool:
-        concept, _, flags = ent.label_.partition("|")
-        if concept == IGNORED:
+    def _usable(self, ent: Any, sentence: Any, problem_list: bool) -> bool:
+        """Whether a mention counts: not an ignored word; in a problem-list entry, a word that names no region
+        ("radiculopathy", "fracture") only with a cervical word in its sentence, except an indication with no other
+        site there, which may be the neck's (`_unplaced_indication`: uncertain)."""
+        if _concept(ent) == IGNORED:
             return False
-        return not (problem_list and "A" in flags and not self._cervical.search(sentence))
+        return self._placed(ent, sentence, problem_list) or self._unplaced_indication(ent, sentence, problem_list)
+
+    def _placed(self, ent: Any, sentence: Any, problem_list: bool) -> bool:
+        """Whether a mention is read where it is: anywhere but a problem-list entry that names no cervical region
+        for a word that names no region."""
+        return not (problem_list and "A" in ent.label_.partition("|")[2] and not self._cervical.search(sentence.text))
+
+    def _unplaced_indication(self, ent: Any, sentence: Any, problem_list: bool) -> bool:
+        """Whether a mention is an indication in a problem-list entry that names no region at all ("Radiculopathy",
+        "Brachial radiculitis", a code we do not list shown so): it may be the neck's, or not (uncertain: it widens)."""
+        return (
+            not self._placed(ent, sentence, problem_list)
+            and self._roles.get(_concept(ent)) is Role.INDICATION
+            and not any(t.lower_ in self.lexicon.other_sites for t in sentence)
+        )
 
     # -- context ---------------------------------------------------------------------------------------
     def _contexts(self, doc: Any, ents: list, notes: list[TimeNote]) -> list[Context]:
@@ -361,7 +381,8 @@ class TextReader:
                 continue
             between = [t.lower_ for t in doc[before.end : ent.start]]
             if all(t in self.lexicon.list_words for t in between) and self._kind(before) == self._kind(ent):
-                contexts[i] = contexts[i - 1]
+                # an item that reads as stated may be one more denied, or a statement ("no fever, can't hold urine")
+                contexts[i] = Context.UNCERTAIN if self._asserted(doc, ent) else contexts[i - 1]
                 listed.add(ent.start)
         return [
             Context.UNCERTAIN if self._doubted(doc, ent, context, ent.start in listed, notes) else context
@@ -403,12 +424,19 @@ class TextReader:
         if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
             return True
         if context is Context.NEGATED and (
-            self._until_after(doc, ent) or self._another_thing_denied(doc, ent) or self._status_denied(doc, ent)
+            self._until_after(doc, ent)
+            or self._another_thing_denied(doc, ent)
+            or self._status_denied(doc, ent)
+            or self._another_verb_denied(doc, ent)
         ):
             return True
         event = _concept(ent) in self.lexicon.doubts.events
         if context is Context.FAMILY:
-            return self._patient_named(doc, ent, event) or (event and not self._relative_is_subject(doc, ent))
+            return (
+                self._patient_named(doc, ent, event)
+                or (self._cause_after_relative(doc, ent) and not self._relative_is_subject(doc, ent))
+                or (event and not self._relative_is_subject(doc, ent))
+            )
         if not event:
             return False
         return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
@@ -428,6 +456,23 @@ class TextReader:
         lymphoma relapse": `present_words`), not of the finding."""
         following = doc[ent.end : ent.end + 1]
         return bool(following) and following[0].lower_ in self.lexicon.present_words
+
+    def _another_verb_denied(self, doc: Any, ent: Any) -> bool:
+        """Whether a mention's denial is a bare "not" / "n't" after a verb of doing or a modal (`not_auxiliaries`)
+        followed by a verb that is no denial's (`denial_verbs`) and not the mention itself: "Don't want to miss
+        epidural abscess", "couldn't exclude myelopathy", "won't stop taking eliquis" deny the wanting, the excluding,
+        the stopping; "doesn't have fever", "did not report weakness", "didn't fall" deny the finding."""
+        doubts = self.lexicon.doubts
+        for modifier in ent._.modifiers:
+            start, end = modifier.modifier_span
+            if modifier.category != "NEGATED_EXISTENCE" or end != start + 1 or end > ent.start:
+                continue
+            after_a_verb = start > 0 and doc[start - 1].lower_ in doubts.not_auxiliaries
+            if doc[start].lower_ not in ("not", "n't") or not after_a_verb:
+                continue
+            if end < ent.start and doc[end].lower_ not in doubts.denial_verbs:
+                return True
+        return False
 
     def _another_thing_denied(self, doc: Any, ent: Any) -> bool:
         """Whether a negation before a mention denies something else that came from, after or since it ("No
@@ -454,6 +499,18 @@ class TextReader:
             and any(t.lower_ in words for t in doc[min(m.modifier_span[1], ent.start) : ent.start])
             for m in ent._.modifiers
         )
+
+    def _cause_after_relative(self, doc: Any, ent: Any) -> bool:
+        """Whether a cause (`doubts.cause_links`) stands between a family cue and its mention ("can't lift grandchild
+        due to radicular arm pain"): what follows it may be the patient's, not the relative's (unless the relative is
+        the subject: "mom had ACDF because of myelopathy", `_relative_is_subject`)."""
+        links = self.lexicon.doubts.cause_links
+        for m in ent._.modifiers:
+            if m.category == "FAMILY" and m.modifier_span[1] < ent.start:
+                between = " " + " ".join(t.lower_ for t in doc[m.modifier_span[1] : ent.start]) + " "
+                if any(f" {link} " in between for link in links):
+                    return True
+        return False
 
     def _relative_is_subject(self, doc: Any, ent: Any) -> bool:
         """Whether the relative of a family cue is the subject of what follows ("son was in MVC", "sister had
@@ -1101,9 +1158,11 @@ class TextReader:
 
     def _asserted(self, doc: Any, ent: Any) -> bool:
         """Whether a list item's mention reads as stated rather than listed: it begins with a word saying it is current
-        ("on A/C"), it is a hedged word ("PCa"), or it is a condition described in its item (`_described`)."""
+        ("on A/C"), it tells an inability ("can't hold urine": `doubts.inability_words`), it is a hedged word ("PCa"),
+        or it is a condition described in its item (`_described`)."""
         return (
             doc[ent.start].lower_ in self.lexicon.current_words
+            or any(t.lower_ in self.lexicon.doubts.inability_words for t in doc[ent.start : ent.end])
             or "H" in ent.label_.partition("|")[2]
             or self._described(doc, ent)
         )
@@ -1642,6 +1701,7 @@ def _pipeline(lexicon: Lexicon) -> Any:
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex((*nlp.Defaults.suffixes, *_EDGE_MARKS)).search
     for written in ("b/l", "B/L", "B/l"):  # "bilateral", one word as the lexicon writes it (not b / l: "l" is left)
         nlp.tokenizer.add_special_case(written, [{"ORTH": written}])
+    _split_capitals_contractions(nlp.tokenizer)
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
     matcher = nlp.add_pipe(target_entities.FACTORY)
     matcher.add(
@@ -1678,6 +1738,21 @@ def _pipeline(lexicon: Lexicon) -> Any:
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
+
+
+def _split_capitals_contractions(tokenizer: Any) -> None:
+    """Split a contraction written in capitals as spaCy splits it in small letters ("DOESN'T" is "DOES" "N'T", as
+    "doesn't" is "does" "n't"; spaCy lists only the small and the title forms, so "DOESN'T HAVE FEVER" read as
+    a fever and "CAN'T HOLD URINE" as nothing). Only forms with an apostrophe or a "not" after a word ("DONT"):
+    other exceptions in capitals are abbreviations ("ID" is no "I'd")."""
+    from spacy.symbols import NORM, ORTH
+
+    for written, pieces in list(tokenizer.rules.items()):
+        capitals = written.upper()
+        if len(pieces) < 2 or capitals == written or capitals in tokenizer.rules:
+            continue
+        if "'" in written or "\u2019" in written or "not" in (pieces[-1].get(NORM), pieces[-1][ORTH].lower()):
+            tokenizer.add_special_case(capitals, [{**piece, ORTH: piece[ORTH].upper()} for piece in pieces])
 
 
 def _label(term: TermRule) -> str:

@@ -13,6 +13,10 @@ flowsheet's next field ("Hx malignancy: none     Bowel/bladder changes: No") sta
 field's end. A tab, two no-break spaces or more, or a run of three spaces or more that becomes one space is kept as
 an edge: it may be a column's ("No fever      breast cancer 2015"), so a negation's list does not cross it as if it
 were one line of words.
+
+A contraction is written as spaCy splits it and the cues read it: an apostrophe typed as a quote, an accent or a
+backquote inside a word is one ("doesn’t", "doesn´t"), and a negative contraction typed without it has it
+("doesnt", "DONT", "cant": "doesn't"), so "pt doesnt have fever" is denied as "pt doesn't have fever" is.
 """
 
 from __future__ import annotations
@@ -21,9 +25,13 @@ import re
 from typing import NamedTuple
 
 _OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
+_APOSTROPHE_LIKE = "’‘ʼ´`"  # typed for an apostrophe inside a word ("doesn’t", "can´t")
+_NO_APOSTROPHE = "do|does|did|is|was|are|were|has|have|had|ca|could|would|should|wo|must|need|ai"  # "doesn" of "doesnt"
+_NO_APOSTROPHE_FIRST = "".join(sorted({w[0] + w[0].upper() for w in _NO_APOSTROPHE.split("|")}))  # (fails faster)
 _MARKS = re.compile(  # (a lone space between two words is no match: most of a text's are)
     rf"\n(?:[ \t\r]*\n){{2,}}|\r(?=\n)|[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)"
     r"|[\u200b-\u200d\u2060\ufeff]+|(?<=[a-z])-\n(?=[a-z])"
+    rf"|(?<=[A-Za-z])[{_APOSTROPHE_LIKE}](?=[A-Za-z])|\b(?=[{_NO_APOSTROPHE_FIRST}])(?i:{_NO_APOSTROPHE})[nN](?=[tT]\b)"
 )
 _DROPPED = "\u200b\u200c\u200d\u2060\ufeff-"  # zero-width characters; a hyphen breaking a word at a line's end
 _COLUMN_EDGE = re.compile(r"[ \t\u00a0]*\t[ \t\u00a0]*| {3,}")  # a tab, or three spaces or more, as written
@@ -54,6 +62,14 @@ def collapsed(text: str, written: str | None = None) -> Collapsed:
         pieces.append(text[done:start])
         origin += range(done, start)
         done = end
+        if run in _APOSTROPHE_LIKE:  # an apostrophe typed as another mark
+            pieces.append("'")
+            origin.append(start)
+            continue
+        if run[-1] in "nN":  # a negative contraction without its apostrophe: "doesn" + "'" (+ "t")
+            pieces.append(run + "'")
+            origin += range(start, end + 1)
+            continue
         if run[0] == "\n":  # blank lines: one paragraph's end (the sentencizer ends a sentence at "\n" or "\n\n" only)
             pieces.append("\n\n")
             origin += [start, end - 1]
