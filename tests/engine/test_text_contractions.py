@@ -49,6 +49,7 @@ def test_a_denial_typed_in_capitals_or_without_its_apostrophe_denies(text_reader
         "No longer able to control bowels.",
         "ISNT ABLE TO LIFT THE L ARM.",
         "Losing her balance.",
+        "Doesn't walk normally since last week.",
     ],
 )
 def test_an_inability_typed_in_any_of_these_ways_is_a_deficit(engine, text_reader, text):
@@ -137,6 +138,7 @@ def test_a_quote_of_a_mention_after_a_contraction_is_the_text_as_written(text_re
         ("WONT stop taking eliquis.", "coagulopathy"),
         ("DIDN'T FINISH RADIATION FOR PROSTATE CA.", "malignancy"),
         ("Pt cant be sure about fever.", "fever"),
+        ("Haven't checked for mets yet.", "malignancy"),
     ],
 )
 def test_not_before_a_verb_other_than_a_denial_s_leaves_the_finding_uncertain(engine, text_reader, text, concept):
@@ -153,6 +155,8 @@ def test_not_before_a_verb_other_than_a_denial_s_leaves_the_finding_uncertain(en
         ("Didn't fall.", "neck-trauma"),
         ("Is not febrile.", "fever"),
         ("DOES NOT HAVE ANY WEAKNESS.", "neurologic-deficit"),
+        ("Hasn't been febrile.", "fever"),
+        ("Haven't seen any weakness.", "neurologic-deficit"),
     ],
 )
 def test_control_not_before_a_denial_s_verb_or_the_finding_still_denies(engine, text_reader, text, concept):
@@ -169,7 +173,13 @@ def test_a_lost_balance_or_control_in_a_negation_s_list_is_not_denied(engine, te
 
 
 @pytest.mark.parametrize(
-    "text", ["Doesnt know if she had cancer.", "Isn't sure if she had breast ca.", "Wouldnt be surprised if mets."]
+    "text",
+    [
+        "Doesnt know if she had cancer.",
+        "Isn't sure if she had breast ca.",
+        "Wouldnt be surprised if mets.",
+        "Can't remember if he had cancer.",
+    ],
 )
 def test_an_unknown_told_with_a_negated_verb_is_possible(text_reader, text):
     assert ("malignancy", "uncertain") in mentions(text_reader, NECK_PAIN + text)
