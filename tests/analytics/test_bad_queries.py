@@ -5,21 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.api import create_app
-from cds_service.config import Settings
-from tests.analytics import data
-from tests.analytics.test_views import AUTH, PASSWORD
+from tests.analytics.conftest import AUTH
 
 PATHS = ("/analytics", "/analytics/summary.csv")
-
-
-@pytest.fixture
-def app(tmp_path, knowledge):
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/audit.sqlite3", analytics_password=PASSWORD)
-    app = create_app(settings, knowledge=knowledge)
-    data.load(app.extensions["cds_service"].store)
-    yield app
-    app.extensions["cds_service"].store.close()
 
 
 def bad_query(response, reason: str) -> None:

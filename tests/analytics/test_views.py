@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import re
@@ -15,24 +14,7 @@ from cds_service.api import create_app
 from cds_service.config import ConfigError, Settings
 from cds_service.store import AuditStore
 from tests.analytics import data
-
-PASSWORD = "correct horse battery staple"
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-
-AUTH = basic("analytics", PASSWORD)
-
-
-@pytest.fixture
-def app(tmp_path, knowledge):
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/audit.sqlite3", analytics_password=PASSWORD)
-    app = create_app(settings, knowledge=knowledge)
-    data.load(app.extensions["cds_service"].store)
-    yield app
-    app.extensions["cds_service"].store.close()
+from tests.analytics.conftest import AUTH, PASSWORD, basic
 
 
 def test_the_page_is_off_404_when_no_password_is_configured(tmp_path, knowledge):
