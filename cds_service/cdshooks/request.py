@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from cds_service.cdshooks.errors import HookError
 from cds_service.cdshooks.validation import schema_problem
 from cds_service.fhir.compat import to_r4
+from cds_service.fhir.json_text import json_text_element
 from cds_service.json_bytes import dumps
 
 
@@ -116,6 +117,8 @@ DATE_STRINGS = frozenset({"authoredOn", "occurrenceDateTime"})
 
 
 def _order(raw: dict[str, Any]) -> OrderInput:
+    if where := json_text_element(raw):  # (fhir.resources would read the text as the element)
+        raise _invalid(raw, ValueError(f"{where}: an element given as JSON text, not as JSON"))
     try:
         cleaned = _without_empty(raw)
         return OrderInput(raw, _validated(dumps(cleaned, sort_keys=True)))

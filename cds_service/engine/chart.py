@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, first_day
 from cds_service.engine.model import Coding
 from cds_service.engine.text import TextMention, TextReader, TextTooLong
+from cds_service.fhir.json_text import is_json_structure
 from cds_service.json_bytes import dumps
 from cds_service.knowledge.model import Context, Knowledge, ObservationRule, Role, StatusElement
 
@@ -397,14 +398,17 @@ class ChartReader:
             return None
 
     def _validate(self, kind: str, raw: dict[str, Any]) -> Any:
-        bad = _unreadable_element(raw)
+        try:
+            bad = _unreadable_element(raw)
+        except RecursionError:  # (nested deeper than Python's stack: no FHIR resource is)
+            raise Unreadable("its elements are nested too deeply to read") from None
         if bad:
             raise Unreadable(bad)
         try:
             # The same chart is sent again on every order-select re-fire: validate each version once.
             return _validated(kind, dumps(raw, sort_keys=True))
         # (fhir_core: AttributeError for a "_birthDate": "5", KeyError for a contained resource of an unknown type)
-        except (ValidationError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        except (ValidationError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
             count = exc.error_count() if isinstance(exc, ValidationError) else 1
             raise Unreadable(f"not valid FHIR R4, {count} problem(s)") from None
 
@@ -672,6 +676,8 @@ def _unreadable_element(value: Any, key: str = "") -> str | None:
                 return found
     elif (key in _DATE_KEYS or key.endswith(("DateTime", "Instant"))) and type(value) is not str:
         return f"{key} is not a FHIR date string"
+    elif type(value) is str and is_json_structure(value):
+        return f"{key} is given as JSON text (fhir.resources would read the text as the element)"
     return None
 
 

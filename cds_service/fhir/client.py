@@ -9,6 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import orjson
 import requests
+import urllib3
 
 from cds_service.bounded_http import ReadError, read_body, send
 
@@ -146,6 +147,8 @@ class FhirClient:
             raise FhirUnavailable(f"the FHIR server could not be reached ({type(exc).__name__})") from None
         except UnicodeError:  # http.client encodes headers as latin-1; the exception would quote the token
             raise FhirUnavailable("the FHIR call's headers could not be encoded (the access token)") from None
+        except (ValueError, urllib3.exceptions.HTTPError) as exc:  # urllib3 refuses the URL (an IPv6 zone id...)
+            raise FhirUnavailable(f"the FHIR server's URL cannot be used ({type(exc).__name__})") from None
         with response:
             if response.status_code != 200:
                 return response.status_code, b""

@@ -48,7 +48,7 @@ class FhirServerPolicy:
         prefixes = self.allowed + tuple(_normal(p.strip()) for p in (client.fhir_servers if client else ()))
         if not any(target == p or target.startswith(p.rstrip("/") + "/") for p in prefixes):
             raise ServerNotAllowed(
-                f"fhirServer {parts.scheme}://{parts.netloc} is not on this service's allow-list "
+                f"fhirServer {parts.scheme}://{parts.netloc[:100]} is not on this service's allow-list "
                 "(CDS_FHIR_ALLOWED_SERVERS or the client's fhir_servers); send the data as prefetch, "
                 "or ask the operator to allow the server"
             )

@@ -23,11 +23,19 @@ ASYMMETRIC = {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS
 
 
 class AuthError(Exception):
-    """The caller is not authenticated. `reason` is logged; the caller only gets a bare 401."""
+    """The caller is not authenticated. `reason` is logged; the caller only gets a bare 401. Both may quote what an
+    unauthenticated caller wrote (a header's typ, a kid, an untrusted iss): they are logged printable and short."""
 
     def __init__(self, reason: str, iss: str | None = None) -> None:
         super().__init__(reason)
-        self.reason, self.iss = reason, iss
+        self.reason, self.iss = loggable(reason, 240), (loggable(iss, 120) if iss is not None else None)
+
+
+def loggable(text: str, limit: int) -> str:
+    """`text` as a log may hold it: control and non-ASCII characters as "?", at most `limit` characters (then its
+    length), so a caller cannot write lines or megabytes into the log through a token it signed or made up."""
+    safe = "".join(c if " " <= c <= "~" else "?" for c in text[:limit])
+    return safe if len(text) <= limit else f"{safe}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,13 @@ class TokenVerifier:
 
 
 def _numeric_date(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number a date can be (an integer too large for a float, 10**400, is none: math.isfinite overflows)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:

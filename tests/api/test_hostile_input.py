@@ -169,3 +169,35 @@ def test_a_prefetch_entry_without_its_resource_is_unreadable_data_not_left_out(c
 
 def test_control_the_same_prefetch_without_that_entry_warns(client):
     assert _warning(client.post(SELECT, json=hook_body([order_json("72125")], prefetch=prefetch_for(chart()))))
+
+
+# Review 20a: elements given as JSON text, a URL urllib3 refuses, data nested too deeply -----------------------------
+
+
+@pytest.mark.parametrize("element", ["code", "note", "reasonCode"])
+def test_a_draft_order_element_given_as_json_text_is_a_400(client, element):
+    draft = order_json("72125", text=None) | {"note": [{"text": "metastatic cancer"}], "reasonCode": [{"text": "x"}]}
+    draft[element] = json.dumps(draft[element])
+    diagnostics = outcome(client.post(SELECT, json=hook_body([draft], prefetch=prefetch_for(chart()))), 400)
+    assert f"{element}: an element given as JSON text" in diagnostics
+
+
+def test_another_patient_s_condition_whose_subject_is_json_text_is_never_counted(client):
+    # (fhir.resources read the text as the subject while the patient check saw a string: a warning from Patient/other)
+    other = condition("M54.2", onset="2026-11-10") | {"subject": json.dumps({"reference": "Patient/other"})}
+    prefetch = prefetch_for([patient(), other])
+    assert not _warning(client.post(SELECT, json=hook_body([order_json("72125")], prefetch=prefetch)))
+
+
+def test_a_fhir_server_url_urllib3_refuses_is_a_412(client):
+    body = hook_body([order_json("72125")], fhir_server="http://[::1%25" + "a" * 63 + "]:1/r4", token="abc")
+    response = client.post(SELECT, json=body)
+    assert response.status_code == 412 and response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_prefetch_resource_nested_too_deeply_is_unreadable_not_the_request_s_fault(client):
+    body = hook_body([order_json("72125")], prefetch=prefetch_for(chart()))
+    body["prefetch"]["conditions"]["entry"][0]["resource"]["note"] = "__DEEP__"
+    raw = json.dumps(body).replace('"__DEEP__"', "[" * 990 + "1" + "]" * 990)
+    response = client.post(SELECT, data=raw, content_type="application/json")
+    assert response.status_code == 200 and not _warning(response)

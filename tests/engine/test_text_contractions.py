@@ -192,3 +192,37 @@ def test_control_a_cause_in_the_relative_s_own_clause_stays_the_relative_s(text_
     assert all(
         context != "uncertain" for concept, context in mentions(text_reader, NECK_PAIN + text) if concept != "neck-pain"
     )
+
+
+# -- a final review (review 20): what a denial's verb is about, not sure, double negatives -------------------------
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("HASN'T HAD IMAGING FOR HER FALL.", "neck-trauma"),
+        ("Has not had surgery for cord compression.", "myelopathy"),
+        ("hasn\u2019t been treated for his discitis", "infection"),
+        ("Pt ISN'T SURE ABOUT TRAUMA.", "neck-trauma"),
+        ("Wasnt sure whether she fell.", "neck-trauma"),
+        ("Doesn't deny IVDU.", "injection-drug-use"),
+        ("Can't tell if she fell.", "neck-trauma"),
+        ("DOESN'T RECALL A FALL.", "neck-trauma"),
+    ],
+)
+def test_a_denial_of_something_else_or_a_doubt_leaves_the_finding_uncertain(engine, text_reader, text, concept):
+    # (each was a denial: the fall, the cord compression, the discitis read as absent, and an MRI warned, V1)
+    assert (concept, "uncertain") in mentions(text_reader, "Neck pain x 3 days. " + text)
+    assert outcome(engine, "Neck pain x 3 days. " + text, "cpt|72141")[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("No concern for infection.", "infection"),
+        ("Hasn't had any fever.", "fever"),
+        ("Did not have fever for 2 days.", "fever"),
+        ("Pt is not febrile.", "fever"),
+    ],
+)
+def test_control_these_still_deny(engine, text_reader, text, concept):
+    assert (concept, "negated") in mentions(text_reader, "Neck pain x 3 days. " + text)
+    assert outcome(engine, "Neck pain x 3 days. " + text, "cpt|72141") == ("not-appropriate", [1])

@@ -461,17 +461,21 @@ class TextReader:
         """Whether a mention's denial is a bare "not" / "n't" after a verb of doing or a modal (`not_auxiliaries`)
         followed by a verb that is no denial's (`denial_verbs`) and not the mention itself: "Don't want to miss
         epidural abscess", "couldn't exclude myelopathy", "won't stop taking eliquis" deny the wanting, the excluding,
-        the stopping; "doesn't have fever", "did not report weakness", "didn't fall" deny the finding."""
+        the stopping; "doesn't have fever", "did not report weakness", "didn't fall" deny the finding. A denial's verb
+        with other words and "for" before the finding denies those ("hasn't had imaging for her fall")."""
         doubts = self.lexicon.doubts
         for modifier in ent._.modifiers:
             start, end = modifier.modifier_span
-            if modifier.category != "NEGATED_EXISTENCE" or end != start + 1 or end > ent.start:
+            if modifier.category != "NEGATED_EXISTENCE" or end > ent.start or doc[start].lower_ not in ("not", "n't"):
                 continue
-            after_a_verb = start > 0 and doc[start - 1].lower_ in doubts.not_auxiliaries
-            if doc[start].lower_ not in ("not", "n't") or not after_a_verb:
+            if start == 0 or doc[start - 1].lower_ not in doubts.not_auxiliaries:
                 continue
-            if end < ent.start and doc[end].lower_ not in doubts.denial_verbs:
+            if end == start + 1 and end < ent.start and doc[end].lower_ not in doubts.denial_verbs:
                 return True
+            verb_end = end if end > start + 1 else end + 1  # (ConText's cue may hold the verb: "n't had")
+            reason = next((t.i for t in doc[verb_end : ent.start] if t.lower_ == "for"), None)
+            if reason is not None and self._unlisted_words(doc[verb_end:reason]):
+                return True  # "hasn't had imaging for her fall": the imaging is denied, the fall is told
         return False
 
     def _another_thing_denied(self, doc: Any, ent: Any) -> bool:
