@@ -120,7 +120,7 @@ class FhirClient:
             parts = urlsplit(url)
         except ValueError:  # not a URL: it leads nowhere we may go
             return False
-        segments = unquote(parts.path).split("/")
+        segments = [segment.split(";")[0] for segment in unquote(parts.path).split("/")]  # ("..;" is ".." to Tomcat)
         under = parts.path == self._base_path.rstrip("/") or parts.path.startswith(self._base_path)
         return parts[:2] == self._origin and under and not {".", ".."} & set(segments) and "\\" not in url
 

@@ -33,9 +33,11 @@ class FhirServerPolicy:
         _refuse_ambiguous(url)
         parts = _split(url)
         try:
-            parts.port  # noqa: B018 - raises on a malformed port
+            port = parts.port  # raises on a malformed port
         except ValueError:
             raise ServerNotAllowed("fhirServer has an invalid port") from None
+        if port == 0:  # (no server listens there; the allow-list would read it as the default port)
+            raise ServerNotAllowed("fhirServer has an invalid port")
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ServerNotAllowed(f"fhirServer must be an http(s) URL, not {parts.scheme or 'schemeless'}")
         if parts.username or parts.password:
@@ -65,7 +67,7 @@ def _refuse_ambiguous(url: str) -> None:
     if _UNSAFE.search(url) or not _printable(url):
         raise ServerNotAllowed("fhirServer has a backslash, an encoded slash, whitespace or a control character")
     segments = unquote(_split(url).path).split("/")
-    if any(segment in {".", ".."} for segment in segments):
+    if any(segment.split(";")[0] in {".", ".."} for segment in segments):  # ("..;": Tomcat's path parameter)
         raise ServerNotAllowed("fhirServer has dot segments ('.' or '..') in its path")
 
 

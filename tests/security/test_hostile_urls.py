@@ -114,3 +114,21 @@ def test_a_fhir_server_with_unicode_whitespace_gets_a_412_and_no_call_carries_th
     message = diagnostics(client.post(SELECT, json=body), 412, "incomplete")
     assert "whitespace or a control character" in message
     assert len(responses.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://fhir.example.org:0/r4",  # (read as the default port by the allow-list)
+        "https://fhir.example.org/r4/..;/admin",  # (Tomcat reads "..;" as "..")
+        "https://fhir.example.org/r4/.;x/Patient",
+    ],
+)
+def test_the_policy_refuses_port_zero_and_dot_segments_with_path_parameters(url):
+    # (review 20a: both passed the allow-list, and the second sent the token to another path)
+    with pytest.raises(ServerNotAllowed):
+        FhirServerPolicy(FHIR, production=True).check(url, None)
+
+
+def test_control_the_allowed_server_itself_passes():
+    FhirServerPolicy(FHIR, production=True).check(FHIR, None)
