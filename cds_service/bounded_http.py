@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -142,3 +142,9 @@ def _set_timeout(raw: object, deadline: float) -> None:
     sock = getattr(connection, "sock", None)
     if sock is not None:
         sock.settimeout(left)
+
+
+def has_dot_segment(path: str) -> bool:
+    """Whether a URL's path, percent-decoded, has a `.` or `..` segment, also with a path parameter (`..;`, which
+    Tomcat reads as `..`): a path a server may read as another one (the allow-list's and a next link's check)."""
+    return any(segment.split(";")[0] in {".", ".."} for segment in unquote(path).split("/"))

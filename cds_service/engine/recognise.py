@@ -297,17 +297,17 @@ def _procedures(chart: Chart, order_date: date, birth: DayRange | None) -> Itera
             # day; the surgery or the implant may be there (uncertain: a surgery widens, an implant still counts)
             context, note = combine(context, Context.UNCERTAIN), f"dated {performed}, after the order: uncertain"
         performed = plausible(performed, order_date, birth)
+        date_text = f"performed {performed}" if performed else None
         for coded in entry.coded:
             evidence = Evidence(
                 f"Procedure/{procedure.id}",
                 "code",
                 coded.coding,
                 coded.coding.display or _text(procedure.code),
-                f"performed {performed}" if performed else None,
+                date_text,
                 note,
             )
             yield Mention(coded.concept, context, evidence, onset=performed)
-        date_text = f"performed {performed}" if performed else None
         notes = [note] if note else []
         for words in entry.words:
             evidence = _words_evidence(f"Procedure/{procedure.id}", "code.text", entry.text, words, date_text, notes)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
 import urllib3
 
-from cds_service.bounded_http import ReadError, read_body, send
+from cds_service.bounded_http import ReadError, has_dot_segment, read_body, send
 
 FHIR_JSON = "application/fhir+json, application/json;q=0.9"
 
@@ -120,9 +120,8 @@ class FhirClient:
             parts = urlsplit(url)
         except ValueError:  # not a URL: it leads nowhere we may go
             return False
-        segments = [segment.split(";")[0] for segment in unquote(parts.path).split("/")]  # ("..;" is ".." to Tomcat)
         under = parts.path == self._base_path.rstrip("/") or parts.path.startswith(self._base_path)
-        return parts[:2] == self._origin and under and not {".", ".."} & set(segments) and "\\" not in url
+        return parts[:2] == self._origin and under and not has_dot_segment(parts.path) and "\\" not in url
 
     def _get(self, url: str, deadline: Deadline, missing_ok: bool = False) -> Any:
         status, body = self._exchange("GET", url, deadline)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
+from cds_service.bounded_http import has_dot_segment
 from cds_service.security.clients import TrustedClient
 
 
@@ -66,8 +67,7 @@ def _refuse_ambiguous(url: str) -> None:
         raise ServerNotAllowed("fhirServer must be a base URL, without a query or fragment")
     if _UNSAFE.search(url) or not _printable(url):
         raise ServerNotAllowed("fhirServer has a backslash, an encoded slash, whitespace or a control character")
-    segments = unquote(_split(url).path).split("/")
-    if any(segment.split(";")[0] in {".", ".."} for segment in segments):  # ("..;": Tomcat's path parameter)
+    if has_dot_segment(_split(url).path):
         raise ServerNotAllowed("fhirServer has dot segments ('.' or '..') in its path")
 
 

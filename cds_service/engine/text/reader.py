@@ -208,7 +208,8 @@ class TextReader:
             ents = [e for e in all_ents if sentence.start <= e.start < sentence.end]
             listed = under_a_denial and self._listed_line(sentence)  # an item under the heading: uncertain
             under_a_denial = listed or self._denial_heading(doc, sentence, ents)
-            kept = [e for e in ents if self._usable(e, sentence, problem_list)]
+            regionless = {e.start for e in ents if self._unplaced_indication(e, sentence, problem_list)}
+            kept = [e for e in ents if self._usable(e, sentence, problem_list, regionless)]
             notes = self._worsening_at_least(
                 sentence, find_times(sentence.text, self.lexicon.durations, sentence.start_char)
             )
@@ -224,8 +225,8 @@ class TextReader:
             ]
             denied = {e.start for e, c in zip(kept, contexts, strict=True) if c in _CARRIED or c is Context.FAMILY}
             times, unplaced = self._attach_times(doc, sentence, ents, notes, denied)  # (words not concepts too)
-            contexts = [
-                _at_best(c, Context.UNCERTAIN) if self._unplaced_indication(e, sentence, problem_list) else c
+            contexts = [  # (an indication a problem-list entry places nowhere: it may be the neck's)
+                _at_best(c, Context.UNCERTAIN) if e.start in regionless else c
                 for e, c in zip(kept, contexts, strict=True)
             ]
             found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
@@ -336,13 +337,13 @@ class TextReader:
             end += 1
         return any(t.lower_ in self.lexicon.other_sites for t in doc[start:end])
 
-    def _usable(self, ent: Any, sentence: Any, problem_list: bool) -> bool:
+    def _usable(self, ent: Any, sentence: Any, problem_list: bool, regionless: set[int]) -> bool:
         """Whether a mention counts: not an ignored word; in a problem-list entry, a word that names no region
         ("radiculopathy", "fracture") only with a cervical word in its sentence, except an indication with no other
-        site there, which may be the neck's (`_unplaced_indication`: uncertain)."""
+        site there, which may be the neck's (`regionless`: the starts `_unplaced_indication` found; uncertain)."""
         if _concept(ent) == IGNORED:
             return False
-        return self._placed(ent, sentence, problem_list) or self._unplaced_indication(ent, sentence, problem_list)
+        return ent.start in regionless or self._placed(ent, sentence, problem_list)
 
     def _placed(self, ent: Any, sentence: Any, problem_list: bool) -> bool:
         """Whether a mention is read where it is: anywhere but a problem-list entry that names no cervical region
@@ -509,12 +510,12 @@ class TextReader:
         due to radicular arm pain"): what follows it may be the patient's, not the relative's (unless the relative is
         the subject: "mom had ACDF because of myelopathy", `_relative_is_subject`)."""
         links = self.lexicon.doubts.cause_links
-        for m in ent._.modifiers:
-            if m.category == "FAMILY" and m.modifier_span[1] < ent.start:
-                between = " " + " ".join(t.lower_ for t in doc[m.modifier_span[1] : ent.start]) + " "
-                if any(f" {link} " in between for link in links):
-                    return True
-        return False
+        return any(
+            m.category == "FAMILY"
+            and m.modifier_span[1] < ent.start
+            and _holds_phrase(doc[m.modifier_span[1] : ent.start], links)
+            for m in ent._.modifiers
+        )
 
     def _relative_is_subject(self, doc: Any, ent: Any) -> bool:
         """Whether the relative of a family cue is the subject of what follows ("son was in MVC", "sister had
@@ -1193,8 +1194,7 @@ class TextReader:
 
     def _new_statement_between(self, doc: Any, first: Any, second: Any) -> bool:
         """Whether a new statement begins between two mentions ("No fever or chills pt has metastatic lung ca")."""
-        between = " " + " ".join(t.lower_ for t in doc[first.end : second.start]) + " "
-        return any(f" {words} " in between for words in self.lexicon.doubts.new_statements)
+        return _holds_phrase(doc[first.end : second.start], self.lexicon.doubts.new_statements)
 
     @staticmethod
     def _spaced_dash_between(doc: Any, first: Any, second: Any) -> bool:
@@ -1742,6 +1742,12 @@ def _pipeline(lexicon: Lexicon) -> Any:
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
+
+
+def _holds_phrase(tokens: Any, phrases: Iterable[str]) -> bool:
+    """Whether the tokens hold one of the phrases (lower-case words, space-separated) as whole words."""
+    words = " " + " ".join(t.lower_ for t in tokens) + " "
+    return any(f" {phrase} " in words for phrase in phrases)
 
 
 def _split_capitals_contractions(tokenizer: Any) -> None:
