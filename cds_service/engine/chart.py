@@ -295,6 +295,8 @@ class ChartReader:
         for wanted in (Context.NEGATED, Context.UNKNOWN, Context.SUSPECTED, Context.HISTORICAL):
             if wanted in contexts:
                 return wanted
+        if kind == "Condition" and _abated(raw):
+            return Context.UNKNOWN  # current (or no status) and ended: FHIR's con-4 broken, which is true is unknown
         return Context.AFFIRMED
 
     @staticmethod
@@ -630,6 +632,14 @@ def _ingredients(medication: Mapping[str, Any], display: str) -> str:
         if type(item) is dict and type(item.get("display")) is str:
             names.append(item["display"])
     return " ".join(n for n in names if n)
+
+
+_ABATEMENT = ("abatementDateTime", "abatementAge", "abatementPeriod", "abatementRange", "abatementString")
+
+
+def _abated(raw: Mapping[str, Any]) -> bool:
+    """Whether a Condition says it has ended (any abatement[x])."""
+    return any(raw.get(element) is not None for element in _ABATEMENT)
 
 
 def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:

@@ -9,7 +9,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Coding, OrderMatch
 from cds_service.knowledge.codes import CodeSets
-from cds_service.knowledge.model import ContextRule, Knowledge, Procedure
+from cds_service.knowledge.model import ContextRule, Knowledge, Procedure, Regions
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,10 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
     """The procedure set the order stands for, or None when it is not one of the topic's procedures.
 
     Not rated (policy §10): an order whose words or codes name another region or another study (also when they
-    name the cervical spine too: a swap would drop the other region), and a level-less code (e.g. "spine, single
-    view") unless the order's words or a sibling order name the cervical spine and no sibling names another region.
+    name the cervical spine too: a swap would drop the other region), or whose body site names another region; an
+    order whose words name kinds of imaging and none of its study's ("XR CERVICAL SPINE" on an MRI's code); and a
+    level-less code (e.g. "spine, single view") unless the order's words or a sibling order name the cervical spine
+    and no sibling names another region.
     """
     regions = knowledge.order_codes.regions
     text = regions.neutral_words.sub(" ", order_text(order))
@@ -51,11 +53,30 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
     if regions.other_study_words.search(text) or _any_match(regions.other_codes, pairs, knowledge):
         return None
     match = _match(text, pairs, sibling_pairs, knowledge)
-    if match is None or (regions.other_words.search(text) and not all(p.whole_body for p in match.procedures)):
+    if match is None or _contradicted(order, text, match.procedures, regions):
         return None
     if all(p.whole_body for p in match.procedures):
         return replace(match, needs_neck_reason=True)
     return match
+
+
+def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], regions: Regions) -> bool:
+    """Whether the order's words name another region (not for whole-body studies, which name their extent), its body
+    site names one, or its words name kinds of imaging and none of the study's."""
+    if not all(p.whole_body for p in procedures) and (
+        regions.other_words.search(text) or regions.other_words.search(body_site_text(order))
+    ):
+        return True
+    named = regions.modalities_named(text)
+    return bool(named) and not any(named & set(p.modalities) for p in procedures)
+
+
+def body_site_text(order: ServiceRequest) -> str:
+    """Lower-cased text and coding displays of the order's body sites."""
+    parts = [
+        part for site in order.bodySite or () for part in [site.text, *(c.display for c in site.coding or ())] if part
+    ]
+    return " ".join(parts).lower()
 
 
 def _match(

@@ -131,6 +131,9 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         cause_links=tuple(w.lower() for w in d["cause_links"]),
         not_auxiliaries=_words(d["not_auxiliaries"]),
         denial_verbs=_words(d["denial_verbs"]),
+        since_links=_words(d["since_links"]),
+        window_words=_words(d["window_words"]),
+        manner_words=tuple(w.lower() for w in d["manner_words"]),
     )
 
 

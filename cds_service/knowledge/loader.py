@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +240,7 @@ class _Builder:
         entries = doc.data["procedures"]
         self._unique(doc, ["procedures"], [p["id"] for p in entries])
         self._unique(doc, ["procedures"], [p["name"] for p in entries])
-        return {p["id"]: Procedure(**p) for p in entries}
+        return {p["id"]: Procedure(**{**p, "modalities": tuple(p["modalities"])}) for p in entries}
 
     def _procedure_set(self, doc: _Document, path: list[Any], ids: Iterable[str]) -> tuple[Procedure, ...]:
         result = []
@@ -379,6 +380,7 @@ class _Builder:
             other_text=tuple(t.lower() for t in r["other_text"]),
             other_studies=tuple(t.lower() for t in r["other_studies"]),
             neutral_text=tuple(t.lower() for t in r["neutral_text"]),
+            modality_text={m: tuple(t.lower() for t in words) for m, words in r["modality_text"].items()},
             other_codes=self._code_sets(doc, ["regions", "other_codes"], r["other_codes"]),
             level_less_codes=self._code_sets(doc, ["regions", "level_less_codes"], r["level_less_codes"]),
             cervical_sibling_codes=self._code_sets(
@@ -534,7 +536,7 @@ class _Builder:
                 allergy_text=tuple(t.lower() for t in c.get("allergy_text", ())),
                 allergy_text_unless=tuple(t.lower() for t in c.get("allergy_text_unless", ())),
             )
-        return result
+        return {cid: _unless_agents_named(c, result.values()) for cid, c in result.items()}
 
     def _no_shared_ids(self, findings: Mapping[str, Any], contraindications: Mapping[str, Any]) -> None:
         shared = sorted(set(findings) & set(contraindications))
@@ -634,3 +636,18 @@ class _Builder:
             if value in seen:
                 raise doc.error([*path, i], f"duplicate {value!r}")
             seen.add(value)
+
+
+def _unless_agents_named(entry: Contraindication, entries: Iterable[Contraindication]) -> Contraindication:
+    """An allergy that names no agent ("contrast") does not apply when the allergy names one: the words of every entry
+    that excludes part of what it excludes (gadolinium's, iodinated contrast's) join its `allergy_text_unless`."""
+    if not entry.allergy_text:
+        return entry
+    narrower = [
+        word
+        for other in entries
+        if set(other.excludes) < set(entry.excludes)
+        for word in other.allergy_text
+        if word not in entry.allergy_text_unless
+    ]
+    return replace(entry, allergy_text_unless=entry.allergy_text_unless + tuple(dict.fromkeys(narrower)))

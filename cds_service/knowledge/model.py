@@ -85,6 +85,7 @@ class Procedure:
     name: str
     short: str
     region: str  # cervical-spine | neck | whole-body
+    modalities: tuple[str, ...]  # the kinds of imaging it is: xr, rf, ct, mr, nm, us
     mri: bool
     gadolinium: bool
     iodinated: bool
@@ -270,6 +271,7 @@ class Regions:
     other_text: tuple[str, ...]
     other_studies: tuple[str, ...]
     neutral_text: tuple[str, ...]
+    modality_text: Mapping[str, tuple[str, ...]]  # a kind of imaging (procedures' `modalities`) -> its words
     other_codes: CodeSets
     level_less_codes: CodeSets
     cervical_sibling_codes: CodeSets
@@ -289,6 +291,14 @@ class Regions:
     @cached_property
     def neutral_words(self) -> re.Pattern[str]:
         return _words(self.neutral_text)
+
+    @cached_property
+    def modality_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((modality, _words(words)) for modality, words in self.modality_text.items())
+
+    def modalities_named(self, text: str) -> frozenset[str]:
+        """The kinds of imaging an order's words name."""
+        return frozenset(modality for modality, words in self.modality_words if words.search(text))
 
 
 def _words(phrases: tuple[str, ...]) -> re.Pattern[str]:
@@ -504,6 +514,9 @@ class CueDoubts:
     cause_links: tuple[str, ...] = ()  # "can't lift grandchild due to arm pain": the cause is the patient's
     not_auxiliaries: frozenset[str] = frozenset()  # "do", "could", "wo": before "not" / "n't", a verb follows
     denial_verbs: frozenset[str] = frozenset()  # "doesn't have", "did not report": "not" + one of these denies
+    since_links: frozenset[str] = frozenset()  # "no fever x 3 days": a denial bounded by a time after it
+    window_words: frozenset[str] = frozenset()  # "no trauma in the past 6 wks": a time that reaches the order
+    manner_words: tuple[str, ...] = ()  # "doesn't take eliquis regularly": how it is taken is denied
 
 
 @dataclass(frozen=True)

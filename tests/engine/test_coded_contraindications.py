@@ -137,7 +137,7 @@ def test_dialysis_in_progress_removes_gadolinium(evaluate):
     assert not GADOLINIUM & set(alternative_ids(evaluate(metastasis_chart(running), "72040")))
 
 
-@pytest.mark.parametrize("code", ["90997", "36821"])  # hemoperfusion; AV fistula creation (not yet dialysis)
+@pytest.mark.parametrize("code", ["90997"])  # hemoperfusion (AV fistula creation removes it: test_review21_gaps.py)
 def test_other_renal_procedures_keep_gadolinium(evaluate, code):
     d = evaluate(metastasis_chart(procedure(code)), "72040")
     assert alternative_ids(d)[0] == "mr-cspine-wow"

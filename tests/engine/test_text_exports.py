@@ -284,9 +284,12 @@ def test_a_steroid_taken_since_a_date_is_uncertain_immunosuppression(engine, tex
     assert outcome(engine, NECK_PAIN + text, MRI_WO)[0] != "not-appropriate"
 
 
-@pytest.mark.parametrize("text", ["tried prednisone taper", "medrol dosepak last month", "on prednisone"])
-def test_a_steroid_without_a_duration_still_warns(engine, text):
-    # (README: a steroid counts only with a duration; a short taper for neck pain is common)
+@pytest.mark.parametrize(
+    "text", ["tried prednisone taper", "medrol dosepak last month", "prednisone 40 mg daily x 5 days"]
+)
+def test_a_steroid_course_still_warns(engine, text):
+    # (a short taper for neck pain is common; a steroid taken now for a time not told, "on prednisone", is an uncertain
+    # immunosuppression since the fourteenth session: test_review21_text.py)
     assert outcome(engine, NECK_PAIN + text, MRI_WO) == ("not-appropriate", [1])
 
 

@@ -79,6 +79,7 @@ MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
 MAX_NEW_STRINGS = 100_000  # words the texts may add to the pipeline's vocabulary (~50 MiB) before it is built again
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 _WORD = re.compile(r"[\w/'+~>-]+")
+_MANNER_REACH = 5  # tokens after a denied mention where a manner word may stand ("... eliquis as often as prescribed")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
 _TEXT_KEY = "cds_service.text"  # the doc's text, kept in its user_data by _text
@@ -143,6 +144,7 @@ class TextReader:
         self._reason_link = {
             "HYPOTHETICAL": _reason_link_pattern(doubts.reason_links),
             "NEGATED_EXISTENCE": _reason_link_pattern(doubts.stopped_reason_links),
+            "HISTORICAL": _reason_link_pattern(doubts.stopped_reason_links),
         }
         self.read = lru_cache(maxsize=cache_size)(self._read)
 
@@ -416,16 +418,24 @@ class TextReader:
     def _doubted(self, doc: Any, ent: Any, context: Context, listed: bool, notes: list[TimeNote]) -> bool:
         """Whether a cue's reading of a mention is doubtful (lexicon.yaml `cues.doubts`): a mention with only its time
         after it, questioned by a mark standing apart (`_line_questioned`); what a planned or stopped treatment is for
-        ("planning chemo for lymphoma", "no longer on chemo for breast ca"); a relative's word before an injury
+        ("planning chemo for lymphoma", "no longer on chemo for breast ca"), and what a past treatment or test of an
+        indication was for ("s/p ESI for C6 radiculopathy": it may be there still); a relative's word before an injury
         ("picked up daughter and fell"); an injury a negation reaches through a list, told with its date ("no trauma
         and fell yesterday"); a denial that ended ("never had arm weakness until last week": `until_words` after the
         mention in its clause). `listed`: the negation reached another mention first."""
+        if (
+            context is Context.HISTORICAL
+            and self._roles.get(_concept(ent)) is Role.INDICATION
+            and self._after_reason_link(doc, ent, "HISTORICAL")
+        ):
+            return True  # what a past treatment or test was for may still be there ("s/p ESI for C6 radiculopathy")
         if context in (Context.AFFIRMED, Context.HISTORICAL):
             return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
         if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
             return True
         if context is Context.NEGATED and (
             self._until_after(doc, ent)
+            or self._time_bounded(doc, ent, notes)
             or self._another_thing_denied(doc, ent)
             or self._status_denied(doc, ent)
             or self._another_verb_denied(doc, ent)
@@ -452,11 +462,36 @@ class TextReader:
                 return True
         return False
 
+    def _time_bounded(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
+        """Whether a denial is bounded by a span of time after its mention in its clause, which says the thing was
+        there before it ("hasn't used heroin in 2 days", "no fever in 3 days": `since_links`); not a window that
+        reaches the order ("no trauma in the past 6 wks", "within 6 weeks": `window_words`)."""
+        doubts, text = self.lexicon.doubts, _text(doc)
+        for note in notes:
+            if note.days is None or note.start < ent.end_char or note.start >= ent.sent.end_char:
+                continue
+            between = text[ent.end_char : note.start]
+            if any(mark in between for mark in ",;.!"):
+                continue  # another clause's time
+            words = _WORD.findall(f"{between} {text[note.start : note.end]}".lower())
+            if any(w in doubts.window_words for w in words):
+                continue
+            links = [i for i, w in enumerate(words) if w in doubts.since_links]
+            if links and links[0] <= 1:  # at most one word between ("no heroin use in 2 days")
+                return True
+        return False
+
     def _status_denied(self, doc: Any, ent: Any) -> bool:
         """Whether a negation may be of a finding's course, named right after it ("no sign of breast ca recurrence", "no
-        lymphoma relapse": `present_words`), not of the finding."""
+        lymphoma relapse": `present_words`), or of how a treatment is taken, named in the next words of its clause
+        ("doesn't take her eliquis regularly", "not on xarelto every day": `doubts.manner_words`), not of the
+        finding."""
         following = doc[ent.end : ent.end + 1]
-        return bool(following) and following[0].lower_ in self.lexicon.present_words
+        if following and following[0].lower_ in self.lexicon.present_words:
+            return True
+        after = doc[ent.end : min(ent.end + _MANNER_REACH, ent.sent.end)]
+        clause_end = next((t.i for t in after if t.text in (",", ";", ".", "!")), after.end)
+        return _holds_phrase(doc[ent.end : clause_end], self.lexicon.doubts.manner_words)
 
     def _another_verb_denied(self, doc: Any, ent: Any) -> bool:
         """Whether a mention's denial is a bare "not" / "n't" after a verb of doing or a modal (`not_auxiliaries`)
@@ -1244,7 +1279,7 @@ class TextReader:
                 continue
             near = near or candidates
             if note.classes is not None:
-                described = next((e for e in near if self._describes_symptom(doc, note, e)), None)
+                described = next((e for e in near if self._describes_symptom(doc, note, e, notes)), None)
                 if described is not None:
                     attached[described.start].append(note)
                 continue
@@ -1297,20 +1332,28 @@ class TextReader:
         events = self.lexicon.durations.other_events
         return not any(w in events or w.lower() in events for w in _WORD.findall(text[start : note.start]))
 
-    def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any) -> bool:
+    def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
-        mention after it ("chronic L C7 radic", "new onset neck pain"), or when it is followed by a symptom or
-        present word or ends the clause ("acute flare", "neck pain, chronic"); not when it describes something
-        else ("new to clinic", "recent PT")."""
+        mention after it ("chronic L C7 radic", "new onset neck pain"), or when, after the mention and perhaps its
+        span ("neck pain x 3 days, chronic": the two disagree, both are kept), it is followed by a symptom or present
+        word or ends the clause ("acute flare", "neck pain, chronic", "(longstanding)"); not when it describes
+        something else ("new to clinic", "recent PT")."""
         text = _text(doc)
         if note.end <= ent.start_char:
             between = _WORD.findall(text[note.end : ent.start_char].lower())
             return all(w in self.lexicon.durations.link_words or _LEVEL.match(w) for w in between)
-        if _WORD.findall(text[ent.end_char : note.start]):
+        between = text[ent.end_char : note.start]
+        for other in notes:  # (a span between them is the mention's time too: "x 3 days")
+            if ent.end_char <= other.start and other.end <= note.start:
+                between = between.replace(text[other.start : other.end], " ")
+        if _WORD.findall(between):
             return False  # other words between the mention and the duration word after it
-        following = re.match(r"\s*([\w/'-]+|[,;.!?]|$)", text[note.end :])
+        following = re.match(r"\s*([\w/'-]+|[,;.!?)]|$)", text[note.end :])
         word = following.group(1).lower() if following else ""
-        return word in ("", ",", ";", ".", "!", "?") or word in self.lexicon.present_words | self.lexicon.symptom_words
+        return (
+            word in ("", ",", ";", ".", "!", "?", ")")
+            or word in self.lexicon.present_words | self.lexicon.symptom_words
+        )
 
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
         """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept; uncertain
@@ -1601,7 +1644,7 @@ def _mark_question_marks(doc: Any) -> None:
                 doc[i + 1].is_sent_start = True
 
 
-_BOXES = frozenset({"[", "(", "☐", "□"})
+_BOXES = frozenset({"[", "(", "_", "☐", "□", "⬜", "❏", "❑", "◻", "◽", "▢", "▫"})  # ("___": one "_" per token)
 _ITEM_OTHER_WORDS = 2  # a list's item on a line of its own: at most this many words besides mentions and list words
 _BULLETS = frozenset({"-", "*", "•", "·", "–", "+", "o", ">"})  # a list item's mark at the start of its line
 _FIELD_SEPARATORS = frozenset({";", "|", "•", "·", ">", ">>"})  # end a template line's field ("fever: no | IVDU: yes")
