@@ -56,8 +56,10 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
             continue
         effects[effect][mention.concept].append(mention)
     found = effects[Effect.FINDING]
-    blocked = {cid: m for cid, m in effects[Effect.BLOCK].items() if cid not in found}
-    widened = {cid: m for cid, m in effects[Effect.WIDEN].items() if cid not in found and cid not in blocked}
+    blocked = {cid: m for cid, m in effects[Effect.BLOCK].items() if not _outweighed(cid, found, k)}
+    widened = {
+        cid: m for cid, m in effects[Effect.WIDEN].items() if not _outweighed(cid, found, k) and cid not in blocked
+    }
     findings = [_finding(k, cid, ms) for cid, ms in found.items() if cid in k.findings]
     contraindications = [_finding(k, cid, ms) for cid, ms in found.items() if cid in k.contraindications]
     duration_mentions = [
@@ -127,6 +129,12 @@ def _finding(k: Knowledge, concept_id: str, mentions: Sequence[Mention]) -> Find
     doubt = doubtful[0].value if len(doubtful) == len(mentions) else None
     topic = concept.topic if isinstance(concept, FindingDefinition) else None
     return Finding(concept_id, concept.label, concept.role, tuple(evidence), topic, doubt)
+
+
+def _outweighed(cid: str, found: Mapping[str, list[Mention]], k: Knowledge) -> bool:
+    """Whether a certain finding of the concept, or of the one it may be (findings.yaml `doubts`), is there."""
+    definition = k.findings.get(cid)
+    return cid in found or (definition is not None and definition.doubts in found)
 
 
 def _recent_enough(concept: object, mention: Mention, order_date: date) -> bool:

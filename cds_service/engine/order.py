@@ -62,9 +62,12 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
 
 def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], regions: Regions) -> bool:
     """Whether the order's words name another region (not for whole-body studies, which name their extent), its body
-    site names one, or its words name kinds of imaging and none of the study's."""
+    site names one and not the neck ("Lumbar spine structure"; "Head and neck" is the neck's), or its words name kinds
+    of imaging and none of the study's."""
+    site = body_site_text(order)
     if not all(p.whole_body for p in procedures) and (
-        regions.other_words.search(text) or regions.other_words.search(body_site_text(order))
+        regions.other_words.search(text)
+        or (regions.other_words.search(site) and not regions.cervical_words.search(site))
     ):
         return True
     named = regions.modalities_named(text)

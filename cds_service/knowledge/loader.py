@@ -459,7 +459,12 @@ class _Builder:
                 else None,
                 representative=self._coding(doc, [*path, "representative"], f.get("representative")),
                 medicines=self._medicines(doc, path, role, effects, f.get("medicines")),
+                doubts=f.get("doubts"),
             )
+        for i, f in enumerate(entries):
+            doubted = findings.get(f.get("doubts", f["id"]))
+            if doubted is None or doubted.role is not findings[f["id"]].role:
+                raise doc.error(["findings", i, "doubts"], f"{f['doubts']!r} is no finding of the same role")
         return findings
 
     def _medicines(

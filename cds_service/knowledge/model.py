@@ -170,6 +170,7 @@ class FindingDefinition(Concept):
     recency: Recency | None = None
     representative: SuggestedCoding | None = None  # the coding written for it when it was read in words
     medicines: Context | None = None  # read in the patient's medicines too: as their status says, or at most this
+    doubts: str | None = None  # the finding this one may be (a malignancy): a certain one of it outweighs this one
 
 
 @dataclass(frozen=True)

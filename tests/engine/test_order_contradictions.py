@@ -79,9 +79,20 @@ def test_control_words_of_the_code_s_own_kind_are_rated(knowledge, code, text):
     assert _match(knowledge, code, text=text) is not None
 
 
-def test_control_a_cervical_body_site_is_rated(knowledge):
-    site = CodeableConcept.model_validate({"text": "Cervical spine"})
-    assert _match(knowledge, "72141", bodySite=[site]) is not None
+@pytest.mark.parametrize(
+    "site",
+    [
+        {"text": "Cervical spine"},
+        {"text": "Head and neck"},
+        {
+            "coding": [
+                {"system": "http://snomed.info/sct", "code": "774007", "display": "Structure of head and/or neck"}
+            ]
+        },
+    ],
+)
+def test_control_a_body_site_that_names_the_neck_is_rated(knowledge, site):
+    assert _match(knowledge, "72141", bodySite=[CodeableConcept.model_validate(site)]) is not None
 
 
 def test_control_every_suggested_coding_s_display_names_its_own_kind(knowledge):

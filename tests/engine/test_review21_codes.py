@@ -91,3 +91,11 @@ def test_a_red_flag_both_active_and_ended_still_blocks(evaluate):
 @pytest.mark.parametrize("text", ["Hydroxyurea 500 mg capsule", "Hydrea", "Droxia 300 mg"])
 def test_hydroxyurea_in_the_medicines_blocks(evaluate, text):
     assert _rate(evaluate, medicine(text)).outcome.value == "no-criteria-apply"
+
+
+@pytest.mark.parametrize("code", ["Z92.3", "Z79.810", "Z90.11", "D47.2", "R97.20"])
+def test_a_code_that_suggests_a_cancer_beside_a_known_cancer_is_still_variant_5(evaluate, code):
+    # (review 22: the block outweighed the known bone metastasis; the radiographs' warning was lost)
+    chart = [patient(), condition("C79.51"), condition("M54.2", onset=ACUTE), condition(code)]
+    decision = evaluate(chart, "72040")
+    assert (decision.outcome.value, [v.number for v in decision.variants]) == ("not-appropriate", [5])

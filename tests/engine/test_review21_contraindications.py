@@ -51,7 +51,7 @@ def test_a_gadolinium_agent_or_its_lay_name_on_the_allergy_list_removes_mri_with
     assert "mr-cspine-wow" not in suggested and {"mr-cspine-wo", "ct-cspine-w"} <= suggested
 
 
-@pytest.mark.parametrize("name", ["Dye", "Dyes", "Dye (hives)"])
+@pytest.mark.parametrize("name", ["Dye", "Dyes", "Dye (hives)", "Radiology dye"])
 def test_a_dye_that_names_no_agent_removes_both_contrasts(engine, name):
     suggested = _suggested(engine, allergy(name))
     assert not {"mr-cspine-wow", "ct-cspine-w"} & suggested and "mr-cspine-wo" in suggested

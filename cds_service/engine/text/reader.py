@@ -465,8 +465,11 @@ class TextReader:
     def _time_bounded(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
         """Whether a denial is bounded by a span of time after its mention in its clause, which says the thing was
         there before it ("hasn't used heroin in 2 days", "no fever in 3 days": `since_links`); not a window that
-        reaches the order ("no trauma in the past 6 wks", "within 6 weeks": `window_words`)."""
+        reaches the order ("no trauma in the past 6 wks", "within 6 weeks": `window_words`), nor an injury's denial
+        (`doubts.events`: "no trauma in 6 weeks" is a window too)."""
         doubts, text = self.lexicon.doubts, _text(doc)
+        if _concept(ent) in doubts.events:
+            return False
         for note in notes:
             if note.days is None or note.start < ent.end_char or note.start >= ent.sent.end_char:
                 continue
