@@ -500,7 +500,7 @@ class ChartReader:
             if not text.strip() and not _named(raw.get("code")):
                 raise Unreadable("the Procedure names nothing (no code, coding or text)")
             words = self._procedure_words(chart, text)
-            named = frozenset(c.id for c in self.k.contraindications.values() if _has_word(text.lower(), c.device_text))
+            named = self._named_in_words("Device", text.lower())  # (an implant's name, as on a Device)
             if not words and not named:
                 return
         chart.procedures.append(ProcedureEntry(self._validate("Procedure", raw), context, coded, text, words, named))
@@ -538,12 +538,17 @@ class ChartReader:
                 if c.get("code") and codes.match(k.systems, c.get("system"), c["code"]):
                     concepts.add(ci.id)
                     coding = coding or Coding(c.get("system"), c["code"], c.get("display"))
-        text = _words_of(kind, raw, element)
-        for ci in k.contraindications.values():
+        return frozenset(concepts) | self._named_in_words(kind, _words_of(kind, raw, element)), coding
+
+    def _named_in_words(self, kind: str, text: str) -> frozenset[str]:
+        """Contraindications a Device's words name (`device_text`), or an AllergyIntolerance's (`allergy_text`, unless
+        `allergy_text_unless`); `text` lower-cased."""
+        found = set()
+        for ci in self.k.contraindications.values():
             fragments, unless = (ci.device_text, ()) if kind == "Device" else (ci.allergy_text, ci.allergy_text_unless)
             if _has_word(text, fragments) and not _has_word(text, unless):
-                concepts.add(ci.id)
-        return frozenset(concepts), coding
+                found.add(ci.id)
+        return frozenset(found)
 
 
 def _kind(chart: Chart, raw: Any) -> str | None:

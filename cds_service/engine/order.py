@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Coding, OrderMatch
@@ -30,7 +31,16 @@ def order_codings(order: ServiceRequest) -> list[tuple[str, str]]:
 
 def order_text(order: ServiceRequest) -> str:
     """Lower-cased code.text and coding displays of the order."""
-    concept = order.code
+    return _words(order.code)
+
+
+def body_site_text(order: ServiceRequest) -> str:
+    """Lower-cased text and coding displays of the order's body sites."""
+    return " ".join(_words(site) for site in order.bodySite or ())
+
+
+def _words(concept: CodeableConcept | None) -> str:
+    """Lower-cased text and coding displays of a CodeableConcept."""
     if concept is None:
         return ""
     parts = [concept.text] + [c.display for c in concept.coding or ()]
@@ -72,14 +82,6 @@ def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure,
         return True
     named = regions.modalities_named(text)
     return bool(named) and not any(named & set(p.modalities) for p in procedures)
-
-
-def body_site_text(order: ServiceRequest) -> str:
-    """Lower-cased text and coding displays of the order's body sites."""
-    parts = [
-        part for site in order.bodySite or () for part in [site.text, *(c.display for c in site.coding or ())] if part
-    ]
-    return " ".join(parts).lower()
 
 
 def _match(

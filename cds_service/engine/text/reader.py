@@ -141,10 +141,11 @@ class TextReader:
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
         doubts = self.lexicon.doubts
+        stopped_or_past = _reason_link_pattern(doubts.stopped_reason_links)  # ("no longer on chemo for", "s/p ESI for")
         self._reason_link = {
             "HYPOTHETICAL": _reason_link_pattern(doubts.reason_links),
-            "NEGATED_EXISTENCE": _reason_link_pattern(doubts.stopped_reason_links),
-            "HISTORICAL": _reason_link_pattern(doubts.stopped_reason_links),
+            "NEGATED_EXISTENCE": stopped_or_past,
+            "HISTORICAL": stopped_or_past,
         }
         self.read = lru_cache(maxsize=cache_size)(self._read)
 
@@ -455,12 +456,7 @@ class TextReader:
     def _until_after(self, doc: Any, ent: Any) -> bool:
         """Whether a word of `until_words` follows a mention in its clause ("no weakness until last week")."""
         words = self.lexicon.doubts.until_words
-        for token in doc[ent.end : ent.sent.end]:
-            if token.text in (",", ";", ".", "!"):
-                return False
-            if token.lower_ in words:
-                return True
-        return False
+        return any(token.lower_ in words for token in _phrase_after(doc, ent))
 
     def _time_bounded(self, doc: Any, ent: Any, notes: list[TimeNote]) -> bool:
         """Whether a denial is bounded by a span of time after its mention in its clause, which says the thing was
@@ -492,9 +488,7 @@ class TextReader:
         following = doc[ent.end : ent.end + 1]
         if following and following[0].lower_ in self.lexicon.present_words:
             return True
-        after = doc[ent.end : min(ent.end + _MANNER_REACH, ent.sent.end)]
-        clause_end = next((t.i for t in after if t.text in (",", ";", ".", "!")), after.end)
-        return _holds_phrase(doc[ent.end : clause_end], self.lexicon.doubts.manner_words)
+        return _holds_phrase(_phrase_after(doc, ent, _MANNER_REACH), self.lexicon.doubts.manner_words)
 
     def _another_verb_denied(self, doc: Any, ent: Any) -> bool:
         """Whether a mention's denial is a bare "not" / "n't" after a verb of doing or a modal (`not_auxiliaries`)
@@ -1788,6 +1782,12 @@ def _pipeline(lexicon: Lexicon) -> Any:
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
+
+
+def _phrase_after(doc: Any, ent: Any, reach: int | None = None) -> Any:
+    """The tokens after a mention up to its phrase's end (`,` `;` `.` `!` or the sentence's), at most `reach`."""
+    end = ent.sent.end if reach is None else min(ent.end + reach, ent.sent.end)
+    return doc[ent.end : next((t.i for t in doc[ent.end : end] if t.text in (",", ";", ".", "!")), end)]
 
 
 def _holds_phrase(tokens: Any, phrases: Iterable[str]) -> bool:
