@@ -56,6 +56,8 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     service_requests = [conv for _, conv in drafts if conv.get("resourceType") == "ServiceRequest"]
     chosen = _selected(context["selections"], drafts) if expected_hook == "order-select" else service_requests
     all_orders = [_order(raw) for raw in service_requests]
+    for order in all_orders:
+        _check_subject(order.raw, context["patientId"])
     wanted = {id(raw) for raw in chosen}
     orders = [o for o, raw in zip(all_orders, service_requests, strict=True) if id(raw) in wanted]
     authorization = body.get("fhirAuthorization") or {}
@@ -88,6 +90,23 @@ def _check(body: Any, expected_hook: str) -> None:
     if isinstance(token, str) and not _header_safe(token):
         # said without quoting the token: the message goes back to the client and may reach a log there
         raise HookError(400, "fhirAuthorization.access_token may hold only visible ASCII characters (RFC 6750)")
+
+
+def _check_subject(raw: dict[str, Any], patient_id: str) -> None:
+    """400 when a draft's subject reference names another patient, or something else than a Patient ("Group/g-1"):
+    its chart is not the one this call sends. A subject without a reference string (an identifier, a display, a
+    urn:uuid) names no other patient: the draft is the hook patient's, as its context says."""
+    subject = raw.get("subject")
+    reference = subject.get("reference") if isinstance(subject, dict) else None
+    if not isinstance(reference, str) or reference.startswith(("urn:", "#")) or "/" not in reference:
+        return
+    parts = reference.split("/_history/")[0].rstrip("/").split("/")
+    if parts[-2:] != ["Patient", patient_id]:
+        raise HookError(
+            400,
+            f"draft order {raw.get('resourceType')}/{raw.get('id')} has subject '{reference[:100]}', not "
+            f"Patient/{patient_id[:100]} (context.patientId)",
+        )
 
 
 def _header_safe(token: str) -> bool:

@@ -52,4 +52,15 @@ def schema_problem(document: Any, schema: str) -> str | None:
     if error is None:
         return None  # the reference implementation decides
     path = "/".join(str(p) for p in error.absolute_path) or "(body)"
+    if any(part in _SECRET for part in error.absolute_path) or (error.validator == "required" and _holds_secret(error)):
+        # jsonschema's message quotes the value: never an access token, even back to its sender (it may log it)
+        return f"{path}: does not satisfy the schema's '{error.validator}' rule"
     return f"{path}: {error.message[:300]}"
+
+
+_SECRET = frozenset({"fhirAuthorization"})
+
+
+def _holds_secret(error: Any) -> bool:
+    """Whether the instance an error quotes holds a secret element."""
+    return isinstance(error.instance, dict) and not _SECRET.isdisjoint(error.instance)

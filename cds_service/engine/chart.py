@@ -139,7 +139,8 @@ class Chart:
     medicines: list[MedicineEntry] = field(default_factory=list)
     service_requests: list[ServiceRequest] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # unreadable decisive data: insufficient-data
-    ignored: list[str] = field(default_factory=list)  # reported, not used (another patient's data)
+    ignored: list[str] = field(default_factory=list)  # reported: another patient's data (not used), unverified owners
+    unverified: set[int] = field(default_factory=set)  # id() of raw resources whose subject names no Patient id
     doubts: list[Doubt] = field(default_factory=list)
     words_read: int = 0  # characters of Condition and medicine text read so far
     order_words: int = 0  # characters of the rated orders' own words (recognise.order_words_size), summed
@@ -289,6 +290,11 @@ class ChartReader:
         return tuple(found)
 
     # -- statuses -------------------------------------------------------------------------------------
+    def _context(self, chart: Chart, kind: str, raw: Mapping[str, Any]) -> Context:
+        """The resource's context in this chart: unknown, unless denied, when its owner cannot be told."""
+        context = self.context_of(kind, raw)
+        return Context.UNKNOWN if id(raw) in chart.unverified and context is not Context.NEGATED else context
+
     def context_of(self, kind: str, raw: Mapping[str, Any]) -> Context:
         """The context a resource's status elements give it (statuses.yaml); UNKNOWN when one cannot be read."""
         contexts = [self._status(element, raw.get(element.element)) for element in self._statuses.get(kind, ())]
@@ -374,8 +380,11 @@ class ChartReader:
             return True
         owner = reference_id(reference, "Patient")
         if owner is None or owner == patient_id:
-            # no subject, or one that names no Patient id (an identifier, a urn:uuid): searched by patient, so the
-            # server says it is this patient's, and leaving it out could hide a red flag
+            # no subject, or one that names no Patient id (an identifier, a urn:uuid, a Group): leaving it out could
+            # hide a red flag, taking it as the patient's could make a warning: its status is unknown (policy §10)
+            if owner is None:
+                chart.unverified.add(id(raw))
+                chart.ignored.append(f"{kind}/{raw.get('id', '?')} names no Patient as its subject: read as uncertain")
             return True
         chart.ignored.append(f"{kind}/{raw.get('id', '?')} belongs to another patient; not used")
         return False
@@ -428,19 +437,19 @@ class ChartReader:
         if not coded and not text and not _named(raw.get("code")):
             raise Unreadable("the Condition names nothing (no code, coding or text)")
         lookalike = any(self.k.systems.lookalike(c.get("system")) for c in codings(raw.get("code")) if c.get("code"))
-        if not coded and not text and lookalike and self.context_of("Condition", raw) is not Context.NEGATED:
+        if not coded and not text and lookalike and self._context(chart, "Condition", raw) is not Context.NEGATED:
             # a code with no system, or under one that may be ours written another way (".../icd10cm", WHO ICD-10),
             # and no words: it may be a cancer or an infection
             raise Unreadable("the Condition is coded only in a code system this service does not know, with no text")
         if not coded and not any(m.concept for m in words) and not as_reason:
             return
         model = self._validate("Condition", raw)
-        chart.conditions.append(ConditionEntry(model, self.context_of("Condition", raw), coded, text, words))
+        chart.conditions.append(ConditionEntry(model, self._context(chart, "Condition", raw), coded, text, words))
 
     def _medicine(self, chart: Chart, kind: str, raw: dict[str, Any], medications: Mapping[str, Any]) -> None:
         """A MedicationRequest or MedicationStatement, read for the findings a medicine can show. One whose medicine
         has no name at all (no code we list, no text or display) could be an anticoagulant: it cannot be read."""
-        context = self.context_of(kind, raw)
+        context = self._context(chart, kind, raw)
         if context is Context.NEGATED:
             return
         element, concept, display = _medicine_named(raw, medications)
@@ -476,7 +485,7 @@ class ChartReader:
         rule = self._rule(raw)
         if rule is None:
             return
-        context = self.context_of("Observation", raw)
+        context = self._context(chart, "Observation", raw)
         if context is Context.NEGATED:
             return
         if not_before is not None:
@@ -490,7 +499,7 @@ class ChartReader:
         """A Procedure we list a code of; else one whose words (code.text, coding displays) name a prior surgery or a
         contraindication (policy §10: a code we do not list is read through its display or text). One that names
         nothing could be a neck operation: it cannot be read."""
-        context = self.context_of("Procedure", raw)
+        context = self._context(chart, "Procedure", raw)
         if context is Context.NEGATED:  # (not done, entered in error: whatever it names)
             return
         coded = self._coded(raw.get("code"), self._procedure_concepts)
@@ -521,7 +530,7 @@ class ChartReader:
         found, coding = self._shows(kind, raw)
         if not found:
             return
-        context = self.context_of(kind, raw)
+        context = self._context(chart, kind, raw)
         if context is Context.NEGATED:
             return
         chart.allergies_and_devices.append(ContraindicationEntry(self._validate(kind, raw), context, found, coding))

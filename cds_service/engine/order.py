@@ -10,7 +10,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Coding, OrderMatch
 from cds_service.knowledge.codes import CodeSets
-from cds_service.knowledge.model import ContextRule, Knowledge, Procedure, Regions
+from cds_service.knowledge.model import ContextRule, Knowledge, Procedure
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,6 @@ def order_codings(order: ServiceRequest) -> list[tuple[str, str]]:
 def order_text(order: ServiceRequest) -> str:
     """Lower-cased code.text and coding displays of the order."""
     return _words(order.code)
-
-
-def body_site_text(order: ServiceRequest) -> str:
-    """Lower-cased text and coding displays of the order's body sites."""
-    return " ".join(_words(site) for site in order.bodySite or ())
 
 
 def _words(concept: CodeableConcept | None) -> str:
@@ -63,36 +58,79 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
     if regions.other_study_words.search(text) or _any_match(regions.other_codes, pairs, knowledge):
         return None
     match = _match(text, pairs, sibling_pairs, knowledge)
-    if match is None or _contradicted(order, text, match.procedures, regions):
+    if match is None or _contradicted(order, text, match.procedures, knowledge) or _unread_coding(order, knowledge):
         return None
     if all(p.whole_body for p in match.procedures):
         return replace(match, needs_neck_reason=True)
     return match
 
 
-def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], regions: Regions) -> bool:
-    """Whether the order's words name another region (not for whole-body studies, which name their extent), its body
-    site names one and not the neck ("Lumbar spine structure"; "Head and neck" is the neck's), or its words name kinds
-    of imaging and none of the study's."""
-    site = body_site_text(order)
+def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
+    """Whether the order's words name another region (not for whole-body studies, which name their extent), a body
+    site of it cannot be told to be the neck, or its words name kinds of imaging and none of the study's."""
+    regions = k.order_codes.regions
     if not all(p.whole_body for p in procedures) and (
-        regions.other_words.search(text)
-        or (regions.other_words.search(site) and not regions.cervical_words.search(site))
+        regions.other_words.search(text) or any(not _neck_site(site, k) for site in order.bodySite or ())
     ):
         return True
     named = regions.modalities_named(text)
     return bool(named) and not any(named & set(p.modalities) for p in procedures)
 
 
+def _neck_site(site: CodeableConcept, k: Knowledge) -> bool:
+    """Whether an order's body site names the neck and nothing else: its words name the neck (or it is coded so)
+    and name no other region or organ ("Lumbar spine structure", "Cervical and thoracic spine", "Thyroid", a site
+    coded without a display are not; "Head and neck" is)."""
+    regions = k.order_codes.regions
+    if _any_match(
+        regions.cervical_site_codes, [(c.system, c.code) for c in site.coding or () if c.system and c.code], k
+    ):
+        return True
+    words = _words(site)
+    rest = regions.neck_site_words.sub(" neck ", words)
+    return not (regions.other_words.search(rest) or regions.other_study_words.search(rest)) and bool(
+        regions.cervical_words.search(rest)
+    )
+
+
+def _kind(procedure: Procedure) -> tuple[object, ...]:
+    """What a code says about a study that a coarser code for the same study says too (a billing code loses the
+    views or the tracer, rules R2-R6, not the modality, the contrast or the region)."""
+    return procedure.region, procedure.modalities, procedure.mri, procedure.gadolinium, procedure.iodinated
+
+
+def _unread_coding(order: ServiceRequest, k: Knowledge) -> bool:
+    """Whether a coding of the order is in an order code system but not listed anywhere, and has no display to
+    read: it may name another study or region ("LOINC 24582-9", MR brachial plexus, beside CPT 72141)."""
+    codes = k.order_codes
+    for c in order.code.coding or () if order.code else ():
+        system = k.systems.by_uri(c.system)
+        if system is None or system.order_specificity is None or not c.code or c.display:
+            continue
+        listed = (system.uri, system.normalise(c.code)) in codes.direct or any(
+            _any_match(r.codes, [(c.system, c.code)], k)
+            or any(_any_match(f.codes, [(c.system, c.code)], k) for f in r.refinements)
+            for r in codes.context_rules
+        )
+        if not listed and not codes.regions.other_codes.match(k.systems, c.system, c.code):
+            return True
+    return False
+
+
 def _match(
     text: str, pairs: list[tuple[str, str]], sibling_pairs: list[tuple[str, str]], knowledge: Knowledge
 ) -> OrderMatch | None:
-    """The most specific codings' procedures (rule R1), else the text rules."""
+    """The most specific codings' procedures (rule R1), else the text rules. None when the codings contradict each
+    other (a less specific one names another kind of study, not a coarser code for the same one: "CPT MRI without
+    contrast" beside "LOINC MRI without and with")."""
     candidates = [c for c in (_candidate(s, code, pairs, sibling_pairs, text, knowledge) for s, code in pairs) if c]
     if candidates:
         best = min(c.specificity for c in candidates)
         chosen = [c for c in candidates if c.specificity == best]
         procedures = _union(c.procedures for c in chosen)
+        kinds = {_kind(p) for p in procedures}
+        if any(not kinds & {_kind(p) for p in c.procedures} for c in candidates):
+            return None
         regions = [_region(c, text, sibling_pairs, knowledge) for c in chosen]
         if not procedures or None in regions:
             return None

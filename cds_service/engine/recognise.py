@@ -62,7 +62,7 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     """Every mention the chart and the order make, for this order's date."""
     problems = list(chart.problems)
     birth = _birth(chart, order_date)
-    reason_ids = _reason_ids(order, chart, problems)
+    reason_ids = _reason_ids(order, chart, problems, k)
     mentions: list[Mention] = []
     for entry in chart.conditions:
         mentions += _condition(entry, entry.resource.id in reason_ids, order_date, birth, k)
@@ -128,17 +128,34 @@ def order_words_size(order: ServiceRequest) -> int:
     """The characters of the words `_order` may read in an order (its reasons' texts and displays, its notes), or
     more: what bounds the reading time of a request."""
     size = sum(len(note.text or "") for note in order.note or ())
-    for concept in order.reasonCode or ():
+    size += sum(len(r.display or "") for r in order.reasonReference or () if r.reference is None)
+    for _, concept in _reason_concepts(order):
         size += len(concept.text or "") + sum(len(coding.display or "") for coding in concept.coding or ())
     return size
+
+
+def _reason_concepts(order: ServiceRequest) -> list[tuple[str, CodeableConcept]]:
+    """The order's coded reasons: each reasonCode, and the code of each contained Condition a reasonReference names
+    ("#c1"), with where each is."""
+    found = [(f"reasonCode[{i}]", concept) for i, concept in enumerate(order.reasonCode or ())]
+    if order.contained and order.reasonReference:
+        conditions = {f"#{c.id}": c for c in order.contained if c.get_resource_type() == "Condition" and c.id}
+        for i, reference in enumerate(order.reasonReference):
+            condition = conditions.get(reference.reference or "")
+            if condition is not None and condition.code is not None:
+                found.append((f"reasonReference[{i}] ({reference.reference}).code", condition.code))
+    return found
 
 
 def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iterator[Mention]:
     """ServiceRequest.reasonCode (codes and text) and note text count as an active Condition with unknown onset."""
     reference = f"ServiceRequest/{order.id}"
-    for i, (concept, known, mentions) in enumerate(_reason_codes(order, reader)):
+    for element, concept, known, mentions in _reason_codes(order, reader):
         yield from mentions
-        yield from _order_words(reference, f"reasonCode[{i}]", concept, known, order_date, reader)
+        yield from _order_words(reference, element, concept, known, order_date, reader)
+    for i, reason in enumerate(order.reasonReference or ()):
+        if reason.reference is None and reason.display:
+            yield from _read(reference, f"reasonReference[{i}].display", reason.display, order_date, reader)
     for i, note in enumerate(order.note or ()):
         if note.text:
             yield from _read(reference, f"note[{i}].text", note.text, order_date, reader)
@@ -146,16 +163,16 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
 
 def _order_codes(order: ServiceRequest, reader: ChartReader) -> Iterator[Mention]:
     """Only the coded reasons of an order (its words are not read)."""
-    for _, _, mentions in _reason_codes(order, reader):
+    for _, _, _, mentions in _reason_codes(order, reader):
         yield from mentions
 
 
 def _reason_codes(
     order: ServiceRequest, reader: ChartReader
-) -> Iterator[tuple[CodeableConcept, list[Coding], list[Mention]]]:
-    """Each reasonCode, its codings in the code lists, and their mentions."""
+) -> Iterator[tuple[str, CodeableConcept, list[Coding], list[Mention]]]:
+    """Each coded reason (`_reason_concepts`), where it is, its codings in the code lists, and their mentions."""
     reference = f"ServiceRequest/{order.id}"
-    for i, concept in enumerate(order.reasonCode or ()):
+    for element, concept in _reason_concepts(order):
         known: list[Coding] = []
         mentions: list[Mention] = []
         chronic = _chronic(concept.coding or (), reader.k)
@@ -167,7 +184,7 @@ def _reason_codes(
                 known.append(typed)
                 evidence = Evidence(
                     reference,
-                    f"reasonCode[{i}].coding[{j}]",
+                    f"{element}.coding[{j}]",
                     typed,
                     coding.display or concept.text,
                     note="the order's reason",
@@ -182,7 +199,7 @@ def _reason_codes(
                         order_reason=True,
                     )
                 )
-        yield concept, known, mentions
+        yield element, concept, known, mentions
 
 
 def _order_words(
@@ -271,18 +288,44 @@ def _status_note(context: Context) -> str | None:
     }.get(context)
 
 
-def _reason_ids(order: ServiceRequest, chart: Chart, problems: list[str]) -> set[str]:
-    """Ids of Conditions the order names as its reason; a reason missing from the chart is a problem."""
+def _reason_ids(order: ServiceRequest, chart: Chart, problems: list[str], k: Knowledge) -> set[str]:
+    """Ids of Conditions the order names as its reason. A reason that cannot be read is a problem (it may be a red
+    flag): a reference to a resource not in the chart, or of another kind than a Condition; a coded reason whose
+    codes are not listed and that has no words. (A contained Condition is read as a coded reason, a reference with
+    only a display through its words: `_reasons`.)"""
     ids = set()
-    for reference in order.reasonReference or ():
-        parts = (reference.reference or "").split("/")
-        if len(parts) < 2 or parts[-2] != "Condition":
+    contained = {f"#{c.id}" for c in order.contained or () if c.get_resource_type() == "Condition" and c.id}
+    for i, reference in enumerate(order.reasonReference or ()):
+        target = reference.reference
+        if target is None:
+            if not reference.display:
+                problems.append(f"the order's reason reasonReference[{i}] names nothing that can be read")
             continue
-        if parts[-1] in chart.condition_ids:
+        if target in contained:
+            continue
+        parts = target.split("/_history/")[0].rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] == "Condition" and parts[-1] in chart.condition_ids:
             ids.add(parts[-1])
         else:
-            problems.append(f"the order's reason {parts[-2]}/{parts[-1]} is not in the chart")
+            problems.append(f"the order's reason {target[:100]} is not in the chart")
+    for i, concept in enumerate(order.reasonCode or ()):
+        words = concept.text or any(c.display for c in concept.coding or ())
+        if not words and any(not _readable_code(c.system, c.code, k) for c in concept.coding or ()):
+            problems.append(f"the order's reason reasonCode[{i}] is coded only in a way this service cannot read")
     return ids
+
+
+def _readable_code(system_uri: str | None, code: str | None, k: Knowledge) -> bool:
+    """Whether a coding names a code of a system this service knows, in that system's form (a code it does not
+    list there is none of its concepts); a local or unknown system's code, or a malformed one, cannot be read."""
+    system = k.systems.by_uri(system_uri)
+    if system is None or not code:
+        return system is not None
+    try:
+        system.check_code(system.normalise(code))
+    except ValueError:
+        return False
+    return True
 
 
 # -- Procedures, Observations, allergies and devices, age -----------------------------------------------------

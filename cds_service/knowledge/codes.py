@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,21 @@ class CodeSystem:
     order_specificity: int | None = None
     format: str = ""  # regex a whole (normalised) code must match
     partial: str = ""  # regex a prefix, a range bound or a wildcard's fixed part must match (default: format)
+    modifiers: str = ""  # regex of the modifier suffix a code may carry ("72141-26"), dropped before comparing
 
     def normalise(self, code: str) -> str:
-        """Return the code in the form used for comparison (ICD: no dots, upper case)."""
+        """Return the code in the form used for comparison (ICD: no dots, upper case; a modifier suffix dropped)."""
         code = code.strip()
-        return code.replace(".", "").upper() if self.normalise_icd else code
+        if self.normalise_icd:
+            return code.replace(".", "").upper()
+        if self._with_modifiers and (found := self._with_modifiers.fullmatch(code)):
+            return found[1]
+        return code
+
+    @cached_property
+    def _with_modifiers(self) -> re.Pattern[str] | None:
+        """A whole code followed by a modifier suffix, the code in group 1."""
+        return re.compile(f"({self.format})(?:{self.modifiers})") if self.modifiers else None
 
     def check_code(self, code: str, *, whole: bool = True) -> None:
         """Raise ValueError when a code (or a pattern's fixed part) does not look like this system's codes."""

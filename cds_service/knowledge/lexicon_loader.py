@@ -77,6 +77,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         present_words=frozenset(w.lower() for w in data["present_words"]),
         present_leads=frozenset(w.lower() for w in data["present_leads"]),
         present_follows=frozenset(w.lower() for w in data["present_follows"]),
+        recent_use_words=frozenset(w.lower() for w in data.get("recent_use_words", ())),
         present_denials=frozenset(w.lower() for w in data["present_denials"]),
         current_words=frozenset(w.lower() for w in data["current_words"]),
         cue_terminations={k: tuple(v) for k, v in data["cues"]["terminated_by"].items()},

@@ -223,6 +223,7 @@ class _Builder:
                 order_specificity=s.get("order_specificity"),
                 format=s["format"],
                 partial=s.get("partial", ""),
+                modifiers=s.get("modifiers", ""),
             )
             for s in doc.data["systems"]
         ]
@@ -386,6 +387,8 @@ class _Builder:
             cervical_sibling_codes=self._code_sets(
                 doc, ["regions", "cervical_sibling_codes"], r["cervical_sibling_codes"]
             ),
+            cervical_site_codes=self._code_sets(doc, ["regions", "cervical_site_codes"], r["cervical_site_codes"]),
+            neck_site_text=tuple(t.lower() for t in r["neck_site_text"]),
         )
 
     def _suggested(self, doc: _Document) -> dict[str, dict[str, SuggestedCoding]]:

@@ -276,6 +276,8 @@ class Regions:
     other_codes: CodeSets
     level_less_codes: CodeSets
     cervical_sibling_codes: CodeSets
+    cervical_site_codes: CodeSets  # an order's bodySite codes that name the neck or the cervical spine
+    neck_site_text: tuple[str, ...]  # a body site's phrases that name the neck and another region ("head and neck")
 
     @cached_property
     def cervical_words(self) -> re.Pattern[str]:
@@ -288,6 +290,10 @@ class Regions:
     @cached_property
     def other_study_words(self) -> re.Pattern[str]:
         return _words(self.other_studies)
+
+    @cached_property
+    def neck_site_words(self) -> re.Pattern[str]:
+        return _words(self.neck_site_text)
 
     @cached_property
     def neutral_words(self) -> re.Pattern[str]:
@@ -533,6 +539,7 @@ class Lexicon:
     present_words: frozenset[str] = frozenset()
     present_leads: frozenset[str] = frozenset()  # may stand before a present word first in the next phrase
     present_follows: frozenset[str] = frozenset()  # may follow a present word that describes the mention
+    recent_use_words: frozenset[str] = frozenset()  # present words for a red flag only ("hx IVDU, last used")
     present_denials: frozenset[str] = frozenset()  # deny a present word ("no recurrence")
     current_words: frozenset[str] = frozenset()
     measurements: tuple[MeasurementWords, ...] = ()

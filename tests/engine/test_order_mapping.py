@@ -35,6 +35,25 @@ def test_oid_system_alias_is_accepted(knowledge):
     assert ids(match_order(order("72141", "urn:oid:2.16.840.1.113883.6.12"), [], knowledge)) == {"mr-cspine-wo"}
 
 
+@pytest.mark.parametrize(
+    ("system", "code", "expected"),
+    [
+        ("cpt", "72141-26", {"mr-cspine-wo"}),  # professional component
+        ("cpt", "72141 TC", {"mr-cspine-wo"}),  # technical component
+        ("cpt", "72141TC", {"mr-cspine-wo"}),
+        ("cpt", "72156-59-76", {"mr-cspine-wow"}),
+        ("cpt", "72040-LT", {"xr-cspine"}),
+    ],
+)
+def test_billing_modifier_suffix_is_dropped(knowledge, system, code, expected):
+    assert ids(match_order(order(code, system), [], knowledge)) == expected
+
+
+@pytest.mark.parametrize("code", ["7214126", "72141-2", "72141-26-TC-50-59-76", "721411"])
+def test_code_that_is_not_a_code_and_modifiers_is_not_rated(knowledge, code):
+    assert match_order(order(code, "cpt"), [], knowledge) is None
+
+
 def test_not_cervical_imaging_is_not_applicable(knowledge):
     assert match_order(order("72148", "cpt"), [], knowledge) is None  # MRI lumbar spine
     assert match_order(order("71046", "cpt"), [], knowledge) is None  # chest radiograph

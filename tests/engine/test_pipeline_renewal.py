@@ -244,7 +244,7 @@ def test_a_text_is_read_to_its_end_with_the_pipeline_it_began_with(knowledge, mo
 
 
 def test_the_process_keeps_one_renewing_pipeline_per_lexicon(knowledge):
-    shared = reader_module._shared_pipeline(knowledge.lexicon)
+    shared = reader_module.TextReader(knowledge).pipeline
     assert isinstance(shared, RenewingPipeline)
     assert reader_module.TextReader(knowledge).pipeline is shared is reader_module.TextReader(knowledge).pipeline
     assert shared._limit == reader_module.MAX_NEW_STRINGS

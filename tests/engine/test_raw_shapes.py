@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from cds_service.engine.chart import Unreadable, codings
-from tests.builders import condition, device, patient
+from cds_service.knowledge.model import Context
+from tests.builders import condition, device, order, patient
 from tests.conftest import TODAY
 
 PATIENT = "pat-1"
@@ -73,15 +74,43 @@ def _read(engine: Any, subject: Any) -> Any:
         {"reference": f"https://ehr.example.org/fhir/Patient/{PATIENT}"},
         {"reference": f"Patient/{PATIENT}/_history/3"},
         {"reference": f"Patient/{PATIENT}/"},
-        {"reference": "urn:uuid:5f0c1a9e-8a43-4f0e-9d1b-6c2f3a1b7e20"},  # names no Patient id
-        {"identifier": {"system": "urn:mrn", "value": "123"}},  # no reference string
         {"reference": f"Patient/{PATIENT}", "display": "the patient"},
     ],
 )
 def test_a_resource_of_the_hooks_patient_is_read(engine, subject):
     chart = _read(engine, subject)
-    assert [c.resource.id for c in chart.conditions] == ["c-1"]
+    assert [(c.resource.id, c.context) for c in chart.conditions] == [("c-1", Context.AFFIRMED)]
     assert chart.ignored == []
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {"reference": "urn:uuid:5f0c1a9e-8a43-4f0e-9d1b-6c2f3a1b7e20"},
+        {"identifier": {"system": "urn:mrn", "value": "123"}},  # no reference string
+        {"display": "Jane Doe"},
+        {"reference": "Group/pat-1"},
+        {"reference": "#patient"},
+        None,
+    ],
+)
+def test_a_resource_whose_subject_names_no_patient_is_read_with_an_unknown_status(engine, subject):
+    """It may hold a red flag (kept, so it can block) or be someone else's (so it never leads to a warning)."""
+    chart = _read(engine, subject)
+    assert [(c.resource.id, c.context) for c in chart.conditions] == [("c-1", Context.UNKNOWN)]
+    assert chart.ignored == ["Condition/c-1 names no Patient as its subject: read as uncertain"]
+
+
+@pytest.mark.parametrize("subject", [{"reference": "Group/pat-1"}, {"display": "Jane Doe"}, None])
+def test_a_neck_pain_whose_owner_cannot_be_told_does_not_warn(engine, subject):
+    neck = condition("M54.2", onset="2026-11-10", cid="c-2") | {"subject": subject}
+    if subject is None:
+        del neck["subject"]
+    control = condition("M54.2", onset="2026-11-10", cid="c-2")
+    rated = [
+        engine.evaluate([order("72141", "cpt")], [patient(), c], TODAY, patient_id=PATIENT) for c in (neck, control)
+    ]
+    assert [decision.outcome.pama_rating for (decision,) in rated] == [None, "not-appropriate"]
 
 
 @pytest.mark.parametrize(
@@ -124,6 +153,6 @@ def test_a_patient_id_with_a_slash_is_not_taken_as_the_subjects(engine, patient_
 @pytest.mark.parametrize("subject", [{"reference": 42}, "Patient/pat-1", ["Patient/pat-1"]])
 def test_a_subject_that_cannot_be_read_is_never_called_another_patients(engine, subject):
     chart = _read(engine, subject)
-    assert chart.ignored == []
+    assert not any("another patient" in note for note in chart.ignored)
     assert chart.conditions == []
     assert chart.problems == ["Condition/c-1 cannot be read (not valid FHIR R4, 1 problem(s))"]

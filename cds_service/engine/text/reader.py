@@ -19,7 +19,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -135,7 +135,8 @@ class TextReader:
         self.k = knowledge
         self.lexicon: Lexicon = knowledge.lexicon
         self._roles = {cid: knowledge.concept(cid).role for cid in (*knowledge.findings, *knowledge.contraindications)}
-        self.pipeline = _shared_pipeline(self.lexicon) if pipeline is None else pipeline
+        indications = frozenset(c for c, role in self._roles.items() if role is Role.INDICATION)
+        self.pipeline = _shared_pipeline(self.lexicon, indications) if pipeline is None else pipeline
         self._cervical = _words_pattern(self.lexicon.cervical_words)
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
@@ -761,25 +762,24 @@ class TextReader:
     def _answered_by_a_relative(self, doc: Any, ent: Any) -> bool:
         """Whether a relative is the whole answer after a finding (`relative_answers`: "Prostate ca - father;", "Breast
         cancer: mother, aunt", "Leukemia - brother, deceased"; not "lung ca - daughter is HCP", "Breast ca - mother at
-        bedside"); not an indication's ("neck pain, mother drove her")."""
+        bedside"); not an indication's ("neck pain, mother drove her"). Without a mark, the row of a family-history
+        table ("Cancer Mother 62", "Breast cancer<tab>Mother<tab>55", "Colon cancer Paternal Uncle"): the relative
+        then ends its line or stands before an age (not "breast cancer mother of 3")."""
         answers = self.lexicon.relative_answers
         i = self._past(doc, ent.end, self.lexicon.denial_label_words)
-        if answers is None or self._kind(ent) == "indication" or i >= len(doc) or doc[i].text not in answers.marks:
+        if answers is None or self._kind(ent) == "indication" or i >= len(doc):
             return False
-        start = self._past(doc, i + 1, answers.lineage, most=1)
+        marked = doc[i].text in answers.marks
+        start = self._past(doc, i + 1 if marked else i, answers.lineage, most=1)
         relative = next(
             (m for m in doc._.context_graph.modifiers if m.category == "FAMILY" and m.modifier_span[0] == start), None
         )
         if relative is None:
             return False
         end = relative.modifier_span[1]
-        return (
-            end >= len(doc)
-            or doc[end].text in _ENDS
-            or doc[end].is_space
-            or doc[end].is_sent_start
-            or doc[end].lower_ in answers.then
-        )
+        if end >= len(doc) or doc[end].is_space or doc[end].is_sent_start or doc[end].lower_ in answers.then:
+            return True
+        return doc[end].text in _ENDS if marked else doc[end].like_num and "\n" not in doc[start - 1].text
 
     def _answer_end(self, doc: Any, i: int) -> _Answer:
         """How a denial written after a mention goes on from token `i`: it closes the clause (`after_words` may stand
@@ -816,23 +816,25 @@ class TextReader:
         if context is Context.HYPOTHETICAL:
             return context
         if self._roles.get(_concept(ent)) is not Role.INDICATION:  # "hx IVDU, relapsed last month": maybe current
-            return Context.UNCERTAIN if self._said_present(doc, sentence, ent) else context
+            recent = self.lexicon.present_words | self.lexicon.recent_use_words  # ("hx IVDU, last used Sunday")
+            return Context.UNCERTAIN if self._said_present(doc, sentence, ent, recent) else context
         if self._said_present(doc, sentence, ent):
             return Context.AFFIRMED
         return Context.UNCERTAIN if self._present.search(whole) else context
 
-    def _said_present(self, doc: Any, sentence: Any, ent: Any) -> bool:
+    def _said_present(self, doc: Any, sentence: Any, ent: Any, words: frozenset[str] | None = None) -> bool:
         """A present word (lexicon.yaml `present_words`) that describes the mention: right before it, or after it in
         its own phrase with no other concept between, or first in the next phrase; not denied; followed by what
         describes the mention ("flare x 1 wk", "still with arm tingling"; not "still smoking", "persistent cough")."""
         lexicon = self.lexicon
-        if ent.start > sentence.start and doc[ent.start - 1].lower_ in lexicon.present_words:
+        present = lexicon.present_words if words is None else words
+        if ent.start > sentence.start and doc[ent.start - 1].lower_ in present:
             return not self._present_denied(doc, sentence, ent.start - 1)
         next_phrase = False
         for i in range(ent.end, sentence.end):
             token = doc[i]
             word = token.lower_
-            if word in lexicon.present_words:
+            if word in present:
                 return not self._present_denied(doc, sentence, i) and self._describes(doc, sentence, i + 1)
             if word == ";" or (word in _PHRASE_MARKS and next_phrase) or token.ent_iob_ in ("B", "I"):
                 return False  # another clause, a third phrase, another concept
@@ -1723,16 +1725,18 @@ def _measurement_pattern(words: MeasurementWords) -> re.Pattern[str]:
 _PIPELINES: dict[int, tuple[Lexicon, RenewingPipeline]] = {}
 
 
-def _shared_pipeline(lexicon: Lexicon) -> RenewingPipeline:
+def _shared_pipeline(lexicon: Lexicon, yielding: frozenset[str]) -> RenewingPipeline:
     """One pipeline per lexicon object in a process (building one takes most of a second)."""
     found = _PIPELINES.get(id(lexicon))
     if found is None or found[0] is not lexicon:
-        found = _PIPELINES[id(lexicon)] = (lexicon, RenewingPipeline(lambda: _pipeline(lexicon), MAX_NEW_STRINGS))
+        build = partial(_pipeline, lexicon, yielding)
+        found = _PIPELINES[id(lexicon)] = (lexicon, RenewingPipeline(build, MAX_NEW_STRINGS))
     return found[1]
 
 
-def _pipeline(lexicon: Lexicon) -> Any:
-    """The medspaCy pipeline for the lexicon (no model is downloaded: a blank English pipeline)."""
+def _pipeline(lexicon: Lexicon, yielding: frozenset[str] = frozenset()) -> Any:
+    """The medspaCy pipeline for the lexicon (no model is downloaded: a blank English pipeline). The mentions of the
+    `yielding` concepts (the indications) give way to another concept's mention their longest match swallowed."""
     import spacy  # heavy imports, done once per process
     from medspacy.context import ConText, ConTextRule
     from medspacy.ner import TargetRule
@@ -1747,7 +1751,9 @@ def _pipeline(lexicon: Lexicon) -> Any:
         nlp.tokenizer.add_special_case(written, [{"ORTH": written}])
     _split_capitals_contractions(nlp.tokenizer)
     nlp.add_pipe("sentencizer", config={"punct_chars": _SENTENCE_ENDS})
-    matcher = nlp.add_pipe(target_entities.FACTORY)
+    yielding_labels = sorted({_label(term) for term in lexicon.terms if term.concept in yielding})
+    config = {"yielding": yielding_labels, "ignored": f"{IGNORED}|"} if yielding_labels else {}
+    matcher = nlp.add_pipe(target_entities.FACTORY, config=config)
     matcher.add(
         [
             TargetRule(term.literal, _label(term), pattern=pattern)
@@ -1780,6 +1786,8 @@ def _pipeline(lexicon: Lexicon) -> Any:
         rule.terminated_by |= set(lexicon.cue_terminations.get(rule.category.upper(), ()))
     context.add([variant for rule in kept + added for variant in _rule_variants(rule)])
     first_token_index.install(matcher, nlp.vocab, meaning=_target_meaning)
+    if isinstance(matcher, target_entities.EntitiesAtOnce):
+        matcher.prune_here()
     first_token_index.install(context, nlp.vocab, meaning=id)  # a cue's rule carries its scope: any tie, the full run
     return nlp
 
