@@ -529,6 +529,10 @@ class ChartReader:
     def _allergy_or_device(self, chart: Chart, kind: str, raw: dict[str, Any]) -> None:
         found, coding = self._shows(kind, raw)
         if not found:
+            code = _coded_only(raw) if kind == "AllergyIntolerance" else None
+            if code and self._context(chart, kind, raw) is not Context.NEGATED:
+                note = f"an allergy coded {code} with no words: it may be a contrast agent's"
+                chart.doubts.append(Doubt("contrast-allergy-unspecified", f"{kind}/{raw.get('id', '?')}", note))
             return
         context = self._context(chart, kind, raw)
         if context is Context.NEGATED:
@@ -541,7 +545,11 @@ class ChartReader:
         element = raw.get("type") if kind == "Device" else raw.get("code")
         concepts: set[str] = set()
         coding = None
-        for c in codings(element):
+        coded = codings(element)
+        if kind == "AllergyIntolerance":  # (the substance may be coded in a reaction only)
+            reactions = [r for r in raw.get("reaction") or () if type(r) is dict]
+            coded = coded + [c for r in reactions for c in codings(r.get("substance"))]
+        for c in coded:
             for ci in k.contraindications.values():
                 codes = ci.device_codes if kind == "Device" else ci.allergy_codes
                 if c.get("code") and codes.match(k.systems, c.get("system"), c["code"]):
@@ -656,6 +664,16 @@ def _abated(raw: Mapping[str, Any]) -> bool:
     return any(raw.get(element) is not None for element in _ABATEMENT)
 
 
+def _coded_only(raw: Mapping[str, Any]) -> str | None:
+    """An AllergyIntolerance's substance coding when the allergy is coded but names its substance in no words (no
+    text, no display, no reaction substance's words): "system|code", else None. (One we list is read by its code.)"""
+    concepts = [raw.get("code")] + [r.get("substance") for r in raw.get("reaction") or () if type(r) is dict]
+    if any(concept_text(c) for c in concepts):
+        return None
+    coded = [c for concept in concepts for c in codings(concept) if c.get("code")]
+    return f"{coded[0].get('system') or '(no system)'}|{coded[0]['code']}" if coded else None
+
+
 def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:
     parts = [concept_text(element)]
     if kind == "Device":
@@ -663,6 +681,13 @@ def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:
         if names is not None and type(names) is not list:
             raise Unreadable("deviceName is not a list")
         parts += [n["name"] for n in names or () if type(n) is dict and type(n.get("name")) is str]
+        properties = raw.get("property")
+        if properties is not None and type(properties) is not list:
+            raise Unreadable("property is not a list")
+        for found in properties or ():  # (an MR safety property: "Magnetic Resonance Unsafe")
+            if type(found) is dict:
+                values = found.get("valueCode") if type(found.get("valueCode")) is list else []
+                parts += [concept_text(found.get("type")), *(concept_text(v) for v in values)]
     else:
         reactions = raw.get("reaction")
         if reactions is not None and type(reactions) is not list:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from fhir.resources.R4B.observation import Observation
 
 from cds_service.engine.dates import DayRange, first_day, plausible
-from cds_service.knowledge.model import Knowledge, ObservationRule
+from cds_service.knowledge.model import Knowledge, ObservationRule, UnitConversion
 
 UCUM = "http://unitsofmeasure.org"
 
@@ -60,34 +60,75 @@ def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str
         return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when) if flagged else None
     value = float(quantity.value)
     unit = quantity.code if quantity.system == UCUM and quantity.code else (quantity.unit or quantity.code or "")
-    high = _reference_high(obs)
-    if rule.flags_count and high is not None and value > high:
-        return Reading(Level.BEYOND, f"{value:g} {unit} above the lab's upper limit {high:g}", when)
-    conversion = rule.units.get(unit) or rule.units.get(quantity.unit or "")
+    conversion = rule.conversion(unit) or rule.conversion(quantity.unit or "")
+    above_limit = rule.flags_count and _above_lab_limit(obs, rule, value, unit, conversion)
     if conversion is None:
+        if above_limit:
+            return Reading(Level.BEYOND, f"{value:g} {unit} above the lab's upper limit", when)
         note = f"{value:g} {unit or '(no unit)'}: unit not convertible to {rule.unit}"
         return Reading(Level.UNREADABLE, note, when)
     canonical = conversion.to_canonical(value)
-    note = f"{canonical:g} {rule.unit}"
-    if rule.at_threshold(canonical):
-        return Reading(Level.BORDERLINE, f"{note} (at the threshold)", when)
-    if rule.beyond(canonical):
-        return Reading(Level.BEYOND, note, when)
+    level, said = _level(rule, canonical, quantity.comparator, above_limit, flagged)
+    return Reading(level, f"{quantity.comparator or ''}{canonical:g} {rule.unit}{said}", when)
+
+
+def _level(
+    rule: ObservationRule, value: float, comparator: str | None, above_limit: bool, flagged: bool
+) -> tuple[Level, str]:
+    """A value in the rule's unit against its threshold, and what the card adds to it."""
+    if comparator:
+        level = _bounded(rule, value, comparator)
+        if level is not Level.WITHIN or not flagged:
+            return level, ""
+    if rule.at_threshold(value):
+        return Level.BORDERLINE, " (at the threshold)"
+    if rule.beyond(value):
+        return Level.BEYOND, ""
+    if above_limit:
+        return (Level.BEYOND if rule.lab_limit_counts else Level.BORDERLINE), ", above the lab's upper limit"
     if flagged:
-        return Reading(Level.BORDERLINE, f"{note}, flagged abnormal high", when)
-    return Reading(Level.WITHIN, note, when)
+        return Level.BORDERLINE, ", flagged abnormal high"
+    return Level.WITHIN, ""
+
+
+def _bounded(rule: ObservationRule, value: float, comparator: str) -> Level:
+    """The level of a value given as a bound (">5 mg/L", "<60"): the side of the threshold every value the bound
+    allows is on, else borderline (policy §10)."""
+    toward_beyond = (comparator in (">", ">=")) == (rule.op in (">", ">="))
+    if toward_beyond:
+        return Level.BEYOND if rule.beyond(value) else Level.BORDERLINE
+    return Level.BORDERLINE if rule.beyond(value) or rule.at_threshold(value) else Level.WITHIN
 
 
 def _flagged(obs: Observation, k: Knowledge) -> bool:
-    return any(
-        coding.code in k.elevated_interpretations
-        for concept in obs.interpretation or ()
-        for coding in concept.coding or ()
-    )
+    """Whether the lab flags the value high: a v2/v3 code (H, HH, A ...), or a flag in another form (`h`, "High",
+    "Abnormal", "H>") in a coding or the text (policy §10: a flag that can be read may block)."""
+    for concept in obs.interpretation or ():
+        if concept.text and concept.text.strip().lower() in k.elevated_interpretation_words:
+            return True
+        for coding in concept.coding or ():
+            code = (coding.code or "").strip()
+            if code in k.elevated_interpretations or code.lower() in k.elevated_interpretation_words:
+                return True
+            if coding.display and coding.display.strip().lower() in k.elevated_interpretation_words:
+                return True
+    return False
 
 
-def _reference_high(obs: Observation) -> float | None:
+def _above_lab_limit(
+    obs: Observation, rule: ObservationRule, value: float, unit: str, conversion: UnitConversion | None
+) -> bool:
+    """Whether the value is above the lab's upper reference limit, both compared in the rule's unit when the limit
+    names a unit (an interface may convert one and not the other); in the value's own unit when it names none."""
     for reference in obs.referenceRange or ():
-        if reference.high is not None and reference.high.value is not None:
-            return float(reference.high.value)
-    return None
+        high = reference.high
+        if high is None or high.value is None:
+            continue
+        high_unit = high.code if high.system == UCUM and high.code else (high.unit or high.code or "")
+        if not high_unit or high_unit == unit:
+            return value > float(high.value)
+        high_conversion = rule.conversion(high_unit) or rule.conversion(high.unit or "")
+        if conversion is None or high_conversion is None:
+            return False  # (two units, one of them not convertible: the limit cannot be compared)
+        return conversion.to_canonical(value) > high_conversion.to_canonical(float(high.value))
+    return False

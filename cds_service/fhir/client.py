@@ -188,20 +188,29 @@ def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
     `include`d entries and entries with an unknown search mode are kept: the chart reader checks whose they are,
     and leaving out a decisive one would decide as if it were absent. For the same reason an entry, or an entry's
     `resource`, that is not a JSON object is kept as it is (the chart reader reports it as unreadable), and so is an
-    entry without a `resource` (a `fullUrl` alone: a search's match must carry its resource); MalformedBundle when
-    `entry` is there but not a list.
+    entry without a `resource` (a `fullUrl` alone: a search's match must carry its resource). MalformedBundle when
+    `entry` is there but not a list, when an entry is an OperationOutcome of an error (the search did not finish:
+    what it left out is unknown) or a Bundle, or when the Bundle's `total` counts more matches than it holds and it
+    has no next page.
     """
     entries = bundle.get("entry")
     if entries is None:
-        return []
+        entries = []
     if not isinstance(entries, list):
         raise MalformedBundle("the Bundle's entry is not a list")
     found: list[Any] = []
     for entry in entries:
         if not isinstance(entry, dict):
             found.append(entry)
+        elif _failed(entry.get("resource")):
+            raise MalformedBundle("an entry is an OperationOutcome of an error: the search is incomplete")
+        elif isinstance(entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Bundle":
+            raise MalformedBundle("an entry is itself a Bundle")
         elif not _outcome_entry(entry):
             found.append(entry.get("resource"))
+    total = bundle.get("total")
+    if type(total) is int and total > _matches(entries) and next_link(bundle) is None:
+        raise MalformedBundle(f"its total is {total} matches, it holds fewer and links to no next page")
     return found
 
 
@@ -210,15 +219,36 @@ def _outcome_entry(entry: dict[str, Any]) -> bool:
     return isinstance(search, dict) and search.get("mode") == "outcome"
 
 
-def next_link(bundle: dict[str, Any]) -> str | None:
-    links = bundle.get("link")
-    if not isinstance(links, list):
-        return None
-    return next(
-        (
-            link["url"]
-            for link in links
-            if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str)
-        ),
-        None,
+def _failed(resource: Any) -> bool:
+    """Whether a Bundle entry's resource is an OperationOutcome with an error or fatal issue."""
+    if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
+        return False
+    issues = resource.get("issue")
+    return not isinstance(issues, list) or any(
+        not isinstance(i, dict) or i.get("severity") not in ("warning", "information") for i in issues
     )
+
+
+def _matches(entries: list[Any]) -> int:
+    """The entries a search's `total` counts: its matches (an entry without a search mode may be one)."""
+    count = 0
+    for entry in entries:
+        search = entry.get("search") if isinstance(entry, dict) else None
+        count += (search.get("mode") if isinstance(search, dict) else None) not in ("include", "outcome")
+    return count
+
+
+def next_link(bundle: dict[str, Any]) -> str | None:
+    """The Bundle's next page, if it has one; MalformedBundle when it says it has one that cannot be followed (a link
+    not in a list, a `next` relation without a URL)."""
+    links = bundle.get("link")
+    if links is None:
+        return None
+    if not isinstance(links, list):
+        raise MalformedBundle("the Bundle's link is not a list")
+    for link in links:
+        if isinstance(link, dict) and str(link.get("relation", "")).strip().lower() == "next":
+            if not isinstance(link.get("url"), str) or not link["url"].strip():
+                raise MalformedBundle("the Bundle links to a next page without its URL")
+            return link["url"]
+    return None

@@ -46,15 +46,20 @@ class CodeSystem:
 class CodeSystems:
     """Lookup of code systems by short name and by any of their URIs."""
 
-    def __init__(self, systems: Iterable[CodeSystem], lookalikes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, systems: Iterable[CodeSystem], lookalikes: Iterable[str] = (), lookalike_uris: Iterable[str] = ()
+    ) -> None:
         self._by_name = {s.name: s for s in systems}
         self._by_uri = {uri: s for s in self._by_name.values() for uri in (s.uri, *s.aliases)}
         self._lookalikes = tuple(lookalikes)
+        self._lookalike_uris = frozenset(lookalike_uris)
 
     def lookalike(self, uri: str | None) -> bool:
-        """Whether a Coding.system is none of ours but may be one of ours written another way (no system at all, or
-        a URI holding a `lookalikes` fragment: ".../icd10cm", WHO ICD-10)."""
+        """Whether a Coding.system is none of ours but may be one of ours written another way (no system at all, a
+        URI holding a `lookalikes` fragment: ".../icd10cm", WHO ICD-10, or one of `lookalike_uris`: an OID)."""
         if not uri:
+            return True
+        if uri.strip() in self._lookalike_uris:
             return True
         return self.by_uri(uri) is None and any(fragment in uri.lower() for fragment in self._lookalikes)
 

@@ -205,6 +205,9 @@ class _Builder:
             statuses=self._statuses(),
             findings=findings,
             elevated_interpretations=frozenset(self.data("observations.yaml")["elevated_interpretations"]),
+            elevated_interpretation_words=frozenset(
+                w.lower() for w in self.data("observations.yaml").get("elevated_interpretation_words", ())
+            ),
             observations=observations,
             contraindications=contraindications,
             policy=policy,
@@ -228,7 +231,7 @@ class _Builder:
             for s in doc.data["systems"]
         ]
         self._unique(doc, ["systems"], [s.name for s in systems])
-        return CodeSystems(systems, doc.data.get("lookalikes", ()))
+        return CodeSystems(systems, doc.data.get("lookalikes", ()), doc.data.get("lookalike_uris", ()))
 
     def _categories(self) -> dict[str, Category]:
         doc = self.docs[TOPIC_FILE]
@@ -520,6 +523,7 @@ class _Builder:
                 concept=o["concept"],
                 lookback_days=o["lookback_days"],
                 flags_count=o.get("flags_count", True),
+                lab_limit_counts=o.get("lab_limit_counts", True),
             )
         return rules
 

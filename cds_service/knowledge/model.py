@@ -221,6 +221,15 @@ class ObservationRule:
     concept: str
     lookback_days: int
     flags_count: bool = True
+    lab_limit_counts: bool = True  # above the lab's upper limit, not past the threshold: beyond (else borderline)
+
+    def conversion(self, unit: str) -> UnitConversion | None:
+        """The conversion of a unit as written (UCUM code or a server's unit string), its case aside ("mg/dl")."""
+        return self.units.get(unit) or self._folded_units.get(unit.strip().lower())
+
+    @cached_property
+    def _folded_units(self) -> dict[str, UnitConversion]:
+        return {u.lower(): c for u, c in self.units.items()}
 
     def at_threshold(self, value: float) -> bool:
         """Whether a value in the canonical unit is the threshold itself (100.4 °F is 38.0 °C: borderline)."""
@@ -383,6 +392,7 @@ class Knowledge:
     statuses: dict[str, tuple[StatusElement, ...]]  # resource type -> its status elements
     findings: dict[str, FindingDefinition]
     elevated_interpretations: frozenset[str]
+    elevated_interpretation_words: frozenset[str]  # flags in other forms, lower-cased ("high", "h", "abnormal")
     observations: dict[str, ObservationRule]
     contraindications: dict[str, Contraindication]
     policy: Policy

@@ -57,3 +57,51 @@ def test_a_schema_error_in_fhir_authorization_does_not_quote_the_token(client, a
     body = hook_body([order_json("72141")], fhir_server=FHIR) | {"fhirAuthorization": authorization}
     message = outcome(client.post(SELECT, json=body), 400)
     assert "fhirAuthorization" in message and "SECRET-TOKEN-123" not in message
+
+
+# -- a prefetch Bundle that says it is incomplete ----------------------------------------------------------------
+def _outcome(severity: str) -> dict:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": "exception"}]}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b["entry"].append({"resource": _outcome("error"), "search": {"mode": "outcome"}}),
+        lambda b: b["entry"].append({"resource": _outcome("fatal")}),
+        lambda b: b.update(link={"relation": "next", "url": f"{FHIR}/Condition?page=2"}),  # not a list
+        lambda b: b.update(link=[{"relation": "next"}]),
+        lambda b: b.update(link=[{"relation": "next", "url": " "}]),
+        lambda b: b.update(total=50),  # 50 matches, one here, no next page
+        lambda b: b["entry"].append({"resource": {"resourceType": "Bundle", "type": "searchset", "entry": []}}),
+    ],
+)
+def test_a_prefetch_bundle_that_says_it_is_incomplete_is_not_read_as_complete(client, change):
+    prefetch = prefetch_for(chart())
+    change(prefetch["conditions"])
+    response = client.post(SELECT, json=hook_body([order_json("72141")], prefetch=prefetch))
+    assert response.status_code == 412
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b["entry"].append({"resource": _outcome("information"), "search": {"mode": "outcome"}}),
+        lambda b: b.update(total=1),
+        lambda b: b.update(link=[{"relation": "self", "url": f"{FHIR}/Condition?patient=pat-1"}]),
+    ],
+)
+def test_control_a_complete_prefetch_bundle_with_messages_or_links_is_read(client, change):
+    prefetch = prefetch_for(chart())
+    change(prefetch["conditions"])
+    response = client.post(SELECT, json=hook_body([order_json("72141")], prefetch=prefetch))
+    assert response.status_code == 200
+    assert [card["indicator"] for card in response.get_json()["cards"]] == ["warning"]
+
+
+def test_a_next_link_written_in_capitals_is_followed(client):
+    prefetch = prefetch_for(chart())
+    prefetch["conditions"]["link"] = [{"relation": "NEXT", "url": f"{FHIR}/Condition?page=2"}]
+    response = client.post(SELECT, json=hook_body([order_json("72141")], prefetch=prefetch))
+    assert response.status_code == 412  # no fhirServer to fetch the next page from: not read as the whole list
