@@ -161,3 +161,15 @@ def test_a_reason_that_cannot_be_read_makes_the_decision_insufficient(engine, re
 )
 def test_control_a_readable_reason_that_names_no_red_flag_still_warns(engine, reasons):
     assert _rated(engine, "72141", **reasons).outcome.pama_rating == "not-appropriate"
+
+
+@pytest.mark.parametrize("status", ["revoked", "entered-in-error", "completed", "unknown", "cancelled"])
+def test_an_order_that_is_not_a_live_order_is_not_rated(engine, status):
+    decision = _rated(engine, "72141", status=status)
+    assert decision.outcome.pama_rating is None
+    assert any("not a live order" in reason for reason in decision.reasons)
+
+
+@pytest.mark.parametrize("status", ["draft", "active", "on-hold"])
+def test_control_a_draft_active_or_held_order_is_rated(engine, status):
+    assert _rated(engine, "72141", status=status).outcome.pama_rating == "not-appropriate"
