@@ -529,10 +529,11 @@ class ChartReader:
     def _allergy_or_device(self, chart: Chart, kind: str, raw: dict[str, Any]) -> None:
         found, coding = self._shows(kind, raw)
         if not found:
-            code = _coded_only(raw) if kind == "AllergyIntolerance" else None
+            code = _coded_only(kind, raw)
             if code and self._context(chart, kind, raw) is not Context.NEGATED:
-                note = f"an allergy coded {code} with no words: it may be a contrast agent's"
-                chart.doubts.append(Doubt("contrast-allergy-unspecified", f"{kind}/{raw.get('id', '?')}", note))
+                concept, what = _CODED_ONLY[kind]
+                note = f"{what} coded {code} with no words: it may be one"
+                chart.doubts.append(Doubt(concept, f"{kind}/{raw.get('id', '?')}", note))
             return
         context = self._context(chart, kind, raw)
         if context is Context.NEGATED:
@@ -664,11 +665,23 @@ def _abated(raw: Mapping[str, Any]) -> bool:
     return any(raw.get(element) is not None for element in _ABATEMENT)
 
 
-def _coded_only(raw: Mapping[str, Any]) -> str | None:
-    """An AllergyIntolerance's substance coding when the allergy is coded but names its substance in no words (no
-    text, no display, no reaction substance's words): "system|code", else None. (One we list is read by its code.)"""
-    concepts = [raw.get("code")] + [r.get("substance") for r in raw.get("reaction") or () if type(r) is dict]
-    if any(concept_text(c) for c in concepts):
+# what an allergy or a device coded in a code this service does not list, with no words, may be (policy §10: data
+# that cannot be read may only remove suggestions): a contrast allergy, an MR-unsafe implant
+_CODED_ONLY = {
+    "AllergyIntolerance": ("contrast-allergy-unspecified", "an allergy"),
+    "Device": ("mri-unsafe", "an implant"),
+}
+
+
+def _coded_only(kind: str, raw: Mapping[str, Any]) -> str | None:
+    """An AllergyIntolerance's substance coding, or a Device's type coding, when the resource is coded but names it in
+    no words (no text, no display, no reaction substance's, device name's or property's words): "system|code", else
+    None. (One we list is read by its code.)"""
+    if kind == "AllergyIntolerance":
+        concepts = [raw.get("code")] + [r.get("substance") for r in raw.get("reaction") or () if type(r) is dict]
+    else:
+        concepts = [raw.get("type")]
+    if any(concept_text(c) for c in concepts) or _words_of(kind, raw, concepts[0]).strip():
         return None
     coded = [c for concept in concepts for c in codings(concept) if c.get("code")]
     return f"{coded[0].get('system') or '(no system)'}|{coded[0]['code']}" if coded else None

@@ -184,3 +184,25 @@ def test_a_condition_coded_only_under_an_icd_oid_cannot_be_read(engine, system, 
 )
 def test_a_cancer_drug_an_anticoagulant_or_a_long_steroid_in_the_medicines_blocks(engine, name):
     assert not _warns(engine, medicine(name))
+
+
+def test_a_device_coded_with_no_words_removes_mri(engine):
+    implant = {
+        "resourceType": "Device",
+        "id": "dev-2",
+        "patient": {"reference": "Patient/pat-1"},
+        "type": {"coding": [{"system": "http://snomed.info/sct", "code": "360129009"}]},
+    }
+    assert not _alternatives(engine, implant) & {"mr-cspine-wow", "mr-cspine-wo"}
+
+
+def test_control_a_device_named_in_words_that_is_no_implant_keeps_mri(engine):
+    pump = {
+        "resourceType": "Device",
+        "id": "dev-3",
+        "patient": {"reference": "Patient/pat-1"},
+        "type": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "337414009", "display": "Blood glucose meter"}]
+        },
+    }
+    assert "mr-cspine-wow" in _alternatives(engine, pump) or "mr-cspine-wo" in _alternatives(engine, pump)

@@ -102,3 +102,15 @@ def test_a_denial_run_on_into_what_someone_else_says_does_not_deny_it(engine, te
 )
 def test_a_month_and_a_half_is_between_six_and_twelve_weeks(engine, text):
     assert not _warns(engine, text, "72141")  # V1 or V7: MRI without contrast is rated in V7
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HPI: neck pain x 3 days.\nPMH/ROS: T 38.9 in clinic", "HPI: NECK PAIN X 3 DAYS.\nROS/PMH: TMAX 101.4 AT HOME"],
+)
+def test_a_heading_that_joins_history_and_review_of_systems_does_not_make_today_history(engine, text):
+    assert not _warns(engine, text, "72141")
+
+
+def test_control_a_history_heading_alone_still_reads_history(engine):
+    assert _warns(engine, "neck pain x 3 days. PMH: IVDU", "72141")
