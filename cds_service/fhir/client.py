@@ -199,43 +199,39 @@ def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
     if not isinstance(entries, list):
         raise MalformedBundle("the Bundle's entry is not a list")
     found: list[Any] = []
+    included = 0  # entries a search's `total` does not count
     for entry in entries:
         if not isinstance(entry, dict):
             found.append(entry)
-        elif _failed(entry.get("resource")):
+            continue
+        resource, mode = entry.get("resource"), _mode(entry)
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if kind == "OperationOutcome" and _failed(resource):
             raise MalformedBundle("an entry is an OperationOutcome of an error: the search is incomplete")
-        elif isinstance(entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Bundle":
+        if kind == "Bundle":
             raise MalformedBundle("an entry is itself a Bundle")
-        elif not _outcome_entry(entry):
-            found.append(entry.get("resource"))
+        if mode == "outcome":
+            included += 1
+        else:
+            found.append(resource)
+            included += mode == "include"
     total = bundle.get("total")
-    if type(total) is int and total > _matches(entries) and next_link(bundle) is None:
+    if type(total) is int and total > len(entries) - included and next_link(bundle) is None:
         raise MalformedBundle(f"its total is {total} matches, it holds fewer and links to no next page")
     return found
 
 
-def _outcome_entry(entry: dict[str, Any]) -> bool:
+def _mode(entry: dict[str, Any]) -> Any:
     search = entry.get("search")
-    return isinstance(search, dict) and search.get("mode") == "outcome"
+    return search.get("mode") if isinstance(search, dict) else None
 
 
-def _failed(resource: Any) -> bool:
-    """Whether a Bundle entry's resource is an OperationOutcome with an error or fatal issue."""
-    if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
-        return False
-    issues = resource.get("issue")
+def _failed(outcome: dict[str, Any]) -> bool:
+    """Whether an OperationOutcome has an error or fatal issue (or issues that cannot be read)."""
+    issues = outcome.get("issue")
     return not isinstance(issues, list) or any(
         not isinstance(i, dict) or i.get("severity") not in ("warning", "information") for i in issues
     )
-
-
-def _matches(entries: list[Any]) -> int:
-    """The entries a search's `total` counts: its matches (an entry without a search mode may be one)."""
-    count = 0
-    for entry in entries:
-        search = entry.get("search") if isinstance(entry, dict) else None
-        count += (search.get("mode") if isinstance(search, dict) else None) not in ("include", "outcome")
-    return count
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:
