@@ -98,10 +98,12 @@ def _check_subject(raw: dict[str, Any], patient_id: str) -> None:
     urn:uuid) names no other patient: the draft is the hook patient's, as its context says."""
     subject = raw.get("subject")
     reference = subject.get("reference") if isinstance(subject, dict) else None
-    if not isinstance(reference, str) or reference.startswith(("urn:", "#")) or "/" not in reference:
+    if not isinstance(reference, str) or reference.strip().startswith(("urn:", "#")) or "/" not in reference:
         return
-    parts = reference.split("/_history/")[0].rstrip("/").split("/")
-    if parts[-2:] != ["Patient", patient_id]:
+    parts = reference.strip().split("/_history/")[0].rstrip("/").split("/")
+    if len(parts) < 2:
+        return  # ("Patient/": names no one)
+    if parts[-2].lower() != "patient" or parts[-1] != patient_id:  # (an id's case counts: another patient's)
         raise HookError(
             400,
             f"draft order {raw.get('resourceType')}/{raw.get('id')} has subject '{reference[:100]}', not "

@@ -61,7 +61,7 @@ def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str
     value = float(quantity.value)
     unit = quantity.code if quantity.system == UCUM and quantity.code else (quantity.unit or quantity.code or "")
     conversion = rule.conversion(unit) or rule.conversion(quantity.unit or "")
-    above_limit = rule.flags_count and _above_lab_limit(obs, rule, value, unit, conversion)
+    above_limit = _above_lab_limit(obs, rule, value, unit, conversion) if rule.flags_count else False
     if conversion is None:
         if above_limit:
             return Reading(Level.BEYOND, f"{value:g} {unit} above the lab's upper limit", when)
@@ -73,9 +73,10 @@ def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str
 
 
 def _level(
-    rule: ObservationRule, value: float, comparator: str | None, above_limit: bool, flagged: bool
+    rule: ObservationRule, value: float, comparator: str | None, above_limit: bool | None, flagged: bool
 ) -> tuple[Level, str]:
-    """A value in the rule's unit against its threshold, and what the card adds to it."""
+    """A value in the rule's unit against its threshold, and what the card adds to it (`above_limit` None: maybe
+    above the lab's limit, given in a unit that cannot be compared)."""
     if comparator:
         level = _bounded(rule, value, comparator)
         if level is not Level.WITHIN or not flagged:
@@ -86,6 +87,8 @@ def _level(
         return Level.BEYOND, ""
     if above_limit:
         return (Level.BEYOND if rule.lab_limit_counts else Level.BORDERLINE), ", above the lab's upper limit"
+    if above_limit is None:
+        return Level.BORDERLINE, ", maybe above the lab's upper limit (another unit)"
     if flagged:
         return Level.BORDERLINE, ", flagged abnormal high"
     return Level.WITHIN, ""
@@ -117,9 +120,10 @@ def _flagged(obs: Observation, k: Knowledge) -> bool:
 
 def _above_lab_limit(
     obs: Observation, rule: ObservationRule, value: float, unit: str, conversion: UnitConversion | None
-) -> bool:
-    """Whether the value is above the lab's upper reference limit, both compared in the rule's unit when the limit
-    names a unit (an interface may convert one and not the other); in the value's own unit when it names none."""
+) -> bool | None:
+    """Whether the value is above the lab's upper reference limit: compared in the rule's unit when the limit names a
+    unit (an interface may convert one and not the other), in the value's own unit when it names none or the same.
+    None (maybe: borderline) when the two units differ and one cannot be converted but the numbers say above."""
     for reference in obs.referenceRange or ():
         high = reference.high
         if high is None or high.value is None:
@@ -129,6 +133,6 @@ def _above_lab_limit(
             return value > float(high.value)
         high_conversion = rule.conversion(high_unit) or rule.conversion(high.unit or "")
         if conversion is None or high_conversion is None:
-            return False  # (two units, one of them not convertible: the limit cannot be compared)
+            return None if value > float(high.value) else False
         return conversion.to_canonical(value) > high_conversion.to_canonical(float(high.value))
     return False

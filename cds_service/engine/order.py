@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -58,7 +59,11 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
     if regions.other_study_words.search(text) or _any_match(regions.other_codes, pairs, knowledge):
         return None
     match = _match(text, pairs, sibling_pairs, knowledge)
-    if match is None or _contradicted(order, text, match.procedures, knowledge) or _unread_coding(order, knowledge):
+    if (
+        match is None
+        or _contradicted(order, text, match.procedures, knowledge)
+        or _unread_coding(order, match, knowledge)
+    ):
         return None
     if all(p.whole_body for p in match.procedures):
         return replace(match, needs_neck_reason=True)
@@ -82,11 +87,13 @@ def _neck_site(site: CodeableConcept, k: Knowledge) -> bool:
     and name no other region or organ ("Lumbar spine structure", "Cervical and thoracic spine", "Thyroid", a site
     coded without a display are not; "Head and neck" is)."""
     regions = k.order_codes.regions
-    if _any_match(
-        regions.cervical_site_codes, [(c.system, c.code) for c in site.coding or () if c.system and c.code], k
-    ):
+    codes = [(c.system, c.code) for c in site.coding or () if c.system and c.code]
+    if _any_match(regions.cervical_site_codes, codes, k):
         return True
     words = _words(site)
+    named = set(re.findall(r"[a-z/]+", words))
+    if named and named <= set(regions.site_qualifier_text):
+        return True  # ("Right": only where, beside the code's region)
     rest = regions.neck_site_words.sub(" neck ", words)
     return not (regions.other_words.search(rest) or regions.other_study_words.search(rest)) and bool(
         regions.cervical_words.search(rest)
@@ -99,13 +106,17 @@ def _kind(procedure: Procedure) -> tuple[object, ...]:
     return procedure.region, procedure.modalities, procedure.mri, procedure.gadolinium, procedure.iodinated
 
 
-def _unread_coding(order: ServiceRequest, k: Knowledge) -> bool:
-    """Whether a coding of the order is in an order code system but not listed anywhere, and has no display to
-    read: it may name another study or region ("LOINC 24582-9", MR brachial plexus, beside CPT 72141)."""
+def _unread_coding(order: ServiceRequest, match: OrderMatch, k: Knowledge) -> bool:
+    """Whether a coding of the order is in an order code system, at least as specific as the codings rated (rule R1:
+    it would decide), not listed anywhere, and has no display to read: it may name another study or region ("LOINC
+    24582-9", MR brachial plexus, beside CPT 72141; not a HCPCS code beside a CPT)."""
     codes = k.order_codes
+    rated = min((s.order_specificity or 99 for c in match.codings if (s := k.systems.by_uri(c.system))), default=99)
     for c in order.code.coding or () if order.code else ():
         system = k.systems.by_uri(c.system)
         if system is None or system.order_specificity is None or not c.code or c.display:
+            continue
+        if system.order_specificity > rated:
             continue
         listed = (system.uri, system.normalise(c.code)) in codes.direct or any(
             _any_match(r.codes, [(c.system, c.code)], k)

@@ -392,6 +392,7 @@ class _Builder:
             ),
             cervical_site_codes=self._code_sets(doc, ["regions", "cervical_site_codes"], r["cervical_site_codes"]),
             neck_site_text=tuple(t.lower() for t in r["neck_site_text"]),
+            site_qualifier_text=tuple(t.lower() for t in r["site_qualifier_text"]),
         )
 
     def _suggested(self, doc: _Document) -> dict[str, dict[str, SuggestedCoding]]:

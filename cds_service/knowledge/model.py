@@ -287,6 +287,7 @@ class Regions:
     cervical_sibling_codes: CodeSets
     cervical_site_codes: CodeSets  # an order's bodySite codes that name the neck or the cervical spine
     neck_site_text: tuple[str, ...]  # a body site's phrases that name the neck and another region ("head and neck")
+    site_qualifier_text: tuple[str, ...]  # a body site's words that only qualify where ("right", "left")
 
     @cached_property
     def cervical_words(self) -> re.Pattern[str]:

@@ -29,6 +29,9 @@ def test_a_draft_order_whose_subject_names_another_patient_or_no_patient_is_a_40
         {"reference": "urn:uuid:0b7c8f2e-52a4-4f5e-9a51-2f7d6c1e4a10"},
         {"display": "the patient"},
         {"identifier": {"system": "urn:mrn", "value": "123"}},
+        {"reference": "Patient/pat-1 "},  # (review 24: written loosely, still the hook patient)
+        {"reference": "patient/pat-1"},
+        {"reference": "Patient/"},
     ],
 )
 def test_a_draft_order_of_the_hooks_patient_or_naming_no_other_is_rated(client, subject):

@@ -83,8 +83,8 @@ def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNot
     number, unit = match.group("n").lower(), match.group("unit").lower()
     low, high = words.number_words.get(number) or (float(number), float(number))
     per = words.unit_days.get(unit) or words.unit_days[unit.rstrip("s")]
-    if match.groupdict().get("half"):  # "a month and a half"
-        low, high = low + 0.5, high + 0.5
+    if match.groupdict().get("half"):  # "a month and a half": about that, a quarter of a unit either way
+        low, high = low + 0.25, high + 0.75
     if any(match.groupdict().get(bound) for bound in ("more", "plus", "or_more")):  # "> 4 wks": at least that long
         high = AT_LEAST_DAYS / per
     # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
