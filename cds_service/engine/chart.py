@@ -532,7 +532,7 @@ class ChartReader:
             code = _coded_only(kind, raw)
             if code and self._context(chart, kind, raw) is not Context.NEGATED:
                 concept, what = _CODED_ONLY[kind]
-                note = f"{what} coded {code} with no words: it may be one"
+                note = f"{kind} coded {code} with no words: it may be {what}"
                 chart.doubts.append(Doubt(concept, f"{kind}/{raw.get('id', '?')}", note))
             return
         context = self._context(chart, kind, raw)
@@ -546,11 +546,7 @@ class ChartReader:
         element = raw.get("type") if kind == "Device" else raw.get("code")
         concepts: set[str] = set()
         coding = None
-        coded = codings(element)
-        if kind == "AllergyIntolerance":  # (the substance may be coded in a reaction only)
-            reactions = [r for r in raw.get("reaction") or () if type(r) is dict]
-            coded = coded + [c for r in reactions for c in codings(r.get("substance"))]
-        for c in coded:
+        for c in _codings_of(kind, raw, element):
             for ci in k.contraindications.values():
                 codes = ci.device_codes if kind == "Device" else ci.allergy_codes
                 if c.get("code") and codes.match(k.systems, c.get("system"), c["code"]):
@@ -668,8 +664,8 @@ def _abated(raw: Mapping[str, Any]) -> bool:
 # what an allergy or a device coded in a code this service does not list, with no words, may be (policy §10: data
 # that cannot be read may only remove suggestions): a contrast allergy, an MR-unsafe implant
 _CODED_ONLY = {
-    "AllergyIntolerance": ("contrast-allergy-unspecified", "an allergy"),
-    "Device": ("mri-unsafe", "an implant"),
+    "AllergyIntolerance": ("contrast-allergy-unspecified", "a contrast agent allergy"),
+    "Device": ("mri-unsafe", "an MR-unsafe implant"),
 }
 
 
@@ -677,14 +673,20 @@ def _coded_only(kind: str, raw: Mapping[str, Any]) -> str | None:
     """An AllergyIntolerance's substance coding, or a Device's type coding, when the resource is coded but names it in
     no words (no text, no display, no reaction substance's, device name's or property's words): "system|code", else
     None. (One we list is read by its code.)"""
-    if kind == "AllergyIntolerance":
-        concepts = [raw.get("code")] + [r.get("substance") for r in raw.get("reaction") or () if type(r) is dict]
-    else:
-        concepts = [raw.get("type")]
-    if any(concept_text(c) for c in concepts) or _words_of(kind, raw, concepts[0]).strip():
+    element = raw.get("type") if kind == "Device" else raw.get("code")
+    if _words_of(kind, raw, element).strip():
         return None
-    coded = [c for concept in concepts for c in codings(concept) if c.get("code")]
+    coded = [c for c in _codings_of(kind, raw, element) if c.get("code")]
     return f"{coded[0].get('system') or '(no system)'}|{coded[0]['code']}" if coded else None
+
+
+def _codings_of(kind: str, raw: Mapping[str, Any], element: Any) -> list[dict[str, Any]]:
+    """The codings of a Device's type, or of an AllergyIntolerance's substance: its code and its reactions' (the
+    substance may be coded in a reaction only)."""
+    found = codings(element)
+    if kind == "AllergyIntolerance":
+        found = found + [c for r in raw.get("reaction") or () if type(r) is dict for c in codings(r.get("substance"))]
+    return found
 
 
 def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:

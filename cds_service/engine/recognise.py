@@ -135,15 +135,13 @@ def order_words_size(order: ServiceRequest) -> int:
 
 
 def _reason_concepts(order: ServiceRequest) -> list[tuple[str, CodeableConcept]]:
-    """The order's coded reasons: each reasonCode, and the code of each contained Condition a reasonReference names
-    ("#c1"), with where each is."""
+    """The order's coded reasons: each reasonCode, and the code of each Condition the order contains (a
+    reasonReference names it, "#c1"; one no reference names is the order's context all the same), with where each
+    is."""
     found = [(f"reasonCode[{i}]", concept) for i, concept in enumerate(order.reasonCode or ())]
-    if order.contained and order.reasonReference:
-        conditions = {f"#{c.id}": c for c in order.contained if c.get_resource_type() == "Condition" and c.id}
-        for i, reference in enumerate(order.reasonReference):
-            condition = conditions.get(reference.reference or "")
-            if condition is not None and condition.code is not None:
-                found.append((f"reasonReference[{i}] ({reference.reference}).code", condition.code))
+    for i, resource in enumerate(order.contained or ()):
+        if resource.get_resource_type() == "Condition" and resource.code is not None:
+            found.append((f"contained[{i}] (Condition/{resource.id}).code", resource.code))
     return found
 
 
@@ -290,9 +288,9 @@ def _status_note(context: Context) -> str | None:
 
 def _reason_ids(order: ServiceRequest, chart: Chart, problems: list[str], k: Knowledge) -> set[str]:
     """Ids of Conditions the order names as its reason. A reason that cannot be read is a problem (it may be a red
-    flag): a reference to a resource not in the chart, or of another kind than a Condition; a coded reason whose
-    codes are not listed and that has no words. (A contained Condition is read as a coded reason, a reference with
-    only a display through its words: `_reasons`.)"""
+    flag): a reference to a resource not in the chart, or of another kind than a Condition; a coded reason with no
+    words whose code is of a local or unknown system, or malformed. (A contained Condition is read as a coded reason,
+    `_reason_concepts`; a reference with only a display through its words, `_order`.)"""
     ids = set()
     contained = {f"#{c.id}" for c in order.contained or () if c.get_resource_type() == "Condition" and c.id}
     for i, reference in enumerate(order.reasonReference or ()):

@@ -173,3 +173,8 @@ def test_an_order_that_is_not_a_live_order_is_not_rated(engine, status):
 @pytest.mark.parametrize("status", ["draft", "active", "on-hold"])
 def test_control_a_draft_active_or_held_order_is_rated(engine, status):
     assert _rated(engine, "72141", status=status).outcome.pama_rating == "not-appropriate"
+
+
+def test_a_contained_condition_no_reference_names_is_read_as_the_orders_context(engine):
+    decision = _rated(engine, "72141", contained=[_contained(CANCER)])
+    assert [v.number for v in decision.variants] == [5]
