@@ -96,7 +96,7 @@ class FhirClient:
             pages += 1
             if pages > self.max_pages:
                 raise FhirUnavailable(f"more than {self.max_pages} pages of results; not all data could be read")
-            found, url = search_page(self._get(url, deadline))
+            found, url = search_page(self._get(url, deadline), first=pages == 1)
             resources += found
         return resources
 
@@ -168,12 +168,13 @@ def _json(body: bytes) -> Any:
         raise FhirRefused("the FHIR server's answer is not JSON") from None
 
 
-def search_page(bundle: Any) -> tuple[list[Any], str | None]:
-    """One page of search results: its resources and the next page's URL (FhirUnavailable unless a readable Bundle)."""
+def search_page(bundle: Any, *, first: bool = True) -> tuple[list[Any], str | None]:
+    """One page of search results: its resources and the next page's URL (FhirUnavailable unless a readable Bundle).
+    `first`: the search's first page (a later page's `total` counts every page's matches)."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise FhirUnavailable("a search did not return a Bundle")
     try:
-        return bundle_resources(bundle), next_link(bundle)
+        return bundle_resources(bundle, first=first), next_link(bundle)
     except MalformedBundle as exc:
         raise FhirUnavailable(f"a search answer cannot be read: {exc}") from None
 
@@ -182,7 +183,7 @@ class MalformedBundle(ValueError):
     """A Bundle whose entries cannot be read as a list: its data is unknown, not absent."""
 
 
-def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
+def bundle_resources(bundle: dict[str, Any], *, first: bool = True) -> list[Any]:
     """The resources of a searchset or collection Bundle, leaving out only `outcome` entries (a server's messages).
 
     `include`d entries and entries with an unknown search mode are kept: the chart reader checks whose they are,
@@ -190,8 +191,8 @@ def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
     `resource`, that is not a JSON object is kept as it is (the chart reader reports it as unreadable), and so is an
     entry without a `resource` (a `fullUrl` alone: a search's match must carry its resource). MalformedBundle when
     `entry` is there but not a list, when an entry is an OperationOutcome of an error (the search did not finish:
-    what it left out is unknown) or a Bundle, or when the Bundle's `total` counts more matches than it holds and it
-    has no next page.
+    what it left out is unknown) or a Bundle, or when the Bundle is a search's `first` page, its `total` counts more
+    matches than it holds and it has no next page (a later page's total counts the matches of every page).
     """
     entries = bundle.get("entry")
     if entries is None:
@@ -216,7 +217,7 @@ def bundle_resources(bundle: dict[str, Any]) -> list[Any]:
             found.append(resource)
             included += mode == "include"
     total = bundle.get("total")
-    if type(total) is int and total > len(entries) - included and next_link(bundle) is None:
+    if first and type(total) is int and total > len(entries) - included and next_link(bundle) is None:
         raise MalformedBundle(f"its total is {total} matches, it holds fewer and links to no next page")
     return found
 

@@ -137,7 +137,7 @@ def _from_server(
 ) -> list[Any]:
     """The keys to fetch (one batch when the server takes them, else a GET each) and the pages to follow,
     in parallel; everything waited for only until the deadline."""
-    running = _submit([(name, _pages(url, client, deadline)) for name, url in pages], executor)
+    running = _submit([(name, _pages(url, client, deadline, 1)) for name, url in pages], executor)
     batched = _batched(fetches, client, executor, deadline, batch) if batch and len(fetches) > 1 else None
     if batched is None:
         running += _submit([(f.key.name, _fetcher(f, client, deadline)) for f in fetches], executor)
