@@ -26,6 +26,7 @@ from cds_service.engine import Chart, Engine
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.decision import order_date_of
 from cds_service.engine.model import OrderMatch
+from cds_service.engine.order import live_draft
 from cds_service.fhir.batch import BatchSupport
 from cds_service.fhir.client import Deadline, FhirClient
 from cds_service.fhir.patient_data import DataUnavailable, data_keys, gather, observation_floor
@@ -114,7 +115,8 @@ class HookService:
         request = parse_hook_request(body, service.hook)
         call = HookCall(service, request, self._options(request), self.clock(), started)
         siblings = call.siblings
-        rated = [(o, m) for o in request.orders if (m := self.engine.match(o.model, siblings)) is not None]
+        live = [o for o in request.orders if live_draft(o.model, self.k)]  # (a revoked draft is not rated)
+        rated = [(o, m) for o in live if (m := self.engine.match(o.model, siblings)) is not None]
         if not rated:
             return {"cards": []}
         resources = self._gather(call, rated, caller)

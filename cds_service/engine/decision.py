@@ -16,7 +16,7 @@ from cds_service.engine.model import Decision, OrderMatch, OrderRating, Outcome,
 from cds_service.engine.order import match_order
 from cds_service.engine.recognise import recognise
 from cds_service.engine.variants import infer_scenario
-from cds_service.knowledge.model import Context, Effect, Knowledge, Role
+from cds_service.knowledge.model import Effect, Knowledge, Role
 
 
 def order_date_of(order: ServiceRequest, today: date) -> date:
@@ -39,7 +39,7 @@ def decide(
     match = match or match_order(order, siblings, k)
     if match is None:
         return _not_applicable(order, order_date, "the order is not one of the imaging procedures this ACR topic rates")
-    unrated = _not_an_order_to_rate(order, k)
+    unrated = _not_an_order_to_rate(order)
     if unrated:
         return _not_applicable(order, order_date, unrated, match)
     recognised = recognise(chart, order, order_date, k, reader)
@@ -61,15 +61,10 @@ def decide(
     return _rated(order, order_date, match, scenario, facts, k)
 
 
-def _not_an_order_to_rate(order: ServiceRequest, k: Knowledge) -> str | None:
-    """Why an order is no request to perform its study as written, or None: its status is not a live order's
-    (statuses.yaml `ServiceRequest`), `doNotPerform` (it asks that the study not be done), or a modifier this service
-    does not know (`modifierExtension`, `implicitRules`: FHIR forbids reading a resource as if it were absent)."""
-    for element in k.statuses.get("ServiceRequest", ()):
-        value = getattr(order, element.element, None)
-        context = element.absent if value is None else element.codes.get(value, Context.UNKNOWN)
-        if context is not Context.AFFIRMED:
-            return f"the order's {element.element} is '{str(value)[:40]}', not a live order's: not rated"
+def _not_an_order_to_rate(order: ServiceRequest) -> str | None:
+    """Why an order is no request to perform its study as written, or None: `doNotPerform` (it asks that the study
+    not be done), or a modifier this service does not know (`modifierExtension`, `implicitRules`: FHIR forbids
+    reading a resource as if it were absent)."""
     if order.doNotPerform:
         return "the order asks that the study not be done (doNotPerform): not rated"
     if order.modifierExtension or order.implicitRules:

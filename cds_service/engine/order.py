@@ -11,7 +11,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Coding, OrderMatch
 from cds_service.knowledge.codes import CodeSets
-from cds_service.knowledge.model import ContextRule, Knowledge, Procedure
+from cds_service.knowledge.model import Context, ContextRule, Knowledge, Procedure
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,18 @@ def _words(concept: CodeableConcept | None) -> str:
         return ""
     parts = [concept.text] + [c.display for c in concept.coding or ()]
     return " ".join(p for p in parts if p).lower()
+
+
+def live_draft(order: ServiceRequest, knowledge: Knowledge) -> bool:
+    """Whether a hook's draft order is one being placed (statuses.yaml `ServiceRequest`: draft, active, on-hold; not
+    revoked, completed, entered-in-error, unknown or a status that is no code). An export's past orders are
+    completed: only the hooks ask this."""
+    for element in knowledge.statuses.get("ServiceRequest", ()):
+        value = getattr(order, element.element, None)
+        context = element.absent if value is None else element.codes.get(value, Context.UNKNOWN)
+        if context is not Context.AFFIRMED:
+            return False
+    return True
 
 
 def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowledge: Knowledge) -> OrderMatch | None:

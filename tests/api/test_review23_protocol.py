@@ -108,3 +108,17 @@ def test_a_next_link_written_in_capitals_is_followed(client):
     prefetch["conditions"]["link"] = [{"relation": "NEXT", "url": f"{FHIR}/Condition?page=2"}]
     response = client.post(SELECT, json=hook_body([order_json("72141")], prefetch=prefetch))
     assert response.status_code == 412  # no fhirServer to fetch the next page from: not read as the whole list
+
+
+@pytest.mark.parametrize("status", ["revoked", "entered-in-error", "completed"])
+@pytest.mark.parametrize("path", [SELECT, SIGN])
+def test_a_draft_that_is_not_being_placed_gets_no_card(client, status, path):
+    hook = "order-select" if path == SELECT else "order-sign"
+    order = order_json("72141") | {"status": status}
+    response = client.post(path, json=hook_body([order], hook=hook, prefetch=prefetch_for(chart())))
+    assert response.status_code == 200 and response.get_json()["cards"] == []
+
+
+def test_control_a_draft_being_placed_gets_its_warning(client):
+    response = client.post(SELECT, json=hook_body([order_json("72141")], prefetch=prefetch_for(chart())))
+    assert [card["indicator"] for card in response.get_json()["cards"]] == ["warning"]

@@ -7,7 +7,7 @@ import pytest
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from cds_service.engine.order import match_order
+from cds_service.engine.order import live_draft, match_order
 from tests.builders import coding, condition, order, order_json, patient
 from tests.conftest import TODAY
 
@@ -164,15 +164,13 @@ def test_control_a_readable_reason_that_names_no_red_flag_still_warns(engine, re
 
 
 @pytest.mark.parametrize("status", ["revoked", "entered-in-error", "completed", "unknown", "cancelled"])
-def test_an_order_that_is_not_a_live_order_is_not_rated(engine, status):
-    decision = _rated(engine, "72141", status=status)
-    assert decision.outcome.pama_rating is None
-    assert any("not a live order" in reason for reason in decision.reasons)
+def test_a_draft_that_is_not_being_placed_is_no_live_draft(knowledge, status):
+    assert not live_draft(ServiceRequest.model_validate(order_json("72141", "cpt") | {"status": status}), knowledge)
 
 
 @pytest.mark.parametrize("status", ["draft", "active", "on-hold"])
-def test_control_a_draft_active_or_held_order_is_rated(engine, status):
-    assert _rated(engine, "72141", status=status).outcome.pama_rating == "not-appropriate"
+def test_control_a_draft_active_or_held_order_is_a_live_draft(knowledge, status):
+    assert live_draft(ServiceRequest.model_validate(order_json("72141", "cpt") | {"status": status}), knowledge)
 
 
 def test_a_contained_condition_no_reference_names_is_read_as_the_orders_context(engine):
