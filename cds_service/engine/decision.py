@@ -42,7 +42,7 @@ def decide(
     unrated = _not_an_order_to_rate(order)
     if unrated:
         return _not_applicable(order, order_date, unrated, match)
-    recognised = recognise(chart, order, order_date, k, reader)
+    recognised = recognise(chart, order, order_date, k, reader, siblings)
     facts = build_facts(recognised, order_date, k)
     # a neck reason may be in the order's unread words: then the data is insufficient, not the order out of topic
     if match.needs_neck_reason and not _neck_reason(facts, k) and not recognised.order_words_unread:

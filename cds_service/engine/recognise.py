@@ -7,7 +7,7 @@ to the decision is decided once, in facts.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -58,8 +58,16 @@ def combine(*contexts: Context) -> Context:
     return next(c for c in _STRONGER if c in contexts)
 
 
-def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledge, reader: ChartReader) -> Recognised:
-    """Every mention the chart and the order make, for this order's date."""
+def recognise(
+    chart: Chart,
+    order: ServiceRequest,
+    order_date: date,
+    k: Knowledge,
+    reader: ChartReader,
+    siblings: Sequence[ServiceRequest] = (),
+) -> Recognised:
+    """Every mention the chart, the order and the call's other draft orders (`siblings`) make, for this order's
+    date."""
     problems = list(chart.problems)
     birth = _birth(chart, order_date)
     reason_ids = _reason_ids(order, chart, problems, k)
@@ -73,6 +81,7 @@ def recognise(chart: Chart, order: ServiceRequest, order_date: date, k: Knowledg
     else:
         try:
             mentions += _order(order, order_date, reader)
+            mentions += _siblings(order, siblings, order_date, reader)
         except TextTooLong as exc:
             problems.append(f"the order's words cannot be read: {exc}")
             order_words_unread = True
@@ -157,6 +166,18 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
     for i, note in enumerate(order.note or ()):
         if note.text:
             yield from _read(reference, f"note[{i}].text", note.text, order_date, reader)
+
+
+def _siblings(
+    order: ServiceRequest, siblings: Sequence[ServiceRequest], order_date: date, reader: ChartReader
+) -> Iterator[Mention]:
+    """What the call's other draft orders say of the patient (their reasons and notes: "hx breast ca" on the
+    radiographs beside this MRI). The clinician's words about the same patient, but not this order's reason: each at
+    most uncertain, so it may block or widen, never lead to a warning."""
+    for sibling in siblings:
+        if sibling is not order:
+            for mention in _order(sibling, order_date, reader):
+                yield replace(mention, context=combine(mention.context, Context.UNCERTAIN), order_reason=False)
 
 
 def _order_codes(order: ServiceRequest, reader: ChartReader) -> Iterator[Mention]:
