@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, first_day
 from cds_service.engine.model import Coding
-from cds_service.engine.text import TextMention, TextReader, TextTooLong
+from cds_service.engine.text import TextMention, TextNotRead, TextReader
 from cds_service.fhir.json_text import is_json_structure
 from cds_service.json_bytes import dumps
 from cds_service.knowledge.model import Context, Knowledge, ObservationRule, Role, StatusElement
@@ -470,7 +470,7 @@ class ChartReader:
             raise Unreadable(f"the chart's texts run to more than {CHART_WORDS_READ} characters in all: not read")
         try:
             return self.words.read(text, problem_list)
-        except TextTooLong as exc:
+        except TextNotRead as exc:
             raise Unreadable(str(exc)) from None
 
     def _rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:

@@ -24,7 +24,7 @@ from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, fir
 from cds_service.engine.duration import CHRONIC, onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
-from cds_service.engine.text import TextMention, TextTooLong
+from cds_service.engine.text import TextMention, TextNotRead
 from cds_service.knowledge.model import Context, Knowledge
 
 ORDER_WORDS_READ = 50_000  # characters of all the rated orders' own words one request may read; beyond, none is read
@@ -82,7 +82,7 @@ def recognise(
         try:
             mentions += _order(order, order_date, reader)
             mentions += _siblings(order, siblings, order_date, reader)
-        except TextTooLong as exc:
+        except TextNotRead as exc:
             problems.append(f"the order's words cannot be read: {exc}")
             order_words_unread = True
     mentions += _procedures(chart, order_date, birth)

@@ -14,6 +14,7 @@ from cds_service.knowledge.model import (
     Lexicon,
     LineWraps,
     MeasurementWords,
+    OtherLanguage,
     RelativeAnswers,
     TermRule,
     UnnamedValues,
@@ -66,6 +67,12 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         dropped_default_cues=frozenset(c.lower() for c in data["cues"]["drop_defaults"]),
         cervical_words=tuple(w.lower() for w in data["cervical_words"]),
         other_sites=_words(data["other_sites"]),
+        other_language=OtherLanguage(
+            words=frozenset(w.lower() for w in data["other_language"]["words"]),
+            at_least=data["other_language"]["at_least"],
+        )
+        if "other_language" in data
+        else None,
         line_wraps=LineWraps(
             joining_words=_words(data["line_wraps"]["joining_words"]),
             min_wrapped_chars=data["line_wraps"]["min_wrapped_chars"],

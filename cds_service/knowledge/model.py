@@ -500,6 +500,14 @@ class LineWraps:
 
 
 @dataclass(frozen=True)
+class OtherLanguage:
+    """Words of another language: a text with `at_least` of them is not read (lexicon.yaml `other_language`)."""
+
+    words: frozenset[str]
+    at_least: int
+
+
+@dataclass(frozen=True)
 class RelativeAnswers:
     """A relative named as the whole answer after a finding (lexicon.yaml `cues.relative_answers`)."""
 
@@ -574,3 +582,4 @@ class Lexicon:
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")
     line_wraps: LineWraps = field(default_factory=LineWraps)  # line breaks inside a sentence
+    other_language: OtherLanguage | None = None  # a text in another language is not read

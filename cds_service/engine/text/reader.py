@@ -86,8 +86,16 @@ _TEXT_KEY = "cds_service.text"  # the doc's text, kept in its user_data by _text
 _EDGES_KEY = "cds_service.edges"  # offsets of edges (`_padded_between`) in a doc's user_data
 
 
-class TextTooLong(ValueError):
-    """A text longer than the reader reads: the data is there but cannot be read."""
+class TextNotRead(ValueError):
+    """A text the reader does not read: the data is there but cannot be read."""
+
+
+class TextTooLong(TextNotRead):
+    """A text longer than the reader reads."""
+
+
+class TextInAnotherLanguage(TextNotRead):
+    """A text written (at least in part) in another language than the lexicon's (`other_language_words`)."""
 
 
 @dataclass(frozen=True)
@@ -160,11 +168,23 @@ class TextReader:
             return ()
         if len(text) > MAX_TEXT_CHARS:
             raise TextTooLong(f"a text of {len(text)} characters (more than {MAX_TEXT_CHARS}) is not read")
+        foreign = self._other_language(text)
+        if foreign:
+            raise TextInAnotherLanguage(f"a text in another language ({', '.join(foreign)}) is not read")
         read = collapsed(plain(text), text)  # markup and spaces, then wrapped lines (`_read_text`)
         self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
         found = self._read_text(nlp, read.text, problem_list, read.edges)
         return found if read.origin is None else tuple(m.placed(read.origin) for m in found)
+
+    def _other_language(self, text: str) -> list[str]:
+        """The words of another language the text has, when it has enough of them to be written in it (a Spanish
+        reason, "dolor de cuello, cáncer de mama"): the lexicon's English would miss what it says."""
+        words = self.lexicon.other_language
+        if words is None:
+            return []
+        found = sorted({w for w in _WORD.findall(text.lower()) if w in words.words})
+        return found if len(found) >= words.at_least else []
 
     def _read_text(self, nlp: Any, text: str, problem_list: bool, edges: frozenset[int]) -> tuple[TextMention, ...]:
         """The mentions in `text`, its wrapped lines read as one (`line_wraps`), in parts if it is long. `edges`: the

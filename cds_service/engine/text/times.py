@@ -85,6 +85,8 @@ def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNot
     per = words.unit_days.get(unit) or words.unit_days[unit.rstrip("s")]
     if match.groupdict().get("half"):  # "a month and a half": about that, a quarter of a unit either way
         low, high = low + 0.25, high + 0.75
+    if match.groupdict().get("to"):  # "x 4 to 8 weeks", "2-3 wks": up to the range's end
+        high = max(high, float(match.group("to")))
     if any(match.groupdict().get(bound) for bound in ("more", "plus", "or_more")):  # "> 4 wks": at least that long
         high = AT_LEAST_DAYS / per
     # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
