@@ -88,7 +88,8 @@ class EntitiesAtOnce(TargetMatcher):
             return kept
         label = {match: self._rule(match).category for match in matches}
         for other in matches:
-            if label[other] in self._yielding or label[other].startswith(self._ignored) or other in kept:
+            ignored = bool(self._ignored) and label[other].startswith(self._ignored)
+            if label[other] in self._yielding or ignored or other in kept:
                 continue
             over = [k for k in kept if k[1] < other[2] and other[1] < k[2]]
             if len(over) != 1 or label[over[0]] not in self._yielding or not over[0][1] < other[1]:
