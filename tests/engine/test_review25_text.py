@@ -10,6 +10,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from tests.builders import condition, device, order_json, patient
 from tests.conftest import TODAY
+from tests.engine.test_review21_contraindications import _suggested
 from tests.text_cases import reason_outcome
 
 CPT = "http://www.ama-assn.org/go/cpt|"
@@ -108,16 +109,6 @@ def test_control_a_short_range_is_acute(engine):
     assert _warns(engine, "neck pain x 2-3 wks", "72141")
 
 
-def _alternatives(engine, *extra, reason=None) -> set[str]:
-    chart = [patient(), condition("C79.51"), condition("M54.2", onset=ACUTE), *extra]
-    draft = order_json("72040")
-    if reason:
-        draft["reasonCode"] = [{"text": reason}]
-    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
-    assert decision.outcome.value == "not-appropriate"
-    return {a.procedure.id for a in decision.alternatives}
-
-
 MRI = {"mr-cspine-wow", "mr-cspine-wo"}
 GADOLINIUM = {"mr-cspine-wow", "mr-cspine-w"}
 
@@ -127,26 +118,26 @@ GADOLINIUM = {"mr-cspine-wow", "mr-cspine-w"}
     ["neck pain, Medtronic Azure", "neck pain, programmable VP shunt", "neck pain, BAHA"],
 )
 def test_an_implant_named_in_other_words_removes_mri(engine, reason):
-    assert not _alternatives(engine, reason=reason) & MRI
+    assert not _suggested(engine, reason=reason) & MRI
 
 
 @pytest.mark.parametrize("code", ["Z95.818", "Z97.8", "Z96.89"])
 def test_a_code_for_another_implant_removes_mri(engine, code):
-    assert not _alternatives(engine, condition(code)) & MRI
+    assert not _suggested(engine, condition(code)) & MRI
 
 
 @pytest.mark.parametrize("text", ["Marcapasos", "Abandoned leads", "Breast tissue expander", "Desfibrilador"])
 def test_an_implant_named_so_on_a_device_removes_mri(engine, text):
-    assert not _alternatives(engine, device(text)) & MRI
+    assert not _suggested(engine, device(text)) & MRI
 
 
 @pytest.mark.parametrize("reason", ["neck pain, on PD", "neck pain, CKD5", "neck pain, pd pt"])
 def test_dialysis_or_ckd_5_in_other_words_removes_gadolinium(engine, reason):
-    assert not _alternatives(engine, reason=reason) & GADOLINIUM
+    assert not _suggested(engine, reason=reason) & GADOLINIUM
 
 
 def test_a_missed_dialysis_code_removes_gadolinium(engine):
-    assert not _alternatives(engine, condition("Z91.158")) & GADOLINIUM
+    assert not _suggested(engine, condition("Z91.158")) & GADOLINIUM
 
 
 def test_a_gait_abnormality_code_blocks(engine):
