@@ -527,9 +527,11 @@ class ChartReader:
         )
 
     def _allergy_or_device(self, chart: Chart, kind: str, raw: dict[str, Any]) -> None:
-        found, coding = self._shows(kind, raw)
+        element = raw.get("type") if kind == "Device" else raw.get("code")
+        coded, words = _codings_of(kind, raw, element), _words_of(kind, raw, element)
+        found, coding = self._shows(kind, coded, words)
         if not found:
-            code = _coded_only(kind, raw)
+            code = _coded_only(coded, words)
             if code and self._context(chart, kind, raw) is not Context.NEGATED:
                 concept, what = _CODED_ONLY[kind]
                 note = f"{kind} coded {code} with no words: it may be {what}"
@@ -540,19 +542,19 @@ class ChartReader:
             return
         chart.allergies_and_devices.append(ContraindicationEntry(self._validate(kind, raw), context, found, coding))
 
-    def _shows(self, kind: str, raw: Mapping[str, Any]) -> tuple[frozenset[str], Coding | None]:
-        """Contraindications an AllergyIntolerance or Device shows, by code or by name."""
+    def _shows(self, kind: str, coded: list[dict[str, Any]], words: str) -> tuple[frozenset[str], Coding | None]:
+        """Contraindications an AllergyIntolerance or Device shows, by its codings (`_codings_of`) or its words
+        (`_words_of`)."""
         k = self.k
-        element = raw.get("type") if kind == "Device" else raw.get("code")
         concepts: set[str] = set()
         coding = None
-        for c in _codings_of(kind, raw, element):
+        for c in coded:
             for ci in k.contraindications.values():
                 codes = ci.device_codes if kind == "Device" else ci.allergy_codes
                 if c.get("code") and codes.match(k.systems, c.get("system"), c["code"]):
                     concepts.add(ci.id)
                     coding = coding or Coding(c.get("system"), c["code"], c.get("display"))
-        return frozenset(concepts) | self._named_in_words(kind, _words_of(kind, raw, element)), coding
+        return frozenset(concepts) | self._named_in_words(kind, words), coding
 
     def _named_in_words(self, kind: str, text: str) -> frozenset[str]:
         """Contraindications a Device's words name (`device_text`), or an AllergyIntolerance's (`allergy_text`, unless
@@ -669,15 +671,14 @@ _CODED_ONLY = {
 }
 
 
-def _coded_only(kind: str, raw: Mapping[str, Any]) -> str | None:
-    """An AllergyIntolerance's substance coding, or a Device's type coding, when the resource is coded but names it in
-    no words (no text, no display, no reaction substance's, device name's or property's words): "system|code", else
-    None. (One we list is read by its code.)"""
-    element = raw.get("type") if kind == "Device" else raw.get("code")
-    if _words_of(kind, raw, element).strip():
+def _coded_only(coded: list[dict[str, Any]], words: str) -> str | None:
+    """The first coding of an AllergyIntolerance's substance or a Device's type (`_codings_of`) when the resource
+    names it in no words (`_words_of`: no text, display, reaction substance's, device name's or property's words):
+    "system|code", else None. (One we list is read by its code.)"""
+    if words.strip():
         return None
-    coded = [c for c in _codings_of(kind, raw, element) if c.get("code")]
-    return f"{coded[0].get('system') or '(no system)'}|{coded[0]['code']}" if coded else None
+    first = next((c for c in coded if c.get("code")), None)
+    return f"{first.get('system') or '(no system)'}|{first['code']}" if first else None
 
 
 def _codings_of(kind: str, raw: Mapping[str, Any], element: Any) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.quantity import Quantity
 
 from cds_service.engine.dates import DayRange, first_day, plausible
 from cds_service.knowledge.model import Knowledge, ObservationRule, UnitConversion
@@ -59,8 +60,7 @@ def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str
             return Reading(Level.UNREADABLE, f"value {obs.valueString!r} is not a number", when)
         return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when) if flagged else None
     value = float(quantity.value)
-    unit = quantity.code if quantity.system == UCUM and quantity.code else (quantity.unit or quantity.code or "")
-    conversion = rule.conversion(unit) or rule.conversion(quantity.unit or "")
+    unit, conversion = _unit(quantity), _conversion(rule, quantity)
     above_limit = _above_lab_limit(obs, rule, value, unit, conversion) if rule.flags_count else False
     if conversion is None:
         if above_limit:
@@ -128,11 +128,21 @@ def _above_lab_limit(
         high = reference.high
         if high is None or high.value is None:
             continue
-        high_unit = high.code if high.system == UCUM and high.code else (high.unit or high.code or "")
+        high_unit = _unit(high)
         if not high_unit or high_unit == unit:
             return value > float(high.value)
-        high_conversion = rule.conversion(high_unit) or rule.conversion(high.unit or "")
+        high_conversion = _conversion(rule, high)
         if conversion is None or high_conversion is None:
             return None if value > float(high.value) else False
         return conversion.to_canonical(value) > high_conversion.to_canonical(float(high.value))
     return False
+
+
+def _unit(quantity: Quantity) -> str:
+    """A Quantity's unit: its UCUM code, else its unit string or code as written."""
+    return quantity.code if quantity.system == UCUM and quantity.code else (quantity.unit or quantity.code or "")
+
+
+def _conversion(rule: ObservationRule, quantity: Quantity) -> UnitConversion | None:
+    """The rule's conversion of a Quantity's unit (its code, else its unit string), None when it has none."""
+    return rule.conversion(_unit(quantity)) or rule.conversion(quantity.unit or "")

@@ -19,7 +19,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry
+from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry, referenced_id
 from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, first_day, plausible, years_between
 from cds_service.engine.duration import CHRONIC, onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
@@ -322,9 +322,9 @@ def _reason_ids(order: ServiceRequest, chart: Chart, problems: list[str], k: Kno
             continue
         if target in contained:
             continue
-        parts = target.split("/_history/")[0].rstrip("/").split("/")
-        if len(parts) >= 2 and parts[-2] == "Condition" and parts[-1] in chart.condition_ids:
-            ids.add(parts[-1])
+        condition_id = referenced_id(target, "Condition")
+        if condition_id is not None and condition_id in chart.condition_ids:
+            ids.add(condition_id)
         else:
             problems.append(f"the order's reason {target[:100]} is not in the chart")
     for i, concept in enumerate(order.reasonCode or ()):

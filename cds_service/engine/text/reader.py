@@ -95,7 +95,7 @@ class TextTooLong(TextNotRead):
 
 
 class TextInAnotherLanguage(TextNotRead):
-    """A text written (at least in part) in another language than the lexicon's (`other_language_words`)."""
+    """A text written (at least in part) in another language than the lexicon's (lexicon.yaml `other_language`)."""
 
 
 @dataclass(frozen=True)
