@@ -39,6 +39,10 @@ from cds_service.store.records import DecisionRecord, decision_record
 log = logging.getLogger("cds_service.hooks")
 
 Rated = tuple[OrderInput, OrderMatch]  # a draft order and the topic procedure(s) it stands for
+# Neck imaging orders one call rates at most. Each is decided with every other draft's words, and its card shows
+# them: the work and the answer grow with the square of their number (a twenty-sixth review: 1 000 drafts of one
+# study held a worker 2 to 5 s). No EHR signs more than a few at once; more is refused, not half answered.
+MAX_RATED_ORDERS = 25
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ class HookService:
         rated = [(o, m) for o in live if (m := self.engine.match(o.model, siblings)) is not None]
         if not rated:
             return {"cards": []}
+        if len(rated) > MAX_RATED_ORDERS:
+            raise HookError(400, f"{len(rated)} neck imaging orders in one call; at most {MAX_RATED_ORDERS} are rated")
         resources = self._gather(call, rated, caller)
         fetched = time.perf_counter()
         orders = [o.model for o, _ in rated]

@@ -15,6 +15,7 @@ KEYS = {
     "MedicationRequest": "medicationRequests",
     "Medication": "medicationRequests",  # as the search's _include brings it
     "MedicationStatement": "medicationRequests",  # no key of its own: any prefetch Bundle is read whole
+    "MedicationAdministration": "medicationRequests",  # (the same)
 }
 
 

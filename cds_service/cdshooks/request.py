@@ -106,8 +106,8 @@ def _check_subject(raw: dict[str, Any], patient_id: str) -> None:
     if parts[-2].lower() != "patient" or parts[-1] != patient_id:  # (an id's case counts: another patient's)
         raise HookError(
             400,
-            f"draft order {raw.get('resourceType')}/{raw.get('id')} has subject '{reference[:100]}', not "
-            f"Patient/{patient_id[:100]} (context.patientId)",
+            f"draft order {raw.get('resourceType')}/{raw.get('id')} has a subject other than "
+            f"Patient/{patient_id[:100]} (context.patientId)",  # (what it names is not quoted back: it may be a name)
         )
 
 

@@ -52,15 +52,21 @@ def schema_problem(document: Any, schema: str) -> str | None:
     if error is None:
         return None  # the reference implementation decides
     path = "/".join(str(p) for p in error.absolute_path) or "(body)"
-    if any(part in _SECRET for part in error.absolute_path) or (error.validator == "required" and _holds_secret(error)):
-        # jsonschema's message quotes the value: never an access token, even back to its sender (it may log it)
-        return f"{path}: does not satisfy the schema's '{error.validator}' rule"
-    return f"{path}: {error.message[:300]}"
+    return f"{path}: {_unquoted(error)}"
 
 
-_SECRET = frozenset({"fhirAuthorization"})
-
-
-def _holds_secret(error: Any) -> bool:
-    """Whether the instance an error quotes holds a secret element."""
-    return isinstance(error.instance, dict) and not _SECRET.isdisjoint(error.instance)
+def _unquoted(error: Any) -> str:
+    """What is wrong, in the schema's words only. jsonschema's own message quotes the value refused, which may be an
+    access token or a patient's data (a request wrapped in an array quotes the whole request): never sent back, as
+    the sender may log it. Property names are the schema's or the sender's keys, and are kept."""
+    rule, expected = error.validator, error.validator_value
+    if rule in ("required", "additionalProperties"):
+        return str(error.message)[:300]  # names the properties, not their values
+    if rule == "type":
+        types = " or ".join(map(repr, expected)) if isinstance(expected, list) else repr(expected)
+        return f"the value is not of type {types}"
+    if rule in ("enum", "const"):
+        return f"the value is not {'one of ' if rule == 'enum' else ''}{expected!r}"[:300]
+    if isinstance(expected, int | float | str) and not isinstance(expected, bool):
+        return f"does not satisfy the schema's '{rule}: {expected}' rule"[:300]
+    return f"does not satisfy the schema's '{rule}' rule"

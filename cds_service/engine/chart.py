@@ -20,6 +20,7 @@ from typing import Any
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.device import Device
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
@@ -45,11 +46,14 @@ _MODELS: dict[str, type[Any]] = {
     "ServiceRequest": ServiceRequest,
     "MedicationRequest": MedicationRequest,
     "MedicationStatement": MedicationStatement,
+    "MedicationAdministration": MedicationAdministration,
 }
-MEDICINES = frozenset({"MedicationRequest", "MedicationStatement"})  # the resource types read as medicines
-_NAMED_BY = "Medication"  # read only as what a MedicationRequest or MedicationStatement names, never validated alone
+# the resource types read as medicines
+MEDICINES = frozenset({"MedicationRequest", "MedicationStatement", "MedicationAdministration"})
+_NAMED_BY = "Medication"  # read only as what a medicine resource names, never validated alone
 _KNOWN = frozenset({*_MODELS, _NAMED_BY})
 _SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # (FHIR R4 id: any other string names no resource)
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 CHART_WORDS_READ = 100_000  # characters of text read in one chart; beyond, texts are unreadable (insufficient-data)
@@ -75,7 +79,8 @@ class ConditionEntry:
     resource: Condition
     context: Context
     coded: tuple[CodedConcept, ...]
-    text: str  # code.text and coding displays (read when no code is in the code lists, or as the order's reason)
+    text: str  # the words read: code.text and coding displays (no code listed, or the order's reason), or those beside
+    # its listed codes (`_words_beside`)
     words: tuple[TextMention, ...]
 
 
@@ -109,7 +114,7 @@ class MedicineEntry:
     """A medicine the patient takes or took, read only for the findings a medicine can show (findings.yaml
     `medicines`: anticoagulation, immunosuppression, a cancer-only drug)."""
 
-    resource: MedicationRequest | MedicationStatement
+    resource: MedicationRequest | MedicationStatement | MedicationAdministration
     context: Context
     element: str  # where its name was read: medicationCodeableConcept, a contained or included Medication's code ...
     coded: tuple[CodedConcept, ...]
@@ -193,6 +198,22 @@ def concept_text(element: Any) -> str:
     return " ".join(kept.values())
 
 
+def _words_beside(element: dict[str, Any], coded: tuple[CodedConcept, ...]) -> str:
+    """A coded CodeableConcept's text and the displays of its codings we do not list, leaving out what only repeats a
+    listed coding's display (a twenty-sixth review: an interface term beside the billing code was never read)."""
+    listed = {c.coding.display.strip().casefold() for c in coded if c.coding.display}
+    parts = [element.get("text")] + [c.get("display") for c in codings(element) if not _listed(c, coded)]
+    kept: dict[str, str] = {}
+    for part in parts:
+        if isinstance(part, str) and part.strip() and part.strip().casefold() not in listed:
+            kept.setdefault(part.strip().casefold(), part)
+    return " ".join(kept.values())
+
+
+def _listed(coding: dict[str, Any], coded: tuple[CodedConcept, ...]) -> bool:
+    return any(c.coding.code == coding.get("code") and c.coding.system == coding.get("system") for c in coded)
+
+
 @lru_cache(maxsize=256)
 def misspelled_type(kind: str) -> str | None:
     """The resource type of ours a type name is a misspelling of ("conditon", " Observation", "Procedures"); None
@@ -242,9 +263,15 @@ class ChartReader:
             r for r in knowledge.observations.values() if r.concept in knowledge.contraindications
         ]
         self._medicine_concepts = frozenset(f.id for f in knowledge.findings.values() if f.medicines is not None)
-        # what a Procedure's words are read for when we list none of its codes ("ACDF C5-6", "PPM implantation")
+        # what a Procedure's words are read for when we list none of its codes ("ACDF C5-6", "PPM implantation"), and
+        # what they may name only as a doubt ("Chemotherapy infusion", "XRT to neck": a cancer's treatment, a red flag,
+        # another topic), which recognise reads as uncertain: words are no proof of them, so they block, never warn
         self._surgery_concepts = frozenset(f.id for f in knowledge.findings.values() if f.role is Role.PRIOR_SURGERY)
-        self._procedure_word_concepts = self._surgery_concepts | frozenset(knowledge.contraindications)
+        blocking = (Role.MALIGNANCY, Role.INFECTION, Role.RED_FLAG, Role.OUT_OF_SCOPE)
+        self.procedure_doubts = frozenset(f.id for f in knowledge.findings.values() if f.role in blocking)
+        self._procedure_word_concepts = (
+            self._surgery_concepts | frozenset(knowledge.contraindications) | self.procedure_doubts
+        )
         # Charts repeat the same few codes: classify each (system, code) once.
         self.condition_concepts = lru_cache(maxsize=65536)(self._condition_codes)
         self._procedure_concepts = lru_cache(maxsize=65536)(self._procedure_codes)
@@ -376,15 +403,24 @@ class ChartReader:
                 return False
             return True
         reference = raw.get(_SUBJECT.get(kind, "subject"))
-        if own is not None and type(reference) is dict and reference.get("reference") == own:
+        if (
+            own is not None
+            and type(reference) is dict
+            and reference.get("reference") == own
+            and "type" not in reference
+        ):
             return True
         owner = reference_id(reference, "Patient")
-        if owner is None or owner == patient_id:
-            # no subject, or one that names no Patient id (an identifier, a urn:uuid, a Group): leaving it out could
-            # hide a red flag, taking it as the patient's could make a warning: its status is unknown (policy §10)
-            if owner is None:
+        typed = reference.get("type", "Patient") if type(reference) is dict else "Patient"
+        if owner is None or owner == patient_id or typed != "Patient" or not _FHIR_ID.fullmatch(owner):
+            # no subject, one that names no Patient id (an identifier, a urn:uuid, a Group), or an id that is none
+            # ("pat-1 ", "pat%2D1", "pat-1?x=1": it cannot be told to be another's): leaving it out could hide a red
+            # flag, taking it as the patient's could make a warning: its status is unknown (policy §10)
+            if owner != patient_id or typed != "Patient":
                 chart.unverified.add(id(raw))
-                chart.ignored.append(f"{kind}/{raw.get('id', '?')} names no Patient as its subject: read as uncertain")
+                chart.ignored.append(
+                    f"{kind}/{raw.get('id', '?')} names no readable Patient as its subject: read as uncertain"
+                )
             return True
         chart.ignored.append(f"{kind}/{raw.get('id', '?')} belongs to another patient; not used")
         return False
@@ -434,21 +470,35 @@ class ChartReader:
         words: tuple[TextMention, ...] = ()
         if text and (as_reason or not coded):
             words = self._words(chart, text, not as_reason)
+        elif coded and (text := _words_beside(raw["code"], coded)):
+            # a listed code's Condition, with words of its own ("Neck pain due to metastatic breast cancer", "Neck
+            # pain s/p ACDF C5-6": an interface term beside M54.2), read as a Procedure's are, and as uncertain by
+            # recognise: they may block, widen or remove a suggestion, never make a variant of their own
+            words = tuple(m for m in self._words(chart, text, True) if m.concept in self._procedure_word_concepts)
         if not coded and not text and not _named(raw.get("code")):
             raise Unreadable("the Condition names nothing (no code, coding or text)")
-        lookalike = any(self.k.systems.lookalike(c.get("system")) for c in codings(raw.get("code")) if c.get("code"))
-        if not coded and not text and lookalike and self._context(chart, "Condition", raw) is not Context.NEGATED:
-            # a code with no system, or under one that may be ours written another way (".../icd10cm", WHO ICD-10),
-            # and no words: it may be a cancer or an infection
-            raise Unreadable("the Condition is coded only in a code system this service does not know, with no text")
+        systems = self.k.systems
+        doubtful = any(
+            systems.lookalike(c.get("system")) or systems.misfit(c.get("system"), c["code"])
+            for c in codings(raw.get("code"))
+            if c.get("code")
+        )
+        if not coded and not text and doubtful and self._context(chart, "Condition", raw) is not Context.NEGATED:
+            # a code with no system, under one that may be ours written another way (".../icd10cm", WHO ICD-10), or
+            # under ours but not one of its codes (an ICD-9 code under ICD-10-CM's URI), and no words: it may be a
+            # cancer or an infection
+            raise Unreadable(
+                "the Condition is coded only in a code system this service does not know, or with a code its system "
+                "does not have, and no text"
+            )
         if not coded and not any(m.concept for m in words) and not as_reason:
             return
         model = self._validate("Condition", raw)
         chart.conditions.append(ConditionEntry(model, self._context(chart, "Condition", raw), coded, text, words))
 
     def _medicine(self, chart: Chart, kind: str, raw: dict[str, Any], medications: Mapping[str, Any]) -> None:
-        """A MedicationRequest or MedicationStatement, read for the findings a medicine can show. One whose medicine
-        has no name at all (no code we list, no text or display) could be an anticoagulant: it cannot be read."""
+        """A medicine resource (MEDICINES), read for the findings a medicine can show. One whose medicine has no name
+        at all (no code we list, no text or display) could be an anticoagulant: it cannot be read."""
         context = self._context(chart, kind, raw)
         if context is Context.NEGATED:
             return
@@ -515,8 +565,9 @@ class ChartReader:
         chart.procedures.append(ProcedureEntry(self._validate("Procedure", raw), context, coded, text, words, named))
 
     def _procedure_words(self, chart: Chart, text: str) -> tuple[TextMention, ...]:
-        """What a Procedure's words name that counts: a contraindication, or a prior surgery unless another site is
-        named ("Ankle arthrodesis", "Spinal fusion L5-S1", "Lumbar microdiscectomy" are no neck operation)."""
+        """What a Procedure's words name that counts: a contraindication, a prior surgery unless another site is named
+        ("Ankle arthrodesis", "Spinal fusion L5-S1", "Lumbar microdiscectomy" are no neck operation), or a doubt
+        (`procedure_doubts`)."""
         if not text.strip():
             return ()
         elsewhere = any(word in self.words.lexicon.other_sites for word in re.findall(r"[a-z0-9]+", text.lower()))
@@ -531,11 +582,10 @@ class ChartReader:
         coded, words = _codings_of(kind, raw, element), _words_of(kind, raw, element)
         found, coding = self._shows(kind, coded, words)
         if not found:
-            code = _coded_only(coded, words)
-            if code and self._context(chart, kind, raw) is not Context.NEGATED:
+            how = _unnamed(coded, words)
+            if how and self._context(chart, kind, raw) is not Context.NEGATED:
                 concept, what = _CODED_ONLY[kind]
-                note = f"{kind} coded {code} with no words: it may be {what}"
-                chart.doubts.append(Doubt(concept, f"{kind}/{raw.get('id', '?')}", note))
+                chart.doubts.append(Doubt(concept, f"{kind}/{raw.get('id', '?')}", f"{kind} {how}: it may be {what}"))
             return
         context = self._context(chart, kind, raw)
         if context is Context.NEGATED:
@@ -671,14 +721,17 @@ _CODED_ONLY = {
 }
 
 
-def _coded_only(coded: list[dict[str, Any]], words: str) -> str | None:
-    """The first coding of an AllergyIntolerance's substance or a Device's type (`_codings_of`) when the resource
-    names it in no words (`_words_of`: no text, display, reaction substance's, device name's or property's words):
-    "system|code", else None. (One we list is read by its code.)"""
+def _unnamed(coded: list[dict[str, Any]], words: str) -> str | None:
+    """How an AllergyIntolerance's substance or a Device's type is given when the resource names it in no words
+    (`_words_of`: no text, display, reaction substance's, device name's, property's or safety's words): coded only
+    (its first coding, `_codings_of`), or not at all (a twenty-sixth review: an allergy with no substance, a device with
+    only a model number); None when words name it. (One whose code we list is read by its code.)"""
     if words.strip():
         return None
     first = next((c for c in coded if c.get("code")), None)
-    return f"{first.get('system') or '(no system)'}|{first['code']}" if first else None
+    if first is None:
+        return "that names no substance or type at all"
+    return f"coded {first.get('system') or '(no system)'}|{first['code']} with no words"
 
 
 def _codings_of(kind: str, raw: Mapping[str, Any], element: Any) -> list[dict[str, Any]]:
@@ -704,6 +757,10 @@ def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:
             if type(found) is dict:
                 values = found.get("valueCode") if type(found.get("valueCode")) is list else []
                 parts += [concept_text(found.get("type")), *(concept_text(v) for v in values)]
+        safety = raw.get("safety")  # (R4's MR safety element, as a UDI import fills it)
+        if safety is not None and type(safety) is not list:
+            raise Unreadable("safety is not a list")
+        parts += [concept_text(s) for s in safety or ()]
     else:
         reactions = raw.get("reaction")
         if reactions is not None and type(reactions) is not list:

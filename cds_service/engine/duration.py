@@ -39,9 +39,15 @@ class Interval:
         return BOTH
 
 
-def onset_range(condition: Condition, birth: DayRange | None) -> DayRange | None:
-    """The days the symptom may have started: onsetDateTime, onsetPeriod.start, or onsetAge/onsetRange.low."""
-    found = first_day(condition.onsetDateTime, condition.onsetPeriod.start if condition.onsetPeriod else None)
+def onset_range(condition: Condition, birth: DayRange | None, until: date) -> DayRange | None:
+    """The days the symptom may have started: onsetDateTime; any day of an onsetPeriod (it began within it: a
+    twenty-sixth review, an injury "2025-01-01 to 2026-11-15" was dated by its start alone), at most `until`; or
+    onsetAge/onsetRange.low."""
+    period = condition.onsetPeriod
+    found = first_day(condition.onsetDateTime, period.start if period else None)
+    ended = first_day(period.end) if period and found is not None and condition.onsetDateTime is None else None
+    if ended is not None and ended.latest > found.latest:
+        found = DayRange(found.earliest, max(found.latest, min(ended.latest, until)))
     if found is not None or birth is None:
         return found
     age = condition.onsetAge or (condition.onsetRange.low if condition.onsetRange else None)

@@ -51,6 +51,21 @@ def read_observation(obs: Observation, rule: ObservationRule, order_date: date, 
     return reading
 
 
+# value[x] choices other than a Quantity or a string: a lab result so sent (an integer with no unit, a range, a ratio,
+# a coded "Positive") cannot be set against a threshold; it is unreadable, never absent (a twenty-sixth review)
+_OTHER_VALUES = (
+    "valueInteger",
+    "valueRange",
+    "valueRatio",
+    "valueCodeableConcept",
+    "valueBoolean",
+    "valueSampledData",
+    "valueTime",
+    "valueDateTime",
+    "valuePeriod",
+)
+
+
 def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
     """An Observation's value against the rule's threshold (`when`: its day, as the card shows it)."""
     flagged = rule.flags_count and _flagged(obs, k)
@@ -58,6 +73,8 @@ def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str
     if quantity is None or quantity.value is None:
         if obs.valueString is not None:
             return Reading(Level.UNREADABLE, f"value {obs.valueString!r} is not a number", when)
+        if other := next((name for name in _OTHER_VALUES if getattr(obs, name) is not None), None):
+            return Reading(Level.UNREADABLE, f"value given as {other}, not a quantity with its unit", when)
         return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when) if flagged else None
     value = float(quantity.value)
     unit, conversion = _unit(quantity), _conversion(rule, quantity)

@@ -14,6 +14,7 @@ from typing import Any
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.period import Period
@@ -25,7 +26,7 @@ from cds_service.engine.duration import CHRONIC, onset_range
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
 from cds_service.engine.text import TextMention, TextNotRead
-from cds_service.knowledge.model import Context, Knowledge
+from cds_service.knowledge.model import Context, Knowledge, Role
 
 ORDER_WORDS_READ = 50_000  # characters of all the rated orders' own words one request may read; beyond, none is read
 
@@ -68,7 +69,7 @@ def recognise(
 ) -> Recognised:
     """Every mention the chart, the order and the call's other draft orders (`siblings`) make, for this order's
     date."""
-    problems = list(chart.problems)
+    problems = [*chart.problems, *_deceased(chart)]
     birth = _birth(chart, order_date)
     reason_ids = _reason_ids(order, chart, problems, k)
     mentions: list[Mention] = []
@@ -85,7 +86,7 @@ def recognise(
         except TextNotRead as exc:
             problems.append(f"the order's words cannot be read: {exc}")
             order_words_unread = True
-    mentions += _procedures(chart, order_date, birth)
+    mentions += _procedures(chart, order_date, birth, reader.procedure_doubts)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
     mentions += _medicines(chart, order_date, birth, k)
@@ -102,13 +103,15 @@ def _condition(
     context = entry.context
     if as_reason and context is Context.HISTORICAL:
         context = Context.AFFIRMED  # the clinician is imaging for it now (policy §2)
-    onset = plausible(onset_range(condition, birth), order_date, birth)
+    onset = plausible(onset_range(condition, birth, order_date), order_date, birth)
     recorded = plausible(day_range(condition.recordedDate), order_date, birth)
     reference = f"Condition/{condition.id}"
     date_text = f"onset {onset}" if onset else (f"recorded {recorded}" if recorded else None)
     notes = [n for n in ("the order's reason" if as_reason else None, _condition_status(condition, context, k)) if n]
     chronic = _chronic((condition.code.coding or ()) if condition.code else (), k)
+    disagreeing = _disagreeing(entry, k)
     for coded in entry.coded:
+        said = combine(context, Context.UNCERTAIN) if coded.concept in disagreeing else context
         evidence = Evidence(
             reference,
             "code",
@@ -119,7 +122,7 @@ def _condition(
         )
         yield Mention(
             coded.concept,
-            context,
+            said,
             evidence,
             onset,
             recorded,
@@ -127,10 +130,28 @@ def _condition(
             coded_recency=coded.initial_encounter,
             order_reason=as_reason,
         )
+    beside_codes = bool(entry.coded) and not as_reason  # (chart: words beside a listed code may only block)
     for words in entry.words:
         evidence = _words_evidence(reference, "code.text", entry.text, words, date_text, notes)
-        mention = _from_words(words, combine(context, words.context), evidence, order_date, onset, recorded)
+        said = combine(context, words.context, Context.UNCERTAIN) if beside_codes else combine(context, words.context)
+        mention = _from_words(words, said, evidence, order_date, onset, recorded)
         yield replace(mention, order_reason=as_reason)
+
+
+def _disagreeing(entry: ConditionEntry, k: Knowledge) -> frozenset[str]:
+    """The concepts of a Condition's codings that say a cancer or an infection where another of its codings says only
+    an indication (ICD-10-CM M54.2 beside SNOMED CT "malignant neoplastic disease": translations of one problem that
+    disagree). Contradictory evidence may block, never enable a warning (a twenty-sixth review: variant 5 and a
+    radiograph warning); a Condition coded both ways in one coding's sense ("C79.51" alone) is left as it is."""
+    graver = (Role.MALIGNANCY, Role.INFECTION)
+    by_role: dict[Role, set[Coding]] = {}
+    for c in entry.coded:
+        if (finding := k.findings.get(c.concept)) is not None:
+            by_role.setdefault(finding.role, set()).add(c.coding)
+    indication = by_role.get(Role.INDICATION, set())
+    if not indication or all(indication <= by_role.get(role, set()) for role in graver):
+        return frozenset()  # no indication, or every coding of one also says the graver finding
+    return frozenset(c.concept for c in entry.coded if c.concept in k.findings and k.findings[c.concept].role in graver)
 
 
 def order_words_size(order: ServiceRequest) -> int:
@@ -348,7 +369,8 @@ def _readable_code(system_uri: str | None, code: str | None, k: Knowledge) -> bo
 
 
 # -- Procedures, Observations, allergies and devices, age -----------------------------------------------------
-def _procedures(chart: Chart, order_date: date, birth: DayRange | None) -> Iterator[Mention]:
+def _procedures(chart: Chart, order_date: date, birth: DayRange | None, doubts: frozenset[str]) -> Iterator[Mention]:
+    """What the Procedures show; their words' `doubts` (ChartReader.procedure_doubts) at most uncertain."""
     for entry in chart.procedures:
         procedure = entry.resource
         period = procedure.performedPeriod
@@ -373,7 +395,10 @@ def _procedures(chart: Chart, order_date: date, birth: DayRange | None) -> Itera
         notes = [note] if note else []
         for words in entry.words:
             evidence = _words_evidence(f"Procedure/{procedure.id}", "code.text", entry.text, words, date_text, notes)
-            yield _from_words(words, combine(context, words.context), evidence, order_date, onset=performed)
+            said = combine(context, words.context)
+            if words.concept in doubts:
+                said = combine(said, Context.UNCERTAIN)  # "Chemotherapy infusion": a cancer, or not (it blocks)
+            yield _from_words(words, said, evidence, order_date, onset=performed)
         for cid in entry.named:
             evidence = Evidence(f"Procedure/{procedure.id}", "code.text", None, entry.text, date_text, ", ".join(notes))
             yield Mention(cid, context, evidence, onset=performed)
@@ -455,13 +480,19 @@ class DoubtfulStop(ValueError):
     """The dates that tell when a medicine was stopped cannot all be right."""
 
 
-def _stopped_by(resource: MedicationRequest | MedicationStatement, birth: DayRange | None) -> date | None:
-    """The latest day by which a stopped medicine's stop had happened, as far as the resource tells: a statement's
-    effectivePeriod end (the stop itself, even when another date disagrees), else the earlier of the day it was
-    asserted and the resource's last change; for a request with neither, the end its course planned; None when
-    nothing tells. (A statement's effectiveDateTime is a day it was taken: the stop may be later, so it bounds
-    nothing.) DoubtfulStop for a date that cannot be real (a sentinel, before birth) or a period that ends before
-    it starts: such a date must not make a recent stop old."""
+def _stopped_by(
+    resource: MedicationRequest | MedicationStatement | MedicationAdministration, birth: DayRange | None
+) -> date | None:
+    """The latest day by which a stopped medicine's stop had happened, as far as the resource tells: an
+    administration's end (its effectivePeriod's, or the moment it was given); a statement's effectivePeriod end
+    (the stop itself, even when another date disagrees), else the earlier of the day it was asserted and the
+    resource's last change; for a request with neither, the end its course planned; None when nothing tells. (A
+    statement's effectiveDateTime is a day it was taken: the stop may be later, so it bounds nothing.)
+    DoubtfulStop for a date that cannot be real (a sentinel, before birth) or a period that ends before it starts:
+    such a date must not make a recent stop old."""
+    if isinstance(resource, MedicationAdministration):
+        given = _possible(resource.effectiveDateTime, birth)
+        return given.latest if given else _period_end(resource.effectivePeriod, birth, "its effective period")
     values = [resource.meta.lastUpdated if resource.meta else None]
     if isinstance(resource, MedicationStatement):
         end = _period_end(resource.effectivePeriod, birth, "its effective period")
@@ -532,6 +563,15 @@ def _birth(chart: Chart, order_date: date) -> DayRange | None:
     patient = chart.patient
     birth = plausible(day_range(patient.birthDate), order_date) if patient and patient.birthDate else None
     return birth if birth is None or (order_date - birth.latest).days <= LONGEST_LIFE_DAYS else None
+
+
+def _deceased(chart: Chart) -> list[str]:
+    """A problem when the Patient is recorded as deceased: an order for them means the chart, or the order, is not
+    what it seems (a merged record, a wrong patient), so nothing in it is rated."""
+    patient = chart.patient
+    if patient is None or not (patient.deceasedBoolean or patient.deceasedDateTime is not None):
+        return []
+    return ["the chart records the patient as deceased (Patient.deceased): the chart cannot be taken as this order's"]
 
 
 def _age(

@@ -148,6 +148,8 @@ class FhirClient:
             raise FhirUnavailable("the FHIR call's headers could not be encoded (the access token)") from None
         except (ValueError, urllib3.exceptions.HTTPError) as exc:  # urllib3 refuses the URL (an IPv6 zone id...)
             raise FhirUnavailable(f"the FHIR server's URL cannot be used ({type(exc).__name__})") from None
+        except Exception as exc:  # anything else (a CA bundle that is missing is an OSError): never a 500
+            raise FhirUnavailable(f"the FHIR server could not be reached ({type(exc).__name__})") from None
         with response:
             if response.status_code != 200:
                 return response.status_code, b""
@@ -216,10 +218,20 @@ def bundle_resources(bundle: dict[str, Any], *, first: bool = True) -> list[Any]
         else:
             found.append(resource)
             included += mode == "include"
-    total = bundle.get("total")
-    if first and type(total) is int and total > len(entries) - included and next_link(bundle) is None:
+    total = _total(bundle.get("total")) if first else None
+    if total is not None and total > len(entries) - included and next_link(bundle) is None:
         raise MalformedBundle(f"its total is {total} matches, it holds fewer and links to no next page")
     return found
+
+
+def _total(total: Any) -> int | None:
+    """A Bundle's `total` (None when absent); MalformedBundle when it is no count (JSON has one kind of number, so a
+    2.0 is the count 2; "2", true or 1.5 say nothing of whether every match is there)."""
+    if total is None or (type(total) is int and total >= 0):
+        return total
+    if type(total) is float and total.is_integer() and total >= 0:
+        return int(total)
+    raise MalformedBundle("its total is not a count: whether it holds every match cannot be told")
 
 
 def _mode(entry: dict[str, Any]) -> Any:
@@ -237,14 +249,17 @@ def _failed(outcome: dict[str, Any]) -> bool:
 
 def next_link(bundle: dict[str, Any]) -> str | None:
     """The Bundle's next page, if it has one; MalformedBundle when it says it has one that cannot be followed (a link
-    not in a list, a `next` relation without a URL)."""
+    not in a list, a `next` relation without a URL), or a link that cannot be read (not an object, a relation that is
+    no string) may be to one."""
     links = bundle.get("link")
     if links is None:
         return None
     if not isinstance(links, list):
         raise MalformedBundle("the Bundle's link is not a list")
     for link in links:
-        if isinstance(link, dict) and str(link.get("relation", "")).strip().lower() == "next":
+        if not isinstance(link, dict) or type(link.get("relation")) is not str:
+            raise MalformedBundle("a link of the Bundle cannot be read: it may be to the next page")
+        if link["relation"].strip().lower() == "next":
             if not isinstance(link.get("url"), str) or not link["url"].strip():
                 raise MalformedBundle("the Bundle links to a next page without its URL")
             return link["url"]

@@ -63,6 +63,18 @@ class CodeSystems:
             return True
         return self.by_uri(uri) is None and any(fragment in uri.lower() for fragment in self._lookalikes)
 
+    def misfit(self, uri: str | None, code: str) -> bool:
+        """Whether a code is written under one of our systems but cannot be one of its codes ("174.9", ICD-9, under
+        ICD-10-CM's URI; "C50.911" under SNOMED CT's)."""
+        system = self.by_uri(uri)
+        if system is None or not system.format:
+            return False
+        try:
+            system.check_code(system.normalise(code))
+        except ValueError:
+            return True
+        return False
+
     def __getitem__(self, name: str) -> CodeSystem:
         return self._by_name[name]
 

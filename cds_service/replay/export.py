@@ -29,6 +29,7 @@ TYPES = (
     "ServiceRequest",
     "MedicationRequest",
     "MedicationStatement",
+    "MedicationAdministration",
     "Medication",  # named by the medicines (partition.py stages it with them)
 )
 _NAME = re.compile(r"^(?P<type>[A-Za-z]+)(?:[._-][^/]*)?\.ndjson(?:\.gz)?$")

@@ -13,6 +13,7 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
 | Device | meta.lastUpdated (R4 Devices carry no clinical date) | that day <= the order's day |
 | MedicationRequest | authoredOn, else meta.lastUpdated | that day <= the order's day |
 | MedicationStatement | dateAsserted, else effective[x] (start), else meta.lastUpdated | that day <= the order's day |
+| MedicationAdministration | effective[x] (start), else meta.lastUpdated | that day <= the order's day |
 | Medication | — | always (what a medicine resource names; no patient, no date) |
 
 - **Days, not instants**: the date as written in the resource (its first 10 characters) is compared
@@ -32,7 +33,9 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
 - **A medicine stopped or completed since** may still have been taken on the order's day: a
   MedicationRequest `stopped` or `completed` (no date says when it ended) and a MedicationStatement
   `stopped` or `completed` whose effectivePeriod does not end before the order's day are shown with status
-  `unknown`, which can only stop a warning (an anticoagulant is a red flag).
+  `unknown`, which can only stop a warning (an anticoagulant is a red flag). A MedicationAdministration so ended is
+  kept as it is when the dose was given (effectiveDateTime) or its period ended before the order's day, since the
+  engine dates a dose by its own effective[x]; otherwise it was being given then, and is shown as `unknown` too.
 - Other later changes (a provisional diagnosis confirmed later, an amended result) are not recorded in
   a Bulk export and cannot be undone.
 """
@@ -129,6 +132,8 @@ def known_by(resource: Mapping[str, Any]) -> date | None:
             resource.get("effectiveDateTime"),
             _period(resource.get("effectivePeriod"), "start"),
         ]
+    elif kind == "MedicationAdministration":
+        candidates = [resource.get("effectiveDateTime"), _period(resource.get("effectivePeriod"), "start")]
     elif kind == "Procedure":
         candidates = [resource.get("performedDateTime"), _period(resource.get("performedPeriod"), "end", "start")]
     else:
@@ -201,15 +206,20 @@ def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
 
 def _medicine_as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
     """A medicine stopped or completed now, with status `unknown` unless it is known to have ended before `day`
-    (a statement's effectivePeriod end, a real date not before its start; effectiveDateTime is a day it was taken)."""
+    (a statement's or an administration's effectivePeriod end, a real date not before its start; a statement's
+    effectiveDateTime is a day it was taken, an administration's the dose itself)."""
     status = resource.get("status")
     if not isinstance(status, str) or status not in ENDED:
         return resource  # another status, or one the engine cannot read (it says so)
-    if resource.get("resourceType") == "MedicationStatement":
+    kind = resource.get("resourceType")
+    if kind in ("MedicationStatement", "MedicationAdministration"):
         period = resource.get("effectivePeriod")
         ended, started = last_day(_period(period, "end")), first_day(_period(period, "start"))
         if ended is not None and EARLIEST_PLAUSIBLE <= ended < day and (started is None or started <= ended):
             return resource
+        given = last_day(resource.get("effectiveDateTime")) if kind == "MedicationAdministration" else None
+        if given is not None and EARLIEST_PLAUSIBLE <= given < day:
+            return resource  # a single dose given before the order's day: the engine dates it
     return {**resource, "status": "unknown"}
 
 

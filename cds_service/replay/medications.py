@@ -1,11 +1,11 @@
 """The export's Medication resources, found by id while staging.
 
-A MedicationRequest or MedicationStatement may name its medicine by a reference to a Medication
-(`medicationReference`). Medications belong to no patient, so they are not staged by patient: they are
-kept in a throw-away SQLite file of the staging directory (an export may hold millions; memory stays
-flat), and each medicine resource that references one is staged with a copy of it, under its patient,
-as the service reads a search with `_include=MedicationRequest:medication`. A reference to a Medication
-the export does not hold stays unresolved: the engine reads that medicine as unnamed (insufficient-data).
+A medicine resource (MedicationRequest, MedicationStatement, MedicationAdministration) may name its medicine by a
+reference to a Medication (`medicationReference`). Medications belong to no patient, so they are not staged by
+patient: they are kept in a throw-away SQLite file of the staging directory (an export may hold millions; memory
+stays flat), and each medicine resource that references one is staged with a copy of it, under its patient, as the
+service reads a search with `_include=MedicationRequest:medication`. A reference to a Medication the export does not
+hold stays unresolved: the engine reads that medicine as unnamed (insufficient-data).
 """
 
 from __future__ import annotations

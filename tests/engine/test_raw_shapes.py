@@ -98,7 +98,7 @@ def test_a_resource_whose_subject_names_no_patient_is_read_with_an_unknown_statu
     """It may hold a red flag (kept, so it can block) or be someone else's (so it never leads to a warning)."""
     chart = _read(engine, subject)
     assert [(c.resource.id, c.context) for c in chart.conditions] == [("c-1", Context.UNKNOWN)]
-    assert chart.ignored == ["Condition/c-1 names no Patient as its subject: read as uncertain"]
+    assert chart.ignored == ["Condition/c-1 names no readable Patient as its subject: read as uncertain"]
 
 
 @pytest.mark.parametrize("subject", [{"reference": "Group/pat-1"}, {"display": "Jane Doe"}, None])

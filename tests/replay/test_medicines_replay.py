@@ -187,3 +187,42 @@ def test_a_malformed_status_neither_stops_the_replay_nor_is_changed(tmp_path):
     config = ReplayConfig.defaults_for(export, database=f"sqlite:///{tmp_path}/r.sqlite3", csv=tmp_path / "r.csv")
     summary = replay(replace(config, workers=1))
     assert summary.counts["orders rated"] == 2
+
+
+def administration(mid: str, status: str, **elements: Any) -> dict[str, Any]:
+    given = medicine(kind="MedicationAdministration", id=mid, status=status, medicationCodeableConcept=WARFARIN)
+    return given | elements
+
+
+@pytest.mark.parametrize(
+    ("elements", "known"),
+    [
+        ({"effectiveDateTime": "2024-02-03T10:00:00Z"}, date(2024, 2, 3)),
+        ({"effectivePeriod": {"start": "2024-01-05", "end": "2024-04-01"}}, date(2024, 1, 5)),
+        ({"meta": {"lastUpdated": "2024-05-01T00:00:00Z"}}, date(2024, 5, 1)),
+    ],
+)
+def test_an_administration_is_dated_by_when_it_was_given(elements, known):
+    assert known_by(administration("a-1", "completed", **elements)) == known
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [{"effectiveDateTime": "2024-02-27T10:00:00Z"}, {"effectivePeriod": {"start": "2024-02-20", "end": "2024-02-28"}}],
+)
+def test_a_dose_given_before_the_orders_day_is_kept_for_the_engine_to_date(elements):
+    (seen,), _, _ = as_of([administration("a-1", "completed", **elements)], date(2024, 3, 1))
+    assert seen["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        {"effectivePeriod": {"start": "2024-02-20", "end": "2024-03-05"}},  # still being given on the order's day
+        {"effectivePeriod": {"start": "2024-02-20"}},
+        {"effectiveDateTime": "0001-01-01"},
+    ],
+)
+def test_a_dose_that_may_have_gone_on_past_the_orders_day_is_unknown(elements):
+    (seen,), _, _ = as_of([administration("a-1", "completed", **elements)], date(2024, 3, 1))
+    assert seen["status"] == "unknown"

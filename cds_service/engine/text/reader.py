@@ -66,6 +66,7 @@ _LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's 
 _ITEM_JOINS = frozenset({",", "or", "and", "nor", "&", "/"})  # join one item of a list to the next
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
 _ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
+_STATEMENT_ENDS = frozenset({".", ";", "!", "?", "|", "•", "·"})  # end a statement (a number after one is another's)
 _PHRASE_OPENING = re.compile(r",|\s[-–—]+\s")  # a comma or a spaced dash opens a phrase of a clause
 _TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
 _QUESTION = frozenset({"?", "??", "???"})
@@ -1002,7 +1003,9 @@ class TextReader:
         if self._other_words_and_comma(doc, span, ordered[0]) or (
             not backward
             and (
-                self._stated_after_a_mark(doc, span, ordered[0]) or self._indication_after_words(doc, span, ordered[0])
+                self._stated_after_a_mark(doc, span, ordered[0])
+                or self._indication_after_words(doc, span, ordered[0])
+                or self._current_after_words(doc, span, ordered[0])
             )
         ):
             cut |= {(span, e.start) for e in ordered}
@@ -1020,6 +1023,12 @@ class TextReader:
                 doc[span[1] : ent.start], lexicon.denial_label_words, lexicon.symptom_words, lexicon.doubts.site_words
             )
         )
+
+    def _current_after_words(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
+        """Whether a negation reaches its first mention across other words and then a word saying it is current ("no
+        numbness on coumadin": the numbness is denied, the coumadin taken; not "not on coumadin")."""
+        before = ent.start - 1
+        return before > span[1] and doc[before].lower_ in self.lexicon.current_words
 
     def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation's first mention, after a mark (between, or ending the cue: "ROS negative: fever 39"),
@@ -1062,9 +1071,24 @@ class TextReader:
                 cut.add((span, ent.start))  # "no trauma, neck pain x3 wks": the neck pain is stated
                 if first_kind == "indication":
                     doubted.add(ent.start)  # "Denies arm numbness, fever, weight loss": may be denied too
-            elif not backward and self._kind(ent) != first_kind and not _between(doc, before, ent, _ITEM_JOINS):
-                cut.add((span, ent.start))  # "no fever radiating down the left arm" (no comma, no "or"): a run-on
-                doubted.add(ent.start)  # statement or one more item denied
+            elif (
+                not backward
+                and not _between(doc, before, ent, _ITEM_JOINS)
+                and self._run_on(doc, before, ent, first_kind)
+            ):
+                cut.add((span, ent.start))  # "no fever radiating down the left arm", "no fever on eliquis" (no
+                doubted.add(ent.start)  # comma, no "or"): a run-on statement, or one more item denied
+
+    def _run_on(self, doc: Any, before: Any, ent: Any, first_kind: str) -> bool:
+        """Whether a mention that nothing joins to the one before may begin a statement of its own: it is of another
+        kind than the list's first, other words stand between ("no trauma takes warfarin", "denies fever uses IV
+        heroin"), or it reads as stated ("no fever metastatic prostate cancer": `_asserted`); not when a cue of its
+        own stands between, which reads it instead."""
+        if self._kind(ent) != first_kind:
+            return True
+        if any(before.end <= m.modifier_span[0] < ent.start for m in ent._.modifiers):
+            return False  # a cue of its own between: the later cue reads it ("No fever hx breast ca 2015": history)
+        return self._has_other_word(doc[before.end : ent.start]) or self._asserted(doc, ent)
 
     def _doubtful_item(self, doc: Any, before: Any, ent: Any, backward: bool) -> bool:
         """Whether a list's next mention may not be one of its items (see `_lists_cut`): other words and a comma, a
@@ -1261,11 +1285,12 @@ class TextReader:
         101.5" says a fever)."""
         if "M" in ent.label_.partition("|")[2]:
             return True
-        tokens = doc[ent.start : min(ent.end + 3, len(doc))]
-        return any(
-            t.like_num and (t.i + 1 >= len(doc) or doc[t.i + 1].lower_ not in self.lexicon.durations.unit_days)
-            for t in tokens
-        )
+        for t in doc[ent.start : min(ent.end + 3, len(doc))]:
+            if t.i >= ent.end and (t.text in _STATEMENT_ENDS or (t.is_space and "\n" in t.text) or t.is_sent_start):
+                return False  # what follows is another statement's ("weight loss. ESI 4", "...\n3. MRI ordered")
+            if t.like_num and (t.i + 1 >= len(doc) or doc[t.i + 1].lower_ not in self.lexicon.durations.unit_days):
+                return True
+        return False
 
     @staticmethod
     def _comma_between(doc: Any, first: Any, second: Any) -> bool:
