@@ -157,6 +157,7 @@ def test_the_sea_is_not_an_abscess(engine):
         ("1. neck pain x1wk\n2. no history of malignancy, IVDU, or immunosuppression\n3. MRI ordered", "72141"),
         ("neck pain 3/52", "72141"),
         ("neck pain for 2/52", "72141"),
+        ("neck pain began last Tuesday", "72141"),
     ],
 )
 def test_plain_indications_in_these_shapes_are_rated(engine, text, code):
@@ -172,7 +173,30 @@ def test_plain_indications_in_these_shapes_are_rated(engine, text, code):
         "breast cancer 5 years ago, neck pain x 2 wks",
         "pre-op eval for ACDF, neck pain x 2 wks",
         "neck pain x 2 wks, denies chills, fever 101.5",
+        "neck pain x 3 months, seen in ED last Tuesday",  # (the visit's time: chronic, variant 7)
     ],
 )
 def test_what_those_shapes_must_not_hide_still_stops_the_warning(engine, text):
     assert not _warns(engine, text, "72141")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain x 2/52.  Denies bowel or bladder changes  pins and needles down L arm",
+        "Neck pain x 2/52<br><b>ROS:</b> negative for bowel or bladder changes<br><b>HPI:</b> pins and needles down L"
+        " arm",
+        "neck pain x 2 wks. denies numbness tingling radiating arm pain",
+    ],
+)
+def test_an_indication_a_denied_list_runs_into_without_a_join_is_not_denied(engine, text):
+    outcome, variants = _rated(engine, text, "72141")
+    assert outcome != "not-appropriate" and 2 in variants  # radiculopathy stays possible
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["neck pain x 2 wks, denies numbness or radiating arm pain", "neck pain x 2 wks. no pain radiating to the arm"],
+)
+def test_an_indication_denied_as_an_item_of_the_list_is_denied(engine, text):
+    assert _rated(engine, text, "72141") == ("not-appropriate", [1])

@@ -1016,13 +1016,18 @@ class TextReader:
     def _indication_after_words(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation reaches an indication first across another word that is no list, label, symptom or site
         word (`site_words`), with nothing joining them ("no weakness radiating down the left arm", "no trauma pain
-        radiates to L arm"): a run-on statement, or one more item denied ("no pain radiating to the arm" denies)."""
+        radiates to L arm"), or across list words the last of which joins nothing to it: a run-on statement, or one
+        more item denied ("no pain radiating to the arm", "denies numbness or radiating arm pain" deny)."""
         lexicon = self.lexicon
-        return self._kind(ent) == "indication" and bool(
-            self._unlisted_words(
-                doc[span[1] : ent.start], lexicon.denial_label_words, lexicon.symptom_words, lexicon.doubts.site_words
-            )
-        )
+        if self._kind(ent) != "indication":
+            return False
+        between = doc[span[1] : ent.start]
+        if self._unlisted_words(between, lexicon.denial_label_words, lexicon.symptom_words, lexicon.doubts.site_words):
+            return True
+        # list words between, the last of them joining no item to it ("denies numbness tingling radiating arm pain": a
+        # statement of its own, or one more item denied)
+        words = [t for t in between if not t.is_space]
+        return bool(words) and words[-1].lower_ in lexicon.list_words and words[-1].lower_ not in _ITEM_JOINS
 
     def _current_after_words(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation reaches its first mention across other words and then a word saying it is current ("no
