@@ -580,7 +580,8 @@ class ChartReader:
     def _allergy_or_device(self, chart: Chart, kind: str, raw: dict[str, Any]) -> None:
         element = raw.get("type") if kind == "Device" else raw.get("code")
         coded, words = _codings_of(kind, raw, element), _words_of(kind, raw, element)
-        found, coding = self._shows(kind, coded, words)
+        safety = _safety_words(raw) if kind == "Device" else ""
+        found, coding = self._shows(kind, coded, f"{words} {safety}" if safety else words)
         if not found:
             how = _unnamed(coded, words)
             if how and self._context(chart, kind, raw) is not Context.NEGATED:
@@ -757,16 +758,21 @@ def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:
             if type(found) is dict:
                 values = found.get("valueCode") if type(found.get("valueCode")) is list else []
                 parts += [concept_text(found.get("type")), *(concept_text(v) for v in values)]
-        safety = raw.get("safety")  # (R4's MR safety element, as a UDI import fills it)
-        if safety is not None and type(safety) is not list:
-            raise Unreadable("safety is not a list")
-        parts += [concept_text(s) for s in safety or ()]
     else:
         reactions = raw.get("reaction")
         if reactions is not None and type(reactions) is not list:
             raise Unreadable("reaction is not a list")
         parts += [concept_text(r.get("substance")) for r in reactions or () if type(r) is dict]
     return " ".join(parts).lower()
+
+
+def _safety_words(raw: Mapping[str, Any]) -> str:
+    """A Device's `safety` (R4's MR safety element, as a UDI import fills it), as words. Read for a contraindication
+    only: words of safety do not name what the device is ("Labeling does not contain MRI Safety Information")."""
+    safety = raw.get("safety")
+    if safety is not None and type(safety) is not list:
+        raise Unreadable("safety is not a list")
+    return " ".join(concept_text(s) for s in safety or ()).lower()
 
 
 def _has_word(text: str, fragments: Iterable[str]) -> bool:

@@ -23,7 +23,7 @@ def chart(*extra):
 
 
 def in_words(text: str) -> dict:
-    done = procedure("P-1", LOCAL, performed="2026-06-01")
+    done = procedure("P-1", LOCAL, performed="2026-10-01")  # (an infection's drainage counts while recent)
     done["code"] = {"coding": [{"system": LOCAL, "code": "P-1"}], "text": text}
     return done
 

@@ -66,6 +66,7 @@ _LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's 
 _ITEM_JOINS = frozenset({",", "or", "and", "nor", "&", "/"})  # join one item of a list to the next
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
 _ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
+_BEING = frozenset({"be", "being", "been", "ever"})  # "denies being on", "never been on": the cue's own words
 _STATEMENT_ENDS = frozenset({".", ";", "!", "?", "|", "•", "·"})  # end a statement (a number after one is another's)
 _PHRASE_OPENING = re.compile(r",|\s[-–—]+\s")  # a comma or a spaced dash opens a phrase of a clause
 _TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
@@ -655,11 +656,16 @@ class TextReader:
         i = self._past(doc, ent.end, lexicon.denial_label_words)
         marked = i < len(doc) and doc[i].text in lexicon.denial_marks
         rest = [t.lower_ for t in doc[i + marked : i + marked + 5]]
+        if marked and (not rest or not rest[0].strip()):
+            return True  # "Cancer:" and nothing after it on its line: a field left blank
         return (
             bool(rest)
             and (
                 rest[0][:1] in lexicon.answer_boxes
-                or (marked and rest[0] in ("-", "–", "—"))  # "Cancer: -" (a dash for an answer, like "(-)")
+                or (
+                    marked and rest[0] in ("-", "–", "—", "--", "tbd", "xxx", "...", "..")
+                )  # "Cancer: -", "Cancer: ..."
+                or rest[:3] in (["yes", "/", "no"], ["(", "blank", ")"])  # "Cancer: yes/no", "Cancer: (blank)"
                 or rest[:2] == ["(", ")"]
                 or rest[:3] == ["(", "x", ")"]
                 or rest[:3] == ["y", "/", "n"]  # "Malignancy Y/N: N"
@@ -856,7 +862,7 @@ class TextReader:
             token = doc[i]
             word = token.lower_
             if word in present:
-                return not self._present_denied(doc, sentence, i) and self._describes(doc, sentence, i + 1)
+                return not self._present_denied(doc, sentence, i) and self._describes(doc, sentence, i + 1, present)
             if word == ";" or (word in _PHRASE_MARKS and next_phrase) or token.ent_iob_ in ("B", "I"):
                 return False  # another clause, a third phrase, another concept
             if word in _PHRASE_MARKS:
@@ -868,12 +874,13 @@ class TextReader:
     def _present_denied(self, doc: Any, sentence: Any, i: int) -> bool:
         return any(t.lower_ in self.lexicon.present_denials for t in doc[max(sentence.start, i - 2) : i])
 
-    def _describes(self, doc: Any, sentence: Any, i: int) -> bool:
-        """Whether what follows a present word lets it describe the mention: the phrase's end, a time, a follow word."""
+    def _describes(self, doc: Any, sentence: Any, i: int, present: frozenset[str] = frozenset()) -> bool:
+        """Whether what follows a present word lets it describe the mention: the phrase's end, a time, a follow word,
+        or another of the `present` words ("recent relapse", "recently relapsed")."""
         if i >= sentence.end:
             return True
         word = doc[i].lower_
-        return word in _ENDS or bool(_TIME_START.match(word)) or word in self.lexicon.present_follows
+        return word in _ENDS or bool(_TIME_START.match(word)) or word in self.lexicon.present_follows or word in present
 
     def _modifiers(self, doc: Any, ent: Any) -> list:
         """The cues that apply to a mention: of several, only the last if words stand between them ("no fever, hx
@@ -1030,10 +1037,14 @@ class TextReader:
         return bool(words) and words[-1].lower_ in lexicon.list_words and words[-1].lower_ not in _ITEM_JOINS
 
     def _current_after_words(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
-        """Whether a negation reaches its first mention across other words and then a word saying it is current ("no
-        numbness on coumadin": the numbness is denied, the coumadin taken; not "not on coumadin")."""
+        """Whether a negation reaches its first mention across a symptom it denies and then a word saying the mention
+        is current ("no numbness on coumadin": the numbness is denied, the coumadin taken; not "not on coumadin",
+        "denies being on eliquis", "never been on chemotherapy")."""
         before = ent.start - 1
-        return before > span[1] and doc[before].lower_ in self.lexicon.current_words
+        if before <= span[1] or doc[before].lower_ not in self.lexicon.current_words:
+            return False
+        # something denied first, then the medicine ("numbness on"), not a denial of being on it ("denies being on")
+        return doc[before - 1].lower_ not in _BEING and any(t.is_alpha for t in doc[span[1] : before])
 
     def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation's first mention, after a mark (between, or ending the cue: "ROS negative: fever 39"),
@@ -1093,7 +1104,13 @@ class TextReader:
             return True
         if any(before.end <= m.modifier_span[0] < ent.start for m in ent._.modifiers):
             return False  # a cue of its own between: the later cue reads it ("No fever hx breast ca 2015": history)
-        return self._has_other_word(doc[before.end : ent.start]) or self._asserted(doc, ent)
+        between = doc[before.end : ent.start]
+        return (
+            self._has_other_word(between)
+            or any(t.lower_ in self.lexicon.recent_use_words for t in between)  # "no fever recent IV drug use"
+            or self._asserted(doc, ent)
+            or self._states_amount(doc, ent)  # "no fever weight loss of 20 lbs"
+        )
 
     def _doubtful_item(self, doc: Any, before: Any, ent: Any, backward: bool) -> bool:
         """Whether a list's next mention may not be one of its items (see `_lists_cut`): other words and a comma, a
@@ -1248,8 +1265,9 @@ class TextReader:
         """Whether a list item's mention reads as stated rather than listed: it begins with a word saying it is current
         ("on A/C"), it tells an inability ("can't hold urine": `doubts.inability_words`), it is a hedged word ("PCa"),
         or it is a condition described in its item (`_described`)."""
+        joined = ent.start > 0 and doc[ent.start - 1].lower_ in _ITEM_JOINS  # "or using IV drugs": one more item
         return (
-            doc[ent.start].lower_ in self.lexicon.current_words
+            (doc[ent.start].lower_ in self.lexicon.current_words and not joined)
             or any(t.lower_ in self.lexicon.doubts.inability_words for t in doc[ent.start : ent.end])
             or "H" in ent.label_.partition("|")[2]
             or self._described(doc, ent)
