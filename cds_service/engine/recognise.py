@@ -86,7 +86,7 @@ def recognise(
         except TextNotRead as exc:
             problems.append(f"the order's words cannot be read: {exc}")
             order_words_unread = True
-    mentions += _procedures(chart, order_date, birth, reader.procedure_doubts, k)
+    mentions += _procedures(chart, order_date, birth, reader.procedure_doubts)
     mentions += _observations(chart, order_date, k, problems)
     mentions += _allergies_and_devices(chart)
     mentions += _medicines(chart, order_date, birth, k)
@@ -136,18 +136,6 @@ def _condition(
         said = combine(context, words.context, Context.UNCERTAIN) if beside_codes else combine(context, words.context)
         mention = _from_words(words, said, evidence, order_date, onset, recorded)
         yield replace(mention, order_reason=as_reason)
-
-
-def _remote_doubt(concept: str, performed: DayRange | None, order_date: date, k: Knowledge) -> bool:
-    """Whether a Procedure's words name an infection too long before the order to matter: done more days before it
-    than policy.yaml `recent_history_days` gives an infection's history (an abscess drained in 2015, a PICC line in
-    2018: a twenty-seventh review). A cancer's treatment, a red flag (a chemotherapy's immunosuppression goes on) or
-    another topic counts at any date, and so does an undated Procedure."""
-    finding = k.findings.get(concept)
-    if finding is None or finding.role is not Role.INFECTION or performed is None:
-        return False
-    days = k.policy.recent_history_days.get(Role.INFECTION)
-    return days is not None and (order_date - performed.latest).days > days
 
 
 def _disagreeing(entry: ConditionEntry, k: Knowledge) -> frozenset[str]:
@@ -381,11 +369,8 @@ def _readable_code(system_uri: str | None, code: str | None, k: Knowledge) -> bo
 
 
 # -- Procedures, Observations, allergies and devices, age -----------------------------------------------------
-def _procedures(
-    chart: Chart, order_date: date, birth: DayRange | None, doubts: frozenset[str], k: Knowledge
-) -> Iterator[Mention]:
-    """What the Procedures show; their words' `doubts` (ChartReader.procedure_doubts) at most uncertain, an
-    infection's only while recent (`_remote_doubt`)."""
+def _procedures(chart: Chart, order_date: date, birth: DayRange | None, doubts: frozenset[str]) -> Iterator[Mention]:
+    """What the Procedures show; their words' `doubts` (ChartReader.procedure_doubts) at most uncertain."""
     for entry in chart.procedures:
         procedure = entry.resource
         period = procedure.performedPeriod
@@ -409,8 +394,6 @@ def _procedures(
             yield Mention(coded.concept, context, evidence, onset=performed)
         notes = [note] if note else []
         for words in entry.words:
-            if words.concept in doubts and _remote_doubt(words.concept, performed, order_date, k):
-                continue
             evidence = _words_evidence(f"Procedure/{procedure.id}", "code.text", entry.text, words, date_text, notes)
             said = combine(context, words.context)
             if words.concept in doubts:

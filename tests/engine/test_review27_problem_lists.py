@@ -1,7 +1,10 @@
 """Review 27b (whole charts as EHRs send them): ordinary problem-list entries of other organs were read as red flags,
 spine infections, cancers or other topics, so a plain neck-pain chart never warned. An infection or an abscess named
 by its organ, a bowel or bladder disease, a cancer screening, a benign neoplasm, a limb's fracture and groin nodes
-are none of those; what is near or about the spine still is."""
+are none of those; what is near or about the spine still is, and so is what a phrase of another organ is joined to
+(review 28: "fracture of the femur and cervical spine", "nodes of groin and neck", "infection spread to spine").
+A limb's fracture written "fracture of the left wrist" still blocks (it cannot be told from one joined to the neck's).
+"""
 
 from __future__ import annotations
 
@@ -45,9 +48,9 @@ def outcome(evaluate, text: str, clinical: str = "active") -> Outcome:
         "Screening for breast cancer",
         "Bladder cancer screening",
         "Benign lipomatous neoplasm of skin and subcutaneous tissue of trunk",
-        "Healed fracture of left wrist",
-        "Old fracture of right ankle",
-        "Lymphadenopathy of groin",
+        "Benign neoplasm of colon",
+        "Inguinal lymphadenopathy",
+        "Distal radius fracture",
     ],
 )
 @pytest.mark.parametrize("clinical", ["active", "resolved"])
@@ -68,6 +71,15 @@ def test_an_entry_of_another_organ_leaves_a_plain_neck_pain_chart_rated(evaluate
         "screening for metastatic cancer",
         "Fracture of C6",
         "Breast lump",
+        # (review 28: an ignored phrase must not swallow what is the neck's beside it)
+        "Fracture of the hip and cervical spine",
+        "Swollen lymph nodes of groin and neck",
+        "Kidney infection spread to spine",
+        "Fungal infection at C5-6",
+        "Screening for breast cancer recurrence",
+        "Benign neck tumor",
+        "Benign lipomatous neoplasm of skin and subcutaneous tissue of head, face and neck",
+        "Workup for weight loss",
     ],
 )
 def test_entries_near_or_about_the_spine_still_stop_the_warning(evaluate, text):

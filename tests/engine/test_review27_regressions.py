@@ -124,7 +124,7 @@ def test_a_red_flag_field_left_blank_blocks(engine, text):
     "text",
     [
         "neck pain x 2 weeks. no fever weight loss of 20 lbs",
-        "neck pain x 2 weeks. no trauma getting radiation",
+        "neck pain x 2 weeks. no trauma undergoing radiation",
         "neck pain x 2 wks no numbness on coumadin",
     ],
 )
@@ -168,16 +168,8 @@ def in_words(text: str, when: str) -> dict:
     return done
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Incision and drainage of skin abscess",
-        "Dental abscess drainage",
-        "PICC line placement",
-        "ORIF distal radius fracture",
-    ],
-)
-def test_a_remote_procedure_elsewhere_is_no_spine_infection_or_trauma(evaluate, text):
+@pytest.mark.parametrize("text", ["Dental abscess drainage", "ORIF distal radius fracture"])
+def test_a_remote_procedure_of_a_named_site_elsewhere_is_no_spine_infection_or_trauma(evaluate, text):
     chart = [patient(), condition("M54.2", onset="2026-11-07"), in_words(text, "2015-03-01")]
     assert evaluate(chart, "72141").outcome is Outcome.NOT_APPROPRIATE
 
@@ -185,7 +177,9 @@ def test_a_remote_procedure_elsewhere_is_no_spine_infection_or_trauma(evaluate, 
 @pytest.mark.parametrize(
     ("text", "when"),
     [
-        ("Incision and drainage of neck abscess", "2026-11-01"),  # recent: an infection may be there
+        ("Incision and drainage of neck abscess", "2026-11-01"),  # an infection may be there
+        ("Incision and drainage of epidural abscess", "2024-01-01"),  # (review 28: at any date it widens)
+        ("Incision and drainage of skin abscess", "2015-03-01"),  # (an injection drug user's, as often as not)
         ("Chemotherapy infusion", "2026-06-01"),  # a cancer's treatment counts at any date
         ("Radiation therapy to neck", "2019-01-01"),
     ],
@@ -205,3 +199,36 @@ def test_a_recent_drainage_or_a_cancer_treatment_still_blocks(evaluate, text, wh
 )
 def test_a_history_told_as_back_again_or_a_medicine_after_a_denied_symptom_blocks(engine, text):
     assert not _warns(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["neck pain for 3 weeks cancer screening up to date", "neck pain x 2 wks, breast cancer screening due"],
+)
+def test_a_screening_beside_the_pains_time_leaves_the_time_to_the_pain(engine, text):
+    assert _rated(engine, text) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks, no fever and on eliquis",
+        "neck pain x 2 wks, no trauma and taking coumadin",
+        "neck pain x 2 wks. Workup for weight loss",
+        "neck pain x 2 wks, referred to GI for weight loss",
+    ],
+)
+def test_review_28_a_red_flag_after_and_or_a_weight_loss_worked_up_blocks(engine, text):
+    assert not _warns(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks. on ozempic for weight loss",
+        "neck pain x 2 wks, worried about getting radiation from CT",
+        "neck pain started at work 2 weeks ago",
+    ],
+)
+def test_review_28_weight_lost_on_purpose_a_fear_of_radiation_and_a_time_at_work_still_warn(engine, text):
+    assert _rated(engine, text) == ("not-appropriate", [1])
