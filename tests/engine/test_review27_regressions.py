@@ -50,6 +50,13 @@ def test_a_plans_time_beside_the_pains_duration_does_not_contradict_it(engine):
     assert _rated(engine, "neck pain x 2 weeks f/u 6/52") == ("not-appropriate", [1])
 
 
+@pytest.mark.parametrize(
+    ("text", "variants"), [("neck pain on and off for yrs", [7]), ("neck pain off work 2/52", [1, 7])]
+)
+def test_off_work_is_a_plans_phrase_but_on_and_off_keeps_its_time(engine, text, variants):
+    assert _rated(engine, text) == ("appropriate", variants)
+
+
 LOCAL_TYPE = {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.657369", "code": "4711"}]}
 
 

@@ -1392,12 +1392,15 @@ class TextReader:
 
     def _linked(self, doc: Any, note: TimeNote) -> bool:
         """Whether a time expression may be its mention's own: no treatment, encounter or test stands in its phrase
-        (since the last `,` `;` `:` or `.`): "PT x 2 wks", "seen in urgent care 3 days ago", "on prednisone 40 mg
-        daily x 2 mo" are those things' times, not the symptom's."""
+        (since the last `,` `;` `:` or `.`; an event of several words matched whole, "off work"): "PT x 2 wks", "seen in
+        urgent care 3 days ago", "on prednisone 40 mg daily x 2 mo" are those things' times, not the symptom's."""
         text = _text(doc)
         start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
         events = self.lexicon.durations.other_events
-        return not any(w in events or w.lower() in events for w in _WORD.findall(text[start : note.start]))
+        phrase = text[start : note.start]
+        if any(" " in event and event in phrase.lower() for event in events):
+            return False  # a phrase of several words ("off work 1/52")
+        return not any(w in events or w.lower() in events for w in _WORD.findall(phrase))
 
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
