@@ -724,9 +724,9 @@ _CODED_ONLY = {
 
 def _unnamed(coded: list[dict[str, Any]], words: str) -> str | None:
     """How an AllergyIntolerance's substance or a Device's type is given when the resource names it in no words
-    (`_words_of`: no text, display, reaction substance's, device name's, property's or safety's words): coded only
-    (its first coding, `_codings_of`), or not at all (a twenty-sixth review: an allergy with no substance, a device with
-    only a model number); None when words name it. (One whose code we list is read by its code.)"""
+    (`_words_of`: no text, display, reaction substance's, device name's or property's words; a safety's name nothing):
+    coded only (its first coding, `_codings_of`), or not at all (a twenty-sixth review: an allergy with no substance,
+    a device with only a model number); None when words name it. (One whose code we list is read by its code.)"""
     if words.strip():
         return None
     first = next((c for c in coded if c.get("code")), None)
