@@ -190,10 +190,15 @@ def concept_text(element: Any) -> str:
     once."""
     if type(element) is not dict:
         return ""
-    parts = [element.get("text")] + [c.get("display") for c in codings(element)]
-    kept: dict[str, str] = {}  # a display that repeats the text (or another display) is read once
+    return _distinct_words([element.get("text")] + [c.get("display") for c in codings(element)])
+
+
+def _distinct_words(parts: list[Any], leave_out: frozenset[str] = frozenset()) -> str:
+    """The strings among `parts`, each different one once (a display that repeats the text, or another display, is
+    read once), but those of `leave_out` (case-folded)."""
+    kept: dict[str, str] = {}
     for part in parts:
-        if isinstance(part, str) and part.strip():
+        if isinstance(part, str) and part.strip() and part.strip().casefold() not in leave_out:
             kept.setdefault(part.strip().casefold(), part)
     return " ".join(kept.values())
 
@@ -201,13 +206,9 @@ def concept_text(element: Any) -> str:
 def _words_beside(element: dict[str, Any], coded: tuple[CodedConcept, ...]) -> str:
     """A coded CodeableConcept's text and the displays of its codings we do not list, leaving out what only repeats a
     listed coding's display (a twenty-sixth review: an interface term beside the billing code was never read)."""
-    listed = {c.coding.display.strip().casefold() for c in coded if c.coding.display}
+    listed = frozenset(c.coding.display.strip().casefold() for c in coded if c.coding.display)
     parts = [element.get("text")] + [c.get("display") for c in codings(element) if not _listed(c, coded)]
-    kept: dict[str, str] = {}
-    for part in parts:
-        if isinstance(part, str) and part.strip() and part.strip().casefold() not in listed:
-            kept.setdefault(part.strip().casefold(), part)
-    return " ".join(kept.values())
+    return _distinct_words(parts, listed)
 
 
 def _listed(coding: dict[str, Any], coded: tuple[CodedConcept, ...]) -> bool:

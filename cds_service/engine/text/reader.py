@@ -148,6 +148,8 @@ class TextReader:
         indications = frozenset(c for c, role in self._roles.items() if role is Role.INDICATION)
         self.pipeline = _shared_pipeline(self.lexicon, indications) if pipeline is None else pipeline
         self._cervical = _words_pattern(self.lexicon.cervical_words)
+        # the treatments and encounters of several words a time may belong to ("off work"), matched whole (`_linked`)
+        self._event_phrases = tuple(e for e in self.lexicon.durations.other_events if " " in e)
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
@@ -1398,7 +1400,7 @@ class TextReader:
         start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
         events = self.lexicon.durations.other_events
         phrase = text[start : note.start]
-        if any(" " in event and event in phrase.lower() for event in events):
+        if any(event in phrase.lower() for event in self._event_phrases):
             return False  # a phrase of several words ("off work 1/52")
         return not any(w in events or w.lower() in events for w in _WORD.findall(phrase))
 
