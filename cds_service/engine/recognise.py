@@ -145,13 +145,16 @@ def _disagreeing(entry: ConditionEntry, k: Knowledge) -> frozenset[str]:
     radiograph warning); a Condition coded both ways in one coding's sense ("C79.51" alone) is left as it is."""
     graver = (Role.MALIGNANCY, Role.INFECTION)
     by_role: dict[Role, set[Coding]] = {}
+    graver_concepts: set[str] = set()
     for c in entry.coded:
         if (finding := k.findings.get(c.concept)) is not None:
             by_role.setdefault(finding.role, set()).add(c.coding)
+            if finding.role in graver:
+                graver_concepts.add(c.concept)
     indication = by_role.get(Role.INDICATION, set())
     if not indication or all(indication <= by_role.get(role, set()) for role in graver):
         return frozenset()  # no indication, or every coding of one also says the graver finding
-    return frozenset(c.concept for c in entry.coded if c.concept in k.findings and k.findings[c.concept].role in graver)
+    return frozenset(graver_concepts)
 
 
 def order_words_size(order: ServiceRequest) -> int:

@@ -87,6 +87,7 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         recent_use_words=frozenset(w.lower() for w in data.get("recent_use_words", ())),
         present_denials=frozenset(w.lower() for w in data["present_denials"]),
         current_words=frozenset(w.lower() for w in data["current_words"]),
+        being_words=frozenset(w.lower() for w in data["being_words"]),
         cue_terminations={k: tuple(v) for k, v in data["cues"]["terminated_by"].items()},
         reporters_before=_words(data["cues"]["reporters"]["before"]),
         reporters_after=_words(data["cues"]["reporters"]["after"]),
@@ -102,6 +103,8 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         answers_after_a_word=_words(data["cues"]["trailing_denials"]["answers_after_a_word"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         answer_boxes=_words(data["cues"]["answer_boxes"]),
+        blank_after_mark=_phrases(data["cues"]["blank_answers"]["after_a_mark"]),
+        blank_anywhere=_phrases(data["cues"]["blank_answers"]["anywhere"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
         relative_answers=RelativeAnswers(
             marks=_words(data["cues"]["relative_answers"]["marks"]),
@@ -266,6 +269,10 @@ def _number_range(value: float | Sequence[float]) -> tuple[float, float]:
 
 def _words(words: Sequence[str]) -> frozenset[str]:
     return frozenset(w.lower() for w in words)
+
+
+def _phrases(phrases: Sequence[Sequence[str]]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(w.lower() for w in phrase) for phrase in phrases)
 
 
 def _compile(pattern: str, path: list[Any], groups: Sequence[str] = ()) -> re.Pattern[str]:

@@ -561,6 +561,7 @@ class Lexicon:
     recent_use_words: frozenset[str] = frozenset()  # present words for a red flag only ("hx IVDU, last used")
     present_denials: frozenset[str] = frozenset()  # deny a present word ("no recurrence")
     current_words: frozenset[str] = frozenset()
+    being_words: frozenset[str] = frozenset()  # "denies being on": the cue's own words before a current word
     measurements: tuple[MeasurementWords, ...] = ()
     cue_terminations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reporters_before: frozenset[str] = frozenset()  # "per daughter": the relative reports, it is not family history
@@ -577,6 +578,8 @@ class Lexicon:
     answers_after_a_word: frozenset[str] = frozenset()  # "Allergies nil, IVDU": the word's answer, no denial after
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     answer_boxes: frozenset[str] = frozenset()  # "Hx of cancer: [ ] yes [x] no": a box answers it, unread
+    blank_after_mark: frozenset[tuple[str, ...]] = frozenset()  # "Cancer: TBD": a field left blank, after ":" or "-"
+    blank_anywhere: frozenset[tuple[str, ...]] = frozenset()  # "Cancer yes/no", "(Y/N)": a field left blank
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history
     relative_answers: RelativeAnswers | None = None  # "Prostate ca - father;": a relative as a finding's answer
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful

@@ -66,7 +66,6 @@ _LIST_END = "LIST_END"  # a cue that only ends a negation's or a hypothetical's 
 _ITEM_JOINS = frozenset({",", "or", "and", "nor", "&", "/"})  # join one item of a list to the next
 _PHRASE_MARKS = frozenset({",", ":", "-", "--", "–", "—"})  # end a phrase of a clause (";" ends the clause)
 _ENDS = frozenset({",", ";", ".", "!", "?", ")", ":"})  # end what a word says
-_BEING = frozenset({"be", "being", "been", "ever"})  # "denies being on", "never been on": the cue's own words
 _STATEMENT_ENDS = frozenset({".", ";", "!", "?", "|", "•", "·"})  # end a statement (a number after one is another's)
 _PHRASE_OPENING = re.compile(r",|\s[-–—]+\s")  # a comma or a spaced dash opens a phrase of a clause
 _TIME_START = re.compile(r"^(?:x?\d|x$)")  # "3", "x3wks", "x"
@@ -148,8 +147,10 @@ class TextReader:
         indications = frozenset(c for c, role in self._roles.items() if role is Role.INDICATION)
         self.pipeline = _shared_pipeline(self.lexicon, indications) if pipeline is None else pipeline
         self._cervical = _words_pattern(self.lexicon.cervical_words)
-        # the treatments and encounters of several words a time may belong to ("off work"), matched whole (`_linked`)
-        self._event_phrases = tuple(e for e in self.lexicon.durations.other_events if " " in e)
+        # the treatments and encounters of several words a time may belong to ("off work"), matched as whole words
+        # (`_linked`; not in "kick off workouts")
+        phrases = tuple(e for e in self.lexicon.durations.other_events if " " in e)
+        self._event_phrases = _words_pattern(phrases) if phrases else None
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
@@ -651,7 +652,7 @@ class TextReader:
         )
 
     def _boxed_after(self, doc: Any, ent: Any) -> bool:
-        """Whether a checkbox, a tick or a dash answers a mention (`answer_boxes`, "( )", "(x)", "Y/N", "Cancer: -"; its
+        """Whether a checkbox, a tick or a blank field answers a mention (`answer_boxes`, `blank_answers`; its
         label's words and a mark may stand between): "History of cancer: [ ] yes [x] no", "Hx of cancer ☐ Fever ☐"
         (which box is ticked, and whether a box before or after its item is its own, the reader cannot tell)."""
         lexicon = self.lexicon
@@ -660,19 +661,10 @@ class TextReader:
         rest = [t.lower_ for t in doc[i + marked : i + marked + 5]]
         if marked and (not rest or not rest[0].strip()):
             return True  # "Cancer:" and nothing after it on its line: a field left blank
-        return (
-            bool(rest)
-            and (
-                rest[0][:1] in lexicon.answer_boxes
-                or (
-                    marked and rest[0] in ("-", "–", "—", "--", "tbd", "xxx", "...", "..")
-                )  # "Cancer: -", "Cancer: ..."
-                or rest[:3] in (["yes", "/", "no"], ["(", "blank", ")"])  # "Cancer: yes/no", "Cancer: (blank)"
-                or rest[:2] == ["(", ")"]
-                or rest[:3] == ["(", "x", ")"]
-                or rest[:3] == ["y", "/", "n"]  # "Malignancy Y/N: N"
-                or rest[:4] == ["(", "y", "/", "n"]  # "Malignancy (Y/N): N"
-            )
+        return bool(rest) and (
+            rest[0][:1] in lexicon.answer_boxes
+            or (marked and _begins_with(rest, lexicon.blank_after_mark))  # "Cancer: -", "Cancer: TBD"
+            or _begins_with(rest, lexicon.blank_anywhere)  # "Cancer: yes/no", "Malignancy (Y/N): N"
         )
 
     def _list_denied_after(self, doc: Any, ent: Any) -> bool:
@@ -1046,7 +1038,7 @@ class TextReader:
         if before <= span[1] or doc[before].lower_ not in self.lexicon.current_words:
             return False
         # something denied first, then the medicine ("numbness on"), not a denial of being on it ("denies being on")
-        return doc[before - 1].lower_ not in _BEING and any(t.is_alpha for t in doc[span[1] : before])
+        return doc[before - 1].lower_ not in self.lexicon.being_words and any(t.is_alpha for t in doc[span[1] : before])
 
     def _stated_after_a_mark(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation's first mention, after a mark (between, or ending the cue: "ROS negative: fever 39"),
@@ -1400,7 +1392,7 @@ class TextReader:
         start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
         events = self.lexicon.durations.other_events
         phrase = text[start : note.start]
-        if any(event in phrase.lower() for event in self._event_phrases):
+        if self._event_phrases and self._event_phrases.search(phrase):
             return False  # a phrase of several words ("off work 1/52")
         return not any(w in events or w.lower() in events for w in _WORD.findall(phrase))
 
@@ -1582,6 +1574,11 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     fever (Tmax 38.9)")."""
     start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
     return any(t.text in marks for t in doc[start:end])
+
+
+def _begins_with(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the words begin with one of the phrases."""
+    return any(tuple(words[: len(phrase)]) == phrase for phrase in phrases)
 
 
 def _padded_between(doc: Any, first: Any, second: Any) -> bool:
