@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -20,9 +21,16 @@ from cds_service.knowledge.model import Effect, Knowledge, Role
 
 
 def order_date_of(order: ServiceRequest, today: date) -> date:
-    """The order date: authoredOn, else (absent, a sentinel such as 0001-01-01, or in the future) today."""
+    """The order date: authoredOn, else (absent, a sentinel such as 0001-01-01, or in the future) today; the first day
+    of an authoredOn given only to the month or the year."""
+    return order_days_of(order, today)[0]
+
+
+def order_days_of(order: ServiceRequest, today: date) -> tuple[date, date]:
+    """The first and the last day the order may have been written: one day, unless authoredOn is given only to the
+    month or the year ("2026-11": any day of it, not after today)."""
     authored = plausible(day_range(order.authoredOn), today)
-    return authored.earliest if authored else today
+    return (min(authored.earliest, today), min(authored.latest, today)) if authored else (today, today)
 
 
 def decide(
@@ -33,9 +41,30 @@ def decide(
     siblings: Sequence[ServiceRequest] = (),
     match: OrderMatch | None = None,
 ) -> Decision:
-    """The decision for one order, with everything needed to explain it (`match`: if already known)."""
+    """The decision for one order, with everything needed to explain it (`match`: if already known). An order whose
+    date is given only to the month or the year is rated on its first and its last possible day: a warning needs
+    both (durations and recent events depend on the day; a twenty-ninth review: "2026-11" read as its first day made
+    a 31-to-51-day pain acute)."""
+    first, last = order_days_of(order, today)
+    decision = _decide_on(order, first, chart, reader, siblings, match)
+    if decision.outcome is Outcome.NOT_APPROPRIATE and last != first:
+        later = _decide_on(order, last, chart, reader, siblings, match)
+        if later.outcome is not Outcome.NOT_APPROPRIATE:
+            why = f"the order's date is not given to the day (authoredOn {order.authoredOn}): rated on {last} too"
+            return replace(later, reasons=(*later.reasons, why))
+    return decision
+
+
+def _decide_on(
+    order: ServiceRequest,
+    order_date: date,
+    chart: Chart,
+    reader: ChartReader,
+    siblings: Sequence[ServiceRequest],
+    match: OrderMatch | None,
+) -> Decision:
+    """The decision for one order written on `order_date`."""
     k = reader.k
-    order_date = order_date_of(order, today)
     match = match or match_order(order, siblings, k)
     if match is None:
         return _not_applicable(order, order_date, "the order is not one of the imaging procedures this ACR topic rates")

@@ -75,7 +75,11 @@ def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str
             return Reading(Level.UNREADABLE, f"value {obs.valueString!r} is not a number", when)
         if other := next((name for name in _OTHER_VALUES if getattr(obs, name) is not None), None):
             return Reading(Level.UNREADABLE, f"value given as {other}, not a quantity with its unit", when)
-        return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when) if flagged else None
+        if flagged:
+            return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when)
+        if rule.low_flags_count and _flagged_in(obs, k.low_interpretations, k.low_interpretation_words):
+            return Reading(Level.BORDERLINE, "flagged low, no value", when)
+        return None
     value = float(quantity.value)
     unit, conversion = _unit(quantity), _conversion(rule, quantity)
     above_limit = _above_lab_limit(obs, rule, value, unit, conversion) if rule.flags_count else False
@@ -123,14 +127,20 @@ def _bounded(rule: ObservationRule, value: float, comparator: str) -> Level:
 def _flagged(obs: Observation, k: Knowledge) -> bool:
     """Whether the lab flags the value high: a v2/v3 code (H, HH, A ...), or a flag in another form (`h`, "High",
     "Abnormal", "H>") in a coding or the text (policy §10: a flag that can be read may block)."""
+    return _flagged_in(obs, k.elevated_interpretations, k.elevated_interpretation_words)
+
+
+def _flagged_in(obs: Observation, codes: frozenset[str], words: frozenset[str]) -> bool:
+    """Whether one of the Observation's interpretations is one of these codes, or these words (lower-cased) as a code,
+    a display or the text."""
     for concept in obs.interpretation or ():
-        if concept.text and concept.text.strip().lower() in k.elevated_interpretation_words:
+        if concept.text and concept.text.strip().lower() in words:
             return True
         for coding in concept.coding or ():
             code = (coding.code or "").strip()
-            if code in k.elevated_interpretations or code.lower() in k.elevated_interpretation_words:
+            if code in codes or code.lower() in words:
                 return True
-            if coding.display and coding.display.strip().lower() in k.elevated_interpretation_words:
+            if coding.display and coding.display.strip().lower() in words:
                 return True
     return False
 

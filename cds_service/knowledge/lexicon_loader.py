@@ -67,6 +67,10 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         dropped_default_cues=frozenset(c.lower() for c in data["cues"]["drop_defaults"]),
         cervical_words=tuple(w.lower() for w in data["cervical_words"]),
         other_sites=_words(data["other_sites"]),
+        radiating_concepts=_known(
+            data["radiating_from_sites"]["concepts"], ["radiating_from_sites", "concepts"], concepts
+        ),
+        radiating_from_sites=_words(data["radiating_from_sites"]["sites"]),
         other_language=OtherLanguage(
             words=frozenset(w.lower() for w in data["other_language"]["words"]),
             at_least=data["other_language"]["at_least"],
@@ -116,6 +120,14 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
     )
 
 
+def _known(ids: Sequence[str], path: list[Any], concepts: set[str]) -> frozenset[str]:
+    """The concept ids, each one a concept of the knowledge (LexiconError otherwise)."""
+    for i, concept in enumerate(ids):
+        if concept not in concepts:
+            raise LexiconError([*path, i], f"unknown concept {concept!r}")
+    return frozenset(ids)
+
+
 def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
     for key in ("events", "described_conditions", "ongoing_unless_dated"):
         for i, concept in enumerate(d[key]):
@@ -138,6 +150,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         until_words=_words(d["until_words"]),
         negation_links=_words(d["negation_links"]),
         site_words=_words(d["site_words"]),
+        contraindication_denial_words=_words(d["contraindication_denial_words"]),
         inability_words=_words(d["inability_words"]),
         cause_links=tuple(w.lower() for w in d["cause_links"]),
         not_auxiliaries=_words(d["not_auxiliaries"]),
@@ -226,11 +239,11 @@ def _cue(cue: Mapping[str, Any], path: list[Any], concepts: set[str]) -> CueRule
     pattern = _pattern(cue["pattern"], [*path, "pattern"]) if "pattern" in cue else None
     if cue["category"] == "CLAUSE" and cue["direction"] != "TERMINATE":
         raise LexiconError([*path, "direction"], "a CLAUSE cue ends other cues' scope: its direction is TERMINATE")
-    for i, concept in enumerate(cue.get("not_for", ())):
-        if concept not in concepts:
-            raise LexiconError([*path, "not_for", i], f"unknown concept {concept!r}")
-    not_for = frozenset(cue.get("not_for", ()))
-    return CueRule(cue["literal"].lower(), cue["category"], cue["direction"], pattern, cue.get("max_scope"), not_for)
+    not_for = _known(cue.get("not_for", ()), [*path, "not_for"], concepts)
+    only_for = _known(cue.get("only_for", ()), [*path, "only_for"], concepts)
+    return CueRule(
+        cue["literal"].lower(), cue["category"], cue["direction"], pattern, cue.get("max_scope"), not_for, only_for
+    )
 
 
 def _durations(d: Mapping[str, Any]) -> DurationWords:
@@ -256,6 +269,8 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         link_words=_words(d["link_words"]),
         worsening_words=_words(d["worsening_words"]),
         other_events=frozenset(w if w != w.lower() else w.lower() for w in d["other_events"]),
+        states_before=_words(d["other_states"]["before"]),
+        states_after=_words(d["other_states"]["after"]),
     )
 
 

@@ -208,6 +208,10 @@ class _Builder:
             elevated_interpretation_words=frozenset(
                 w.lower() for w in self.data("observations.yaml").get("elevated_interpretation_words", ())
             ),
+            low_interpretations=frozenset(self.data("observations.yaml").get("low_interpretations", ())),
+            low_interpretation_words=frozenset(
+                w.lower() for w in self.data("observations.yaml").get("low_interpretation_words", ())
+            ),
             observations=observations,
             contraindications=contraindications,
             policy=policy,
@@ -524,6 +528,7 @@ class _Builder:
                 concept=o["concept"],
                 lookback_days=o["lookback_days"],
                 flags_count=o.get("flags_count", True),
+                low_flags_count=o.get("low_flags_count", False),
                 lab_limit_counts=o.get("lab_limit_counts", True),
             )
         return rules

@@ -221,6 +221,7 @@ class ObservationRule:
     concept: str
     lookback_days: int
     flags_count: bool = True
+    low_flags_count: bool = False  # flagged low with no value: borderline (eGFR, whose threshold is a low value)
     lab_limit_counts: bool = True  # above the lab's upper limit, not past the threshold: beyond (else borderline)
 
     def conversion(self, unit: str) -> UnitConversion | None:
@@ -394,6 +395,8 @@ class Knowledge:
     findings: dict[str, FindingDefinition]
     elevated_interpretations: frozenset[str]
     elevated_interpretation_words: frozenset[str]  # flags in other forms, lower-cased ("high", "h", "abnormal")
+    low_interpretations: frozenset[str]  # v2/v3 flags of a low value (L, LL)
+    low_interpretation_words: frozenset[str]  # the same in other forms, lower-cased ("low", "l")
     observations: dict[str, ObservationRule]
     contraindications: dict[str, Contraindication]
     policy: Policy
@@ -433,6 +436,7 @@ class CueRule:
     pattern: TokenPattern | None = None
     max_scope: int | None = None
     not_for: frozenset[str] = frozenset()  # concepts it does not modify
+    only_for: frozenset[str] = frozenset()  # when given, the only concepts it modifies
 
 
 @dataclass(frozen=True)
@@ -451,6 +455,9 @@ class DurationWords:
     worsening_words: frozenset[str] = frozenset()  # a span just after one times the worsening: at least that old
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
+    states_before: frozenset[str] = frozenset()  # "neck pain in pt who had covid 3 wks ago": an indication's
+    # time with one of these in its phrase is that state's
+    states_after: frozenset[str] = frozenset()  # "neck pain at 5 wks gestation": the same, just after the time
 
     @cached_property
     def fixed_phrases(self) -> tuple[tuple[str, tuple[float, float] | None, frozenset[str] | None], ...]:
@@ -536,6 +543,7 @@ class CueDoubts:
     until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
     negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied
     site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
+    contraindication_denial_words: frozenset[str] = frozenset()  # "denies having a pacemaker": a denial still
     inability_words: frozenset[str] = frozenset()  # "no fever, can't hold urine": an inability told, not listed
     cause_links: tuple[str, ...] = ()  # "can't lift grandchild due to arm pain": the cause is the patient's
     not_auxiliaries: frozenset[str] = frozenset()  # "do", "could", "wo": before "not" / "n't", a verb follows
@@ -584,5 +592,7 @@ class Lexicon:
     relative_answers: RelativeAnswers | None = None  # "Prostate ca - father;": a relative as a finding's answer
     doubts: CueDoubts = field(default_factory=lambda: CueDoubts())  # where a cue's reading is doubtful
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")
+    radiating_concepts: frozenset[str] = frozenset()  # concepts another site's pain may spread to look like
+    radiating_from_sites: frozenset[str] = frozenset()  # "chest pain radiating to L arm": another site's spread
     line_wraps: LineWraps = field(default_factory=LineWraps)  # line breaks inside a sentence
     other_language: OtherLanguage | None = None  # a text in another language is not read

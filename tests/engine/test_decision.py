@@ -108,14 +108,15 @@ def test_policy_6_unnamed_contrast_allergy_removes_both_kinds(evaluate):
     assert alternative_ids(evaluate(chart, "72040")) == ["mr-cspine-wo", "ct-cspine-wo", "pet-fdg-ct-wb"]
 
 
-def test_policy_6_iv_dye_is_iodinated_contrast(evaluate):
+def test_policy_6_iv_dye_names_no_agent_so_both_contrast_classes_go(evaluate):
+    # (it was read as iodinated contrast, and MRI with gadolinium stayed first: a twenty-ninth review)
     chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE), allergy("IV contrast dye")]
-    assert alternative_ids(evaluate(chart, "72040")) == [
-        "mr-cspine-wow",
-        "mr-cspine-wo",
-        "ct-cspine-wo",
-        "pet-fdg-ct-wb",
-    ]
+    assert alternative_ids(evaluate(chart, "72040")) == ["mr-cspine-wo", "ct-cspine-wo", "pet-fdg-ct-wb"]
+
+
+def test_policy_6_a_named_iodinated_agent_leaves_gadolinium(evaluate):
+    chart = [patient(), condition("Z85.3"), condition("M54.12", onset=ACUTE), allergy("Omnipaque")]
+    assert alternative_ids(evaluate(chart, "72040"))[:2] == ["mr-cspine-wow", "mr-cspine-wo"]
 
 
 def test_policy_6_nothing_left_is_said_not_replaced_by_something_unsafe(evaluate):

@@ -254,7 +254,7 @@ def test_policy_8_a_drug_after_a_history_cue_is_current(reader):
         ("deep brain stimulator", "mri-unsafe"),
         ("allergic to gadolinium", "gadolinium-contraindicated"),
         ("ESRD on HD", "gadolinium-contraindicated"),
-        ("IV dye allergy", "iodinated-contrast-allergy"),
+        ("IV dye allergy", "contrast-allergy-unspecified"),  # a dye names no agent (a twenty-ninth review)
     ],
 )
 def test_policy_8_concept_words_abbreviations_and_misspellings(reader, text, concept):

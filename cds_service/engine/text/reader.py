@@ -32,6 +32,7 @@ from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote, find_times
 from cds_service.knowledge.model import (
     IGNORED,
     Context,
+    CueRule,
     Knowledge,
     Lexicon,
     MeasurementWords,
@@ -80,6 +81,7 @@ MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
 MAX_NEW_STRINGS = 100_000  # words the texts may add to the pipeline's vocabulary (~50 MiB) before it is built again
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 _WORD = re.compile(r"[\w/'+~>-]+")
+_PHRASE_REACH = 14  # words before a time in its phrase where a word of worsening may stand
 _MANNER_REACH = 5  # tokens after a denied mention where a manner word may stand ("... eliquis as often as prescribed")
 _LEVEL = re.compile(r"^c[1-8](-c?[1-8]|-t1)?$")  # C5, C5-6, C5-C6, C7-T1
 BORDERLINE, WITHIN = "B", "W"
@@ -151,6 +153,8 @@ class TextReader:
         # (`_linked`; not in "kick off workouts")
         phrases = tuple(e for e in self.lexicon.durations.other_events if " " in e)
         self._event_phrases = _words_pattern(phrases) if phrases else None
+        states = tuple(w for w in self.lexicon.durations.states_before if " " in w)
+        self._state_phrases = _words_pattern(states) if states else None
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
@@ -308,12 +312,13 @@ class TextReader:
         return sum(t.ent_iob_ not in ("B", "I") for t in others) <= _ITEM_OTHER_WORDS
 
     def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
-        """A span written just after a word of worsening ("worse x 2 wks", "worsening neck pain x 1 wk") times the
-        worsening: the pain itself is at least that old."""
+        """A span just after a word of worsening or after one in its phrase ("worse x 2 wks", "worse with turning, x 2
+        wks", "worsening R sided neck pain x 1 wk", "progressive neck stiffness and pain x 5 days") times the worsening:
+        the pain itself is at least that old."""
         text, words = _text(sentence.doc), self.lexicon.durations.worsening_words
         return [
             replace(n, days=(n.days[0], AT_LEAST_DAYS))
-            if n.days and _just_after_one_of(text, sentence, n, words)
+            if n.days and (_just_after_one_of(text, sentence, n, words) or _in_phrase_before(text, sentence, n, words))
             else n
             for n in notes
         ]
@@ -342,8 +347,12 @@ class TextReader:
             context = _at_best(context, Context.UNCERTAIN)  # hedged words and borderline values are never certain
         if self._roles.get(concept) is Role.INFECTION and self._other_site(ent, sentence):
             context = _at_best(context, Context.UNCERTAIN)  # "L4-5 discitis", "diabetic foot osteomyelitis"
+        if concept in self.lexicon.radiating_concepts and self._spread_from_another_site(ent, sentence):
+            context = _at_best(context, Context.UNCERTAIN)  # "chest pain radiating to left arm"
         if self._may_go_on(concept, context, ent, times):
             context = Context.UNCERTAIN  # "PMH: afib (xarelto)": a lasting treatment may still be taken
+        if context is Context.HISTORICAL and self._roles.get(concept) is Role.INDICATION and _told_chronic(times):
+            context = Context.UNCERTAIN  # "Hx of chronic neck pain": a chronic pain may go on (it widens)
         return TextMention(
             concept, context, ent.start_char, ent.end_char, (sentence.start_char, sentence.end_char), times
         )
@@ -356,6 +365,18 @@ class TextReader:
             and concept in self.lexicon.doubts.ongoing_unless_dated
             and not any(t.start >= ent.end_char for t in times)
         )
+
+    def _spread_from_another_site(self, ent: Any, sentence: Any) -> bool:
+        """Whether an arm's symptom (`radiating_from_sites.concepts`) that names no cervical level or word may be
+        another site's pain spreading to the arm:
+        a word of `radiating_from_sites` before it in its phrase, and no cervical word there ("chest pain radiating to
+        left arm"; not "neck and shoulder pain radiating to L arm", "C6 radiculopathy")."""
+        doc, start = ent.doc, ent.start
+        while start > sentence.start and doc[start - 1].text not in (",", ";", ".", ":"):
+            start -= 1
+        if self._cervical.search(doc[start : ent.end].text):
+            return False
+        return any(t.lower_ in self.lexicon.radiating_from_sites for t in doc[start : ent.start])
 
     def _other_site(self, ent: Any, sentence: Any) -> bool:
         """Whether another body site or spine region (lexicon `other_sites`) stands in the mention's phrase."""
@@ -404,6 +425,8 @@ class TextReader:
                 context = Context.UNCERTAIN  # "Consider MRI if patient has history of cancer"
             elif context in (Context.AFFIRMED, Context.HISTORICAL) and ent.start in doubted:
                 context = Context.UNCERTAIN
+            elif context is Context.AFFIRMED and self._denied_in_a_study_phrase(doc, ent):
+                context = Context.NEGATED  # "no contrast allergy": the study's "no contrast" took the denial
             contexts.append(self._answered_after(doc, ent, context))
         for i in range(1, len(ents)):
             before, ent = ents[i - 1], ents[i]
@@ -418,6 +441,17 @@ class TextReader:
             Context.UNCERTAIN if self._doubted(doc, ent, context, ent.start in listed, notes) else context
             for ent, context in zip(ents, contexts, strict=True)
         ]
+
+    def _denied_in_a_study_phrase(self, doc: Any, ent: Any) -> bool:
+        """Whether a contraindication is denied by a negation that a study's contrast phrase took as its own ("no
+        contrast allergy", "no gad allergy": the cue "no contrast" of "MRI no contrast" overlaps the mention)."""
+        if self._roles.get(_concept(ent)) is not Role.CONTRAINDICATION:
+            return False
+        denials = self.lexicon.present_denials
+        return any(
+            start < ent.start < end and doc[start].lower_ in denials
+            for start, end in (m.modifier_span for m in doc._.context_graph.modifiers)
+        )
 
     def _answered_after(self, doc: Any, ent: Any, context: Context) -> Context:
         """A mention's context as what is written right after it answers it: a denial ("malignancy - no") negates, one
@@ -458,7 +492,9 @@ class TextReader:
             return True  # what a past treatment or test was for may still be there ("s/p ESI for C6 radiculopathy")
         if context in (Context.AFFIRMED, Context.HISTORICAL):
             return _line_questioned(_text(doc), ent.end_char, ent.sent.end_char, notes)
-        if context in (Context.HYPOTHETICAL, Context.NEGATED) and self._after_reason_link(doc, ent, _CATEGORY[context]):
+        if context in (Context.HYPOTHETICAL, Context.NEGATED) and (
+            self._after_reason_link(doc, ent, _CATEGORY[context]) or self._contraindication_told(doc, ent, context)
+        ):
             return True
         if context is Context.NEGATED and (
             self._until_after(doc, ent)
@@ -478,6 +514,28 @@ class TextReader:
         if not event:
             return False
         return context is Context.NEGATED and listed and self._dated_event(doc, ent, notes)
+
+    def _contraindication_told(self, doc: Any, ent: Any, context: Context) -> bool:
+        """Whether a negation or a hypothetical may tell a contraindication rather than deny or suppose it: a cue in the
+        mention's own words ("can't have MRI", "not a candidate for MRI"), or, for a negation before the mention,
+        other words than `contraindication_denial_words` (and other mentions of its list) between them ("cannot
+        undergo MRI due to pacemaker"; not "no pacemaker", "denies having a pacemaker or ICD")."""
+        if self._roles.get(_concept(ent)) is not Role.CONTRAINDICATION:
+            return False
+        words = self.lexicon.doubts.contraindication_denial_words
+        listed = {t.i for other in doc.ents for t in other}
+        for modifier in ent._.modifiers:
+            start, end = modifier.modifier_span
+            if modifier.category != _CATEGORY[context] or start >= ent.end:
+                continue  # a denial after the mention ("pacemaker: none") denies it
+            if end > ent.start:
+                return True  # the mention's own words hold the cue
+            between = doc[end : ent.start]
+            if context is Context.NEGATED and any(
+                t.lower_ not in words and t.i not in listed and not t.is_space for t in between
+            ):
+                return True
+        return False
 
     def _until_after(self, doc: Any, ent: Any) -> bool:
         """Whether a word of `until_words` follows a mention in its clause ("no weakness until last week")."""
@@ -631,7 +689,7 @@ class TextReader:
                 continue
             if any(t.ent_iob_ == "B" for t in doc.char_span(ent.end_char, note.start, alignment_mode="expand") or ()):
                 continue
-            following = _WORD.match(text[note.end :].lstrip())
+            following = _WORD.match(text[note.end :].lstrip(" '’"))
             words = set(_WORD.findall(text[note.start : note.end].lower()))
             if following:
                 words.add(following.group().lower())
@@ -1347,6 +1405,8 @@ class TextReader:
             nearest = min(near, key=lambda e: self._distance(doc, note, e))
             if not self._linked(doc, note):
                 continue
+            if self._kind(nearest) == "indication" and self._another_state(doc, note):
+                continue  # "neck pain in pt who had covid 3 weeks ago", "neck pain at 5 weeks gestation"
             if self._kind(nearest) == "indication" and self._in_another_phrase(doc, sentence, note, nearest, notes):
                 unplaced.append(note)  # "Neck pain, 2 wk hx of URI", "neck pain, L shoulder pain x 2 wks"
             else:
@@ -1395,6 +1455,19 @@ class TextReader:
         if self._event_phrases and self._event_phrases.search(phrase):
             return False  # a phrase of several words ("off work 1/52")
         return not any(w in events or w.lower() in events for w in _WORD.findall(phrase))
+
+    def _another_state(self, doc: Any, note: TimeNote) -> bool:
+        """Whether a time belongs to another state or event of the patient's (lexicon.yaml `durations.other_states`):
+        one of its words in the time's phrase before it, or the word just after it."""
+        durations, text = self.lexicon.durations, _text(doc)
+        start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
+        phrase = text[start : note.start]
+        if self._state_phrases and self._state_phrases.search(phrase):
+            return True  # a state of several words ("back from")
+        if any(w.lower() in durations.states_before for w in _WORD.findall(phrase)):
+            return True
+        following = _WORD.match(text[note.end :].lstrip(" '’"))
+        return bool(following) and following.group().lower() in durations.states_after
 
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
@@ -1561,6 +1634,19 @@ def _free_before(text: str, match: re.Match[str], unnamed: UnnamedValues) -> boo
         return True
     word = re.search(r"[\w/]+$", before)
     return (word[0].lower() if word else before[-1]) in unnamed.after
+
+
+def _told_chronic(times: tuple[TimeNote, ...]) -> bool:
+    """Whether a mention's times call it chronic, or give it a span of a year or more ("hx of chronic neck pain", "h/o
+    neck pain x 10 yrs"; not a dated episode, "hx of neck pain 2019, resolved")."""
+    return any((t.classes and "chronic" in t.classes) or (t.days is not None and t.days[0] >= 365) for t in times)
+
+
+def _in_phrase_before(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
+    """Whether one of `words` stands in the phrase of a time expression before it (since the last `,` `;` `:` `.`
+    of its sentence, at most `_PHRASE_REACH` words back)."""
+    start = max(sentence.start_char, max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1)
+    return any(w in words for w in _WORD.findall(text[start : note.start].lower())[-_PHRASE_REACH:])
 
 
 def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
@@ -1768,6 +1854,16 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+def _allowed_types(cue: CueRule, labels: dict[str, set[str]]) -> set[str] | None:
+    """The target labels a cue may modify: none for a comma (it only ends other cues' scope), the labels of its
+    `only_for` concepts when it names them, else any."""
+    if cue.category == "COMMA":
+        return {"-"}
+    if not cue.only_for:
+        return None
+    return set().union(*(labels.get(concept, ()) for concept in cue.only_for))
+
+
 def _words_pattern(words: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
     alternatives = _alternation(words)
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
@@ -1831,7 +1927,7 @@ def _pipeline(lexicon: Lexicon, yielding: frozenset[str] = frozenset()) -> Any:
             for pattern in (first_word_alternatives(term.pattern) if term.pattern else [None])
         ]
     )
-    labels: dict[str, set[str]] = {}  # each concept's target labels, for a cue's `not_for`
+    labels: dict[str, set[str]] = {}  # each concept's target labels, for a cue's `not_for` and `only_for`
     for term in lexicon.terms:
         labels.setdefault(term.concept, set()).add(_label(term))
     context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
@@ -1845,7 +1941,7 @@ def _pipeline(lexicon: Lexicon, yielding: frozenset[str] = frozenset()) -> Any:
             pattern=[dict(token) for token in cue.pattern] if cue.pattern else None,
             direction=cue.direction,
             max_scope=cue.max_scope,
-            allowed_types={"-"} if cue.category == "COMMA" else None,  # a comma only ends other cues' scope
+            allowed_types=_allowed_types(cue, labels),
             excluded_types=set().union(*(labels.get(concept, ()) for concept in cue.not_for)) or None,
         )
         for cue in lexicon.cues

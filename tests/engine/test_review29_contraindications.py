@@ -1,0 +1,262 @@
+"""Contraindications a twenty-ninth review (2026-12-05) found missed, each leaving a study the patient cannot have on
+the card (policy §6): an MRI contraindication told with a negation ("cannot undergo MRI due to pacemaker", "can't have
+MRI", "not a candidate for MRI"); implants by brand and in short (Biotronik, LINQ, "defib", "neurostim"), on a Device
+and on the allergy list; device procedure codes (lead repair, pocket relocation, intrathecal pumps); a contrast
+allergy written as agent then reaction ("Omnipaque - hives", "IV dye anaphylaxis") or as premedication; dialysis and
+kidney failure in short ("LUE AVF", "HD cath", "CKD G5D"); an eGFR flagged low with no value. Lost: a denied contrast
+allergy ("no contrast allergy") read as one; "bladder stimulator" read as a bladder red flag.
+
+The chart is neck pain with a bone metastasis (variant 5): radiographs (72040) are Usually Not Appropriate, and the
+card suggests MRI without and with contrast, MRI without contrast, CT with contrast, CT without, PET/CT.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from tests.builders import allergy, condition, device, observation, order_json, patient, procedure
+from tests.conftest import TODAY
+from tests.text_cases import reason_outcome
+
+ACUTE = "2026-11-10"
+MRI = {"mr-cspine-wow", "mr-cspine-wo"}
+GADOLINIUM = {"mr-cspine-wow"}
+IODINATED = {"ct-cspine-w"}
+CPT = "http://www.ama-assn.org/go/cpt|"
+
+
+def _suggested(engine, *extra, reason: str | None = None) -> set[str]:
+    chart = [patient(), condition("C79.51"), condition("M54.2", onset=ACUTE), *extra]
+    draft = order_json("72040")
+    if reason:
+        draft["reasonCode"] = [{"text": reason}]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
+    assert decision.outcome.value == "not-appropriate"
+    return {a.procedure.id for a in decision.alternatives}
+
+
+def _problem(text: str) -> dict:
+    entry = condition("M54.2")
+    entry["code"] = {"text": text}
+    return entry
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "cannot undergo MRI due to pacemaker",
+        "can't get MRI d/t ICD",
+        "never had MRI due to pacemaker",
+        "can't have MRI",
+        "not able to have an MRI",
+        "could not undergo MRI",
+        "MRI not possible",
+        "MRI is not an option",
+        "not a candidate for MRI",
+        "not MRI safe",
+        "not safe for MRI",
+        "contraindication to MRI",
+        "avoid MRI",
+        "non MRI compatible device",
+        "NO MRI",
+        "ICD - not MR conditional",
+    ],
+)
+def test_an_mri_contraindication_told_with_a_negation_removes_mri(engine, reason):
+    suggested = _suggested(engine, reason=reason)
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "no pacemaker",
+        "denies having a pacemaker or ICD",
+        "no hx of pacemaker",
+        "no pacemaker, defibrillator or other implanted devices",
+        "did not get an MRI yet",
+        "no MRI on file",
+    ],
+)
+def test_control_a_denied_implant_or_an_mri_not_done_keeps_mri(engine, reason):
+    assert _suggested(engine, reason=reason) >= MRI
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Biotronik Edora 8 DR-T",
+        "Rivacor 7 VR-T",
+        "Medtronic LINQ II",
+        "Abbott Confirm Rx ICM",
+        "Boston Scientific LUX-Dx",
+        "BIOMONITOR III",
+        "Advanced Bionics HiRes Ultra 3D",
+        "Oticon Medical Neuro",
+        "Defib",
+        "neuro stim",
+        "Presence of other specified functional implants",
+        "metal shavings in eye",
+        "BB pellet",
+        "V-paced",
+    ],
+)
+def test_an_implant_by_brand_or_in_short_on_a_device_removes_mri(engine, text):
+    suggested = _suggested(engine, device(text))
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Biotronik pacemaker",
+        "LINQ II implanted",
+        "implanted heart monitor",
+        "ear implant",
+        "defib",
+        "PPM+",
+        "neurostim",
+        "stim for back pain",
+        "Medtronic pump",
+        "ICD (Boston Sci)",
+        "metallic FB in orbit",
+        "BB in eye",
+        "bladder stimulator",
+        "Craniotomy for clipping of MCA aneurysm",
+        "paced rhythm",
+    ],
+)
+def test_an_implant_by_brand_or_in_short_in_the_reason_removes_mri(engine, reason):
+    suggested = _suggested(engine, reason=reason)
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize(
+    "text", ["Pacemaker", "MRI - pacemaker", "No MRI - ICD", "Cochlear implant - no MRI", "Defib", "LINQ II"]
+)
+def test_an_implant_on_the_allergy_list_removes_mri(engine, text):
+    suggested = _suggested(engine, allergy(text))
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize("text", ["Penicillin", "Latex", "Nickel", "Shellfish", "Insulin infusion pump"])
+def test_control_an_allergy_or_a_device_that_names_no_implant_keeps_mri(engine, text):
+    entry = device(text) if "pump" in text else allergy(text)
+    assert _suggested(engine, entry) >= MRI
+
+
+@pytest.mark.parametrize(
+    "code", ["33215", "33218", "33220", "33222", "33223", "33226", "0571T", "62360", "62361", "62362", "63663", "64569"]
+)
+def test_a_procedure_that_leaves_a_device_in_place_removes_mri(engine, code):
+    suggested = _suggested(engine, procedure(code))
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize("code", ["Z45.09", "Z45.49", "Z45.41"])
+def test_a_device_adjusted_on_the_problem_list_removes_mri(engine, code):
+    suggested = _suggested(engine, condition(code))
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize(
+    "reason, removed",
+    [
+        ("IV dye anaphylaxis", GADOLINIUM | IODINATED),
+        ("Omnipaque - hives", IODINATED),
+        ("reacted to Visipaque", IODINATED),
+        ("CT contrast: hives", IODINATED),
+        ("iodinated contrast - anaphylaxis", IODINATED),
+        ("contrast - hives", GADOLINIUM | IODINATED),
+        ("contrast (anaphylaxis)", GADOLINIUM | IODINATED),
+        ("prior rxn to contrast", GADOLINIUM | IODINATED),
+        ("hives w/ CT contrast", GADOLINIUM | IODINATED),
+        ("premedicate for contrast", GADOLINIUM | IODINATED),
+        ("steroid prep before contrast", GADOLINIUM | IODINATED),
+        ("MRI dye reaction", GADOLINIUM),
+        ("gadolinium - rash", GADOLINIUM),
+        ("Gadavist: hives", GADOLINIUM),
+        ("premed for gad", GADOLINIUM),
+    ],
+)
+def test_a_contrast_allergy_as_agent_and_reaction_or_premedication_removes_the_contrast(engine, reason, removed):
+    suggested = _suggested(engine, reason=reason)
+    assert not removed & suggested and "mr-cspine-wo" in suggested
+
+
+@pytest.mark.parametrize("reason", ["MRI with and without contrast - eval mets", "severe MR -> SOB", "CT w/ contrast"])
+def test_control_a_study_with_contrast_or_a_mitral_murmur_is_no_allergy(engine, reason):
+    assert _suggested(engine, reason=reason) >= GADOLINIUM | IODINATED
+
+
+@pytest.mark.parametrize("text", ["Gad", "Contrast dye", "IV dye", "IV dye - anaphylaxis"])
+def test_a_short_or_unnamed_contrast_on_the_allergy_list(engine, text):
+    suggested = _suggested(engine, allergy(text))
+    assert not GADOLINIUM & suggested and "mr-cspine-wo" in suggested
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "HD via L AVF",
+        "LUE AVF",
+        "RUE AVG",
+        "has tunneled HD cath",
+        "PD cath",
+        "HD Tu/Th/Sa",
+        "CKD G5D",
+        "CKD 5D",
+        "CKD G4",
+        "stage V CKD",
+        "Chronic kidney disease, stage 5",
+        "ESRF",
+        "severe renal insufficiency",
+        "low GFR",
+    ],
+)
+def test_dialysis_or_kidney_failure_in_short_removes_gadolinium(engine, reason):
+    suggested = _suggested(engine, reason=reason)
+    assert not GADOLINIUM & suggested and "mr-cspine-wo" in suggested
+
+
+@pytest.mark.parametrize("reason", ["CKD 3a", "CKD stage 2", "IHD", "AV nodal reentry"])
+def test_control_mild_kidney_disease_keeps_gadolinium(engine, reason):
+    assert _suggested(engine, reason=reason) >= GADOLINIUM
+
+
+@pytest.mark.parametrize("code", ["36831", "36832", "36833", "49421"])
+def test_a_dialysis_access_procedure_removes_gadolinium(engine, code):
+    assert not GADOLINIUM & _suggested(engine, procedure(code))
+
+
+@pytest.mark.parametrize("flag", ["L", "LL"])
+def test_an_egfr_flagged_low_with_no_value_removes_gadolinium(engine, flag):
+    egfr = observation("33914-3", None, None, interpretation=flag)
+    assert not GADOLINIUM & _suggested(engine, egfr)
+
+
+@pytest.mark.parametrize("flag", [None, "N", "H"])
+def test_control_an_egfr_with_no_value_and_no_low_flag_keeps_gadolinium(engine, flag):
+    egfr = observation("33914-3", None, None, interpretation=flag)
+    assert _suggested(engine, egfr) >= GADOLINIUM
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "no contrast allergy",
+        "No contrast allergy.",
+        "no gad allergy",
+        "NKDA, no contrast allergy",
+        "no IV contrast allergy",
+    ],
+)
+def test_a_denied_contrast_allergy_keeps_the_contrast_studies(engine, reason):
+    assert _suggested(engine, reason=reason) >= GADOLINIUM
+
+
+@pytest.mark.parametrize("reason", ["bladder stimulator", "Craniotomy for clipping of MCA aneurysm"])
+def test_an_implant_is_no_red_flag_the_warning_stays(engine, reason):
+    outcome, variants = reason_outcome(engine, f"neck pain x 2 wks. {reason}", CPT + "72141")
+    assert (outcome, variants) == ("not-appropriate", [1])
