@@ -610,17 +610,13 @@ class ChartReader:
 
     def _named_in_words(self, kind: str, text: str) -> frozenset[str]:
         """Contraindications a Device's words name (`device_text`), or an AllergyIntolerance's (`allergy_text`, unless
-        `allergy_text_unless`; or an implant's name, `device_text`, as some EHRs put "Pacemaker - no MRI" on the
-        allergy list so that it shows everywhere); `text` lower-cased."""
+        `allergy_text_unless`: an implant too, as some EHRs put "Pacemaker - no MRI" on the allergy list so that it
+        shows everywhere); `text` lower-cased."""
         found = set()
+        text = f"{text} "  # (a fragment ending in a space is a whole word: "pacer ", not "Pacerone")
         for ci in self.k.contraindications.values():
-            if kind == "Device":
-                named = _has_word(text, ci.device_text)
-            else:
-                named = _has_word(text, ci.device_text) or (
-                    _has_word(text, ci.allergy_text) and not _has_word(text, ci.allergy_text_unless)
-                )
-            if named:
+            fragments, unless = (ci.device_text, ()) if kind == "Device" else (ci.allergy_text, ci.allergy_text_unless)
+            if _has_word(text, fragments) and not _has_word(text, unless):
                 found.add(ci.id)
         return frozenset(found)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -42,17 +42,29 @@ def decide(
     match: OrderMatch | None = None,
 ) -> Decision:
     """The decision for one order, with everything needed to explain it (`match`: if already known). An order whose
-    date is given only to the month or the year is rated on its first and its last possible day: a warning needs
-    both (durations and recent events depend on the day; a twenty-ninth review: "2026-11" read as its first day made
-    a 31-to-51-day pain acute)."""
+    date is given only to the month or the year is rated on each day it may have been written (`_days_between`): a
+    warning needs them all (durations and recent events depend on the day; a twenty-ninth review: "2026-11" read as
+    its first day made a 31-to-51-day pain acute; a thirtieth: a red flag's 14-day window inside the month)."""
     first, last = order_days_of(order, today)
     decision = _decide_on(order, first, chart, reader, siblings, match)
-    if decision.outcome is Outcome.NOT_APPROPRIATE and last != first:
-        later = _decide_on(order, last, chart, reader, siblings, match)
-        if later.outcome is not Outcome.NOT_APPROPRIATE:
-            why = f"the order's date is not given to the day (authoredOn {order.authoredOn}): rated on {last} too"
-            return replace(later, reasons=(*later.reasons, why))
+    if decision.outcome is not Outcome.NOT_APPROPRIATE:
+        return decision
+    for day in _days_between(first, last):
+        other = _decide_on(order, day, chart, reader, siblings, match)
+        if other.outcome is not Outcome.NOT_APPROPRIATE:
+            why = f"the order's date is not given to the day (authoredOn {order.authoredOn}): rated on {day} too"
+            return replace(other, reasons=(*other.reasons, why))
     return decision
+
+
+def _days_between(first: date, last: date) -> list[date]:
+    """The days after `first` an order dated only to the month or the year may have been written, last first: every
+    day of a month; of a longer span every seventh day and the last (no window of the policy is shorter than 14
+    days, so each holds one of them)."""
+    span = (last - first).days
+    step = 1 if span <= 31 else 7
+    days = [first + timedelta(days=n) for n in range(step, span, step)]
+    return [last, *reversed(days)] if span > 0 else []
 
 
 def _decide_on(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from cds_service.knowledge.model import (
@@ -57,7 +58,8 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
     for i, group in enumerate(data["terms"]):
         if group["concept"] not in concepts:
             raise LexiconError(["terms", i, "concept"], f"unknown concept {group['concept']!r}")
-        terms += _group(group, group["concept"], ["terms", i])
+        also = _known(group.get("also", ()), ["terms", i, "also"], concepts)
+        terms += [replace(rule, also=also) for rule in _group(group, group["concept"], ["terms", i])]
     for i, group in enumerate(data["ignore"]):
         terms += _group(group, IGNORED, ["ignore", i])
     cues = tuple(_cue(c, ["cues", "add", i], concepts) for i, c in enumerate(data["cues"]["add"]))
@@ -269,6 +271,7 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         link_words=_words(d["link_words"]),
         worsening_words=_words(d["worsening_words"]),
         other_events=frozenset(w if w != w.lower() else w.lower() for w in d["other_events"]),
+        history_class_words=_words(d["history_class_words"]),
         states_before=_words(d["other_states"]["before"]),
         states_after=_words(d["other_states"]["after"]),
     )

@@ -424,6 +424,7 @@ class TermRule:
     pattern: TokenPattern | None = None
     region_agnostic: bool = False  # counts in a problem-list entry only beside a cervical word
     hedged: bool = False  # the words are uncertain themselves ("tumor")
+    also: frozenset[str] = frozenset()  # other concepts the same words name ("aneurysm clip": a vascular cause too)
 
 
 @dataclass(frozen=True)
@@ -455,6 +456,7 @@ class DurationWords:
     worsening_words: frozenset[str] = frozenset()  # a span just after one times the worsening: at least that old
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
+    history_class_words: frozenset[str] = frozenset()  # "long history of anxiety": the words name what follows
     states_before: frozenset[str] = frozenset()  # "neck pain in pt who had covid 3 wks ago": an indication's
     # time with one of these in its phrase is that state's
     states_after: frozenset[str] = frozenset()  # "neck pain at 5 wks gestation": the same, just after the time

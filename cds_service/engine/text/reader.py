@@ -155,6 +155,7 @@ class TextReader:
         self._event_phrases = _words_pattern(phrases) if phrases else None
         states = tuple(w for w in self.lexicon.durations.states_before if " " in w)
         self._state_phrases = _words_pattern(states) if states else None
+        self._states_after = re.compile(rf"(?:{_alternation(self.lexicon.durations.states_after)})(?![\w-])")
         self._present = _words_pattern(tuple(self.lexicon.present_words))
         self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
         self._measures = [(m, _measurement_pattern(m)) for m in self.lexicon.measurements]
@@ -262,7 +263,11 @@ class TextReader:
                 _at_best(c, Context.UNCERTAIN) if e.start in regionless else c
                 for e, c in zip(kept, contexts, strict=True)
             ]
-            found += [self._mention(e, c, sentence, times[e.start]) for e, c in zip(kept, contexts, strict=True)]
+            for e, c in zip(kept, contexts, strict=True):
+                mention = self._mention(e, c, sentence, times[e.start])
+                found.append(mention)
+                if mention is not None:  # the other concepts its words name ("aneurysm clip": an aneurysm too)
+                    found += [replace(mention, concept=other) for other in _also(e)]
             if unplaced:  # "neck pain x 5 days; intermittent for 6 months": maybe the symptoms' time
                 span = (sentence.start_char, sentence.end_char)
                 found.append(TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(unplaced)))
@@ -339,6 +344,7 @@ class TextReader:
 
     def _mention(self, ent: Any, context: Context, sentence: Any, times: tuple[TimeNote, ...]) -> TextMention | None:
         concept, _, flags = ent.label_.partition("|")
+        flags = flags.partition("+")[0]
         if WITHIN in flags:
             if "word" not in flags:
                 return None  # a value below the threshold says nothing
@@ -372,11 +378,17 @@ class TextReader:
         a word of `radiating_from_sites` before it in its phrase, and no cervical word there ("chest pain radiating to
         left arm"; not "neck and shoulder pain radiating to L arm", "C6 radiculopathy")."""
         doc, start = ent.doc, ent.start
+        if "radic" in ent.text.lower():
+            return False  # "L arm radiculopathy": named, not a spread
         while start > sentence.start and doc[start - 1].text not in (",", ";", ".", ":"):
             start -= 1
         if self._cervical.search(doc[start : ent.end].text):
             return False
-        return any(t.lower_ in self.lexicon.radiating_from_sites for t in doc[start : ent.start])
+        sites = self.lexicon.radiating_from_sites
+        return any(
+            t.lower_ in sites and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "blade")  # "shoulder blade"
+            for t in doc[start : ent.start]
+        )
 
     def _other_site(self, ent: Any, sentence: Any) -> bool:
         """Whether another body site or spine region (lexicon `other_sites`) stands in the mention's phrase."""
@@ -1405,8 +1417,9 @@ class TextReader:
             nearest = min(near, key=lambda e: self._distance(doc, note, e))
             if not self._linked(doc, note):
                 continue
-            if self._kind(nearest) == "indication" and self._another_state(doc, note):
-                continue  # "neck pain in pt who had covid 3 weeks ago", "neck pain at 5 weeks gestation"
+            if self._kind(nearest) == "indication" and self._another_state(doc, note, nearest):
+                unplaced.append(note)  # "neck pain in pt who had covid 3 weeks ago": maybe the pain's, maybe not
+                continue
             if self._kind(nearest) == "indication" and self._in_another_phrase(doc, sentence, note, nearest, notes):
                 unplaced.append(note)  # "Neck pain, 2 wk hx of URI", "neck pain, L shoulder pain x 2 wks"
             else:
@@ -1456,18 +1469,19 @@ class TextReader:
             return False  # a phrase of several words ("off work 1/52")
         return not any(w in events or w.lower() in events for w in _WORD.findall(phrase))
 
-    def _another_state(self, doc: Any, note: TimeNote) -> bool:
-        """Whether a time belongs to another state or event of the patient's (lexicon.yaml `durations.other_states`):
-        one of its words in the time's phrase before it, or the word just after it."""
+    def _another_state(self, doc: Any, note: TimeNote, ent: Any) -> bool:
+        """Whether a time may belong to another state or event of the patient's (lexicon.yaml
+        `durations.other_states`): one of its words between the mention and the time ("neck pain in pt who had covid 3
+        weeks ago"), or just after the time ("neck pain at 5 weeks gestation")."""
         durations, text = self.lexicon.durations, _text(doc)
-        start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
-        phrase = text[start : note.start]
-        if self._state_phrases and self._state_phrases.search(phrase):
-            return True  # a state of several words ("back from")
-        if any(w.lower() in durations.states_before for w in _WORD.findall(phrase)):
-            return True
-        following = _WORD.match(text[note.end :].lstrip(" '’"))
-        return bool(following) and following.group().lower() in durations.states_after
+        if ent.end_char <= note.start:
+            between = text[ent.end_char : note.start]
+            if self._state_phrases and self._state_phrases.search(between):
+                return True  # a state of several words ("back from")
+            if any(w.lower() in durations.states_before for w in _WORD.findall(between)):
+                return True
+        after = text[note.end :].lstrip(" '’").lower()
+        return bool(self._states_after.match(after))
 
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
@@ -1483,8 +1497,10 @@ class TextReader:
         for other in notes:  # (a span between them is the mention's time too: "x 3 days")
             if ent.end_char <= other.start and other.end <= note.start:
                 between = between.replace(text[other.start : other.end], " ")
-        if _WORD.findall(between):
-            return False  # other words between the mention and the duration word after it
+        if _WORD.findall(between) or any(mark in between for mark in ".;!?"):
+            return False  # other words, or a statement's end, between the mention and the duration word after it
+        if self._of_another_thing(text, note):
+            return False  # "neck pain x 5 days, long history of anxiety"
         following = re.match(r"\s*([\w/'-]+|[,;.!?)]|$)", text[note.end :])
         word = following.group(1).lower() if following else ""
         return (
@@ -1492,11 +1508,27 @@ class TextReader:
             or word in self.lexicon.present_words | self.lexicon.symptom_words
         )
 
+    def _of_another_thing(self, text: str, note: TimeNote) -> bool:
+        """Whether duration words name what follows them with "of" (or right after them, for a history: "long h/o
+        DM2"), and it is no symptom ("long history of anxiety"; not "long history of neck pain", "long history of
+        symptoms")."""
+        if note.classes is None:
+            return False
+        told = _WORD.findall(text[note.start : note.end].lower())
+        history = any(w in self.lexicon.durations.history_class_words for w in told)
+        of = r"(?:of\s+)?" if history else r"of\s+"  # ("long h/o DM2")
+        following = re.match(rf"\s+{of}([\w/'-]+)", text[note.end :])
+        if not following:
+            return False
+        word = following.group(1).lower()
+        return word not in self.lexicon.symptom_words and not self._cervical.match(word)
+
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
         """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept; uncertain
         where a symptom word stands with other words ("Shoulder pain x 3 days", "Pain persistent for 3 months"): it
         may be another thing's time, so it can only widen the duration. Without a symptom word ("s/p LAD stent 2019")
         it is another thing's."""
+        notes = [n for n in notes if not self._of_another_thing(_text(sentence.doc), n)]
         if not notes:
             return
         span = (sentence.start_char, sentence.end_char)
@@ -1986,8 +2018,16 @@ def _split_capitals_contractions(tokenizer: Any) -> None:
 
 
 def _label(term: TermRule) -> str:
-    """A target rule's label: the concept, then its flags (A: region-agnostic, H: hedged)."""
-    return f"{term.concept}|{'A' if term.region_agnostic else ''}{'H' if term.hedged else ''}"
+    """A target rule's label: the concept, then its flags (A: region-agnostic, H: hedged), then the other concepts the
+    same words name, after a "+" (`also`)."""
+    also = f"+{','.join(sorted(term.also))}" if term.also else ""
+    return f"{term.concept}|{'A' if term.region_agnostic else ''}{'H' if term.hedged else ''}{also}"
+
+
+def _also(ent: Any) -> list[str]:
+    """The other concepts a mention's words name (`_label`)."""
+    also = ent.label_.partition("+")[2]
+    return also.split(",") if also else []
 
 
 def _target_meaning(rule: Any) -> tuple[str, str]:
