@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -609,14 +609,18 @@ class ChartReader:
         return frozenset(concepts) | self._named_in_words(kind, words), coding
 
     def _named_in_words(self, kind: str, text: str) -> frozenset[str]:
-        """Contraindications a Device's words name (`device_text`), or an AllergyIntolerance's (`allergy_text`, unless
-        `allergy_text_unless`: an implant too, as some EHRs put "Pacemaker - no MRI" on the allergy list so that it
-        shows everywhere); `text` lower-cased."""
+        """Contraindications a Device's words name (`device_text`, unless the words name one of `device_text_unless`:
+        "Defib pads"), or an AllergyIntolerance's (`allergy_text`, where no word of `allergy_text_unless` covers it:
+        "Hair dye", but "Hair dye and contrast dye" names a contrast; an implant too, as some EHRs put "Pacemaker - no
+        MRI" on the allergy list so that it shows everywhere); `text` lower-cased."""
         found = set()
         text = f"{text} "  # (a fragment ending in a space is a whole word: "pacer ", not "Pacerone")
         for ci in self.k.contraindications.values():
-            fragments, unless = (ci.device_text, ()) if kind == "Device" else (ci.allergy_text, ci.allergy_text_unless)
-            if _has_word(text, fragments) and not _has_word(text, unless):
+            if kind == "Device":
+                named = _has_word(text, ci.device_text) and not _has_word(text, ci.device_text_unless)
+            else:
+                named = _has_uncovered_word(text, ci.allergy_text, ci.allergy_text_unless)
+            if named:
                 found.add(ci.id)
         return frozenset(found)
 
@@ -780,13 +784,31 @@ def _safety_words(raw: Mapping[str, Any]) -> str:
 
 def _has_word(text: str, fragments: Iterable[str]) -> bool:
     """Whether a fragment starts a word of the text (case already lowered)."""
-    for fragment in fragments:
-        start = text.find(fragment)
-        while start >= 0:
-            if start == 0 or not text[start - 1].isalnum():
-                return True
-            start = text.find(fragment, start + 1)
-    return False
+    return any(next(_word_starts(text, fragment), None) is not None for fragment in fragments)
+
+
+def _word_starts(text: str, fragment: str) -> Iterator[int]:
+    """Where a fragment starts a word of the text."""
+    start = text.find(fragment)
+    while start >= 0:
+        if start == 0 or not text[start - 1].isalnum():
+            yield start
+        start = text.find(fragment, start + 1)
+
+
+def _has_uncovered_word(text: str, fragments: Iterable[str], unless: Iterable[str]) -> bool:
+    """Whether a fragment starts a word of the text outside every word of `unless` (and the word after it: "hair
+    dye", "lymphazurin dye")."""
+    covered = []
+    for word in unless:
+        for start in _word_starts(text, word):
+            after = re.match(r"\s*[\w-]*", text[start + len(word) :])
+            covered.append((start, start + len(word) + (after.end() if after else 0)))
+    return any(
+        not any(start <= at < end for start, end in covered)
+        for fragment in fragments
+        for at in _word_starts(text, fragment)
+    )
 
 
 def _unreadable_element(value: Any, key: str = "") -> str | None:

@@ -551,6 +551,7 @@ class _Builder:
                 device_codes=self._code_sets(doc, [*path, "devices"], c.get("devices", {})),
                 allergy_codes=self._code_sets(doc, [*path, "allergies"], c.get("allergies", {})),
                 device_text=tuple(t.lower() for t in c.get("device_text", ())),
+                device_text_unless=tuple(t.lower() for t in c.get("device_text_unless", ())),
                 allergy_text=tuple(t.lower() for t in c.get("allergy_text", ())),
                 allergy_text_unless=tuple(t.lower() for t in c.get("allergy_text_unless", ())),
             )

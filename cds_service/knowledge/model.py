@@ -181,6 +181,7 @@ class Contraindication(Concept):
     device_codes: CodeSets = EMPTY_CODE_SETS
     allergy_codes: CodeSets = EMPTY_CODE_SETS
     device_text: tuple[str, ...] = ()
+    device_text_unless: tuple[str, ...] = ()  # a device so named is none of these ("Defib pads", "Holter monitor")
     allergy_text: tuple[str, ...] = ()
     allergy_text_unless: tuple[str, ...] = ()
 

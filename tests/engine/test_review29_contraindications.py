@@ -372,6 +372,48 @@ def test_control_an_allergen_that_begins_like_an_agent_keeps_the_contrast(engine
     assert _suggested(engine, allergy(text)) >= GADOLINIUM | IODINATED
 
 
-@pytest.mark.parametrize("reason", ["hair dye allergy", "allergic to hair dye"])
-def test_control_a_hair_dye_allergy_in_words_keeps_the_contrast(engine, reason):
-    assert _suggested(engine, reason=reason) >= GADOLINIUM | IODINATED
+# --- a second re-review (review 31) -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "can't have MRI until cardiology clears device",
+        "can't have MRI till pacer checked",
+        "no contrast allergy, pacemaker",
+        "no fever or chills, pacemaker",
+        "ROS: no fever, no wt loss, PPM",
+    ],
+)
+def test_an_implant_after_a_denial_or_a_wait_still_removes_mri(engine, reason):
+    # (a list run from something denied into an implant may have ended: doubt, which removes MRI)
+    suggested = _suggested(engine, reason=reason)
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize(
+    "reason, removed",
+    [
+        ("no contrast allergy, allergic to gadolinium", GADOLINIUM),
+        ("denies fever, Gadolinium allergy", GADOLINIUM),
+        ("IV contrast (iodinated) allergy", GADOLINIUM | IODINATED),
+        ("Gadolinium (Gadavist) allergy", GADOLINIUM),
+        ("MRI contrast (gadolinium) allergy", GADOLINIUM),
+        ("hair dye allergy, iodine", IODINATED),
+    ],
+)
+def test_a_contrast_allergy_after_a_denial_or_with_its_agent_in_brackets_removes_it(engine, reason, removed):
+    assert not removed & _suggested(engine, reason=reason)
+
+
+@pytest.mark.parametrize(
+    "text", ["Hair dye and contrast dye", "Hair dye, IV dye", "Red dye; IV contrast", "Food dye/contrast"]
+)
+def test_a_contrast_beside_a_dye_that_is_none_on_the_allergy_list_removes_it(engine, text):
+    assert not IODINATED & _suggested(engine, allergy(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["Defib", "cardiac defib", "stim for back pain", "pain pump", "heart device", "ICM in place"]
+)
+def test_a_device_named_in_short_removes_mri(engine, text):
+    suggested = _suggested(engine, device(text))
+    assert suggested and not MRI & suggested

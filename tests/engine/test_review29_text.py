@@ -289,3 +289,29 @@ def test_an_order_dated_to_the_month_is_rated_on_every_day_of_it(engine):
         draft["authoredOn"] = authored
         (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
         assert (decision.outcome.value == "not-appropriate") is warns, authored
+
+
+# --- a second re-review (review 31) -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 weeks. no contrast allergy, fever",
+        "neck pain x 2 weeks. on chronic steroids prior to contrast",
+        "neck pain x 2 wks. No trauma.. night pain.",
+        "neck pain x 2 wks. Denies fever... unintentional weight loss",
+        "neck pain for a fortnight, chronic",
+    ],
+)
+def test_a_red_flag_or_a_chronic_word_beside_the_new_words_still_counts(engine, text):
+    assert _rated(engine, text)[0] != "not-appropriate"
+
+
+def test_a_history_of_another_thing_in_another_clause_leaves_the_acute_time(engine):
+    assert _rated(engine, "long history of smoking; neck pain x 1 wk") == ("not-appropriate", [1])
+
+
+def test_pain_between_the_shoulder_blades_spreading_to_the_arm_is_a_radiculopathy(engine):
+    assert _rated(engine, "pain between the shoulder blades radiating to arm x 2 weeks", "72125") == (
+        "not-appropriate",
+        [2],
+    )

@@ -52,7 +52,7 @@ _PRECEDENCE = (
 _CATEGORY = {context: category for category, context in _PRECEDENCE}
 _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
-_SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
+_SENTENCE_ENDS = [".", "!", "\n", "\n\n", "..", "...", "....", "…"]  # ("No trauma.. night pain": a review 31)
 # marks typed between words without a space, which spaCy's English infixes leave glued ("x2wks&fever", "pain;fever",
 # "wt↓6kg"): split off; "+" only before a word of three letters ("pain+fever"; not "B27+ve")
 _ARROWS = r"[↓↑⬇⬆→←]"  # a word of their own ("↓ power", "DTRs ↑.", "T↑ 38.7")
@@ -386,7 +386,7 @@ class TextReader:
             return False
         sites = self.lexicon.radiating_from_sites
         return any(
-            t.lower_ in sites and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "blade")  # "shoulder blade"
+            t.lower_ in sites and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in ("blade", "blades"))
             for t in doc[start : ent.start]
         )
 
@@ -446,8 +446,12 @@ class TextReader:
                 continue
             between = [t.lower_ for t in doc[before.end : ent.start]]
             if all(t in self.lexicon.list_words for t in between) and self._kind(before) == self._kind(ent):
-                # an item that reads as stated may be one more denied, or a statement ("no fever, can't hold urine")
-                contexts[i] = Context.UNCERTAIN if self._asserted(doc, ent) else contexts[i - 1]
+                # an item that reads as stated may be one more denied, or a statement ("no fever, can't hold urine");
+                # a list that runs from a contraindication into another thing, or from something else into a
+                # contraindication, may have ended ("no contrast allergy, fever", "no fever, pacemaker"): doubt,
+                # which blocks a warning and removes a suggestion
+                crossed = self._crosses_a_contraindication(before, ent)
+                contexts[i] = Context.UNCERTAIN if crossed or self._asserted(doc, ent) else contexts[i - 1]
                 listed.add(ent.start)
         return [
             Context.UNCERTAIN if self._doubted(doc, ent, context, ent.start in listed, notes) else context
@@ -464,6 +468,12 @@ class TextReader:
             start < ent.start < end and doc[start].lower_ in denials
             for start, end in (m.modifier_span for m in doc._.context_graph.modifiers)
         )
+
+    def _crosses_a_contraindication(self, before: Any, ent: Any) -> bool:
+        """Whether a list runs from one mention to the next across a contraindication's edge: one of them is a
+        contraindication and the other is not the same concept."""
+        roles = (self._roles.get(_concept(before)), self._roles.get(_concept(ent)))
+        return Role.CONTRAINDICATION in roles and _concept(before) != _concept(ent)
 
     def _answered_after(self, doc: Any, ent: Any, context: Context) -> Context:
         """A mention's context as what is written right after it answers it: a denial ("malignancy - no") negates, one
@@ -530,12 +540,13 @@ class TextReader:
     def _contraindication_told(self, doc: Any, ent: Any, context: Context) -> bool:
         """Whether a negation or a hypothetical may tell a contraindication rather than deny or suppose it: a cue in the
         mention's own words ("can't have MRI", "not a candidate for MRI"), or, for a negation before the mention,
-        other words than `contraindication_denial_words` (and other mentions of its list) between them ("cannot
-        undergo MRI due to pacemaker"; not "no pacemaker", "denies having a pacemaker or ICD")."""
+        other words than `contraindication_denial_words` and other mentions of the same concept between them
+        ("cannot undergo MRI due to pacemaker", "no fever or chills, pacemaker": the list may have ended; not "no
+        pacemaker", "denies having a pacemaker or ICD", "no pacemaker, defibrillator")."""
         if self._roles.get(_concept(ent)) is not Role.CONTRAINDICATION:
             return False
         words = self.lexicon.doubts.contraindication_denial_words
-        listed = {t.i for other in doc.ents for t in other}
+        listed = {t.i for other in doc.ents if _concept(other) == _concept(ent) for t in other}
         for modifier in ent._.modifiers:
             start, end = modifier.modifier_span
             if modifier.category != _CATEGORY[context] or start >= ent.end:
@@ -1404,6 +1415,8 @@ class TextReader:
         candidates = [e for e in ents if e.start not in denied] or ents
         unplaced: list[TimeNote] = []
         for note in notes:
+            if self._of_another_thing(_text(doc), note):
+                continue  # "long history of smoking; neck pain x 1 wk": the smoking's
             near = [e for e in candidates if clause[e.start] == _clause(doc, note.start)]
             if not near and not self._only_symptom_words(doc, *_clause_bounds(doc, sentence, note.start), notes):
                 unplaced.append(note)  # maybe another thing's time ("neck pain; wife had surgery 2 wks ago")
