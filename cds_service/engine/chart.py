@@ -609,15 +609,15 @@ class ChartReader:
         return frozenset(concepts) | self._named_in_words(kind, words), coding
 
     def _named_in_words(self, kind: str, text: str) -> frozenset[str]:
-        """Contraindications a Device's words name (`device_text`, unless the words name one of `device_text_unless`:
-        "Defib pads"), or an AllergyIntolerance's (`allergy_text`, where no word of `allergy_text_unless` covers it:
-        "Hair dye", but "Hair dye and contrast dye" names a contrast; an implant too, as some EHRs put "Pacemaker - no
-        MRI" on the allergy list so that it shows everywhere); `text` lower-cased."""
+        """Contraindications a Device's words name (`device_text`, where no word of `device_text_unless` covers it:
+        "Defib pads" names none), or an AllergyIntolerance's (`allergy_text`, where no word of `allergy_text_unless`
+        covers it: "Hair dye" names no contrast, "Hair dye and contrast dye" does; an implant too, as some EHRs put
+        "Pacemaker - no MRI" on the allergy list so that it shows everywhere); `text` lower-cased."""
         found = set()
         text = f"{text} "  # (a fragment ending in a space is a whole word: "pacer ", not "Pacerone")
         for ci in self.k.contraindications.values():
             if kind == "Device":
-                named = _has_word(text, ci.device_text) and not _has_word(text, ci.device_text_unless)
+                named = _has_uncovered_word(text, ci.device_text, ci.device_text_unless)
             else:
                 named = _has_uncovered_word(text, ci.allergy_text, ci.allergy_text_unless)
             if named:
@@ -780,11 +780,6 @@ def _safety_words(raw: Mapping[str, Any]) -> str:
     if safety is not None and type(safety) is not list:
         raise Unreadable("safety is not a list")
     return " ".join(concept_text(s) for s in safety or ()).lower()
-
-
-def _has_word(text: str, fragments: Iterable[str]) -> bool:
-    """Whether a fragment starts a word of the text (case already lowered)."""
-    return any(next(_word_starts(text, fragment), None) is not None for fragment in fragments)
 
 
 def _word_starts(text: str, fragment: str) -> Iterator[int]:

@@ -412,8 +412,43 @@ def test_a_contrast_beside_a_dye_that_is_none_on_the_allergy_list_removes_it(eng
 
 
 @pytest.mark.parametrize(
-    "text", ["Defib", "cardiac defib", "stim for back pain", "pain pump", "heart device", "ICM in place"]
+    "text",
+    [
+        "Defib",
+        "cardiac defib",
+        "stim for back pain",
+        "pain pump",
+        "heart device",
+        "ICM in place",
+        "Bone-anchored hearing aid",
+    ],
 )
 def test_a_device_named_in_short_removes_mri(engine, text):
     suggested = _suggested(engine, device(text))
     assert suggested and not MRI & suggested
+
+
+# --- a third re-review (review 32) ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cochlear implant with external processor",
+        "Deep brain stimulator, external charger",
+        "Pacemaker (education provided)",
+        "Pacemaker - referral to EP",
+        "ICD, Apple watch",
+        "Implanted defibrillator, pads applied during ablation",
+        "Pacemaker; insulin pump",
+    ],
+)
+def test_an_external_word_beside_an_implant_does_not_veto_it(engine, text):
+    suggested = _suggested(engine, device(text))
+    assert suggested and not MRI & suggested
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["needs steroids before contrast", "requires steroids prior to contrast", "must have steroids before ct contrast"],
+)
+def test_a_premedication_told_as_a_need_removes_the_contrast(engine, reason):
+    assert not (GADOLINIUM | IODINATED) & _suggested(engine, reason=reason)

@@ -315,3 +315,28 @@ def test_pain_between_the_shoulder_blades_spreading_to_the_arm_is_a_radiculopath
         "not-appropriate",
         [2],
     )
+
+
+# --- a third re-review (review 32) ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain x 2 weeks. r/o... mets",
+        "Neck pain x 2 weeks. denies... breast cancer",
+        "Neck pain x 2 weeks. no hx of... epidural abscess",
+        "Neck pain x 2 weeks. metastatic disease.. ruled out",
+        "Neck pain x 2 weeks. concern for.. osteomyelitis",
+    ],
+)
+def test_an_ellipsis_never_makes_a_cancer_or_an_infection_certain(engine, text):
+    # (read as a sentence's end, it cut the cue off and radiographs warned as variant 5 or 4)
+    assert _rated(engine, text, "72040")[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["long history of radiating arm pain; neck pain x 1 wk", "long h/o radiating arm pain. Neck pain for 5 days"],
+)
+def test_a_long_history_of_an_arm_symptom_is_the_symptoms(engine, text):
+    assert _rated(engine, text, "72125")[0] != "not-appropriate"
+    assert _rated(engine, text, "72141")[0] != "not-appropriate"

@@ -52,7 +52,8 @@ _PRECEDENCE = (
 _CATEGORY = {context: category for category, context in _PRECEDENCE}
 _CARRIED = (Context.NEGATED, Context.HYPOTHETICAL)  # contexts a list carries on ("no X, Y or Z")
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
-_SENTENCE_ENDS = [".", "!", "\n", "\n\n", "..", "...", "....", "…"]  # ("No trauma.. night pain": a review 31)
+_SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
+_ELLIPSES = frozenset({"..", "...", "....", "…"})  # may end a statement, or only pause in it
 # marks typed between words without a space, which spaCy's English infixes leave glued ("x2wks&fever", "pain;fever",
 # "wt↓6kg"): split off; "+" only before a word of three letters ("pain+fever"; not "B27+ve")
 _ARROWS = r"[↓↑⬇⬆→←]"  # a word of their own ("↓ power", "DTRs ↑.", "T↑ 38.7")
@@ -524,6 +525,7 @@ class TextReader:
             or self._another_thing_denied(doc, ent)
             or self._status_denied(doc, ent)
             or self._another_verb_denied(doc, ent)
+            or self._denied_across_an_ellipsis(doc, ent)
         ):
             return True
         event = _concept(ent) in self.lexicon.doubts.events
@@ -559,6 +561,17 @@ class TextReader:
             ):
                 return True
         return False
+
+    def _denied_across_an_ellipsis(self, doc: Any, ent: Any) -> bool:
+        """Whether a negation reaches its mention across an ellipsis ("No trauma.. night pain", "Denies fever...
+        weight loss"): the statement may have ended there, or not (uncertain: it blocks, never warns; an ellipsis read
+        as a sentence's end cut "r/o... mets" from its cue and made a cancer certain: a review 32)."""
+        return any(
+            modifier.category == "NEGATED_EXISTENCE"
+            and modifier.modifier_span[1] <= ent.start
+            and any(t.text in _ELLIPSES for t in doc[modifier.modifier_span[1] : ent.start])
+            for modifier in ent._.modifiers
+        )
 
     def _until_after(self, doc: Any, ent: Any) -> bool:
         """Whether a word of `until_words` follows a mention in its clause ("no weakness until last week")."""
@@ -1415,7 +1428,7 @@ class TextReader:
         candidates = [e for e in ents if e.start not in denied] or ents
         unplaced: list[TimeNote] = []
         for note in notes:
-            if self._of_another_thing(_text(doc), note):
+            if self._of_another_thing(doc, note):
                 continue  # "long history of smoking; neck pain x 1 wk": the smoking's
             near = [e for e in candidates if clause[e.start] == _clause(doc, note.start)]
             if not near and not self._only_symptom_words(doc, *_clause_bounds(doc, sentence, note.start), notes):
@@ -1512,7 +1525,7 @@ class TextReader:
                 between = between.replace(text[other.start : other.end], " ")
         if _WORD.findall(between) or any(mark in between for mark in ".;!?"):
             return False  # other words, or a statement's end, between the mention and the duration word after it
-        if self._of_another_thing(text, note):
+        if self._of_another_thing(doc, note):
             return False  # "neck pain x 5 days, long history of anxiety"
         following = re.match(r"\s*([\w/'-]+|[,;.!?)]|$)", text[note.end :])
         word = following.group(1).lower() if following else ""
@@ -1521,27 +1534,31 @@ class TextReader:
             or word in self.lexicon.present_words | self.lexicon.symptom_words
         )
 
-    def _of_another_thing(self, text: str, note: TimeNote) -> bool:
+    def _of_another_thing(self, doc: Any, note: TimeNote) -> bool:
         """Whether duration words name what follows them with "of" (or right after them, for a history: "long h/o
-        DM2"), and it is no symptom ("long history of anxiety"; not "long history of neck pain", "long history of
-        symptoms")."""
+        DM2"), and it is no symptom: no indication mentioned there, no symptom or cervical word ("long history of
+        anxiety"; not "long history of neck pain", "long history of L arm paresthesias", "long hx of symptoms")."""
         if note.classes is None:
             return False
+        text = _text(doc)
         told = _WORD.findall(text[note.start : note.end].lower())
         history = any(w in self.lexicon.durations.history_class_words for w in told)
         of = r"(?:of\s+)?" if history else r"of\s+"  # ("long h/o DM2")
-        following = re.match(rf"\s+{of}([\w/'-]+)", text[note.end :])
-        if not following:
+        following = re.match(rf"\s+{of}([^,;.:()]*)", text[note.end :])
+        if not following or not following.group(1).strip():
             return False
-        word = following.group(1).lower()
-        return word not in self.lexicon.symptom_words and not self._cervical.match(word)
+        start, end = note.end + following.start(1), note.end + following.end(1)
+        if any(e.start_char < end and start < e.end_char and self._kind(e) == "indication" for e in doc.ents):
+            return False
+        words = _WORD.findall(following.group(1).lower())[:_PHRASE_REACH]
+        return not any(w in self.lexicon.symptom_words or self._cervical.match(w) for w in words)
 
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
         """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept; uncertain
         where a symptom word stands with other words ("Shoulder pain x 3 days", "Pain persistent for 3 months"): it
         may be another thing's time, so it can only widen the duration. Without a symptom word ("s/p LAD stent 2019")
         it is another thing's."""
-        notes = [n for n in notes if not self._of_another_thing(_text(sentence.doc), n)]
+        notes = [n for n in notes if not self._of_another_thing(sentence.doc, n)]
         if not notes:
             return
         span = (sentence.start_char, sentence.end_char)
