@@ -12,54 +12,34 @@ card suggests MRI without and with contrast, MRI without contrast, CT with contr
 from __future__ import annotations
 
 import pytest
-from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from tests.builders import allergy, condition, device, order_json, patient
-from tests.conftest import TODAY
-
-ACUTE = "2026-11-10"
-MRI = {"mr-cspine-wow", "mr-cspine-wo"}
-
-
-def _suggested(engine, *extra, reason: str | None = None) -> set[str]:
-    chart = [patient(), condition("C79.51"), condition("M54.2", onset=ACUTE), *extra]
-    draft = order_json("72040")
-    if reason:
-        draft["reasonCode"] = [{"text": reason}]
-    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
-    assert decision.outcome.value == "not-appropriate"
-    return {a.procedure.id for a in decision.alternatives}
-
-
-def _problem(text: str) -> dict:
-    entry = condition("M54.2")
-    entry["code"] = {"text": text}
-    return entry
+from tests.builders import allergy, device
+from tests.engine.metastasis_suggestions import MRI, problem, suggestions
 
 
 @pytest.mark.parametrize(
     "name", ["Oxilan", "Hexabrix", "Lipiodol", "Renografin", "Xenetix", "IVP dye", "Isovue-370", "CT scan dye"]
 )
 def test_an_iodinated_agent_or_its_lay_name_on_the_allergy_list_removes_ct_with_contrast(engine, name):
-    suggested = _suggested(engine, allergy(name))
+    suggested = suggestions(engine, allergy(name))
     assert "ct-cspine-w" not in suggested and "mr-cspine-wow" in suggested
 
 
 @pytest.mark.parametrize("name", ["GBCA", "MRI dye", "Gado", "Ablavar", "gadofosveset"])
 def test_a_gadolinium_agent_or_its_lay_name_on_the_allergy_list_removes_mri_with_contrast(engine, name):
-    suggested = _suggested(engine, allergy(name))
+    suggested = suggestions(engine, allergy(name))
     assert "mr-cspine-wow" not in suggested and {"mr-cspine-wo", "ct-cspine-w"} <= suggested
 
 
 @pytest.mark.parametrize("name", ["Dye", "Dyes", "Dye (hives)", "Radiology dye"])
 def test_a_dye_that_names_no_agent_removes_both_contrasts(engine, name):
-    suggested = _suggested(engine, allergy(name))
+    suggested = suggestions(engine, allergy(name))
     assert not {"mr-cspine-wow", "ct-cspine-w"} & suggested and "mr-cspine-wo" in suggested
 
 
 @pytest.mark.parametrize("name", ["Hair dye", "Red dye #40", "Isosulfan blue dye", "Penicillin"])
 def test_control_a_dye_that_is_no_contrast_keeps_the_contrast_studies(engine, name):
-    assert {"mr-cspine-wow", "ct-cspine-w"} <= _suggested(engine, allergy(name))
+    assert {"mr-cspine-wow", "ct-cspine-w"} <= suggestions(engine, allergy(name))
 
 
 @pytest.mark.parametrize(
@@ -75,7 +55,7 @@ def test_control_a_dye_that_is_no_contrast_keeps_the_contrast_studies(engine, na
     ],
 )
 def test_a_contrast_allergy_in_words_on_the_problem_list_removes_the_contrast(engine, text, removed):
-    suggested = _suggested(engine, _problem(text))
+    suggested = suggestions(engine, problem(text))
     assert not removed & suggested and "mr-cspine-wo" in suggested
 
 
@@ -107,17 +87,17 @@ def test_a_contrast_allergy_in_words_on_the_problem_list_removes_the_contrast(en
     ],
 )
 def test_an_implant_by_kind_or_brand_on_a_device_removes_mri(engine, text):
-    suggested = _suggested(engine, device(text))
+    suggested = suggestions(engine, device(text))
     assert suggested and not MRI & suggested
 
 
 @pytest.mark.parametrize("text", ["Insulin infusion pump", "Hip prosthesis", "Dental implant"])
 def test_control_a_device_that_is_no_mri_contraindication_keeps_mri(engine, text):
-    assert _suggested(engine, device(text)) >= MRI
+    assert suggestions(engine, device(text)) >= MRI
 
 
 def test_status_post_icd_on_the_problem_list_removes_mri(engine):
-    assert not MRI & _suggested(engine, _problem("Status post ICD"))
+    assert not MRI & suggestions(engine, problem("Status post ICD"))
 
 
 @pytest.mark.parametrize(
@@ -134,11 +114,11 @@ def test_status_post_icd_on_the_problem_list_removes_mri(engine):
     ],
 )
 def test_a_contraindication_written_in_the_reason_removes_the_study(engine, reason, removed):
-    assert not removed & _suggested(engine, reason=reason)
+    assert not removed & suggestions(engine, reason=reason)
 
 
 def test_control_an_egfr_above_30_in_the_reason_keeps_gadolinium(engine):
-    assert "mr-cspine-wow" in _suggested(engine, reason="Neck pain, metastatic breast ca. eGFR 64")
+    assert "mr-cspine-wow" in suggestions(engine, reason="Neck pain, metastatic breast ca. eGFR 64")
 
 
 @pytest.mark.parametrize(
@@ -157,8 +137,8 @@ def test_control_an_egfr_above_30_in_the_reason_keeps_gadolinium(engine):
     ],
 )
 def test_more_contraindications_written_in_the_reason_remove_the_study(engine, reason, removed):
-    assert not removed & _suggested(engine, reason=reason)
+    assert not removed & suggestions(engine, reason=reason)
 
 
 def test_control_a_creatinine_in_micromoles_keeps_gadolinium(engine):
-    assert "mr-cspine-wow" in _suggested(engine, reason="Neck pain, metastatic breast ca. Cr 90")
+    assert "mr-cspine-wow" in suggestions(engine, reason="Neck pain, metastatic breast ca. Cr 90")

@@ -13,33 +13,14 @@ card suggests MRI without and with contrast, MRI without contrast, CT with contr
 from __future__ import annotations
 
 import pytest
-from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from tests.builders import allergy, condition, device, observation, order_json, patient, procedure
-from tests.conftest import TODAY
+from tests.builders import allergy, condition, device, observation, procedure
+from tests.engine.metastasis_suggestions import MRI, suggestions
 from tests.text_cases import reason_outcome
 
-ACUTE = "2026-11-10"
-MRI = {"mr-cspine-wow", "mr-cspine-wo"}
 GADOLINIUM = {"mr-cspine-wow"}
 IODINATED = {"ct-cspine-w"}
 CPT = "http://www.ama-assn.org/go/cpt|"
-
-
-def _suggested(engine, *extra, reason: str | None = None) -> set[str]:
-    chart = [patient(), condition("C79.51"), condition("M54.2", onset=ACUTE), *extra]
-    draft = order_json("72040")
-    if reason:
-        draft["reasonCode"] = [{"text": reason}]
-    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
-    assert decision.outcome.value == "not-appropriate"
-    return {a.procedure.id for a in decision.alternatives}
-
-
-def _problem(text: str) -> dict:
-    entry = condition("M54.2")
-    entry["code"] = {"text": text}
-    return entry
 
 
 @pytest.mark.parametrize(
@@ -63,7 +44,7 @@ def _problem(text: str) -> dict:
     ],
 )
 def test_an_mri_contraindication_told_with_a_negation_removes_mri(engine, reason):
-    suggested = _suggested(engine, reason=reason)
+    suggested = suggestions(engine, reason=reason)
     assert suggested and not MRI & suggested
 
 
@@ -79,7 +60,7 @@ def test_an_mri_contraindication_told_with_a_negation_removes_mri(engine, reason
     ],
 )
 def test_control_a_denied_implant_or_an_mri_not_done_keeps_mri(engine, reason):
-    assert _suggested(engine, reason=reason) >= MRI
+    assert suggestions(engine, reason=reason) >= MRI
 
 
 @pytest.mark.parametrize(
@@ -102,7 +83,7 @@ def test_control_a_denied_implant_or_an_mri_not_done_keeps_mri(engine, reason):
     ],
 )
 def test_an_implant_by_brand_or_in_short_on_a_device_removes_mri(engine, text):
-    suggested = _suggested(engine, device(text))
+    suggested = suggestions(engine, device(text))
     assert suggested and not MRI & suggested
 
 
@@ -127,7 +108,7 @@ def test_an_implant_by_brand_or_in_short_on_a_device_removes_mri(engine, text):
     ],
 )
 def test_an_implant_by_brand_or_in_short_in_the_reason_removes_mri(engine, reason):
-    suggested = _suggested(engine, reason=reason)
+    suggested = suggestions(engine, reason=reason)
     assert suggested and not MRI & suggested
 
 
@@ -135,7 +116,7 @@ def test_an_implant_by_brand_or_in_short_in_the_reason_removes_mri(engine, reaso
     "text", ["Pacemaker", "MRI - pacemaker", "No MRI - ICD", "Cochlear implant - no MRI", "Pacer", "ICD", "LINQ II"]
 )
 def test_an_implant_on_the_allergy_list_removes_mri(engine, text):
-    suggested = _suggested(engine, allergy(text))
+    suggested = suggestions(engine, allergy(text))
     assert suggested and not MRI & suggested
 
 
@@ -173,20 +154,20 @@ def test_control_an_allergy_or_a_device_that_names_no_implant_keeps_mri(engine, 
         )
         else allergy(text)
     )
-    assert _suggested(engine, entry) >= MRI
+    assert suggestions(engine, entry) >= MRI
 
 
 @pytest.mark.parametrize(
     "code", ["33215", "33218", "33220", "33222", "33223", "33226", "0571T", "62360", "62361", "62362", "63663", "64569"]
 )
 def test_a_procedure_that_leaves_a_device_in_place_removes_mri(engine, code):
-    suggested = _suggested(engine, procedure(code))
+    suggested = suggestions(engine, procedure(code))
     assert suggested and not MRI & suggested
 
 
 @pytest.mark.parametrize("code", ["Z45.09", "Z45.49", "Z45.41"])
 def test_a_device_adjusted_on_the_problem_list_removes_mri(engine, code):
-    suggested = _suggested(engine, condition(code))
+    suggested = suggestions(engine, condition(code))
     assert suggested and not MRI & suggested
 
 
@@ -211,18 +192,18 @@ def test_a_device_adjusted_on_the_problem_list_removes_mri(engine, code):
     ],
 )
 def test_a_contrast_allergy_as_agent_and_reaction_or_premedication_removes_the_contrast(engine, reason, removed):
-    suggested = _suggested(engine, reason=reason)
+    suggested = suggestions(engine, reason=reason)
     assert not removed & suggested and "mr-cspine-wo" in suggested
 
 
 @pytest.mark.parametrize("reason", ["MRI with and without contrast - eval mets", "severe MR -> SOB", "CT w/ contrast"])
 def test_control_a_study_with_contrast_or_a_mitral_murmur_is_no_allergy(engine, reason):
-    assert _suggested(engine, reason=reason) >= GADOLINIUM | IODINATED
+    assert suggestions(engine, reason=reason) >= GADOLINIUM | IODINATED
 
 
 @pytest.mark.parametrize("text", ["Gad", "Contrast dye", "IV dye", "IV dye - anaphylaxis"])
 def test_a_short_or_unnamed_contrast_on_the_allergy_list(engine, text):
-    suggested = _suggested(engine, allergy(text))
+    suggested = suggestions(engine, allergy(text))
     assert not GADOLINIUM & suggested and "mr-cspine-wo" in suggested
 
 
@@ -246,30 +227,30 @@ def test_a_short_or_unnamed_contrast_on_the_allergy_list(engine, text):
     ],
 )
 def test_dialysis_or_kidney_failure_in_short_removes_gadolinium(engine, reason):
-    suggested = _suggested(engine, reason=reason)
+    suggested = suggestions(engine, reason=reason)
     assert not GADOLINIUM & suggested and "mr-cspine-wo" in suggested
 
 
 @pytest.mark.parametrize("reason", ["CKD 3a", "CKD stage 2", "IHD", "AV nodal reentry"])
 def test_control_mild_kidney_disease_keeps_gadolinium(engine, reason):
-    assert _suggested(engine, reason=reason) >= GADOLINIUM
+    assert suggestions(engine, reason=reason) >= GADOLINIUM
 
 
 @pytest.mark.parametrize("code", ["36831", "36832", "36833", "49421"])
 def test_a_dialysis_access_procedure_removes_gadolinium(engine, code):
-    assert not GADOLINIUM & _suggested(engine, procedure(code))
+    assert not GADOLINIUM & suggestions(engine, procedure(code))
 
 
 @pytest.mark.parametrize("flag", ["L", "LL"])
 def test_an_egfr_flagged_low_with_no_value_removes_gadolinium(engine, flag):
     egfr = observation("33914-3", None, None, interpretation=flag)
-    assert not GADOLINIUM & _suggested(engine, egfr)
+    assert not GADOLINIUM & suggestions(engine, egfr)
 
 
 @pytest.mark.parametrize("flag", [None, "N", "H"])
 def test_control_an_egfr_with_no_value_and_no_low_flag_keeps_gadolinium(engine, flag):
     egfr = observation("33914-3", None, None, interpretation=flag)
-    assert _suggested(engine, egfr) >= GADOLINIUM
+    assert suggestions(engine, egfr) >= GADOLINIUM
 
 
 @pytest.mark.parametrize(
@@ -283,7 +264,7 @@ def test_control_an_egfr_with_no_value_and_no_low_flag_keeps_gadolinium(engine, 
     ],
 )
 def test_a_denied_contrast_allergy_keeps_the_contrast_studies(engine, reason):
-    assert _suggested(engine, reason=reason) >= GADOLINIUM
+    assert suggestions(engine, reason=reason) >= GADOLINIUM
 
 
 @pytest.mark.parametrize("reason", ["bladder stimulator", "sacral nerve stimulator"])
@@ -297,7 +278,7 @@ def test_an_aneurysm_clip_is_an_implant_and_an_aneurysm(engine, reason):
     # (read as an implant only, it hid the aneurysm, a vascular red flag, and a warning came: a thirtieth review)
     outcome, _ = reason_outcome(engine, f"neck pain x 2 wks. {reason}", CPT + "72141")
     assert outcome == "no-criteria-apply"
-    assert not MRI & _suggested(engine, reason=reason)
+    assert not MRI & suggestions(engine, reason=reason)
 
 
 def test_a_remote_clipped_aneurysm_is_history_as_any_remote_aneurysm(engine):
@@ -315,7 +296,7 @@ def test_a_remote_clipped_aneurysm_is_history_as_any_remote_aneurysm(engine):
     ],
 )
 def test_no_contrast_because_of_an_allergy_removes_the_contrast(engine, reason, removed):
-    assert not removed & _suggested(engine, reason=reason)
+    assert not removed & suggestions(engine, reason=reason)
 
 
 @pytest.mark.parametrize(
@@ -328,7 +309,7 @@ def test_no_contrast_because_of_an_allergy_removes_the_contrast(engine, reason, 
     ],
 )
 def test_control_other_words_beside_a_study_or_a_stage_keep_the_contrast(engine, reason):
-    assert _suggested(engine, reason=reason) >= GADOLINIUM | IODINATED
+    assert suggestions(engine, reason=reason) >= GADOLINIUM | IODINATED
 
 
 @pytest.mark.parametrize(
@@ -345,31 +326,31 @@ def test_control_other_words_beside_a_study_or_a_stage_keep_the_contrast(engine,
 )
 def test_control_words_that_name_no_implant_keep_mri(engine, reason):
     # (a thirtieth review: each removed MRI once the implants' words were widened)
-    assert _suggested(engine, reason=reason) >= MRI
+    assert suggestions(engine, reason=reason) >= MRI
 
 
 @pytest.mark.parametrize("reason", ["fasting BS L avg 110", "PD days off work", "HbA1c 7.2 w/ avg glucose 160"])
 def test_control_an_average_or_days_off_are_no_dialysis(engine, reason):
-    assert _suggested(engine, reason=reason) >= GADOLINIUM
+    assert suggestions(engine, reason=reason) >= GADOLINIUM
 
 
 @pytest.mark.parametrize(
     "text", ["Defib pads", "On-Q pain pump", "ICM (intensive case management)", "Holter heart monitor", "E-stim pads"]
 )
 def test_control_an_external_device_keeps_mri(engine, text):
-    assert _suggested(engine, device(text)) >= MRI
+    assert suggestions(engine, device(text)) >= MRI
 
 
 @pytest.mark.parametrize("flag", ["Panic low", "L*", "Below normal", "Decreased", "LU", "<LL", "Reduced"])
 def test_an_egfr_flagged_low_in_another_form_with_no_value_removes_gadolinium(engine, flag):
     egfr = observation("33914-3", None, None)
     egfr["interpretation"] = [{"text": flag}]
-    assert not GADOLINIUM & _suggested(engine, egfr)
+    assert not GADOLINIUM & suggestions(engine, egfr)
 
 
 @pytest.mark.parametrize("text", ["Gadus", "Gadus morhua (cod)", "Hair dye"])
 def test_control_an_allergen_that_begins_like_an_agent_keeps_the_contrast(engine, text):
-    assert _suggested(engine, allergy(text)) >= GADOLINIUM | IODINATED
+    assert suggestions(engine, allergy(text)) >= GADOLINIUM | IODINATED
 
 
 # --- a second re-review (review 31) -----------------------------------------------------------------------------------
@@ -385,7 +366,7 @@ def test_control_an_allergen_that_begins_like_an_agent_keeps_the_contrast(engine
 )
 def test_an_implant_after_a_denial_or_a_wait_still_removes_mri(engine, reason):
     # (a list run from something denied into an implant may have ended: doubt, which removes MRI)
-    suggested = _suggested(engine, reason=reason)
+    suggested = suggestions(engine, reason=reason)
     assert suggested and not MRI & suggested
 
 
@@ -401,14 +382,14 @@ def test_an_implant_after_a_denial_or_a_wait_still_removes_mri(engine, reason):
     ],
 )
 def test_a_contrast_allergy_after_a_denial_or_with_its_agent_in_brackets_removes_it(engine, reason, removed):
-    assert not removed & _suggested(engine, reason=reason)
+    assert not removed & suggestions(engine, reason=reason)
 
 
 @pytest.mark.parametrize(
     "text", ["Hair dye and contrast dye", "Hair dye, IV dye", "Red dye; IV contrast", "Food dye/contrast"]
 )
 def test_a_contrast_beside_a_dye_that_is_none_on_the_allergy_list_removes_it(engine, text):
-    assert not IODINATED & _suggested(engine, allergy(text))
+    assert not IODINATED & suggestions(engine, allergy(text))
 
 
 @pytest.mark.parametrize(
@@ -424,7 +405,7 @@ def test_a_contrast_beside_a_dye_that_is_none_on_the_allergy_list_removes_it(eng
     ],
 )
 def test_a_device_named_in_short_removes_mri(engine, text):
-    suggested = _suggested(engine, device(text))
+    suggested = suggestions(engine, device(text))
     assert suggested and not MRI & suggested
 
 
@@ -442,7 +423,7 @@ def test_a_device_named_in_short_removes_mri(engine, text):
     ],
 )
 def test_an_external_word_beside_an_implant_does_not_veto_it(engine, text):
-    suggested = _suggested(engine, device(text))
+    suggested = suggestions(engine, device(text))
     assert suggested and not MRI & suggested
 
 
@@ -451,4 +432,4 @@ def test_an_external_word_beside_an_implant_does_not_veto_it(engine, text):
     ["needs steroids before contrast", "requires steroids prior to contrast", "must have steroids before ct contrast"],
 )
 def test_a_premedication_told_as_a_need_removes_the_contrast(engine, reason):
-    assert not (GADOLINIUM | IODINATED) & _suggested(engine, reason=reason)
+    assert not (GADOLINIUM | IODINATED) & suggestions(engine, reason=reason)
