@@ -10,7 +10,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from tests.builders import condition, device, order_json, patient
 from tests.conftest import TODAY
-from tests.engine.test_review21_contraindications import _suggested
+from tests.engine.metastasis_suggestions import suggestions
 from tests.text_cases import reason_outcome
 
 CPT = "http://www.ama-assn.org/go/cpt|"
@@ -118,26 +118,26 @@ GADOLINIUM = {"mr-cspine-wow", "mr-cspine-w"}
     ["neck pain, Medtronic Azure", "neck pain, programmable VP shunt", "neck pain, BAHA"],
 )
 def test_an_implant_named_in_other_words_removes_mri(engine, reason):
-    assert not _suggested(engine, reason=reason) & MRI
+    assert not suggestions(engine, reason=reason) & MRI
 
 
 @pytest.mark.parametrize("code", ["Z95.818", "Z97.8", "Z96.89"])
 def test_a_code_for_another_implant_removes_mri(engine, code):
-    assert not _suggested(engine, condition(code)) & MRI
+    assert not suggestions(engine, condition(code)) & MRI
 
 
 @pytest.mark.parametrize("text", ["Marcapasos", "Abandoned leads", "Breast tissue expander", "Desfibrilador"])
 def test_an_implant_named_so_on_a_device_removes_mri(engine, text):
-    assert not _suggested(engine, device(text)) & MRI
+    assert not suggestions(engine, device(text)) & MRI
 
 
 @pytest.mark.parametrize("reason", ["neck pain, on PD", "neck pain, CKD5", "neck pain, pd pt"])
 def test_dialysis_or_ckd_5_in_other_words_removes_gadolinium(engine, reason):
-    assert not _suggested(engine, reason=reason) & GADOLINIUM
+    assert not suggestions(engine, reason=reason) & GADOLINIUM
 
 
 def test_a_missed_dialysis_code_removes_gadolinium(engine):
-    assert not _suggested(engine, condition("Z91.158")) & GADOLINIUM
+    assert not suggestions(engine, condition("Z91.158")) & GADOLINIUM
 
 
 def test_a_gait_abnormality_code_blocks(engine):

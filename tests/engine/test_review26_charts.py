@@ -17,7 +17,7 @@ import pytest
 
 from cds_service.engine import Outcome
 from tests.builders import allergy, condition, device, medicine, observation, patient, procedure
-from tests.engine.test_review21_contraindications import _suggested
+from tests.engine.metastasis_suggestions import suggestions
 
 ACUTE = "2026-11-10"
 ICD = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -105,7 +105,7 @@ def test_a_marker_sent_as_another_kind_of_value_blocks(evaluate, loinc, value):
 
 
 def test_an_egfr_sent_as_an_integer_removes_gadolinium(engine):
-    assert not _suggested(engine, valued("33914-3", valueInteger=22)) & GADOLINIUM
+    assert not suggestions(engine, valued("33914-3", valueInteger=22)) & GADOLINIUM
 
 
 def safety(display, code="C113844"):
@@ -116,7 +116,7 @@ def safety(display, code="C113844"):
 
 @pytest.mark.parametrize("found", [safety("Magnetic Resonance Unsafe"), safety("Magnetic Resonance Conditional")])
 def test_a_devices_mr_safety_removes_mri(engine, found):
-    assert not _suggested(engine, found) & MRI
+    assert not suggestions(engine, found) & MRI
 
 
 @pytest.mark.parametrize(
@@ -134,24 +134,24 @@ def test_a_devices_mr_safety_removes_mri(engine, found):
     ids=["gd-dtpa", "gd-bopta", "gd-dota", "vp-shunt", "vp-shunt-comma", "vps", "z95.9", "cannula-36800"],
 )
 def test_contraindications_in_other_words_and_codes_remove_their_studies(engine, found):
-    assert not _suggested(engine, found) & GADOLINIUM
+    assert not suggestions(engine, found) & GADOLINIUM
 
 
 def test_radiopaque_agents_are_iodinated_contrast(engine):
-    suggested = _suggested(engine, allergy("Radiopaque agents"))
+    suggested = suggestions(engine, allergy("Radiopaque agents"))
     assert not suggested & {"ct-cspine-w", "ct-cspine-wow", "cta-neck", "ct-myelo-cspine"}
 
 
 def test_an_allergy_that_names_no_substance_removes_contrast(engine):
     unnamed = allergy("x")
     del unnamed["code"]
-    assert not _suggested(engine, unnamed) & (GADOLINIUM | {"ct-cspine-w", "ct-cspine-wow", "cta-neck"})
+    assert not suggestions(engine, unnamed) & (GADOLINIUM | {"ct-cspine-w", "ct-cspine-wow", "cta-neck"})
 
 
 def test_a_device_that_names_no_type_removes_mri(engine):
     unnamed = device() | {"modelNumber": "Azure XT DR MRI SureScan"}
     del unnamed["type"]
-    assert not _suggested(engine, unnamed) & MRI
+    assert not suggestions(engine, unnamed) & MRI
 
 
 @pytest.mark.parametrize("brand", ["Otrexup 25 MG/0.4ML Auto-Injector", "Rasuvo", "Trexall", "Xatmep", "RediTrex"])

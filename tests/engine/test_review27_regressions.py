@@ -14,7 +14,7 @@ import pytest
 
 from cds_service.engine import Outcome
 from tests.builders import condition, device, patient, procedure
-from tests.engine.test_review21_contraindications import _suggested
+from tests.engine.metastasis_suggestions import suggestions
 from tests.text_cases import reason_outcome
 
 CPT = "http://www.ama-assn.org/go/cpt|"
@@ -81,14 +81,14 @@ LOCAL_TYPE = {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.657369"
 )
 def test_safety_words_do_not_name_an_unknown_device(engine, safety):
     found = device() | {"type": LOCAL_TYPE, "safety": safety}
-    assert not _suggested(engine, found) & MRI
+    assert not suggestions(engine, found) & MRI
 
 
 @pytest.mark.parametrize(
     "safety", [[{"text": "Labeling does not contain MRI Safety Information"}], [{"text": "Not MR safe"}]]
 )
 def test_a_safety_that_does_not_say_mr_safe_removes_mri_from_a_named_device(engine, safety):
-    assert not _suggested(engine, device("Implant") | {"safety": safety}) & MRI
+    assert not suggestions(engine, device("Implant") | {"safety": safety}) & MRI
 
 
 @pytest.mark.parametrize(

@@ -1536,8 +1536,9 @@ class TextReader:
 
     def _of_another_thing(self, doc: Any, note: TimeNote) -> bool:
         """Whether duration words name what follows them with "of" (or right after them, for a history: "long h/o
-        DM2"), and it is no symptom: no indication mentioned there, no symptom or cervical word ("long history of
-        anxiety"; not "long history of neck pain", "long history of L arm paresthesias", "long hx of symptoms")."""
+        DM2"), and it is no symptom: no indication mentioned there, no cervical word, and another site or no symptom
+        word ("long history of anxiety", "long history of shoulder pain"; not "long history of neck pain", "long
+        history of L arm paresthesias", "long hx of symptoms")."""
         if note.classes is None:
             return False
         text = _text(doc)
@@ -1551,7 +1552,12 @@ class TextReader:
         if any(e.start_char < end and start < e.end_char and self._kind(e) == "indication" for e in doc.ents):
             return False
         words = _WORD.findall(following.group(1).lower())[:_PHRASE_REACH]
-        return not any(w in self.lexicon.symptom_words or self._cervical.match(w) for w in words)
+        if any(self._cervical.match(w) for w in words):
+            return False
+        # another site's pain is another thing ("long history of shoulder pain"); a symptom named alone is the pain's
+        return any(w in self.lexicon.other_sites for w in words) or not any(
+            w in self.lexicon.symptom_words for w in words
+        )
 
     def _symptom_times(self, sentence: Any, notes: list[TimeNote]) -> Iterator[TextMention]:
         """ "sx x 3 months", "X3WKS": a duration for the symptoms, in a sentence that names no concept; uncertain
