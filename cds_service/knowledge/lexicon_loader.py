@@ -73,6 +73,8 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
             data["radiating_from_sites"]["concepts"], ["radiating_from_sites", "concepts"], concepts
         ),
         radiating_from_sites=_words(data["radiating_from_sites"]["sites"]),
+        radiating_named=_words(data["radiating_from_sites"]["named"]),
+        radiating_not_before=_words(data["radiating_from_sites"]["not_before"]),
         other_language=OtherLanguage(
             words=frozenset(w.lower() for w in data["other_language"]["words"]),
             at_least=data["other_language"]["at_least"],

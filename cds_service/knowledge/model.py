@@ -597,5 +597,7 @@ class Lexicon:
     other_sites: frozenset[str] = frozenset()  # another body site or spine region ("lumbar", "foot", "L4")
     radiating_concepts: frozenset[str] = frozenset()  # concepts another site's pain may spread to look like
     radiating_from_sites: frozenset[str] = frozenset()  # "chest pain radiating to L arm": another site's spread
+    radiating_named: frozenset[str] = frozenset()  # "L arm radiculopathy": a diagnosis named, not a spread
+    radiating_not_before: frozenset[str] = frozenset()  # "shoulder blade": not another site
     line_wraps: LineWraps = field(default_factory=LineWraps)  # line breaks inside a sentence
     other_language: OtherLanguage | None = None  # a text in another language is not read

@@ -374,20 +374,20 @@ class TextReader:
         )
 
     def _spread_from_another_site(self, ent: Any, sentence: Any) -> bool:
-        """Whether an arm's symptom (`radiating_from_sites.concepts`) that names no cervical level or word may be
-        another site's pain spreading to the arm:
-        a word of `radiating_from_sites` before it in its phrase, and no cervical word there ("chest pain radiating to
-        left arm"; not "neck and shoulder pain radiating to L arm", "C6 radiculopathy")."""
-        doc, start = ent.doc, ent.start
-        if "radic" in ent.text.lower():
-            return False  # "L arm radiculopathy": named, not a spread
+        """Whether an arm's symptom (`radiating_from_sites.concepts`) may be another site's pain spreading to the arm: a
+        site word before it in its phrase (not one of `not_before` after it: "shoulder blade"), no cervical word there,
+        no diagnosis named in it ("chest pain radiating to left arm"; not "neck and shoulder pain radiating to L arm",
+        "back pain and L arm radiculopathy")."""
+        lexicon, doc, start = self.lexicon, ent.doc, ent.start
+        if any(t.lower_.startswith(tuple(lexicon.radiating_named)) for t in ent):
+            return False
         while start > sentence.start and doc[start - 1].text not in (",", ";", ".", ":"):
             start -= 1
         if self._cervical.search(doc[start : ent.end].text):
             return False
-        sites = self.lexicon.radiating_from_sites
         return any(
-            t.lower_ in sites and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in ("blade", "blades"))
+            t.lower_ in lexicon.radiating_from_sites
+            and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in lexicon.radiating_not_before)
             for t in doc[start : ent.start]
         )
 
