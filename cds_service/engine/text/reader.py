@@ -1488,24 +1488,16 @@ class TextReader:
         (since the last `,` `;` `:` or `.`; an event of several words matched whole, "off work"): "PT x 2 wks", "seen in
         urgent care 3 days ago", "on prednisone 40 mg daily x 2 mo" are those things' times, not the symptom's."""
         text = _text(doc)
-        start = max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1
-        events = self.lexicon.durations.other_events
-        phrase = text[start : note.start]
-        if self._event_phrases and self._event_phrases.search(phrase):
-            return False  # a phrase of several words ("off work 1/52")
-        return not any(w in events or w.lower() in events for w in _WORD.findall(phrase))
+        phrase = text[_phrase_start(text, note.start) : note.start]
+        return not _holds_one_of(phrase, self.lexicon.durations.other_events, self._event_phrases)
 
     def _another_state(self, doc: Any, note: TimeNote, ent: Any) -> bool:
         """Whether a time may belong to another state or event of the patient's (lexicon.yaml
         `durations.other_states`): one of its words between the mention and the time ("neck pain in pt who had covid 3
         weeks ago"), or just after the time ("neck pain at 5 weeks gestation")."""
-        durations, text = self.lexicon.durations, _text(doc)
-        if ent.end_char <= note.start:
-            between = text[ent.end_char : note.start]
-            if self._state_phrases and self._state_phrases.search(between):
-                return True  # a state of several words ("back from")
-            if any(w.lower() in durations.states_before for w in _WORD.findall(between)):
-                return True
+        text, states = _text(doc), self.lexicon.durations.states_before
+        if ent.end_char <= note.start and _holds_one_of(text[ent.end_char : note.start], states, self._state_phrases):
+            return True
         after = text[note.end :].lstrip(" '’").lower()
         return bool(self._states_after.match(after))
 
@@ -1713,8 +1705,21 @@ def _told_chronic(times: tuple[TimeNote, ...]) -> bool:
 def _in_phrase_before(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
     """Whether one of `words` stands in the phrase of a time expression before it (since the last `,` `;` `:` `.`
     of its sentence, at most `_PHRASE_REACH` words back)."""
-    start = max(sentence.start_char, max(text.rfind(mark, 0, note.start) for mark in ",;:.") + 1)
+    start = max(sentence.start_char, _phrase_start(text, note.start))
     return any(w in words for w in _WORD.findall(text[start : note.start].lower())[-_PHRASE_REACH:])
+
+
+def _phrase_start(text: str, at: int) -> int:
+    """Where the phrase that holds offset `at` begins: after the last `,` `;` `:` or `.` before it."""
+    return max(text.rfind(mark, 0, at) for mark in ",;:.") + 1
+
+
+def _holds_one_of(phrase: str, words: frozenset[str], phrases: re.Pattern[str] | None) -> bool:
+    """Whether a phrase holds one of `words` (as written, or lower-cased) or a match of `phrases` (their entries of
+    several words, matched whole: "off work", "back from")."""
+    if phrases is not None and phrases.search(phrase):
+        return True
+    return any(w in words or w.lower() in words for w in _WORD.findall(phrase))
 
 
 def _just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
