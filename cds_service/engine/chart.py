@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, first_day
 from cds_service.engine.model import Coding
 from cds_service.engine.text import TextMention, TextNotRead, TextReader
+from cds_service.engine.text.characters import searchable
 from cds_service.fhir.json_text import is_json_structure
 from cds_service.json_bytes import dumps
 from cds_service.knowledge.model import Context, Knowledge, ObservationRule, Role, StatusElement
@@ -560,7 +561,7 @@ class ChartReader:
             if not text.strip() and not _named(raw.get("code")):
                 raise Unreadable("the Procedure names nothing (no code, coding or text)")
             words = self._procedure_words(chart, text)
-            named = self._named_in_words("Device", text.lower())  # (an implant's name, as on a Device)
+            named = self._named_in_words("Device", searchable(text).lower())  # (an implant's name, as on a Device)
             if not words and not named:
                 return
         chart.procedures.append(ProcedureEntry(self._validate("Procedure", raw), context, coded, text, words, named))
@@ -571,7 +572,9 @@ class ChartReader:
         (`procedure_doubts`)."""
         if not text.strip():
             return ()
-        elsewhere = any(word in self.words.lexicon.other_sites for word in re.findall(r"[a-z0-9]+", text.lower()))
+        elsewhere = any(
+            word in self.words.lexicon.other_sites for word in re.findall(r"[a-z0-9]+", searchable(text).lower())
+        )
         return tuple(
             m
             for m in self._words(chart, text, True)
@@ -770,7 +773,7 @@ def _words_of(kind: str, raw: Mapping[str, Any], element: Any) -> str:
         if reactions is not None and type(reactions) is not list:
             raise Unreadable("reaction is not a list")
         parts += [concept_text(r.get("substance")) for r in reactions or () if type(r) is dict]
-    return " ".join(parts).lower()
+    return searchable(" ".join(parts)).lower()
 
 
 def _safety_words(raw: Mapping[str, Any]) -> str:
@@ -779,7 +782,7 @@ def _safety_words(raw: Mapping[str, Any]) -> str:
     safety = raw.get("safety")
     if safety is not None and type(safety) is not list:
         raise Unreadable("safety is not a list")
-    return " ".join(concept_text(s) for s in safety or ()).lower()
+    return searchable(" ".join(concept_text(s) for s in safety or ())).lower()
 
 
 def _word_starts(text: str, fragment: str) -> Iterator[int]:

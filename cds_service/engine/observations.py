@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.observation import Observation, ObservationComponent
 from fhir.resources.R4B.quantity import Quantity
 
 from cds_service.engine.dates import DayRange, first_day, plausible
+from cds_service.engine.text.characters import searchable
 from cds_service.knowledge.model import Knowledge, ObservationRule, UnitConversion
 
 UCUM = "http://unitsofmeasure.org"
+Valued = Observation | ObservationComponent  # what holds a value: an Observation, or its component
 
 
 class Level(StrEnum):
@@ -45,7 +47,11 @@ def read_observation(obs: Observation, rule: ObservationRule, order_date: date, 
     day = plausible(observation_day_range(obs), order_date)
     if day is not None and day.latest < order_date - timedelta(days=rule.lookback_days):
         return None
-    reading = _read_value(obs, rule, k, str(day) if day else "date unknown")
+    when = str(day) if day else "date unknown"
+    valued = _valued(obs, rule, k)
+    if valued is None:
+        return Reading(Level.UNREADABLE, "no value of its own, and no component coded as this test", when)
+    reading = _read_value(valued, rule, k, when)
     if day is None and reading is not None and reading.level is Level.BEYOND:
         return Reading(Level.BORDERLINE, f"{reading.note}, no usable date", reading.day)
     return reading
@@ -66,8 +72,25 @@ _OTHER_VALUES = (
 )
 
 
-def _read_value(obs: Observation, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
-    """An Observation's value against the rule's threshold (`when`: its day, as the card shows it)."""
+def _valued(obs: Observation, rule: ObservationRule, k: Knowledge) -> Valued | None:
+    """Where the Observation's value is: itself; or, when it has no value[x] but components (a panel's result sent
+    inside it: an eGFR as a component of the eGFR Observation), the component coded as the rule's test; None when
+    none is (its value cannot be told: unreadable, a thirty-third review)."""
+    if not obs.component or obs.valueQuantity is not None or obs.valueString is not None:
+        return obs
+    if any(getattr(obs, name) is not None for name in _OTHER_VALUES):
+        return obs
+    loinc = k.systems["loinc"]
+    systems = (loinc.uri, *loinc.aliases)
+    return next(
+        (c for c in obs.component if any(x.system in systems and x.code in rule.loinc for x in c.code.coding or ())),
+        None,
+    )
+
+
+def _read_value(obs: Valued, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
+    """An Observation's (or its component's) value against the rule's threshold (`when`: its day, as the card shows
+    it)."""
     flagged = rule.flags_count and _flagged(obs, k)
     quantity = obs.valueQuantity
     if quantity is None or quantity.value is None:
@@ -124,29 +147,34 @@ def _bounded(rule: ObservationRule, value: float, comparator: str) -> Level:
     return Level.BORDERLINE if rule.beyond(value) or rule.at_threshold(value) else Level.WITHIN
 
 
-def _flagged(obs: Observation, k: Knowledge) -> bool:
+def _flagged(obs: Valued, k: Knowledge) -> bool:
     """Whether the lab flags the value high: a v2/v3 code (H, HH, A ...), or a flag in another form (`h`, "High",
     "Abnormal", "H>") in a coding or the text (policy §10: a flag that can be read may block)."""
     return _flagged_in(obs, k.elevated_interpretations, k.elevated_interpretation_words)
 
 
-def _flagged_in(obs: Observation, codes: frozenset[str], words: frozenset[str]) -> bool:
+def _flagged_in(obs: Valued, codes: frozenset[str], words: frozenset[str]) -> bool:
     """Whether one of the Observation's interpretations is one of these codes, or these words (lower-cased) as a code,
     a display or the text."""
     for concept in obs.interpretation or ():
-        if concept.text and concept.text.strip().lower() in words:
+        if concept.text and _word(concept.text) in words:
             return True
         for coding in concept.coding or ():
             code = (coding.code or "").strip()
-            if code in codes or code.lower() in words:
+            if code in codes or _word(code) in words:
                 return True
-            if coding.display and coding.display.strip().lower() in words:
+            if coding.display and _word(coding.display) in words:
                 return True
     return False
 
 
+def _word(text: str) -> str:
+    """An interpretation's code, display or text as the lists write it (`characters.py`: "Ｌｏｗ" is "low")."""
+    return searchable(text).strip().lower()
+
+
 def _above_lab_limit(
-    obs: Observation, rule: ObservationRule, value: float, unit: str, conversion: UnitConversion | None
+    obs: Valued, rule: ObservationRule, value: float, unit: str, conversion: UnitConversion | None
 ) -> bool | None:
     """Whether the value is above the lab's upper reference limit: compared in the rule's unit when the limit names a
     unit (an interface may convert one and not the other), in the value's own unit when it names none or the same.

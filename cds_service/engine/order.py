@@ -10,6 +10,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Coding, OrderMatch
+from cds_service.engine.text.characters import searchable
 from cds_service.knowledge.codes import CodeSets
 from cds_service.knowledge.model import Context, ContextRule, Knowledge, Procedure
 
@@ -40,7 +41,7 @@ def _words(concept: CodeableConcept | None) -> str:
     if concept is None:
         return ""
     parts = [concept.text] + [c.display for c in concept.coding or ()]
-    return " ".join(p for p in parts if p).lower()
+    return searchable(" ".join(p for p in parts if p)).lower()
 
 
 def live_draft(order: ServiceRequest, knowledge: Knowledge) -> bool:

@@ -192,8 +192,9 @@ def bundle_resources(bundle: dict[str, Any], *, first: bool = True) -> list[Any]
     and leaving out a decisive one would decide as if it were absent. For the same reason an entry, or an entry's
     `resource`, that is not a JSON object is kept as it is (the chart reader reports it as unreadable), and so is an
     entry without a `resource` (a `fullUrl` alone: a search's match must carry its resource). MalformedBundle when
-    `entry` is there but not a list, when an entry is an OperationOutcome of an error (the search did not finish:
-    what it left out is unknown) or a Bundle, or when the Bundle is a search's `first` page, its `total` counts more
+    `entry` is there but not a list, when an entry is an OperationOutcome of an error or of matches left out (the
+    search did not finish: what it left out is unknown: `_failed`), an `outcome` entry that is no OperationOutcome, or
+    a Bundle, or when the Bundle is a search's `first` page, its `total` counts more
     matches than it holds and it has no next page (a later page's total counts the matches of every page).
     """
     entries = bundle.get("entry")
@@ -214,6 +215,10 @@ def bundle_resources(bundle: dict[str, Any], *, first: bool = True) -> list[Any]
         if kind == "Bundle":
             raise MalformedBundle("an entry is itself a Bundle")
         if mode == "outcome":
+            if kind != "OperationOutcome":
+                raise MalformedBundle(
+                    "an entry marked as the server's message (search mode outcome) is no OperationOutcome"
+                )
             included += 1
         else:
             found.append(resource)
@@ -239,11 +244,18 @@ def _mode(entry: dict[str, Any]) -> Any:
     return search.get("mode") if isinstance(search, dict) else None
 
 
+# issue types of a warning or a note that say matches were left out ("some resources were suppressed", "search
+# limited to 100 results"): the search is as incomplete as after an error (a thirty-third review)
+LEFT_OUT = frozenset({"incomplete", "suppressed", "too-costly", "throttled", "timeout", "too-long"})
+
+
 def _failed(outcome: dict[str, Any]) -> bool:
-    """Whether an OperationOutcome has an error or fatal issue (or issues that cannot be read)."""
+    """Whether an OperationOutcome has an error or fatal issue, an issue that says matches were left out (`LEFT_OUT`),
+    or issues that cannot be read."""
     issues = outcome.get("issue")
     return not isinstance(issues, list) or any(
-        not isinstance(i, dict) or i.get("severity") not in ("warning", "information") for i in issues
+        not isinstance(i, dict) or i.get("severity") not in ("warning", "information") or i.get("code") in LEFT_OUT
+        for i in issues
     )
 
 

@@ -24,6 +24,7 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from cds_service.engine.text import first_token_index
+from cds_service.engine.text.characters import folded
 from cds_service.engine.text.line_wraps import unwrapped
 from cds_service.engine.text.markup import plain
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
@@ -182,7 +183,7 @@ class TextReader:
         foreign = self._other_language(text)
         if foreign:
             raise TextInAnotherLanguage(f"a text in another language ({', '.join(foreign)}) is not read")
-        read = collapsed(plain(text), text)  # markup and spaces, then wrapped lines (`_read_text`)
+        read = collapsed(folded(plain(text)), text)  # markup, look-alike letters, spaces; wrapped lines: `_read_text`
         self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
         found = self._read_text(nlp, read.text, problem_list, read.edges)

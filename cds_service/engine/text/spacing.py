@@ -6,7 +6,8 @@ markup: `markup.py`), paste thin or zero-width spaces from web pages, and break 
 each run a token of its own, which splits a phrase ("weight  loss", "radiating\\u2009to the left arm") and a list
 ("Denies  fever,  weight  loss"), and a line of spaces keeps two lines in one sentence. So: a run of spaces, tabs or
 other spaces inside a line becomes one space, and a lone tab or other space a space; spaces before a line break go,
-and so do carriage returns, zero-width characters and a hyphen that breaks a word at a line's end ("radi-\\nating");
+and so do carriage returns, invisible format characters (zero-width, soft hyphens, direction marks:
+`characters.py`) and a hyphen that breaks a word at a line's end ("radi-\\nating");
 blank lines are one paragraph's end (two line breaks: markup's blocks leave more, "</p><ul><li>", and the sentencizer
 ends a sentence only at one or two). A run before a
 flowsheet's next field ("Hx malignancy: none     Bowel/bladder changes: No") stays: the reader takes it as the
@@ -24,16 +25,20 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from cds_service.engine.text.characters import INVISIBLE
+
 _OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
 _APOSTROPHE_LIKE = "’‘ʼ´`"  # typed for an apostrophe inside a word ("doesn’t", "can´t")
 _NO_APOSTROPHE = "do|does|did|is|was|are|were|has|have|had|ca|could|would|should|wo|must|need|ai"  # "doesn" of "doesnt"
 _NO_APOSTROPHE_FIRST = "".join(sorted({w[0] + w[0].upper() for w in _NO_APOSTROPHE.split("|")}))  # (fails faster)
 _MARKS = re.compile(  # (a lone space between two words is no match: most of a text's are)
     rf"\n(?:[ \t\r]*\n){{2,}}|\r(?=\n)|[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)"
-    r"|[\u200b-\u200d\u2060\ufeff]+|(?<=[a-z])-\n(?=[a-z])"
+    rf"|[{''.join(sorted(INVISIBLE))}]+|(?<=[a-z])-\n(?=[a-z])"
     rf"|(?<=[A-Za-z])[{_APOSTROPHE_LIKE}](?=[A-Za-z])|\b(?=[{_NO_APOSTROPHE_FIRST}])(?i:{_NO_APOSTROPHE})[nN](?=[tT]\b)"
 )
-_DROPPED = "\u200b\u200c\u200d\u2060\ufeff-"  # zero-width characters; a hyphen breaking a word at a line's end
+_DROPPED = INVISIBLE | {
+    "-"
+}  # the invisible format characters (`characters.py`); a hyphen breaking a word at a line's end
 _COLUMN_EDGE = re.compile(r"[ \t\u00a0]*\t[ \t\u00a0]*| {3,}")  # a tab, or three spaces or more, as written
 _FIELD_AFTER = re.compile(r"[A-Z][A-Za-z]*(?:[ /][A-Za-z]+){0,2}:")  # "Bowel/bladder changes:"
 

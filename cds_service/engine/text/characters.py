@@ -1,0 +1,84 @@
+"""Letters written with other characters that look the same, read as the letters they stand for.
+
+Text pasted from a word processor, a web page or another input method hides words from a reader that compares
+letters: "ｂreast ｃancer" (full-width letters of a CJK input method), "Pаcemaker" (a Cyrillic "а" among Latin
+letters), "Breast can\\u00adcer" (a soft hyphen), "\\u200fBreast cancer" (a right-to-left mark). A missed red flag
+makes a warning, a missed implant a contraindicated suggestion (a thirty-third review), so:
+
+- `folded`: a letter or digit whose compatibility form (NFKC) is one ASCII character is that character ("ｂ" → "b",
+  "𝐁" → "B", "０" → "0"), and in a word that mixes Latin letters with Cyrillic or Greek ones, each of those that looks
+  like a Latin letter is that letter ("cаncer" → "cancer"). One character for one: offsets into the text stay where
+  they were, so the words read can be quoted as written. A word of Cyrillic or Greek letters alone is left as it is.
+- `INVISIBLE`: the format characters that join or split no words as read (zero-width spaces and joiners, the soft
+  hyphen, direction marks and embeddings, the byte-order mark); the text reader drops them (`spacing.py`).
+- `searchable`: for words compared without offsets (a Device's or an allergy's name, an order's words), both, and
+  without accents ("Pacemáker": the lists of these words are English).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x061C, 0x061C),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x2069),
+    (0xFEFF, 0xFEFF),
+)
+INVISIBLE = frozenset(chr(c) for first, last in _INVISIBLE_RANGES for c in range(first, last + 1))
+_INVISIBLE = re.compile(f"[{''.join(sorted(INVISIBLE))}]+")
+_OTHER_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_MIXED_WORD = re.compile(r"[^\W\d_]*[a-zA-Z][^\W\d_]*")  # a run of letters with a Latin one in it
+_FOLDED_KINDS = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"})
+# Cyrillic and Greek letters drawn as a Latin one (Unicode's confusables, the letters of a Latin word only)
+_LOOK_ALIKES = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏАВЕКМНОРСТХІЈЅԚԜοαικνρτυχεϲΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ",  # Cyrillic, Greek
+    "aeopcyxijsdqwhlABEKMHOPCTXIJSQWoaikvptuxecABEZHIKMNOPTYXC",
+)
+_LOOK_ALIKE_LETTERS = frozenset(chr(c) for c in _LOOK_ALIKES)
+
+
+def folded(text: str) -> str:
+    """The text with its look-alike letters and digits as ASCII, one character for one (see the module)."""
+    if text.isascii():
+        return text
+    text = _NOT_ASCII.sub(_fold_match, text)
+    if text.isascii():
+        return text
+    return _MIXED_WORD.sub(_latin_word, text)
+
+
+def searchable(text: str) -> str:
+    """The text in its compatibility forms (NFKD) without accents ("Pacemáker"), invisible format characters or other
+    spaces (a space), and its look-alike letters as Latin ones: for words compared as the lists write them, with no
+    offsets to keep."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", _OTHER_SPACES.sub(" ", _INVISIBLE.sub("", text)))
+    return folded("".join(c for c in text if not unicodedata.combining(c)))
+
+
+def _fold_match(found: re.Match[str]) -> str:
+    return _fold(found.group())
+
+
+@lru_cache(maxsize=4096)
+def _fold(character: str) -> str:
+    if unicodedata.category(character) not in _FOLDED_KINDS:
+        return character
+    compatible = unicodedata.normalize("NFKC", character)
+    return compatible if len(compatible) == 1 and compatible.isascii() else character
+
+
+def _latin_word(found: re.Match[str]) -> str:
+    word = found.group()
+    if word.isascii() or not any(c in _LOOK_ALIKE_LETTERS for c in word):
+        return word
+    return word.translate(_LOOK_ALIKES)
