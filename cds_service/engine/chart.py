@@ -257,8 +257,7 @@ class ChartReader:
         self.k = knowledge
         self.words = text_reader
         self._loinc = {code: rule for rule in knowledge.observations.values() for code in rule.loinc}
-        loinc = knowledge.systems["loinc"]
-        self._loinc_uris = frozenset((loinc.uri, *loinc.aliases))
+        self._loinc_system = knowledge.systems["loinc"]
         self._statuses = knowledge.statuses
         # lab rules whose values can only remove suggestions (eGFR): unreadable, they are doubtful contraindications
         self._contraindicating = [
@@ -528,7 +527,7 @@ class ChartReader:
     def _rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:
         for c in codings(raw.get("code")):
             rule = self._loinc.get(c.get("code"))
-            if rule is not None and c.get("system") in self._loinc_uris:
+            if rule is not None and self.k.systems.by_uri(c.get("system")) is self._loinc_system:
                 return rule
         return None
 

@@ -81,9 +81,12 @@ def _valued(obs: Observation, rule: ObservationRule, k: Knowledge) -> Valued | N
     if any(getattr(obs, name) is not None for name in _OTHER_VALUES):
         return obs
     loinc = k.systems["loinc"]
-    systems = (loinc.uri, *loinc.aliases)
     return next(
-        (c for c in obs.component if any(x.system in systems and x.code in rule.loinc for x in c.code.coding or ())),
+        (
+            c
+            for c in obs.component
+            if any(k.systems.by_uri(x.system) is loinc and x.code in rule.loinc for x in c.code.coding or ())
+        ),
         None,
     )
 

@@ -37,11 +37,16 @@ def order_text(order: ServiceRequest) -> str:
 
 
 def _words(concept: CodeableConcept | None) -> str:
-    """Lower-cased text and coding displays of a CodeableConcept."""
+    """Lower-cased text and coding displays of a CodeableConcept, their marks but / & + - as spaces ("neck (soft
+    tissue)" is "neck soft tissue"; "contrast material(s)" is "contrast materials")."""
     if concept is None:
         return ""
     parts = [concept.text] + [c.display for c in concept.coding or ()]
-    return searchable(" ".join(p for p in parts if p)).lower()
+    words = searchable(" ".join(p for p in parts if p)).lower().replace("(s)", "s")
+    return " ".join(_MARKS.sub(" ", words).split())
+
+
+_MARKS = re.compile(r"[()\[\]{},;:\"'`*|]")
 
 
 def live_draft(order: ServiceRequest, knowledge: Knowledge) -> bool:
@@ -85,14 +90,32 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
 
 def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
     """Whether the order's words name another region (not for whole-body studies, which name their extent), a body
-    site of it cannot be told to be the neck, or its words name kinds of imaging and none of the study's."""
+    site of it cannot be told to be the neck, its words say of its kind of imaging or of what it shows (the spine, the
+    vessels, the neck and no spine) what no procedure of its set is, or its words, orderDetail and notes say so of
+    its contrast."""
     regions = k.order_codes.regions
-    if not all(p.whole_body for p in procedures) and (
-        regions.other_words.search(text) or any(not _neck_site(site, k) for site in order.bodySite or ())
+    whole_body = all(p.whole_body for p in procedures)
+    if not whole_body and (
+        regions.names_another_region(text) or any(not _neck_site(site, k) for site in order.bodySite or ())
     ):
         return True
     named = regions.modalities_named(text)
-    return bool(named) and not any(named & set(p.modalities) for p in procedures)
+    if named and not any(named & set(p.modalities) for p in procedures):
+        return True
+    shown = regions.regions_named(text)
+    if not whole_body and shown and not any(shown <= {p.region} for p in procedures):
+        return True  # ("CT C-spine w/o contrast" on a CTA's code; "CTA neck and C-spine": two studies)
+    spine = [p for p in procedures if p.region == "cervical-spine"]
+    if spine and len(spine) == len(procedures) and regions.names_the_neck_not_the_spine(text):
+        return True  # ("CT neck w/o" on CPT 72125: the soft tissues of the neck?)
+    told = [text, *(_words(d) for d in order.orderDetail or ()), *(_note_words(n.text) for n in order.note or ())]
+    contrast = regions.contrast.named(" ".join(told))
+    return bool(contrast) and not any(contrast <= p.contrast for p in procedures)
+
+
+def _note_words(text: str | None) -> str:
+    """An order note's words as the order's own are read (`_words`)."""
+    return _words(CodeableConcept(text=text)) if text else ""
 
 
 def _neck_site(site: CodeableConcept, k: Knowledge) -> bool:
@@ -203,14 +226,20 @@ def _candidate(
 def _apply(
     rule: ContextRule, pairs: list[tuple[str, str]], sibling_pairs: list[tuple[str, str]], text: str, k: Knowledge
 ) -> tuple[Procedure, ...]:
-    fired = [
-        r.procedures
-        for r in rule.refinements
-        if any(fragment in text for fragment in r.text)
-        or _any_match(r.codes, pairs, k)
-        or _any_match(r.sibling_codes, sibling_pairs, k)
-    ]
-    return _union(fired) if fired else rule.default
+    """The procedures of the refinements that apply, else the rule's default. A refinement told only by the order's
+    words, beside a word of doubt ("no flexion/extension", "not a myelogram"), adds to the default: it may be
+    meant or denied."""
+    fired: list[tuple[Procedure, ...]] = []
+    doubtful = False
+    for r in rule.refinements:
+        coded = _any_match(r.codes, pairs, k) or _any_match(r.sibling_codes, sibling_pairs, k)
+        told = r.text_words is not None and r.text_words.search(text) is not None
+        if coded or told:
+            fired.append(r.procedures)
+            doubtful |= not coded and k.order_codes.doubt_words.search(text) is not None
+    if not fired:
+        return rule.default
+    return _union([rule.default, *fired]) if doubtful else _union(fired)
 
 
 def _any_match(codes: CodeSets, pairs: list[tuple[str, str]], k: Knowledge) -> bool:

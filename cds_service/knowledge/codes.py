@@ -50,7 +50,7 @@ class CodeSystems:
         self, systems: Iterable[CodeSystem], lookalikes: Iterable[str] = (), lookalike_uris: Iterable[str] = ()
     ) -> None:
         self._by_name = {s.name: s for s in systems}
-        self._by_uri = {uri: s for s in self._by_name.values() for uri in (s.uri, *s.aliases)}
+        self._by_uri = {_uri_key(uri): s for s in self._by_name.values() for uri in (s.uri, *s.aliases)}
         self._lookalikes = tuple(lookalikes)
         self._lookalike_uris = frozenset(lookalike_uris)
 
@@ -82,11 +82,18 @@ class CodeSystems:
         return name in self._by_name
 
     def by_uri(self, uri: str | None) -> CodeSystem | None:
-        """Return the system a Coding.system URI names, or None if unknown."""
-        return self._by_uri.get(uri.strip()) if uri else None
+        """Return the system a Coding.system URI names, or None if unknown (its case, `https` for `http` and a slash
+        at its end aside: "HTTP://WWW.AMA-ASSN.ORG/GO/CPT", "https://loinc.org", "http://snomed.info/sct/")."""
+        return self._by_uri.get(_uri_key(uri)) if uri else None
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._by_name)
+
+
+def _uri_key(uri: str) -> str:
+    """A system URI as it is looked up: lower-cased, `https` as `http`, no slash at its end."""
+    key = uri.strip().lower().rstrip("/")
+    return "http://" + key[len("https://") :] if key.startswith("https://") else key
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from cds_service.knowledge.model import (
     Context,
     ContextRule,
     Contraindication,
+    ContrastWords,
     Effect,
     FindingDefinition,
     IndicationStep,
@@ -248,7 +250,10 @@ class _Builder:
         entries = doc.data["procedures"]
         self._unique(doc, ["procedures"], [p["id"] for p in entries])
         self._unique(doc, ["procedures"], [p["name"] for p in entries])
-        return {p["id"]: Procedure(**{**p, "modalities": tuple(p["modalities"])}) for p in entries}
+        return {
+            p["id"]: Procedure(**{**p, "modalities": tuple(p["modalities"]), "contrast": frozenset(p["contrast"])})
+            for p in entries
+        }
 
     def _procedure_set(self, doc: _Document, path: list[Any], ids: Iterable[str]) -> tuple[Procedure, ...]:
         result = []
@@ -358,7 +363,8 @@ class _Builder:
             )
             for i, r in enumerate(doc.data["text_rules"])
         )
-        return OrderCodeMap(direct, tuple(rules), text_rules, self._regions(doc), self._suggested(doc))
+        doubts = tuple(t.lower() for t in doc.data["refinement_doubts"])
+        return OrderCodeMap(direct, tuple(rules), text_rules, self._regions(doc), self._suggested(doc), doubts)
 
     def _direct_codes(self, doc: _Document) -> dict[tuple[str, str], tuple[Procedure, ...]]:
         direct: dict[tuple[str, str], tuple[Procedure, ...]] = {}
@@ -397,6 +403,38 @@ class _Builder:
             cervical_site_codes=self._code_sets(doc, ["regions", "cervical_site_codes"], r["cervical_site_codes"]),
             neck_site_text=tuple(t.lower() for t in r["neck_site_text"]),
             site_qualifier_text=tuple(t.lower() for t in r["site_qualifier_text"]),
+            other_levels=tuple(
+                self._pattern(doc, ["regions", "other_levels", i], t) for i, t in enumerate(r["other_levels"])
+            ),
+            region_text={region: tuple(t.lower() for t in words) for region, words in r["region_text"].items()},
+            neck_alone_text=tuple(t.lower() for t in r["neck_alone_text"]),
+            contrast=self._contrast_words(r["contrast_words"]),
+        )
+
+    @staticmethod
+    def _pattern(doc: _Document, path: list[Any], text: str) -> re.Pattern[str]:
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise doc.error(path, f"not a regular expression: {exc}") from None
+
+    @staticmethod
+    def _contrast_words(c: dict[str, Any]) -> ContrastWords:
+        def lower(words: list[str]) -> tuple[str, ...]:
+            return tuple(w.lower() for w in words)
+
+        return ContrastWords(
+            with_words=lower(c["with"]),
+            without_words=lower(c["without"]),
+            negations=lower(c["negations"]),
+            agents=lower(c["agents"]),
+            joins=lower(c["joins"]),
+            both=lower(c["both"]),
+            without_alone=lower(c["without_alone"]),
+            with_alone=lower(c["with_alone"]),
+            answers={kind: lower(words) for kind, words in c["answers"].items()},
+            routes={route: lower(words) for route, words in c["routes"].items()},
+            neutral=lower(c["neutral"]),
         )
 
     def _suggested(self, doc: _Document) -> dict[str, dict[str, SuggestedCoding]]:

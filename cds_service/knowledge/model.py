@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -89,6 +89,7 @@ class Procedure:
     mri: bool
     gadolinium: bool
     iodinated: bool
+    contrast: frozenset[str]  # what its order's words may say of contrast (ContrastWords.named)
 
     def involves(self, attribute: str) -> bool:
         """Whether the procedure involves `mri`, `gadolinium` or `iodinated` contrast."""
@@ -258,6 +259,11 @@ class Refinement:
     codes: CodeSets = field(default_factory=lambda: CodeSets(()))
     sibling_codes: CodeSets = field(default_factory=lambda: CodeSets(()))
 
+    @cached_property
+    def text_words(self) -> re.Pattern[str] | None:
+        """Where a `text` fragment begins a word ("flex": "flexion", "flex/ex"; not "reflexes")."""
+        return re.compile(rf"(?<![a-z0-9])(?:{_alternation(self.text)})") if self.text else None
+
 
 @dataclass(frozen=True)
 class ContextRule:
@@ -276,6 +282,70 @@ class TextRule:
 
 
 @dataclass(frozen=True)
+class ContrastWords:
+    """How an order's words say whether its study is done with contrast, and by which route (order-codes.yaml
+    `contrast_words`, whose comment gives the grammar; procedures.yaml `contrast`)."""
+
+    with_words: tuple[str, ...]
+    without_words: tuple[str, ...]
+    negations: tuple[str, ...]
+    agents: tuple[str, ...]
+    joins: tuple[str, ...]
+    both: tuple[str, ...]
+    without_alone: tuple[str, ...]
+    with_alone: tuple[str, ...]
+    answers: Mapping[str, tuple[str, ...]]  # "without" / "with" -> an order question's answers after an agent
+    routes: Mapping[str, tuple[str, ...]]  # "iv" / "intrathecal" -> its words
+    neutral: tuple[str, ...]
+
+    @cached_property
+    def _grammar(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """("with-and-without" | "without" | "with", its phrases), in the order they are looked for."""
+        w, wo, agent, join = (_alternation(x) for x in (self.with_words, self.without_words, self.agents, self.joins))
+        some_agent = rf"(?:\s*(?:{agent}))?"
+        halves = rf"\s*(?:(?:{join})\s*)?"
+        both = (
+            rf"(?:{w}){some_agent}{halves}(?:{wo}){some_agent}"
+            rf"|(?:{wo}){some_agent}{halves}(?:{w}){some_agent}"
+            rf"|(?:{wo}){some_agent}\s*(?:{join})\s*(?:{agent})|{_alternation(self.both)}"
+        )
+        without = (
+            rf"(?:{wo}){some_agent}|(?:{_alternation(self.negations)})\s*(?:{agent})"
+            rf"|{_alternation(self.without_alone)}|(?:{agent})\s+(?:{_alternation(self.answers['without'])})"
+        )
+        with_ = (
+            rf"(?:{w})\s*(?:{agent})|{_alternation(self.with_alone)}"
+            rf"|(?:{agent})\s+(?:{_alternation(self.answers['with'])})"
+        )
+        return tuple(
+            (kind, _bounded(phrases))
+            for kind, phrases in (("with-and-without", both), ("without", without), ("with", with_))
+        )
+
+    @cached_property
+    def _routes(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((route, _bounded(_alternation(words))) for route, words in self.routes.items())
+
+    @cached_property
+    def _neutral(self) -> re.Pattern[str]:
+        return _bounded(_alternation(self.neutral))
+
+    def named(self, text: str) -> frozenset[str]:
+        """What the words say of contrast: with-and-without, without, with, and a route (iv, intrathecal) told
+        beside anything but "without"."""
+        text = self._neutral.sub(" ", text)
+        named: set[str] = set()
+        routes_in = text
+        for kind, phrases in self._grammar:
+            if phrases.search(text):
+                named.add(kind)
+                text = phrases.sub(" ", text)
+                if kind == "without":
+                    routes_in = phrases.sub(" ", routes_in)  # ("without IV contrast" tells no route)
+        return frozenset(named | {route for route, words in self._routes if words.search(routes_in)})
+
+
+@dataclass(frozen=True)
 class Regions:
     """What an order's words and codes say about the body region (policy §10)."""
 
@@ -290,6 +360,10 @@ class Regions:
     cervical_site_codes: CodeSets  # an order's bodySite codes that name the neck or the cervical spine
     neck_site_text: tuple[str, ...]  # a body site's phrases that name the neck and another region ("head and neck")
     site_qualifier_text: tuple[str, ...]  # a body site's words that only qualify where ("right", "left")
+    other_levels: tuple[re.Pattern[str], ...]  # levels that reach another region ("C2-T4")
+    region_text: Mapping[str, tuple[str, ...]]  # procedures' `region` -> its words
+    neck_alone_text: tuple[str, ...]  # words of the neck that may mean its soft tissues where no spine is named
+    contrast: ContrastWords
 
     @cached_property
     def cervical_words(self) -> re.Pattern[str]:
@@ -319,11 +393,52 @@ class Regions:
         """The kinds of imaging an order's words name."""
         return frozenset(modality for modality, words in self.modality_words if words.search(text))
 
+    @cached_property
+    def _region_words(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((region, _words(words)) for region, words in self.region_text.items())
+
+    def regions_named(self, text: str) -> frozenset[str]:
+        """What an order's words say the study shows: the spine (`cervical-spine`), the vessels (`neck`)."""
+        return frozenset(region for region, words in self._region_words if words.search(text))
+
+    @cached_property
+    def _neck_alone(self) -> re.Pattern[str]:
+        return _words(self.neck_alone_text)
+
+    def names_the_neck_not_the_spine(self, text: str) -> bool:
+        """Whether an order's words name the neck and no spine ("CT neck w/o"; not "C-spine", "cervical neck")."""
+        if not self._neck_alone.search(text):
+            return False
+        rest = self._neck_alone.sub(" ", text)
+        return not (self.cervical_words.search(rest) or "cervical-spine" in self.regions_named(rest))
+
+    def names_another_region(self, text: str) -> bool:
+        """Whether an order's words name another region: a word of `other_text` or a level beyond the neck."""
+        return bool(self.other_words.search(text)) or any(level.search(text) for level in self.other_levels)
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    """The phrases as a regular expression's alternatives, the longest first."""
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+def _bounded(alternatives: str) -> re.Pattern[str]:
+    """The alternatives where they stand as words of an order's lower-cased text (not inside a word, nor against a
+    slash: "w/" is not in "w/o")."""
+    return re.compile(rf"(?<![a-z0-9/])(?:{alternatives})(?![a-z0-9/])")
+
+
+def _standing(phrase: str) -> str:
+    """A phrase as a regular expression that finds it as words: not inside a word at an end that is a letter or a
+    digit (a mark such as "?" may stand against a word)."""
+    before = "(?<![a-z0-9/])" if phrase[0].isalnum() else ""
+    after = "(?![a-z0-9/])" if phrase[-1].isalnum() else ""
+    return f"{before}{re.escape(phrase)}{after}"
+
 
 def _words(phrases: tuple[str, ...]) -> re.Pattern[str]:
     """A pattern finding any of the phrases as whole words (case-insensitive)."""
-    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w])(?:{_alternation(phrases)})(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -342,6 +457,13 @@ class OrderCodeMap:
     text_rules: tuple[TextRule, ...]
     regions: Regions
     suggested: dict[str, dict[str, SuggestedCoding]]  # procedure id -> {system URI: coding}
+    refinement_doubts: tuple[str, ...]  # words that make a refinement's text doubtful
+
+    @cached_property
+    def doubt_words(self) -> re.Pattern[str]:
+        """The words of `refinement_doubts` where they stand as words ("no", not in "node"; "?" after a word too)."""
+        phrases = sorted(self.refinement_doubts, key=len, reverse=True)
+        return re.compile("|".join(_standing(p) for p in phrases) or "(?!)")
 
     def suggested_coding(self, procedure_id: str, preferred_systems: tuple[str, ...]) -> SuggestedCoding | None:
         """The coding to order a procedure with, in the first preferred system that has one."""
