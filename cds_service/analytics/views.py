@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from cds_service.analytics import assets
 from cds_service.analytics.queries import DELIVERIES, Filters, range_of_data
@@ -169,12 +170,26 @@ def _report() -> tuple[str, Report]:
     if name not in state.stores:
         raise BadQuery("unknown store")
     engine = state.stores[name]
-    return name, build_report(engine, _filters(engine), state.knowledge, state.known_services)
+    try:
+        return name, build_report(engine, _filters(engine), state.knowledge, state.known_services)
+    except SQLAlchemyError as exc:  # (a replay's store not written yet, a file that is no audit store, a server down)
+        raise StoreUnreadable(
+            f"the store {name!r} cannot be read ({type(exc).__name__}): is it an audit store?"
+        ) from None
+
+
+class StoreUnreadable(RuntimeError):
+    """A configured audit store the page cannot read now; shown to the user (a thirty-third review: a 500)."""
 
 
 @blueprint.errorhandler(BadQuery)
 def bad_query(error: BadQuery) -> Response:
     return Response(f"bad query: {error}\n", 400, mimetype="text/plain")
+
+
+@blueprint.errorhandler(StoreUnreadable)
+def store_unreadable(error: StoreUnreadable) -> Response:
+    return Response(f"{error}\n", 503, mimetype="text/plain")
 
 
 @blueprint.get("/", strict_slashes=False)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cds_service.replay.export import IncompleteExport
 from cds_service.replay.runner import ReplayConfig, replay, report
 from cds_service.replay.store import ConflictingRun
 from cds_service.replay.workers import PartitionFailed
@@ -67,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         summary = replay(config)
-    except (FileNotFoundError, FileExistsError) as exc:
+    except (FileNotFoundError, FileExistsError, IncompleteExport) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return 2
     except ConflictingRun as exc:

@@ -28,8 +28,12 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
   default (`undated="exclude"`: no look-ahead, at the price of missing data); `undated="include"`
   uses them. Either way the runner reports how many there were per type.
 - **A Condition resolved after the order** (clinicalStatus resolved / inactive / remission with an
-  abatement date after the order's day) was still active then: it is shown as active, without the
-  abatement.
+  abatement date after the order's day: a partial date's first day after it) was still active then: it is
+  shown as active, without the abatement. One resolved **before** the order (an abatement's last possible day
+  before the order's day) is shown as it is. One whose end cannot be set against the order's day (on that day,
+  a partial date around it, an abatementAge, abatementString or abatementPeriod with no start, no abatement at
+  all) is shown with its status unknown, without the abatement: it may stop a warning (a red flag, a
+  contraindication), never support one (an indication); a thirty-third review found such ones shown resolved.
 - **A medicine stopped or completed since** may still have been taken on the order's day: a
   MedicationRequest `stopped` or `completed` (no date says when it ended) and a MedicationStatement
   `stopped` or `completed` whose effectivePeriod does not end before the order's day are shown with status
@@ -191,17 +195,35 @@ def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
     codings = status.get("coding") if isinstance(status, Mapping) else None
     if not isinstance(codings, list) or not any(_coded(c, INACTIVE) for c in codings):
         return resource
-    abated = first_day(resource.get("abatementDateTime")) or first_day(
-        _period(resource.get("abatementPeriod"), "start")
-    )
-    if abated is None or abated <= day:
-        return resource
+    earliest, latest = _abated_between(resource)
+    if latest is not None and latest < day:
+        return resource  # ended before the order's day
     copy = {k: v for k, v in resource.items() if not k.startswith("abatement")}
-    copy["clinicalStatus"] = {
-        **status,
-        "coding": [{**c, "code": "active"} if _coded(c, INACTIVE) else c for c in codings],
-    }
+    if earliest is not None and earliest > day:  # ended after it: active then
+        copy["clinicalStatus"] = {
+            **status,
+            "coding": [{**c, "code": "active"} if _coded(c, INACTIVE) else c for c in codings],
+        }
+    else:  # ended on that day, or when cannot be told: its status then is unknown (it may stop a warning only)
+        copy["clinicalStatus"] = {"text": "ended at a time that cannot be set against the order's day"}
     return copy
+
+
+def _abated_between(condition: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """The first and the last day a Condition may have ended on, each None when it cannot be told: an
+    abatementDateTime's (a partial date's first and last days), an abatementPeriod's start and end; an
+    abatementAge, abatementRange or abatementString, or none, tells neither. Its meta.lastUpdated is a last day too:
+    the version that says it ended existed by then."""
+    when = condition.get("abatementDateTime")
+    if when is not None:
+        earliest, latest = first_day(when), last_day(when)
+    else:
+        period = condition.get("abatementPeriod")
+        earliest, latest = first_day(_period(period, "start")), last_day(_period(period, "end"))
+    updated = last_day(_updated(condition))  # (its last version, resolved, existed by then)
+    if updated is not None and (latest is None or updated < latest):
+        latest = updated
+    return earliest, latest
 
 
 def _medicine_as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:

@@ -52,9 +52,10 @@ def engine_for(mappings: str | None) -> Engine:
     return _ENGINES[mappings]
 
 
-def consult_id(order_id: str) -> str:
-    """The same order always gets the same consult id: a resumed run cannot record it twice."""
-    return f"urn:uuid:{uuid.uuid5(CONSULT_NAMESPACE, f'ServiceRequest/{order_id}')}"
+def consult_id(patient: str, order_id: str) -> str:
+    """The same order always gets the same consult id: a resumed run cannot record it twice. The patient is part of
+    it: two patients' orders of the same id are two orders (a thirty-third review: one was lost)."""
+    return f"urn:uuid:{uuid.uuid5(CONSULT_NAMESPACE, f'Patient/{patient}/ServiceRequest/{order_id}')}"
 
 
 def rate_partition(path: Path, partition: int, options: Options) -> PartitionResult:
@@ -72,24 +73,7 @@ def rate_patient(
     counts = result.counts
     counts["patients"] += 1
     chart = dated(r for r in resources if r.get("resourceType") != "ServiceRequest")
-    by_day: dict[date, list[tuple[ServiceRequest, dict[str, Any]]]] = defaultdict(list)
-    for raw in resources:
-        if raw.get("resourceType") != "ServiceRequest":
-            continue
-        counts["service requests"] += 1
-        if raw.get("status") == "entered-in-error":
-            counts["skipped: entered in error"] += 1
-            continue
-        day = last_day(raw.get("authoredOn"))
-        if day is None or not isinstance(raw.get("id"), str):
-            counts["skipped: no authoredOn date or id"] += 1
-            continue
-        try:
-            model = ServiceRequest.model_validate(raw)
-        except (ValidationError, ValueError):
-            counts["skipped: invalid ServiceRequest"] += 1
-            continue
-        by_day[day].append((model, raw))
+    by_day = _orders_by_day(resources, counts)
     topic = engine.knowledge.topic.id
     for day in sorted(by_day):
         siblings = [model for model, _ in by_day[day]]  # the day's orders (e.g. a PET/CT beside an MRI)
@@ -109,7 +93,7 @@ def rate_patient(
             record = decision_record(
                 decision,
                 topic=topic,
-                consult_id=consult_id(model.id),
+                consult_id=consult_id(patient, model.id),
                 service_id=SERVICE_ID,
                 hook=HOOK,
                 hook_instance=options.run_id,
@@ -121,6 +105,44 @@ def rate_patient(
             result.rows.append(row)
             counts["orders rated"] += 1
             counts[f"outcome {decision.outcome.value}"] += 1
+
+
+def _orders_by_day(
+    resources: list[dict[str, Any]], counts: Counter[str]
+) -> dict[date, list[tuple[ServiceRequest, dict[str, Any]]]]:
+    """The patient's ServiceRequests that can be rated as of their day, by that day; the others counted by why."""
+    by_day: dict[date, list[tuple[ServiceRequest, dict[str, Any]]]] = defaultdict(list)
+    seen: set[str] = set()
+    for raw in resources:
+        if raw.get("resourceType") != "ServiceRequest":
+            continue
+        counts["service requests"] += 1
+        skipped = _unrateable(raw, seen)
+        if skipped:
+            counts[f"skipped: {skipped}"] += 1
+            continue
+        seen.add(raw["id"])
+        try:
+            model = ServiceRequest.model_validate(raw)
+        except (ValidationError, ValueError):
+            counts["skipped: invalid ServiceRequest"] += 1
+            continue
+        by_day[last_day(raw["authoredOn"])].append((model, raw))
+    return by_day
+
+
+def _unrateable(raw: dict[str, Any], seen: set[str]) -> str | None:
+    """Why an exported ServiceRequest cannot be rated as of its day, or None."""
+    if raw.get("status") == "entered-in-error":
+        return "entered in error"
+    written = raw.get("authoredOn")
+    if last_day(written) is None or not isinstance(raw.get("id"), str):
+        return "no authoredOn date or id"
+    if len(written.strip()) < len("YYYY-MM-DD"):
+        return "authoredOn not a full date"  # ("2024-03": which of its days saw which data?)
+    if raw["id"] in seen:
+        return "the same order again"  # (on two lines of the export: rated once)
+    return None
 
 
 def _requester(raw: dict[str, Any]) -> str | None:

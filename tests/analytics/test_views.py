@@ -124,3 +124,20 @@ def test_plotly_is_served_from_the_installed_package_with_its_stylesheet(app):
     css = client.get("/analytics/assets/plotly.css", headers=AUTH).get_data(as_text=True)
     assert css.count("{") > 50 and ".js-plotly-plot .plotly .main-svg{" in css
     assert assets.asset("../views.py") is None
+
+
+@pytest.mark.parametrize("kind", ["not there yet", "no audit store"])
+def test_a_configured_store_the_page_cannot_read_is_a_503_with_its_name(tmp_path, knowledge, kind):
+    path = tmp_path / ("missing/replay.sqlite3" if kind == "not there yet" else "empty.sqlite3")
+    if kind == "no audit store":
+        path.write_bytes(b"")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/live.sqlite3",
+        analytics_password=PASSWORD,
+        analytics_databases=f"replay=sqlite:///{path}",
+    )
+    client = create_app(settings, knowledge=knowledge).test_client()
+    for url in ("/analytics?store=replay", "/analytics/summary.csv?store=replay"):
+        response = client.get(url, headers=AUTH)
+        assert response.status_code == 503 and "'replay' cannot be read" in response.get_data(as_text=True)
+    assert client.get("/analytics/summary.csv", headers=AUTH).status_code == 200  # (control: the live store)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cds_service.api import create_app
 from tests.builders import condition, order_json, patient
 from tests.conftest import TODAY
@@ -124,3 +126,27 @@ def test_feedback_survives_an_app_restart(settings, knowledge):
     assert len(store.feedback_for(card["uuid"])) == 1
     second.test_client().post(FEEDBACK, json=accepted(card))
     assert len(store.feedback_for(card["uuid"])) == 1
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "not a date at all",
+        "2026-02-30T00:00:00Z",
+        "2026-11-21T25:61:00Z",
+        "2026-11-21T10:00:00+25:00",
+        "0000-00-00T00:00:00Z",
+        "2026-11-21",
+        "2026-11-21T10:00:00",
+    ],
+)
+def test_an_outcome_timestamp_that_is_no_instant_is_400(client, stamp):
+    body = {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": stamp, "acceptedSuggestions": []}]}
+    response = client.post(FEEDBACK, json=body)
+    assert response.status_code == 400 and "outcomeTimestamp" in response.json["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-21T10:05:31Z", "2026-11-21T10:05:31.123Z", "2026-11-21T05:05:31-05:00"])
+def test_control_an_instant_is_taken(client, stamp):
+    body = {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": stamp, "acceptedSuggestions": []}]}
+    assert client.post(FEEDBACK, json=body).status_code == 200
