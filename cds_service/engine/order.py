@@ -108,8 +108,8 @@ def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure,
     spine = [p for p in procedures if p.region == "cervical-spine"]
     if spine and len(spine) == len(procedures) and regions.names_the_neck_not_the_spine(text):
         return True  # ("CT neck w/o" on CPT 72125: the soft tissues of the neck?)
-    told = [text, *(_words(d) for d in order.orderDetail or ()), *(_note_words(n.text) for n in order.note or ())]
-    contrast = regions.contrast.named(" ".join(told))
+    beside = [*(_words(d) for d in order.orderDetail or ()), *(_note_words(n.text) for n in order.note or ())]
+    contrast = regions.contrast.named(text).union(*(regions.contrast.named_beside(words) for words in beside))
     return bool(contrast) and not any(contrast <= p.contrast for p in procedures)
 
 

@@ -330,9 +330,13 @@ class ContrastWords:
     def _neutral(self) -> re.Pattern[str]:
         return _bounded(_alternation(self.neutral))
 
+    @cached_property
+    def _agent(self) -> re.Pattern[str]:
+        return _bounded(_alternation(self.agents))
+
     def named(self, text: str) -> frozenset[str]:
-        """What the words say of contrast: with-and-without, without, with, and a route (iv, intrathecal) told
-        beside anything but "without"."""
+        """What an order's own words say of contrast: with-and-without, without, with, and a route (iv, intrathecal)
+        told beside anything but "without"."""
         text = self._neutral.sub(" ", text)
         named: set[str] = set()
         routes_in = text
@@ -343,6 +347,13 @@ class ContrastWords:
                 if kind == "without":
                     routes_in = phrases.sub(" ", routes_in)  # ("without IV contrast" tells no route)
         return frozenset(named | {route for route, words in self._routes if words.search(routes_in)})
+
+    def named_beside(self, text: str) -> frozenset[str]:
+        """What words beside the order (orderDetail, a note) say of contrast: only where they name an agent (a
+        note's "w/o fever" or "IV drug use" is no contrast of the study), and no route."""
+        if not self._agent.search(self._neutral.sub(" ", text)):
+            return frozenset()
+        return self.named(text) - frozenset(self.routes)
 
 
 @dataclass(frozen=True)

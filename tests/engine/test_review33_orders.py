@@ -120,10 +120,21 @@ def test_contrast_said_otherwise_in_order_detail_or_a_note_is_not_rated(knowledg
         {"note": [{"text": "no known contrast allergies, eGFR 80"}]},
         {"orderDetail": [{"text": "Contrast: with and without"}]},
         {"orderDetail": [{"text": "Sedation: no"}]},
+        {"orderDetail": [{"text": "IV access: yes"}]},
+        {"note": [{"text": "neck pain w/o fever"}]},
+        {"note": [{"text": "not immunosuppressed. no IV drug use"}]},
+        {"note": [{"text": "on IV antibiotics, no contrast allergy"}]},
     ],
 )
 def test_control_an_allergy_or_an_answer_that_agrees_is_no_contrast_of_the_study(knowledge, elements):
     assert _ids(knowledge, "72156", None, **elements) == ["mr-cspine-wow"]
+
+
+@pytest.mark.parametrize(
+    ("code", "note"), [("72125", "not immunosuppressed. no IV drug use"), ("72141", "hx IVDU, w/o fever")]
+)
+def test_control_a_notes_words_of_no_contrast_agent_say_nothing_of_contrast(knowledge, code, note):
+    assert _ids(knowledge, code, None, note=[{"text": note}]) is not None
 
 
 def test_every_mapped_procedures_suggested_display_says_its_own_contrast(knowledge):
