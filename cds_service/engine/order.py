@@ -93,6 +93,8 @@ def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure,
     site of it cannot be told to be the neck, its words say of its kind of imaging or of what it shows (the spine, the
     vessels, the neck and no spine) what no procedure of its set is, or its words, orderDetail and notes say so of
     its contrast."""
+    if not (text or order.bodySite or order.orderDetail or order.note):
+        return False  # (a code alone says nothing against itself)
     regions = k.order_codes.regions
     whole_body = all(p.whole_body for p in procedures)
     if not whole_body and (
