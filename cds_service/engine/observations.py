@@ -48,10 +48,7 @@ def read_observation(obs: Observation, rule: ObservationRule, order_date: date, 
     if day is not None and day.latest < order_date - timedelta(days=rule.lookback_days):
         return None
     when = str(day) if day else "date unknown"
-    valued = _valued(obs, rule, k)
-    if valued is None:
-        return Reading(Level.UNREADABLE, "no value of its own, and no component coded as this test", when)
-    reading = _read_value(valued, rule, k, when)
+    reading = _read_value(obs, rule, k, when) if _has_value(obs) else _read_components(obs, rule, k, when)
     if day is None and reading is not None and reading.level is Level.BEYOND:
         return Reading(Level.BORDERLINE, f"{reading.note}, no usable date", reading.day)
     return reading
@@ -72,23 +69,38 @@ _OTHER_VALUES = (
 )
 
 
-def _valued(obs: Observation, rule: ObservationRule, k: Knowledge) -> Valued | None:
-    """Where the Observation's value is: itself; or, when it has no value[x] but components (a panel's result sent
-    inside it: an eGFR as a component of the eGFR Observation), the component coded as the rule's test; None when
-    none is (its value cannot be told: unreadable, a thirty-third review)."""
+def _has_value(obs: Observation) -> bool:
+    """Whether the Observation has a value[x] of its own, or no components to hold one."""
     if not obs.component or obs.valueQuantity is not None or obs.valueString is not None:
-        return obs
-    if any(getattr(obs, name) is not None for name in _OTHER_VALUES):
-        return obs
+        return True
+    return any(getattr(obs, name) is not None for name in _OTHER_VALUES)
+
+
+def _read_components(obs: Observation, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
+    """The reading of an Observation whose value is in its components (a panel's result sent inside it: an eGFR as
+    the component of the eGFR Observation), from the components coded as the rule's test (a thirty-third review):
+    none is unreadable; several that disagree ("African American" 35, "non-African American" 24; two WBCs) or a
+    flag of the Observation's own that its value does not bear out are borderline (a thirty-fourth review: the
+    first one alone was read)."""
     loinc = k.systems["loinc"]
-    return next(
-        (
-            c
-            for c in obs.component
-            if any(k.systems.by_uri(x.system) is loinc and x.code in rule.loinc for x in c.code.coding or ())
-        ),
-        None,
+    coded = [
+        c
+        for c in obs.component or ()
+        if any(k.systems.by_uri(x.system) is loinc and x.code in rule.loinc for x in c.code.coding or ())
+    ]
+    if not coded:
+        return Reading(Level.UNREADABLE, "no value of its own, and no component coded as this test", when)
+    readings = [r for r in (_read_value(c, rule, k, when) for c in coded) if r is not None]
+    levels = {r.level for r in readings}
+    if len(levels) > 1:
+        notes = "; ".join(r.note for r in readings)
+        return Reading(Level.BORDERLINE, f"components that disagree ({notes})", when)
+    flagged = (rule.flags_count and _flagged(obs, k)) or (
+        rule.low_flags_count and _flagged_in(obs, k.low_interpretations, k.low_interpretation_words)
     )
+    if flagged and (not readings or readings[0].level is Level.WITHIN):
+        return Reading(Level.BORDERLINE, "flagged, and its components' value is not past the threshold", when)
+    return readings[0] if readings else None
 
 
 def _read_value(obs: Valued, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:

@@ -261,8 +261,14 @@ class Refinement:
 
     @cached_property
     def text_words(self) -> re.Pattern[str] | None:
-        """Where a `text` fragment begins a word ("flex": "flexion", "flex/ex"; not "reflexes")."""
-        return re.compile(rf"(?<![a-z0-9])(?:{_alternation(self.text)})") if self.text else None
+        """Where a `text` fragment begins a word ("flex": "flexion", "flex/ex"; not "reflexes"), or stands anywhere
+        in one when it is written with a "*" before it ("*myelo": "postmyelogram")."""
+        if not self.text:
+            return None
+        starts = [t for t in self.text if not t.startswith("*")]
+        anywhere = [t[1:] for t in self.text if t.startswith("*")]
+        found = [f"(?<![a-z0-9])(?:{_alternation(starts)})"] if starts else []
+        return re.compile("|".join(found + ([f"(?:{_alternation(anywhere)})"] if anywhere else [])))
 
 
 @dataclass(frozen=True)
@@ -300,23 +306,25 @@ class ContrastWords:
 
     @cached_property
     def _grammar(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
-        """("with-and-without" | "without" | "with", its phrases), in the order they are looked for."""
+        """("with-and-without" | "without" | "with", its phrases), in the order they are looked for. A half that
+        names its agent is followed by a half that names one too ("without contrast and with contrast"; "WO CONTRAST
+        W RECONS" is no with-and-without); a "without" that names no agent ends the words ("MRI C-spine w/o"; not
+        "w/o sedation"); an answer follows the agent that begins the words ("Contrast: None")."""
         w, wo, agent, join = (_alternation(x) for x in (self.with_words, self.without_words, self.agents, self.joins))
         some_agent = rf"(?:\s*(?:{agent}))?"
         halves = rf"\s*(?:(?:{join})\s*)?"
         both = (
-            rf"(?:{w}){some_agent}{halves}(?:{wo}){some_agent}"
-            rf"|(?:{wo}){some_agent}{halves}(?:{w}){some_agent}"
-            rf"|(?:{wo}){some_agent}\s*(?:{join})\s*(?:{agent})|{_alternation(self.both)}"
+            rf"(?:{w}){halves}(?:{wo}){some_agent}"
+            rf"|(?:{w})\s*(?:{agent}){halves}(?:{wo})\s*(?:{agent})"
+            rf"|(?:{wo}){halves}(?:{w}){some_agent}"
+            rf"|(?:{wo})\s*(?:{agent}){halves}(?:{w})\s*(?:{agent})"
+            rf"|(?:{wo})\s*(?:{agent})\s*(?:{join})\s*(?:{agent})|{_alternation(self.both)}"
         )
         without = (
-            rf"(?:{wo}){some_agent}|(?:{_alternation(self.negations)})\s*(?:{agent})"
-            rf"|{_alternation(self.without_alone)}|(?:{agent})\s+(?:{_alternation(self.answers['without'])})"
+            rf"(?:{wo})\s*(?:{agent})|(?:{wo})\s*$|(?:{_alternation(self.negations)})\s*(?:{agent})"
+            rf"|{_alternation(self.without_alone)}|^\s*(?:{agent})\s+(?:{_alternation(self.answers['without'])})"
         )
-        with_ = (
-            rf"(?:{w})\s*(?:{agent})|{_alternation(self.with_alone)}"
-            rf"|(?:{agent})\s+(?:{_alternation(self.answers['with'])})"
-        )
+        with_ = rf"(?:{w})\s*(?:{agent})|{_alternation(self.with_alone)}"
         return tuple(
             (kind, _bounded(phrases))
             for kind, phrases in (("with-and-without", both), ("without", without), ("with", with_))

@@ -69,6 +69,10 @@ class BadLines:
             self.examples.append(bad)
 
 
+class IncompleteExport(Exception):
+    """A file of the export cannot be read to its end: what it left out is unknown, so nothing is rated."""
+
+
 def export_files(directory: Path) -> list[ExportFile]:
     """The export's NDJSON files of the types the engine reads, in a stable order."""
     if not directory.is_dir():
@@ -76,8 +80,14 @@ def export_files(directory: Path) -> list[ExportFile]:
     found = []
     for path in sorted(directory.iterdir()):
         match = _NAME.match(path.name)
-        if path.is_file() and match and match["type"] in TYPES:
-            found.append(ExportFile(path, match["type"], path.stat().st_size))
+        if not (match and match["type"] in TYPES):
+            continue
+        if not path.is_file():
+            raise IncompleteExport(f"{path.name}: named as an export's file, but not a file")
+        size = path.stat().st_size
+        if size == 0 and path.suffix == ".gz":  # (not even gzip's header: a download that never came)
+            raise IncompleteExport(f"{path.name}: empty, not a compressed file: the export is incomplete")
+        found.append(ExportFile(path, match["type"], size))
     return found
 
 
@@ -92,10 +102,6 @@ def fingerprint(files: list[ExportFile]) -> str:
 
 def _open(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-
-
-class IncompleteExport(Exception):
-    """A file of the export cannot be read to its end: what it left out is unknown, so nothing is rated."""
 
 
 def read_resources(file: ExportFile, bad: BadLines) -> Iterator[tuple[bytes, dict]]:

@@ -29,11 +29,12 @@ use the future: a malignancy diagnosed the month after the order, a trauma recor
   uses them. Either way the runner reports how many there were per type.
 - **A Condition resolved after the order** (clinicalStatus resolved / inactive / remission with an
   abatement date after the order's day: a partial date's first day after it) was still active then: it is
-  shown as active, without the abatement. One resolved **before** the order (an abatement's last possible day
-  before the order's day) is shown as it is. One whose end cannot be set against the order's day (on that day,
-  a partial date around it, an abatementAge, abatementString or abatementPeriod with no start, no abatement at
-  all) is shown with its status unknown, without the abatement: it may stop a warning (a red flag, a
-  contraindication), never support one (an indication); a thirty-third review found such ones shown resolved.
+  shown as active, without the abatement. One resolved **before** the order (an abatement's last possible day,
+  or its meta.lastUpdated, before the order's day) is shown as it is. One whose end cannot be set against the
+  order's day (on that day, a partial date around it, an abatementAge, abatementString or abatementPeriod with no
+  start, no abatement at all) may have been either: the order is rated both ways (`unknown_end`), and rate.py keeps
+  the answer that warns less (a red flag then active stops the warning; an indication then active cannot make one;
+  a malignancy, active or history, is variant 5 either way). A thirty-third review found such ones shown resolved.
 - **A medicine stopped or completed since** may still have been taken on the order's day: a
   MedicationRequest `stopped` or `completed` (no date says when it ended) and a MedicationStatement
   `stopped` or `completed` whose effectivePeriod does not end before the order's day are shown with status
@@ -158,14 +159,15 @@ def dated(resources: Iterable[Mapping[str, Any]]) -> Dated:
 
 
 def as_of(
-    resources: Iterable[Mapping[str, Any]], day: date, undated: str = "exclude"
+    resources: Iterable[Mapping[str, Any]], day: date, undated: str = "exclude", unknown_end: str = "active"
 ) -> tuple[list[Mapping[str, Any]], Counter[str], Counter[str]]:
-    """(the resources visible on `day`, undated ones per type, later ones per type)."""
-    return as_of_dated(dated(resources), day, undated)
+    """(the resources visible on `day`, undated ones per type, later ones per type). `unknown_end`: how a Condition
+    whose end cannot be set against `day` is shown: `active`, or `now` (as it is now)."""
+    return as_of_dated(dated(resources), day, undated, unknown_end)
 
 
 def as_of_dated(
-    resources: Dated, day: date, undated: str = "exclude"
+    resources: Dated, day: date, undated: str = "exclude", unknown_end: str = "active"
 ) -> tuple[list[Mapping[str, Any]], Counter[str], Counter[str]]:
     """`as_of` over resources already `dated` (a patient's chart is dated once for all its orders)."""
     visible: list[Mapping[str, Any]] = []
@@ -179,34 +181,65 @@ def as_of_dated(
         elif known > day:
             later[resource.get("resourceType")] += 1
             continue
-        visible.append(_as_it_was(resource, day))
+        visible.append(_as_it_was(resource, day, unknown_end))
     return visible, no_date, later
 
 
-def _as_it_was(resource: Mapping[str, Any], day: date) -> Mapping[str, Any]:
-    """A Condition resolved after `day` as it was on `day` (active), a medicine that may have ended after it as
-    `unknown`; anything else unchanged."""
+def ends_unknown(resources: Dated, day: date, undated: str = "exclude") -> bool:
+    """Whether a Condition visible on `day` ended at a time that cannot be set against it: the order is then rated
+    with it active and as it is now (rate.py keeps the answer of the two that warns less)."""
+    return any(
+        _seen(known, day, undated)
+        and resource.get("resourceType") == "Condition"
+        and _ended_now(resource)
+        and _ended_when(resource, day) is None
+        for known, resource in resources
+    )
+
+
+def _seen(known: date | None, day: date, undated: str) -> bool:
+    """Whether a resource known by `known` (None: undated) is seen on `day`."""
+    return undated == "include" if known is None else known <= day
+
+
+def _as_it_was(resource: Mapping[str, Any], day: date, unknown_end: str = "active") -> Mapping[str, Any]:
+    """A Condition resolved after `day` as it was on `day` (active), one resolved at a time that cannot be set
+    against `day` active or as it is now (`unknown_end`), a medicine that may have ended after it as `unknown`;
+    anything else unchanged."""
     kind = resource.get("resourceType")
     if kind in MEDICINES:
         return _medicine_as_it_was(resource, day)
-    if kind != "Condition":
+    if kind != "Condition" or not _ended_now(resource):
         return resource
-    status = resource.get("clinicalStatus")
-    codings = status.get("coding") if isinstance(status, Mapping) else None
-    if not isinstance(codings, list) or not any(_coded(c, INACTIVE) for c in codings):
+    before = _ended_when(resource, day)
+    if before or (before is None and unknown_end == "now"):
         return resource
-    earliest, latest = _abated_between(resource)
-    if latest is not None and latest < day:
-        return resource  # ended before the order's day
+    status = resource["clinicalStatus"]
     copy = {k: v for k, v in resource.items() if not k.startswith("abatement")}
-    if earliest is not None and earliest > day:  # ended after it: active then
-        copy["clinicalStatus"] = {
-            **status,
-            "coding": [{**c, "code": "active"} if _coded(c, INACTIVE) else c for c in codings],
-        }
-    else:  # ended on that day, or when cannot be told: its status then is unknown (it may stop a warning only)
-        copy["clinicalStatus"] = {"text": "ended at a time that cannot be set against the order's day"}
+    copy["clinicalStatus"] = {
+        **status,
+        "coding": [{**c, "code": "active"} if _coded(c, INACTIVE) else c for c in status["coding"]],
+    }
     return copy
+
+
+def _ended_now(condition: Mapping[str, Any]) -> bool:
+    """Whether a Condition's clinical status now is resolved, inactive or in remission."""
+    status = condition.get("clinicalStatus")
+    codings = status.get("coding") if isinstance(status, Mapping) else None
+    return isinstance(codings, list) and any(_coded(c, INACTIVE) for c in codings)
+
+
+def _ended_when(condition: Mapping[str, Any], day: date) -> bool | None:
+    """Whether a Condition that has ended did so before `day` (True), after it (False), or at a time that cannot be
+    set against it (None: on that day, a partial date around it, an abatementAge, abatementString or abatementPeriod
+    with no start, no abatement at all)."""
+    earliest, latest = _abated_between(condition)
+    if latest is not None and latest < day:
+        return True
+    if earliest is not None and earliest > day:
+        return False
+    return None
 
 
 def _abated_between(condition: Mapping[str, Any]) -> tuple[date | None, date | None]:

@@ -18,9 +18,9 @@ import orjson
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from cds_service.engine import Engine
+from cds_service.engine import Decision, Engine, Outcome
 from cds_service.knowledge import load_knowledge
-from cds_service.replay.lookahead import as_of_dated, dated, last_day
+from cds_service.replay.lookahead import Dated, as_of_dated, dated, ends_unknown, last_day
 from cds_service.replay.partition import read_partition
 from cds_service.store.records import decision_record, decision_rows
 
@@ -82,10 +82,7 @@ def rate_patient(
         if not orders:
             continue
         try:
-            visible, undated, later = as_of_dated(chart, day, options.undated)
-            counts.update({f"undated {kind}": n for kind, n in undated.items()})
-            counts.update({f"after the order {kind}": n for kind, n in later.items()})
-            decisions = engine.evaluate([m for m, _ in orders], visible, today=day, siblings=siblings)
+            decisions = _decisions(engine, chart, day, [m for m, _ in orders], siblings, options, counts)
         except Exception as exc:  # one patient's odd data must not stop a replay of millions
             counts[f"skipped: engine error ({type(exc).__name__})"] += len(orders)
             continue
@@ -107,21 +104,50 @@ def rate_patient(
             counts[f"outcome {decision.outcome.value}"] += 1
 
 
+def _decisions(
+    engine: Engine,
+    chart: Dated,
+    day: date,
+    orders: list[ServiceRequest],
+    siblings: list[ServiceRequest],
+    options: Options,
+    counts: Counter[str],
+) -> list[Decision]:
+    """The day's orders rated on the chart as it was that day. When a Condition ended at a time that cannot be set
+    against the day, they are rated with it active and as it is now, and each keeps the answer that warns less:
+    not appropriate only if both are (a red flag then active stops a warning; an indication then active cannot make
+    one)."""
+    visible, undated, later = as_of_dated(chart, day, options.undated)
+    counts.update({f"undated {kind}": n for kind, n in undated.items()})
+    counts.update({f"after the order {kind}": n for kind, n in later.items()})
+    active = engine.evaluate(orders, visible, today=day, siblings=siblings)
+    if not ends_unknown(chart, day, options.undated):
+        return active
+    counts["rated both ways: a Condition ended at an unknown time"] += len(orders)
+    as_now, _, _ = as_of_dated(chart, day, options.undated, unknown_end="now")
+    now = engine.evaluate(orders, as_now, today=day, siblings=siblings)
+    return [n if _warns(a) and not _warns(n) else a for a, n in zip(active, now, strict=True)]
+
+
+def _warns(decision: Decision) -> bool:
+    return decision.outcome is Outcome.NOT_APPROPRIATE
+
+
 def _orders_by_day(
     resources: list[dict[str, Any]], counts: Counter[str]
 ) -> dict[date, list[tuple[ServiceRequest, dict[str, Any]]]]:
     """The patient's ServiceRequests that can be rated as of their day, by that day; the others counted by why."""
     by_day: dict[date, list[tuple[ServiceRequest, dict[str, Any]]]] = defaultdict(list)
-    seen: set[str] = set()
+    versions = _versions(resources)
     for raw in resources:
         if raw.get("resourceType") != "ServiceRequest":
             continue
         counts["service requests"] += 1
-        skipped = _unrateable(raw, seen)
+        skipped = _unrateable(raw, versions)
         if skipped:
             counts[f"skipped: {skipped}"] += 1
             continue
-        seen.add(raw["id"])
+        versions[raw["id"]] = []  # (rated once)
         try:
             model = ServiceRequest.model_validate(raw)
         except (ValidationError, ValueError):
@@ -131,17 +157,32 @@ def _orders_by_day(
     return by_day
 
 
-def _unrateable(raw: dict[str, Any], seen: set[str]) -> str | None:
-    """Why an exported ServiceRequest cannot be rated as of its day, or None."""
+def _versions(resources: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The patient's ServiceRequests by id (an export may hold one on two lines, or two versions of it)."""
+    versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for raw in resources:
+        if raw.get("resourceType") == "ServiceRequest" and isinstance(raw.get("id"), str):
+            versions[raw["id"]].append(raw)
+    return versions
+
+
+def _unrateable(raw: dict[str, Any], versions: dict[str, list[dict[str, Any]]]) -> str | None:
+    """Why an exported ServiceRequest cannot be rated as of its day, or None. `versions`: the patient's orders by id
+    (emptied for an id once it is rated)."""
+    if not isinstance(raw.get("id"), str):
+        return "no authoredOn date or id"
+    same = versions[raw["id"]]
+    if not same:
+        return "the same order again"  # (on two lines of the export: rated once)
+    if any(other != raw for other in same):
+        return "versions of the same order differ"  # (which one is the order as placed?)
     if raw.get("status") == "entered-in-error":
         return "entered in error"
     written = raw.get("authoredOn")
-    if last_day(written) is None or not isinstance(raw.get("id"), str):
+    if last_day(written) is None:
         return "no authoredOn date or id"
     if len(written.strip()) < len("YYYY-MM-DD"):
         return "authoredOn not a full date"  # ("2024-03": which of its days saw which data?)
-    if raw["id"] in seen:
-        return "the same order again"  # (on two lines of the export: rated once)
     return None
 
 

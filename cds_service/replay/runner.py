@@ -21,6 +21,8 @@ from typing import IO, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+import cds_service
+from cds_service.knowledge import default_mappings_dir
 from cds_service.replay.export import BadLines, export_files, fingerprint
 from cds_service.replay.partition import (
     Staged,
@@ -79,8 +81,22 @@ class Summary:
         return self.counts["orders rated"] / self.seconds if self.seconds else 0.0
 
 
-def run_id_for(export_fingerprint: str, partitions: int, undated: str) -> str:
-    return hashlib.sha256(f"{export_fingerprint}/{partitions}/{undated}".encode()).hexdigest()[:16]
+def run_id_for(export_fingerprint: str, partitions: int, undated: str, rules: str = "") -> str:
+    """A run's identity: the export, how it is partitioned, the options and the rules that rate it (`rules_of`)."""
+    return hashlib.sha256(f"{export_fingerprint}/{partitions}/{undated}/{rules}".encode()).hexdigest()[:16]
+
+
+def rules_of(mappings: str | None) -> str:
+    """What rates the orders: the mappings' files and the service's code, as a digest. A store holding a run of other
+    rules is refused, not resumed (a thirty-third review: a run resumed by another version mixed two versions' answers
+    in one store)."""
+    digest = hashlib.sha256()
+    code = Path(cds_service.__file__).parent
+    for root in (Path(mappings) if mappings else default_mappings_dir(), code):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".json", ".tsv", ".py")):
+            digest.update(f"{path.relative_to(root)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def replay(config: ReplayConfig, err: IO[str] | None = None) -> Summary:
@@ -92,15 +108,16 @@ def replay(config: ReplayConfig, err: IO[str] | None = None) -> Summary:
     if not files:
         raise FileNotFoundError(f"{config.export}: no NDJSON files of the types the engine reads")
     export_id = fingerprint(files)
+    rules = rules_of(config.mappings)
     store = ReplayStore(config.database)
     try:
         # resuming: the partitions of the earlier run of this export (whatever --workers is now)
         earlier = next(
-            (p for run, p in store.runs() if run == run_id_for(export_id, p, config.undated)),
+            (p for run, p in store.runs() if run == run_id_for(export_id, p, config.undated, rules)),
             None,
         )
         partitions = config.partitions or earlier or partition_count(sum(f.size for f in files), config.workers)
-        run_id = run_id_for(export_id, partitions, config.undated)
+        run_id = run_id_for(export_id, partitions, config.undated, rules)
         done = store.begin_run(run_id, str(config.export), partitions, config.undated)
         with _progress(console, show) as progress:
             staged = load_manifest(config.work_dir, export_id, partitions)

@@ -85,8 +85,9 @@ class ReplayStore:
             others = [r for r in runs if r["run_id"] != run_id]
             if others:
                 raise ConflictingRun(
-                    f"the store holds a replay of another export or with other options (run {others[0]['run_id']}, "
-                    f"export {others[0]['export']}); give this one its own --database"
+                    f"the store holds a replay of another export, with other options or by other rules (another "
+                    f"version of the service or its mappings: run {others[0]['run_id']}, export "
+                    f"{others[0]['export']}); give this one its own --database"
                 )
             if not runs:
                 connection.execute(

@@ -137,7 +137,7 @@ def test_feedback_survives_an_app_restart(settings, knowledge):
         "2026-11-21T10:00:00+25:00",
         "0000-00-00T00:00:00Z",
         "2026-11-21",
-        "2026-11-21T10:00:00",
+        "21/11/2026 10:00",
     ],
 )
 def test_an_outcome_timestamp_that_is_no_instant_is_400(client, stamp):
@@ -146,7 +146,20 @@ def test_an_outcome_timestamp_that_is_no_instant_is_400(client, stamp):
     assert response.status_code == 400 and "outcomeTimestamp" in response.json["issue"][0]["diagnostics"]
 
 
-@pytest.mark.parametrize("stamp", ["2026-11-21T10:05:31Z", "2026-11-21T10:05:31.123Z", "2026-11-21T05:05:31-05:00"])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-11-21T10:05:31Z",
+        "2026-11-21T10:05:31.123Z",  # (JavaScript's toISOString, as the sandbox sends it)
+        "2026-11-21T05:05:31-05:00",
+        "2026-11-21T10:05:31.123456789Z",
+        "2026-11-21T10:05:31+0000",
+        "2026-11-21t10:05:31z",
+        "2026-11-21 10:05:31Z",
+        "2026-11-21T10:05:31",
+        "2026-11-21T10:05Z",
+    ],
+)
 def test_control_an_instant_is_taken(client, stamp):
     body = {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": stamp, "acceptedSuggestions": []}]}
     assert client.post(FEEDBACK, json=body).status_code == 200

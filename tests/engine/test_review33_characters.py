@@ -163,3 +163,31 @@ def test_the_words_read_are_quoted_as_written(engine):
     text = "neck pain, metast\u0430tic breast c\u0430ncer"
     found = [text[m.start : m.end] for m in engine.reader.words.read(text) if m.concept == "malignancy"]
     assert found and all(CYRILLIC_A in quoted for quoted in found)
+
+
+# -- a re-review's (34a) holes -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "neck pain x 2 weeks, neurologic de\ufb01cit",
+        "neck pain x 2 weeks, in\ufb02ammatory arthritis",
+        "neck pain x 2 weeks, s/p C5-6 \ufb01xation",
+        "neck pain x 2 weeks, on anti-TNF\u03b1 therapy",
+        "neck pain x 2 weeks, on a TNF-\u03b1 inhibitor",
+    ],
+)
+def test_ligatures_and_a_greek_letter_meant_as_one_keep_their_red_flag(engine, reason):
+    assert _v1(engine, reason) != "not-appropriate", reason
+
+
+def test_ligatures_are_quoted_as_written(engine):
+    text = "neck pain x 2 weeks, neurologic de\ufb01cit"
+    found = [text[m.start : m.end] for m in engine.reader.words.read(text) if m.concept == "neurologic-deficit"]
+    assert found == ["neurologic de\ufb01cit"]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("TNF\u03b1", "TNF\u03b1"), ("IL-1\u03b2", "IL-1\u03b2"), ("f\u03b5ver", "fever")]
+)
+def test_a_greek_letter_is_latin_only_between_latin_letters(written, read):
+    assert folded(written) == read

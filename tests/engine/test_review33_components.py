@@ -15,6 +15,7 @@ from tests.builders import coding, observation
 from tests.engine.metastasis_suggestions import suggestions
 
 GADOLINIUM = {"mr-cspine-wow"}
+V3 = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 EGFR = ["33914-3", "62238-1", "48642-3"]
 
 
@@ -46,3 +47,40 @@ def test_control_an_egfr_of_75_in_its_component_keeps_gadolinium(engine):
 def test_control_an_egfr_with_a_value_of_its_own_reads_it_whatever_its_components(engine):
     assert suggestions(engine, _egfr("62238-1", _component("62238-1", 12), value=80)) >= GADOLINIUM
     assert not GADOLINIUM & suggestions(engine, _egfr("62238-1", _component("62238-1", 80), value=12))
+
+
+def test_egfr_components_that_disagree_are_borderline_whichever_comes_first(engine):
+    for first, second in ((35, 24), (24, 35)):
+        egfr = _egfr("62238-1", _component("48642-3", first), _component("48643-1", second))
+        left = suggestions(engine, egfr)
+        assert left and not GADOLINIUM & left, (first, second)
+
+
+def test_an_egfr_flagged_low_whose_component_is_normal_is_borderline(engine):
+    egfr = _egfr("62238-1", _component("62238-1", 70))
+    egfr["interpretation"] = [{"coding": [{"system": V3, "code": "LL"}]}]
+    assert not GADOLINIUM & suggestions(engine, egfr)
+
+
+def _v4_outcome(engine, *components: dict) -> str:
+    """Radiographs for neck pain with a fever (variant 4 when a WBC is high: radiographs Usually Not Appropriate)."""
+    from fhir.resources.R4B.servicerequest import ServiceRequest
+
+    from tests.builders import condition, order_json, patient
+    from tests.conftest import TODAY
+    from tests.engine.metastasis_suggestions import ACUTE
+
+    wbc = observation("6690-2", None, None) | {"component": list(components)}
+    chart = [patient(), condition("M54.2", onset=ACUTE), observation("8310-5", 38.9, "Cel"), wbc]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(order_json("72040"))], chart, today=TODAY)
+    return decision.outcome.value
+
+
+def test_wbc_components_that_disagree_make_no_warning_whichever_comes_first(engine):
+    high, normal = _component("6690-2", 15, "10*3/uL"), _component("6690-2", 7, "10*3/uL")
+    assert _v4_outcome(engine, high, normal) != "not-appropriate"
+    assert _v4_outcome(engine, normal, high) != "not-appropriate"
+
+
+def test_control_one_high_wbc_component_with_a_fever_warns_on_radiographs(engine):
+    assert _v4_outcome(engine, _component("6690-2", 15, "10*3/uL")) == "not-appropriate"

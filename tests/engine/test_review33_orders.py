@@ -276,3 +276,47 @@ def test_a_chronic_radiculopathys_mri_told_without_contrast_on_the_w_wo_code_get
     assert _outcome(engine, "72156") == "not-appropriate"  # (control: the code alone warns)
     assert _outcome(engine, "72156", "MRI C-spine w/o contrast") != "not-appropriate"
     assert _outcome(engine, "70498", "CT C-spine w/o contrast") != "not-appropriate"
+
+
+# -- a re-review's (34a) regressions -------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["CT CERVICAL SPINE POSTMYELOGRAM", "CT C-SPINE POSTMYELO", "CTMYELO C-SPINE"])
+def test_a_myelogram_named_inside_a_word_is_one(knowledge, text):
+    assert _ids(knowledge, "72126", text) == ["ct-myelo-cspine"]
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "expected"),
+    [
+        ("70498", "CTA NECK W WO CONTRAST", ["cta-neck"]),
+        ("70498", "CT ANGIO NECK W/WO CONTRAST", ["cta-neck"]),
+        ("72141", "MRI C SPINE WO CONTRAST W RECONS", ["mr-cspine-wo"]),
+        ("72141", "MRI CERVICAL SPINE WO CONTRAST W ANESTHESIA", ["mr-cspine-wo"]),
+        ("72141", "MRI C-SPINE WO CONTRAST W/ SEDATION", ["mr-cspine-wo"]),
+        ("72141", "MRI C SPINE WO CONTRAST WITH 3T", ["mr-cspine-wo"]),
+        ("72156", "MRI C-SPINE W WO CONTRAST WITHOUT SEDATION", ["mr-cspine-wow"]),
+        ("72156", "MRI C-SPINE W/WO (W/O DELAY)", ["mr-cspine-wow"]),
+        ("72142", "MRI C-spine w contrast, w/o O2", ["mr-cspine-w"]),
+        ("72040", "XR C-SPINE 2 OR 3 VIEWS FLEXION/EXTENSION", ["xr-cspine-flexext"]),
+        ("72040", "XR C-T junction swimmer's view", ["xr-cspine"]),
+        ("72141", "MRI C-SPINE SCREENING", ["mr-cspine-wo"]),
+    ],
+)
+def test_words_of_other_things_beside_the_contrast_leave_the_order_rated(knowledge, code, text, expected):
+    assert _ids(knowledge, code, text) == expected
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        {"orderDetail": [{"text": "Reaction to contrast: No"}]},
+        {"orderDetail": [{"text": "Allergic to IV contrast: No"}]},
+        {"orderDetail": [{"text": "IV contrast: yes"}]},
+        {"orderDetail": [{"text": "Gadolinium: yes"}]},
+        {"note": [{"text": "None"}]},
+        {"note": [{"text": "No prior imaging"}]},
+    ],
+)
+def test_allergy_questions_yes_answers_and_notes_of_no_agent_leave_the_order_rated(knowledge, elements):
+    draft = order_json("72156", text="MRI C-SPINE W WO CONTRAST") | elements
+    match = match_order(ServiceRequest.model_validate(draft), [], knowledge)
+    assert match is not None and [p.id for p in match.procedures] == ["mr-cspine-wow"]

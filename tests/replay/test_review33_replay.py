@@ -12,7 +12,9 @@ from datetime import date
 import orjson
 import pytest
 
-from cds_service.replay.lookahead import as_of
+from cds_service.replay import runner
+from cds_service.replay.lookahead import as_of, dated, ends_unknown
+from cds_service.replay.store import ConflictingRun
 from tests.builders import condition, order_json, patient
 from tests.replay.test_replay import cli, csv_rows, run_replay
 
@@ -23,30 +25,28 @@ def _resolved(**abatement) -> dict:
     return condition("D68.9", recorded="2023-06-02", clinical="resolved", **abatement)
 
 
-def _status_then(resource: dict) -> str | None:
-    (then,), _, _ = as_of([resource], DAY)
-    codings = then["clinicalStatus"].get("coding")
-    return codings[0]["code"] if codings else None
+def _status_then(resource: dict, unknown_end: str = "active") -> str:
+    (then,), _, _ = as_of([resource], DAY, unknown_end=unknown_end)
+    return then["clinicalStatus"]["coding"][0]["code"]
 
 
-@pytest.mark.parametrize(
-    "abatement",
-    [
-        {"abatementDateTime": "2024"},
-        {"abatementDateTime": "2024-03"},
-        {"abatementDateTime": "2024-03-01"},  # the order's own day: before or after it?
-        {"abatementAge": {"value": 55, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}},
-        {"abatementString": "summer 2024"},
-        {"abatementPeriod": {"end": "2024-06-01"}},
-        {"abatementPeriod": {"start": "2024-02-01", "end": "2024-05-01"}},
-        {},
-    ],
-)
-def test_a_condition_whose_end_cannot_be_set_against_the_orders_day_has_an_unknown_status_then(abatement):
+UNKNOWN_ENDS = [
+    {"abatementDateTime": "2024"},
+    {"abatementDateTime": "2024-03"},
+    {"abatementDateTime": "2024-03-01"},  # the order's own day: before or after it?
+    {"abatementAge": {"value": 55, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}},
+    {"abatementString": "summer 2024"},
+    {"abatementPeriod": {"end": "2024-06-01"}},
+    {"abatementPeriod": {"start": "2024-02-01", "end": "2024-05-01"}},
+    {},
+]
+
+
+@pytest.mark.parametrize("abatement", UNKNOWN_ENDS)
+def test_a_condition_whose_end_cannot_be_set_against_the_orders_day_is_shown_both_ways(abatement):
     resource = _resolved(**abatement)
-    (then,), _, _ = as_of([resource], DAY)
-    assert _status_then(resource) is None and "text" in then["clinicalStatus"]
-    assert not any(key.startswith("abatement") for key in then)
+    assert ends_unknown(dated([resource]), DAY)
+    assert _status_then(resource, "active") == "active" and _status_then(resource, "now") == "resolved"
 
 
 @pytest.mark.parametrize(
@@ -62,19 +62,39 @@ def test_a_condition_whose_end_cannot_be_set_against_the_orders_day_has_an_unkno
         ({"meta": {"lastUpdated": "2024-01-10T08:00:00Z"}}, "resolved"),  # its resolved version existed by then
     ],
 )
-def test_control_a_condition_that_ended_on_a_side_of_the_orders_day_is_shown_so(abatement, status):
-    assert _status_then(_resolved(**abatement)) == status
+def test_control_a_condition_that_ended_on_a_side_of_the_orders_day_is_shown_so_either_way(abatement, status):
+    resource = _resolved(**abatement)
+    assert not ends_unknown(dated([resource]), DAY)
+    assert _status_then(resource, "active") == _status_then(resource, "now") == status
 
 
-def test_a_red_flag_whose_end_is_unknown_stops_the_replays_warning(engine):
-    from fhir.resources.R4B.servicerequest import ServiceRequest
+NECK = condition("M54.2", cid="neck", onset="2024-02-20", recorded="2024-02-21")
 
-    neck = condition("M54.2", onset="2024-02-20", recorded="2024-02-21")
-    order = ServiceRequest.model_validate(order_json("72141", authored="2024-03-01"))
-    for flag, outcome in ((_resolved(abatementDateTime="2024"), "no-criteria-apply"), (None, "not-appropriate")):
-        visible, _, _ = as_of([patient(), neck, *([flag] if flag else [])], DAY)
-        (decision,) = engine.evaluate([order], visible, today=DAY)
-        assert decision.outcome.value == outcome
+
+@pytest.mark.parametrize(
+    ("extra", "order", "outcome"),
+    [
+        ([_resolved(abatementDateTime="2024")], "72141", "no-criteria-apply"),  # a red flag maybe then: no warning
+        ([], "72141", "not-appropriate"),  # (control: the neck pain alone warns)
+        # a malignancy in remission, its end unknown, is variant 5 either way: the radiographs warn as before
+        ([condition("C50.911", recorded="2020-01-02", clinical="remission")], "72040", "not-appropriate"),
+        # an old radiculopathy resolved at an unknown time cannot make a warning on its own
+        ([condition("M54.12", cid="old", onset="2021-01-01", clinical="resolved")], "72156", None),
+    ],
+)
+def test_the_replay_keeps_the_reading_that_warns_less(tmp_path, extra, order, outcome):
+    chart = [NECK, *extra] if order != "72156" else extra
+    export = _export(
+        tmp_path / "export",
+        {
+            "Patient.ndjson": [patient(pid="a")],
+            "Condition.ndjson": [_of("a", c) for c in chart],
+            "ServiceRequest.ndjson": [{**_order("a", "o1", "2024-03-01"), "code": order_json(order)["code"]}],
+        },
+    )
+    run_replay(tmp_path, export)
+    (row,) = csv_rows(tmp_path / "replay.csv")
+    assert row["outcome"] == outcome if outcome else row["outcome"] != "not-appropriate"
 
 
 def _export(directory, resources_by_file: dict[str, list[dict]], gz: set[str] = frozenset()):
@@ -146,3 +166,47 @@ def test_a_compressed_file_cut_short_is_a_clear_error_and_nothing_is_rated(tmp_p
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Condition.ndjson.gz: cannot be read past line" in done.stderr and "incomplete" in done.stderr
     assert not (tmp_path / "export.replay.csv").exists()
+
+
+def test_two_versions_of_one_order_are_not_rated_and_are_counted(tmp_path):
+    first = _order("a", "o1", "2024-03-01")
+    corrected = {**first, "status": "entered-in-error"}
+    export = _export(
+        tmp_path / "export",
+        {
+            "Patient.ndjson": [patient(pid="a")],
+            "Condition.ndjson": [_of("a", NECK)],
+            "ServiceRequest.000.ndjson": [first],
+            "ServiceRequest.001.ndjson": [corrected],
+        },
+    )
+    _, summary = run_replay(tmp_path, export)
+    assert csv_rows(tmp_path / "replay.csv") == []
+    assert summary.counts["skipped: versions of the same order differ"] == 2
+
+
+def test_a_store_holding_a_run_of_other_rules_is_refused(tmp_path, monkeypatch):
+    export = _export(
+        tmp_path / "export",
+        {
+            "Patient.ndjson": [patient(pid="a")],
+            "Condition.ndjson": [_of("a", NECK)],
+            "ServiceRequest.ndjson": [_order("a", "o1", "2024-03-01")],
+        },
+    )
+    run_replay(tmp_path, export, "shared")
+    run_replay(tmp_path, export, "shared")  # (control: the same rules resume the same run)
+    monkeypatch.setattr(runner, "rules_of", lambda mappings: "other rules")
+    with pytest.raises(ConflictingRun, match="other rules"):
+        run_replay(tmp_path, export, "shared")
+
+
+@pytest.mark.parametrize("shape", ["an empty compressed file", "a directory"])
+def test_an_export_file_that_is_no_file_or_empty_compressed_is_a_clear_error(tmp_path, shape):
+    export = _export(tmp_path / "export", {"Patient.ndjson": [patient(pid="a")]})
+    if shape == "a directory":
+        (export / "Condition.ndjson").mkdir()
+    else:
+        (export / "Condition.ndjson.gz").write_bytes(b"")
+    done = cli(str(export), "--workers", "1", "--database", f"sqlite:///{tmp_path}/x.sqlite3")
+    assert done.returncode == 2 and "Condition.ndjson" in done.stderr and "Traceback" not in done.stderr

@@ -37,12 +37,15 @@ _OTHER_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 _MIXED_WORD = re.compile(r"[^\W\d_]*[a-zA-Z][^\W\d_]*")  # a run of letters with a Latin one in it
 _FOLDED_KINDS = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"})
-# Cyrillic and Greek letters drawn as a Latin one (Unicode's confusables, the letters of a Latin word only)
-_LOOK_ALIKES = str.maketrans(
-    "аеорсухіјѕԁԛԝһӏАВЕКМНОРСТХІЈЅԚԜοαικνρτυχεϲΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ",  # Cyrillic, Greek
-    "aeopcyxijsdqwhlABEKMHOPCTXIJSQWoaikvptuxecABEZHIKMNOPTYXC",
-)
-_LOOK_ALIKE_LETTERS = frozenset(chr(c) for c in _LOOK_ALIKES)
+# Cyrillic and Greek letters drawn as a Latin one (Unicode's confusables, the letters of a Latin word only). A Greek
+# one only between two Latin letters: at a word's end or start it is more often the Greek letter meant ("TNFα",
+# "IL-1β": a thirty-fourth review)
+_CYRILLIC = dict(zip("аеорсухіјѕԁԛԝһӏАВЕКМНОРСТХІЈЅԚԜ", "aeopcyxijsdqwhlABEKMHOPCTXIJSQW", strict=True))
+_GREEK = dict(zip("οαικνρτυχεϲΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ", "oaikvptuxecABEZHIKMNOPTYXC", strict=True))
+_LOOK_ALIKE_LETTERS = frozenset(_CYRILLIC) | frozenset(_GREEK)
+# letters joined in one character, as text pasted from a PDF has them ("neurologic deﬁcit"): ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ, read as
+# their letters (the text reader maps them back: `spacing.py`)
+LIGATURES = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
 
 
 def folded(text: str) -> str:
@@ -81,4 +84,14 @@ def _latin_word(found: re.Match[str]) -> str:
     word = found.group()
     if word.isascii() or not any(c in _LOOK_ALIKE_LETTERS for c in word):
         return word
-    return word.translate(_LOOK_ALIKES)
+    return "".join(_latin(word, i) for i in range(len(word)))
+
+
+def _latin(word: str, i: int) -> str:
+    """The word's i-th letter, a look-alike as the Latin letter it looks like (a Greek one between Latin letters)."""
+    letter = word[i]
+    if letter in _CYRILLIC:
+        return _CYRILLIC[letter]
+    if letter in _GREEK and 0 < i < len(word) - 1 and word[i - 1].isascii() and word[i + 1].isascii():
+        return _GREEK[letter]
+    return letter

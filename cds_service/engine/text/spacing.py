@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from cds_service.engine.text.characters import INVISIBLE
+from cds_service.engine.text.characters import INVISIBLE, LIGATURES
 
 _OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
 _APOSTROPHE_LIKE = "’‘ʼ´`"  # typed for an apostrophe inside a word ("doesn’t", "can´t")
@@ -33,7 +33,7 @@ _NO_APOSTROPHE = "do|does|did|is|was|are|were|has|have|had|ca|could|would|should
 _NO_APOSTROPHE_FIRST = "".join(sorted({w[0] + w[0].upper() for w in _NO_APOSTROPHE.split("|")}))  # (fails faster)
 _MARKS = re.compile(  # (a lone space between two words is no match: most of a text's are)
     rf"\n(?:[ \t\r]*\n){{2,}}|\r(?=\n)|[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)"
-    rf"|[{''.join(sorted(INVISIBLE))}]+|(?<=[a-z])-\n(?=[a-z])"
+    rf"|[{''.join(sorted(INVISIBLE))}]+|[{''.join(LIGATURES)}]|(?<=[a-z])-\n(?=[a-z])"
     rf"|(?<=[A-Za-z])[{_APOSTROPHE_LIKE}](?=[A-Za-z])|\b(?=[{_NO_APOSTROPHE_FIRST}])(?i:{_NO_APOSTROPHE})[nN](?=[tT]\b)"
 )
 _DROPPED = INVISIBLE | {
@@ -67,6 +67,10 @@ def collapsed(text: str, written: str | None = None) -> Collapsed:
         pieces.append(text[done:start])
         origin += range(done, start)
         done = end
+        if run in LIGATURES:  # letters joined in one character ("deﬁcit"): the letters
+            pieces.append(LIGATURES[run])
+            origin += [start] * len(LIGATURES[run])
+            continue
         if run in _APOSTROPHE_LIKE:  # an apostrophe typed as another mark
             pieces.append("'")
             origin.append(start)
