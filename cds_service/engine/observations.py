@@ -48,7 +48,7 @@ def read_observation(obs: Observation, rule: ObservationRule, order_date: date, 
     if day is not None and day.latest < order_date - timedelta(days=rule.lookback_days):
         return None
     when = str(day) if day else "date unknown"
-    reading = _read_value(obs, rule, k, when) if _has_value(obs) else _read_components(obs, rule, k, when)
+    reading = _read_with_components(obs, rule, k, when) if obs.component else _read_value(obs, rule, k, when)
     if day is None and reading is not None and reading.level is Level.BEYOND:
         return Reading(Level.BORDERLINE, f"{reading.note}, no usable date", reading.day)
     return reading
@@ -69,37 +69,40 @@ _OTHER_VALUES = (
 )
 
 
-def _has_value(obs: Observation) -> bool:
-    """Whether the Observation has a value[x] of its own, or no components to hold one."""
-    if not obs.component or obs.valueQuantity is not None or obs.valueString is not None:
-        return True
-    return any(getattr(obs, name) is not None for name in _OTHER_VALUES)
+def _own_value(obs: Observation) -> bool:
+    """Whether the Observation has a value[x] of its own."""
+    return any(getattr(obs, name) is not None for name in ("valueQuantity", "valueString", *_OTHER_VALUES))
 
 
-def _read_components(obs: Observation, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
-    """The reading of an Observation whose value is in its components (a panel's result sent inside it: an eGFR as
-    the component of the eGFR Observation), from the components coded as the rule's test (a thirty-third review):
-    none is unreadable; several that disagree ("African American" 35, "non-African American" 24; two WBCs) or a
-    flag of the Observation's own that its value does not bear out are borderline (a thirty-fourth review: the
-    first one alone was read)."""
+def _read_with_components(obs: Observation, rule: ObservationRule, k: Knowledge, when: str) -> Reading | None:
+    """The reading of an Observation with components (a panel's result sent inside it: an eGFR as the component of
+    the eGFR Observation; a thirty-third review): its own value and the components coded as the rule's test. With
+    none, an Observation without a value of its own is unreadable; values that disagree (an "African American" 35
+    and a "non-African American" 24, two WBCs, its own 80 beside a component's 12), an Observation that says its value
+    is absent beside them, or a flag of its own they do not bear out are borderline (a thirty-fourth review: the first
+    one alone was read)."""
     loinc = k.systems["loinc"]
     coded = [
         c
         for c in obs.component or ()
         if any(k.systems.by_uri(x.system) is loinc and x.code in rule.loinc for x in c.code.coding or ())
     ]
+    own = _own_value(obs)
     if not coded:
+        if own:
+            return _read_value(obs, rule, k, when)
         return Reading(Level.UNREADABLE, "no value of its own, and no component coded as this test", when)
-    readings = [r for r in (_read_value(c, rule, k, when) for c in coded) if r is not None]
-    levels = {r.level for r in readings}
-    if len(levels) > 1:
+    if obs.dataAbsentReason is not None:
+        return Reading(Level.BORDERLINE, "its value said to be absent, beside components that give one", when)
+    readings = [r for r in (_read_value(v, rule, k, when) for v in ([obs] if own else []) + coded) if r is not None]
+    if len({r.level for r in readings}) > 1:
         notes = "; ".join(r.note for r in readings)
-        return Reading(Level.BORDERLINE, f"components that disagree ({notes})", when)
+        return Reading(Level.BORDERLINE, f"values that disagree ({notes})", when)
     flagged = (rule.flags_count and _flagged(obs, k)) or (
         rule.low_flags_count and _flagged_in(obs, k.low_interpretations, k.low_interpretation_words)
     )
     if flagged and (not readings or readings[0].level is Level.WITHIN):
-        return Reading(Level.BORDERLINE, "flagged, and its components' value is not past the threshold", when)
+        return Reading(Level.BORDERLINE, "flagged, and its value is not past the threshold", when)
     return readings[0] if readings else None
 
 

@@ -308,15 +308,16 @@ class ContrastWords:
     def _grammar(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
         """("with-and-without" | "without" | "with", its phrases), in the order they are looked for. A half that
         names its agent is followed by a half that names one too ("without contrast and with contrast"; "WO CONTRAST
-        W RECONS" is no with-and-without); a "without" that names no agent ends the words ("MRI C-spine w/o"; not
-        "w/o sedation"); an answer follows the agent that begins the words ("Contrast: None")."""
+        W RECONS" is no with-and-without), and halves that name none end the words or stand before one ("MRI C SPINE
+        W WO"; not "WO W DWI"); a "without" that names no agent ends the words ("MRI C-spine w/o"; not "w/o
+        sedation"); an answer follows the agent that begins the words ("Contrast: None")."""
         w, wo, agent, join = (_alternation(x) for x in (self.with_words, self.without_words, self.agents, self.joins))
-        some_agent = rf"(?:\s*(?:{agent}))?"
+        ends_or_agent = rf"(?:\s*(?:{agent})|\s*$)"  # ("W WO" at the end or before an agent; not "WO W DWI")
         halves = rf"\s*(?:(?:{join})\s*)?"
         both = (
-            rf"(?:{w}){halves}(?:{wo}){some_agent}"
+            rf"(?:{w}){halves}(?:{wo}){ends_or_agent}"
             rf"|(?:{w})\s*(?:{agent}){halves}(?:{wo})\s*(?:{agent})"
-            rf"|(?:{wo}){halves}(?:{w}){some_agent}"
+            rf"|(?:{wo}){halves}(?:{w}){ends_or_agent}"
             rf"|(?:{wo})\s*(?:{agent}){halves}(?:{w})\s*(?:{agent})"
             rf"|(?:{wo})\s*(?:{agent})\s*(?:{join})\s*(?:{agent})|{_alternation(self.both)}"
         )

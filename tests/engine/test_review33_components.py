@@ -1,8 +1,8 @@
 """An Observation whose value is in a component, which a thirty-third review (2026-12-05) found not read: an eGFR of
 22 sent as the component of an eGFR Observation left gadolinium on the card (policy §6, §10: an eGFR that cannot be
 read is contrast unsafe). The component coded as the Observation's test is its value; with no such component the value
-cannot be told (unreadable). Controls: an Observation with a value of its own reads it, whatever its components; a
-component of 75 keeps gadolinium.
+cannot be told (unreadable); values that disagree (two components, its own value and a component) are borderline.
+Controls: a component of 75 keeps gadolinium, and so does its own value beside a component that agrees.
 
 The chart is neck pain with a bone metastasis (variant 5; `metastasis_suggestions`).
 """
@@ -44,9 +44,17 @@ def test_control_an_egfr_of_75_in_its_component_keeps_gadolinium(engine):
     assert suggestions(engine, _egfr("62238-1", _component("62238-1", 75))) >= GADOLINIUM
 
 
-def test_control_an_egfr_with_a_value_of_its_own_reads_it_whatever_its_components(engine):
-    assert suggestions(engine, _egfr("62238-1", _component("62238-1", 12), value=80)) >= GADOLINIUM
+def test_an_egfrs_own_value_and_a_component_that_disagree_are_borderline(engine):
+    assert not GADOLINIUM & suggestions(engine, _egfr("62238-1", _component("62238-1", 12), value=80))
     assert not GADOLINIUM & suggestions(engine, _egfr("62238-1", _component("62238-1", 80), value=12))
+    assert suggestions(engine, _egfr("62238-1", _component("62238-1", 75), value=80)) >= GADOLINIUM  # (they agree)
+
+
+def test_an_egfr_said_absent_beside_a_component_is_borderline(engine):
+    egfr = _egfr("62238-1", _component("62238-1", 70))
+    absent = {"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "error"}
+    egfr["dataAbsentReason"] = {"coding": [absent]}
+    assert not GADOLINIUM & suggestions(engine, egfr)
 
 
 def test_egfr_components_that_disagree_are_borderline_whichever_comes_first(engine):

@@ -298,6 +298,9 @@ def test_a_myelogram_named_inside_a_word_is_one(knowledge, text):
         ("72142", "MRI C-spine w contrast, w/o O2", ["mr-cspine-w"]),
         ("72040", "XR C-SPINE 2 OR 3 VIEWS FLEXION/EXTENSION", ["xr-cspine-flexext"]),
         ("72040", "XR C-T junction swimmer's view", ["xr-cspine"]),
+        ("72141", "MRI C SPINE WO W DWI", ["mr-cspine-wo"]),
+        ("72125", "CT C-SPINE WO W/ 3D RECONS", ["ct-cspine-wo"]),
+        ("72156", "MRI C-spine with contrast", ["mr-cspine-wow"]),
         ("72141", "MRI C-SPINE SCREENING", ["mr-cspine-wo"]),
     ],
 )
@@ -312,6 +315,7 @@ def test_words_of_other_things_beside_the_contrast_leave_the_order_rated(knowled
         {"orderDetail": [{"text": "Allergic to IV contrast: No"}]},
         {"orderDetail": [{"text": "IV contrast: yes"}]},
         {"orderDetail": [{"text": "Gadolinium: yes"}]},
+        {"note": [{"text": "Pt ok with contrast"}]},
         {"note": [{"text": "None"}]},
         {"note": [{"text": "No prior imaging"}]},
     ],
