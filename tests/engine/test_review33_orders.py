@@ -188,6 +188,7 @@ def test_words_that_name_what_the_code_does_not_show_are_not_rated(knowledge, co
         ("70547", "MRA neck and COW"),
         ("72125", "CT maxillofacial and c-spine"),
         ("72040", "XR spine survey"),
+        ("72040", "XR spine C-T"),
         ("72141", "MRI neck (soft tissue)"),
         ("72126", "CT STN w contrast"),
         ("72141", "MRI neck mass"),
