@@ -89,30 +89,50 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
 
 
 def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
-    """Whether the order's words name another region (not for whole-body studies, which name their extent), a body
-    site of it cannot be told to be the neck, its words say of its kind of imaging or of what it shows (the spine, the
-    vessels, the neck and no spine) what no procedure of its set is, or its words, orderDetail and notes say so of
-    its contrast."""
+    """Whether what the order says besides its code contradicts it: another region, another study, another
+    contrast."""
     if not (text or order.bodySite or order.orderDetail or order.note):
         return False  # (a code alone says nothing against itself)
+    return (
+        _elsewhere(order, text, procedures, k)
+        or _another_study(text, procedures, k)
+        or _another_contrast(order, text, procedures, k)
+    )
+
+
+def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
+    """Whether the order's words name another region or a level past the neck, or a body site of it cannot be told
+    to be the neck (not for whole-body studies, which name their extent)."""
+    if all(p.whole_body for p in procedures):
+        return False
     regions = k.order_codes.regions
-    whole_body = all(p.whole_body for p in procedures)
-    if not whole_body and (
-        regions.names_another_region(text) or any(not _neck_site(site, k) for site in order.bodySite or ())
-    ):
-        return True
+    return regions.names_another_region(text) or any(not _neck_site(site, k) for site in order.bodySite or ())
+
+
+def _another_study(text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
+    """Whether the order's words say of its kind of imaging or of what it shows what no procedure of its set is:
+    only other modalities; the vessels on a spine study's code or the spine on a vessel study's, or both ("CTA neck
+    and C-spine": two studies); the neck and no spine on a spine study's ("CT neck w/o" on CPT 72125: its soft
+    tissues?)."""
+    regions = k.order_codes.regions
     named = regions.modalities_named(text)
     if named and not any(named & set(p.modalities) for p in procedures):
         return True
+    if all(p.whole_body for p in procedures):
+        return False
     shown = regions.regions_named(text)
-    if not whole_body and shown and not any(shown <= {p.region} for p in procedures):
-        return True  # ("CT C-spine w/o contrast" on a CTA's code; "CTA neck and C-spine": two studies)
-    spine = [p for p in procedures if p.region == "cervical-spine"]
-    if spine and len(spine) == len(procedures) and regions.names_the_neck_not_the_spine(text):
-        return True  # ("CT neck w/o" on CPT 72125: the soft tissues of the neck?)
+    if shown and not any(shown <= {p.region} for p in procedures):
+        return True
+    return all(p.region == "cervical-spine" for p in procedures) and regions.names_the_neck_not_the_spine(text)
+
+
+def _another_contrast(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
+    """Whether the order's words, or its orderDetail and notes where they name an agent, say of its contrast what no
+    procedure of its set may be ("MRI C-spine w/o contrast" on CPT 72156; "Contrast: None")."""
+    contrast = k.order_codes.regions.contrast
     beside = [*(_words(d) for d in order.orderDetail or ()), *(_note_words(n.text) for n in order.note or ())]
-    contrast = regions.contrast.named(text).union(*(regions.contrast.named_beside(words) for words in beside))
-    return bool(contrast) and not any(contrast <= p.contrast for p in procedures)
+    named = contrast.named(text).union(*(contrast.named_beside(words) for words in beside))
+    return bool(named) and not any(named <= p.contrast for p in procedures)
 
 
 def _note_words(text: str | None) -> str:
