@@ -257,7 +257,13 @@ def test_control_a_refinements_words_count_where_they_begin_a_word_and_are_not_d
 # -- code systems written otherwise --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "system",
-    ["https://www.ama-assn.org/go/cpt", "http://www.ama-assn.org/go/cpt/", "HTTP://WWW.AMA-ASSN.ORG/GO/CPT"],
+    [
+        "https://www.ama-assn.org/go/cpt",
+        "http://www.ama-assn.org/go/cpt/",
+        "HTTP://WWW.AMA-ASSN.ORG/GO/CPT",
+        "CPT",
+        "cpt4",
+    ],
 )
 def test_a_code_systems_uri_in_capitals_with_https_or_a_slash_is_read(knowledge, system):
     draft = order_json("72141") | {"code": {"coding": [{"system": system, "code": "72141"}]}}
