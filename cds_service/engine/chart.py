@@ -525,7 +525,29 @@ class ChartReader:
             raise Unreadable(str(exc)) from None
 
     def _rule(self, raw: Mapping[str, Any]) -> ObservationRule | None:
-        for c in codings(raw.get("code")):
+        return next(iter(self._rules(raw)), None)
+
+    def _rules(self, raw: Mapping[str, Any]) -> tuple[ObservationRule, ...]:
+        """The lab rule of the Observation's code; else those of its components (a panel's: a temperature sent in a
+        vital signs panel, a thirty-fifth review; components that cannot be read name none)."""
+        rule = self._coded_rule(raw.get("code"))
+        if rule is not None:
+            return (rule,)
+        components = raw.get("component")
+        if type(components) is not list:
+            return ()
+        found: dict[str, ObservationRule] = {}
+        for component in components:
+            try:
+                rule = self._coded_rule(component.get("code")) if type(component) is dict else None
+            except Unreadable:
+                continue
+            if rule is not None:
+                found.setdefault(rule.id, rule)
+        return tuple(found.values())
+
+    def _coded_rule(self, concept: Any) -> ObservationRule | None:
+        for c in codings(concept):
             rule = self._loinc.get(c.get("code"))
             if rule is not None and self.k.systems.by_uri(c.get("system")) is self._loinc_system:
                 return rule
@@ -533,18 +555,19 @@ class ChartReader:
 
     def _observation(self, chart: Chart, raw: dict[str, Any], not_before: date | None) -> None:
         # Hot path on large charts: plain dict look-ups before any parsing.
-        rule = self._rule(raw)
-        if rule is None:
+        rules = self._rules(raw)
+        if not rules:
             return
         context = self._context(chart, "Observation", raw)
         if context is Context.NEGATED:
             return
-        if not_before is not None:
-            when = observation_day(raw)  # (a sentinel such as 0001-01-01 is no date: the value may be recent)
-            oldest = not_before - timedelta(days=rule.lookback_days)
-            if when is not None and when.earliest >= EARLIEST_PLAUSIBLE and when.latest < oldest:
-                return
-        chart.observations.append(ObservationEntry(self._validate("Observation", raw), rule, context))
+        when = observation_day(raw) if not_before is not None else None  # (a sentinel is no date: it may be recent)
+        for rule in rules:
+            if not_before is not None:
+                oldest = not_before - timedelta(days=rule.lookback_days)
+                if when is not None and when.earliest >= EARLIEST_PLAUSIBLE and when.latest < oldest:
+                    continue
+            chart.observations.append(ObservationEntry(self._validate("Observation", raw), rule, context))
 
     def _procedure(self, chart: Chart, raw: dict[str, Any]) -> None:
         """A Procedure we list a code of; else one whose words (code.text, coding displays) name a prior surgery or a

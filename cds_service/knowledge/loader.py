@@ -435,6 +435,7 @@ class _Builder:
             answers={kind: lower(words) for kind, words in c["answers"].items()},
             routes={route: lower(words) for route, words in c["routes"].items()},
             neutral=lower(c["neutral"]),
+            named_agents=lower(c["named_agents"]),
         )
 
     def _suggested(self, doc: _Document) -> dict[str, dict[str, SuggestedCoding]]:

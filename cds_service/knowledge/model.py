@@ -262,13 +262,19 @@ class Refinement:
     @cached_property
     def text_words(self) -> re.Pattern[str] | None:
         """Where a `text` fragment begins a word ("flex": "flexion", "flex/ex"; not "reflexes"), or stands anywhere
-        in one when it is written with a "*" before it ("*myelo": "postmyelogram")."""
+        in one when it is written with a "*" before it ("*myelogra": "postmyelogram"); a space at its end is a
+        word's end ("*myelo ": "ctmyelo", "myelo?", not "myeloma")."""
         if not self.text:
             return None
-        starts = [t for t in self.text if not t.startswith("*")]
-        anywhere = [t[1:] for t in self.text if t.startswith("*")]
-        found = [f"(?<![a-z0-9])(?:{_alternation(starts)})"] if starts else []
-        return re.compile("|".join(found + ([f"(?:{_alternation(anywhere)})"] if anywhere else [])))
+        return re.compile("|".join(_fragment(t) for t in sorted(self.text, key=len, reverse=True)))
+
+
+def _fragment(text: str) -> str:
+    """A refinement's fragment as a regular expression (`Refinement.text_words`)."""
+    anywhere, text = text.startswith("*"), text.removeprefix("*")
+    ends = text.endswith(" ")
+    body = re.escape(text.rstrip(" "))
+    return ("" if anywhere else "(?<![a-z0-9])") + body + ("(?![a-z0-9])" if ends else "")
 
 
 @dataclass(frozen=True)
@@ -303,6 +309,7 @@ class ContrastWords:
     answers: Mapping[str, tuple[str, ...]]  # "without" / "with" -> an order question's answers after an agent
     routes: Mapping[str, tuple[str, ...]]  # "iv" / "intrathecal" -> its words
     neutral: tuple[str, ...]
+    named_agents: tuple[str, ...]  # agents of one contrast class ("gad", "omnipaque")
 
     @cached_property
     def _grammar(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -357,10 +364,15 @@ class ContrastWords:
                     routes_in = phrases.sub(" ", routes_in)  # ("without IV contrast" tells no route)
         return frozenset(named | {route for route, words in self._routes if words.search(routes_in)})
 
+    @cached_property
+    def _named_agent(self) -> re.Pattern[str]:
+        return _bounded(_alternation(self.named_agents))
+
     def named_beside(self, text: str) -> frozenset[str]:
-        """What words beside the order (orderDetail, a note) say of contrast: only where they name an agent (a
-        note's "w/o fever" or "IV drug use" is no contrast of the study), and no route."""
-        if not self._agent.search(self._neutral.sub(" ", text)):
+        """What words beside the order (orderDetail, a note) say of contrast: only where they name an agent of no
+        one class (a note's "w/o fever", "IV drug use" or "no gad - eGFR 25" is no contrast of a CT), and no route."""
+        text = self._named_agent.sub(" ", self._neutral.sub(" ", text))
+        if not self._agent.search(text):
             return frozenset()
         return self.named(text) - frozenset(self.routes)
 

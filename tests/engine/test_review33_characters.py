@@ -15,7 +15,7 @@ import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.text.characters import folded, searchable
-from tests.builders import allergy, condition, device, medicine, order_json, patient
+from tests.builders import allergy, condition, device, medicine, observation, order_json, patient
 from tests.conftest import TODAY
 from tests.engine.metastasis_suggestions import ACUTE, MRI, suggestions
 
@@ -136,7 +136,7 @@ def test_control_a_device_of_another_kind_in_look_alike_letters_removes_nothing(
             "\u0420\u0430\u043a \u0433\u0440\u0443\u0434\u0438",
         ),  # a Russian word stays
         ("\u00b5mol/L, m\u00b2", "\u00b5mol/L, m\u00b2"),  # a micro sign, a superscript: no letter of a word
-        ("caf\u00e9", "caf\u00e9"),
+        ("caf\u00e9", "cafe"),  # an accent: its base letter (one for one)
     ],
 )
 def test_folded_reads_look_alike_letters_one_for_one(written, read):
@@ -191,3 +191,30 @@ def test_ligatures_are_quoted_as_written(engine):
 )
 def test_a_greek_letter_is_latin_only_between_latin_letters(written, read):
     assert folded(written) == read
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "neck pain x 2 weeks, bre\u0301ast cance\u0301r",
+        "neck pain x 2 weeks, cervica\u0301l mye\u0301lopathy",
+        "neck pain x 2 weeks, lung \u00e7an\u00e7er",
+        "neck pain x 2 weeks, on adal\u00edm\u00famab",
+        "neck pain x 2 weeks, on M\u00e9thotrexate",
+    ],
+)
+def test_accents_on_english_words_keep_their_red_flag(engine, reason):
+    assert _v1(engine, reason) != "not-appropriate", reason
+
+
+def test_a_temperature_in_a_vital_signs_panels_component_is_read(engine):
+    fever = {
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+        "valueQuantity": {"value": 38.9, "unit": "Cel", "system": "http://unitsofmeasure.org", "code": "Cel"},
+    }
+    panel = observation("85353-1", None, None) | {"component": [fever]}
+    assert _v1(engine, None, panel) != "not-appropriate"
+    normal = observation("85353-1", None, None) | {
+        "component": [fever | {"valueQuantity": {**fever["valueQuantity"], "value": 36.8}}]
+    }
+    assert _v1(engine, None, normal) == "not-appropriate"  # (control: a normal temperature)

@@ -331,3 +331,24 @@ def test_allergy_questions_yes_answers_and_notes_of_no_agent_leave_the_order_rat
     draft = order_json("72156", text="MRI C-SPINE W WO CONTRAST") | elements
     match = match_order(ServiceRequest.model_validate(draft), [], knowledge)
     assert match is not None and [p.id for p in match.procedures] == ["mr-cspine-wow"]
+
+
+# -- a whole-session re-review's (35) regressions ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("code", "text", "elements", "expected"),
+    [
+        ("70498", "CTA NECK", {"note": [{"text": "no gad - eGFR 25"}]}, ["cta-neck"]),
+        ("72126", "CT C-SPINE W IV CONTRAST", {"note": [{"text": "no gadolinium (eGFR 25)"}]}, ["ct-cspine-w"]),
+        ("72141", "MRI C-SPINE WO NO IV ACCESS", {}, ["mr-cspine-wo"]),
+        ("72141", "MRI C-SPINE ARTERIAL SPIN LABELING", {}, ["mr-cspine-wo"]),
+        ("72141", "MRI C-SPINE VASCULAR MALFORMATION?", {}, ["mr-cspine-wo"]),
+        ("72156", "MRI C-SPINE W WO NO GAD ALLERGY", {}, ["mr-cspine-wow"]),
+        ("72126", "CT C-SPINE W CONTRAST MULTIPLE MYELOMA", {}, ["ct-cspine-w"]),
+        ("72126", "CT C-SPINE W CONTRAST, MYELOPROLIFERATIVE DISORDER", {}, ["ct-cspine-w"]),
+        ("72126", "CT C-SPINE - MYELO", {}, ["ct-myelo-cspine"]),
+    ],
+)
+def test_words_of_another_agent_route_or_disease_leave_the_order_as_its_code_says(
+    knowledge, code, text, elements, expected
+):
+    assert _ids(knowledge, code, text, **elements) == expected

@@ -6,11 +6,13 @@ letters), "Breast can\\u00adcer" (a soft hyphen), "\\u200fBreast cancer" (a righ
 makes a warning, a missed implant a contraindicated suggestion (a thirty-third review), so:
 
 - `folded`: a letter or digit whose compatibility form (NFKC) is one ASCII character is that character ("ｂ" → "b",
-  "𝐁" → "B", "０" → "0"), and in a word that mixes Latin letters with Cyrillic or Greek ones, each of those that looks
-  like a Latin letter is that letter ("cаncer" → "cancer"). One character for one: offsets into the text stay where
-  they were, so the words read can be quoted as written. A word of Cyrillic or Greek letters alone is left as it is.
+  "𝐁" → "B", "０" → "0"), a letter with accents its base letter ("é" → "e"), and in a word that mixes Latin letters
+  with Cyrillic or Greek ones, each of those that looks like a Latin letter is that letter ("cаncer" → "cancer"). One
+  character for one: offsets into the text stay where they were, so the words read can be quoted as written. A word
+  of Cyrillic or Greek letters alone is left as it is.
 - `INVISIBLE`: the format characters that join or split no words as read (zero-width spaces and joiners, the soft
-  hyphen, direction marks and embeddings, the byte-order mark); the text reader drops them (`spacing.py`).
+  hyphen, direction marks and embeddings, the byte-order mark), and `COMBINING`, accents typed after their letter;
+  the text reader drops them (`spacing.py`).
 - `searchable`: for words compared without offsets (a Device's or an allergy's name, an order's words), both, and
   without accents ("Pacemáker": the lists of these words are English).
 """
@@ -32,6 +34,7 @@ _INVISIBLE_RANGES = (
     (0xFEFF, 0xFEFF),
 )
 INVISIBLE = frozenset(chr(c) for first, last in _INVISIBLE_RANGES for c in range(first, last + 1))
+COMBINING = frozenset(chr(c) for c in range(0x0300, 0x0370))  # accents typed after their letter ("cance\u0301r")
 _INVISIBLE = re.compile(f"[{''.join(sorted(INVISIBLE))}]+")
 _OTHER_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -74,10 +77,15 @@ def _fold_match(found: re.Match[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _fold(character: str) -> str:
+    """A letter or digit as the ASCII one it stands for: its compatibility form ("ｂ"), or its base letter without
+    its accents ("é", "ñ": the lexicon is English, its Spanish words are written without accents too)."""
     if unicodedata.category(character) not in _FOLDED_KINDS:
         return character
     compatible = unicodedata.normalize("NFKC", character)
-    return compatible if len(compatible) == 1 and compatible.isascii() else character
+    if len(compatible) == 1 and compatible.isascii():
+        return compatible
+    base, *marks = unicodedata.normalize("NFKD", character)
+    return base if base.isascii() and base.isalpha() and all(unicodedata.combining(m) for m in marks) else character
 
 
 def _latin_word(found: re.Match[str]) -> str:

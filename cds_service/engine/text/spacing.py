@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from cds_service.engine.text.characters import INVISIBLE, LIGATURES
+from cds_service.engine.text.characters import COMBINING, INVISIBLE, LIGATURES
 
 _OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
 _APOSTROPHE_LIKE = "’‘ʼ´`"  # typed for an apostrophe inside a word ("doesn’t", "can´t")
@@ -33,12 +33,12 @@ _NO_APOSTROPHE = "do|does|did|is|was|are|were|has|have|had|ca|could|would|should
 _NO_APOSTROPHE_FIRST = "".join(sorted({w[0] + w[0].upper() for w in _NO_APOSTROPHE.split("|")}))  # (fails faster)
 _MARKS = re.compile(  # (a lone space between two words is no match: most of a text's are)
     rf"\n(?:[ \t\r]*\n){{2,}}|\r(?=\n)|[ {_OTHER_SPACES}]{{2,}}|[{_OTHER_SPACES}]| (?=\r?\n)"
-    rf"|[{''.join(sorted(INVISIBLE))}]+|[{''.join(LIGATURES)}]|(?<=[a-z])-\n(?=[a-z])"
+    rf"|[{''.join(sorted(INVISIBLE | COMBINING))}]+|[{''.join(LIGATURES)}]|(?<=[a-z])-\n(?=[a-z])"
     rf"|(?<=[A-Za-z])[{_APOSTROPHE_LIKE}](?=[A-Za-z])|\b(?=[{_NO_APOSTROPHE_FIRST}])(?i:{_NO_APOSTROPHE})[nN](?=[tT]\b)"
 )
-_DROPPED = INVISIBLE | {
-    "-"
-}  # the invisible format characters (`characters.py`); a hyphen breaking a word at a line's end
+# the invisible format characters and accents typed after their letter (`characters.py`); a hyphen breaking a word
+# at a line's end
+_DROPPED = INVISIBLE | COMBINING | {"-"}
 _COLUMN_EDGE = re.compile(r"[ \t\u00a0]*\t[ \t\u00a0]*| {3,}")  # a tab, or three spaces or more, as written
 _FIELD_AFTER = re.compile(r"[A-Z][A-Za-z]*(?:[ /][A-Za-z]+){0,2}:")  # "Bowel/bladder changes:"
 
