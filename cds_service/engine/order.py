@@ -131,8 +131,15 @@ def _another_contrast(order: ServiceRequest, text: str, procedures: tuple[Proced
     procedure of its set may be ("MRI C-spine w/o contrast" on CPT 72156; "Contrast: None")."""
     contrast = k.order_codes.regions.contrast
     beside = [*(_words(d) for d in order.orderDetail or ()), *(_note_words(n.text) for n in order.note or ())]
-    named = contrast.named(text).union(*(contrast.named_beside(words) for words in beside))
-    return bool(named) and not any(named <= p.contrast for p in procedures)
+    own = contrast.named(text)
+    return not any(
+        own.union(*(contrast.named_beside(w, _classes(p)) for w in beside)) <= p.contrast for p in procedures
+    )
+
+
+def _classes(procedure: Procedure) -> frozenset[str]:
+    """The contrast classes a study involves (`gadolinium`, `iodinated`)."""
+    return frozenset(kind for kind in ("gadolinium", "iodinated") if procedure.involves(kind))
 
 
 def _note_words(text: str | None) -> str:
@@ -255,7 +262,7 @@ def _apply(
     doubtful = False
     for r in rule.refinements:
         coded = _any_match(r.codes, pairs, k) or _any_match(r.sibling_codes, sibling_pairs, k)
-        told = r.text_words is not None and r.text_words.search(text) is not None
+        told = r.told_in(text)
         if coded or told:
             fired.append(r.procedures)
             doubtful |= not coded and k.order_codes.doubt_words.search(text) is not None

@@ -347,6 +347,7 @@ class _Builder:
                 Refinement(
                     procedures=self._procedure_set(doc, [*path, "refine", j], r["procedures"]),
                     text=tuple(t.lower() for t in r.get("text", ())),
+                    text_unless=tuple(t.lower() for t in r.get("text_unless", ())),
                     codes=self._code_sets(doc, [*path, "refine", j, "codes"], r.get("codes", {})),
                     sibling_codes=self._code_sets(
                         doc, [*path, "refine", j, "sibling_codes"], r.get("sibling_codes", {})
@@ -435,7 +436,7 @@ class _Builder:
             answers={kind: lower(words) for kind, words in c["answers"].items()},
             routes={route: lower(words) for route, words in c["routes"].items()},
             neutral=lower(c["neutral"]),
-            named_agents=lower(c["named_agents"]),
+            named_agents={kind: lower(words) for kind, words in c["named_agents"].items()},
         )
 
     def _suggested(self, doc: _Document) -> dict[str, dict[str, SuggestedCoding]]:

@@ -258,6 +258,19 @@ class Refinement:
     text: tuple[str, ...] = ()
     codes: CodeSets = field(default_factory=lambda: CodeSets(()))
     sibling_codes: CodeSets = field(default_factory=lambda: CodeSets(()))
+    text_unless: tuple[str, ...] = ()  # words that begin as a fragment does and name something else ("myeloma")
+
+    def told_in(self, text: str) -> bool:
+        """Whether the order's words hold one of the `text` fragments outside every word of `text_unless`."""
+        words = self.text_words
+        if words is None:
+            return False
+        unless = self._unless
+        return any(unless is None or not unless.match(text, found.start()) for found in words.finditer(text))
+
+    @cached_property
+    def _unless(self) -> re.Pattern[str] | None:
+        return re.compile(_alternation(self.text_unless)) if self.text_unless else None
 
     @cached_property
     def text_words(self) -> re.Pattern[str] | None:
@@ -309,7 +322,7 @@ class ContrastWords:
     answers: Mapping[str, tuple[str, ...]]  # "without" / "with" -> an order question's answers after an agent
     routes: Mapping[str, tuple[str, ...]]  # "iv" / "intrathecal" -> its words
     neutral: tuple[str, ...]
-    named_agents: tuple[str, ...]  # agents of one contrast class ("gad", "omnipaque")
+    named_agents: Mapping[str, tuple[str, ...]]  # a contrast class (procedures' `gadolinium`, `iodinated`) -> agents
 
     @cached_property
     def _grammar(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -365,13 +378,17 @@ class ContrastWords:
         return frozenset(named | {route for route, words in self._routes if words.search(routes_in)})
 
     @cached_property
-    def _named_agent(self) -> re.Pattern[str]:
-        return _bounded(_alternation(self.named_agents))
+    def _named_agents(self) -> dict[str, re.Pattern[str]]:
+        return {kind: _bounded(_alternation(words)) for kind, words in self.named_agents.items()}
 
-    def named_beside(self, text: str) -> frozenset[str]:
-        """What words beside the order (orderDetail, a note) say of contrast: only where they name an agent of no
-        one class (a note's "w/o fever", "IV drug use" or "no gad - eGFR 25" is no contrast of a CT), and no route."""
-        text = self._named_agent.sub(" ", self._neutral.sub(" ", text))
+    def named_beside(self, text: str, classes: frozenset[str]) -> frozenset[str]:
+        """What words beside the order (orderDetail, a note) say of the contrast of a study of these contrast classes
+        (`gadolinium`, `iodinated`): only where they name an agent of no other class (a note's "w/o fever", "IV drug
+        use" or, on a CT, "no gad - eGFR 25" says nothing of it), and no route."""
+        text = self._neutral.sub(" ", text)
+        for kind, words in self._named_agents.items():
+            if kind not in classes:
+                text = words.sub(" ", text)
         if not self._agent.search(text):
             return frozenset()
         return self.named(text) - frozenset(self.routes)

@@ -18,6 +18,7 @@ from cds_service.engine.text.characters import folded, searchable
 from tests.builders import allergy, condition, device, medicine, observation, order_json, patient
 from tests.conftest import TODAY
 from tests.engine.metastasis_suggestions import ACUTE, MRI, suggestions
+from tests.text_cases import reason_outcome
 
 GADOLINIUM = {"mr-cspine-wow"}
 CYRILLIC_A, GREEK_O, SOFT_HYPHEN, RLM, ZWSP = "\u0430", "\u03bf", "\u00ad", "\u200f", "\u200b"
@@ -59,7 +60,6 @@ def test_a_red_flag_in_look_alike_letters_in_the_reason_stops_the_warning(engine
 def test_control_the_reason_without_a_red_flag_warns(engine):
     assert _v1(engine, None) == "not-appropriate"
     assert _v1(engine, "neck pain x 2 weeks") == "not-appropriate"
-    assert _v1(engine, _full_width("neck pain x 2 weeks")) == "not-appropriate"
 
 
 @pytest.mark.parametrize(
@@ -218,3 +218,28 @@ def test_a_temperature_in_a_vital_signs_panels_component_is_read(engine):
         "component": [fever | {"valueQuantity": {**fever["valueQuantity"], "value": 36.8}}]
     }
     assert _v1(engine, None, normal) == "not-appropriate"  # (control: a normal temperature)
+
+
+# -- a re-review's (36) regressions: a word read as another may be a cue ------------------------------------------
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Neck pain for 2 weeks. n\u00f3 history of breast cancer",
+        "Neck pain for 2 weeks, den\u00edes fever, on warfarin",
+        "Neck pain for 2 weeks. m\u00f3ther: breast cancer? pt: metastatic breast cancer",
+        "Neck pain for 2 weeks. with\u00f3ut hx of HIV",
+        "Neck pain for 2 weeks. \uff4e\uff4f history of cancer",
+    ],
+)
+def test_a_cue_read_from_a_look_alike_or_accented_word_is_doubt(engine, reason):
+    assert _v1(engine, reason) != "not-appropriate", reason
+
+
+def test_an_indication_in_a_sentence_read_from_look_alike_letters_is_uncertain(engine):
+    def reason_alone(reason: str) -> str:  # (the order's reason is the only indication)
+        return reason_outcome(engine, reason, "http://www.ama-assn.org/go/cpt|72141")[0]
+
+    assert reason_alone(_full_width("neck pain x 2 weeks")) != "not-appropriate"
+    assert reason_alone("n\u00e9ck pain x 2 weeks") != "not-appropriate"
+    assert reason_alone("neck pain x 2 weeks. Pt from S\u00e3o Paulo") == "not-appropriate"  # (another sentence)
+    assert reason_alone("neck pain x 2 weeks") == "not-appropriate"

@@ -352,3 +352,25 @@ def test_words_of_another_agent_route_or_disease_leave_the_order_as_its_code_say
     knowledge, code, text, elements, expected
 ):
     assert _ids(knowledge, code, text, **elements) == expected
+
+
+# -- a re-review's (36) regressions --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MyeloCT C-spine",
+        "CT C-SPINE MYELOGR.",
+        "CT C-spine after myelogr",
+        "CT C-SPINE MYELOS",
+        "CT C-SPINE CONTRAST IT",
+    ],
+)
+def test_a_myelogram_in_short_is_one(knowledge, text):
+    assert _ids(knowledge, "72126", text) == ["ct-myelo-cspine"]
+
+
+@pytest.mark.parametrize(
+    ("code", "note"), [("72156", "no gad - eGFR 25"), ("72126", "no iodinated contrast"), ("72142", "no gadolinium")]
+)
+def test_a_note_naming_the_studys_own_contrast_class_says_its_contrast(knowledge, code, note):
+    assert _ids(knowledge, code, None, note=[{"text": note}]) is None

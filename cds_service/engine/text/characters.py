@@ -61,6 +61,15 @@ def folded(text: str) -> str:
     return _MIXED_WORD.sub(_latin_word, text)
 
 
+def read_otherwise(text: str, read: str) -> list[int]:
+    """The offsets of `text` whose character is read as another in `read` (its `folded` form: a look-alike or an
+    accented letter), or dropped or spread by the reader (an accent typed after its letter, a ligature): a word there
+    may have been read as another word of the lexicon ("nó" as "no"), so what it says is uncertain (reader.py)."""
+    if text.isascii():
+        return []
+    return [i for i, (a, b) in enumerate(zip(text, read, strict=True)) if a != b or a in COMBINING or a in LIGATURES]
+
+
 def searchable(text: str) -> str:
     """The text in its compatibility forms (NFKD) without accents ("Pacemáker"), invisible format characters or other
     spaces (a space), and its look-alike letters as Latin ones: for words compared as the lists write them, with no

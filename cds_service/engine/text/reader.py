@@ -24,7 +24,7 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from cds_service.engine.text import first_token_index
-from cds_service.engine.text.characters import folded
+from cds_service.engine.text.characters import folded, read_otherwise
 from cds_service.engine.text.line_wraps import unwrapped
 from cds_service.engine.text.markup import plain
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
@@ -183,11 +183,14 @@ class TextReader:
         foreign = self._other_language(text)
         if foreign:
             raise TextInAnotherLanguage(f"a text in another language ({', '.join(foreign)}) is not read")
-        read = collapsed(folded(plain(text)), text)  # markup, look-alike letters, spaces; wrapped lines: `_read_text`
+        marked = plain(text)
+        letters = folded(marked)
+        read = collapsed(letters, text)  # markup, look-alike letters, spaces; wrapped lines: `_read_text`
         self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
         found = self._read_text(nlp, read.text, problem_list, read.edges)
-        return found if read.origin is None else tuple(m.placed(read.origin) for m in found)
+        found = found if read.origin is None else tuple(m.placed(read.origin) for m in found)
+        return _in_doubt(found, read_otherwise(marked, letters))
 
     def _other_language(self, text: str) -> list[str]:
         """The words of another language the text has, when it has enough of them to be written in it (a Spanish
@@ -2113,3 +2116,18 @@ def _rule_variants(rule: Any) -> list[Any]:
         variant.pattern = pattern
         variants.append(variant)
     return variants
+
+
+def _in_doubt(found: tuple[TextMention, ...], otherwise: list[int]) -> tuple[TextMention, ...]:
+    """The mentions, those of a sentence with a character read as another (`characters.read_otherwise`) uncertain:
+    a look-alike or an accented letter may have made a word the lexicon has ("nó history of breast cancer" read as
+    a denial; "bréast cancér" as a cancer), so the sentence may block a warning, never make one (a thirty-sixth
+    review)."""
+    if not otherwise:
+        return found
+    return tuple(
+        replace(m, context=Context.UNCERTAIN)
+        if m.context is not Context.UNCERTAIN and any(m.sentence[0] <= i < m.sentence[1] for i in otherwise)
+        else m
+        for m in found
+    )
