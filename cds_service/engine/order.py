@@ -138,8 +138,11 @@ def _another_contrast(order: ServiceRequest, text: str, procedures: tuple[Proced
 
 
 def _classes(procedure: Procedure) -> frozenset[str]:
-    """The contrast classes a study involves (`gadolinium`, `iodinated`)."""
-    return frozenset(kind for kind in ("gadolinium", "iodinated") if procedure.involves(kind))
+    """The contrast class of a study's kind of imaging, with or without it (`gadolinium` for MRI, `iodinated` for
+    CT, fluoroscopy and radiographs): a note of that agent speaks of the study ("with gad" on an MRI without)."""
+    if "mr" in procedure.modalities:
+        return frozenset({"gadolinium"})
+    return frozenset({"iodinated"}) if {"ct", "rf", "xr"} & set(procedure.modalities) else frozenset()
 
 
 def _note_words(text: str | None) -> str:

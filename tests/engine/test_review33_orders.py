@@ -370,7 +370,14 @@ def test_a_myelogram_in_short_is_one(knowledge, text):
 
 
 @pytest.mark.parametrize(
-    ("code", "note"), [("72156", "no gad - eGFR 25"), ("72126", "no iodinated contrast"), ("72142", "no gadolinium")]
+    ("code", "note"),
+    [
+        ("72156", "no gad - eGFR 25"),
+        ("72126", "no iodinated contrast"),
+        ("72142", "no gadolinium"),
+        ("72141", "with gad"),
+        ("72125", "w/ iodinated contrast"),
+    ],
 )
 def test_a_note_naming_the_studys_own_contrast_class_says_its_contrast(knowledge, code, note):
     assert _ids(knowledge, code, None, note=[{"text": note}]) is None
