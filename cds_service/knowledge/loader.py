@@ -214,6 +214,10 @@ class _Builder:
             low_interpretation_words=frozenset(
                 w.lower() for w in self.data("observations.yaml").get("low_interpretation_words", ())
             ),
+            normal_interpretations=frozenset(self.data("observations.yaml").get("normal_interpretations", ())),
+            normal_interpretation_words=frozenset(
+                w.lower() for w in self.data("observations.yaml").get("normal_interpretation_words", ())
+            ),
             observations=observations,
             contraindications=contraindications,
             policy=policy,

@@ -569,6 +569,8 @@ class Knowledge:
     elevated_interpretation_words: frozenset[str]  # flags in other forms, lower-cased ("high", "h", "abnormal")
     low_interpretations: frozenset[str]  # v2/v3 flags of a low value (L, LL)
     low_interpretation_words: frozenset[str]  # the same in other forms, lower-cased ("low", "l")
+    normal_interpretations: frozenset[str]  # flags of a normal value (N)
+    normal_interpretation_words: frozenset[str]  # the same in other forms, lower-cased ("normal", "wnl")
     observations: dict[str, ObservationRule]
     contraindications: dict[str, Contraindication]
     policy: Policy

@@ -92,3 +92,34 @@ def test_wbc_components_that_disagree_make_no_warning_whichever_comes_first(engi
 
 def test_control_one_high_wbc_component_with_a_fever_warns_on_radiographs(engine):
     assert _v4_outcome(engine, _component("6690-2", 15, "10*3/uL")) == "not-appropriate"
+
+
+# -- a re-review's (36) holes: a fever the Observation itself doubts -----------------------------------------------
+def _fever_and_crp(engine, **fever_elements) -> str:
+    """Radiographs for neck pain with a temperature of 38.6 and a CRP of 50 (variant 4: they warn)."""
+    from fhir.resources.R4B.servicerequest import ServiceRequest
+
+    from tests.builders import condition, order_json, patient
+    from tests.conftest import TODAY
+    from tests.engine.metastasis_suggestions import ACUTE
+
+    fever = observation("8310-5", 38.6, "Cel") | fever_elements
+    chart = [patient(), condition("M54.2", onset=ACUTE), fever, observation("1988-5", 50, "mg/L")]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(order_json("72040"))], chart, today=TODAY)
+    return decision.outcome.value
+
+
+def test_control_a_fever_and_a_crp_warn_on_radiographs(engine):
+    assert _fever_and_crp(engine) == "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        {"interpretation": [{"coding": [{"system": V3, "code": "N"}]}]},
+        {"interpretation": [{"text": "Normal"}]},
+        {"focus": [{"reference": "Patient/donor-7"}]},
+    ],
+)
+def test_a_fever_flagged_normal_or_about_another_focus_makes_no_warning(engine, elements):
+    assert _fever_and_crp(engine, **elements) != "not-appropriate"
