@@ -41,7 +41,11 @@ def _words(concept: CodeableConcept | None) -> str:
     tissue)" is "neck soft tissue"; "contrast material(s)" is "contrast materials")."""
     if concept is None:
         return ""
-    parts = [concept.text] + [c.display for c in concept.coding or ()]
+    return _read_words([concept.text] + [c.display for c in concept.coding or ()])
+
+
+def _read_words(parts: list[str | None]) -> str:
+    """The strings among `parts` as one lower-cased text, as `_words` reads an order's words."""
     words = searchable(" ".join(p for p in parts if p)).lower().replace("(s)", "s")
     return " ".join(_MARKS.sub(" ", words).split())
 
@@ -147,7 +151,7 @@ def _classes(procedure: Procedure) -> frozenset[str]:
 
 def _note_words(text: str | None) -> str:
     """An order note's words as the order's own are read (`_words`)."""
-    return _words(CodeableConcept(text=text)) if text else ""
+    return _read_words([text])
 
 
 def _neck_site(site: CodeableConcept, k: Knowledge) -> bool:
