@@ -282,14 +282,6 @@ class Refinement:
         return re.compile("|".join(_fragment(t) for t in sorted(self.text, key=len, reverse=True)))
 
 
-def _fragment(text: str) -> str:
-    """A refinement's fragment as a regular expression (`Refinement.text_words`)."""
-    anywhere, text = text.startswith("*"), text.removeprefix("*")
-    ends = text.endswith(" ")
-    body = re.escape(text.rstrip(" "))
-    return ("" if anywhere else "(?<![a-z0-9])") + body + ("(?![a-z0-9])" if ends else "")
-
-
 @dataclass(frozen=True)
 class ContextRule:
     """An order code whose procedure depends on the rest of the order (rules R2-R7)."""
@@ -483,6 +475,14 @@ def _standing(phrase: str) -> str:
     before = "(?<![a-z0-9/])" if phrase[0].isalnum() else ""
     after = "(?![a-z0-9/])" if phrase[-1].isalnum() else ""
     return f"{before}{re.escape(phrase)}{after}"
+
+
+def _fragment(text: str) -> str:
+    """A refinement's fragment as a regular expression (`Refinement.text_words`)."""
+    anywhere, text = text.startswith("*"), text.removeprefix("*")
+    ends = text.endswith(" ")
+    body = re.escape(text.rstrip(" "))
+    return ("" if anywhere else "(?<![a-z0-9])") + body + ("(?![a-z0-9])" if ends else "")
 
 
 def _words(phrases: tuple[str, ...]) -> re.Pattern[str]:

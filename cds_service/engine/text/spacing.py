@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from cds_service.engine.text.characters import COMBINING, INVISIBLE, LIGATURES
+from cds_service.engine.text.characters import COMBINING, INVISIBLE, LIGATURES, OTHER_SPACES
 
-_OTHER_SPACES = "\\t\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
+_OTHER_SPACES = "\t" + OTHER_SPACES
 _APOSTROPHE_LIKE = "’‘ʼ´`"  # typed for an apostrophe inside a word ("doesn’t", "can´t")
 _NO_APOSTROPHE = "do|does|did|is|was|are|were|has|have|had|ca|could|would|should|wo|must|need|ai"  # "doesn" of "doesnt"
 _NO_APOSTROPHE_FIRST = "".join(sorted({w[0] + w[0].upper() for w in _NO_APOSTROPHE.split("|")}))  # (fails faster)
