@@ -34,9 +34,7 @@ def parse_feedback(body: Any, service_id: str) -> list[FeedbackRecord]:
     records = []
     for item in body["feedback"]:
         if not is_instant(item["outcomeTimestamp"]):
-            raise HookError(
-                400, "invalid feedback: outcomeTimestamp is not an instant (YYYY-MM-DDThh:mm:ss and a zone)"
-            )
+            raise HookError(400, "invalid feedback: outcomeTimestamp is not a date and a time (YYYY-MM-DDThh:mm:ssZ)")
         override = item.get("overrideReason") or {}
         reason = override.get("reason") or {}
         records.append(

@@ -311,7 +311,7 @@ class ContrastWords:
     both: tuple[str, ...]
     without_alone: tuple[str, ...]
     with_alone: tuple[str, ...]
-    answers: Mapping[str, tuple[str, ...]]  # "without" / "with" -> an order question's answers after an agent
+    answers: Mapping[str, tuple[str, ...]]  # "without" -> an order question's answers after an agent ("none")
     routes: Mapping[str, tuple[str, ...]]  # "iv" / "intrathecal" -> its words
     neutral: tuple[str, ...]
     named_agents: Mapping[str, tuple[str, ...]]  # a contrast class (procedures' `gadolinium`, `iodinated`) -> agents
