@@ -49,14 +49,17 @@ def read_observation(obs: Observation, rule: ObservationRule, order_date: date, 
         return None
     when = str(day) if day else "date unknown"
     reading = _read_with_components(obs, rule, k, when) if obs.component else _read_value(obs, rule, k, when)
-    if reading is not None and reading.level is Level.BEYOND:
-        if obs.focus:  # (about another subject than the patient's own body: a donor, a fetus, a device)
-            return Reading(Level.BORDERLINE, f"{reading.note}, about its focus, not the patient", reading.day)
-        if _flagged_in(obs, k.normal_interpretations, k.normal_interpretation_words):
-            return Reading(Level.BORDERLINE, f"{reading.note}, flagged normal", reading.day)
-    if day is None and reading is not None and reading.level is Level.BEYOND:
-        return Reading(Level.BORDERLINE, f"{reading.note}, no usable date", reading.day)
-    return reading
+    if reading is None or reading.level is not Level.BEYOND:
+        return reading
+    if obs.focus:  # (about another subject than the patient's own body: a donor, a fetus, a device)
+        doubt = "about its focus, not the patient"
+    elif _flagged_in(obs, k.normal_interpretations, k.normal_interpretation_words):
+        doubt = "flagged normal"
+    elif day is None:
+        doubt = "no usable date"
+    else:
+        return reading
+    return Reading(Level.BORDERLINE, f"{reading.note}, {doubt}", reading.day)
 
 
 # value[x] choices other than a Quantity or a string: a lab result so sent (an integer with no unit, a range, a ratio,
