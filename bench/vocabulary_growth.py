@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cds_service.engine.text import pipeline_build
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.knowledge import load_knowledge
@@ -39,8 +40,8 @@ def main() -> None:
     parser.add_argument("--no-renewal", action="store_true", help="never build the pipeline again")
     args = parser.parse_args()
     knowledge = load_knowledge()
-    limit = 10**12 if args.no_renewal else reader_module.MAX_NEW_STRINGS
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit)
+    limit = 10**12 if args.no_renewal else pipeline_build.MAX_NEW_STRINGS
+    pipeline = RenewingPipeline(lambda: pipeline_build.build_pipeline(knowledge.lexicon), limit)
     reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     gc.freeze()  # as `cds-service serve` does after start-up (the first pipeline among the frozen objects)
     rng = random.Random(1)

@@ -15,7 +15,7 @@ from datetime import date
 from cds_service.engine.duration import with_doubtful
 from cds_service.engine.model import Duration, Evidence, Finding, Mention
 from cds_service.engine.recognise import Recognised
-from cds_service.engine.text.reader import SYMPTOMS
+from cds_service.engine.text.mention import SYMPTOMS
 from cds_service.knowledge.model import Context, Effect, FindingDefinition, Knowledge, Role
 
 

@@ -15,7 +15,7 @@ from medspacy.common.util import prune_overlapping_matches
 from medspacy.ner import TargetRule
 from spacy.matcher import Matcher
 
-from cds_service.engine.text import first_token_index, target_entities
+from cds_service.engine.text import first_token_index, pipeline_build, target_entities
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text.first_token_index import FirstTokenIndex, _line_regex, _owner, _reach, _starts
 from tests.engine.test_text_corpus import CORPORA
@@ -28,8 +28,8 @@ COMPONENTS = (target_entities.FACTORY, "medspacy_context")
 @pytest.fixture(scope="module")
 def pipelines(knowledge):
     """The reader's pipeline (indexed) and the same pipeline with spaCy's full Matchers."""
-    indexed = reader_module._pipeline(knowledge.lexicon)
-    full = reader_module._pipeline(knowledge.lexicon)
+    indexed = pipeline_build.build_pipeline(knowledge.lexicon)
+    full = pipeline_build.build_pipeline(knowledge.lexicon)
     for name in COMPONENTS:
         owner = _owner(full.get_pipe(name))
         owner._MedspacyMatcher__matcher = first_token_index.index_of(full.get_pipe(name)).full
@@ -106,7 +106,7 @@ def _word_for(token: dict, words: list[str], rng: random.Random) -> str:
 
 
 def test_the_readers_matchers_are_indexed(knowledge):
-    nlp = reader_module._pipeline(knowledge.lexicon)
+    nlp = pipeline_build.build_pipeline(knowledge.lexicon)
     assert all(first_token_index.indexed(nlp.get_pipe(name)) for name in COMPONENTS)
 
 
@@ -138,7 +138,7 @@ def test_the_indexed_reader_gives_the_same_mentions(knowledge, monkeypatch):
     texts = [(t, False) for t in _corpus_texts()] + [(t, True) for t in _corpus_texts()[:300]]
     indexed = reader_module.TextReader(knowledge)
     assert first_token_index.indexed(indexed.pipeline.current.get_pipe(target_entities.FACTORY))
-    monkeypatch.setattr(reader_module, "_PIPELINES", {})
+    monkeypatch.setattr(pipeline_build, "_PIPELINES", {})
     monkeypatch.setattr(first_token_index, "install", lambda *args, **kwargs: False)
     full = reader_module.TextReader(knowledge)
     assert not first_token_index.indexed(full.pipeline.current.get_pipe(target_entities.FACTORY))
@@ -211,7 +211,7 @@ def test_a_regex_is_tested_on_the_words_lines_only_when_that_cannot_miss():
 
 
 def test_a_word_that_matches_a_regex_is_found_on_the_words_lines(knowledge):
-    nlp = reader_module._pipeline(knowledge.lexicon)
+    nlp = pipeline_build.build_pipeline(knowledge.lexicon)
     words = sorted({w.lower() for w in _lexicon_words(nlp)})
     regexes = [regex for _, _, regex, _ in first_token_index.index_of(nlp.get_pipe(target_entities.FACTORY))._by_regex]
     assert len(regexes) >= 10

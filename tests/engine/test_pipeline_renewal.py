@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 import spacy
 
+from cds_service.engine.text import pipeline_build
 from cds_service.engine.text import reader as reader_module
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline, _Built
 from tests.engine.test_text_pipeline import _mentions
@@ -62,7 +63,7 @@ class FakeVocabularies:
 
 def _real_reader(knowledge) -> tuple[RenewingPipeline, reader_module.TextReader]:
     """A reader whose real pipeline is built again once texts have added 300 strings to it."""
-    pipeline = RenewingPipeline(lambda: reader_module._pipeline(knowledge.lexicon), limit=300)
+    pipeline = RenewingPipeline(lambda: pipeline_build.build_pipeline(knowledge.lexicon), limit=300)
     return pipeline, reader_module.TextReader(knowledge, pipeline=pipeline)
 
 
@@ -226,7 +227,7 @@ def test_a_text_is_read_to_its_end_with_the_pipeline_it_began_with(knowledge, mo
     expected = reader_module.TextReader(knowledge).read(text)
     blank = spacy.blank("en")  # reads nothing: a part read with it would lose its mentions
     blank.add_pipe("sentencizer")
-    builds = iter([reader_module._pipeline(knowledge.lexicon), blank])
+    builds = iter([pipeline_build.build_pipeline(knowledge.lexicon), blank])
     pipeline = RenewingPipeline(lambda: next(builds), limit=1)
     reader = reader_module.TextReader(knowledge, pipeline=pipeline)
     measure = reader._measure
@@ -237,7 +238,7 @@ def test_a_text_is_read_to_its_end_with_the_pipeline_it_began_with(knowledge, mo
         return measure(doc)
 
     monkeypatch.setattr(reader, "_measure", measure_then_swap)
-    assert len(list(reader_module.TextReader._parts(reader_module._pipeline(knowledge.lexicon), text))) > 1
+    assert len(list(reader_module.TextReader._parts(pipeline_build.build_pipeline(knowledge.lexicon), text))) > 1
     found = reader.read(text)
     assert pipeline.current is blank  # the swap happened during the read
     assert found == expected and any(m.concept == "neck-pain" for m in found)
@@ -247,4 +248,4 @@ def test_the_process_keeps_one_renewing_pipeline_per_lexicon(knowledge):
     shared = reader_module.TextReader(knowledge).pipeline
     assert isinstance(shared, RenewingPipeline)
     assert reader_module.TextReader(knowledge).pipeline is shared is reader_module.TextReader(knowledge).pipeline
-    assert shared._limit == reader_module.MAX_NEW_STRINGS
+    assert shared._limit == pipeline_build.MAX_NEW_STRINGS

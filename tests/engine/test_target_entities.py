@@ -9,8 +9,8 @@ import spacy
 from medspacy.ner import TargetRule
 from spacy.tokens import Doc, Span
 
+from cds_service.engine.text import pipeline_build, target_entities
 from cds_service.engine.text import reader as reader_module
-from cds_service.engine.text import target_entities
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.engine.text.target_entities import EntitiesAtOnce
 from tests.engine.test_first_token_index import _corpus_texts, _lexicon_words, _pattern_texts, _random_texts
@@ -37,10 +37,10 @@ class CountingDoc(Doc):
 @pytest.fixture(scope="module")
 def pipelines(knowledge):
     """The reader's pipeline, and the same pipeline with medspaCy's own TargetMatcher in its place."""
-    ours = reader_module._pipeline(knowledge.lexicon)
+    ours = pipeline_build.build_pipeline(knowledge.lexicon)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(target_entities, "FACTORY", "medspacy_target_matcher")
-        medspacys = reader_module._pipeline(knowledge.lexicon)
+        medspacys = pipeline_build.build_pipeline(knowledge.lexicon)
     assert type(medspacys.get_pipe("medspacy_target_matcher")) is not EntitiesAtOnce
     return ours, medspacys
 
@@ -61,7 +61,7 @@ def _rule(rule) -> tuple:
 
 
 def test_the_reader_uses_the_one_step_matcher(knowledge):
-    nlp = reader_module._pipeline(knowledge.lexicon)
+    nlp = pipeline_build.build_pipeline(knowledge.lexicon)
     assert isinstance(nlp.get_pipe(target_entities.FACTORY), EntitiesAtOnce)
     assert nlp.pipe_names[:2] == ["sentencizer", target_entities.FACTORY]
 

@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
+from cds_service.engine.text import pipeline_build, target_entities, tokens
 from cds_service.engine.text import reader as reader_module
-from cds_service.engine.text import target_entities
-from cds_service.engine.text.reader import first_word_alternatives
+from cds_service.engine.text.pipeline_build import first_word_alternatives
 from cds_service.knowledge.model import Context
 from tests.engine.test_text_corpus import CORPORA
 from tests.text_cases import load_cases
@@ -66,10 +66,10 @@ def test_the_split_pipeline_reads_every_corpus_text_as_the_unsplit_one(knowledge
     texts = [t for name in CORPORA for case in load_cases(name) for t in (case.get("reason"), case.get("note")) if t]
     texts += [p for name in CORPORA for case in load_cases(name) for p in case.get("problems") or ()]
     assert len(texts) > 1000
-    split = reader_module._pipeline(knowledge.lexicon)
-    monkeypatch.setattr(reader_module, "first_word_alternatives", lambda pattern: [[dict(t) for t in pattern]])
-    monkeypatch.setattr(reader_module, "_rule_variants", lambda rule: [rule])
-    unsplit = reader_module._pipeline(knowledge.lexicon)
+    split = pipeline_build.build_pipeline(knowledge.lexicon)
+    monkeypatch.setattr(pipeline_build, "first_word_alternatives", lambda pattern: [[dict(t) for t in pattern]])
+    monkeypatch.setattr(pipeline_build, "_rule_variants", lambda rule: [rule])
+    unsplit = pipeline_build.build_pipeline(knowledge.lexicon)
     assert len(split.get_pipe(target_entities.FACTORY).rules) > len(unsplit.get_pipe(target_entities.FACTORY).rules)
     assert _readings(split, texts) == _readings(unsplit, texts)
 
@@ -80,7 +80,7 @@ def test_a_cue_word_with_two_categories_is_refused_at_start_up(knowledge):
         knowledge.lexicon, dropped_default_cues=knowledge.lexicon.dropped_default_cues - {"resolved"}
     )
     with pytest.raises(ValueError, match="'resolved' is both"):
-        reader_module._pipeline(lexicon)
+        pipeline_build.build_pipeline(lexicon)
 
 
 # -- long texts: read in parts of whole sentences, and a bound on what is read --------------------------------
@@ -119,12 +119,12 @@ def test_a_text_longer_than_the_reader_reads_is_refused(knowledge):
 
 
 def test_a_docs_text_is_joined_once_and_is_the_text_read(knowledge):
-    nlp = reader_module._pipeline(knowledge.lexicon)
+    nlp = pipeline_build.build_pipeline(knowledge.lexicon)
     text = "Neck pain x 3 wks;  no trauma?? \n radiating to L arm."
     doc = nlp.make_doc(text)
-    first = reader_module._text(doc)
+    first = tokens.doc_text(doc)
     assert first == text == doc.text
-    assert reader_module._text(doc) is first  # kept with the doc, not joined again
+    assert tokens.doc_text(doc) is first  # kept with the doc, not joined again
 
 
 def test_context_runs_only_where_there_is_a_mention_for_a_cue_to_modify(knowledge, monkeypatch):

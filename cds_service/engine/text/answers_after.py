@@ -1,0 +1,248 @@
+"""What is written right after a mention that answers it: a denial ("malignancy - no"), one that names its
+source, a checkbox, a relative, a mark of presence."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from cds_service.engine.text.line_marks import field_starts_after
+from cds_service.engine.text.tokens import ENDS, ITEM_JOINS, doc_text
+from cds_service.knowledge.model import Context, Lexicon
+
+_LISTED_TOKENS = 12  # how far a list of findings before its denial may run ("Hx ca/IVDU/steroids: none")
+
+
+class Answer(Enum):
+    """How a denial written after a mention ends (`TextReader._answer_end`)."""
+
+    CLOSES = "closes"  # "Cancer hx: none": the mention is denied
+    SOURCED = "sourced"  # "Mets: ruled out on PET": of the finding or of one test, uncertain
+    OPEN = "open"  # "Hx lung ca: negative PET 6 mo ago": about something else
+
+
+def _begins_with(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the words begin with one of the phrases."""
+    return any(tuple(words[: len(phrase)]) == phrase for phrase in phrases)
+
+
+def _stops_at(doc: Any, i: int) -> bool:
+    """Whether what follows token `i - 1` is no word it could govern: a line break, a mark, a list's join or a word
+    in capitals, which may begin a sentence ("CGH: no\nPT x 3", "CGH: no (per pt)", "CGH: no / IVDU: no", "CGH: no
+    and no IVDU", "CGH: no Yours sincerely"; not "neck pain - no radiation")."""
+    while i < len(doc) and doc[i].is_space:
+        if "\n" in doc[i].text:
+            return True
+        i += 1
+    return i < len(doc) and (not doc[i].text[:1].isalnum() or doc[i].lower_ in ITEM_JOINS or doc[i].text[:1].isupper())
+
+
+class AnswersAfter:
+    """The rules on what is written after a mention: a part of TextReader (reader.py)."""
+
+    lexicon: Lexicon
+
+    def _answered_after(self, doc: Any, ent: Any, context: Context) -> Context:
+        """A mention's context as what is written right after it answers it: a denial ("malignancy - no") negates, one
+        that names its source ("Mets: neg on bone scan": the finding's denial or one test's) or ends at a flowsheet's
+        next field leaves it uncertain, and so do a relative as the whole answer ("Prostate ca - father;": the
+        relative's, or the patient's with the relative at the bedside) and a mark of presence after a denied or past
+        mention ("denies fever, HIV positive", "hx IVDU (active)"). A checkbox answer or a denial after the
+        parenthesis it stands in leaves any mention uncertain (`_boxed_after`, `_list_denied_after`)."""
+        if context is not Context.FAMILY and (
+            self._boxed_after(doc, ent) or self._list_denied_after(doc, ent) or self._listed_before_a_denial(doc, ent)
+        ):
+            return Context.UNCERTAIN
+        denial = self._denied_after(doc, ent)
+        stated = context in (Context.AFFIRMED, Context.HISTORICAL)
+        if denial is Answer.CLOSES:
+            return Context.NEGATED
+        if denial is Answer.SOURCED and stated:
+            return Context.UNCERTAIN
+        if stated and self._answered_by_a_relative(doc, ent):
+            return Context.UNCERTAIN  # the relative's, or said to them ("Breast ca - mother at bedside")
+        if context in (Context.NEGATED, Context.HYPOTHETICAL, Context.HISTORICAL) and self._marked_present(doc, ent):
+            return Context.UNCERTAIN
+        return context
+
+    def _marked_present(self, doc: Any, ent: Any) -> bool:
+        """ "HIV positive", "weight loss: yes", "IVDU (active)", "HIV+": a mark of presence ending the mention or right
+        after it."""
+        marks = self.lexicon.presence_marks
+        words = [t.lower_ for t in doc[ent.end : ent.end + 2]]
+        return (
+            doc[ent.end - 1].lower_ in marks
+            or doc[ent.end - 1].text.endswith("+")
+            or (bool(words) and words[0] in marks)
+            or (len(words) == 2 and words[0] in (":", "-", "(") and words[1] in marks)
+        )
+
+    def _boxed_after(self, doc: Any, ent: Any) -> bool:
+        """Whether a checkbox, a tick or a blank field answers a mention (`answer_boxes`, `blank_answers`; its
+        label's words and a mark may stand between): "History of cancer: [ ] yes [x] no", "Hx of cancer ☐ Fever ☐"
+        (which box is ticked, and whether a box before or after its item is its own, the reader cannot tell)."""
+        lexicon = self.lexicon
+        i = self._past(doc, ent.end, lexicon.denial_label_words)
+        marked = i < len(doc) and doc[i].text in lexicon.denial_marks
+        rest = [t.lower_ for t in doc[i + marked : i + marked + 5]]
+        if marked and (not rest or not rest[0].strip()):
+            return True  # "Cancer:" and nothing after it on its line: a field left blank
+        return bool(rest) and (
+            rest[0][:1] in lexicon.answer_boxes
+            or (marked and _begins_with(rest, lexicon.blank_after_mark))  # "Cancer: -", "Cancer: TBD"
+            or _begins_with(rest, lexicon.blank_anywhere)  # "Cancer: yes/no", "Malignancy (Y/N): N"
+        )
+
+    def _list_denied_after(self, doc: Any, ent: Any) -> bool:
+        """Whether a denial follows the parenthesis a mention stands in ("Red flags (hx cancer, fever, IVDU) - none":
+        it may deny the list or answer the label)."""
+        text, sentence, lexicon = doc_text(doc), ent.sent, self.lexicon
+        opened = text.rfind("(", sentence.start_char, ent.start_char)
+        closed = text.find(")", ent.end_char, sentence.end_char)
+        if opened < 0 or closed < 0 or ")" in text[opened : ent.start_char] or "(" in text[ent.end_char : closed]:
+            return False
+        after = doc.char_span(closed, closed + 1, alignment_mode="expand")[0]
+        i = after.i + 1  # (spaCy keeps "):" as one token, an emoticon's)
+        i += after.text == ")" and i < len(doc) and doc[i].text in lexicon.denial_marks
+        return i < len(doc) and doc[i].lower_ in lexicon.denial_words
+
+    def _denied_after(self, doc: Any, ent: Any) -> Answer:
+        """ "malignancy - no", "Hx cancer: denies", "Cancer hx: none known", "Cancer (no)": a mark and a denial word
+        close the mention's clause (a label's words may stand before the mark, `between_words` after it,
+        `after_words` after the denial); see `_answer_end`. A denial that goes on leaves a finding uncertain, and an
+        indication too where a line break or a mark follows it, unless it is of what follows (`_denies_what_follows`).
+        """
+        lexicon = self.lexicon
+        i = self._past(doc, ent.end, lexicon.denial_label_words)
+        if self._parenthesised_denial(doc, i):  # "IVDU (no) - relapsed": taken back
+            return Answer.SOURCED if self._contradicted_after(doc, i + 3) else Answer.CLOSES
+        if i >= len(doc):
+            return Answer.OPEN
+        marked = self._denial_mark(doc, i)
+        if marked:
+            i = self._past(doc, i + 1, lexicon.denial_between_words)
+        if i >= len(doc):
+            return Answer.OPEN
+        word = doc[i].lower_
+        if not marked or word in lexicon.unread_answers:
+            return self._unread_answer(doc, ent, i)
+        if word not in lexicon.denial_words:
+            return Answer.OPEN
+        answer = self._answer_end(doc, i + 1)
+        if answer is Answer.CLOSES and self._contradicted_after(doc, i + 1):
+            return Answer.SOURCED  # "Hx ca: pt says no, wife says yes", "Breast ca: nope, cured"
+        if answer is not Answer.OPEN or self._denies_what_follows(doc, i + 1):
+            return answer
+        if self._kind(ent) != "indication" or _stops_at(doc, i + 1):
+            return Answer.SOURCED  # "Hx cancer: denies\nTriage ESI 3", "CGH: no (per pt)": maybe of what follows
+        return answer  # "neck pain - no radiation": the neck pain is told
+
+    def _unread_answer(self, doc: Any, ent: Any, i: int) -> Answer:
+        """SOURCED (uncertain) when token `i`, right after a finding (or its mark), is an answer the reader does not
+        take as a denial and closes the clause: one of `unread_answers` ("Hx of cancer 0", "Cancer: not", "cancer
+        history unremarkable") or a denial word without a mark ("Hx cancer no", "trauma denied"). Not an
+        indication's."""
+        lexicon = self.lexicon
+        word = doc[i].lower_
+        if self._kind(ent) == "indication" or (word not in lexicon.unread_answers and word not in lexicon.denial_words):
+            return Answer.OPEN
+        return Answer.OPEN if self._answer_end(doc, i + 1) is Answer.OPEN else Answer.SOURCED
+
+    def _parenthesised_denial(self, doc: Any, i: int) -> bool:
+        """Whether a denial word stands alone in parentheses at token `i` ("Cancer (no)", "Hx CA (N)"; not "(-)", a
+        template's mark, which is uncertain)."""
+        words = doc[i : i + 3]
+        return (
+            len(words) == 3
+            and words[0].text == "("
+            and words[2].text.startswith(")")
+            and words[1].is_alpha
+            and words[1].lower_ in self.lexicon.denial_words
+        )
+
+    def _denial_mark(self, doc: Any, i: int) -> bool:
+        """Whether token `i` is a mark before a trailing denial: one of `marks`, or a list's mark glued to both words
+        ("hx ca;no", "Hx ca|no")."""
+        token = doc[i]
+        if token.lower_ in self.lexicon.denial_marks:
+            return True
+        glued = i > 0 and not doc[i - 1].whitespace_ and not token.whitespace_
+        return glued and token.text in (";", "|", "&", "/", "!")
+
+    def _contradicted_after(self, doc: Any, i: int) -> bool:
+        """Whether the clause after a denial's closing comma takes it back (`contradictions`: "Hx ca: pt says no, wife
+        says yes", "fever: nope, still"; not another field, "Fever: no, Trauma: yes")."""
+        if i >= len(doc) or doc[i].text not in (",", "-", "–", "—"):
+            return False
+        for token in doc[i + 1 : doc[i].sent.end]:
+            if token.text in (",", ";", ".", "!", "|", ":", "=", "-"):
+                return False  # (the clause's end, or another field's answer: "Fever: no, Trauma: yes")
+            if token.lower_ in self.lexicon.denial_contradictions:
+                return True
+        return False
+
+    def _denies_what_follows(self, doc: Any, i: int) -> bool:
+        """Whether a denial that goes on at token `i` is of what follows (`denies_next`, `present_words`): "Hx breast
+        ca - no\nrecurrence since 2016", "hx lymphoma: no evidence of disease"."""
+        following = next((t.lower_ for t in doc[i:] if not t.is_space), "")
+        return following in self.lexicon.denial_denies_next or following in self.lexicon.present_words
+
+    def _listed_before_a_denial(self, doc: Any, ent: Any) -> bool:
+        """Whether a finding is one of a list (items joined by `,` `/` "and" ...) that a mark and a denial closing its
+        clause answer after its last ("Hx ca/IVDU/steroids: none", "Hx ca, IVDU, steroids - all neg"; not "radicular
+        arm pain, pacemaker - no MRI"): it may be the list's denial or the last item's. (An indication stays told.)"""
+        lexicon, items, i = self.lexicon, 0, ent.end
+        while i < min(len(doc), ent.end + _LISTED_TOKENS):
+            token = doc[i]
+            if token.lower_ in ITEM_JOINS:
+                items += 1
+            elif not token.is_alpha and token.ent_iob_ not in ("B", "I"):
+                break
+            i += 1
+        if not items or i >= len(doc) or doc[i].text not in lexicon.denial_marks or self._kind(ent) == "indication":
+            return False
+        i = self._past(doc, i + 1, lexicon.denial_between_words)
+        return (
+            i < len(doc) and doc[i].lower_ in lexicon.denial_words and self._answer_end(doc, i + 1) is not Answer.OPEN
+        )
+
+    def _answered_by_a_relative(self, doc: Any, ent: Any) -> bool:
+        """Whether a relative is the whole answer after a finding (`relative_answers`: "Prostate ca - father;", "Breast
+        cancer: mother, aunt", "Leukemia - brother, deceased"; not "lung ca - daughter is HCP", "Breast ca - mother at
+        bedside"); not an indication's ("neck pain, mother drove her"). Without a mark, the row of a family-history
+        table ("Cancer Mother 62", "Breast cancer<tab>Mother<tab>55", "Colon cancer Paternal Uncle"): the relative
+        then ends its line or stands before an age (not "breast cancer mother of 3")."""
+        answers = self.lexicon.relative_answers
+        i = self._past(doc, ent.end, self.lexicon.denial_label_words)
+        if answers is None or self._kind(ent) == "indication" or i >= len(doc):
+            return False
+        marked = doc[i].text in answers.marks
+        start = self._past(doc, i + 1 if marked else i, answers.lineage, most=1)
+        relative = next(
+            (m for m in doc._.context_graph.modifiers if m.category == "FAMILY" and m.modifier_span[0] == start), None
+        )
+        if relative is None:
+            return False
+        end = relative.modifier_span[1]
+        if end >= len(doc) or doc[end].is_space or doc[end].is_sent_start or doc[end].lower_ in answers.then:
+            return True
+        return doc[end].text in ENDS if marked else doc[end].like_num and "\n" not in doc[start - 1].text
+
+    def _answer_end(self, doc: Any, i: int) -> Answer:
+        """How a denial written after a mention goes on from token `i`: it closes the clause (`after_words` may stand
+        between), names its source ("ruled out on PET": `source_words`), or goes on about something else."""
+        lexicon = self.lexicon
+        i = self._past(doc, i, lexicon.denial_after_words)
+        if self._clause_ends_at(doc, i):
+            return Answer.CLOSES
+        if doc[i].lower_ in lexicon.denial_source_words or field_starts_after(doc, i):
+            return Answer.SOURCED  # (a flowsheet's next field may answer it again: "Fever: no  Wife reports: yes")
+        return Answer.OPEN
+
+    @staticmethod
+    def _past(doc: Any, i: int, words: frozenset[str], most: int = 3) -> int:
+        """The first token from `i` on that is not one of `words` (at most `most` skipped)."""
+        end = min(i + most, len(doc))
+        while i < end and doc[i].lower_ in words:
+            i += 1
+        return i
