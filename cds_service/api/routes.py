@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from cds_service.api.errors import HookError, operation_outcome
-from cds_service.cdshooks.feedback import parse_feedback
+from cds_service.cdshooks.feedback import checked_feedback
 from cds_service.fhir.patient_data import DataUnavailable
 
 log = logging.getLogger("cds_service.api")
@@ -74,7 +74,7 @@ def call_service(service_id: str) -> Response:
 def feedback(service_id: str) -> Response:
     state = _state()
     _service(service_id)
-    items = parse_feedback(_json_body(), service_id)
+    items = checked_feedback(_json_body(), service_id, state.store.card, state.hooks.cards.override_reasons)
     stored = sum(state.store.record_feedback(item) for item in items)
     log.info("feedback stored", extra={"service": service_id, "items": len(items), "new": stored})
     return jsonify({})

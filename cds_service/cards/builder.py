@@ -49,6 +49,11 @@ class CardBuilder:
         self.topic_system = f"{base}:acr-topic"
         self.override_system = f"{base}:override-reason"
 
+    @property
+    def override_reasons(self) -> frozenset[tuple[str, str]]:
+        """The (system, code) of every override reason a card of this service offers."""
+        return frozenset((system or self.override_system, code) for system, code, _ in OVERRIDE_REASONS)
+
     def build(
         self,
         decision: Decision,
@@ -58,11 +63,13 @@ class CardBuilder:
         choices: tuple[CaptureChoice, ...] = (),
     ) -> CardResult:
         """The rating systemAction and the card for one decision, as `options` allow (shadow: no card);
-        `choices`: the capture card's, when the order is missing its indication (policy §9)."""
+        `choices`: the capture card's, when the order is missing its indication (policy §9). A draft without an id
+        gets no action (an update names the draft it changes by its id): its card, if any, has no suggestions."""
         result = CardResult()
         order = self._rendered(order, decision)
         rating = decision.outcome.pama_rating
-        if rating is not None and options.rating_actions:
+        targetable = bool(order.get("id"))
+        if rating is not None and options.rating_actions and targetable:
             result.system_actions.append(
                 {
                     "type": "update",
@@ -72,15 +79,15 @@ class CardBuilder:
             )
         if options.shadow:
             return result
-        card = self._capture_card(decision, order, choices, result) if choices else None
-        card = card or self._card(decision, order, options, result)
+        card = self._capture_card(decision, order, choices, result) if choices and targetable else None
+        card = card or self._card(decision, order, options, result, targetable)
         if card is not None:
             result.cards.append(card)
             result.card_ids.append(card["uuid"])
         return result
 
     def _card(
-        self, decision: Decision, order: dict[str, Any], options: CallOptions, result: CardResult
+        self, decision: Decision, order: dict[str, Any], options: CallOptions, result: CardResult, targetable: bool
     ) -> dict[str, Any] | None:
         outcome = decision.outcome
         if outcome is Outcome.NOT_APPROPRIATE:
@@ -95,14 +102,9 @@ class CardBuilder:
             return None
         card = self._base_card(decision, summary_for(decision), indicator)
         reasons = reason_codes(order, decision, self.k)
-        suggestions = [
-            s
-            for s in (
-                self._suggestion(a, i == 0, order, reasons)
-                for i, a in enumerate(decision.alternatives[:MAX_SUGGESTIONS])
-            )
-            if s
-        ]
+        alternatives = decision.alternatives[:MAX_SUGGESTIONS] if targetable else ()
+        suggested = (self._suggestion(a, i == 0, order, reasons) for i, a in enumerate(alternatives))
+        suggestions = [s for s in suggested if s]
         if suggestions:
             card["selectionBehavior"] = "at-most-one"
             card["suggestions"] = suggestions
@@ -146,20 +148,29 @@ class CardBuilder:
         }
 
     def _rendered(self, order: dict[str, Any], decision: Decision) -> dict[str, Any]:
-        """The draft as sent, except that a first study coding without a display gets one (EHRs and the sandbox
-        show that display: the code system's, when this service knows it, else the order's text or study name)."""
+        """The draft as sent, except that the study coding the rating is of comes first (EHRs and the sandbox read
+        `code.coding[0]` as the study: a local code listed before the CPT would lose the rating) and gets a display
+        if it has none (the code system's, when this service knows it, else the order's text or the study's name).
+        Another system's coding is never given a display of ours."""
         code = order.get("code")
         codings = code.get("coding") if isinstance(code, dict) else None
-        first = codings[0] if isinstance(codings, list) and codings and isinstance(codings[0], dict) else None
-        if first is None or (isinstance(first.get("display"), str) and first["display"].strip()):
+        if not isinstance(codings, list) or decision.match is None:
             return order
-        known = self.k.order_codes.display_of(str(first.get("system")), str(first.get("code")))
-        text = code.get("text") if isinstance(code.get("text"), str) and code["text"].strip() else None
-        study = " or ".join(p.name for p in decision.match.procedures) if decision.match else None
-        display = known or text or study
-        if not display:
+        decisive = {(c.system, c.code) for c in decision.match.codings}
+        at = next(
+            (i for i, c in enumerate(codings) if isinstance(c, dict) and (c.get("system"), c.get("code")) in decisive),
+            None,
+        )
+        if at is None:
             return order
-        return {**order, "code": {**code, "coding": [{**first, "display": display}, *codings[1:]]}}
+        study = codings[at]
+        if not (isinstance(study.get("display"), str) and study["display"].strip()):
+            known = self.k.order_codes.display_of(str(study.get("system")), str(study.get("code")))
+            text = code.get("text") if isinstance(code.get("text"), str) and code["text"].strip() else None
+            study = {**study, "display": known or text or " or ".join(p.name for p in decision.match.procedures)}
+        if at == 0 and study is codings[0]:
+            return order
+        return {**order, "code": {**code, "coding": [study, *codings[:at], *codings[at + 1 :]]}}
 
     def _plain_card(self, decision: Decision, summary: str) -> dict[str, Any]:
         return self._base_card(decision, summary[:139], "info")

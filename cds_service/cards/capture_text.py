@@ -32,7 +32,7 @@ def capture_detail(choices: tuple[CaptureChoice, ...], ordered: str, k: Knowledg
         "on this chart; the next order-select rates it for real.",
         _table(choices, ordered),
     ]
-    parts += [p for p in (_no_rating(choices), _chart_findings(choices)) if p]
+    parts += [p for p in (_no_rating(choices), _chart_findings(choices), _against_ordered(choices, ordered)) if p]
     parts.append(f"Source: {k.topic.title}, revised {k.topic.revised}.")
     return "\n\n".join(parts)
 
@@ -63,3 +63,17 @@ def _chart_findings(choices: tuple[CaptureChoice, ...]) -> str | None:
                 evidence = "; ".join(evidence_text(e) for e in finding.evidence)
                 seen[finding.id] = f"- {finding.label}{doubt}: {evidence}"
     return "**From the chart, for every choice:**\n" + "\n".join(seen.values()) if seen else None
+
+
+def _against_ordered(choices: tuple[CaptureChoice, ...], ordered: str) -> str | None:
+    """What the chart holds against the ordered study itself (each choice keeps it), with where it was read."""
+    seen: dict[str, str] = {}
+    for choice in choices:
+        for finding in choice.decision.against_ordered:
+            if finding.id not in seen:
+                doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
+                evidence = "; ".join(evidence_text(e) for e in finding.evidence)
+                seen[finding.id] = f"- {finding.label}{doubt}: {evidence}"
+    if not seen:
+        return None
+    return f"**The chart holds against {escape(ordered)} (every choice keeps it):**\n" + "\n".join(seen.values())

@@ -20,7 +20,8 @@ from cds_service.json_bytes import dumps
 
 @dataclass(frozen=True)
 class OrderInput:
-    """One draft order: the JSON as received (to echo back in actions) and its validated model."""
+    """One draft order: the JSON as received (to echo back in actions: an STU3 ProcedureRequest stays one) and its
+    validated model (R4)."""
 
     raw: dict[str, Any]
     model: ServiceRequest
@@ -53,11 +54,12 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     twice = sorted(r for r, n in Counter(references).items() if n > 1)
     if twice:
         raise HookError(400, f"context.draftOrders has more than one entry {twice[0]}; resource ids must be unique")
-    service_requests = [conv for _, conv in drafts if conv.get("resourceType") == "ServiceRequest"]
+    requests = [(sent, conv) for sent, conv in drafts if conv.get("resourceType") == "ServiceRequest"]
+    service_requests = [conv for _, conv in requests]
     chosen = _selected(context["selections"], drafts) if expected_hook == "order-select" else service_requests
-    all_orders = [_order(raw) for raw in service_requests]
-    for order in all_orders:
-        _check_subject(order.raw, context["patientId"])
+    all_orders = [_order(sent, conv) for sent, conv in requests]
+    for conv in service_requests:
+        _check_subject(conv, context["patientId"])
     wanted = {id(raw) for raw in chosen}
     orders = [o for o, raw in zip(all_orders, service_requests, strict=True) if id(raw) in wanted]
     authorization = body.get("fhirAuthorization") or {}
@@ -119,9 +121,11 @@ def _header_safe(token: str) -> bool:
 
 
 def _selected(selections: list[Any], drafts: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The selected ServiceRequests (R4 form); each selection must name a draft."""
-    by_reference = {f"{orig['resourceType']}/{orig.get('id')}": conv for orig, conv in drafts}
-    by_reference.update({f"{conv['resourceType']}/{conv.get('id')}": conv for _, conv in drafts})
+    """The selected ServiceRequests (R4 form); each selection must name a draft (by its type as sent or as read, and
+    its id: a draft without an id cannot be selected)."""
+    named = [(orig, conv) for orig, conv in drafts if isinstance(conv.get("id"), str)]
+    by_reference = {f"{orig['resourceType']}/{orig['id']}": conv for orig, conv in named}
+    by_reference.update({f"{conv['resourceType']}/{conv['id']}": conv for _, conv in named})
     chosen = []
     for i, reference in enumerate(selections):
         if reference not in by_reference:
@@ -137,12 +141,13 @@ DATE_FIELDS = frozenset({"authoredOn", "occurrenceDateTime", "occurrencePeriod",
 DATE_STRINGS = frozenset({"authoredOn", "occurrenceDateTime"})
 
 
-def _order(raw: dict[str, Any]) -> OrderInput:
+def _order(sent: dict[str, Any], raw: dict[str, Any]) -> OrderInput:
+    """The draft as sent and its model, validated from `raw`, its R4 form."""
     if where := json_text_element(raw):  # (fhir.resources would read the text as the element)
         raise _invalid(raw, ValueError(f"{where}: an element given as JSON text, not as JSON"))
     try:
         cleaned = _without_empty(raw)
-        return OrderInput(raw, _validated(dumps(cleaned, sort_keys=True)))
+        return OrderInput(sent, _validated(dumps(cleaned, sort_keys=True)))
     except (ValidationError, ValueError, TypeError) as exc:
         raise _invalid(raw, exc) from None
     except AttributeError:

@@ -98,7 +98,8 @@ def _decide_on(
     scenario = infer_scenario(facts, k)
     if scenario.outcome is not None:
         reasons = _reasons(scenario, facts)
-        return Decision(order.id, order_date, scenario.outcome, match, reasons=reasons, **_explained(scenario, facts))
+        explained = _explained(scenario, facts, match, k)
+        return Decision(order.id, order_date, scenario.outcome, match, reasons=reasons, **explained)
     return _rated(order, order_date, match, scenario, facts, k)
 
 
@@ -117,7 +118,7 @@ def _rated(
     order: ServiceRequest, order_date: date, match: OrderMatch, scenario: Scenario, facts: PatientFacts, k: Knowledge
 ) -> Decision:
     """The decision once the candidate variants are known: the order's rating in each, and the alternatives."""
-    common = _explained(scenario, facts)
+    common = _explained(scenario, facts, match, k)
     variants = tuple(k.variants[n] for n in scenario.variants)
     ratings = tuple(OrderRating(v, p, v.rating_of(p.id)) for v in variants for p in match.procedures)
     unrated = [r for r in ratings if r.rating is None]
@@ -154,7 +155,7 @@ def _rated(
     )
 
 
-def _explained(scenario: Scenario, facts: PatientFacts) -> dict[str, Any]:
+def _explained(scenario: Scenario, facts: PatientFacts, match: OrderMatch, k: Knowledge) -> dict[str, Any]:
     """What every decision past the order match carries to explain itself."""
     return {
         "findings": facts.findings,
@@ -162,6 +163,11 @@ def _explained(scenario: Scenario, facts: PatientFacts) -> dict[str, Any]:
         "mentions": facts.mentions,
         "ignored": facts.ignored,
         "routed_to": scenario.routed_to,
+        "against_ordered": tuple(
+            c
+            for c in facts.contraindications
+            if any(k.contraindications[c.id].excludes_procedure(p) for p in match.procedures)
+        ),
     }
 
 

@@ -175,6 +175,9 @@ class Decision:
     better_alternative: bool = False
     mentions: tuple[Mention, ...] = ()  # everything read, for the audit trail (concept, context, offsets)
     ignored: tuple[str, ...] = ()  # data not used, and why (another patient's)
+    # the chart's contraindications to the ordered study itself (policy §6 judges the alternatives; the capture card,
+    # whose choices keep the ordered study, shows these)
+    against_ordered: tuple[Finding, ...] = ()
 
     @property
     def recommended(self) -> Alternative | None:

@@ -197,9 +197,10 @@ def _siblings(
 ) -> Iterator[Mention]:
     """What the call's other draft orders say of the patient (their reasons and notes: "hx breast ca" on the
     radiographs beside this MRI). The clinician's words about the same patient, but not this order's reason: each at
-    most uncertain, so it may block or widen, never lead to a warning."""
+    most uncertain, so it may block or widen, never lead to a warning. The order itself is not another order, as
+    itself or as a copy of it with the same id (the capture card rates a copy with a reason added: policy §9)."""
     for sibling in siblings:
-        if sibling is not order:
+        if sibling is not order and not (order.id is not None and sibling.id == order.id):
             for mention in _order(sibling, order_date, reader):
                 yield replace(mention, context=combine(mention.context, Context.UNCERTAIN), order_reason=False)
 

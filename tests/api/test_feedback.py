@@ -141,7 +141,7 @@ def test_feedback_survives_an_app_restart(settings, knowledge):
     ],
 )
 def test_an_outcome_timestamp_that_is_no_instant_is_400(client, stamp):
-    body = {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": stamp, "acceptedSuggestions": []}]}
+    body = {"feedback": [{"card": "x", "outcome": "overridden", "outcomeTimestamp": stamp}]}
     response = client.post(FEEDBACK, json=body)
     assert response.status_code == 400 and "outcomeTimestamp" in response.json["issue"][0]["diagnostics"]
 
@@ -161,5 +161,5 @@ def test_an_outcome_timestamp_that_is_no_instant_is_400(client, stamp):
     ],
 )
 def test_control_an_instant_is_taken(client, stamp):
-    body = {"feedback": [{"card": "x", "outcome": "accepted", "outcomeTimestamp": stamp, "acceptedSuggestions": []}]}
+    body = {"feedback": [{"card": "x", "outcome": "overridden", "outcomeTimestamp": stamp}]}
     assert client.post(FEEDBACK, json=body).status_code == 200
