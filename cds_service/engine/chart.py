@@ -868,8 +868,11 @@ def _validated(kind: str, document: bytes) -> Any:
 
 
 def observation_day(raw: Mapping[str, Any]) -> DayRange | None:
-    """The day a raw Observation refers to (effective[x], else issued), read without validation."""
+    """The day a raw Observation refers to (effective[x], else issued), read without validation; None for a period
+    that goes on (a start and no end: `observations.observation_day_range`)."""
     period = raw.get("effectivePeriod")
+    if isinstance(period, Mapping) and period.get("start") and not period.get("end"):
+        return None
     end = (period.get("end") or period.get("start")) if isinstance(period, Mapping) else None
     return first_day(raw.get("effectiveDateTime"), raw.get("effectiveInstant"), end, raw.get("issued"))
 

@@ -116,9 +116,14 @@ def _as_of(mention: Mention, role: Role, order_date: date, k: Knowledge) -> Cont
 
 
 def _mention_days_ago(mention: Mention, order_date: date) -> int:
+    """The fewest days before the order a mention may date from: by its onset and the times written beside it; with
+    neither, by the day it was recorded (it began that day or before: "fever", recorded in 2019, is no recent fever);
+    0 for an undated one."""
     days = [low for low, _ in mention.days_before]
     if mention.onset is not None:
         days.append((order_date - mention.onset.latest).days)
+    elif not days and mention.recorded is not None:
+        days.append((order_date - mention.recorded.latest).days)
     return max(0, min(days)) if days else 0
 
 

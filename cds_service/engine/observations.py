@@ -34,8 +34,11 @@ class Reading:
 
 
 def observation_day_range(obs: Observation) -> DayRange | None:
-    """The day an Observation refers to: effective[x], else issued."""
+    """The day an Observation refers to: effective[x], else issued; None for a period with a start and no end (it
+    goes on: the value may be of any day since, today's too)."""
     period = obs.effectivePeriod
+    if period is not None and period.start is not None and period.end is None:
+        return None
     end = (period.end or period.start) if period else None
     return first_day(obs.effectiveDateTime, obs.effectiveInstant, end, obs.issued)
 
@@ -138,6 +141,9 @@ def _read_value(obs: Valued, rule: ObservationRule, k: Knowledge, when: str) -> 
         note = f"{value:g} {unit or '(no unit)'}: unit not convertible to {rule.unit}"
         return Reading(Level.UNREADABLE, note, when)
     canonical = conversion.to_canonical(value)
+    if rule.implausible(canonical):
+        note = f"{value:g} {unit}: {canonical:g} {rule.unit} is no patient's value (a unit sent wrong?)"
+        return Reading(Level.BORDERLINE, note, when)
     level, said = _level(rule, canonical, quantity.comparator, above_limit, flagged)
     return Reading(level, f"{quantity.comparator or ''}{canonical:g} {rule.unit}{said}", when)
 

@@ -561,6 +561,9 @@ class _Builder:
                 raise doc.error(["observations", i, "concept"], f"unknown concept {o['concept']!r}")
             if o["unit"] not in o["units"]:
                 raise doc.error(["observations", i, "units"], f"canonical unit {o['unit']!r} missing")
+            plausible = o.get("plausible")
+            if plausible is not None and not plausible["low"] < o["threshold"]["value"] < plausible["high"]:
+                raise doc.error(["observations", i, "plausible"], "the threshold must lie inside the plausible values")
             rules[o["id"]] = ObservationRule(
                 id=o["id"],
                 label=o["label"],
@@ -574,6 +577,7 @@ class _Builder:
                 flags_count=o.get("flags_count", True),
                 low_flags_count=o.get("low_flags_count", False),
                 lab_limit_counts=o.get("lab_limit_counts", True),
+                plausible=(float(plausible["low"]), float(plausible["high"])) if plausible else None,
             )
         return rules
 

@@ -225,6 +225,11 @@ class ObservationRule:
     flags_count: bool = True
     low_flags_count: bool = False  # flagged low with no value: borderline (eGFR, whose threshold is a low value)
     lab_limit_counts: bool = True  # above the lab's upper limit, not past the threshold: beyond (else borderline)
+    plausible: tuple[float, float] | None = None  # values a patient can have, in `unit`; outside: borderline
+
+    def implausible(self, value: float) -> bool:
+        """Whether a value in the canonical unit is one no patient has (a unit sent wrong: 99.5 "Cel" is °F)."""
+        return self.plausible is not None and not self.plausible[0] <= value <= self.plausible[1]
 
     def conversion(self, unit: str) -> UnitConversion | None:
         """The conversion of a unit as written (UCUM code or a server's unit string), its case aside ("mg/dl")."""
