@@ -38,12 +38,19 @@ def _request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+# Libraries whose DEBUG lines carry what the service never logs: urllib3 writes each FHIR request's URL, and a
+# search URL names the patient (`patient=<id>`; a thirty-seventh review found 230 such lines in one run).
+QUIET_LIBRARIES = ("urllib3",)
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
 
 
 def frames(error: BaseException, limit: int = 8) -> list[str]:

@@ -235,3 +235,30 @@ def test_one_item_that_does_not_fit_refuses_the_whole_request(client, store):
     bad = item(card, outcome="accepted", acceptedSuggestions=[{"id": "nope"}])["feedback"][0]
     assert client.post(f"{SELECT}/feedback", json={"feedback": [good, bad]}).status_code == 400
     assert store.feedback_for(card["uuid"]) == []
+
+
+# -- review 37a (security): what the review found beside the protocol -----------------------------------------------
+def test_a_fhir_server_url_with_its_scheme_in_capitals_is_read_as_any_other(client):
+    """RFC 3986: a scheme is case-insensitive; the allow-list decides (a 412 either way here), not the schema (400)."""
+    for server in ("HTTPS://fhir.example.org/r4", "https://elsewhere.example.org/r4"):
+        body = hook_body([order_json("72126", oid="draft-1")], fhir_server=server)
+        response = client.post(SELECT, json=body)
+        assert response.status_code == 412, (server, response.json)
+
+
+def test_urllib3_debug_lines_are_not_logged_even_at_debug():
+    """Its DEBUG lines carry each FHIR request's URL, and a search URL names the patient."""
+    import logging
+
+    from cds_service.logs import configure_logging
+
+    root = logging.getLogger()
+    before = (root.handlers[:], root.level, logging.getLogger("urllib3").level)
+    try:
+        configure_logging("DEBUG")
+        assert not logging.getLogger("urllib3.connectionpool").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("cds_service.fhir").isEnabledFor(logging.DEBUG)
+    finally:
+        root.handlers[:], level, urllib3_level = before
+        root.setLevel(level)
+        logging.getLogger("urllib3").setLevel(urllib3_level)
