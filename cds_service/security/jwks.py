@@ -51,11 +51,12 @@ class JwksCache:
         self._fetched_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def key(self, client: TrustedClient, kid: str, jku: str | None) -> jwt.PyJWK:
-        """The client's signing key `kid` (static keys first, then the named or only allowed jku)."""
+    def key(self, client: TrustedClient, kid: str, jku: str | None, alg: str) -> jwt.PyJWK:
+        """The client's signing key `kid` (static keys first, then the named or only allowed jku), for the token's
+        `alg` (one the client may use: checked before)."""
         static = client.kid_in_static_keys(kid)
         if static is not None:
-            return _usable(static)
+            return _usable(static, alg)
         if jku is not None and jku not in client.jku:
             raise KeyNotFound(f"jku {jku!r} is not on the allow-list of {client.iss}")
         url = jku or (client.jku[0] if len(client.jku) == 1 else None)
@@ -67,7 +68,7 @@ class JwksCache:
             found = self._find(url, kid)
         if found is None:
             raise KeyNotFound(f"kid {kid!r} is not in the JWKS at {url}")
-        return _usable(found)
+        return _usable(found, alg)
 
     def _find(self, url: str, kid: str) -> dict[str, Any] | None:
         """The key `kid` of the cached set at `url`, unless that set has expired."""
@@ -115,12 +116,16 @@ class JwksCache:
         return min(self.max_age, max(MIN_AGE, float(found.group(1)))) if found else self.max_age
 
 
-def _usable(jwk: dict[str, Any]) -> jwt.PyJWK:
+def _usable(jwk: dict[str, Any], alg: str) -> jwt.PyJWK:
+    """The key as PyJWT uses it. An RSA key published without `alg` (RFC 7517: optional) is read for the token's
+    RS/PS algorithm (PyJWT would read it as RS256 and refuse an RS384 token); any other key's algorithm is its own
+    (`alg`, or an EC key's curve), and a token of another algorithm fails in PyJWT."""
     if jwk.get("use", "sig") != "sig":
         raise KeyNotFound(f"key {jwk.get('kid')!r} is not a signing key (use={jwk.get('use')!r})")
     if jwk.get("kty") not in {"EC", "RSA", "OKP"}:
         raise KeyNotFound(f"key {jwk.get('kid')!r} is not an asymmetric key (kty={jwk.get('kty')!r})")
+    algorithm = alg if jwk.get("kty") == "RSA" and "alg" not in jwk and alg.startswith(("RS", "PS")) else None
     try:
-        return jwt.PyJWK(jwk)
+        return jwt.PyJWK(jwk, algorithm)
     except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError) as exc:
         raise KeyNotFound(f"key {jwk.get('kid')!r} cannot be used ({type(exc).__name__})") from None

@@ -66,7 +66,7 @@ class TokenVerifier:
         client = self._client(unverified)
         alg, kid, jku = _checked_header(header, client)
         try:
-            key = self.keys.key(client, kid, jku)
+            key = self.keys.key(client, kid, jku, alg)
         except KeyNotFound as exc:
             raise AuthError(str(exc), client.iss) from None
         claims = self._decode(token, key, alg, audience, client)

@@ -55,27 +55,27 @@ def test_a_withdrawn_key_stops_being_trusted_when_its_set_expires(jwks, ec_key, 
     jwks.cache_control = cache_control
     keys = cache(clock)
     client = client_at(f"{jwks.url}/jwks.json")
-    assert keys.key(client, ec_key.kid, None)
+    assert keys.key(client, ec_key.kid, None, "ES384")
     jwks.keys = [SigningKey.es384().public_jwk()]  # the client withdraws the key
     clock.now += trusted_for - 1
-    assert keys.key(client, ec_key.kid, None)  # still cached: no fetch
+    assert keys.key(client, ec_key.kid, None, "ES384")  # still cached: no fetch
     assert jwks.hits.count("/jwks.json") == 1
     clock.now += 2
     with pytest.raises(KeyNotFound):
-        keys.key(client, ec_key.kid, None)
+        keys.key(client, ec_key.kid, None, "ES384")
     assert jwks.hits.count("/jwks.json") == 2
 
 
 def test_an_expired_set_that_cannot_be_fetched_again_is_not_used(jwks, ec_key, clock):
     keys = cache(clock, min_refresh=60.0)
     client = client_at(f"{jwks.url}/jwks.json")
-    assert keys.key(client, ec_key.kid, None)
+    assert keys.key(client, ec_key.kid, None, "ES384")
     clock.now += 901
     jwks.keys = []  # e.g. the endpoint now fails; nothing to renew the trust with
     with pytest.raises(KeyNotFound):
-        keys.key(client, ec_key.kid, None)
+        keys.key(client, ec_key.kid, None, "ES384")
     with pytest.raises(KeyNotFound):  # and the failed refresh is rate-limited: no second fetch
-        keys.key(client, ec_key.kid, None)
+        keys.key(client, ec_key.kid, None, "ES384")
     assert jwks.hits.count("/jwks.json") == 2
 
 
@@ -130,3 +130,40 @@ def test_every_jwks_failure_is_a_401_never_a_500(make_app, ec_key, answer):
     with broken_server(answer) as server:
         client = make_app({"iss": "https://ehr.test", "jku": [f"{server}/jwks.json"]}).test_client()
         assert _rejected(call(client, good(ec_key)))
+
+
+# -- a key's algorithm (review 37a) ----------------------------------------------------------------------------------
+def _static_client(jwk: dict) -> TrustedClient:
+    return TrustedClient(iss="https://ehr.test", jwks={"keys": [jwk]})
+
+
+def _decoded(key_obj, token: str, alg: str) -> dict:
+    import jwt
+
+    return jwt.decode(token, key=key_obj, algorithms=[alg], options={"verify_aud": False, "verify_exp": False})
+
+
+def test_an_rsa_key_published_without_alg_verifies_an_rs384_token(clock):
+    """RFC 7517: `alg` is optional in a JWK; PyJWT alone reads such an RSA key as RS256 and refuses RS384."""
+    key = SigningKey.rs384()
+    jwk = {k: v for k, v in key.public_jwk().items() if k != "alg"}
+    found = cache(clock).key(_static_client(jwk), key.kid, None, "RS384")
+    assert _decoded(found, key.sign({"sub": "x"}), "RS384") == {"sub": "x"}
+
+
+def test_an_rsa_key_published_with_another_alg_refuses_the_token(clock):
+    import jwt
+
+    key = SigningKey.rs384()
+    jwk = {**key.public_jwk(), "alg": "RS256"}
+    found = cache(clock).key(_static_client(jwk), key.kid, None, "RS384")
+    with pytest.raises(jwt.PyJWTError):
+        _decoded(found, key.sign({"sub": "x"}), "RS384")
+
+
+def test_an_ec_key_without_alg_still_verifies_its_curve_s_tokens(clock):
+    """Control: a P-384 key is read as ES384 by its curve, as before."""
+    key = SigningKey.es384()
+    jwk = {k: v for k, v in key.public_jwk().items() if k != "alg"}
+    found = cache(clock).key(_static_client(jwk), key.kid, None, "ES384")
+    assert _decoded(found, key.sign({"sub": "x"}), "ES384") == {"sub": "x"}
