@@ -201,6 +201,7 @@ class HookService:
             delivery=options.delivery,
             cards=built.cards,
             suggestion_ids=built.suggestion_ids,
+            suggested=built.suggested,
         )
         return Answer(built, record)
 

@@ -36,6 +36,13 @@ class CardResult:
     system_actions: list[dict[str, Any]] = field(default_factory=list)
     card_ids: list[str] = field(default_factory=list)
     suggestion_ids: list[str] = field(default_factory=list)
+    # the rating each suggestion carries, under its own consult id (store: suggested_ratings)
+    suggested: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_suggestion(self, card_id: str, suggestion: dict[str, Any], rated: dict[str, Any]) -> None:
+        """A suggestion of card `card_id`, and what the audit trail keeps of the rating it carries."""
+        self.suggestion_ids.append(suggestion["uuid"])
+        self.suggested.append({**rated, "card_id": card_id, "suggestion_id": suggestion["uuid"]})
 
 
 class CardBuilder:
@@ -103,12 +110,16 @@ class CardBuilder:
         card = self._base_card(decision, summary_for(decision), indicator)
         reasons = reason_codes(order, decision, self.k)
         alternatives = decision.alternatives[:MAX_SUGGESTIONS] if targetable else ()
-        suggested = (self._suggestion(a, i == 0, order, reasons) for i, a in enumerate(alternatives))
-        suggestions = [s for s in suggested if s]
+        suggestions = []
+        for i, alternative in enumerate(alternatives):
+            made = self._suggestion(alternative, i == 0, order, reasons)
+            if made is not None:
+                suggestion, rated = made
+                suggestions.append(suggestion)
+                result.add_suggestion(card["uuid"], suggestion, rated)
         if suggestions:
             card["selectionBehavior"] = "at-most-one"
             card["suggestions"] = suggestions
-            result.suggestion_ids += [s["uuid"] for s in suggestions]
         card["overrideReasons"] = [
             {"system": system or self.override_system, "code": code, "display": display}
             for system, code, display in OVERRIDE_REASONS
@@ -123,15 +134,22 @@ class CardBuilder:
         card = self._base_card(decision, CAPTURE_SUMMARY, "info")
         card["detail"] = capture_detail(choices, ordered, self.k)
         card["selectionBehavior"] = "at-most-one"
-        card["suggestions"] = [self._capture_suggestion(choice, order) for choice in choices]
-        result.suggestion_ids += [s["uuid"] for s in card["suggestions"]]
+        card["suggestions"] = []
+        for choice in choices:
+            suggestion, rated = self._capture_suggestion(choice, order)
+            card["suggestions"].append(suggestion)
+            result.add_suggestion(card["uuid"], suggestion, rated)
         return card
 
-    def _capture_suggestion(self, choice: CaptureChoice, order: dict[str, Any]) -> dict[str, Any]:
+    def _capture_suggestion(
+        self, choice: CaptureChoice, order: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The suggestion of one capture choice, and the rating it carries (its consult id, as the audit keeps it)."""
         decision = choice.decision
         rating = decision.outcome.pama_rating
         assert rating is not None
-        resource = with_rating(order, self._rating(rating, decision.category, f"urn:uuid:{uuid.uuid4()}"))
+        consult_id = f"urn:uuid:{uuid.uuid4()}"
+        resource = with_rating(order, self._rating(rating, decision.category, consult_id))
         reason = choice.reason
         resource["reasonCode"] = [
             {
@@ -139,13 +157,23 @@ class CardBuilder:
                 "text": reason.display,
             }
         ]
-        return {
+        suggestion = {
             "label": choice_label(choice),
             "uuid": str(uuid.uuid4()),
             "actions": [
                 {"type": "update", "description": f"Add the reason: {choice.finding.label}", "resource": resource}
             ],
         }
+        procedures = [p.id for p in decision.match.procedures] if decision.match else []
+        category = decision.worst_category
+        rated = {
+            "consult_id": consult_id,
+            "procedures": procedures,
+            "reason": choice.finding.id,
+            "rating": rating,
+            "category": category.code if category else None,
+        }
+        return suggestion, rated
 
     def _rendered(self, order: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The draft as sent, except that the study coding the rating is of comes first (EHRs and the sandbox read
@@ -193,13 +221,15 @@ class CardBuilder:
 
     def _suggestion(
         self, alternative: Alternative, recommended: bool, order: dict[str, Any], reasons: list[dict[str, Any]]
-    ) -> dict[str, Any] | None:
-        """The draft with the alternative study; `reasons`: the order's reasons, each with a complete coding."""
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The draft with the alternative study, and the rating it carries (its consult id, as the audit keeps it);
+        `reasons`: the order's reasons, each with a complete coding."""
         coding = self._coding_for(alternative, order)
         if coding is None:
             return None
         procedure = alternative.procedure
-        extensions = self._rating(alternative.worst.pama, alternative.worst, f"urn:uuid:{uuid.uuid4()}")
+        consult_id = f"urn:uuid:{uuid.uuid4()}"
+        extensions = self._rating(alternative.worst.pama, alternative.worst, consult_id)
         swapped = with_rating(order, extensions)
         swapped["code"] = {
             "coding": [{"system": coding.system, "code": coding.code, "display": coding.display}],
@@ -222,7 +252,13 @@ class CardBuilder:
         }
         if recommended:
             suggestion["isRecommended"] = True
-        return suggestion
+        rated = {
+            "consult_id": consult_id,
+            "procedures": [procedure.id],
+            "rating": alternative.worst.pama,
+            "category": alternative.worst.code,
+        }
+        return suggestion, rated
 
     def _coding_for(self, alternative: Alternative, order: dict[str, Any]) -> SuggestedCoding | None:
         ordered_systems = [

@@ -28,7 +28,14 @@ from cds_service.store.bulk_insert import BulkInsert
 from cds_service.store.database import open_claims_engine, open_engine, sqlite_file
 from cds_service.store.journal import Journal, JournalError
 from cds_service.store.migrate import add_missing_columns
-from cds_service.store.records import DecisionRecord, FeedbackRecord, HookCallRecord, as_json, decision_rows
+from cds_service.store.records import (
+    DecisionRecord,
+    FeedbackRecord,
+    HookCallRecord,
+    as_json,
+    decision_rows,
+    suggested_rows,
+)
 from cds_service.store.tables import (
     JOURNAL_TIMESTAMPS,
     JOURNALED_TABLES,
@@ -36,6 +43,7 @@ from cds_service.store.tables import (
     decisions,
     feedback,
     metadata,
+    suggested_ratings,
     token_ids,
 )
 from cds_service.store.write_lock import holding, write_lock_for
@@ -129,7 +137,12 @@ class AuditStore:
         """Store a hook call and its decisions and cards durably (journaled or in one transaction)."""
         now = datetime.now(UTC)
         decision_rows_, card_rows = decision_rows(records, now)
-        rows = {"hook_calls": [call.row(now)] if call else [], "decisions": decision_rows_, "cards": card_rows}
+        rows = {
+            "hook_calls": [call.row(now)] if call else [],
+            "decisions": decision_rows_,
+            "cards": card_rows,
+            "suggested_ratings": suggested_rows(records, now),
+        }
         if not any(rows.values()):
             return
         if self.journal is not None:
@@ -197,6 +210,10 @@ class AuditStore:
 
     def decision(self, consult_id: str) -> dict[str, Any] | None:
         return next(iter(self._rows(decisions, decisions.c.consult_id == consult_id)), None)
+
+    def suggested_rating(self, consult_id: str) -> dict[str, Any] | None:
+        """The rating a card's suggestion carried under this consult id (suggested_ratings), if any."""
+        return next(iter(self._rows(suggested_ratings, suggested_ratings.c.consult_id == consult_id)), None)
 
     def card(self, card_id: str) -> dict[str, Any] | None:
         return next(iter(self._rows(cards, cards.c.card_id == card_id)), None)

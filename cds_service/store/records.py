@@ -34,6 +34,8 @@ class DecisionRecord:
     card_ids: list[str] = field(default_factory=list)
     card_indicators: list[str] = field(default_factory=list)
     suggestion_ids: list[str] = field(default_factory=list)
+    # the ratings the suggestions carry: consult_id, card_id, suggestion_id, procedures, reason, rating, category
+    suggested: list[dict[str, Any]] = field(default_factory=list)
     call_id: str | None = None
     user_id: str | None = None
     delivery: str = "active"
@@ -54,6 +56,7 @@ def decision_record(
     delivery: str = "active",
     cards: list[dict[str, Any]] | None = None,
     suggestion_ids: list[str] | None = None,
+    suggested: list[dict[str, Any]] | None = None,
 ) -> DecisionRecord:
     """What the audit trail keeps of one decision (the live service and `cds-service replay` both use this)."""
     category = decision.worst_category
@@ -75,6 +78,7 @@ def decision_record(
         card_ids=[c["uuid"] for c in cards or ()],
         card_indicators=[c["indicator"] for c in cards or ()],
         suggestion_ids=list(suggestion_ids or ()),
+        suggested=list(suggested or ()),
         call_id=call_id,
         user_id=user_id,
         delivery=delivery,
@@ -180,6 +184,25 @@ def decision_rows(records: list[DecisionRecord], now: datetime) -> tuple[list[di
         for card_id, indicator in zip(r.card_ids, r.card_indicators, strict=True)
     ]
     return decision_rows, card_rows
+
+
+def suggested_rows(records: list[DecisionRecord], now: datetime) -> list[dict[str, Any]]:
+    """Rows of the `suggested_ratings` table for these records."""
+    return [
+        {
+            "consult_id": s["consult_id"],
+            "recorded_at": now,
+            "card_id": s["card_id"],
+            "suggestion_id": s["suggestion_id"],
+            "decision_consult_id": r.consult_id,
+            "procedures": as_json(s["procedures"]),
+            "reason": s.get("reason"),
+            "rating": s["rating"],
+            "category": s.get("category"),
+        }
+        for r in records
+        for s in r.suggested
+    ]
 
 
 def as_json(value: list[Any]) -> str:

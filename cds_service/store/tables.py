@@ -131,7 +131,24 @@ token_ids = Table(
 )
 
 
+# One row per rating a card's suggestion carries (a swapped study, or the order with a reason added: the capture
+# card): its own consult id travels in the suggested resource's pama-rating-consult-id extension, so an order signed
+# from a suggestion names a consult on record (a thirty-seventh review: those ids were recorded nowhere).
+suggested_ratings = Table(
+    "suggested_ratings",
+    metadata,
+    Column("consult_id", String(64), primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("card_id", String(64), nullable=False, index=True),
+    Column("suggestion_id", String(64), nullable=False),
+    Column("decision_consult_id", String(64), nullable=False),  # the card's decision (decisions.consult_id)
+    Column("procedures", Text, nullable=False),  # JSON: the suggested resource's study (procedure ids)
+    Column("reason", String(64)),  # the reason a capture choice adds (a finding id); none for a swap
+    Column("rating", String(32), nullable=False),  # the pama-rating code the suggestion carries
+    Column("category", String(16)),
+)
+
 # Tables written through the audit journal (journal.py), in insertion order, and their columns that the journal's
 # JSON lines hold as ISO 8601 text.
-JOURNALED_TABLES = (hook_calls, decisions, cards)
+JOURNALED_TABLES = (hook_calls, decisions, cards, suggested_ratings)
 JOURNAL_TIMESTAMPS = ("recorded_at", "received_at")

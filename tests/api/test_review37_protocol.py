@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -262,3 +263,46 @@ def test_urllib3_debug_lines_are_not_logged_even_at_debug():
         root.handlers[:], level, urllib3_level = before
         root.setLevel(level)
         logging.getLogger("urllib3").setLevel(urllib3_level)
+
+
+# -- every consult id a suggestion carries is on record (review 37a) -------------------------------------------------
+CONSULT_ID = "http://fhir.org/argonaut/Extension/pama-rating-consult-id"
+
+
+def carried(resource: dict[str, Any]) -> tuple[str, str]:
+    """The consult id and the pama-rating code a suggested resource carries."""
+    consult = next(e["valueUri"] for e in resource["extension"] if e["url"] == CONSULT_ID)
+    return consult, rating_of(resource)
+
+
+def test_each_swap_suggestion_s_consult_id_is_recorded_with_its_rating(client, store):
+    answer = post(client, SELECT, [order_json("72126", oid="draft-1")], [condition("M54.12")]).json
+    card = answer["cards"][0]
+    (action,) = answer["systemActions"]
+    decision_consult, _ = carried(action["resource"])
+    assert len(card["suggestions"]) >= 2
+    for suggestion in card["suggestions"]:
+        resource = suggestion["actions"][0]["resource"]
+        consult, rating = carried(resource)
+        row = store.suggested_rating(consult)
+        assert row is not None, suggestion["label"]
+        assert (row["card_id"], row["suggestion_id"]) == (card["uuid"], suggestion["uuid"])
+        assert row["decision_consult_id"] == decision_consult and store.decision(decision_consult) is not None
+        assert row["rating"] == rating and row["reason"] is None
+        assert json.loads(row["procedures"]) and row["category"]
+
+
+def test_each_capture_choice_s_consult_id_is_recorded_with_its_reason(client, store):
+    card = capture_card(post(client, SELECT, [order_json("72141", oid="draft-1")], []).json)
+    reasons = set()
+    for suggestion in card["suggestions"]:
+        consult, rating = carried(suggestion["actions"][0]["resource"])
+        row = store.suggested_rating(consult)
+        assert row is not None and row["rating"] == rating and row["card_id"] == card["uuid"]
+        assert json.loads(row["procedures"])
+        reasons.add(row["reason"])
+    assert len(reasons) == len(card["suggestions"])
+
+
+def test_a_consult_id_never_given_is_not_on_record(store):
+    assert store.suggested_rating("urn:uuid:00000000-0000-4000-8000-000000000000") is None
