@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from fhir.resources.R4B.condition import Condition
 
@@ -42,7 +43,7 @@ class Interval:
 def onset_range(condition: Condition, birth: DayRange | None, until: date) -> DayRange | None:
     """The days the symptom may have started: onsetDateTime; any day of an onsetPeriod (it began within it: a
     twenty-sixth review, an injury "2025-01-01 to 2026-11-15" was dated by its start alone), at most `until`; or
-    onsetAge/onsetRange.low."""
+    onsetAge, or any age of an onsetRange."""
     period = condition.onsetPeriod
     found = first_day(condition.onsetDateTime, period.start if period else None)
     ended = first_day(period.end) if period and found is not None and condition.onsetDateTime is None else None
@@ -50,18 +51,36 @@ def onset_range(condition: Condition, birth: DayRange | None, until: date) -> Da
         found = DayRange(found.earliest, max(found.latest, min(ended.latest, until)))
     if found is not None or birth is None:
         return found
-    age = condition.onsetAge or (condition.onsetRange.low if condition.onsetRange else None)
-    days = age_in_days(age.value, age.code or age.unit) if age is not None else None
+    if condition.onsetAge is not None:
+        return _age_day(condition.onsetAge, birth)
+    ranged = condition.onsetRange  # any age from its low to its high (a thirty-seventh review: its low alone)
+    if ranged is None or (ranged.low is None and ranged.high is None):
+        return None
+    low = _age_day(ranged.low, birth) if ranged.low is not None else None
+    high = _age_day(ranged.high, birth) if ranged.high is not None else None
+    if (ranged.low is not None and low is None) or (ranged.high is not None and high is None):
+        return None  # an age that cannot be read
+    if low is None:
+        return DayRange(birth.earliest, high.latest)  # up to its high: any day since birth
+    if high is None:
+        return DayRange(low.earliest, max(low.latest, until))  # from its low on: any day since
+    return DayRange(low.earliest, max(low.latest, high.latest))
+
+
+def _age_day(age: Any, birth: DayRange) -> DayRange | None:
+    """The days an age at onset may stand for: an age of 56 a is any day of that year of life, not its first (a
+    whiplash at 56)."""
+    days = age_in_days(age.value, age.code or age.unit)
     if days is None:
         return None
-    start = birth.shifted(days)  # an age of 56 a: any day of that year of life, not its first (a whiplash at 56)
+    start = birth.shifted(days)
     span = max(age_unit_days(age.code or age.unit) - 1, 0)
     return DayRange(start.earliest, start.latest + timedelta(days=span))
 
 
 def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:
     """Acute, chronic or both, from the certain indication mentions' dates and written spans."""
-    intervals = [i for i in (_coded(mentions, order_date), *_written(mentions, policy)) if i is not None]
+    intervals = [*_coded(mentions, order_date), *_written(mentions, policy)]
     if not intervals:
         return Duration(BOTH, None, None, "no onset, recorded date or written duration for the symptom")
     low = max(i.low for i in intervals)
@@ -92,17 +111,21 @@ def with_doubtful(
     return Duration(classes, None, None, f"{duration.basis}; {label} if the uncertain mentions count ({added})")
 
 
-def _coded(mentions: Sequence[Mention], order_date: date) -> Interval | None:
-    """Policy §4: the earliest onset among the coded conditions; a recordedDate proves at least that long."""
+def _coded(mentions: Sequence[Mention], order_date: date) -> list[Interval]:
+    """Policy §4: the earliest onset among the coded conditions; a recordedDate proves at least that long. Each is
+    a source of its own: a recordedDate earlier than every onset contradicts them (recorded 324 days ago, onset 5:
+    a thirty-seventh review read it as chronic only), and sources that disagree leave every reading a candidate."""
+    found = []
     onsets = [m.onset for m in mentions if m.onset is not None]
+    if onsets:
+        at_least = max(0, (order_date - min(r.latest for r in onsets)).days)
+        at_most = max(at_least, (order_date - min(r.earliest for r in onsets)).days)
+        found.append(Interval(at_least, at_most, f"onset {at_least}-{at_most} days before the order"))
     recorded = [m.recorded for m in mentions if m.recorded is not None]
-    if not onsets and not recorded:
-        return None
-    at_least = max(0, (order_date - min(r.latest for r in onsets + recorded)).days)
-    if not onsets:
-        return Interval(at_least, OPEN, f"no onset recorded; recorded at least {at_least} days before the order")
-    at_most = max(at_least, (order_date - min(r.earliest for r in onsets)).days)
-    return Interval(at_least, at_most, f"onset {at_least}-{at_most} days before the order")
+    if recorded:
+        at_least = max(0, (order_date - min(r.latest for r in recorded)).days)
+        found.append(Interval(at_least, OPEN, f"recorded at least {at_least} days before the order"))
+    return found
 
 
 def _written(mentions: Sequence[Mention], policy: Policy) -> list[Interval]:

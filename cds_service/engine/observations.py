@@ -172,11 +172,15 @@ def _level(
 
 def _bounded(rule: ObservationRule, value: float, comparator: str) -> Level:
     """The level of a value given as a bound (">5 mg/L", "<60"): the side of the threshold every value the bound
-    allows is on, else borderline (policy §10)."""
+    allows is on, else borderline (policy §10). A strict bound at the threshold allows no value at it: ">38.0 Cel"
+    is past a threshold of 38.0, "CRP <10" within one of 10 (a thirty-seventh review read both as borderline)."""
     toward_beyond = (comparator in (">", ">=")) == (rule.op in (">", ">="))
+    strict_at_threshold = comparator in (">", "<") and rule.at_threshold(value)
     if toward_beyond:
-        return Level.BEYOND if rule.beyond(value) else Level.BORDERLINE
-    return Level.BORDERLINE if rule.beyond(value) or rule.at_threshold(value) else Level.WITHIN
+        return Level.BEYOND if rule.beyond(value) or strict_at_threshold else Level.BORDERLINE
+    if rule.beyond(value) or (rule.at_threshold(value) and not strict_at_threshold):
+        return Level.BORDERLINE
+    return Level.WITHIN
 
 
 def _flagged(obs: Valued, k: Knowledge) -> bool:

@@ -54,8 +54,10 @@ def test_policy_4_earliest_onset_among_conditions_wins(classes):
     assert classes([recent, old]) == {"chronic"}
 
 
-def test_policy_4_recorded_date_before_a_recent_onset_overrides_it(classes):
-    assert classes([condition("M54.2", onset="2026-11-10", recorded="2026-03-01")]) == {"chronic"}
+def test_policy_4_recorded_date_before_a_recent_onset_contradicts_it(classes):
+    """The entry existed before its onset (a new episode on an old problem-list entry, or a date wrong): the sources
+    disagree, so both readings stay candidates (it read chronic alone until a thirty-seventh review)."""
+    assert classes([condition("M54.2", onset="2026-11-10", recorded="2026-03-01")]) == {"acute", "chronic"}
 
 
 def test_policy_4_onset_period_start(classes):

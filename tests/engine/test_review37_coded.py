@@ -144,3 +144,77 @@ def test_control_a_fever_observed_over_a_closed_period_long_ago_does_not_count(e
 def test_a_registered_observation_with_a_value_past_its_threshold_blocks(evaluate, loinc, value, unit):
     chart = [NECK_PAIN, observation(loinc, value, unit, status="registered"), CRP_45]
     assert outcome(evaluate, chart, "72141").outcome is not Outcome.NOT_APPROPRIATE
+
+
+# -- the duration: sources that disagree keep both readings ----------------------------------------------------------
+DISCOGRAPHY = "37192-2"  # LOINC: Usually Not Appropriate in variant 8, not rated in variant 2
+
+
+def discography(evaluate, chart: list[dict[str, Any]]):
+    return evaluate([patient(birth_date="1970-01-01"), *chart], code=DISCOGRAPHY, system="loinc")
+
+
+def test_a_recorded_date_before_the_onset_leaves_acute_and_chronic(evaluate):
+    pain = condition("M54.12", onset="2026-11-16", recorded="2026-01-01")
+    decision = discography(evaluate, [pain])
+    assert {v.number for v in decision.variants} == {2, 8}
+    assert decision.outcome is not Outcome.NOT_APPROPRIATE
+
+
+def test_control_a_recorded_date_after_the_onset_agrees_with_it(evaluate):
+    pain = condition("M54.12", onset="2025-06-01", recorded="2025-07-01")
+    assert {v.number for v in discography(evaluate, [pain]).variants} == {8}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "unit"), [(678, 682, "mo"), (55, 56, "a"), (56, None, "a")], ids=["months", "years", "low-only"]
+)
+def test_an_onset_range_is_any_age_within_it(evaluate, low, high, unit):
+    pain = condition("M54.12")
+    system = "http://unitsofmeasure.org"
+    ranged: dict[str, Any] = {"low": {"value": low, "unit": unit, "system": system, "code": unit}}
+    if high is not None:
+        ranged["high"] = {"value": high, "unit": unit, "system": system, "code": unit}
+    pain["onsetRange"] = ranged
+    decision = discography(evaluate, [pain])
+    assert {v.number for v in decision.variants} == {2, 8}
+
+
+def test_control_an_onset_range_long_past_is_chronic(evaluate):
+    pain = condition("M54.12")
+    system = "http://unitsofmeasure.org"
+    pain["onsetRange"] = {
+        "low": {"value": 40, "unit": "a", "system": system, "code": "a"},
+        "high": {"value": 45, "unit": "a", "system": system, "code": "a"},
+    }
+    assert {v.number for v in discography(evaluate, [pain]).variants} == {8}
+
+
+# -- a bound at the threshold -----------------------------------------------------------------------------------------
+def _bound(loinc: str, value: float, unit: str, comparator: str) -> dict[str, Any]:
+    found = observation(loinc, value, unit)
+    found["valueQuantity"]["comparator"] = comparator
+    return found
+
+
+def test_a_temperature_strictly_above_the_threshold_is_a_fever(evaluate):
+    chart = [NECK_PAIN, _bound("8310-5", 38.0, "Cel", ">"), CRP_45]
+    assert [v.number for v in outcome(evaluate, chart, "72040").variants] == [4]
+
+
+def test_a_crp_strictly_above_the_threshold_is_raised(evaluate):
+    fever = observation("8310-5", 38.9, "Cel")
+    chart = [NECK_PAIN, fever, _bound("1988-5", 10, "mg/L", ">")]
+    assert [v.number for v in outcome(evaluate, chart, "72040").variants] == [4]
+
+
+def test_a_crp_strictly_below_the_threshold_is_within(evaluate):
+    chart = [NECK_PAIN, _bound("1988-5", 10, "mg/L", "<")]
+    decision = outcome(evaluate, chart, "72141")
+    assert [v.number for v in decision.variants] == [1] and decision.outcome is Outcome.NOT_APPROPRIATE
+
+
+@pytest.mark.parametrize(("value", "comparator"), [(38.0, ">="), (37.5, ">"), (38.0, "<=")])
+def test_a_bound_that_allows_a_value_at_or_short_of_the_threshold_is_borderline(evaluate, value, comparator):
+    chart = [NECK_PAIN, _bound("8310-5", value, "Cel", comparator)]
+    assert outcome(evaluate, chart, "72141").outcome is not Outcome.NOT_APPROPRIATE
