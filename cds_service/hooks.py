@@ -54,6 +54,7 @@ class HookCall:
     options: CallOptions
     today: date
     started: float
+    caller: Caller | None = None
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
@@ -74,6 +75,8 @@ class HookCall:
             latency_ms=(time.perf_counter() - self.started) * 1000,
             delivery=self.options.delivery,
             options=self.options.as_record(),
+            client=self.caller.client.iss if self.caller else None,
+            tenant=self.caller.tenant if self.caller else None,
         )
 
 
@@ -117,7 +120,7 @@ class HookService:
         """
         started = time.perf_counter()
         request = parse_hook_request(body, service.hook)
-        call = HookCall(service, request, self._options(request), self.clock(), started)
+        call = HookCall(service, request, self._options(request), self.clock(), started, caller)
         siblings = call.siblings
         live = [o for o in request.orders if live_draft(o.model, self.k)]  # (a revoked draft is not rated)
         rated = [(o, m) for o in live if (m := self.engine.match(o.model, siblings)) is not None]

@@ -74,7 +74,9 @@ def call_service(service_id: str) -> Response:
 def feedback(service_id: str) -> Response:
     state = _state()
     _service(service_id)
-    items = checked_feedback(_json_body(), service_id, state.store.card, state.hooks.cards.override_reasons)
+    caller = g.get("caller")
+    sender = caller.client.iss if caller else None
+    items = checked_feedback(_json_body(), service_id, state.store.card, state.hooks.cards.override_reasons, sender)
     stored = sum(state.store.record_feedback(item) for item in items)
     log.info("feedback stored", extra={"service": service_id, "items": len(items), "new": stored})
     return jsonify({})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -60,11 +61,14 @@ def check_against_card(
 ) -> None:
     """400 unless a feedback item fits the card it names: an override reason is one this service offers, and for a
     card on record (feedback may arrive before its card reaches the database: it is linked then), the card is this
-    service's and each accepted suggestion is one of the card's (a taken suggestion is what the analytics count)."""
+    service's, was given to the client that sends the feedback (when both are known: authentication on), and each
+    accepted suggestion is one of the card's (a taken suggestion is what the analytics count)."""
     if item.override_code is not None and (item.override_system, item.override_code) not in override_reasons:
         raise HookError(400, "invalid feedback: overrideReason.reason is not one of this service's override reasons")
     if card is None:
         return
+    if card.get("client") and item.client and card["client"] != item.client:
+        raise HookError(400, f"invalid feedback: card {item.card_id} was given to another client")
     if card["service_id"] != item.service_id:
         raise HookError(400, f"invalid feedback: card {item.card_id} is a card of service {card['service_id']}")
     offered = set(orjson.loads(card["suggestion_ids"]))
@@ -77,10 +81,12 @@ def checked_feedback(
     service_id: str,
     card_of: Callable[[str], dict[str, Any] | None],
     override_reasons: Collection[tuple[str, str]],
+    client: str | None = None,
 ) -> list[FeedbackRecord]:
-    """The feedback items, each checked against the card it names (`card_of`: the card on record, or None); one item
-    that does not fit refuses them all, so that nothing of a refused request is stored."""
-    items = parse_feedback(body, service_id)
+    """The feedback items of `client` (the authenticated sender's `iss`), each checked against the card it names
+    (`card_of`: the card on record, or None); one item that does not fit refuses them all, so that nothing of a
+    refused request is stored."""
+    items = [replace(item, client=client) for item in parse_feedback(body, service_id)]
     for item in items:
         check_against_card(item, card_of(item.card_id), override_reasons)
     return items

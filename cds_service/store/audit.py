@@ -42,6 +42,7 @@ from cds_service.store.tables import (
     cards,
     decisions,
     feedback,
+    hook_calls,
     metadata,
     suggested_ratings,
     token_ids,
@@ -187,6 +188,7 @@ class AuditStore:
             "override_system": item.override_system,
             "override_code": item.override_code,
             "override_comment_given": int(item.override_comment_given),
+            "client": item.client,
         }
         try:
             with self._writing() as connection:
@@ -216,7 +218,20 @@ class AuditStore:
         return next(iter(self._rows(suggested_ratings, suggested_ratings.c.consult_id == consult_id)), None)
 
     def card(self, card_id: str) -> dict[str, Any] | None:
-        return next(iter(self._rows(cards, cards.c.card_id == card_id)), None)
+        """The card on record, with the client its call came from (`client`: None with authentication off)."""
+        self._catch_up()
+        query = (
+            select(*cards.c, hook_calls.c.client)
+            .select_from(
+                cards.join(decisions, decisions.c.consult_id == cards.c.consult_id).outerjoin(
+                    hook_calls, hook_calls.c.call_id == decisions.c.call_id
+                )
+            )
+            .where(cards.c.card_id == card_id)
+        )
+        with self._reading() as connection:
+            row = connection.execute(query).mappings().first()
+        return dict(row) if row is not None else None
 
     def feedback_for(self, card_id: str) -> list[dict[str, Any]]:
         return self._rows(feedback, feedback.c.card_id == card_id)

@@ -101,6 +101,8 @@ class HookCallRecord:
     latency_ms: float
     delivery: str
     options: dict[str, Any] = field(default_factory=dict)
+    client: str | None = None  # the authenticated client's `iss`
+    tenant: str | None = None
 
     def row(self, now: datetime) -> dict[str, Any]:
         return {
@@ -116,6 +118,8 @@ class HookCallRecord:
             "latency_ms": round(self.latency_ms, 3),
             "delivery": self.delivery,
             "options": orjson.dumps(self.options, option=orjson.OPT_SORT_KEYS).decode(),
+            "client": self.client,
+            "tenant": self.tenant,
         }
 
 
@@ -129,6 +133,7 @@ class FeedbackRecord:
     override_system: str | None
     override_code: str | None
     override_comment_given: bool
+    client: str | None = None  # the authenticated client that sent it
 
     def fingerprint(self) -> str:
         key = orjson.dumps(

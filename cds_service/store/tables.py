@@ -23,6 +23,10 @@ hook_calls = Table(
     Column("latency_ms", Float, nullable=False),
     Column("delivery", String(16), nullable=False),  # active | shadow: what the call showed
     Column("options", Text, nullable=False),  # JSON: the configuration options in force for this call
+    # the authenticated client (its `iss`) and tenant; none with authentication off (a thirty-seventh review: the
+    # trail never said which client called)
+    Column("client", String(300)),
+    Column("tenant", String(300)),
     Index("ix_hook_calls_received_at", "received_at"),
     # covering indexes of the analytics page's call queries (cds_service/analytics/queries.py): per time
     # bucket, and in latency order for the percentiles
@@ -118,6 +122,7 @@ feedback = Table(
     Column("override_system", String(300)),
     Column("override_code", String(200)),
     Column("override_comment_given", Integer, nullable=False),
+    Column("client", String(300)),  # the authenticated client that sent it (none with authentication off)
     Index("ix_feedback_analytics", "card_id", "outcome", "override_system", "override_code"),  # warning responses
 )
 
