@@ -71,8 +71,8 @@ def check_against_card(
         raise HookError(400, f"invalid feedback: card {item.card_id} was given to another client")
     if card["service_id"] != item.service_id:
         raise HookError(400, f"invalid feedback: card {item.card_id} is a card of service {card['service_id']}")
-    offered = set(orjson.loads(card["suggestion_ids"]))
-    if any(s not in offered for s in item.accepted_suggestions):
+    offered = {s.lower() for s in orjson.loads(card["suggestion_ids"])}  # (a UUID's case says nothing: RFC 4122)
+    if any(s.lower() not in offered for s in item.accepted_suggestions):
         raise HookError(400, f"invalid feedback: an accepted suggestion is not one of card {item.card_id}'s")
 
 
@@ -86,7 +86,16 @@ def checked_feedback(
     """The feedback items of `client` (the authenticated sender's `iss`), each checked against the card it names
     (`card_of`: the card on record, or None); one item that does not fit refuses them all, so that nothing of a
     refused request is stored."""
-    items = [replace(item, client=client) for item in parse_feedback(body, service_id)]
+    items = [_system_given(replace(item, client=client), override_reasons) for item in parse_feedback(body, service_id)]
     for item in items:
         check_against_card(item, card_of(item.card_id), override_reasons)
     return items
+
+
+def _system_given(item: FeedbackRecord, override_reasons: Collection[tuple[str, str]]) -> FeedbackRecord:
+    """An override reason sent with its code alone (Coding.system is optional) is the service's reason of that code,
+    when it offers one only; otherwise it is checked (and refused) as sent."""
+    if item.override_code is None or item.override_system is not None:
+        return item
+    systems = [system for system, code in override_reasons if code == item.override_code]
+    return replace(item, override_system=systems[0]) if len(systems) == 1 else item

@@ -33,6 +33,8 @@ class PatientFacts:
     mentions: tuple[Mention, ...]
     days_ago: Mapping[str, int] = field(default_factory=dict)  # a finding's: the fewest days before the order its
     # certain mentions may date from (0: undated)
+    # a finding dated only by when it was recorded: the fewest days since (it may be older, or going on still)
+    recorded_ago: Mapping[str, int] = field(default_factory=dict)
 
     def has(self, finding_id: str) -> bool:
         return any(f.id == finding_id for f in self.findings)
@@ -83,6 +85,7 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         ignored=recognised.ignored,
         mentions=recognised.mentions,
         days_ago={cid: _days_ago(ms, order_date) for cid, ms in found.items()},
+        recorded_ago={cid: ago for cid, ms in found.items() if (ago := _recorded_ago(ms, order_date)) is not None},
     )
 
 
@@ -116,15 +119,22 @@ def _as_of(mention: Mention, role: Role, order_date: date, k: Knowledge) -> Cont
 
 
 def _mention_days_ago(mention: Mention, order_date: date) -> int:
-    """The fewest days before the order a mention may date from: by its onset and the times written beside it; with
-    neither, by the day it was recorded (it began that day or before: "fever", recorded in 2019, is no recent fever);
-    0 for an undated one."""
+    """The fewest days before the order a mention may date from, by its onset and the times written beside it; 0 for
+    an undated one (a recordedDate does not date it: see `_recorded_ago`)."""
     days = [low for low, _ in mention.days_before]
     if mention.onset is not None:
         days.append((order_date - mention.onset.latest).days)
-    elif not days and mention.recorded is not None:
-        days.append((order_date - mention.recorded.latest).days)
     return max(0, min(days)) if days else 0
+
+
+def _recorded_ago(mentions: Sequence[Mention], order_date: date) -> int | None:
+    """For a finding whose certain mentions (all, if none is) give no onset and no written time but a recordedDate:
+    the fewest days before the order it was recorded. It began then or before, so it may be older than that, or (an
+    active Condition) still going on: both readings stay possible (variants.py). None otherwise."""
+    certain = [m for m in mentions if not m.context.doubtful] or list(mentions)
+    if any(m.onset is not None or m.days_before or m.recorded is None for m in certain):
+        return None
+    return max(0, min((order_date - m.recorded.latest).days for m in certain if m.recorded is not None))
 
 
 def _finding(k: Knowledge, concept_id: str, mentions: Sequence[Mention]) -> Finding:

@@ -32,16 +32,33 @@ def infer_scenario(facts: PatientFacts, k: Knowledge) -> Scenario:
     widened = facts.widened
     if len(widened) > MAX_WIDENED:
         return Scenario(Outcome.INSUFFICIENT_DATA, (), ("too many uncertain findings to consider every reading",))
-    readings = [_ladder(facts, k, frozenset(f.id for f in present)) for present in _subsets(widened)]
+    ages = _recency_readings(facts, k)
+    readings = [
+        _ladder(facts, k, frozenset(f.id for f in present), old) for present in _subsets(widened) for old in ages
+    ]
     if all(r.outcome is None for r in readings):
         variants = tuple(sorted({v for r in readings for v in r.variants}))
         widening = tuple(f"{_named(f)}: the variants with and without it are candidates" for f in widened)
         return Scenario(None, variants, tuple(dict.fromkeys(r for s in readings for r in s.reasons)) + widening)
     stopped = next(r for r in readings if r.outcome is not None)
-    if not widened:
-        return stopped
     doubt = tuple(f"{_named(f)}: without it, {stopped.outcome.value}" for f in widened)
+    if len(ages) > 1:
+        doubt += (f"{_recorded_only(facts, k)} dated only by when it was recorded: it may be older than the window",)
+    if not doubt:
+        return stopped
     return Scenario(stopped.outcome, (), stopped.reasons + doubt, stopped.routed_to)
+
+
+def _recency_readings(facts: PatientFacts, k: Knowledge) -> tuple[bool, ...]:
+    """Whether suspected infection is read both as recent and as old: a fever or a marker dated only by when it was
+    recorded, longer ago than the window (an active "fever" recorded in 2019: still going on, or long over)."""
+    window = k.policy.suspected_infection_days
+    old = any(facts.recorded_ago.get(fid, 0) > window for fid in k.policy.suspected_infection)
+    return (False, True) if old else (False,)
+
+
+def _recorded_only(facts: PatientFacts, k: Knowledge) -> str:
+    return " and ".join(f for f in k.policy.suspected_infection if f in facts.recorded_ago)
 
 
 def _subsets(findings: tuple[Finding, ...]) -> Iterable[tuple[Finding, ...]]:
@@ -49,14 +66,18 @@ def _subsets(findings: tuple[Finding, ...]) -> Iterable[tuple[Finding, ...]]:
         yield from combinations(findings, size)
 
 
-def _ladder(facts: PatientFacts, k: Knowledge, extra: frozenset[str]) -> Scenario:
-    """Rules 2-8 for one reading: the present findings plus the widened ones assumed present in it."""
+def _ladder(facts: PatientFacts, k: Knowledge, extra: frozenset[str], old: bool = False) -> Scenario:
+    """Rules 2-8 for one reading: the present findings plus the widened ones assumed present in it; `old`: the
+    findings dated only by when they were recorded are as old as that (else they may be recent)."""
     present = [f for f in facts.findings] + [f for f in facts.widened if f.id in extra]
     indications = [f for f in present if f.role is Role.INDICATION]
     malignancy = [f for f in present if f.role is Role.MALIGNANCY]
     infection = [f for f in present if f.role is Role.INFECTION]
+    window = k.policy.suspected_infection_days
     suspected_infection = all(
-        facts.certain(fid) and facts.days_ago.get(fid, 0) <= k.policy.suspected_infection_days
+        facts.certain(fid)
+        and facts.days_ago.get(fid, 0) <= window
+        and not (old and facts.recorded_ago.get(fid, 0) > window)
         for fid in k.policy.suspected_infection
     )
     if malignancy or infection or suspected_infection:

@@ -306,3 +306,32 @@ def test_each_capture_choice_s_consult_id_is_recorded_with_its_reason(client, st
 
 def test_a_consult_id_never_given_is_not_on_record(store):
     assert store.suggested_rating("urn:uuid:00000000-0000-4000-8000-000000000000") is None
+
+
+# -- review 38: legitimate feedback the first checks refused --------------------------------------------------------
+def test_overridden_with_an_empty_accepted_suggestions_list_is_stored(client, store):
+    card = warning(client)
+    body = item(card, outcome="overridden", acceptedSuggestions=[])
+    assert client.post(f"{SELECT}/feedback", json=body).status_code == 200
+    assert len(store.feedback_for(card["uuid"])) == 1
+
+
+def test_an_accepted_suggestion_s_uuid_in_capitals_is_the_suggestion(client, store):
+    card = warning(client)
+    body = item(card, outcome="accepted", acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"].upper()}])
+    assert client.post(f"{SELECT}/feedback", json=body).status_code == 200
+
+
+def test_an_override_reason_sent_with_its_code_alone_is_the_card_s_reason(client, store):
+    card = warning(client)
+    offered = card["overrideReasons"][1]
+    body = item(card, outcome="overridden", overrideReason={"reason": {"code": offered["code"]}})
+    assert client.post(f"{SELECT}/feedback", json=body).status_code == 200
+    (stored,) = store.feedback_for(card["uuid"])
+    assert (stored["override_system"], stored["override_code"]) == (offered["system"], offered["code"])
+
+
+def test_an_override_reason_code_the_service_does_not_offer_is_still_400(client):
+    card = warning(client)
+    body = item(card, outcome="overridden", overrideReason={"reason": {"code": "not-ours"}})
+    assert client.post(f"{SELECT}/feedback", json=body).status_code == 400

@@ -218,3 +218,34 @@ def test_a_crp_strictly_below_the_threshold_is_within(evaluate):
 def test_a_bound_that_allows_a_value_at_or_short_of_the_threshold_is_borderline(evaluate, value, comparator):
     chart = [NECK_PAIN, _bound("8310-5", value, "Cel", comparator)]
     assert outcome(evaluate, chart, "72141").outcome is not Outcome.NOT_APPROPRIATE
+
+
+# -- review 38 (a re-review of these fixes) -------------------------------------------------------------------------
+PET_MR = "78813"  # whole-body PET, PET/MRI in its words: Usually Not Appropriate in variant 5, not rated in 4
+NECK_REASON = [("icd10cm", "M54.2")]  # a whole-body study is rated for a neck reason the order states
+
+
+@pytest.mark.parametrize("clinical", ["active", "resolved"])
+def test_neoplasm_related_pain_is_a_possible_malignancy_not_a_known_one(evaluate, clinical):
+    """G89.3 is a tumour's pain, and a tumour may be benign: it blocks or widens, it never makes variant 5 alone."""
+    chart = [NECK_PAIN, no_display(condition("G89.3", onset="2026-10-01", clinical=clinical))]
+    decision = outcome(evaluate, chart, "72040")
+    assert decision.outcome is not Outcome.NOT_APPROPRIATE
+    assert [v.number for v in decision.variants] != [5]
+
+
+@pytest.mark.parametrize("recorded", ["2026-10-22", "2026-09-21", "2019-03-01"])
+def test_an_active_fever_dated_only_by_its_recording_is_read_both_ways_beside_a_cancer(evaluate, recorded):
+    """Recent (suspected infection: variants 4 and 5) or long over (variant 5 alone): both stay candidates, so a
+    study variant 4 does not rate is not warned (the first fix read it as old only: PET/MRI warned)."""
+    chart = [NECK_PAIN, condition("C50.911", onset="2025-03-01"), condition("R50.9", recorded=recorded), CRP_45]
+    decision = evaluate(
+        [patient(birth_date="1970-01-01"), *chart], code=PET_MR, reasons=NECK_REASON, text="PET/MR whole body"
+    )
+    assert decision.outcome is not Outcome.NOT_APPROPRIATE and {v.number for v in decision.variants} == {4, 5}
+
+
+def test_control_a_cancer_alone_warns_on_whole_body_pet_mri(evaluate):
+    chart = [patient(birth_date="1970-01-01"), NECK_PAIN, condition("C50.911", onset="2025-03-01")]
+    decision = evaluate(chart, code=PET_MR, reasons=NECK_REASON, text="PET/MR whole body")
+    assert decision.outcome is Outcome.NOT_APPROPRIATE
