@@ -5,7 +5,7 @@ from __future__ import annotations
 from cds_service.cards.markdown import escape
 from cds_service.cards.text import evidence_text
 from cds_service.engine.capture import CaptureChoice
-from cds_service.engine.model import Decision, Outcome
+from cds_service.engine.model import Decision, Finding, Outcome
 from cds_service.knowledge.model import Knowledge, Role
 
 CAPTURE_SUMMARY = "No indication recorded: choose one"
@@ -55,25 +55,25 @@ def _no_rating(choices: tuple[CaptureChoice, ...]) -> str | None:
 
 def _chart_findings(choices: tuple[CaptureChoice, ...]) -> str | None:
     """What the chart itself holds that changes the rating (not the added reason), with where it was read."""
-    seen: dict[str, str] = {}
-    for choice in choices:
-        for finding in choice.decision.findings:
-            if finding.role is not Role.INDICATION and finding.id not in seen:
-                doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
-                evidence = "; ".join(evidence_text(e) for e in finding.evidence)
-                seen[finding.id] = f"- {finding.label}{doubt}: {evidence}"
-    return "**From the chart, for every choice:**\n" + "\n".join(seen.values()) if seen else None
+    found = [f for c in choices for f in c.decision.findings if f.role is not Role.INDICATION]
+    lines = _finding_lines(found)
+    return "**From the chart, for every choice:**\n" + "\n".join(lines) if lines else None
 
 
 def _against_ordered(choices: tuple[CaptureChoice, ...], ordered: str) -> str | None:
     """What the chart holds against the ordered study itself (each choice keeps it), with where it was read."""
-    seen: dict[str, str] = {}
-    for choice in choices:
-        for finding in choice.decision.against_ordered:
-            if finding.id not in seen:
-                doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
-                evidence = "; ".join(evidence_text(e) for e in finding.evidence)
-                seen[finding.id] = f"- {finding.label}{doubt}: {evidence}"
-    if not seen:
+    lines = _finding_lines([f for c in choices for f in c.decision.against_ordered])
+    if not lines:
         return None
-    return f"**The chart holds against {escape(ordered)} (every choice keeps it):**\n" + "\n".join(seen.values())
+    return f"**The chart holds against {escape(ordered)} (every choice keeps it):**\n" + "\n".join(lines)
+
+
+def _finding_lines(findings: list[Finding]) -> list[str]:
+    """One line per finding (the first of each id): its label, its doubt, and the evidence it was read from."""
+    lines: dict[str, str] = {}
+    for finding in findings:
+        if finding.id not in lines:
+            doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
+            evidence = "; ".join(evidence_text(e) for e in finding.evidence)
+            lines[finding.id] = f"- {finding.label}{doubt}: {evidence}"
+    return list(lines.values())
