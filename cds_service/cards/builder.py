@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cds_service.cards.capture_text import CAPTURE_SUMMARY, capture_detail, choice_label
 from cds_service.cards.rating import rating_extensions, with_rating
@@ -14,6 +14,7 @@ from cds_service.config import Settings
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.model import Alternative, Decision, Finding, Outcome
 from cds_service.knowledge.model import Category, Knowledge, Role, SuggestedCoding
+from cds_service.store.records import SuggestedRating
 
 MAX_SUGGESTIONS = 3
 NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"  # CDS Hooks 3.0 (STU)
@@ -28,6 +29,16 @@ OVERRIDE_REASONS = (
 )
 
 
+class Rated(NamedTuple):
+    """The rating a suggested resource carries, under its own consult id."""
+
+    consult_id: str
+    procedures: tuple[str, ...]
+    rating: str
+    category: str | None
+    reason: str | None = None  # the finding a capture choice adds
+
+
 @dataclass
 class CardResult:
     """What one decision adds to the response, and what the audit trail keeps of it."""
@@ -36,13 +47,12 @@ class CardResult:
     system_actions: list[dict[str, Any]] = field(default_factory=list)
     card_ids: list[str] = field(default_factory=list)
     suggestion_ids: list[str] = field(default_factory=list)
-    # the rating each suggestion carries, under its own consult id (store: suggested_ratings)
-    suggested: list[dict[str, Any]] = field(default_factory=list)
+    suggested: list[SuggestedRating] = field(default_factory=list)  # the rating each suggestion carries
 
-    def add_suggestion(self, card_id: str, suggestion: dict[str, Any], rated: dict[str, Any]) -> None:
+    def add_suggestion(self, card_id: str, suggestion: dict[str, Any], rated: Rated) -> None:
         """A suggestion of card `card_id`, and what the audit trail keeps of the rating it carries."""
         self.suggestion_ids.append(suggestion["uuid"])
-        self.suggested.append({**rated, "card_id": card_id, "suggestion_id": suggestion["uuid"]})
+        self.suggested.append(SuggestedRating(card_id=card_id, suggestion_id=suggestion["uuid"], **rated._asdict()))
 
 
 class CardBuilder:
@@ -141,9 +151,7 @@ class CardBuilder:
             result.add_suggestion(card["uuid"], suggestion, rated)
         return card
 
-    def _capture_suggestion(
-        self, choice: CaptureChoice, order: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _capture_suggestion(self, choice: CaptureChoice, order: dict[str, Any]) -> tuple[dict[str, Any], Rated]:
         """The suggestion of one capture choice, and the rating it carries (its consult id, as the audit keeps it)."""
         decision = choice.decision
         rating = decision.outcome.pama_rating
@@ -164,16 +172,9 @@ class CardBuilder:
                 {"type": "update", "description": f"Add the reason: {choice.finding.label}", "resource": resource}
             ],
         }
-        procedures = [p.id for p in decision.match.procedures] if decision.match else []
+        procedures = tuple(p.id for p in decision.match.procedures) if decision.match else ()
         category = decision.worst_category
-        rated = {
-            "consult_id": consult_id,
-            "procedures": procedures,
-            "reason": choice.finding.id,
-            "rating": rating,
-            "category": category.code if category else None,
-        }
-        return suggestion, rated
+        return suggestion, Rated(consult_id, procedures, rating, category.code if category else None, choice.finding.id)
 
     def _rendered(self, order: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The draft as sent, except that the study coding the rating is of comes first (EHRs and the sandbox read
@@ -221,7 +222,7 @@ class CardBuilder:
 
     def _suggestion(
         self, alternative: Alternative, recommended: bool, order: dict[str, Any], reasons: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    ) -> tuple[dict[str, Any], Rated] | None:
         """The draft with the alternative study, and the rating it carries (its consult id, as the audit keeps it);
         `reasons`: the order's reasons, each with a complete coding."""
         coding = self._coding_for(alternative, order)
@@ -252,13 +253,7 @@ class CardBuilder:
         }
         if recommended:
             suggestion["isRecommended"] = True
-        rated = {
-            "consult_id": consult_id,
-            "procedures": [procedure.id],
-            "rating": alternative.worst.pama,
-            "category": alternative.worst.code,
-        }
-        return suggestion, rated
+        return suggestion, Rated(consult_id, (procedure.id,), alternative.worst.pama, alternative.worst.code)
 
     def _coding_for(self, alternative: Alternative, order: dict[str, Any]) -> SuggestedCoding | None:
         ordered_systems = [

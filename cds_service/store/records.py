@@ -14,6 +14,19 @@ from cds_service.report import mention_dict
 
 
 @dataclass(frozen=True)
+class SuggestedRating:
+    """The rating a card's suggestion carries, under its own consult id (table `suggested_ratings`)."""
+
+    consult_id: str
+    card_id: str
+    suggestion_id: str
+    procedures: tuple[str, ...]  # the suggested resource's study
+    rating: str  # its pama-rating code
+    category: str | None = None  # its ACR category's code
+    reason: str | None = None  # the finding a capture choice adds as the reason (none for a swapped study)
+
+
+@dataclass(frozen=True)
 class DecisionRecord:
     """What is kept of one decision: codes, ids and references; no names, no free text."""
 
@@ -34,8 +47,7 @@ class DecisionRecord:
     card_ids: list[str] = field(default_factory=list)
     card_indicators: list[str] = field(default_factory=list)
     suggestion_ids: list[str] = field(default_factory=list)
-    # the ratings the suggestions carry: consult_id, card_id, suggestion_id, procedures, reason, rating, category
-    suggested: list[dict[str, Any]] = field(default_factory=list)
+    suggested: list[SuggestedRating] = field(default_factory=list)  # the ratings the suggestions carry
     call_id: str | None = None
     user_id: str | None = None
     delivery: str = "active"
@@ -56,7 +68,7 @@ def decision_record(
     delivery: str = "active",
     cards: list[dict[str, Any]] | None = None,
     suggestion_ids: list[str] | None = None,
-    suggested: list[dict[str, Any]] | None = None,
+    suggested: list[SuggestedRating] | None = None,
 ) -> DecisionRecord:
     """What the audit trail keeps of one decision (the live service and `cds-service replay` both use this)."""
     category = decision.worst_category
@@ -195,15 +207,15 @@ def suggested_rows(records: list[DecisionRecord], now: datetime) -> list[dict[st
     """Rows of the `suggested_ratings` table for these records."""
     return [
         {
-            "consult_id": s["consult_id"],
+            "consult_id": s.consult_id,
             "recorded_at": now,
-            "card_id": s["card_id"],
-            "suggestion_id": s["suggestion_id"],
+            "card_id": s.card_id,
+            "suggestion_id": s.suggestion_id,
             "decision_consult_id": r.consult_id,
-            "procedures": as_json(s["procedures"]),
-            "reason": s.get("reason"),
-            "rating": s["rating"],
-            "category": s.get("category"),
+            "procedures": as_json(list(s.procedures)),
+            "reason": s.reason,
+            "rating": s.rating,
+            "category": s.category,
         }
         for r in records
         for s in r.suggested
