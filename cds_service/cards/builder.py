@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from cds_service.cards.capture_text import CAPTURE_SUMMARY, capture_detail, choice_label
 from cds_service.cards.rating import rating_extensions, with_rating
@@ -29,16 +29,6 @@ OVERRIDE_REASONS = (
 )
 
 
-class Rated(NamedTuple):
-    """The rating a suggested resource carries, under its own consult id."""
-
-    consult_id: str
-    procedures: tuple[str, ...]
-    rating: str
-    category: str | None
-    reason: str | None = None  # the finding a capture choice adds
-
-
 @dataclass
 class CardResult:
     """What one decision adds to the response, and what the audit trail keeps of it."""
@@ -49,10 +39,10 @@ class CardResult:
     suggestion_ids: list[str] = field(default_factory=list)
     suggested: list[SuggestedRating] = field(default_factory=list)  # the rating each suggestion carries
 
-    def add_suggestion(self, card_id: str, suggestion: dict[str, Any], rated: Rated) -> None:
-        """A suggestion of card `card_id`, and what the audit trail keeps of the rating it carries."""
+    def add_suggestion(self, suggestion: dict[str, Any], rated: SuggestedRating) -> None:
+        """A card's suggestion, and what the audit trail keeps of the rating it carries."""
         self.suggestion_ids.append(suggestion["uuid"])
-        self.suggested.append(SuggestedRating(card_id=card_id, suggestion_id=suggestion["uuid"], **rated._asdict()))
+        self.suggested.append(rated)
 
 
 class CardBuilder:
@@ -122,11 +112,10 @@ class CardBuilder:
         alternatives = decision.alternatives[:MAX_SUGGESTIONS] if targetable else ()
         suggestions = []
         for i, alternative in enumerate(alternatives):
-            made = self._suggestion(alternative, i == 0, order, reasons)
+            made = self._suggestion(alternative, i == 0, order, reasons, card["uuid"])
             if made is not None:
-                suggestion, rated = made
-                suggestions.append(suggestion)
-                result.add_suggestion(card["uuid"], suggestion, rated)
+                suggestions.append(made[0])
+                result.add_suggestion(*made)
         if suggestions:
             card["selectionBehavior"] = "at-most-one"
             card["suggestions"] = suggestions
@@ -146,12 +135,14 @@ class CardBuilder:
         card["selectionBehavior"] = "at-most-one"
         card["suggestions"] = []
         for choice in choices:
-            suggestion, rated = self._capture_suggestion(choice, order)
+            suggestion, rated = self._capture_suggestion(choice, order, card["uuid"])
             card["suggestions"].append(suggestion)
-            result.add_suggestion(card["uuid"], suggestion, rated)
+            result.add_suggestion(suggestion, rated)
         return card
 
-    def _capture_suggestion(self, choice: CaptureChoice, order: dict[str, Any]) -> tuple[dict[str, Any], Rated]:
+    def _capture_suggestion(
+        self, choice: CaptureChoice, order: dict[str, Any], card_id: str
+    ) -> tuple[dict[str, Any], SuggestedRating]:
         """The suggestion of one capture choice, and the rating it carries (its consult id, as the audit keeps it)."""
         decision = choice.decision
         rating = decision.outcome.pama_rating
@@ -174,7 +165,9 @@ class CardBuilder:
         }
         procedures = tuple(p.id for p in decision.match.procedures) if decision.match else ()
         category = decision.worst_category
-        return suggestion, Rated(consult_id, procedures, rating, category.code if category else None, choice.finding.id)
+        code = category.code if category else None
+        rated = SuggestedRating(consult_id, card_id, suggestion["uuid"], procedures, rating, code, choice.finding.id)
+        return suggestion, rated
 
     def _rendered(self, order: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The draft as sent, except that the study coding the rating is of comes first (EHRs and the sandbox read
@@ -221,10 +214,15 @@ class CardBuilder:
         )
 
     def _suggestion(
-        self, alternative: Alternative, recommended: bool, order: dict[str, Any], reasons: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], Rated] | None:
+        self,
+        alternative: Alternative,
+        recommended: bool,
+        order: dict[str, Any],
+        reasons: list[dict[str, Any]],
+        card_id: str,
+    ) -> tuple[dict[str, Any], SuggestedRating] | None:
         """The draft with the alternative study, and the rating it carries (its consult id, as the audit keeps it);
-        `reasons`: the order's reasons, each with a complete coding."""
+        `reasons`: the order's reasons, each with a complete coding; `card_id`: the card it is a suggestion of."""
         coding = self._coding_for(alternative, order)
         if coding is None:
             return None
@@ -253,7 +251,9 @@ class CardBuilder:
         }
         if recommended:
             suggestion["isRecommended"] = True
-        return suggestion, Rated(consult_id, (procedure.id,), alternative.worst.pama, alternative.worst.code)
+        worst = alternative.worst
+        rated = SuggestedRating(consult_id, card_id, suggestion["uuid"], (procedure.id,), worst.pama, worst.code)
+        return suggestion, rated
 
     def _coding_for(self, alternative: Alternative, order: dict[str, Any]) -> SuggestedCoding | None:
         ordered_systems = [

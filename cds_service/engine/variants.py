@@ -32,7 +32,8 @@ def infer_scenario(facts: PatientFacts, k: Knowledge) -> Scenario:
     widened = facts.widened
     if len(widened) > MAX_WIDENED:
         return Scenario(Outcome.INSUFFICIENT_DATA, (), ("too many uncertain findings to consider every reading",))
-    ages = _recency_readings(facts, k)
+    aged = _aged_by_recording(facts, k)
+    ages = (frozenset(), aged) if aged else (frozenset(),)
     readings = [
         _ladder(facts, k, frozenset(f.id for f in present), old) for present in _subsets(widened) for old in ages
     ]
@@ -42,23 +43,18 @@ def infer_scenario(facts: PatientFacts, k: Knowledge) -> Scenario:
         return Scenario(None, variants, tuple(dict.fromkeys(r for s in readings for r in s.reasons)) + widening)
     stopped = next(r for r in readings if r.outcome is not None)
     doubt = tuple(f"{_named(f)}: without it, {stopped.outcome.value}" for f in widened)
-    if len(ages) > 1:
-        doubt += (f"{_recorded_only(facts, k)} dated only by when it was recorded: it may be older than the window",)
+    if aged:
+        doubt += (f"{' and '.join(sorted(aged))} dated only by when it was recorded: it may be older than the window",)
     if not doubt:
         return stopped
     return Scenario(stopped.outcome, (), stopped.reasons + doubt, stopped.routed_to)
 
 
-def _recency_readings(facts: PatientFacts, k: Knowledge) -> tuple[bool, ...]:
-    """Whether suspected infection is read both as recent and as old: a fever or a marker dated only by when it was
-    recorded, longer ago than the window (an active "fever" recorded in 2019: still going on, or long over)."""
+def _aged_by_recording(facts: PatientFacts, k: Knowledge) -> frozenset[str]:
+    """The findings of suspected infection dated only by when they were recorded, longer ago than its window (an
+    active "fever" recorded in 2019: still going on, or long over): suspected infection is read both ways."""
     window = k.policy.suspected_infection_days
-    old = any(facts.recorded_ago.get(fid, 0) > window for fid in k.policy.suspected_infection)
-    return (False, True) if old else (False,)
-
-
-def _recorded_only(facts: PatientFacts, k: Knowledge) -> str:
-    return " and ".join(f for f in k.policy.suspected_infection if f in facts.recorded_ago)
+    return frozenset(f for f in k.policy.suspected_infection if facts.recorded_ago.get(f, 0) > window)
 
 
 def _subsets(findings: tuple[Finding, ...]) -> Iterable[tuple[Finding, ...]]:
@@ -66,18 +62,15 @@ def _subsets(findings: tuple[Finding, ...]) -> Iterable[tuple[Finding, ...]]:
         yield from combinations(findings, size)
 
 
-def _ladder(facts: PatientFacts, k: Knowledge, extra: frozenset[str], old: bool = False) -> Scenario:
-    """Rules 2-8 for one reading: the present findings plus the widened ones assumed present in it; `old`: the
-    findings dated only by when they were recorded are as old as that (else they may be recent)."""
+def _ladder(facts: PatientFacts, k: Knowledge, extra: frozenset[str], old: frozenset[str] = frozenset()) -> Scenario:
+    """Rules 2-8 for one reading: the present findings plus the widened ones assumed present in it; `old`: findings
+    read, in this reading, as old as their recording (`_aged_by_recording`; else they may be recent)."""
     present = [f for f in facts.findings] + [f for f in facts.widened if f.id in extra]
     indications = [f for f in present if f.role is Role.INDICATION]
     malignancy = [f for f in present if f.role is Role.MALIGNANCY]
     infection = [f for f in present if f.role is Role.INFECTION]
-    window = k.policy.suspected_infection_days
     suspected_infection = all(
-        facts.certain(fid)
-        and facts.days_ago.get(fid, 0) <= window
-        and not (old and facts.recorded_ago.get(fid, 0) > window)
+        facts.certain(fid) and facts.days_ago.get(fid, 0) <= k.policy.suspected_infection_days and fid not in old
         for fid in k.policy.suspected_infection
     )
     if malignancy or infection or suspected_infection:

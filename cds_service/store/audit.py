@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
@@ -219,28 +219,24 @@ class AuditStore:
 
     def card(self, card_id: str) -> dict[str, Any] | None:
         """The card on record, with the client its call came from (`client`: None with authentication off)."""
-        self._catch_up()
-        query = (
-            select(*cards.c, hook_calls.c.client)
-            .select_from(
-                cards.join(decisions, decisions.c.consult_id == cards.c.consult_id).outerjoin(
-                    hook_calls, hook_calls.c.call_id == decisions.c.call_id
-                )
-            )
-            .where(cards.c.card_id == card_id)
+        calls = cards.join(decisions, decisions.c.consult_id == cards.c.consult_id).outerjoin(
+            hook_calls, hook_calls.c.call_id == decisions.c.call_id
         )
-        with self._reading() as connection:
-            row = connection.execute(query).mappings().first()
-        return dict(row) if row is not None else None
+        query = select(*cards.c, hook_calls.c.client).select_from(calls).where(cards.c.card_id == card_id)
+        return next(iter(self._fetched(query)), None)
 
     def feedback_for(self, card_id: str) -> list[dict[str, Any]]:
         return self._rows(feedback, feedback.c.card_id == card_id)
 
     def _rows(self, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
         """The rows of `table` meeting `condition`, this process's journaled decisions included."""
+        return self._fetched(select(table).where(condition))
+
+    def _fetched(self, query: Select[Any]) -> list[dict[str, Any]]:
+        """The rows a query selects, this process's journaled decisions included."""
         self._catch_up()
         with self._reading() as connection:
-            return [dict(r) for r in connection.execute(select(table).where(condition)).mappings()]
+            return [dict(r) for r in connection.execute(query).mappings()]
 
     def ping(self) -> None:
         """StoreUnavailable unless the database answers (and has its tables)."""
