@@ -141,6 +141,34 @@ def test_an_stu3_procedure_request_is_updated_as_a_procedure_request(client):
     assert {(r["resourceType"], r["id"]) for r in updated} == {("ProcedureRequest", "pr-1")}
 
 
+@pytest.mark.parametrize(
+    "stu3_elements",
+    [
+        {"requester": {"agent": {"reference": "Practitioner/dr-1"}}},
+        {"context": {"reference": "Encounter/e-1"}},
+        {"performer": {"reference": "Organization/radiology"}},
+        {"definition": [{"reference": "PlanDefinition/neck"}]},
+        {"requester": {"agent": {"reference": "Practitioner/dr-1"}}, "context": {"reference": "EpisodeOfCare/1"}},
+    ],
+)
+def test_an_stu3_procedure_request_with_stu3_only_elements_is_rated_and_updated_as_sent(client, stu3_elements):
+    draft = {**procedure_request("72126"), **stu3_elements}
+    answer = post(client, SELECT, [draft], [condition("M54.12")])
+    assert answer.status_code == 200, answer.json
+    warning = answer.json["cards"][0]
+    assert warning["indicator"] == "warning" and warning["suggestions"]
+    updated = warning["suggestions"][0]["actions"][0]["resource"]
+    assert updated["resourceType"] == "ProcedureRequest"
+    assert all(updated[key] == value for key, value in stu3_elements.items())  # its STU3 elements as it sent them
+
+
+@pytest.mark.parametrize(("status", "rated"), [("suspended", True), ("cancelled", False)])
+def test_an_stu3_procedure_request_s_status_is_read_by_its_r4_name(client, status, rated):
+    draft = {**procedure_request("72126"), "status": status}
+    cards = post(client, SELECT, [draft], [condition("M54.12")]).json["cards"]
+    assert bool(cards) is rated
+
+
 def test_a_selection_of_a_draft_by_its_r4_type_still_works(client):
     """Control: the sandbox may name the draft as the service reads it."""
     body = hook_body([procedure_request("72126")], prefetch=prefetch_for([patient(), condition("M54.12")]))
