@@ -9,11 +9,17 @@ from typing import Any
 
 from cds_service.engine.text.answers_after import Answer
 from cds_service.engine.text.line_marks import FIELD_SEPARATORS
-from cds_service.engine.text.tokens import ITEM_JOINS, concept_of, holds_phrase, padded_between
+from cds_service.engine.text.tokens import CATEGORY, ITEM_JOINS, concept_of, holds_phrase, padded_between
 from cds_service.knowledge.model import Lexicon, Role
 
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
+# cue categories whose scope a comma ends (lexicon.yaml `terminated_by`), though what they say may run on through a
+# list ("FHx: HTN, DM, breast ca", "r/o discitis, epidural abscess")
+_STOPPED_BY_A_COMMA = ("FAMILY", "POSSIBLE_EXISTENCE")
+_ITEM_SEPARATORS = frozenset({",", ";", "/", "&"})
+_ITEM_WORDS = 3  # a list's item: at most this many words besides mentions and list words; more is a statement
 _STATEMENT_ENDS = frozenset({".", ";", "!", "?", "|", "•", "·"})  # end a statement (a number after one is another's)
+_LIST_RUN_ENDS = (_STATEMENT_ENDS | FIELD_SEPARATORS) - _ITEM_SEPARATORS  # ("FHx: HTN; DM; breast ca" runs on)
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 
 
@@ -67,12 +73,70 @@ class ListScope:
         cut: set[tuple[Any, int]] = set()
         doubted: set[int] = set()
         listed: set[int] = set()
+        doubted |= self._listed_past_a_stop(doc, ents)
         for span, reached in scopes.items():
             doubted |= self._listed_past_a_separator(doc, span, reached, ents)
             self._cut_scope(doc, span, reached, cut, doubted)
             if reached[0].start > span[0]:
                 listed |= {e.start for e in sorted(reached, key=lambda e: e.start)[1:]}
         return cut, doubted, listed
+
+    def _listed_past_a_stop(self, doc: Any, ents: list) -> set[int]:
+        """The mentions a family or doubt cue written before them stops short of at a comma, in the list it begins
+        ("FHx: HTN, DM, breast ca", "Mom: breast ca, ovarian ca", "r/o discitis, epidural abscess", "ddx: mets,
+        myeloma"): they may be the relative's, or in doubt, too. Uncertain, not the cue's context: the list may also
+        have ended (asymmetric rule)."""
+        graph = getattr(doc._, "context_graph", None)
+        if graph is None:
+            return set()
+        found: set[int] = set()
+        for modifier in graph.modifiers:
+            if modifier.category in _STOPPED_BY_A_COMMA and modifier.direction != "BACKWARD":
+                found |= self._items_after(doc, modifier, ents)
+        return found
+
+    def _items_after(self, doc: Any, cue: Any, ents: list) -> set[int]:
+        """The mentions in the later items of the list a cue begins that it does not reach (`_listed_past_a_stop`): past
+        a separator (not "[x] fever", a ticked box), through items of a few words (`_list_items_between`), up to an
+        indication, which the cue's list does not take ("r/o fracture, neck pain x 3 wks"); a mention with a cue of its
+        own in its item is that cue's ("FH: CAD, hx lymphoma")."""
+        end = cue.modifier_span[1]
+        found: set[int] = set()
+        previous, separated = end, False
+        for ent in (e for e in ents if e.start >= end):
+            if not self._list_items_between(doc, previous, ent.start, first=previous == end):
+                break
+            separated = separated or any(
+                t.text in _ITEM_SEPARATORS or t.lower_ in self.lexicon.list_words for t in doc[previous : ent.start]
+            )
+            reached = any(m.modifier_span == cue.modifier_span for m in ent._.modifiers)
+            if not reached and self._kind(ent) == "indication":
+                break
+            own_cue = any(
+                previous <= m.modifier_span[0] < ent.start and m.category in CATEGORY.values() for m in ent._.modifiers
+            )
+            if separated and not reached and not own_cue:
+                found.add(ent.start)
+            previous = ent.end
+        return found
+
+    def _list_items_between(self, doc: Any, start: int, end: int, first: bool) -> bool:
+        """Whether tokens `start`..`end` go on a list: separators (`,` `;` `/`, list words) between items of at most
+        `_ITEM_WORDS` other words each, no other statement's or field's end, and no label (a ":" other than the
+        cue's own, `first`: "FHx: HTN, PMH: breast ca")."""
+        words = 0
+        for token in doc[start:end]:
+            if token.text in _LIST_RUN_ENDS:
+                return False
+            if token.text == ":" and not (first and token.i == start):
+                return False
+            if token.text in _ITEM_SEPARATORS or token.lower_ in self.lexicon.list_words:
+                words = 0
+            elif token.is_alpha and token.ent_iob_ not in ("B", "I"):
+                words += 1
+                if words > _ITEM_WORDS:
+                    return False
+        return True
 
     def _listed_past_a_separator(self, doc: Any, span: tuple[int, int], reached: list, ents: list) -> set[int]:
         """The mentions a cue's list may go on to past a field's separator that ended its reach ("Negative for: fever;
