@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from cds_service.cdshooks.configuration import CallOptions
 from cds_service.config import Settings
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.model import Alternative, Decision, Finding, Outcome
-from cds_service.knowledge.model import Category, Knowledge, Role, SuggestedCoding
+from cds_service.knowledge.model import Category, Knowledge, Procedure, Role, SuggestedCoding
 from cds_service.store.records import SuggestedRating
 
 MAX_SUGGESTIONS = 3
@@ -172,8 +173,10 @@ class CardBuilder:
     def _rendered(self, order: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The draft as sent, except that the study coding the rating is of comes first (EHRs and the sandbox read
         `code.coding[0]` as the study: a local code listed before the CPT would lose the rating) and gets a display
-        if it has none (the code system's, when this service knows it, else the order's text or the study's name).
-        Another system's coding is never given a display of ours."""
+        if it has none (the code system's, when this service knows it, else the order's text or the study's name: for
+        a code of several studies, what their names share, "MRI cervical spine", since a display naming each contrast
+        would read as contradicting the code when the draft comes back). Another system's coding is never given a
+        display of ours."""
         code = order.get("code")
         codings = code.get("coding") if isinstance(code, dict) else None
         if not isinstance(codings, list) or decision.match is None:
@@ -189,7 +192,7 @@ class CardBuilder:
         if not (isinstance(study.get("display"), str) and study["display"].strip()):
             known = self.k.order_codes.display_of(str(study.get("system")), str(study.get("code")))
             text = code.get("text") if isinstance(code.get("text"), str) and code["text"].strip() else None
-            study = {**study, "display": known or text or " or ".join(p.name for p in decision.match.procedures)}
+            study = {**study, "display": known or text or _study_name(decision.match.procedures)}
         if at == 0 and study is codings[0]:
             return order
         return {**order, "code": {**code, "coding": [study, *codings[:at], *codings[at + 1 :]]}}
@@ -330,3 +333,22 @@ def _complete(reason: Any) -> bool:
     return isinstance(first, dict) and all(
         isinstance(first.get(key), str) and first[key].strip() for key in ("system", "code", "display")
     )
+
+
+_CONTRAST_WORDS = frozenset({"with", "without", "and", "or", "iv", "contrast"})
+
+
+def _study_name(procedures: Sequence[Procedure]) -> str:
+    """The name of a code's study: its one procedure's name, or the words the names of its several begin with, up to
+    the first that tells their contrast apart ("MRI cervical spine without IV contrast" and "... with IV contrast":
+    "MRI cervical spine"); their names joined when they share none ("Gallium scan whole body or WBC scan ...")."""
+    names = [p.name.split() for p in procedures]
+    shared: list[str] = []
+    for words in zip(*names, strict=False):
+        if len(set(words)) > 1:
+            break
+        shared.append(words[0])
+    if len(names) > 1:
+        while shared and shared[-1].lower() in _CONTRAST_WORDS:
+            shared.pop()
+    return " ".join(shared) or " or ".join(p.name for p in procedures)

@@ -11,7 +11,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.model import Decision
-from cds_service.knowledge.model import Effect, FindingDefinition, Knowledge, Role, SuggestedCoding
+from cds_service.knowledge.model import Context, Effect, FindingDefinition, Knowledge, Role, SuggestedCoding
 
 
 @dataclass(frozen=True)
@@ -25,20 +25,31 @@ class CaptureChoice:
 
 def indication_missing(order: ServiceRequest, decision: Decision, k: Knowledge) -> bool:
     """The order gives no reason (coded, words or reference; any reason, even one this topic does not rate, is the
-    clinician's), its own words name no indication in any context, and the chart holds none that counts (a resolved
-    or refuted one does not). A whole-body or level-less study is left alone (it is rated only for a neck reason
-    the order states)."""
+    clinician's; a reason of blanks is none), its own words name no indication in any context, and the chart holds
+    none that counts: a resolved or refuted one does not, nor one whose status cannot be read (policy §10: it does
+    not count for an indication), nor another draft's reason (policy §2 counts the order's own). A whole-body or
+    level-less study is left alone (it is rated only for a neck reason the order states)."""
     if decision.match is None or decision.match.needs_neck_reason:
         return False
-    if order.reasonCode or order.reasonReference:
+    if any(_stated(reason) for reason in order.reasonCode or ()) or order.reasonReference:
         return False
     for mention in decision.mentions:
         concept = k.findings.get(mention.concept)
-        if concept is None or concept.role is not Role.INDICATION:
+        if concept is None or concept.role is not Role.INDICATION or mention.sibling:
             continue
-        if mention.order_reason or concept.effect(mention.context) is not Effect.IGNORE:
+        if mention.order_reason:
+            return False
+        if mention.context is not Context.UNKNOWN and concept.effect(mention.context) is not Effect.IGNORE:
             return False
     return True
+
+
+def _stated(reason: CodeableConcept) -> bool:
+    """Whether a reasonCode says anything: words that are not blanks, or a coding with anything in it (one this
+    service cannot read is still the clinician's reason)."""
+    if reason.text and reason.text.strip():
+        return True
+    return any(any(str(v).strip() for v in (c.system, c.code, c.display) if v) for c in reason.coding or ())
 
 
 def reason_choices(k: Knowledge) -> tuple[FindingDefinition, ...]:

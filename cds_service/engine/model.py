@@ -71,6 +71,7 @@ class Mention:
     duration_classes: tuple[frozenset[str], ...] = ()  # each written duration word's classes: {chronic}, {acute}
     coded_recency: bool | None = None  # injury codes: True initial encounter, False sequela, None no rule
     order_reason: bool = False  # stated by the order itself (reasonCode, note, reasonReference)
+    sibling: bool = False  # stated by another draft order of the same call (its reason or note)
 
 
 @dataclass(frozen=True)

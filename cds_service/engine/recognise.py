@@ -179,17 +179,34 @@ def _reason_concepts(order: ServiceRequest) -> list[tuple[str, CodeableConcept]]
 
 
 def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iterator[Mention]:
-    """ServiceRequest.reasonCode (codes and text) and note text count as an active Condition with unknown onset."""
+    """ServiceRequest.reasonCode (codes and text) and note text count as an active Condition with unknown onset. A
+    coded reason the order's own words only deny or doubt ("M54.2", text "no neck pain"; "r/o neck pain") is
+    contradicted: uncertain, so it may widen or block, never warn alone."""
     reference = f"ServiceRequest/{order.id}"
+    coded: list[Mention] = []
+    words: list[Mention] = []
     for element, concept, known, mentions in _reason_codes(order, reader):
-        yield from mentions
-        yield from _order_words(reference, element, concept, known, order_date, reader)
+        coded += mentions
+        words += _order_words(reference, element, concept, known, order_date, reader)
     for i, reason in enumerate(order.reasonReference or ()):
         if reason.reference is None and reason.display:
-            yield from _read(reference, f"reasonReference[{i}].display", reason.display, order_date, reader)
+            words += _read(reference, f"reasonReference[{i}].display", reason.display, order_date, reader)
     for i, note in enumerate(order.note or ()):
         if note.text:
-            yield from _read(reference, f"note[{i}].text", note.text, order_date, reader)
+            words += _read(reference, f"note[{i}].text", note.text, order_date, reader)
+    stated = {m.concept for m in words if m.context in (Context.AFFIRMED, Context.HISTORICAL)}
+    contradicted = {m.concept for m in words if m.concept not in stated}
+    for mention in coded:
+        if mention.concept in contradicted and mention.context in (Context.AFFIRMED, Context.HISTORICAL):
+            mention = replace(mention, context=Context.UNCERTAIN, evidence=_contradicted(mention.evidence))
+        yield mention
+    yield from words
+
+
+def _contradicted(evidence: Evidence) -> Evidence:
+    """The evidence of a coded reason the order's words deny or doubt, saying so."""
+    note = "the order's words deny or doubt it"
+    return replace(evidence, note=f"{evidence.note}, {note}" if evidence.note else note)
 
 
 def _siblings(
@@ -202,7 +219,9 @@ def _siblings(
     for sibling in siblings:
         if sibling is not order and not (order.id is not None and sibling.id == order.id):
             for mention in _order(sibling, order_date, reader):
-                yield replace(mention, context=combine(mention.context, Context.UNCERTAIN), order_reason=False)
+                yield replace(
+                    mention, context=combine(mention.context, Context.UNCERTAIN), order_reason=False, sibling=True
+                )
 
 
 def _order_codes(order: ServiceRequest, reader: ChartReader) -> Iterator[Mention]:
