@@ -1,0 +1,78 @@
+"""Review 39 (contraindications as EHR exports send them): what it found, pinned.
+
+The chart is neck pain with a bone metastasis (variant 5): radiographs (72040) are Usually Not Appropriate, and the
+card suggests MRI without and with contrast, MRI without, CT with contrast, CT without, PET/CT, less what the chart
+rules out (policy §6).
+- Implant codes sent without a display were missed: the adjustment of an implanted hearing or visual device (Z45.3x),
+  a leadless dual-chamber pacemaker, a WiSE CRT, a CardioMEMS sensor, an osseointegrated hearing implant, aneurysm
+  surgery that leaves a clip (CPT, and ICD-10-PCS restriction with an extraluminal device): MRI was suggested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.builders import condition, device, procedure
+from tests.engine.metastasis_suggestions import MRI, suggestions
+
+
+def _no_mri(engine: Any, *extra: dict[str, Any]) -> bool:
+    suggested = suggestions(engine, *extra)
+    return bool(suggested) and not MRI & suggested
+
+
+# -- implant codes ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "code",
+    ["Z45.31", "Z45.320", "Z45.321", "Z45.328", "Z45.32", "Z45.3", "Z45.0", "Z45.01", "Z45.4", "Z95.81", "Z45.89",
+     "Z45.9", "Z96.9"],
+)  # fmt: skip
+def test_an_implanted_device_s_icd10cm_code_without_display_removes_mri(engine, code):
+    assert _no_mri(engine, condition(code))
+
+
+@pytest.mark.parametrize(
+    "code", ["Z45.1", "Z45.2", "Z45.81", "Z45.82", "Z95.1", "Z95.2", "Z95.5", "Z95.820", "Z96.22", "Z97.5", "Z98.2"]
+)
+def test_control_a_device_code_of_no_mr_unsafe_implant_keeps_mri(engine, code):
+    assert suggestions(engine, condition(code)) >= MRI
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["0795T", "0796T", "0797T", "0801T", "0802T", "0803T", "0823T", "0515T", "0516T", "0517T", "0518T", "0519T",
+     "0520T", "33289", "69714", "69716", "69717", "69719", "69729", "69730", "61697", "61698", "61700", "61702",
+     "61703"],
+)  # fmt: skip
+def test_a_procedure_that_leaves_an_implant_or_a_clip_removes_mri(engine, code):
+    assert _no_mri(engine, procedure(code))
+
+
+@pytest.mark.parametrize("code", ["0798T", "0824T", "61710", "69726", "22551"])
+def test_control_a_removal_a_coil_or_another_operation_keeps_mri(engine, code):
+    assert suggestions(engine, procedure(code)) >= MRI
+
+
+@pytest.mark.parametrize(
+    "code", ["03VG0CZ", "03VG3CZ", "03VG4CZ", "03LG0CZ", "03LG3CZ", "03LG4CZ", "03VK0CZ", "03VL4CZ"]
+)
+def test_an_aneurysm_clip_coded_in_icd10pcs_removes_mri(engine, code):
+    assert _no_mri(engine, procedure(code, "icd10pcs", performed="2015-03-01"))
+
+
+@pytest.mark.parametrize("code", ["03VG0DZ", "03VG3HZ", "03LG3DZ"])
+def test_control_an_intraluminal_coil_or_flow_diverter_keeps_mri(engine, code):
+    assert suggestions(engine, procedure(code, "icd10pcs", performed="2015-03-01")) >= MRI
+
+
+@pytest.mark.parametrize(
+    "text", ["VP shunt (programmable)", "VP shunt, programmable", "Shunt - programmable valve", "Programmable LP shunt"]
+)
+def test_a_programmable_shunt_with_its_kind_first_on_a_device_removes_mri(engine, text):
+    assert _no_mri(engine, device(text))
+
+
+def test_control_a_shunt_not_said_to_be_programmable_keeps_mri(engine):
+    assert suggestions(engine, device("VP shunt")) >= MRI
