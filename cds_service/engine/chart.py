@@ -608,8 +608,14 @@ class ChartReader:
         coded, words = _codings_of(kind, raw, element), _words_of(kind, raw, element)
         safety = _safety_words(raw) if kind == "Device" else ""
         found, coding = self._shows(kind, coded, f"{words} {safety}" if safety else words)
+        if kind == "AllergyIntolerance" and found:
+            found = self._narrowest(found, f"{words} ")
+            if coding is None:
+                found -= self._denied_in_words(chart, words, found)
         if not found:
             how = _unnamed(coded, words)
+            if how and self._no_allergy_coded(kind, coded):
+                return
             if how and self._context(chart, kind, raw) is not Context.NEGATED:
                 concept, what = _CODED_ONLY[kind]
                 chart.doubts.append(Doubt(concept, f"{kind}/{raw.get('id', '?')}", f"{kind} {how}: it may be {what}"))
@@ -632,6 +638,45 @@ class ChartReader:
                     concepts.add(ci.id)
                     coding = coding or Coding(c.get("system"), c["code"], c.get("display"))
         return frozenset(concepts) | self._named_in_words(kind, words), coding
+
+    def _narrowest(self, found: frozenset[str], words: str) -> frozenset[str]:
+        """The contraindications an allergy shows, less one whose classes another of them names part of: an entry that
+        names its agent ("Iodinated contrast media", "Contrast dye (Omnipaque)", RxNorm iohexol with the text
+        "contrast") removes that agent's class only; one that names no agent ("IV dye") removes both, and so does one
+        whose words may say the agent is another (`agent_named_unless`: "Contrast media (not iodine)")."""
+        k = self.k.contraindications
+
+        def wider(c: str) -> bool:
+            narrower = any(set(k[o].excludes) < set(k[c].excludes) for o in found if o != c)
+            return narrower and not any(True for w in k[c].agent_named_unless for _ in _word_starts(words, w))
+
+        return frozenset(c for c in found if not wider(c))
+
+    def _denied_in_words(self, chart: Chart, words: str, found: frozenset[str]) -> frozenset[str]:
+        """The allergies an AllergyIntolerance's words name only to deny them ("No known contrast allergy", "Contrast
+        allergy - denies"), as the text reader reads a negation: a concept it reads there, never but negated, and a
+        wider one read nowhere else ("No allergy to iodinated contrast": its word "contrast" is the denied agent's).
+        (Only the allergies, not an implant written on the allergy list: "No MRI - ICD" is no denial.)"""
+        k = self.k.contraindications
+        allergies = {c for c in found if k[c].allergy_codes.by_system}
+        if not allergies:
+            return frozenset()
+        mentions = [m for m in self._words(chart, words, True) if m.concept in allergies]
+        kept = {m.concept for m in mentions if m.context is not Context.NEGATED}
+        denied = {m.concept for m in mentions} - kept
+        wider = {c for c in allergies - kept if any(set(k[d].excludes) < set(k[c].excludes) for d in denied)}
+        return frozenset(denied | wider)
+
+    def _no_allergy_coded(self, kind: str, coded: list[dict[str, Any]]) -> bool:
+        """Whether an AllergyIntolerance's every code records that there is no allergy ("No known allergy", SNOMED CT
+        716186003, sent with no words: contraindications.yaml `no_known_allergy`)."""
+        k = self.k
+        codes = [c for c in coded if c.get("code")]
+        return (
+            kind == "AllergyIntolerance"
+            and bool(codes)
+            and all(k.no_known_allergy.match(k.systems, c.get("system"), c["code"]) for c in codes)
+        )
 
     def _named_in_words(self, kind: str, text: str) -> frozenset[str]:
         """Contraindications a Device's words name (`device_text`, where no word of `device_text_unless` covers it:

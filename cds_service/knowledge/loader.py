@@ -222,6 +222,7 @@ class _Builder:
             contraindications=contraindications,
             policy=policy,
             lexicon=lexicon,
+            no_known_allergy=self._no_known_allergy(),
         )
 
     # -- code systems, categories, procedures ---------------------------------------------------
@@ -602,8 +603,15 @@ class _Builder:
                 device_text_unless=tuple(t.lower() for t in c.get("device_text_unless", ())),
                 allergy_text=tuple(t.lower() for t in c.get("allergy_text", ())),
                 allergy_text_unless=tuple(t.lower() for t in c.get("allergy_text_unless", ())),
+                agent_named_unless=tuple(t.lower() for t in c.get("agent_named_unless", ())),
             )
         return {cid: _unless_agents_named(c, result.values()) for cid, c in result.items()}
+
+    def _no_known_allergy(self) -> CodeSets:
+        """The AllergyIntolerance codes that record no allergy (contraindications.yaml `no_known_allergy`)."""
+        doc = self.docs["contraindications.yaml"]
+        spec = doc.data.get("no_known_allergy", {}).get("allergies", {})
+        return self._code_sets(doc, ["no_known_allergy", "allergies"], spec)
 
     def _no_shared_ids(self, findings: Mapping[str, Any], contraindications: Mapping[str, Any]) -> None:
         shared = sorted(set(findings) & set(contraindications))

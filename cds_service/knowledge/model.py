@@ -185,6 +185,8 @@ class Contraindication(Concept):
     device_text_unless: tuple[str, ...] = ()  # a device so named is none of these ("Defib pads", "Holter monitor")
     allergy_text: tuple[str, ...] = ()
     allergy_text_unless: tuple[str, ...] = ()
+    # words that keep this (wider) entry where an allergy also names a narrower one's agent ("Contrast (not iodine)")
+    agent_named_unless: tuple[str, ...] = ()
 
     def excludes_procedure(self, procedure: Procedure) -> bool:
         return any(procedure.involves(attribute) for attribute in self.excludes)
@@ -580,6 +582,7 @@ class Knowledge:
     contraindications: dict[str, Contraindication]
     policy: Policy
     lexicon: Lexicon | None = None
+    no_known_allergy: CodeSets = EMPTY_CODE_SETS  # AllergyIntolerance codes that record no allergy (negations)
 
     def concept(self, concept_id: str) -> FindingDefinition | Contraindication:
         return self.findings.get(concept_id) or self.contraindications[concept_id]

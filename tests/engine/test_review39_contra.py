@@ -6,6 +6,11 @@ rules out (policy §6).
 - Implant codes sent without a display were missed: the adjustment of an implanted hearing or visual device (Z45.3x),
   a leadless dual-chamber pacemaker, a WiSE CRT, a CardioMEMS sensor, an osseointegrated hearing implant, aneurysm
   surgery that leaves a clip (CPT, and ICD-10-PCS restriction with an extraluminal device): MRI was suggested.
+- "No known allergy" (SNOMED CT 716186003 and its siblings, sent with no display as US Core exports do), and an allergy
+  entry's words that deny a contrast allergy ("No known contrast allergy"), were read as a contrast allergy of an
+  unnamed agent: both contrast studies were lost.
+- An allergy that names its agent ("Iodinated contrast media", "Contrast dye (Omnipaque)", "GADOLINIUM-CONTAINING
+  CONTRAST MEDIA") was also read as one of an unnamed agent: both contrast studies were lost, not the agent's only.
 """
 
 from __future__ import annotations
@@ -14,8 +19,19 @@ from typing import Any
 
 import pytest
 
-from tests.builders import condition, device, procedure
+from tests.builders import allergy, coding, condition, device, procedure
 from tests.engine.metastasis_suggestions import MRI, suggestions
+
+GADOLINIUM = "mr-cspine-wow"
+IODINATED = "ct-cspine-w"
+BOTH = {GADOLINIUM, IODINATED}
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def _coded_allergy(system: str, code: str, text: str | None = None) -> dict[str, Any]:
+    entry = allergy(text or "")
+    entry["code"] = {"coding": [coding(system, code)], **({"text": text} if text else {})}
+    return entry
 
 
 def _no_mri(engine: Any, *extra: dict[str, Any]) -> bool:
@@ -76,3 +92,79 @@ def test_a_programmable_shunt_with_its_kind_first_on_a_device_removes_mri(engine
 
 def test_control_a_shunt_not_said_to_be_programmable_keeps_mri(engine):
     assert suggestions(engine, device("VP shunt")) >= MRI
+
+
+# -- "no known allergy" ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("code", ["716186003", "409137002", "429625007", "428607008", "160244002", "1003774007"])
+def test_a_no_known_allergy_code_without_display_is_no_contrast_allergy(engine, code):
+    assert suggestions(engine, _coded_allergy("snomed", code)) >= BOTH
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No known contrast allergy", "No contrast allergy", "Denies contrast allergy", "Contrast allergy - denies",
+     "No known allergy to IV contrast", "No allergy to iodinated contrast", "No gadolinium allergy", "NKA", "NKDA",
+     "No known allergies"],
+)  # fmt: skip
+def test_an_allergy_entry_whose_words_deny_a_contrast_allergy_keeps_both_contrast_studies(engine, text):
+    assert suggestions(engine, allergy(text)) >= BOTH
+
+
+@pytest.mark.parametrize(("system", "code"), [("snomed", "91936005"), ("snomed", "12345678"), (RXNORM, "7980")])
+def test_control_an_allergy_coded_only_in_a_code_not_listed_still_removes_both(engine, system, code):
+    suggested = suggestions(engine, _coded_allergy(system, code))
+    assert not BOTH & suggested and "mr-cspine-wo" in suggested
+
+
+def test_control_a_no_known_allergy_code_beside_another_code_still_removes_both(engine):
+    entry = _coded_allergy("snomed", "716186003")
+    entry["code"]["coding"].append(coding(RXNORM, "7980"))
+    assert not BOTH & suggestions(engine, entry)
+
+
+@pytest.mark.parametrize(
+    ("text", "removed"),
+    [("No known contrast allergy; Omnipaque - hives", {IODINATED}), ("Contrast - premedicate", BOTH),
+     ("Contrast dye - hives", BOTH), ("NKA to contrast", BOTH)],
+)  # fmt: skip
+def test_control_an_allergy_that_is_not_denied_still_removes_the_contrast(engine, text, removed):
+    suggested = suggestions(engine, allergy(text))
+    assert not removed & suggested and "mr-cspine-wo" in suggested
+
+
+# -- an allergy that names its agent --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["Iodinated contrast media", "Contrast Media, Iodinated", "Contrast media (iodine)", "CONTRAST MEDIA - IODINE",
+     "IODINATED CONTRAST MEDIA - IV DYE", "Contrast dye (Omnipaque)", "Contrast - Visipaque", "Iodine contrast dye",
+     "Radiocontrast media (iodinated)", "Contrast media: iohexol", "CT contrast dye", "Contrast (Isovue)"],
+)  # fmt: skip
+def test_an_allergy_naming_an_iodinated_agent_removes_only_the_iodinated_study(engine, text):
+    suggested = suggestions(engine, allergy(text))
+    assert IODINATED not in suggested and GADOLINIUM in suggested
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Contrast Media (Gadolinium)", "Contrast agent: gadolinium", "GADOLINIUM-CONTAINING CONTRAST MEDIA",
+     "Gadolinium contrast dye", "IV contrast - gadolinium based", "MRI contrast"],
+)  # fmt: skip
+def test_an_allergy_naming_gadolinium_removes_only_the_gadolinium_study(engine, text):
+    suggested = suggestions(engine, allergy(text))
+    assert GADOLINIUM not in suggested and IODINATED in suggested
+
+
+def test_an_allergy_coded_for_its_agent_with_the_word_contrast_removes_only_that_agent(engine):
+    suggested = suggestions(engine, _coded_allergy(RXNORM, "5956", "Contrast"))
+    assert IODINATED not in suggested and GADOLINIUM in suggested
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["IV dye", "contrast", "Contrast media", "contrast dye", "Hair dye and contrast dye",
+     "Gadolinium and iodinated contrast", "Iodine or gadolinium contrast", "Contrast media (not iodine)",
+     "contrast other than Omnipaque", "? iodine contrast"],
+)  # fmt: skip
+def test_control_an_allergy_naming_no_agent_both_or_maybe_another_removes_both(engine, text):
+    suggested = suggestions(engine, allergy(text))
+    assert not BOTH & suggested and "mr-cspine-wo" in suggested
