@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cds_service.cards.markdown import escape
 from cds_service.engine.model import Decision, Evidence, Exclusion, Finding, Outcome
-from cds_service.knowledge.model import Knowledge, Procedure, Rating
+from cds_service.knowledge.model import Knowledge, Procedure, Rating, Role
 
 MAX_SUMMARY = 139
 MAX_SUGGESTED = 3
@@ -108,8 +108,13 @@ def _why(decision: Decision) -> str | None:
 
 
 def _finding_line(finding: Finding) -> str:
+    return f"- {_basis(finding)}"
+
+
+def _basis(finding: Finding) -> str:
+    """A finding's label, its doubt when it is doubtful, and its evidence (`evidence_text`)."""
     doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
-    return f"- {finding.label}{doubt}: " + "; ".join(evidence_text(e) for e in finding.evidence)
+    return f"{finding.label}{doubt}: " + "; ".join(evidence_text(e) for e in finding.evidence)
 
 
 def evidence_text(e: Evidence) -> str:
@@ -139,5 +144,9 @@ def _no_rating(decision: Decision) -> str | None:
 
 
 def _excluded(exclusion: Exclusion) -> str:
-    refs = ", ".join(escape(e.reference) for e in exclusion.evidence)
-    return f"Not suggested: {exclusion.procedure.name} ({exclusion.label}; {refs})."
+    """A withheld alternative and every contraindication that removes it, each with its basis as a finding's line
+    shows it (policy §7, §8): if one of them is wrong, the clinician sees the other still holds."""
+    findings = exclusion.findings or (
+        Finding(exclusion.contraindication, exclusion.label, Role.CONTRAINDICATION, exclusion.evidence),
+    )
+    return f"Not suggested: {exclusion.procedure.name} (" + "; and ".join(_basis(f) for f in findings) + ")."

@@ -30,14 +30,14 @@ def rank_alternatives(
     kept: list[Alternative] = []
     excluded: list[Exclusion] = []
     for _, _, alternative in ranked:
-        blocking = next(
-            (c for c in contraindications if k.contraindications[c.id].excludes_procedure(alternative.procedure)),
-            None,
+        blocking = tuple(
+            c for c in contraindications if k.contraindications[c.id].excludes_procedure(alternative.procedure)
         )
-        if blocking is None:
+        if not blocking:
             kept.append(alternative)
         else:
+            first = blocking[0]
             excluded.append(
-                Exclusion(alternative.procedure, alternative.worst, blocking.id, blocking.label, blocking.evidence)
+                Exclusion(alternative.procedure, alternative.worst, first.id, first.label, first.evidence, blocking)
             )
     return tuple(kept), tuple(excluded)

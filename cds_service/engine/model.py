@@ -138,9 +138,10 @@ class Exclusion:
 
     procedure: Procedure
     worst: Category
-    contraindication: str
+    contraindication: str  # the first contraindication that removes it (its id, label and evidence)
     label: str
     evidence: tuple[Evidence, ...] = ()
+    findings: tuple[Finding, ...] = ()  # every contraindication that removes it, with its basis and doubt
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ rules out (policy §6).
   unnamed agent: both contrast studies were lost.
 - An allergy that names its agent ("Iodinated contrast media", "Contrast dye (Omnipaque)", "GADOLINIUM-CONTAINING
   CONTRAST MEDIA") was also read as one of an unnamed agent: both contrast studies were lost, not the agent's only.
+- The card's "Not suggested" line gave a contraindication's label and a bare reference: no code, words, value, date
+  or doubt, and only the first of two contraindications that remove the study.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from tests.builders import allergy, coding, condition, device, procedure
-from tests.engine.metastasis_suggestions import MRI, suggestions
+from cds_service.cards.text import detail_markdown
+from tests.builders import allergy, coding, condition, device, observation, order_json, patient, procedure
+from tests.conftest import TODAY
+from tests.engine.metastasis_suggestions import ACUTE, MRI, suggestions
 
 GADOLINIUM = "mr-cspine-wow"
 IODINATED = "ct-cspine-w"
@@ -168,3 +173,58 @@ def test_an_allergy_coded_for_its_agent_with_the_word_contrast_removes_only_that
 def test_control_an_allergy_naming_no_agent_both_or_maybe_another_removes_both(engine, text):
     suggested = suggestions(engine, allergy(text))
     assert not BOTH & suggested and "mr-cspine-wo" in suggested
+
+
+# -- the basis of a withheld suggestion -----------------------------------------------------------------------------
+MRI_WOW = "Not suggested: MRI cervical spine without and with IV contrast ("
+
+
+def _not_suggested(engine: Any, *extra: dict[str, Any], reason: str | None = None) -> str:
+    """The card's line for MRI without and with contrast, on the variant 5 chart with `extra` resources."""
+    chart = [patient(), condition("C79.51"), condition("M54.2", onset=ACUTE), *extra]
+    draft = order_json("72040")
+    if reason:
+        draft["reasonCode"] = [{"text": reason}]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
+    detail = detail_markdown(decision, engine.knowledge)
+    return next(line for line in detail.split("\n") if line.startswith(MRI_WOW))
+
+
+def _pacemaker_device() -> dict[str, Any]:
+    entry = device(snomed="14106009")
+    entry["type"]["coding"][0]["display"] = "Cardiac pacemaker"
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason", "shown"),
+    [
+        ([_pacemaker_device()], None, ["14106009", "Cardiac pacemaker"]),
+        ([device("Medtronic Azure XT DR")], None, ["Azure XT DR"]),
+        ([condition("Z95.0")], None, ["Z95.0"]),
+        ([procedure("33208")], None, ["33208", "2024-11-02"]),
+        ([allergy("Gadavist")], None, ["Gadavist"]),
+        ([observation("62238-1", 22, "mL/min/{1.73_m2}", when="2026-11-15T09:00:00Z")], None, ["22", "2026-11-15"]),
+        ([], "has Medtronic pacemaker", ['"has Medtronic pacemaker"']),
+    ],
+)
+def test_a_withheld_study_s_line_shows_the_code_words_value_or_date_behind_it(engine, extra, reason, shown):
+    line = _not_suggested(engine, *extra, reason=reason)
+    assert all(part in line for part in shown), line
+
+
+def test_a_withheld_study_s_line_says_when_its_contraindication_is_only_a_doubt(engine):
+    local = device()
+    local["type"] = {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.657380", "code": "ZX-991"}]}
+    line = _not_suggested(engine, local)
+    assert "may be" in line and "ZX-991" in line
+
+
+def test_a_study_withheld_by_two_contraindications_names_both(engine):
+    line = _not_suggested(engine, _pacemaker_device(), allergy("Gadavist", aid="gad-1"))
+    assert "Device/" in line and "AllergyIntolerance/gad-1" in line and "MR-unsafe implant" in line
+
+
+def test_a_withheld_study_s_line_escapes_the_chart_s_words(engine):
+    line = _not_suggested(engine, allergy("Gadavist *hives* [x](y)"))
+    assert r"Gadavist \*hives\* \[x\]\(y\)" in line
