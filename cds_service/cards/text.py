@@ -57,6 +57,7 @@ def detail_markdown(decision: Decision, k: Knowledge) -> str:
     """Scenario(s), ratings table, evidence (with the words read), contraindications and source."""
     parts = [f"**ACR variant {v.number}:** {v.title}" for v in decision.variants]
     parts += [p for p in (_table(decision), _ambiguity(decision), _why(decision), _no_rating(decision)) if p]
+    parts += [p for p in (_against_ordered(decision),) if p]
     parts += [_excluded(e) for e in decision.exclusions]
     if decision.ignored:
         parts.append("**Not used:**\n" + "\n".join(f"- {escape(i)}" for i in decision.ignored))
@@ -141,6 +142,15 @@ def _no_rating(decision: Decision) -> str | None:
         return None
     reasons = [r for r in decision.reasons if r not in decision.ignored]
     return "**No rating:**\n" + "\n".join(f"- {escape(r)}" for r in reasons)
+
+
+def _against_ordered(decision: Decision) -> str | None:
+    """What the chart holds against the ordered study itself (policy §6), with its basis, as the capture card says it:
+    a clinician who overrides the warning sees the study is contraindicated too."""
+    if not decision.against_ordered:
+        return None
+    lines = [f"- {_basis(f)}" for f in decision.against_ordered]
+    return f"**The chart holds against {escape(_ordered(decision))}:**\n" + "\n".join(lines)
 
 
 def _excluded(exclusion: Exclusion) -> str:

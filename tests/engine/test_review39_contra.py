@@ -13,6 +13,7 @@ rules out (policy §6).
   CONTRAST MEDIA") was also read as one of an unnamed agent: both contrast studies were lost, not the agent's only.
 - The card's "Not suggested" line gave a contraindication's label and a bare reference: no code, words, value, date
   or doubt, and only the first of two contraindications that remove the study.
+- The warning card did not say when the ordered study itself is contraindicated (the capture card does).
 """
 
 from __future__ import annotations
@@ -228,3 +229,30 @@ def test_a_study_withheld_by_two_contraindications_names_both(engine):
 def test_a_withheld_study_s_line_escapes_the_chart_s_words(engine):
     line = _not_suggested(engine, allergy("Gadavist *hives* [x](y)"))
     assert r"Gadavist \*hives\* \[x\]\(y\)" in line
+
+
+# -- the ordered study's own contraindication -----------------------------------------------------------------------
+def _detail(engine: Any, study: str, *extra: dict[str, Any]) -> str:
+    """The card's detail for `study` ordered for chronic radiculopathy (variant 8), with `extra` resources."""
+    chart = [patient(), condition("M54.12", onset="2026-01-10"), *extra]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(order_json(study))], chart, today=TODAY)
+    assert decision.outcome.value == "not-appropriate"
+    return detail_markdown(decision, engine.knowledge)
+
+
+@pytest.mark.parametrize(
+    ("study", "extra", "shown"),
+    [
+        ("72142", allergy("Gadavist", aid="gad-1"), ["AllergyIntolerance/gad-1", "Gadavist"]),
+        ("72142", device("Pacemaker"), ["Device/", "MR-unsafe implant"]),
+        ("72142", condition("Z95.0"), ["Condition/", "Z95.0"]),
+    ],
+)
+def test_the_card_says_when_the_chart_holds_against_the_ordered_study_itself(engine, study, extra, shown):
+    detail = _detail(engine, study, extra)
+    against = detail.split("**The chart holds against ", 1)[1].split("\n\n")[0]
+    assert all(part in against for part in shown), detail
+
+
+def test_control_no_contraindication_no_line_against_the_ordered_study(engine):
+    assert "The chart holds against" not in _detail(engine, "72142")
