@@ -173,3 +173,10 @@ def test_return_precautions_and_teaching_are_not_findings(engine, text):
 def test_a_visit_or_a_template_s_list_is_no_precaution(engine, text):
     """Controls: a visit for a fever, or a template's red-flag list, says the fever."""
     assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
+
+
+# -- a programmable shunt written kind first ---------------------------------------------------------------------------
+@pytest.mark.parametrize("words", ["VP shunt (programmable)", "VPS - programmable", "shunt, adjustable"])
+def test_a_programmable_shunt_written_kind_first_is_mr_unsafe(text_reader, words):
+    # (on the problem list it named nothing, and MRI was suggested)
+    assert ("mri-unsafe", "affirmed") in mentions(text_reader, words)
