@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cds_service.cards.markdown import escape
-from cds_service.cards.text import evidence_text
+from cds_service.cards.text import duration_line, evidence_text
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.model import Decision, Finding, Outcome
 from cds_service.knowledge.model import Knowledge, Role
@@ -21,7 +21,13 @@ def rating_words(decision: Decision) -> str:
 
 
 def choice_label(choice: CaptureChoice) -> str:
-    return f"{choice.finding.label}: {rating_words(choice.decision)}"[:MAX_LABEL]
+    """The reason and the rating it gives; past MAX_LABEL characters, the categories by their codes ("Cervical
+    radiculopathy: UA or MBA or UNA"), never cut inside one (the detail's table names them in full)."""
+    label = f"{choice.finding.label}: {rating_words(choice.decision)}"
+    if len(label) <= MAX_LABEL:
+        return label
+    codes = " or ".join(c.code for c in choice.decision.categories)
+    return f"{choice.finding.label}: {codes}"[:MAX_LABEL]
 
 
 def capture_detail(choices: tuple[CaptureChoice, ...], ordered: str, k: Knowledge) -> str:
@@ -32,7 +38,8 @@ def capture_detail(choices: tuple[CaptureChoice, ...], ordered: str, k: Knowledg
         "on this chart; the next order-select rates it for real.",
         _table(choices, ordered),
     ]
-    parts += [p for p in (_no_rating(choices), _chart_findings(choices), _against_ordered(choices, ordered)) if p]
+    parts += [p for p in (_variants(choices), _duration(choices), _no_rating(choices), _chart_findings(choices)) if p]
+    parts += [p for p in (_against_ordered(choices, ordered),) if p]
     parts.append(f"Source: {k.topic.title}, revised {k.topic.revised}.")
     return "\n\n".join(parts)
 
@@ -43,6 +50,19 @@ def _table(choices: tuple[CaptureChoice, ...], ordered: str) -> str:
         variants = " or ".join(str(v.number) for v in c.decision.variants) or "none"
         lines.append(f"| {c.finding.label} | `{c.reason.code}` | {variants} | {rating_words(c.decision)} |")
     return "\n".join(lines)
+
+
+def _variants(choices: tuple[CaptureChoice, ...]) -> str | None:
+    """The ACR variants the table names, each with its text (policy §7: every card carries the variants' text)."""
+    variants = {v.number: v for c in choices for v in c.decision.variants}
+    lines = [f"- {n}: {variants[n].title}" for n in sorted(variants)]
+    return "**ACR variants:**\n" + "\n".join(lines) if lines else None
+
+
+def _duration(choices: tuple[CaptureChoice, ...]) -> str | None:
+    """The duration words the order or the chart wrote ("symptoms x 3 days"), which every choice is read with."""
+    lines = dict.fromkeys(duration_line(d) for c in choices if (d := c.decision.duration) is not None and d.words)
+    return "**Duration, for every choice:**\n" + "\n".join(lines) if lines else None
 
 
 def _no_rating(choices: tuple[CaptureChoice, ...]) -> str | None:

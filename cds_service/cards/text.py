@@ -6,7 +6,7 @@ Every string that comes from the EHR (displays, quoted words, notes, ids) goes t
 from __future__ import annotations
 
 from cds_service.cards.markdown import escape
-from cds_service.engine.model import Decision, Evidence, Exclusion, Finding, Outcome
+from cds_service.engine.model import Decision, Duration, Evidence, Exclusion, Finding, Outcome
 from cds_service.knowledge.model import Knowledge, Procedure, Rating, Role
 
 MAX_SUMMARY = 139
@@ -104,8 +104,14 @@ def _ambiguity(decision: Decision) -> str | None:
 def _why(decision: Decision) -> str | None:
     lines = [_finding_line(f) for f in decision.findings]
     if decision.duration and decision.variants:
-        lines.append(f"- Duration {decision.duration.label}: {escape(decision.duration.basis)}")
+        lines.append(duration_line(decision.duration))
     return "**Why:**\n" + "\n".join(lines) if lines else None
+
+
+def duration_line(duration: Duration) -> str:
+    """The duration, where it was read, and the time words written that set it ("x 3 wks", "since March")."""
+    written = ", ".join(f"“{escape(w)}”" for w in duration.words)
+    return f"- Duration {duration.label}: {escape(duration.basis)}" + (f"; written: {written}" if written else "")
 
 
 def _finding_line(finding: Finding) -> str:

@@ -86,11 +86,18 @@ def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Pol
     low = max(i.low for i in intervals)
     high = min(i.high for i in intervals)
     basis = "; ".join(i.basis for i in intervals)
+    words = _time_words(mentions)
     if low <= high:
         agreed = Interval(low, high, basis)
-        return Duration(agreed.classes(policy), low, None if high >= OPEN else high, basis)
+        return Duration(agreed.classes(policy), low, None if high >= OPEN else high, basis, words)
     classes = frozenset().union(*(i.classes(policy) for i in intervals))
-    return Duration(classes, None, None, f"the sources disagree ({basis}); every reading stays a candidate")
+    return Duration(classes, None, None, f"the sources disagree ({basis}); every reading stays a candidate", words)
+
+
+def _time_words(mentions: Sequence[Mention]) -> tuple[str, ...]:
+    """The time words written beside the mentions whose written spans or duration words count."""
+    counted = (m for m in mentions if m.days_before or m.duration_classes)
+    return tuple(dict.fromkeys(w for m in counted for w in m.evidence.time_words))
 
 
 def with_doubtful(
@@ -108,7 +115,8 @@ def with_doubtful(
     added = classify_duration(doubtful, order_date, policy).basis
     classes = duration.classes | possible.classes
     label = " or ".join(sorted(classes))
-    return Duration(classes, None, None, f"{duration.basis}; {label} if the uncertain mentions count ({added})")
+    basis = f"{duration.basis}; {label} if the uncertain mentions count ({added})"
+    return Duration(classes, None, None, basis, possible.words)
 
 
 def _coded(mentions: Sequence[Mention], order_date: date) -> list[Interval]:

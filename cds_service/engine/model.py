@@ -55,6 +55,7 @@ class Evidence:
     note: str | None = None  # e.g. "38.6 Cel", "provisional", "uncertain"
     quote: str | None = None  # the words read (text evidence only; never stored in the audit trail)
     span: tuple[int, int] | None = None  # character offsets of the mention in that element's text
+    time_words: tuple[str, ...] = ()  # the time words written beside it ("x 3 wks"; text evidence only, never stored)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ class Duration:
     classes: frozenset[str]  # {"acute"}, {"chronic"} or both
     days_at_least: int | None
     days_at_most: int | None
-    basis: str
+    basis: str  # where each source is, never the words (it goes into the audit trail)
+    words: tuple[str, ...] = ()  # the time words written that set it (shown on the card, never stored)
 
     @property
     def label(self) -> str:

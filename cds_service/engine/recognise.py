@@ -321,6 +321,7 @@ def _words_evidence(
         note=note or None,
         quote=words.quote(text),
         span=(words.start, words.end),
+        time_words=words.time_words(text),
     )
 
 

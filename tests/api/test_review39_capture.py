@@ -168,3 +168,45 @@ def test_a_reason_this_service_cannot_read_is_still_the_clinician_s(client, reas
     draft = order_json("72141")
     draft["reasonCode"] = [reason]
     assert not has_capture(post(client, SELECT, [draft], []))
+
+
+# -- the cards' basis: the time words, the variants' text, labels never cut inside a category -------------------------
+@pytest.mark.parametrize(
+    ("reason", "note", "words"),
+    [
+        ("Neck pain.", "Present since March.", "since March"),
+        ("Neck pain. Sx for 5 months.", None, "for 5 months"),
+        ("neck pain", "x 3 yrs", "x 3 yrs"),
+    ],
+)
+def test_the_warning_quotes_the_time_words_that_set_its_duration(client, reason, note, words):
+    draft = order_json("72125")
+    draft["reasonCode"] = [{"text": reason}]
+    if note:
+        draft["note"] = [{"text": note}]
+    (card,) = post(client, SIGN, [draft], [])["cards"]
+    (line,) = [line for line in card["detail"].splitlines() if line.startswith("- Duration")]
+    assert f"“{words}”" in line
+
+
+def test_the_capture_card_quotes_the_time_words_every_choice_is_read_with(client):
+    draft = order_json("72125")
+    draft["note"] = [{"text": "symptoms x 3 days"}]
+    card = capture_card(post(client, SELECT, [draft], []))
+    assert "“x 3 days”" in card["detail"]
+
+
+def test_the_capture_card_gives_each_variant_it_names_with_its_acr_text(client):
+    card = capture_card(post(client, SELECT, [order_json("72125")], []))
+    section = card["detail"].split("**ACR variants:**", 1)[1]
+    for number in (1, 2, 6):
+        assert f"- {number}: Adult." in section
+
+
+def test_a_long_capture_label_names_every_category_by_its_code(client):
+    """A prior fusion (Z98.1) may or may not be the neck's: the radiculopathy choice's variants rate CT three ways, too
+    long to name in full within 80 characters ("... or Usually Not" was cut there)."""
+    card = capture_card(post(client, SELECT, [order_json("72125")], [condition("Z98.1")]))
+    labels = {s["label"].split(":")[0]: s["label"] for s in card["suggestions"]}
+    assert labels["Cervical radiculopathy"] == "Cervical radiculopathy: UA or MBA or UNA"
+    assert labels["Neck pain"] == "Neck pain: Usually Appropriate or Usually Not Appropriate"  # short enough in full

@@ -37,6 +37,15 @@ class TextMention:
             self, start=origin[self.start], end=origin[self.end], sentence=(origin[start], origin[end]), times=times
         )
 
+    def time_words(self, text: str) -> tuple[str, ...]:
+        """The time expressions beside the mention that say how long ("x 3 wks", "since March", "chronic"), as
+        written."""
+        return tuple(
+            dict.fromkeys(
+                " ".join(text[t.start : t.end].split()) for t in self.times if t.days or t.classes or t.year is not None
+            )
+        )
+
     def quote(self, text: str) -> str:
         """The sentence the mention stands in (cut to a short excerpt around it)."""
         start, end = self.sentence
