@@ -180,3 +180,12 @@ def test_a_visit_or_a_template_s_list_is_no_precaution(engine, text):
 def test_a_programmable_shunt_written_kind_first_is_mr_unsafe(text_reader, words):
     # (on the problem list it named nothing, and MRI was suggested)
     assert ("mri-unsafe", "affirmed") in mentions(text_reader, words)
+
+
+def test_in_the_event_of_is_a_precaution(engine):
+    assert outcome(engine, ACUTE + "In the event of fever, weakness, return.", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("text", ["neck pain since last wknd", "neck pain since the wknd"])
+def test_a_weekend_in_short_dates_the_pain(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
