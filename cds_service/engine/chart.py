@@ -648,7 +648,7 @@ class ChartReader:
 
         def wider(c: str) -> bool:
             narrower = any(set(k[o].excludes) < set(k[c].excludes) for o in found if o != c)
-            return narrower and not any(True for w in k[c].agent_named_unless for _ in _word_starts(words, w))
+            return narrower and not any(_starts_a_word(words, w) for w in k[c].agent_named_unless)
 
         return frozenset(c for c in found if not wider(c))
 
@@ -859,6 +859,10 @@ def _word_starts(text: str, fragment: str) -> Iterator[int]:
         if start == 0 or not text[start - 1].isalnum():
             yield start
         start = text.find(fragment, start + 1)
+
+
+def _starts_a_word(text: str, fragment: str) -> bool:
+    return next(_word_starts(text, fragment), None) is not None
 
 
 def _has_uncovered_word(text: str, fragments: Iterable[str], unless: Iterable[str]) -> bool:
