@@ -55,6 +55,7 @@ _NAMED_BY = "Medication"  # read only as what a medicine resource names, never v
 _KNOWN = frozenset({*_MODELS, _NAMED_BY})
 _SPELLINGS = {kind.lower(): kind for kind in _KNOWN}
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # (FHIR R4 id: any other string names no resource)
+_ENTRY_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a word of an allergy entry's text (lower case)
 _CLOSE = 0.8  # difflib ratio: "Conditon", "Condtion", "Conditions", "Observations" are near "Condition", ...
 _SUBJECT = {"AllergyIntolerance": "patient", "Device": "patient"}  # others: subject
 CHART_WORDS_READ = 100_000  # characters of text read in one chart; beyond, texts are unreadable (insufficient-data)
@@ -643,12 +644,17 @@ class ChartReader:
         """The contraindications an allergy shows, less one whose classes another of them names part of: an entry that
         names its agent ("Iodinated contrast media", "Contrast dye (Omnipaque)", RxNorm iohexol with the text
         "contrast") removes that agent's class only; one that names no agent ("IV dye") removes both, and so does one
-        whose words may say the agent is another (`agent_named_unless`: "Contrast media (not iodine)")."""
+        with any word besides the agent's and `agent_named_with`, or a question mark ("Contrast - hives (CT w/
+        Omnipaque and MRI)", "Contrast media (not iodine)", "? iodine contrast": the agent may be another, or was
+        tolerated)."""
         k = self.k.contraindications
 
         def wider(c: str) -> bool:
-            narrower = any(set(k[o].excludes) < set(k[c].excludes) for o in found if o != c)
-            return narrower and not any(_starts_a_word(words, w) for w in k[c].agent_named_unless)
+            narrower = [o for o in found if o != c and set(k[o].excludes) < set(k[c].excludes)]
+            fragments = [f for o in narrower for f in k[o].allergy_text]
+            entry = _ENTRY_WORD.findall(words.lower())
+            named = all(w in k[c].agent_named_with or w.startswith(tuple(fragments)) for w in entry)
+            return bool(narrower) and named and "?" not in words  # ("? iodine contrast": in doubt)
 
         return frozenset(c for c in found if not wider(c))
 
@@ -859,10 +865,6 @@ def _word_starts(text: str, fragment: str) -> Iterator[int]:
         if start == 0 or not text[start - 1].isalnum():
             yield start
         start = text.find(fragment, start + 1)
-
-
-def _starts_a_word(text: str, fragment: str) -> bool:
-    return next(_word_starts(text, fragment), None) is not None
 
 
 def _has_uncovered_word(text: str, fragments: Iterable[str], unless: Iterable[str]) -> bool:

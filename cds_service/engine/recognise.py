@@ -195,7 +195,9 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
         if note.text:
             words += _read(reference, f"note[{i}].text", note.text, order_date, reader)
     stated = {m.concept for m in words if m.context in (Context.AFFIRMED, Context.HISTORICAL)}
-    contradicted = {m.concept for m in words if m.concept not in stated}
+    # (a relative's or a plan's words say nothing of the patient's reason: "mother with chronic neck pain", "MRI if
+    # neck pain persists")
+    contradicted = {m.concept for m in words if m.context.doubtful or m.context is Context.NEGATED} - stated
     for mention in coded:
         if mention.concept in contradicted and mention.context in (Context.AFFIRMED, Context.HISTORICAL):
             mention = replace(mention, context=Context.UNCERTAIN, evidence=_contradicted(mention.evidence))

@@ -150,6 +150,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         event_days=_words(d["event_days"]),
         companions=_words(d["companions"]),
         patient_words=_words(d["patient_words"]),
+        patient_nouns=_words(d.get("patient_nouns", ())),
         cues_together=frozenset((first, second) for first, second in d["cues_together"]),
         until_words=_words(d["until_words"]),
         negation_links=_words(d["negation_links"]),

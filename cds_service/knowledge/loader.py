@@ -603,7 +603,7 @@ class _Builder:
                 device_text_unless=tuple(t.lower() for t in c.get("device_text_unless", ())),
                 allergy_text=tuple(t.lower() for t in c.get("allergy_text", ())),
                 allergy_text_unless=tuple(t.lower() for t in c.get("allergy_text_unless", ())),
-                agent_named_unless=tuple(t.lower() for t in c.get("agent_named_unless", ())),
+                agent_named_with=frozenset(t.lower() for t in c.get("agent_named_with", ())),
             )
         return {cid: _unless_agents_named(c, result.values()) for cid, c in result.items()}
 

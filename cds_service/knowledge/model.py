@@ -185,8 +185,9 @@ class Contraindication(Concept):
     device_text_unless: tuple[str, ...] = ()  # a device so named is none of these ("Defib pads", "Holter monitor")
     allergy_text: tuple[str, ...] = ()
     allergy_text_unless: tuple[str, ...] = ()
-    # words that keep this (wider) entry where an allergy also names a narrower one's agent ("Contrast (not iodine)")
-    agent_named_unless: tuple[str, ...] = ()
+    # the only other words an allergy that names a narrower entry's agent may hold for it to be that agent's alone
+    # ("Iodinated contrast media - hives"; not "Contrast - hives (CT w/ Omnipaque and MRI)")
+    agent_named_with: frozenset[str] = frozenset()
 
     def excludes_procedure(self, procedure: Procedure) -> bool:
         return any(procedure.involves(attribute) for attribute in self.excludes)
@@ -723,6 +724,7 @@ class CueDoubts:
     event_days: frozenset[str] = frozenset()  # "Tuesday", "weekend": a day that dates an injury
     companions: frozenset[str] = frozenset()  # "pt and son had MVC": the patient is a subject too
     patient_words: frozenset[str] = frozenset()  # "pt", "she": the patient named beside a relative's mention
+    patient_nouns: frozenset[str] = frozenset()  # "pt", "patient": the patient alone ("she" may be a relative)
     cues_together: frozenset[tuple[str, str]] = frozenset()  # (earlier, later) cue categories: uncertain together
     until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
     negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied

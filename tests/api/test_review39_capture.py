@@ -78,6 +78,8 @@ def test_a_coded_reason_its_own_words_deny_or_doubt_warns_no_more(client, study,
         ({"coding": [NECK_PAIN], "text": "neck pain"}, None),
         ({"coding": [NECK_PAIN]}, "neck pain x 2 wks, no radiculopathy"),  # another concept denied
         ({"coding": [NECK_PAIN]}, "no neck pain last year, now neck pain x 2 wks"),  # the words also state it
+        ({"coding": [NECK_PAIN]}, "mother with chronic neck pain"),  # a relative's (a fortieth review)
+        ({"coding": [NECK_PAIN]}, "MRI if neck pain persists"),  # a plan's
     ],
 )
 def test_a_coded_reason_its_words_agree_with_still_warns(client, reason, note):

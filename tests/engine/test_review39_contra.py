@@ -165,11 +165,26 @@ def test_an_allergy_coded_for_its_agent_with_the_word_contrast_removes_only_that
     assert IODINATED not in suggested and GADOLINIUM in suggested
 
 
+def test_an_allergy_coded_for_its_agent_whose_words_say_more_removes_both(engine):
+    """A fortieth review: iodine coded, but the words speak of an MRI reaction."""
+    suggested = suggestions(engine, _coded_allergy(RXNORM, "5956", "contrast - MRI reaction"))
+    assert not BOTH & suggested
+
+
+@pytest.mark.parametrize("text", ["Omnipaque - hives", "Iodinated contrast media: severe reaction, anaphylaxis"])
+def test_an_allergy_naming_its_agent_and_its_reaction_removes_only_that_agent(engine, text):
+    suggested = suggestions(engine, allergy(text))
+    assert IODINATED not in suggested and GADOLINIUM in suggested
+
+
 @pytest.mark.parametrize(
     "text",
     ["IV dye", "contrast", "Contrast media", "contrast dye", "Hair dye and contrast dye",
      "Gadolinium and iodinated contrast", "Iodine or gadolinium contrast", "Contrast media (not iodine)",
-     "contrast other than Omnipaque", "? iodine contrast"],
+     "contrast other than Omnipaque", "? iodine contrast",
+     # (a fortieth review: another word may say the agent was another, or was tolerated; "MRI" may name gadolinium)
+     "IV contrast - hives (CT w/ Omnipaque and MRI same day 2019)",
+     "Contrast media - rash (tolerated Omnipaque w/ premedication)", "IV contrast 2015 (Omnipaque?), reaction unknown"],
 )  # fmt: skip
 def test_control_an_allergy_naming_no_agent_both_or_maybe_another_removes_both(engine, text):
     suggested = suggestions(engine, allergy(text))

@@ -189,3 +189,38 @@ def test_in_the_event_of_is_a_precaution(engine):
 @pytest.mark.parametrize("text", ["neck pain since last wknd", "neck pain since the wknd"])
 def test_a_weekend_in_short_dates_the_pain(engine, text):
     assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- review 40: what the fixes above must not reach --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Had to go to the ED for fever 39.4 two days ago.",
+        "Came to seek care for worsening L arm weakness.",
+        "Decided to seek medical attention for 15 lb weight loss.",
+        "Went to ER for fever and chills last night.",
+    ],
+)
+def test_a_visit_for_a_red_flag_is_no_precaution(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["Advised to seek care for fever or weakness.", "Pt to go to ED for fever."])
+def test_an_instruction_given_to_the_patient_is_a_precaution(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("words", ["numbness in both hands and forearms", "numbness in both hands C6"])
+def test_both_hands_numb_stay_a_cord_s_sign_not_a_root_s(engine, text_reader, words):
+    assert ("radiculopathy", "affirmed") not in mentions(text_reader, words)
+    assert outcome(engine, ACUTE + words, CT)[0] != "not-appropriate"
+
+
+def test_the_patient_named_in_a_family_list_is_the_patient(engine, text_reader):
+    text = "FHx: noncontributory, pt with metastatic breast ca"
+    assert ("malignancy", "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, ACUTE + text, XR) == ("not-appropriate", [5])
+
+
+def test_she_in_a_family_list_may_be_the_relative(text_reader):
+    assert ("malignancy", "affirmed") not in mentions(text_reader, "Sister w/ lymphoma, she also had leukemia")

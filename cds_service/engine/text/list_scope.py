@@ -122,14 +122,16 @@ class ListScope:
 
     def _list_items_between(self, doc: Any, start: int, end: int, first: bool) -> bool:
         """Whether tokens `start`..`end` go on a list: separators (`,` `;` `/`, list words) between items of at most
-        `_ITEM_WORDS` other words each, no other statement's or field's end, and no label (a ":" other than the
-        cue's own, `first`: "FHx: HTN, PMH: breast ca")."""
+        `_ITEM_WORDS` other words each, no other statement's or field's end, no label (a ":" other than the cue's
+        own, `first`: "FHx: HTN, PMH: breast ca") and no word for the patient ("pt with")."""
         words = 0
         for token in doc[start:end]:
             if token.text in _LIST_RUN_ENDS:
                 return False
             if token.text == ":" and not (first and token.i == start):
                 return False
+            if token.lower_ in self.lexicon.doubts.patient_nouns:
+                return False  # the patient's own ("FHx: noncontributory, pt with metastatic breast ca")
             if token.text in _ITEM_SEPARATORS or token.lower_ in self.lexicon.list_words:
                 words = 0
             elif token.is_alpha and token.ent_iob_ not in ("B", "I"):
