@@ -110,15 +110,16 @@ def _condition(
     notes = [n for n in ("the order's reason" if as_reason else None, _condition_status(condition, context, k)) if n]
     chronic = _chronic((condition.code.coding or ()) if condition.code else (), k)
     disagreeing = _disagreeing(entry, k)
+    denied = _only_denied_or_doubted((w.concept, w.context) for w in entry.words)
     for coded in entry.coded:
-        said = combine(context, Context.UNCERTAIN) if coded.concept in disagreeing else context
+        said = combine(context, Context.UNCERTAIN) if coded.concept in disagreeing | denied else context
         evidence = Evidence(
             reference,
             "code",
             coded.coding,
             coded.coding.display or condition.code.text,
             date_text,
-            ", ".join(notes) or None,
+            ", ".join([*notes, _WORDS_DOUBT] if coded.concept in denied else notes) or None,
         )
         yield Mention(
             coded.concept,
@@ -194,15 +195,24 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
     for i, note in enumerate(order.note or ()):
         if note.text:
             words += _read(reference, f"note[{i}].text", note.text, order_date, reader)
-    stated = {m.concept for m in words if m.context in (Context.AFFIRMED, Context.HISTORICAL)}
-    # (a relative's or a plan's words say nothing of the patient's reason: "mother with chronic neck pain", "MRI if
-    # neck pain persists")
-    contradicted = {m.concept for m in words if m.context.doubtful or m.context is Context.NEGATED} - stated
+    contradicted = _only_denied_or_doubted((m.concept, m.context) for m in words)
     for mention in coded:
         if mention.concept in contradicted and mention.context in (Context.AFFIRMED, Context.HISTORICAL):
             mention = replace(mention, context=Context.UNCERTAIN, evidence=_contradicted(mention.evidence))
         yield mention
     yield from words
+
+
+_WORDS_DOUBT = "its words deny or doubt it"
+
+
+def _only_denied_or_doubted(read: Iterable[tuple[str, Context]]) -> set[str]:
+    """The concepts words name only to deny or doubt them ("no neck pain", "? neck pain" beside a code of neck pain):
+    contradictory evidence, so the code is uncertain (a relative's or a plan's words say nothing of the patient's:
+    "mother with chronic neck pain", "MRI if neck pain persists")."""
+    said = list(read)
+    stated = {concept for concept, context in said if context in (Context.AFFIRMED, Context.HISTORICAL)}
+    return {concept for concept, context in said if context.doubtful or context is Context.NEGATED} - stated
 
 
 def _contradicted(evidence: Evidence) -> Evidence:

@@ -212,3 +212,23 @@ def test_a_long_capture_label_names_every_category_by_its_code(client):
     labels = {s["label"].split(":")[0]: s["label"] for s in card["suggestions"]}
     assert labels["Cervical radiculopathy"] == "Cervical radiculopathy: UA or MBA or UNA"
     assert labels["Neck pain"] == "Neck pain: Usually Appropriate or Usually Not Appropriate"  # short enough in full
+
+
+# -- review 41: a held-out re-test -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["? neck pain", "no neck pain", "r/o cervicalgia", "neck pain vs shoulder pain"])
+def test_a_reason_condition_whose_own_words_doubt_its_code_warns_no_more(client, text):
+    """A Condition coded M54.2 whose text only doubts or denies it, named by the order's reasonReference: contradictory
+    evidence, so the MRI without contrast that variant 1 rates Usually Not Appropriate is not warned. (A chart
+    Condition the order does not name is read by its listed code; its text only for what a code cannot say.)"""
+    chart = condition("M54.2", onset="2026-11-12")
+    chart["code"]["text"] = text
+    draft = order_json("72141", reason_refs=[f"Condition/{chart['id']}"])
+    assert not warned(post(client, SIGN, [draft], [chart]))
+
+
+@pytest.mark.parametrize("text", ["Neck pain", "Cervicalgia, worse with turning"])
+def test_a_chart_condition_whose_words_agree_with_its_code_still_warns(client, text):
+    chart = condition("M54.2", onset="2026-11-12")
+    chart["code"]["text"] = text
+    draft = order_json("72141", reason_refs=[f"Condition/{chart['id']}"])
+    assert warned(post(client, SIGN, [draft], [chart]))

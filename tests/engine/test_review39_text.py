@@ -224,3 +224,13 @@ def test_the_patient_named_in_a_family_list_is_the_patient(engine, text_reader):
 
 def test_she_in_a_family_list_may_be_the_relative(text_reader):
     assert ("malignancy", "affirmed") not in mentions(text_reader, "Sister w/ lymphoma, she also had leukemia")
+
+
+@pytest.mark.parametrize("text", ["Return to ED for fever.", "Return to ER for fevers.", "RTC for weight loss."])
+def test_a_return_instruction_at_its_sentence_s_start_is_a_precaution(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("text", ["Returned to ED for fever.", "Pt returned to ER for fever 39."])
+def test_a_return_that_happened_is_a_finding(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
