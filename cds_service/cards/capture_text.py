@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cds_service.cards.markdown import escape
-from cds_service.cards.text import duration_line, evidence_text
+from cds_service.cards.text import duration_line, finding_line
 from cds_service.engine.capture import CaptureChoice
 from cds_service.engine.model import Decision, Finding, Outcome
 from cds_service.knowledge.model import Knowledge, Role
@@ -89,11 +89,8 @@ def _against_ordered(choices: tuple[CaptureChoice, ...], ordered: str) -> str | 
 
 
 def _finding_lines(findings: list[Finding]) -> list[str]:
-    """One line per finding (the first of each id): its label, its doubt, and the evidence it was read from."""
-    lines: dict[str, str] = {}
+    """One line per finding (the first of each id), as the warning card writes it (`finding_line`)."""
+    first: dict[str, Finding] = {}
     for finding in findings:
-        if finding.id not in lines:
-            doubt = f" ({escape(finding.doubt)})" if finding.doubt else ""
-            evidence = "; ".join(evidence_text(e) for e in finding.evidence)
-            lines[finding.id] = f"- {finding.label}{doubt}: {evidence}"
-    return list(lines.values())
+        first.setdefault(finding.id, finding)
+    return [finding_line(f) for f in first.values()]

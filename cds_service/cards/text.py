@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cds_service.cards.markdown import escape
 from cds_service.engine.model import Decision, Duration, Evidence, Exclusion, Finding, Outcome
-from cds_service.knowledge.model import Knowledge, Procedure, Rating, Role
+from cds_service.knowledge.model import Knowledge, Procedure, Rating
 
 MAX_SUMMARY = 139
 MAX_SUGGESTED = 3
@@ -102,7 +102,7 @@ def _ambiguity(decision: Decision) -> str | None:
 
 
 def _why(decision: Decision) -> str | None:
-    lines = [_finding_line(f) for f in decision.findings]
+    lines = [finding_line(f) for f in decision.findings]
     if decision.duration and decision.variants:
         lines.append(duration_line(decision.duration))
     return "**Why:**\n" + "\n".join(lines) if lines else None
@@ -114,7 +114,8 @@ def duration_line(duration: Duration) -> str:
     return f"- Duration {duration.label}: {escape(duration.basis)}" + (f"; written: {written}" if written else "")
 
 
-def _finding_line(finding: Finding) -> str:
+def finding_line(finding: Finding) -> str:
+    """A finding as a line of a card's list (`_basis`)."""
     return f"- {_basis(finding)}"
 
 
@@ -155,14 +156,12 @@ def _against_ordered(decision: Decision) -> str | None:
     a clinician who overrides the warning sees the study is contraindicated too."""
     if not decision.against_ordered:
         return None
-    lines = [f"- {_basis(f)}" for f in decision.against_ordered]
+    lines = [finding_line(f) for f in decision.against_ordered]
     return f"**The chart holds against {escape(_ordered(decision))}:**\n" + "\n".join(lines)
 
 
 def _excluded(exclusion: Exclusion) -> str:
     """A withheld alternative and every contraindication that removes it, each with its basis as a finding's line
     shows it (policy §7, §8): if one of them is wrong, the clinician sees the other still holds."""
-    findings = exclusion.findings or (
-        Finding(exclusion.contraindication, exclusion.label, Role.CONTRAINDICATION, exclusion.evidence),
-    )
-    return f"Not suggested: {exclusion.procedure.name} (" + "; and ".join(_basis(f) for f in findings) + ")."
+    findings = "; and ".join(_basis(f) for f in exclusion.findings)
+    return f"Not suggested: {exclusion.procedure.name} ({findings})."

@@ -36,8 +36,5 @@ def rank_alternatives(
         if not blocking:
             kept.append(alternative)
         else:
-            first = blocking[0]
-            excluded.append(
-                Exclusion(alternative.procedure, alternative.worst, first.id, first.label, first.evidence, blocking)
-            )
+            excluded.append(Exclusion(alternative.procedure, alternative.worst, blocking))
     return tuple(kept), tuple(excluded)

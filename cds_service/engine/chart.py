@@ -648,13 +648,14 @@ class ChartReader:
         Omnipaque and MRI)", "Contrast media (not iodine)", "? iodine contrast": the agent may be another, or was
         tolerated)."""
         k = self.k.contraindications
+        if "?" in words:  # ("? iodine contrast": in doubt)
+            return found
+        entry = _ENTRY_WORD.findall(words.lower())
 
         def wider(c: str) -> bool:
-            narrower = [o for o in found if o != c and set(k[o].excludes) < set(k[c].excludes)]
-            fragments = [f for o in narrower for f in k[o].allergy_text]
-            entry = _ENTRY_WORD.findall(words.lower())
-            named = all(w in k[c].agent_named_with or w.startswith(tuple(fragments)) for w in entry)
-            return bool(narrower) and named and "?" not in words  # ("? iodine contrast": in doubt)
+            narrower = [o for o in found if k[o].narrower_than(k[c])]
+            fragments = tuple(f for o in narrower for f in k[o].allergy_text)
+            return bool(narrower) and all(w in k[c].agent_named_with or w.startswith(fragments) for w in entry)
 
         return frozenset(c for c in found if not wider(c))
 
@@ -670,7 +671,7 @@ class ChartReader:
         mentions = [m for m in self._words(chart, words, True) if m.concept in allergies]
         kept = {m.concept for m in mentions if m.context is not Context.NEGATED}
         denied = {m.concept for m in mentions} - kept
-        wider = {c for c in allergies - kept if any(set(k[d].excludes) < set(k[c].excludes) for d in denied)}
+        wider = {c for c in allergies - kept if any(k[d].narrower_than(k[c]) for d in denied)}
         return frozenset(denied | wider)
 
     def _no_allergy_coded(self, kind: str, coded: list[dict[str, Any]]) -> bool:

@@ -140,10 +140,20 @@ class Exclusion:
 
     procedure: Procedure
     worst: Category
-    contraindication: str  # the first contraindication that removes it (its id, label and evidence)
-    label: str
-    evidence: tuple[Evidence, ...] = ()
-    findings: tuple[Finding, ...] = ()  # every contraindication that removes it, with its basis and doubt
+    findings: tuple[Finding, ...]  # every contraindication that removes it (at least one), with its basis and doubt
+
+    @property
+    def contraindication(self) -> str:
+        """The first contraindication that removes it."""
+        return self.findings[0].id
+
+    @property
+    def label(self) -> str:
+        return self.findings[0].label
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return self.findings[0].evidence
 
 
 @dataclass(frozen=True)

@@ -721,7 +721,7 @@ def _unless_agents_named(entry: Contraindication, entries: Iterable[Contraindica
     narrower = [
         word
         for other in entries
-        if set(other.excludes) < set(entry.excludes)
+        if other.narrower_than(entry)
         for word in other.allergy_text
         if word not in entry.allergy_text_unless
     ]

@@ -192,6 +192,10 @@ class Contraindication(Concept):
     def excludes_procedure(self, procedure: Procedure) -> bool:
         return any(procedure.involves(attribute) for attribute in self.excludes)
 
+    def narrower_than(self, other: Contraindication) -> bool:
+        """Whether it excludes part of what `other` excludes (the iodinated allergy of an unnamed contrast's)."""
+        return set(self.excludes) < set(other.excludes)
+
 
 @dataclass(frozen=True)
 class StatusElement:
