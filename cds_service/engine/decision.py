@@ -11,7 +11,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.engine.alternatives import rank_alternatives
 from cds_service.engine.chart import Chart, ChartReader
-from cds_service.engine.dates import day_range, plausible
+from cds_service.engine.dates import DayRange, day_range, plausible
 from cds_service.engine.facts import PatientFacts, build_facts
 from cds_service.engine.model import Decision, OrderMatch, OrderRating, Outcome, Scenario
 from cds_service.engine.order import match_order
@@ -26,11 +26,18 @@ def order_date_of(order: ServiceRequest, today: date) -> date:
     return order_days_of(order, today)[0]
 
 
-def order_days_of(order: ServiceRequest, today: date) -> tuple[date, date]:
+def order_days_of(order: ServiceRequest, today: date, birth: DayRange | None = None) -> tuple[date, date]:
     """The first and the last day the order may have been written: one day, unless authoredOn is given only to the
-    month or the year ("2026-11": any day of it, not after today)."""
-    authored = plausible(day_range(order.authoredOn), today)
+    month or the year ("2026-11": any day of it, not after today); today when authoredOn is impossible (a sentinel,
+    in the future, or before the patient's `birth`)."""
+    authored = plausible(day_range(order.authoredOn), today, birth)
     return (min(authored.earliest, today), min(authored.latest, today)) if authored else (today, today)
+
+
+def _born(chart: Chart) -> DayRange | None:
+    """The days the chart's Patient may have been born (as written: whether it is plausible is the age's question)."""
+    patient = chart.patient
+    return day_range(patient.birthDate) if patient is not None and patient.birthDate else None
 
 
 def decide(
@@ -45,7 +52,9 @@ def decide(
     date is given only to the month or the year is rated on each day it may have been written (`_days_between`): a
     warning needs them all (durations and recent events depend on the day; a twenty-ninth review: "2026-11" read as
     its first day made a 31-to-51-day pain acute; a thirtieth: a red flag's 14-day window inside the month)."""
-    first, last = order_days_of(order, today)
+    # (an authoredOn before the birth is no date: "1900-01-01" read as the order's day made the birth "after the
+    # order", so the age unknown and nothing rated; a forty-second review)
+    first, last = order_days_of(order, today, _born(chart))
     decision = _decide_on(order, first, chart, reader, siblings, match)
     if decision.outcome is not Outcome.NOT_APPROPRIATE:
         return decision
