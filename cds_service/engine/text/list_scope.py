@@ -17,6 +17,7 @@ _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope r
 # list ("FHx: HTN, DM, breast ca", "r/o discitis, epidural abscess")
 _STOPPED_BY_A_COMMA = ("FAMILY", "POSSIBLE_EXISTENCE")
 _ITEM_SEPARATORS = frozenset({",", ";", "/", "&"})
+_MARKS = frozenset({",", "/"})  # item joins that are marks, not words: what follows one may be a statement
 _ITEM_WORDS = 3  # a list's item: at most this many words besides mentions and list words; more is a statement
 _STATEMENT_ENDS = frozenset({".", ";", "!", "?", "|", "•", "·"})  # end a statement (a number after one is another's)
 _LIST_RUN_ENDS = (_STATEMENT_ENDS | FIELD_SEPARATORS) - _ITEM_SEPARATORS  # ("FHx: HTN; DM; breast ca" runs on)
@@ -28,6 +29,20 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     fever (Tmax 38.9)")."""
     start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
     return any(t.text in marks for t in doc[start:end])
+
+
+def _item_mark(token: Any) -> bool:
+    """Whether a token ends a list's item: a comma, or a slash standing apart ("no fever / on xarelto"; not the
+    slash of "h/o", "f/c": a forty-second review)."""
+    if token.text == ",":
+        return True
+    return token.text == "/" and (bool(token.whitespace_) or (token.i > 0 and bool(token.doc[token.i - 1].whitespace_)))
+
+
+def _marked_between(doc: Any, first: Any, second: Any) -> bool:
+    """Whether an item's mark (`_item_mark`) or a parenthesis stands between two mentions."""
+    start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
+    return any(_item_mark(t) or t.text == "(" for t in doc[start:end])
 
 
 def _spaced_dash(doc: Any, token: Any) -> bool:
@@ -293,7 +308,7 @@ class ListScope:
         fever, weight loss or history of malignancy": the history may be one more item denied, or a statement)."""
         return (
             self._other_words_and_comma(doc, (before.start, before.end), ent)
-            or (_between(doc, before, ent, (",", "(")) and (self._states_amount(doc, ent) or self._asserted(doc, ent)))
+            or (_marked_between(doc, before, ent) and (self._states_amount(doc, ent) or self._asserted(doc, ent)))
             or (
                 not backward
                 and (
@@ -394,14 +409,14 @@ class ListScope:
         return any(t.text in marks for t in doc[i + 1 : i + 7] if not t.is_space or "\n" not in t.text)
 
     def _other_words_and_comma(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
-        """Whether a comma and a word that is not a list word stand between a cue (or mention) and a mention, or such a
-        word after a parenthesis, a bracket or a spaced dash ("no red flags (on eliquis)", "no red flags - on
-        eliquis"; not "RTC precautions reviewed - fever"), or a word glued to a dash after a cue ("No trauma- MVC"; not
-        before a cue written after: "Trauma hx- none")."""
+        """Whether a comma or a slash and a word that is not a list word stand between a cue (or mention) and a mention
+        ("no fever / on xarelto": a forty-second review), or such a word after a parenthesis, a bracket or a spaced dash
+        ("no red flags (on eliquis)", "no red flags - on eliquis"; not "RTC precautions reviewed - fever"), or a word
+        glued to a dash after a cue ("No trauma- MVC"; not before a cue written after: "Trauma hx- none")."""
         forward = span[1] <= ent.start
         start, end = (span[1], ent.start) if forward else (ent.end, span[0])
         between = doc[start:end]
-        if any(t.text == "," for t in between):
+        if any(_item_mark(t) for t in between):
             return self._has_other_word(between)
         opened = next(
             (t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t) or (forward and _glued_dash(t))),
@@ -440,7 +455,8 @@ class ListScope:
         """Whether a list item's mention reads as stated rather than listed: it begins with a word saying it is current
         ("on A/C"), it tells an inability ("can't hold urine": `doubts.inability_words`), it is a hedged word ("PCa"),
         or it is a condition described in its item (`_described`)."""
-        joined = ent.start > 0 and doc[ent.start - 1].lower_ in ITEM_JOINS  # "or using IV drugs": one more item
+        # "or using IV drugs": one more item; not after a mark ("no fever, on chemo": a forty-second review)
+        joined = ent.start > 0 and doc[ent.start - 1].lower_ in ITEM_JOINS - _MARKS
         return (
             (doc[ent.start].lower_ in self.lexicon.current_words and not joined)
             or any(t.lower_ in self.lexicon.doubts.inability_words for t in doc[ent.start : ent.end])
@@ -450,12 +466,14 @@ class ListScope:
 
     def _described(self, doc: Any, ent: Any) -> bool:
         """Whether a mention is of a condition (lexicon.yaml `cues.doubts.described_conditions`) written with more than
-        its name in its item of a list (between `,` `(` or a list word and `,` `;` `)` or a list word): another mention
-        or a word that is not a list word ("metastatic prostate ca", "RA on methotrexate", "breast ca s/p
+        its name in its item of a list (between `,` `(` `:` or a list word and `,` `;` `)` or a list word): another
+        mention or a word that is not a list word ("metastatic prostate ca", "RA on methotrexate", "breast ca s/p
         mastectomy"; not "malignancy or IVDU")."""
         if concept_of(ent) not in self.lexicon.doubts.described_conditions:
             return False
-        others = [t for t in self._item(doc, ent, (",", "(")) if not ent.start <= t.i < ent.end]  # (no list word)
+        # (an item begins after a label's colon too: "denies: trauma, fever" was "described" by its "denies", so
+        # uncertain, a forty-second review)
+        others = [t for t in self._item(doc, ent, (",", "(", ":")) if not ent.start <= t.i < ent.end]  # (no list word)
         return any(t.ent_iob_ in ("B", "I") for t in others) or self._has_other_word(others)
 
     def _item(self, doc: Any, ent: Any, opening: tuple[str, ...]) -> Any:
