@@ -218,7 +218,16 @@ class AuditStore:
         return next(iter(self._rows(suggested_ratings, suggested_ratings.c.consult_id == consult_id)), None)
 
     def card(self, card_id: str) -> dict[str, Any] | None:
-        """The card on record, with the client its call came from (`client`: None with authentication off)."""
+        """The card on record, with the client its call came from (`client`: None with authentication off): in the
+        database, else still in a process's journal (another worker's card reaches the database within the flush
+        interval; feedback sent before then was stored unchecked: a forty-second review)."""
+        found = self._card_in_database(card_id)
+        if found is None and self.journal is not None:
+            # (a segment ingested between the two reads is in the database by the time its file is gone)
+            found = _card_in_journal(self.journal, card_id) or self._card_in_database(card_id)
+        return found
+
+    def _card_in_database(self, card_id: str) -> dict[str, Any] | None:
         calls = cards.join(decisions, decisions.c.consult_id == cards.c.consult_id).outerjoin(
             hook_calls, hook_calls.c.call_id == decisions.c.call_id
         )
@@ -264,6 +273,16 @@ class AuditStore:
         """Reads see this process's journaled decisions (other processes' arrive within the flush interval)."""
         if self.journal is not None:
             self.journal.flush()
+
+
+def _card_in_journal(journal: Journal, card_id: str) -> dict[str, Any] | None:
+    """A card journaled by any process and not yet ingested, as `AuditStore.card` gives it."""
+    for entry in journal.pending(card_id):
+        for row in entry.get(cards.name, ()):
+            if row.get("card_id") == card_id:
+                call = next(iter(entry.get(hook_calls.name) or ()), {})
+                return {**row, "client": call.get("client")}
+    return None
 
 
 def link_early_feedback(connection: Connection, card_ids: list[str]) -> None:

@@ -29,7 +29,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,24 @@ class Journal:
         if recovered:
             log.log(level, "recovered audit journal segments of a stopped process", extra={"segments": recovered})
         return recovered
+
+    def pending(self, needle: str) -> Iterator[dict[str, Any]]:
+        """The entries of any process's segments, not yet ingested, whose line holds `needle` (a segment ingested and
+        deleted meanwhile is skipped: its rows are in the database by then; a torn last line is skipped too)."""
+        key = needle.encode()
+        for path in sorted(self.directory.glob(f"*{SUFFIX}")):
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            if key not in data:
+                continue
+            for line in data.splitlines():
+                if key in line:
+                    try:
+                        yield orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        continue
 
     def close(self) -> None:
         """Flush and stop the background thread (graceful shutdown of this process)."""

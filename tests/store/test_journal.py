@@ -11,11 +11,14 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from cds_service.store import AuditStore, DecisionRecord, FeedbackRecord, StoreUnavailable, journal
+from cds_service.cdshooks.errors import HookError
+from cds_service.cdshooks.feedback import check_against_card
+from cds_service.store import AuditStore, DecisionRecord, FeedbackRecord, HookCallRecord, StoreUnavailable, journal
 
 
 def record(card: bool = True) -> DecisionRecord:
@@ -196,6 +199,35 @@ def test_feedback_that_arrives_before_its_decision_is_ingested_gets_linked(db):
     assert receiving.feedback_for(r.card_ids[0])[0]["consult_id"] is None  # not in the database yet
     deciding.journal.flush()
     assert receiving.feedback_for(r.card_ids[0])[0]["consult_id"] == r.consult_id
+
+
+def test_a_card_still_in_another_process_s_journal_is_found_with_its_client(db):
+    """A forty-second review: feedback sent before its card reached the database (another worker's journal) was
+    stored unchecked: another client's card, another card's suggestion, all took 200."""
+    deciding, receiving = store_at(db), store_at(db)  # two server processes, in effect
+    r = record()
+    call = HookCallRecord(
+        call_id=str(uuid.uuid4()), service_id="cspine-auc-select", hook="order-select", hook_instance=r.hook_instance,
+        user_id=None, status=200, result="answered", orders=1, latency_ms=3.0, delivery="active", options={},
+        client="https://ehr-one.example.org",
+    )  # fmt: skip
+    deciding.record_decisions([r], call)
+    assert r.card_ids[0] not in in_database(db, "cards", "card_id")
+    card = receiving.card(r.card_ids[0])
+    assert card is not None and card["client"] == "https://ehr-one.example.org"
+    assert card["service_id"] == "cspine-auc-select" and r.suggestion_ids[0] in card["suggestion_ids"]
+    assert receiving.card(str(uuid.uuid4())) is None
+    with pytest.raises(HookError) as refused:
+        check_against_card(replace(feedback_on(r.card_ids[0]), client="https://ehr-two.example.org"), card, ())
+    assert refused.value.status == 400
+
+
+def test_a_card_ingested_while_it_is_looked_up_is_found_in_the_database(db, monkeypatch):
+    deciding, receiving = store_at(db), store_at(db)
+    r = record()
+    deciding.record_decisions([r])
+    monkeypatch.setattr(receiving.journal, "pending", lambda needle: (deciding.journal.flush(), iter(()))[1])
+    assert receiving.card(r.card_ids[0])["consult_id"] == r.consult_id
 
 
 def test_decisions_without_cards_are_journaled_too(db):
