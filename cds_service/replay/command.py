@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
 from cds_service.replay.export import IncompleteExport
 from cds_service.replay.runner import ReplayConfig, replay, report
 from cds_service.replay.store import ConflictingRun
@@ -52,6 +55,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.partitions is not None and not 1 <= args.partitions <= 100_000):
         print("cds-service replay: --workers must be >= 1 and --partitions between 1 and 100000", file=sys.stderr)
         return 2
+    if args.database is not None and not _database_url(args.database):
+        # (a forty-second review: a plain path ended in SQLAlchemy's traceback)
+        print(
+            f"cds-service replay: --database must be a database URL (sqlite:///PATH or postgresql://...), "
+            f"not {args.database!r}",
+            file=sys.stderr,
+        )
+        return 2
     config = ReplayConfig.defaults_for(
         args.export,
         database=args.database,
@@ -82,3 +93,12 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     report(summary, config, sys.stderr)
     return 130 if summary.interrupted else 0
+
+
+def _database_url(text: str) -> bool:
+    """Whether `text` is a URL SQLAlchemy can open (a dialect it knows)."""
+    try:
+        make_url(text).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        return False
+    return True

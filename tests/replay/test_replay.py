@@ -131,6 +131,14 @@ def test_a_missing_or_empty_export_is_a_usage_error(tmp_path, target):
     assert done.returncode == 2 and "cds-service replay:" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("database", ["{tmp}/plain-path.sqlite3", "nosuchdialect://x/y", "not a url"])
+def test_a_database_that_is_not_a_url_is_a_usage_error(tmp_path, export, database):
+    # (a forty-second review: a plain path ended in SQLAlchemy's traceback, exit 1)
+    done = cli(str(export), "--workers", "1", "--database", database.format(tmp=tmp_path))
+    assert done.returncode == 2 and "--database must be a database URL" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "plain-path.sqlite3").exists()
+
+
 def test_a_store_holding_another_replay_is_refused(tmp_path, export):
     run_replay(tmp_path, export, "shared")
     other = hand_checked.write(tmp_path / "other", broken=False)
