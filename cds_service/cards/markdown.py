@@ -6,7 +6,9 @@ import html
 import re
 
 _INLINE = re.compile(r"([\\`*_\[\]()|~])")  # emphasis, code, links and images, table cells, strike-through
-_BLOCK_START = re.compile(r"^([#>+\-]|\d+[.)])")  # a heading, quote, list item or numbered item at line start
+# a heading, list item or numbered item at line start (a quote's ">" becomes "&gt;", which starts no quote: escaped
+# once more it read "\&gt;", and a card showed the words "&gt; 1 yr": a forty-second review)
+_BLOCK_START = re.compile(r"^([#+\-]|\d+[.)])")
 
 
 def escape(text: object) -> str:

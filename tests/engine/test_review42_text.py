@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text_cases import mentions
+from cds_service.cards.text import detail_markdown
+from tests.text_cases import mentions, run_case
 from tests.text_cases import reason_outcome as outcome
 
 XR, MRI_WO, CT = "cpt|72040", "cpt|72141", "cpt|72125"
@@ -216,3 +217,11 @@ def test_a_pacemaker_s_maker_is_no_cord_injury(text_reader):
 @pytest.mark.parametrize("text", ["Pt uses heroina IV.", "se cayo hace 2 dias"])
 def test_spanish_without_a_word_english_notes_share_is_not_read_as_english(engine, text):
     assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(("text", "shown"), [("neck pain > 1 yr", "“&gt; 1 yr”"), ("neck pain >6 mo", "“&gt;6 mo”")])
+def test_a_duration_written_with_a_sign_is_quoted_once_escaped(engine, text, shown):
+    # (the card showed "\&gt; 1 yr", which renders as the characters "&gt;")
+    decision = run_case(engine, {"id": "t", "order": CT, "reason": text, "expect": {"outcome": "?"}}).decision
+    detail = detail_markdown(decision, engine.knowledge)
+    assert shown in detail and "\\&gt;" not in detail
