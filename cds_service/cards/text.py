@@ -103,6 +103,9 @@ def _ambiguity(decision: Decision) -> str | None:
 
 def _why(decision: Decision) -> str | None:
     lines = [finding_line(f) for f in decision.findings]
+    lines += [
+        f"{finding_line(f)} — in doubt: the variants with and without it are candidates" for f in decision.widened
+    ]
     if decision.duration and decision.variants:
         lines.append(duration_line(decision.duration))
     return "**Why:**\n" + "\n".join(lines) if lines else None

@@ -168,6 +168,7 @@ def _explained(scenario: Scenario, facts: PatientFacts, match: OrderMatch, k: Kn
     """What every decision past the order match carries to explain itself."""
     return {
         "findings": facts.findings,
+        "widened": facts.widened,
         "duration": facts.duration,
         "mentions": facts.mentions,
         "ignored": facts.ignored,

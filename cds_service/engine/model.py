@@ -183,6 +183,9 @@ class Decision:
     alternatives: tuple[Alternative, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # doubtful findings read both ways: the variants with and without each are candidates (a card shows them, as what
+    # made those variants possible: a forty-second review found variant 3 on a card with nothing to show for it)
+    widened: tuple[Finding, ...] = ()
     duration: Duration | None = None
     reasons: tuple[str, ...] = ()
     routed_to: tuple[str, ...] = ()

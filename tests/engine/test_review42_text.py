@@ -225,3 +225,19 @@ def test_a_duration_written_with_a_sign_is_quoted_once_escaped(engine, text, sho
     decision = run_case(engine, {"id": "t", "order": CT, "reason": text, "expect": {"outcome": "?"}}).decision
     detail = detail_markdown(decision, engine.knowledge)
     assert shown in detail and "\\&gt;" not in detail
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "shown"),
+    [
+        ("neck pain x 2 wks, ? radiculopathy", CT, '"neck pain x 2 wks, ? radiculopathy"'),
+        ("neck pain x 2 wks. PSHx: ACDF C5/6.", "cpt|72142", '"PSHx: ACDF C5/6."'),
+    ],
+)
+def test_a_card_shows_the_doubtful_finding_that_made_a_variant_possible(engine, text, order, shown):
+    # (variant 2 or 3 was on the card with nothing in its "Why" to show for it)
+    decision = run_case(engine, {"id": "t", "order": order, "reason": text, "expect": {"outcome": "?"}}).decision
+    assert decision.outcome.value == "not-appropriate" and len(decision.variants) == 2
+    why = detail_markdown(decision, engine.knowledge).split("**Why:**")[1]
+    line = next(line for line in why.splitlines() if "in doubt: the variants with and without it" in line)
+    assert shown in line

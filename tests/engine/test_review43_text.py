@@ -1,0 +1,140 @@
+"""A forty-third review: review 42's fixes re-reviewed, old and new code side by side, and re-tested with wordings
+written without seeing them.
+
+Regressions of the fixes (each warned where the code before did not):
+- a heading's dash read as a denial ("ROS - reported: fever, night sweats");
+- "non-radiating L arm" ignored up to the arm, so the arm's own numbness after it was lost;
+- "likely in time" read as a thing possible later, so a present arm numbness was hypothetical.
+Lost ratings of the fixes: a single Spanish word that is also a name ("Dr. Dias"), injury words in other senses ("a
+grade 1 slip on flexion views", "wiped out on gabapentin", "dragged down by fatigue", "tumble dryer"), "consider"
+reaching past the study it considers ("Consider MRI given L arm numbness"), a dialysis Procedure read as
+immunosuppression.
+Held-out classes still unread: arm shorthand ("digits 1-2", "D4-5", "radiation L shoulder/arm", "-> L arm", "(C6:
+thumb, index)", "upper limb tension test +"), injuries ("dog pulled her over", "a wave knocked her down"), a cord injury
+("C5 tetraplegia", "central cord syndrome"), "LTx", "trasplante", a relative before a colon ("Sister, 45: breast
+cancer"), "FH(+)", a carotid endarterectomy in ICD-10-PCS.
+
+Probe orders: 72040 radiographs are Usually Not Appropriate in V4, V5, V6; 72141 MRI without contrast in V1 only;
+72125 CT without contrast in V1, V7 (not V8); 70498 CT angiography of the neck in V1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import condition, patient, procedure
+from tests.text_cases import mentions
+from tests.text_cases import reason_outcome as outcome
+
+XR, MRI_WO, CT = "cpt|72040", "cpt|72141", "cpt|72125"
+ACUTE = "neck pain x 2 wks. "
+CHRONIC = "neck pain x 5 months "
+
+
+# -- regressions of review 42's fixes ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ROS - reported: fever, night sweats",
+        "ROS - noted: IVDU",
+        "Red flags - including IVDU and fever",
+        "non-radiating L arm numbness",
+        "Non-radiating LUE numbness",
+        "L arm numbness, likely in time to resolve",
+    ],
+)
+def test_what_review_42_read_as_denied_or_later_is_not(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "referred by Dr. Dias",
+        "Grade 1 slip on flexion views",
+        "degenerative slip and foraminal narrowing",
+        "feels wiped out on gabapentin",
+        "dragged down by fatigue",
+        "arm pulled down (ULTT negative)",
+        "new tumble dryer at home",
+    ],
+)
+def test_words_review_42_added_that_mean_something_else_leave_the_rating(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_consider_reaches_what_is_considered_not_what_a_study_is_considered_for(text_reader):
+    assert ("radiculopathy", "affirmed") in mentions(text_reader, "Consider MRI given L arm numbness")
+    assert ("radiculopathy", "uncertain") in mentions(text_reader, "Consider C6 radiculopathy")
+
+
+# -- held-out wordings ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "paresthesias R digits 1-2",
+        "numbness L D4-5",
+        "tingling R D1",
+        "w/ radiation L shoulder/arm",
+        "-> L arm",
+        "(C6: thumb, index)",
+        "Upper limb tension test + R",
+        "ULTT equivocal",
+    ],
+)
+def test_arm_shorthand_leaves_a_radiculopathy_possible(engine, text_reader, text):
+    assert any(c == "radiculopathy" and ctx != "negated" for c, ctx in mentions(text_reader, text))
+    assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
+    assert outcome(engine, CHRONIC + text, CT)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain after dog pulled her over on the leash 5 days ago",
+        "neck pain since a wave knocked her down 3 days ago",
+        "neck pain, pulled off her feet by the horse on 11/18",
+        "neck pain after tumbling off a ladder last week",
+    ],
+)
+def test_an_injury_in_plain_words_is_an_injury(engine, text_reader, text):
+    assert ("neck-trauma", "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text", ["C5 tetraplegia", "Tetraplegic since 2012 MVC", "quadriplegia (C4 injury 2001)", "Hx LTx (liver) 2012"]
+)
+def test_a_cord_injury_or_a_transplant_in_shorthand_blocks(engine, text):
+    assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
+
+
+def test_a_transplant_in_spanish_is_not_read_as_english(engine):
+    assert outcome(engine, ACUTE + "trasplante renal 2019", CT)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text", ["Sister, 45: breast cancer", "Father, deceased: lung ca", "Aunt (maternal), 60s: ovarian ca"]
+)
+def test_a_relative_before_a_colon_has_what_follows(engine, text_reader, text):
+    assert ("malignancy", "affirmed") not in mentions(text_reader, text)
+    assert outcome(engine, ACUTE + text, XR)[0] != "not-appropriate"  # (variant 5 warned)
+
+
+def test_fh_with_a_bracketed_plus_is_family(text_reader):
+    assert ("malignancy", "family") in mentions(text_reader, "FH(+) melanoma - mother")
+
+
+# -- coded -----------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("code", ["03CK0ZZ", "03CL0ZZ", "037K3DZ"])
+def test_a_carotid_operation_in_icd10pcs_blocks_the_cta_warning(evaluate, code):
+    chart = [patient(), condition("M54.2", onset="2026-11-10"), procedure(code, "icd10pcs", performed="2025-01-10")]
+    assert evaluate(chart, "70498").outcome.value != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "code", ["57274006", "233580005"]
+)  # initial hemodialysis; continuous venovenous hemofiltration
+def test_a_dialysis_procedure_is_no_immunosuppression(evaluate, code):
+    chart = [patient(), condition("M54.2", onset="2026-11-10"), procedure(code, "snomed", performed="2012-01-10")]
+    assert evaluate(chart).outcome.value == "not-appropriate"
