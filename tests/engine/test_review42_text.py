@@ -169,11 +169,14 @@ def test_a_chronic_pain_radiating_to_the_arm_is_not_warned_on_ct(engine, text):
 
 
 @pytest.mark.parametrize(
-    "text", ["non-radiating L arm pain", "neck pain, non-radiating to L arm", "nonradiating R arm pain"]
+    "text",
+    ["non-radiating L arm pain", "neck pain, non-radiating to L arm", "non-radiating L arm pain and numbness"],
 )
-def test_pain_said_not_to_radiate_to_the_arm_is_no_radiculopathy(engine, text_reader, text):
-    assert not any(c == "radiculopathy" for c, _ in mentions(text_reader, text))
-    assert outcome(engine, ACUTE + text, MRI_WO) == ("not-appropriate", [1])
+def test_non_radiating_before_the_arm_is_not_read_as_a_denial(engine, text):
+    """The arm is read as the pain's: a lost rating by choice. Reviews 43 and 44 found that ignoring the words up to the
+    arm lost the arm's own numbness after them ("non-radiating L arm pain and numbness" warned for variant 1), and "non"
+    as a denial would deny "non-Hodgkin lymphoma"."""
+    assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
 
 
 # -- injuries, transplants, cord injuries in plain words ------------------------------------------------------------
