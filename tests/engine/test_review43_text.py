@@ -76,7 +76,7 @@ def test_consider_reaches_what_is_considered_not_what_a_study_is_considered_for(
         "numbness L D4-5",
         "tingling R D1",
         "w/ radiation L shoulder/arm",
-        "pain -> L arm",
+        "neck pain -> L arm",
         "(C6: thumb, index)",
         "Upper limb tension test + R",
         "ULTT equivocal",
@@ -200,13 +200,62 @@ def test_the_shoulder_abduction_sign_leaves_a_radiculopathy_possible(engine, tex
     assert outcome(engine, ACUTE + text, MRI_WO)[0] != "not-appropriate"
 
 
-@pytest.mark.parametrize(
-    "text", ["s/p corneal txp", "fecal microbiota transplant 2020", "hair transplant 2019", "Pt asks about MRI for"]
-)
-def test_what_names_no_immunosuppression_or_doubt_leaves_the_warning(engine, text):
-    assert outcome(engine, ACUTE + text, MRI_WO) == ("not-appropriate", [1])
+def test_a_question_about_a_study_leaves_the_indication_the_patient_s(engine, text_reader):
+    text = "Pt asks about MRI for neck pain x 3 wks"
+    assert ("neck-pain", "affirmed") in mentions(text_reader, text)
+    assert outcome(engine, text, MRI_WO)[0] != "insufficient-data"  # (rated, as before review 42)
 
 
 def test_a_treatment_considered_for_an_indication_leaves_it_the_patient_s(text_reader):
     found = mentions(text_reader, "would consider PT for cervicogenic headache x 3 wks")
     assert ("cervicogenic-headache", "affirmed") in found
+
+
+# -- review 45: review 44's fixes re-reviewed ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("Pt asks if this could be a cervicogenic headache", XR),  # (the question's headache: variant 6 warned)
+        ("Hx from daughter, age 50: on warfarin", MRI_WO),  # (the relative tells: read as theirs, variant 1 warned)
+        ("sister, 40 yo: daily IV heroin", MRI_WO),
+        ("son, 22: night sweats and fevers", MRI_WO),
+        ("FH: Mother, 70: HTN\nfever 39.2 today", MRI_WO),  # (a wrapped line: the fever read as the mother's)
+        ("FH: HTN\nfever 39.2 today", MRI_WO),
+        ("s/p liver/corneal transplant", MRI_WO),  # (an ignore of "corneal transplant" lost the liver's)
+        ("renal & corneal txp", MRI_WO),
+        ("a wave knocked pt down 3 days ago", MRI_WO),
+        ("dog pulled patient over 2 days ago", MRI_WO),
+        ("horse threw him off 4 days ago", MRI_WO),
+    ],
+)
+def test_what_review_44_s_fixes_read_wrongly_blocks_the_warning(engine, text, order):
+    assert outcome(engine, ACUTE + text, order)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no relief with hand on head",
+        "arm pain not relieved by hand on head",
+        "angina: pain -> L arm",
+        "DVT symptoms -> R arm",
+        "swelling sx -> R arm",
+    ],
+)
+def test_words_that_name_no_root_make_no_radiculopathy(text_reader, text):
+    # (each was the chart's only indication: a cancer's variant 5 and a radiograph warning; policy §5 rule 8)
+    assert not any(c == "radiculopathy" for c, _ in mentions(text_reader, text))
+
+
+@pytest.mark.parametrize(
+    "text", ["Family History:\nbreast ca", "FH:\ncolon ca", "Family hx:\nprostate cancer\nHTN", "FHx:\n- lymphoma"]
+)
+def test_a_family_heading_on_its_own_line_leaves_the_lines_under_it_in_doubt(engine, text_reader, text):
+    # (the line ended the heading, so its cancer was the patient's: variant 5, a radiograph warning)
+    assert ("malignancy", "affirmed") not in mentions(text_reader, text)
+    assert outcome(engine, ACUTE + text, XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize("text", ["Family History:\nHTN\n\nPMH: breast ca 2019", "FH:\nHTN\nPMH: metastatic breast ca"])
+def test_a_family_section_ends_at_a_blank_line_or_another_label(engine, text):
+    assert outcome(engine, ACUTE + text, XR)[0] == "not-appropriate"  # the patient's own cancer: variant 5

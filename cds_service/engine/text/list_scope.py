@@ -31,6 +31,41 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     return any(t.text in marks for t in doc[start:end])
 
 
+def _under_a_family_heading(doc: Any, ents: list) -> set[int]:
+    """The mentions on the lines under a family history heading that ends its line ("Family history:⏎breast ca", "FH:⏎
+    colon ca (father)"): the relatives' most likely, the patient's if the section ended unmarked, so uncertain (they
+    were the patient's, and a radiograph warned for variant 5: review 45); up to a blank line or a line that begins
+    with another label ("PMH:")."""
+    graph = getattr(doc._, "context_graph", None)
+    if graph is None:
+        return set()
+    found: set[int] = set()
+    for modifier in graph.modifiers:
+        end = modifier.modifier_span[1]
+        if modifier.category != "FAMILY" or end + 1 >= len(doc) or doc[end].text != ":":
+            continue
+        if not (doc[end + 1].is_space and "\n" in doc[end + 1].text):
+            continue
+        section_end = _section_end(doc, end + 1)
+        found |= {e.start for e in ents if end + 1 < e.start < section_end}
+    return found
+
+
+def _section_end(doc: Any, start: int) -> int:
+    """The token where the lines after a heading's line break (`start`) end: a blank line, or a line that begins with
+    a label of a few words and a colon ("PMH:", "Social history:")."""
+    for token in doc[start + 1 :]:
+        if not (token.is_space and "\n" in token.text):
+            continue
+        if token.text.count("\n") > 1:
+            return token.i
+        words = [t for t in doc[token.i + 1 : token.i + 5] if not t.is_space]
+        label = next((n for n, t in enumerate(words) if t.text == ":"), None)
+        if label is not None and label > 0 and all(t.is_alpha for t in words[:label]):
+            return token.i
+    return len(doc)
+
+
 def _item_mark(token: Any) -> bool:
     """Whether a token ends a list's item: a comma, or a slash standing apart ("no fever / on xarelto"; not the
     slash of "h/o", "f/c": a forty-second review)."""
@@ -89,12 +124,31 @@ class ListScope:
         doubted: set[int] = set()
         listed: set[int] = set()
         doubted |= self._listed_past_a_stop(doc, ents)
+        doubted |= _under_a_family_heading(doc, ents)
+        self._reached_past_an_edge(doc, ents, cut, doubted)
         for span, reached in scopes.items():
             doubted |= self._listed_past_a_separator(doc, span, reached, ents)
             self._cut_scope(doc, span, reached, cut, doubted)
             if reached[0].start > span[0]:
                 listed |= {e.start for e in sorted(reached, key=lambda e: e.start)[1:]}
         return cut, doubted, listed
+
+    @staticmethod
+    def _reached_past_an_edge(doc: Any, ents: list, cut: set[tuple[Any, int]], doubted: set[int]) -> None:
+        """A family or doubt cue that reaches a mention across an edge (a line break read as a wrap, a column's run of
+        spaces: `padded_between`), as a negation's list does not: the mention may be another line's statement
+        ("neck pain x 2 wks. FH: Mother, 70: HTN⏎fever 39.2 today": the fever was read as the mother's, and an MRI
+        warned; review 45), so it is uncertain, not the cue's."""
+        for ent in ents:
+            for modifier in ent._.modifiers:
+                start, end = modifier.modifier_span
+                if (
+                    modifier.category in _STOPPED_BY_A_COMMA
+                    and end <= ent.start
+                    and padded_between(doc, doc[start:end], ent)
+                ):
+                    cut.add((modifier.modifier_span, ent.start))
+                    doubted.add(ent.start)
 
     def _listed_past_a_stop(self, doc: Any, ents: list) -> set[int]:
         """The mentions a family or doubt cue written before them stops short of at a comma, in the list it begins
