@@ -29,7 +29,7 @@ from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, first_day
+from cds_service.engine.dates import EARLIEST_PLAUSIBLE, DayRange, day_range, first_day
 from cds_service.engine.model import Coding
 from cds_service.engine.text import TextMention, TextNotRead, TextReader
 from cds_service.engine.text.characters import searchable
@@ -151,6 +151,12 @@ class Chart:
     doubts: list[Doubt] = field(default_factory=list)
     words_read: int = 0  # characters of Condition and medicine text read so far
     order_words: int = 0  # characters of the rated orders' own words (recognise.order_words_size), summed
+
+    @property
+    def birth_days(self) -> DayRange | None:
+        """The days the Patient may have been born, as written (whether that is plausible is the reader's question)."""
+        patient = self.patient
+        return day_range(patient.birthDate) if patient is not None and patient.birthDate else None
 
 
 class Unreadable(ValueError):

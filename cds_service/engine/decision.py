@@ -34,12 +34,6 @@ def order_days_of(order: ServiceRequest, today: date, birth: DayRange | None = N
     return (min(authored.earliest, today), min(authored.latest, today)) if authored else (today, today)
 
 
-def _born(chart: Chart) -> DayRange | None:
-    """The days the chart's Patient may have been born (as written: whether it is plausible is the age's question)."""
-    patient = chart.patient
-    return day_range(patient.birthDate) if patient is not None and patient.birthDate else None
-
-
 def decide(
     order: ServiceRequest,
     chart: Chart,
@@ -54,7 +48,7 @@ def decide(
     its first day made a 31-to-51-day pain acute; a thirtieth: a red flag's 14-day window inside the month)."""
     # (an authoredOn before the birth is no date: "1900-01-01" read as the order's day made the birth "after the
     # order", so the age unknown and nothing rated; a forty-second review)
-    first, last = order_days_of(order, today, _born(chart))
+    first, last = order_days_of(order, today, chart.birth_days)
     decision = _decide_on(order, first, chart, reader, siblings, match)
     if decision.outcome is not Outcome.NOT_APPROPRIATE:
         return decision

@@ -111,8 +111,9 @@ def _condition(
     chronic = _chronic((condition.code.coding or ()) if condition.code else (), k)
     disagreeing = _disagreeing(entry, k)
     denied = _only_denied_or_doubted((w.concept, w.context) for w in entry.words)
+    doubted = disagreeing | denied
     for coded in entry.coded:
-        said = combine(context, Context.UNCERTAIN) if coded.concept in disagreeing | denied else context
+        said = combine(context, Context.UNCERTAIN) if coded.concept in doubted else context
         evidence = Evidence(
             reference,
             "code",
@@ -596,8 +597,7 @@ def _medicine_note(context: Context, status: Context) -> str | None:
 def _birth(chart: Chart, order_date: date) -> DayRange | None:
     """The patient's birth date, or None when it is absent or impossible: a sentinel, after the order, or an absurd
     age (more than LONGEST_LIFE_DAYS before the order: "1850-01-01", "1900-01-01")."""
-    patient = chart.patient
-    birth = plausible(day_range(patient.birthDate), order_date) if patient and patient.birthDate else None
+    birth = plausible(chart.birth_days, order_date)
     return birth if birth is None or (order_date - birth.latest).days <= LONGEST_LIFE_DAYS else None
 
 

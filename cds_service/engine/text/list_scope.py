@@ -18,17 +18,22 @@ _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope r
 _STOPPED_BY_A_COMMA = ("FAMILY", "POSSIBLE_EXISTENCE")
 _ITEM_SEPARATORS = frozenset({",", ";", "/", "&"})
 _MARKS = frozenset({",", "/"})  # item joins that are marks, not words: what follows one may be a statement
+_WORD_JOINS = ITEM_JOINS - _MARKS  # ("or using IV drugs": one more item)
 _ITEM_WORDS = 3  # a list's item: at most this many words besides mentions and list words; more is a statement
 _STATEMENT_ENDS = frozenset({".", ";", "!", "?", "|", "•", "·"})  # end a statement (a number after one is another's)
 _LIST_RUN_ENDS = (_STATEMENT_ENDS | FIELD_SEPARATORS) - _ITEM_SEPARATORS  # ("FHx: HTN; DM; breast ca" runs on)
 _PHRASE_ENDS = frozenset({"-", "--", "–", "—", ":", ";"})  # a cue written after a mention does not reach past these
 
 
+def _tokens_between(doc: Any, first: Any, second: Any) -> Any:
+    """The tokens between two spans (mentions, or a cue's words and a mention), in either order."""
+    return doc[first.end : second.start] if first.end <= second.start else doc[second.end : first.start]
+
+
 def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     """Whether one of `marks` stands between two mentions, or a cue's words and a mention ("no fever, T 38.9", "no
     fever (Tmax 38.9)")."""
-    start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
-    return any(t.text in marks for t in doc[start:end])
+    return any(t.text in marks for t in _tokens_between(doc, first, second))
 
 
 def _under_a_family_heading(doc: Any, ents: list) -> set[int]:
@@ -76,8 +81,7 @@ def _item_mark(token: Any) -> bool:
 
 def _marked_between(doc: Any, first: Any, second: Any) -> bool:
     """Whether an item's mark (`_item_mark`) or a parenthesis stands between two mentions."""
-    start, end = (first.end, second.start) if first.end <= second.start else (second.end, first.start)
-    return any(_item_mark(t) or t.text == "(" for t in doc[start:end])
+    return any(_item_mark(t) or t.text == "(" for t in _tokens_between(doc, first, second))
 
 
 def _spaced_dash(doc: Any, token: Any) -> bool:
@@ -509,8 +513,8 @@ class ListScope:
         """Whether a list item's mention reads as stated rather than listed: it begins with a word saying it is current
         ("on A/C"), it tells an inability ("can't hold urine": `doubts.inability_words`), it is a hedged word ("PCa"),
         or it is a condition described in its item (`_described`)."""
-        # "or using IV drugs": one more item; not after a mark ("no fever, on chemo": a forty-second review)
-        joined = ent.start > 0 and doc[ent.start - 1].lower_ in ITEM_JOINS - _MARKS
+        # one more item after a word that joins it; not after a mark ("no fever, on chemo": a forty-second review)
+        joined = ent.start > 0 and doc[ent.start - 1].lower_ in _WORD_JOINS
         return (
             (doc[ent.start].lower_ in self.lexicon.current_words and not joined)
             or any(t.lower_ in self.lexicon.doubts.inability_words for t in doc[ent.start : ent.end])
