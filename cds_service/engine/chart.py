@@ -122,6 +122,7 @@ class MedicineEntry:
     coded: tuple[CodedConcept, ...]
     text: str
     words: tuple[TextMention, ...]
+    long_term: tuple[str, ...] = ()  # findings it shows if taken for long (findings.yaml `long_term_medicines`)
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ class ChartReader:
             r for r in knowledge.observations.values() if r.concept in knowledge.contraindications
         ]
         self._medicine_concepts = frozenset(f.id for f in knowledge.findings.values() if f.medicines is not None)
+        self._long_term = tuple((f.id, f.long_term) for f in knowledge.findings.values() if f.long_term is not None)
         # what a Procedure's words are read for when we list none of its codes ("ACDF C5-6", "PPM implantation"), and
         # what they may name only as a doubt ("Chemotherapy infusion", "XRT to neck": a cancer's treatment, a red flag,
         # another topic), which recognise reads as uncertain: words are no proof of them, so they block, never warn
@@ -517,8 +519,13 @@ class ChartReader:
         if not coded and not text:
             raise Unreadable(f"the medicine is not named ({element} has no text or display)")
         words = tuple(m for m in self._words(chart, text, True) if m.concept in wanted) if text else ()
-        if coded or words:
-            entry = MedicineEntry(self._validate(kind, raw), context, element, coded, text, words)
+        long_term = tuple(
+            concept
+            for concept, medicines in self._long_term
+            if kind != "MedicationAdministration" and medicines.names_one(text)
+        )
+        if coded or words or long_term:
+            entry = MedicineEntry(self._validate(kind, raw), context, element, coded, text, words, long_term)
             chart.medicines.append(entry)
 
     def _words(self, chart: Chart, text: str, problem_list: bool) -> tuple[TextMention, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
@@ -95,7 +95,7 @@ def match_order(order: ServiceRequest, siblings: Sequence[ServiceRequest], knowl
 def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
     """Whether what the order says besides its code contradicts it: another region, another study, another
     contrast."""
-    if not (text or order.bodySite or order.orderDetail or order.note):
+    if not (text or order.bodySite or order.orderDetail or order.note or order.reasonCode):
         return False  # (a code alone says nothing against itself)
     return (
         _elsewhere(order, text, procedures, k)
@@ -105,12 +105,29 @@ def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure,
 
 
 def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
-    """Whether the order's words name another region or a level past the neck, or a body site of it cannot be told
-    to be the neck (not for whole-body studies, which name their extent)."""
+    """Whether the order's words or its orderDetail name another region or a level past the neck, a body site of it
+    cannot be told to be the neck, or a clause of its notes or reasons asks for another region too ("please also
+    image lumbar spine"); not for whole-body studies, which name their extent."""
     if all(p.whole_body for p in procedures):
         return False
     regions = k.order_codes.regions
-    return regions.names_another_region(text) or any(not _neck_site(site, k) for site in order.bodySite or ())
+    return (
+        regions.names_another_region(text)
+        or any(regions.names_another_region(regions.neutral_words.sub(" ", _words(d))) for d in order.orderDetail or ())
+        or any(not _neck_site(site, k) for site in order.bodySite or ())
+        or any(regions.asks_for_another_region(clause) for clause in _request_clauses(order))
+    )
+
+
+def _request_clauses(order: ServiceRequest) -> Iterator[str]:
+    """The clauses of the order's notes and reason texts (up to a `.`, `;` or line end), read as its words are."""
+    texts = [n.text for n in order.note or ()] + [r.text for r in order.reasonCode or ()]
+    for text in filter(None, texts):
+        for clause in _CLAUSE_ENDS.split(text):
+            yield _read_words([clause])
+
+
+_CLAUSE_ENDS = re.compile(r"(?<!\d)\.(?!\d)|[;\n]")
 
 
 def _another_study(text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:

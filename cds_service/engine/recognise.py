@@ -23,6 +23,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry, referenced_id
 from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, first_day, plausible, years_between
 from cds_service.engine.duration import CHRONIC, onset_range
+from cds_service.engine.long_term import long_term_mentions
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
 from cds_service.engine.text import TextMention, TextNotRead
@@ -495,6 +496,7 @@ def _medicines(chart: Chart, order_date: date, birth: DayRange | None, k: Knowle
             note = stop_note or _medicine_note(context, status)
             evidence = _words_evidence(reference, entry.element, entry.text, words, None, [note] if note else [])
             yield _from_words(words, context, evidence, order_date)
+        yield from long_term_mentions(entry, status, order_date, birth, k)
 
 
 def _medicine_status(

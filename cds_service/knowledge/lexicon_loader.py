@@ -273,6 +273,7 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         relative={k.lower(): (float(v[0]), float(v[1])) for k, v in d["relative"].items()},
         link_words=_words(d["link_words"]),
         worsening_words=_words(d["worsening_words"]),
+        treatment_done_words=_words(d["treatment_done_words"]),
         other_events=frozenset(w if w != w.lower() else w.lower() for w in d["other_events"]),
         history_class_words=_words(d["history_class_words"]),
         states_before=_words(d["other_states"]["before"]),

@@ -26,6 +26,7 @@ from cds_service.knowledge.model import (
     FindingDefinition,
     IndicationStep,
     Knowledge,
+    LongTermMedicines,
     ObservationRule,
     OrderCodeMap,
     Policy,
@@ -414,6 +415,8 @@ class _Builder:
             ),
             region_text={region: tuple(t.lower() for t in words) for region, words in r["region_text"].items()},
             neck_alone_text=tuple(t.lower() for t in r["neck_alone_text"]),
+            note_request_regions=tuple(t.lower() for t in r["note_request"]["regions"]),
+            note_request_words=tuple(t.lower() for t in r["note_request"]["words"]),
             contrast=self._contrast_words(r["contrast_words"]),
         )
 
@@ -516,6 +519,7 @@ class _Builder:
                 representative=self._coding(doc, [*path, "representative"], f.get("representative")),
                 medicines=self._medicines(doc, path, role, effects, f.get("medicines")),
                 doubts=f.get("doubts"),
+                long_term=self._long_term(doc, path, role, effects, f.get("long_term_medicines")),
             )
         for i, f in enumerate(entries):
             doubted = findings.get(f.get("doubts", f["id"]))
@@ -538,6 +542,26 @@ class _Builder:
         ):
             raise doc.error([*path, "medicines"], f"a medicine must not lead to a warning ({role} read as {most})")
         return most
+
+    def _long_term(
+        self,
+        doc: _Document,
+        path: list[Any],
+        role: Role,
+        effects: Mapping[Context, Effect],
+        spec: Mapping[str, Any] | None,
+    ) -> LongTermMedicines | None:
+        """A finding's `long_term_medicines` (a systemic steroid taken for weeks: immunosuppression), read uncertain:
+        refused, as `medicines` is, where that could lead to a warning."""
+        if spec is None:
+            return None
+        self._medicines(doc, [*path, "long_term_medicines"], role, effects, Context.UNCERTAIN.value)
+        return LongTermMedicines(
+            days=spec["days"],
+            names=tuple(w.lower() for w in spec["names"]),
+            not_systemic=tuple(w.lower() for w in spec["not_systemic"]),
+            short_course=tuple(w.lower() for w in spec["short_course"]),
+        )
 
     def _coding(self, doc: _Document, path: list[Any], spec: Mapping[str, str] | None) -> SuggestedCoding | None:
         if spec is None:

@@ -164,6 +164,29 @@ class Concept:
 
 
 @dataclass(frozen=True)
+class LongTermMedicines:
+    """Medicines that show a finding when taken for long (a systemic steroid: immunosuppression), read at most
+    uncertain: one being taken that began `days` or more before the order."""
+
+    days: int
+    names: tuple[str, ...]
+    not_systemic: tuple[str, ...]  # words of a form or route that is not systemic ("inhaler", "cream")
+    short_course: tuple[str, ...]  # words of a short course ("dose pack", "taper")
+
+    @cached_property
+    def _names(self) -> re.Pattern[str]:
+        return _words(self.names)
+
+    @cached_property
+    def _other(self) -> re.Pattern[str]:
+        return re.compile(rf"(?<![a-z0-9])(?:{_alternation(self.not_systemic + self.short_course)})", re.IGNORECASE)
+
+    def names_one(self, text: str) -> bool:
+        """Whether a medicine's name is one of them, systemic and not a short course."""
+        return bool(self._names.search(text)) and not self._other.search(text)
+
+
+@dataclass(frozen=True)
 class FindingDefinition(Concept):
     """A clinical finding (policy §3)."""
 
@@ -172,6 +195,7 @@ class FindingDefinition(Concept):
     representative: SuggestedCoding | None = None  # the coding written for it when it was read in words
     medicines: Context | None = None  # read in the patient's medicines too: as their status says, or at most this
     doubts: str | None = None  # the finding this one may be (a malignancy): a certain one of it outweighs this one
+    long_term: LongTermMedicines | None = None  # read, at most uncertain, in medicines taken for long
 
 
 @dataclass(frozen=True)
@@ -416,6 +440,8 @@ class Regions:
     other_levels: tuple[re.Pattern[str], ...]  # levels that reach another region ("C2-T4")
     region_text: Mapping[str, tuple[str, ...]]  # procedures' `region` -> its words
     neck_alone_text: tuple[str, ...]  # words of the neck that may mean its soft tissues where no spine is named
+    note_request_regions: tuple[str, ...]  # regions a note may ask for beside the neck ("also image lumbar spine")
+    note_request_words: tuple[str, ...]  # the words that ask ("also", "add", "include")
     contrast: ContrastWords
 
     @cached_property
@@ -464,6 +490,19 @@ class Regions:
             return False
         rest = self._neck_alone.sub(" ", text)
         return not (self.cervical_words.search(rest) or "cervical-spine" in self.regions_named(rest))
+
+    @cached_property
+    def _note_regions(self) -> re.Pattern[str]:
+        return _words(self.note_request_regions)
+
+    @cached_property
+    def _note_requests(self) -> re.Pattern[str]:
+        return _words(self.note_request_words)
+
+    def asks_for_another_region(self, clause: str) -> bool:
+        """Whether a clause of an order's note or reason asks for another region too ("please also image lumbar
+        spine"): one of `note_request_regions` and one of `note_request_words` in it."""
+        return bool(self._note_regions.search(clause)) and bool(self._note_requests.search(clause))
 
     def names_another_region(self, text: str) -> bool:
         """Whether an order's words name another region: a word of `other_text` or a level beyond the neck."""
@@ -641,6 +680,7 @@ class DurationWords:
     relative: Mapping[str, tuple[float, float]]  # "yesterday" -> (1, 1)
     link_words: frozenset[str] = frozenset()  # may stand between a duration word and its mention ("chronic L C7")
     worsening_words: frozenset[str] = frozenset()  # a span just after one times the worsening: at least that old
+    treatment_done_words: frozenset[str] = frozenset()  # "failed 6 wks of PT": the symptoms maybe at least as old
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
     history_class_words: frozenset[str] = frozenset()  # "long history of anxiety": the words name what follows

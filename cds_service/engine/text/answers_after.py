@@ -26,6 +26,12 @@ def _begins_with(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
     return any(tuple(words[: len(phrase)]) == phrase for phrase in phrases)
 
 
+def _a_bound(words: list[str]) -> bool:
+    """Whether the words begin with a number's bound ("< 6 wks", "<6"), not a box ("<>")."""
+    first = words[0]
+    return first[:1] == "<" and (first[1:2].isdigit() or (first == "<" and len(words) > 1 and words[1][:1].isdigit()))
+
+
 def _stops_at(doc: Any, i: int) -> bool:
     """Whether what follows token `i - 1` is no word it could govern: a line break, a mark, a list's join or a word
     in capitals, which may begin a sentence ("CGH: no\nPT x 3", "CGH: no (per pt)", "CGH: no / IVDU: no", "CGH: no
@@ -88,7 +94,7 @@ class AnswersAfter:
         if marked and (not rest or not rest[0].strip()):
             return True  # "Cancer:" and nothing after it on its line: a field left blank
         return bool(rest) and (
-            rest[0][:1] in lexicon.answer_boxes
+            (rest[0][:1] in lexicon.answer_boxes and not _a_bound(rest))
             or (marked and _begins_with(rest, lexicon.blank_after_mark))  # "Cancer: -", "Cancer: TBD"
             or _begins_with(rest, lexicon.blank_anywhere)  # "Cancer: yes/no", "Malignancy (Y/N): N"
         )
@@ -232,6 +238,8 @@ class AnswersAfter:
         """How a denial written after a mention goes on from token `i`: it closes the clause (`after_words` may stand
         between), names its source ("ruled out on PET": `source_words`), or goes on about something else."""
         lexicon = self.lexicon
+        if 0 < i <= len(doc) and len(doc[i - 1]) > 1 and doc[i - 1].text.endswith("."):
+            return Answer.CLOSES  # its own full stop ("Trauma: N. Fever: N.": spaCy keeps "N." one word)
         i = self._past(doc, i, lexicon.denial_after_words)
         if self._clause_ends_at(doc, i):
             return Answer.CLOSES

@@ -21,15 +21,19 @@ from cds_service.knowledge.model import (
 
 _SENTENCE_ENDS = [".", "!", "\n", "\n\n"]
 # marks typed between words without a space, which spaCy's English infixes leave glued ("x2wks&fever", "pain;fever",
-# "wt↓6kg"): split off; "+" only before a word of three letters ("pain+fever"; not "B27+ve")
+# "wt↓6kg"): split off; "+" only before a word of three letters ("pain+fever"; not "B27+ve"); a bracket after a word
+# before anything ("IVDU(+)", "fall(3d ago)", "fever[-]": a forty-sixth review read none of them)
 _ARROWS = r"[↓↑⬇⬆→←]"  # a word of their own ("↓ power", "DTRs ↑.", "T↑ 38.7")
 _GLUED_MARKS = (
     r"(?<=\w)[;|*!&](?=[^\W\d_])",
     r"(?<=\w)\+(?=[^\W\d_]{3})",
     _ARROWS,
-    r"(?<=[^\W\d_])\((?=[^\W\d_])",
+    r"(?<=[^\W\d_])[(\[](?=\S)",
 )
 _EDGE_MARKS = (_ARROWS, r"[|•·]")  # a word of their own at a word's edge too ("No fever| breast ca", "|fever")
+# a "+" or "-" typed against the end of a word of three letters or more, its answer ("trauma+", "IVDU-"; not "B27+",
+# "C5-", "3+")
+_ANSWER_SUFFIXES = (r"(?<=[^\W\d_]{3})[+]$",)
 MAX_NEW_STRINGS = 100_000  # words the texts may add to the pipeline's vocabulary (~50 MiB) before it is built again
 _PIPELINES: dict[int, tuple[Lexicon, RenewingPipeline]] = {}
 
@@ -70,7 +74,8 @@ def build_pipeline(lexicon: Lexicon, yielding: frozenset[str] = frozenset()) -> 
     nlp = spacy.blank("en")
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex((*nlp.Defaults.infixes, *_GLUED_MARKS)).finditer
     nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex((*nlp.Defaults.prefixes, *_EDGE_MARKS)).search
-    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex((*nlp.Defaults.suffixes, *_EDGE_MARKS)).search
+    suffixes = (*nlp.Defaults.suffixes, *_EDGE_MARKS, *_ANSWER_SUFFIXES)
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
     for written in ("b/l", "B/L", "B/l"):  # "bilateral", one word as the lexicon writes it (not b / l: "l" is left)
         nlp.tokenizer.add_special_case(written, [{"ORTH": written}])
     _split_capitals_contractions(nlp.tokenizer)

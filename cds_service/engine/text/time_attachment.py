@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from cds_service.engine.text.mention import SYMPTOMS, TextMention
-from cds_service.engine.text.times import TimeNote
+from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote
 from cds_service.engine.text.tokens import WORD, doc_text
 from cds_service.knowledge.model import Context, Lexicon
 
@@ -101,6 +102,7 @@ class TimeAttachment:
                 continue
             nearest = min(near, key=lambda e: self._distance(doc, note, e))
             if not self._linked(doc, note):
+                unplaced += self._maybe_the_symptoms(doc, sentence, note, near)
                 continue
             if self._kind(nearest) == "indication" and self._another_state(doc, note, nearest):
                 unplaced.append(note)  # "neck pain in pt who had covid 3 weeks ago": maybe the pain's, maybe not
@@ -149,6 +151,39 @@ class TimeAttachment:
         text = doc_text(doc)
         phrase = text[_phrase_start(text, note.start) : note.start]
         return not _holds_one_of(phrase, self.lexicon.durations.other_events, self._event_phrases)
+
+    def _maybe_the_symptoms(self, doc: Any, sentence: Any, note: TimeNote, near: list) -> list[TimeNote]:
+        """What a treatment's, visit's or test's time may also say of the symptoms: the time itself after an indication
+        it was for ("on gabapentin for neck pain x 6 months"), at least that long after a course given ("failed 6 wks
+        of PT"); else nothing ("PT x 2 wks")."""
+        if self._after_the_event(doc, note, near):
+            return [note]
+        return self._care_given(sentence, [note])
+
+    def _care_given(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
+        """The spans of a course of care already given, a word of `treatment_done_words` in their phrase ("failed 6
+        wks of PT", "despite 8 wks of gabapentin"), as "at least that long": conservative care is given for the
+        complaint, so the symptoms may be that old (they widen the duration, never narrow it)."""
+        text, words = doc_text(sentence.doc), self.lexicon.durations.treatment_done_words
+        return [
+            replace(n, days=(n.days[0], AT_LEAST_DAYS))
+            for n in notes
+            if n.days is not None and in_phrase_before(text, sentence, n, words)
+        ]
+
+    def _after_the_event(self, doc: Any, note: TimeNote, near: list) -> bool:
+        """Whether an indication stands between the last treatment, visit or test word of a time's phrase and the
+        time ("on gabapentin for neck pain x 6 months", "pain clinic f/u for neck pain since 2022"): the time may be
+        the indication's as well as the event's (not "neck pain PT x 2 wks")."""
+        text = doc_text(doc)
+        start = _phrase_start(text, note.start)
+        events = self.lexicon.durations.other_events
+        ends = [m.end() for m in WORD.finditer(text, start, note.start) if m[0] in events or m[0].lower() in events]
+        if self._event_phrases is not None:
+            ends += [start + m.end() for m in self._event_phrases.finditer(text[start : note.start])]
+        return bool(ends) and any(
+            self._kind(e) == "indication" and max(ends) <= e.start_char and e.end_char <= note.start for e in near
+        )
 
     def _another_state(self, doc: Any, note: TimeNote, ent: Any) -> bool:
         """Whether a time may belong to another state or event of the patient's (lexicon.yaml
@@ -219,6 +254,9 @@ class TimeAttachment:
         if not notes:
             return
         span = (sentence.start_char, sentence.end_char)
+        if cared := self._care_given(sentence, notes):  # "Failed 6 wks of PT."
+            yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(cared))
+            return
         if self._only_symptom_words(sentence.doc, sentence.start_char, sentence.end_char, notes):
             yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
         elif self._symptoms.search(sentence.text):

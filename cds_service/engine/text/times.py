@@ -89,6 +89,10 @@ def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNot
         high = max(high, float(match.group("to")))
     if any(match.groupdict().get(bound) for bound in ("more", "plus", "or_more")):  # "> 4 wks": at least that long
         high = AT_LEAST_DAYS / per
+    elif match.groupdict().get("less"):  # "< 6 wks": under that, from today on
+        return TimeNote(offset + match.start(), offset + match.end(), days=(0.0, max(0.0, high * per - 1)))
+    elif match.groupdict().get("up_to"):  # "up to 6 wks"
+        low = 0.0
     # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
     return TimeNote(offset + match.start(), offset + match.end(), days=(low * per, high * per))
 
