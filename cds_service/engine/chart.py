@@ -122,7 +122,8 @@ class MedicineEntry:
     coded: tuple[CodedConcept, ...]
     text: str
     words: tuple[TextMention, ...]
-    long_term: tuple[str, ...] = ()  # findings it shows if taken for long (findings.yaml `long_term_medicines`)
+    # the findings it shows if taken for long, with the days that takes (findings.yaml `long_term_medicines`)
+    long_term: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,8 @@ class ChartReader:
         ]
         self._medicine_concepts = frozenset(f.id for f in knowledge.findings.values() if f.medicines is not None)
         self._long_term = tuple((f.id, f.long_term) for f in knowledge.findings.values() if f.long_term is not None)
+        # (only requests and statements: an administration is one dose)
+        self._long_term_kinds = frozenset({"MedicationRequest", "MedicationStatement"})
         # what a Procedure's words are read for when we list none of its codes ("ACDF C5-6", "PPM implantation"), and
         # what they may name only as a doubt ("Chemotherapy infusion", "XRT to neck": a cancer's treatment, a red flag,
         # another topic), which recognise reads as uncertain: words are no proof of them, so they block, never warn
@@ -520,9 +523,9 @@ class ChartReader:
             raise Unreadable(f"the medicine is not named ({element} has no text or display)")
         words = tuple(m for m in self._words(chart, text, True) if m.concept in wanted) if text else ()
         long_term = tuple(
-            concept
-            for concept, medicines in self._long_term
-            if kind != "MedicationAdministration" and medicines.names_one(text)
+            (concept, medicines.days)
+            for concept, medicines in (self._long_term if kind in self._long_term_kinds else ())
+            if medicines.names_one(text)
         )
         if coded or words or long_term:
             entry = MedicineEntry(self._validate(kind, raw), context, element, coded, text, words, long_term)

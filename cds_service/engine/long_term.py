@@ -18,7 +18,7 @@ TAKEN = (Context.AFFIRMED, Context.UNKNOWN)  # a medicine's status as of the ord
 
 
 def long_term_mentions(
-    entry: MedicineEntry, status: Context, order_date: date, birth: DayRange | None, k: Knowledge
+    entry: MedicineEntry, status: Context, reference: str, order_date: date, birth: DayRange | None, k: Knowledge
 ) -> Iterator[Mention]:
     """The findings a medicine being taken shows by how long it has been taken: uncertain, as the medicine may have
     been stopped, or taken in short courses, since it began (its start is the earliest its resource tells)."""
@@ -28,20 +28,19 @@ def long_term_mentions(
     if began is None:
         return
     days = (order_date - began).days
-    reference = f"{entry.resource.get_resource_type()}/{entry.resource.id}"
-    for concept in entry.long_term:
-        rule = k.findings[concept].long_term
-        if rule is None or days < rule.days:
-            continue
-        note = f"begun {began.isoformat()}, {days} days before the order: maybe taken since"
-        evidence = Evidence(reference, entry.element, None, entry.text or None, began.isoformat(), note)
-        yield Mention(concept, Context.UNCERTAIN, evidence, onset=DayRange(began, began))
+    note = f"begun {began.isoformat()}, {days} days before the order: maybe taken since"
+    evidence = Evidence(reference, entry.element, None, entry.text or None, began.isoformat(), note)
+    for concept, least_days in entry.long_term:
+        if days >= least_days:
+            yield Mention(concept, Context.UNCERTAIN, evidence, onset=DayRange(began, began))
 
 
-def _began(resource: object, order_date: date, birth: DayRange | None) -> date | None:
+def _began(
+    resource: MedicationRequest | MedicationStatement | object, order_date: date, birth: DayRange | None
+) -> date | None:
     """The earliest day a medicine's resource says it began (a statement's effective start or date, the day it was
-    asserted; a request's authoring day, its dosages' and its dispense's starts); dates that cannot be real for this
-    order (a sentinel, before birth, after the order) are not read."""
+    asserted; a request's authoring day, its dosages' and its dispense's starts), the first day a partial date may
+    mean; dates that cannot be real for this order (a sentinel, before birth, after the order) are not read."""
     values: list[object] = []
     if isinstance(resource, MedicationStatement):
         period = resource.effectivePeriod
@@ -53,5 +52,5 @@ def _began(resource: object, order_date: date, birth: DayRange | None) -> date |
             values.append(repeat.boundsPeriod.start if repeat and repeat.boundsPeriod else None)
         dispense = resource.dispenseRequest
         values.append(dispense.validityPeriod.start if dispense and dispense.validityPeriod else None)
-    days = [found.latest for value in values if (found := plausible(day_range(value), order_date, birth))]
+    days = [found.earliest for value in values if (found := plausible(day_range(value), order_date, birth))]
     return min(days, default=None)

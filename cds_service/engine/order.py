@@ -113,15 +113,29 @@ def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ..
     regions = k.order_codes.regions
     return (
         regions.names_another_region(text)
-        or any(regions.names_another_region(regions.neutral_words.sub(" ", _words(d))) for d in order.orderDetail or ())
+        or any(_coded_elsewhere(detail, k) for detail in order.orderDetail or ())
         or any(not _neck_site(site, k) for site in order.bodySite or ())
-        or any(regions.asks_for_another_region(clause) for clause in _request_clauses(order))
+        or any(regions.note_request.asks(clause) for clause in _request_clauses(order))
+    )
+
+
+def _coded_elsewhere(detail: CodeableConcept, k: Knowledge) -> bool:
+    """Whether an orderDetail's codings name another region ("Lumbar spine", SNOMED 122496007) or its words a level
+    past the neck ("Levels: C2-T4"); its words otherwise are read as a note's (`_request_clauses`)."""
+    regions = k.order_codes.regions
+    displays = _read_words([c.display for c in detail.coding or ()])
+    words = _words(detail)
+    return regions.names_another_region(regions.neutral_words.sub(" ", displays)) or any(
+        level.search(words) for level in regions.other_levels
     )
 
 
 def _request_clauses(order: ServiceRequest) -> Iterator[str]:
-    """The clauses of the order's notes and reason texts (up to a `.`, `;` or line end), read as its words are."""
-    texts = [n.text for n in order.note or ()] + [r.text for r in order.reasonCode or ()]
+    """The clauses of the order's notes, reason texts and orderDetail texts (up to a `.`, `;` or line end), read as
+    its words are."""
+    texts = [n.text for n in order.note or ()] + [
+        c.text for c in [*(order.reasonCode or ()), *(order.orderDetail or ())]
+    ]
     for text in filter(None, texts):
         for clause in _CLAUSE_ENDS.split(text):
             yield _read_words([clause])

@@ -496,7 +496,7 @@ def _medicines(chart: Chart, order_date: date, birth: DayRange | None, k: Knowle
             note = stop_note or _medicine_note(context, status)
             evidence = _words_evidence(reference, entry.element, entry.text, words, None, [note] if note else [])
             yield _from_words(words, context, evidence, order_date)
-        yield from long_term_mentions(entry, status, order_date, birth, k)
+        yield from long_term_mentions(entry, status, reference, order_date, birth, k)
 
 
 def _medicine_status(

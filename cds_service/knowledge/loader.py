@@ -27,6 +27,7 @@ from cds_service.knowledge.model import (
     IndicationStep,
     Knowledge,
     LongTermMedicines,
+    NoteRequest,
     ObservationRule,
     OrderCodeMap,
     Policy,
@@ -415,8 +416,7 @@ class _Builder:
             ),
             region_text={region: tuple(t.lower() for t in words) for region, words in r["region_text"].items()},
             neck_alone_text=tuple(t.lower() for t in r["neck_alone_text"]),
-            note_request_regions=tuple(t.lower() for t in r["note_request"]["regions"]),
-            note_request_words=tuple(t.lower() for t in r["note_request"]["words"]),
+            note_request=NoteRequest(**{k: tuple(t.lower() for t in v) for k, v in r["note_request"].items()}),
             contrast=self._contrast_words(r["contrast_words"]),
         )
 
@@ -555,7 +555,13 @@ class _Builder:
         refused, as `medicines` is, where that could lead to a warning."""
         if spec is None:
             return None
-        self._medicines(doc, [*path, "long_term_medicines"], role, effects, Context.UNCERTAIN.value)
+        if role.can_enable_warning and effects[Context.UNCERTAIN] in (Effect.FINDING, Effect.WIDEN):
+            raise doc.error(
+                [*path, "long_term_medicines"], f"a medicine must not lead to a warning ({role} read uncertain)"
+            )
+        overlap = set(w.lower() for w in spec["names"]) & set(w.lower() for w in spec["short_course"])
+        if overlap:
+            raise doc.error([*path, "long_term_medicines"], f"a name that is also a short course: {sorted(overlap)}")
         return LongTermMedicines(
             days=spec["days"],
             names=tuple(w.lower() for w in spec["names"]),

@@ -179,7 +179,7 @@ class LongTermMedicines:
 
     @cached_property
     def _other(self) -> re.Pattern[str]:
-        return re.compile(rf"(?<![a-z0-9])(?:{_alternation(self.not_systemic + self.short_course)})", re.IGNORECASE)
+        return _words(self.not_systemic + self.short_course)
 
     def names_one(self, text: str) -> bool:
         """Whether a medicine's name is one of them, systemic and not a short course."""
@@ -423,6 +423,28 @@ class ContrastWords:
 
 
 @dataclass(frozen=True)
+class NoteRequest:
+    """How a clause of an order's note, reason or detail asks for another region beside the neck (order-codes.yaml
+    `note_request`)."""
+
+    regions: tuple[str, ...]  # another region ("lumbar", "brain")
+    several: tuple[str, ...]  # phrases that name several regions by themselves ("C/T/L spine")
+    words: tuple[str, ...]  # words that ask ("also", "add", "would like")
+    not_with: tuple[str, ...]  # words of history, a result or a symptom ("hx", "normal", "radiating")
+
+    @cached_property
+    def _patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(_words(w) for w in (self.regions, self.several, self.words, self.not_with))
+
+    def asks(self, clause: str) -> bool:
+        """Whether a clause asks for another region too: a region and an asking word, or a phrase of several
+        regions, and no word of history, result or symptom."""
+        regions, several, words, not_with = self._patterns
+        asked = (regions.search(clause) and words.search(clause)) or several.search(clause)
+        return bool(asked) and not not_with.search(clause)
+
+
+@dataclass(frozen=True)
 class Regions:
     """What an order's words and codes say about the body region (policy §10)."""
 
@@ -440,8 +462,7 @@ class Regions:
     other_levels: tuple[re.Pattern[str], ...]  # levels that reach another region ("C2-T4")
     region_text: Mapping[str, tuple[str, ...]]  # procedures' `region` -> its words
     neck_alone_text: tuple[str, ...]  # words of the neck that may mean its soft tissues where no spine is named
-    note_request_regions: tuple[str, ...]  # regions a note may ask for beside the neck ("also image lumbar spine")
-    note_request_words: tuple[str, ...]  # the words that ask ("also", "add", "include")
+    note_request: NoteRequest  # how a note asks for another region beside the neck ("also image lumbar spine")
     contrast: ContrastWords
 
     @cached_property
@@ -490,19 +511,6 @@ class Regions:
             return False
         rest = self._neck_alone.sub(" ", text)
         return not (self.cervical_words.search(rest) or "cervical-spine" in self.regions_named(rest))
-
-    @cached_property
-    def _note_regions(self) -> re.Pattern[str]:
-        return _words(self.note_request_regions)
-
-    @cached_property
-    def _note_requests(self) -> re.Pattern[str]:
-        return _words(self.note_request_words)
-
-    def asks_for_another_region(self, clause: str) -> bool:
-        """Whether a clause of an order's note or reason asks for another region too ("please also image lumbar
-        spine"): one of `note_request_regions` and one of `note_request_words` in it."""
-        return bool(self._note_regions.search(clause)) and bool(self._note_requests.search(clause))
 
     def names_another_region(self, text: str) -> bool:
         """Whether an order's words name another region: a word of `other_text` or a level beyond the neck."""

@@ -43,6 +43,8 @@ def _decide(engine, resources: list[dict[str, Any]], **order_elements: Any):
         {"orderDetail": [{"text": "Include lumbar spine"}]},
         {"orderDetail": [{"coding": [{"system": SNOMED, "code": "122496007", "display": "Lumbar spine"}]}]},
         {"orderDetail": [{"text": "Levels: C2-T4"}]},
+        {"note": [{"text": "C/T/L spine"}]},  # several regions by themselves
+        {"note": [{"text": "Would like CTA head and neck"}]},
     ],
 )  # fmt: skip
 def test_an_order_asking_for_another_region_in_its_note_or_detail_is_not_rated(engine, elements):
@@ -57,6 +59,14 @@ def test_an_order_asking_for_another_region_in_its_note_or_detail_is_not_rated(e
         {"note": [{"text": "Hx lumbar fusion 2015. Neck pain x 2 wks."}]},
         {"orderDetail": [{"text": "Contrast: none"}]},
         {"orderDetail": [{"text": "Lumbar puncture not required"}]},  # a region's words that name no region imaged
+        # (review 47: history, past studies and symptoms naming another region are no request)
+        {"note": [{"text": "CT head negative in ED 11/1"}]},
+        {"note": [{"text": "MRI brain normal. Also on gabapentin."}]},
+        {"note": [{"text": "hx lumbar fusion, MRI 2019, pls eval"}]},
+        {"note": [{"text": "pain radiates to the head too"}]},
+        {"note": [{"text": "prior MRI lumbar spine 2022 unremarkable"}]},
+        {"orderDetail": [{"text": "Head of bed elevated"}]},
+        {"orderDetail": [{"text": "lumbar support pillow"}]},
     ],
 )
 def test_a_note_naming_another_region_without_asking_for_it_is_rated(engine, elements):
@@ -80,6 +90,8 @@ def test_a_note_naming_another_region_without_asking_for_it_is_rated(engine, ele
         medicine(
             "predniSONE 10 MG Oral Tablet", kind="MedicationStatement", status="unknown", dateAsserted="2025-01-05"
         ),
+        medicine("predniSONE 5 MG Oral Tablet", authoredOn="2026"),  # a partial date: its first day
+        medicine("predniSONE 5 MG Oral Tablet early AM dosing", authoredOn="2025-03-01"),  # "early" is not "ear"
     ],
 )
 def test_a_systemic_steroid_taken_since_weeks_before_the_order_blocks_the_warning(engine, resource):
@@ -98,7 +110,9 @@ def test_a_systemic_steroid_taken_since_weeks_before_the_order_blocks_the_warnin
         medicine("predniSONE taper", authoredOn="2026-06-01"),
         medicine("budesonide 0.5 MG/ML Inhalation Suspension", authoredOn="2020-01-01"),
         medicine("hydrocortisone 1 % Topical Cream", authoredOn="2021-01-01"),
-        medicine("triamcinolone 40 MG/ML Injectable Suspension", authoredOn="2022-01-01"),
+        medicine("methylPREDNISolone acetate 40 MG/ML Injectable Suspension", authoredOn="2022-01-01"),
+        medicine("methylPREDNISolone 4 MG Oral Tablet Therapy Pack", authoredOn="2025-01-01"),
+        medicine("predniSONE 20 MG Oral Tablet", kind="MedicationAdministration", effectiveDateTime="2024-01-01"),
         medicine(
             "predniSONE 20 MG Oral Tablet",
             kind="MedicationStatement",

@@ -258,3 +258,87 @@ def test_a_treatment_time_longer_than_the_stated_pain_widens(engine, text):
 )
 def test_a_shorter_or_planned_treatment_time_and_british_days_leave_variant_1(engine, text):
     assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- review 47: review 46's classes re-tested with new wordings, and its fixes re-reviewed --------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 days, contusion to neck",
+        "neck pain x 2 wks, lac to forehead sutured",
+        "neck pain x 3 days, EMS applied collar",
+        "Miami J collar placed in ED, neck pain",
+        "neck pain, extricated from vehicle",
+        "neck pain, CCR applied - low risk",
+        "got sacked in football, neck pain",
+        "neck pain, my husband hit me",
+        "neck pain x 2 wks, mJOA 13",
+        "neck pain x 2 wks, nurick grade 2",
+        "neck pain x 2 wks, plantars extensor",
+        "neck pain x 2 wks, loss of vibration sense in toes",
+        "neck pain x 2 wks, having trouble holding my urine",
+        "neck pain x 2 wks, numbness between my legs",
+        "neck pain x 2 wks, my arms keep getting weaker",
+        "neck pain x 2 wks, I'm walking funny",
+        "neck pain x 2 wks, I see two of everything",
+        "neck pain x 2 wks, I slam dope",
+        "neck pain x 2 wks, my CD4 count is low",
+        "neck pain x 2 wks, I've been burning up",
+        "neck pain x 2 wks, dropped 2 dress sizes",
+        "neck pain x 2 wks, mammogram showed a mass",
+        "neck pain x 2 wks, I blacked out when I turned my head",
+        "neck pain x 2 wks. Red flags: see ED triage note",
+        "neck pain x 2 wks, on anti coagulants",
+        "neck pain x 2 wks, frac ture C6",
+        "neck pain x 2 wks. Fever: N. 39.2 last night",  # "N." with a value after it: in doubt
+        "neck pain x 2 wks. Cancer: N. per pt report",
+        "Neck pain x 2 days.\nTo ED for fever 39.4 and rigors",  # a visit, not an instruction
+        "Neck pain x 3 days.\nTo the ER with fever yesterday",
+    ],
+)
+def test_review_47_red_flags_injuries_and_cord_signs_in_new_words_give_no_warning(engine, text):
+    assert outcome(engine, text, CT)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks, MOI: none",  # the injury denied
+        "neck pain x 2 wks. Mechanism: none",
+        "neck pain x 2 wks, boarded in ED overnight awaiting a bed",
+        "neck pain x 2 wks, pain mechanism unclear",
+        "neck pain x 2 wks, lesions in the brain",
+        "neck pain x 2 wks, bruise on R hand",
+        "neck pain x 2 wks, old dog bite to R hand",
+        "neck pain x 2 wks, gabapentin taken down to 100 mg",
+        "neck pain x 2 wks, Tone: increased R trapezius spasm",
+        "neck pain x 12h",  # hours written with "x": the pain's age
+        "neck pain 3 hours ago",
+    ],
+)
+def test_review_47_words_beside_the_new_ones_still_warn(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_a_numbered_box_after_a_finding_is_no_bound_and_stays_in_doubt(engine):
+    assert outcome(engine, "neck pain x 2 wks. Cancer: <1>", XR)[0] != "not-appropriate"  # V5 only would warn
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain for 2 hours each morning",  # an episode's length, not the pain's age
+        "neck pain for no less than 6 weeks",  # a lower bound
+        "neck pain not under 6 weeks",
+    ],
+)
+def test_review_47_times_that_are_no_acute_onset_leave_the_pain_maybe_chronic(engine, text):
+    got, variants = outcome(engine, text, MRI_WO)
+    assert got != "not-appropriate" and 7 in variants
+
+
+@pytest.mark.parametrize(
+    "text", ["neck pain no more than 3 wks", "neck pain, onset this Monday", "neck pain since Fri"]
+)
+def test_review_47_upper_bounds_and_weekdays_are_acute(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])

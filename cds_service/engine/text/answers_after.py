@@ -3,6 +3,8 @@ source, a checkbox, a relative, a mark of presence."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -10,6 +12,7 @@ from cds_service.engine.text.line_marks import field_starts_after
 from cds_service.engine.text.tokens import ENDS, ITEM_JOINS, doc_text
 from cds_service.knowledge.model import Context, Lexicon
 
+_COUNT = re.compile(r"\d+(?:\.\d+)?([a-z]*)$")  # "6", "6wks": a number and the unit glued to it
 _LISTED_TOKENS = 12  # how far a list of findings before its denial may run ("Hx ca/IVDU/steroids: none")
 
 
@@ -26,10 +29,32 @@ def _begins_with(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
     return any(tuple(words[: len(phrase)]) == phrase for phrase in phrases)
 
 
-def _a_bound(words: list[str]) -> bool:
-    """Whether the words begin with a number's bound ("< 6 wks", "<6"), not a box ("<>")."""
-    first = words[0]
-    return first[:1] == "<" and (first[1:2].isdigit() or (first == "<" and len(words) > 1 and words[1][:1].isdigit()))
+def _a_bound(words: list[str], units: Mapping[str, float]) -> bool:
+    """Whether the words begin with a time's bound ("< 6 wks", "<6 months"), not a box ("<>", "<1>")."""
+    if words[0] == "<":
+        words = words[1:]
+    elif words[0][:1] == "<":
+        words = [words[0][1:], *words[1:]]
+    else:
+        return False
+    counted = _COUNT.match(words[0]) if words else None
+    if counted is None:
+        return False
+    unit = counted.group(1) or (words[1] if len(words) > 1 else "")
+    return unit in units
+
+
+def _field_or_end(doc: Any, i: int) -> bool:
+    """Whether token `i` is the text's end, a line break, or the start of a field: up to three words and a colon
+    ("Fever: N.", "Night sweats:")."""
+    if i >= len(doc) or "\n" in doc[i].text or "\n" in doc[i - 1].whitespace_:
+        return True
+    for token in doc[i : i + 4]:
+        if token.text == ":":
+            return token.i > i
+        if not token.is_alpha:
+            return False
+    return False
 
 
 def _stops_at(doc: Any, i: int) -> bool:
@@ -94,7 +119,7 @@ class AnswersAfter:
         if marked and (not rest or not rest[0].strip()):
             return True  # "Cancer:" and nothing after it on its line: a field left blank
         return bool(rest) and (
-            (rest[0][:1] in lexicon.answer_boxes and not _a_bound(rest))
+            (rest[0][:1] in lexicon.answer_boxes and not _a_bound(rest, lexicon.durations.unit_days))
             or (marked and _begins_with(rest, lexicon.blank_after_mark))  # "Cancer: -", "Cancer: TBD"
             or _begins_with(rest, lexicon.blank_anywhere)  # "Cancer: yes/no", "Malignancy (Y/N): N"
         )
@@ -239,7 +264,10 @@ class AnswersAfter:
         between), names its source ("ruled out on PET": `source_words`), or goes on about something else."""
         lexicon = self.lexicon
         if 0 < i <= len(doc) and len(doc[i - 1]) > 1 and doc[i - 1].text.endswith("."):
-            return Answer.CLOSES  # its own full stop ("Trauma: N. Fever: N.": spaCy keeps "N." one word)
+            # its own full stop ("Trauma: N. Fever: N.": spaCy keeps "N." one word) before the end, a line's end or
+            # the next field's label; not before words that may go on about it ("Cancer: N. per pt report", "Fever:
+            # N. 39.2 last night", "IVDU: N. Last used 2 days ago")
+            return Answer.CLOSES if _field_or_end(doc, i) else Answer.SOURCED
         i = self._past(doc, i, lexicon.denial_after_words)
         if self._clause_ends_at(doc, i):
             return Answer.CLOSES

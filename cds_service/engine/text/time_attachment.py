@@ -256,7 +256,9 @@ class TimeAttachment:
         span = (sentence.start_char, sentence.end_char)
         if cared := self._care_given(sentence, notes):  # "Failed 6 wks of PT."
             yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(cared))
-            return
+            notes = [n for n in notes if not any(c.start == n.start for c in cared)]
+            if not notes:
+                return
         if self._only_symptom_words(sentence.doc, sentence.start_char, sentence.end_char, notes):
             yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
         elif self._symptoms.search(sentence.text):

@@ -68,8 +68,7 @@ def find_times(text: str, words: DurationWords, offset: int = 0) -> list[TimeNot
 
 def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNote]:
     for pattern in (words.ago, words.span):
-        for match in pattern.finditer(text):
-            yield _counted(match, words, offset)
+        yield from filter(None, (_counted(match, words, offset) for match in pattern.finditer(text)))
     for pattern in (words.since, words.dated):
         yield from filter(None, (_dated(match, offset) for match in pattern.finditer(text)))
     lowered = text.lower()
@@ -79,18 +78,22 @@ def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNo
                 yield TimeNote(offset + start, offset + start + len(phrase), days=days, classes=classes)
 
 
-def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNote:
+def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNote | None:
     number, unit = match.group("n").lower(), match.group("unit").lower()
     low, high = words.number_words.get(number) or (float(number), float(number))
     per = words.unit_days.get(unit) or words.unit_days[unit.rstrip("s")]
+    written = match.group(0).strip().lower()
+    if per < 1 and low * per < 1 and not (written.startswith("x") or written.endswith("ago")):
+        return None  # hours under a day, not "x 12 h" or "3 hrs ago": an episode's length ("for 2 hours each morning")
     if match.groupdict().get("half"):  # "a month and a half": about that, a quarter of a unit either way
         low, high = low + 0.25, high + 0.75
     if match.groupdict().get("to"):  # "x 4 to 8 weeks", "2-3 wks": up to the range's end
         high = max(high, float(match.group("to")))
     if any(match.groupdict().get(bound) for bound in ("more", "plus", "or_more")):  # "> 4 wks": at least that long
         high = AT_LEAST_DAYS / per
-    elif match.groupdict().get("less"):  # "< 6 wks": under that, from today on
-        return TimeNote(offset + match.start(), offset + match.end(), days=(0.0, max(0.0, high * per - 1)))
+    elif match.groupdict().get("less"):  # "< 6 wks": under that (a day less), from today on; "< 36 hrs" as written
+        below = 1.0 if per >= 1 else 0.0
+        return TimeNote(offset + match.start(), offset + match.end(), days=(0.0, max(0.0, high * per - below)))
     elif match.groupdict().get("up_to"):  # "up to 6 wks"
         low = 0.0
     # "x 3 wks" means about 21 days: read as that point (6 weeks is then not acute, policy §4)
