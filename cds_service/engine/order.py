@@ -113,20 +113,23 @@ def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ..
     regions = k.order_codes.regions
     return (
         regions.names_another_region(text)
-        or any(_coded_elsewhere(detail, k) for detail in order.orderDetail or ())
+        or any(_detail_elsewhere(detail, k) for detail in order.orderDetail or ())
         or any(not _neck_site(site, k) for site in order.bodySite or ())
         or any(regions.note_request.asks(clause) for clause in _request_clauses(order))
     )
 
 
-def _coded_elsewhere(detail: CodeableConcept, k: Knowledge) -> bool:
-    """Whether an orderDetail's codings name another region ("Lumbar spine", SNOMED 122496007) or its words a level
-    past the neck ("Levels: C2-T4"); its words otherwise are read as a note's (`_request_clauses`)."""
+def _detail_elsewhere(detail: CodeableConcept, k: Knowledge) -> bool:
+    """Whether an orderDetail's codings name another region ("Lumbar spine", SNOMED 122496007), or its words another
+    region of the spine or a level past the neck ("C-spine and T-spine", "Levels: C2-T4"); its words otherwise are
+    read as a note's (`_request_clauses`: "Head of bed elevated" is no region asked for)."""
     regions = k.order_codes.regions
-    displays = _read_words([c.display for c in detail.coding or ()])
-    words = _words(detail)
-    return regions.names_another_region(regions.neutral_words.sub(" ", displays)) or any(
-        level.search(words) for level in regions.other_levels
+    displays = regions.neutral_words.sub(" ", _read_words([c.display for c in detail.coding or ()]))
+    words = regions.neutral_words.sub(" ", _read_words([detail.text]))
+    return (
+        regions.names_another_region(displays)
+        or regions.note_request.names_the_spine_elsewhere(words)
+        or any(level.search(words) for level in regions.other_levels)
     )
 
 
@@ -141,7 +144,7 @@ def _request_clauses(order: ServiceRequest) -> Iterator[str]:
             yield _read_words([clause])
 
 
-_CLAUSE_ENDS = re.compile(r"(?<!\d)\.(?!\d)|[;\n]")
+_CLAUSE_ENDS = re.compile(r"(?<!\d)\.(?!\d)|[;,\n]")
 
 
 def _another_study(text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:

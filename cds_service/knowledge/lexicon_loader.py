@@ -274,6 +274,7 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         link_words=_words(d["link_words"]),
         worsening_words=_words(d["worsening_words"]),
         treatment_done_words=_words(d["treatment_done_words"]),
+        treated_for=_words(d["treated_for"]),
         other_events=frozenset(w if w != w.lower() else w.lower() for w in d["other_events"]),
         history_class_words=_words(d["history_class_words"]),
         states_before=_words(d["other_states"]["before"]),

@@ -427,21 +427,29 @@ class NoteRequest:
     """How a clause of an order's note, reason or detail asks for another region beside the neck (order-codes.yaml
     `note_request`)."""
 
-    regions: tuple[str, ...]  # another region ("lumbar", "brain")
+    spine_regions: tuple[str, ...]  # another region of the spine ("lumbar", "T-spine")
+    other_regions: tuple[str, ...]  # another region a note may ask for ("brain")
     several: tuple[str, ...]  # phrases that name several regions by themselves ("C/T/L spine")
     words: tuple[str, ...]  # words that ask ("also", "add", "would like")
     not_with: tuple[str, ...]  # words of history, a result or a symptom ("hx", "normal", "radiating")
 
     @cached_property
     def _patterns(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(_words(w) for w in (self.regions, self.several, self.words, self.not_with))
+        regions = self.spine_regions + self.other_regions
+        return tuple(_words(w) for w in (regions, self.several, self.words, self.not_with, self.spine_regions))
 
     def asks(self, clause: str) -> bool:
-        """Whether a clause asks for another region too: a region and an asking word, or a phrase of several
-        regions, and no word of history, result or symptom."""
-        regions, several, words, not_with = self._patterns
+        """Whether a clause of a note asks for another region too: a region and an asking word, or a phrase of
+        several regions, and no word of history, result or symptom."""
+        regions, several, words, not_with, _ = self._patterns
         asked = (regions.search(clause) and words.search(clause)) or several.search(clause)
         return bool(asked) and not not_with.search(clause)
+
+    def names_the_spine_elsewhere(self, detail: str) -> bool:
+        """Whether an orderDetail's words name another region of the spine, or several regions ("Include lumbar
+        spine", "C-spine and T-spine"): the order's extent, whatever else they say."""
+        _, several, _, _, spine = self._patterns
+        return bool(spine.search(detail) or several.search(detail))
 
 
 @dataclass(frozen=True)
@@ -689,6 +697,7 @@ class DurationWords:
     link_words: frozenset[str] = frozenset()  # may stand between a duration word and its mention ("chronic L C7")
     worsening_words: frozenset[str] = frozenset()  # a span just after one times the worsening: at least that old
     treatment_done_words: frozenset[str] = frozenset()  # "failed 6 wks of PT": the symptoms maybe at least as old
+    treated_for: frozenset[str] = frozenset()  # "Tylenol for this for a year": what a treatment's time may treat
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
     history_class_words: frozenset[str] = frozenset()  # "long history of anxiety": the words name what follows

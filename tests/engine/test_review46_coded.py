@@ -45,6 +45,11 @@ def _decide(engine, resources: list[dict[str, Any]], **order_elements: Any):
         {"orderDetail": [{"text": "Levels: C2-T4"}]},
         {"note": [{"text": "C/T/L spine"}]},  # several regions by themselves
         {"note": [{"text": "Would like CTA head and neck"}]},
+        {"orderDetail": [{"text": "C-spine and T-spine"}]},  # another spine region in a detail is the order's extent
+        {"orderDetail": [{"text": "cervical + lumbar"}]},
+        {"reasonCode": [{"text": "neck pain x 2 wks, please also CT the thoracic spine"}]},
+        {"note": [{"text": "Can you do the T-spine at the same time"}]},
+        {"note": [{"text": "+ T spine"}]},
     ],
 )  # fmt: skip
 def test_an_order_asking_for_another_region_in_its_note_or_detail_is_not_rated(engine, elements):
@@ -67,6 +72,8 @@ def test_an_order_asking_for_another_region_in_its_note_or_detail_is_not_rated(e
         {"note": [{"text": "prior MRI lumbar spine 2022 unremarkable"}]},
         {"orderDetail": [{"text": "Head of bed elevated"}]},
         {"orderDetail": [{"text": "lumbar support pillow"}]},
+        {"note": [{"text": "hx lumbar fusion, also neck pain"}]},
+        {"note": [{"text": "Pt also with sacral decubitus ulcer"}]},
     ],
 )
 def test_a_note_naming_another_region_without_asking_for_it_is_rated(engine, elements):
@@ -92,6 +99,7 @@ def test_a_note_naming_another_region_without_asking_for_it_is_rated(engine, ele
         ),
         medicine("predniSONE 5 MG Oral Tablet", authoredOn="2026"),  # a partial date: its first day
         medicine("predniSONE 5 MG Oral Tablet early AM dosing", authoredOn="2025-03-01"),  # "early" is not "ear"
+        medicine("budesonide 3 MG Delayed Release Oral Capsule [Entocort]", authoredOn="2025-03-01"),
     ],
 )
 def test_a_systemic_steroid_taken_since_weeks_before_the_order_blocks_the_warning(engine, resource):

@@ -342,3 +342,30 @@ def test_review_47_times_that_are_no_acute_onset_leave_the_pain_maybe_chronic(en
 )
 def test_review_47_upper_bounds_and_weekdays_are_acute(engine, text):
     assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks, been taking Tylenol for this for a year",  # a treatment's time for what it treats
+        "neck pain x 2 wks, tramadol for neck x 1 yr",
+        "neck pain for not < 6 wks",
+    ],
+)
+def test_review_47_a_treatment_for_this_pain_or_a_denied_bound_widens(engine, text):
+    got, variants = outcome(engine, text, MRI_WO)
+    assert got != "not-appropriate" and 7 in variants
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks, can't keep weight on",  # an inability told, not a denial
+        "neck pain x 2 wks, my pupils are different sizes",
+        "neck pain x 2 wks. Mechanism: see EMS run sheet",
+        "neck pain x 2 wks. IVDU: N. Last used 2 days ago",  # the full stop does not end what goes on about it
+        "neck pain x 2 wks. Night sweats: N. Drenching x 2 wks",
+    ],
+)
+def test_review_47_second_round_red_flags_and_answers_give_no_warning(engine, text):
+    assert outcome(engine, text, CT)[0] != "not-appropriate"

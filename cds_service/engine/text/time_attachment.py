@@ -172,17 +172,26 @@ class TimeAttachment:
         ]
 
     def _after_the_event(self, doc: Any, note: TimeNote, near: list) -> bool:
-        """Whether an indication stands between the last treatment, visit or test word of a time's phrase and the
-        time ("on gabapentin for neck pain x 6 months", "pain clinic f/u for neck pain since 2022"): the time may be
-        the indication's as well as the event's (not "neck pain PT x 2 wks")."""
+        """Whether what a treatment, visit or test is for stands between its last word in a time's phrase and the
+        time: an indication ("on gabapentin for neck pain x 6 months", "pain clinic f/u for neck pain since 2022"), a
+        cervical word or a word of `treated_for` after "for" ("tramadol for neck x 1 yr", "Tylenol for this for a
+        year"): the time may be the indication's as well as the event's (not "neck pain PT x 2 wks")."""
         text = doc_text(doc)
         start = _phrase_start(text, note.start)
         events = self.lexicon.durations.other_events
         ends = [m.end() for m in WORD.finditer(text, start, note.start) if m[0] in events or m[0].lower() in events]
         if self._event_phrases is not None:
             ends += [start + m.end() for m in self._event_phrases.finditer(text[start : note.start])]
-        return bool(ends) and any(
-            self._kind(e) == "indication" and max(ends) <= e.start_char and e.end_char <= note.start for e in near
+        if not ends:
+            return False
+        last = max(ends)
+        if any(self._kind(e) == "indication" and last <= e.start_char and e.end_char <= note.start for e in near):
+            return True
+        words = WORD.findall(text[last : note.start].lower())
+        treated = self.lexicon.durations.treated_for
+        return "for" in words and (
+            bool(self._cervical.search(text[last : note.start]))
+            or any(w in treated for w in words[words.index("for") :])
         )
 
     def _another_state(self, doc: Any, note: TimeNote, ent: Any) -> bool:
