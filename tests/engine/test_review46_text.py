@@ -369,3 +369,48 @@ def test_review_47_a_treatment_for_this_pain_or_a_denied_bound_widens(engine, te
 )
 def test_review_47_second_round_red_flags_and_answers_give_no_warning(engine, text):
     assert outcome(engine, text, CT)[0] != "not-appropriate"
+
+
+# -- review 48: notes as UK, Irish, Australian, New Zealand, Canadian and South Asian clinicians write them -----------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RTC yesterday, c/o neck pain. Ambulant at scene.",
+        "Cyclist v car 2/7 ago, neck pain",
+        "MBA yesterday, neck pain",
+        "Rolled quad bike on the farm, neck pain",
+        "Rolled ute 5/52 ago, neck pain since",
+        "Scrum collapsed at training, neck pain",
+        "Skidded off scooter, neck pain x 2 days",
+        "wall collapse over him 2 days back, c/o neck pain",
+        "neck pain, on spinal board, log-rolled",
+        "c/o neck pain since 1 month, loss of weight",
+        "neck pain x 3 wks, LOA/LOW",
+        "neck pain since 15 days, evening rise of temperature",
+        "neck pain 2/52, on acitrom",
+        "neck pain 2/52, DH: warf",
+        "neck pain 2/52, on clexane",
+        "neck pain 2/52, RVD on ART",
+        "k/c/o koch's spine. neck pain since 1 month",
+    ],
+)
+def test_review_48_trauma_and_red_flags_in_other_englishes_give_no_warning(engine, text):
+    for order in (MRI_WO, CT):
+        assert outcome(engine, text, order)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Neck pain 2/52. Bladder/bowel: NAD.",  # nothing abnormal detected: a denial
+        "neck pain x 2 wks, low back pain too, RTC 2 wks",  # a return to clinic, not a road traffic collision
+        "neck pain x 2 wks, low risk of falls",
+    ],
+)
+def test_review_48_denials_and_plans_in_other_englishes_still_warn(engine, text):
+    assert outcome(engine, text, MRI_WO) == ("not-appropriate", [1])
+
+
+def test_review_48_a_carcinoma_in_situ_after_hx_of_is_in_doubt_not_a_known_cancer(engine):
+    # radiographs are Usually Not Appropriate in variant 5 alone: a cancer read as known would warn
+    assert outcome(engine, "Hx of ca in situ cervix (LLETZ 2016). Neck pain 2/52", XR)[0] != "not-appropriate"
