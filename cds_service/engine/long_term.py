@@ -24,12 +24,13 @@ def long_term_mentions(
     been stopped, or taken in short courses, since it began (its start is the earliest its resource tells)."""
     if not entry.long_term or status not in TAKEN:
         return
-    began = _began(entry.resource, order_date, birth)
-    if began is None:
+    found = _began(entry.resource, order_date, birth)
+    if found is None:
         return
+    began, element = found
     days = (order_date - began).days
-    note = f"begun {began.isoformat()}, {days} days before the order: maybe taken since"
-    evidence = Evidence(reference, entry.element, None, entry.text or None, began.isoformat(), note)
+    note = f"named in {entry.element}; begun {began.isoformat()}, {days} days before the order: maybe taken since"
+    evidence = Evidence(reference, element, None, entry.text or None, began.isoformat(), note)
     for concept, least_days in entry.long_term:
         if days >= least_days:
             yield Mention(concept, Context.UNCERTAIN, evidence, onset=DayRange(began, began))
@@ -37,20 +38,35 @@ def long_term_mentions(
 
 def _began(
     resource: MedicationRequest | MedicationStatement | object, order_date: date, birth: DayRange | None
-) -> date | None:
-    """The earliest day a medicine's resource says it began (a statement's effective start or date, the day it was
-    asserted; a request's authoring day, its dosages' and its dispense's starts), the first day a partial date may
-    mean; dates that cannot be real for this order (a sentinel, before birth, after the order) are not read."""
-    values: list[object] = []
+) -> tuple[date, str] | None:
+    """The earliest day a medicine's resource says it began, and the element that says so (a statement's effective
+    start or date, the day it was asserted; a request's authoring day, its dosages' and its dispense's starts), the
+    first day a partial date may mean; dates that cannot be real for this order (a sentinel, before birth, after the
+    order) are not read."""
+    told: list[tuple[object, str]] = []
     if isinstance(resource, MedicationStatement):
         period = resource.effectivePeriod
-        values += [period.start if period else None, resource.effectiveDateTime, resource.dateAsserted]
+        told += [
+            (period.start if period else None, "effectivePeriod.start"),
+            (resource.effectiveDateTime, "effectiveDateTime"),
+            (resource.dateAsserted, "dateAsserted"),
+        ]
     elif isinstance(resource, MedicationRequest):
-        values.append(resource.authoredOn)
-        for dosage in resource.dosageInstruction or ():
+        told.append((resource.authoredOn, "authoredOn"))
+        for i, dosage in enumerate(resource.dosageInstruction or ()):
             repeat = dosage.timing.repeat if dosage.timing else None
-            values.append(repeat.boundsPeriod.start if repeat and repeat.boundsPeriod else None)
+            start = repeat.boundsPeriod.start if repeat and repeat.boundsPeriod else None
+            told.append((start, f"dosageInstruction[{i}].timing.repeat.boundsPeriod.start"))
         dispense = resource.dispenseRequest
-        values.append(dispense.validityPeriod.start if dispense and dispense.validityPeriod else None)
-    days = [found.earliest for value in values if (found := plausible(day_range(value), order_date, birth))]
+        told.append(
+            (
+                dispense.validityPeriod.start if dispense and dispense.validityPeriod else None,
+                "dispenseRequest.validityPeriod.start",
+            )
+        )
+    days = [
+        (found.earliest, element)
+        for value, element in told
+        if (found := plausible(day_range(value), order_date, birth)) is not None
+    ]
     return min(days, default=None)

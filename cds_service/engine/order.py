@@ -130,7 +130,16 @@ def _detail_elsewhere(detail: CodeableConcept, k: Knowledge) -> bool:
         regions.names_another_region(displays)
         or regions.note_request.names_the_spine_elsewhere(words)
         or any(level.search(words) for level in regions.other_levels)
+        or (regions.names_another_region(words) and _only_a_site(words, k))  # "Brain", "R shoulder"
     )
+
+
+def _only_a_site(words: str, k: Knowledge) -> bool:
+    """Whether words are a region's name and nothing else but words that only qualify where ("Brain", "Left
+    shoulder"; not "Head of bed elevated", "R arm IV")."""
+    regions = k.order_codes.regions
+    rest = set(re.findall(r"[a-z/]+", regions.other_words.sub(" ", words)))
+    return rest <= set(regions.site_qualifier_text) | {"spine", "the", "and"}
 
 
 def _request_clauses(order: ServiceRequest) -> Iterator[str]:

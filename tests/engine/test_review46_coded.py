@@ -50,6 +50,8 @@ def _decide(engine, resources: list[dict[str, Any]], **order_elements: Any):
         {"reasonCode": [{"text": "neck pain x 2 wks, please also CT the thoracic spine"}]},
         {"note": [{"text": "Can you do the T-spine at the same time"}]},
         {"note": [{"text": "+ T spine"}]},
+        {"orderDetail": [{"text": "Brain"}]},  # a detail that is a region's name alone: a site
+        {"orderDetail": [{"text": "Left shoulder"}]},
     ],
 )  # fmt: skip
 def test_an_order_asking_for_another_region_in_its_note_or_detail_is_not_rated(engine, elements):
@@ -72,6 +74,8 @@ def test_an_order_asking_for_another_region_in_its_note_or_detail_is_not_rated(e
         {"note": [{"text": "prior MRI lumbar spine 2022 unremarkable"}]},
         {"orderDetail": [{"text": "Head of bed elevated"}]},
         {"orderDetail": [{"text": "lumbar support pillow"}]},
+        {"orderDetail": [{"text": "R arm IV"}]},
+        {"orderDetail": [{"text": "Transport: wheelchair; thoracic brace on"}]},
         {"note": [{"text": "hx lumbar fusion, also neck pain"}]},
         {"note": [{"text": "Pt also with sacral decubitus ulcer"}]},
     ],
@@ -133,3 +137,16 @@ def test_a_systemic_steroid_taken_since_weeks_before_the_order_blocks_the_warnin
 def test_a_short_recent_or_local_steroid_is_no_long_term_immunosuppression(engine, resource):
     decision = _decide(engine, [resource])
     assert decision.outcome.value == "not-appropriate"
+
+
+def test_a_long_term_steroid_shows_the_element_its_start_was_read_from(engine):
+    resource = medicine(
+        "prednisoLONE 5 MG Oral Tablet",
+        authoredOn="2026-11-15",  # a renewal; its dosage's bounds tell the course's start
+        dosageInstruction=[{"timing": {"repeat": {"boundsPeriod": {"start": "2026-09-01"}}}}],
+    )
+    (found,) = [m for m in _decide(engine, [resource]).mentions if m.concept == "immunosuppression"]
+    assert found.evidence.reference == f"MedicationRequest/{resource['id']}"
+    assert found.evidence.element == "dosageInstruction[0].timing.repeat.boundsPeriod.start"
+    assert found.evidence.date == "2026-09-01" and "81 days before the order" in found.evidence.note
+    assert found.evidence.display == "prednisoLONE 5 MG Oral Tablet"

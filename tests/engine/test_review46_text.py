@@ -414,3 +414,18 @@ def test_review_48_denials_and_plans_in_other_englishes_still_warn(engine, text)
 def test_review_48_a_carcinoma_in_situ_after_hx_of_is_in_doubt_not_a_known_cancer(engine):
     # radiographs are Usually Not Appropriate in variant 5 alone: a cancer read as known would warn
     assert outcome(engine, "Hx of ca in situ cervix (LLETZ 2016). Neck pain 2/52", XR)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 3 wks, head contusion",
+        "neck pain x 3 wks, contusion over R side of neck",
+        "neck pain x 3 wks, bruise on the side of the neck",
+        "neck pain x 3 wks, abrasion along the side of the face",
+        "neck pain x 3 wks, legs feel wobbly when walking",
+        "neck pain x 3 wks, legs wobbly",
+    ],
+)
+def test_review_48_a_blow_s_sign_or_a_gait_in_more_words_gives_no_warning(engine, text):
+    assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
