@@ -111,6 +111,10 @@ class ContraindicationEntry:
     coding: Coding | None = None
 
 
+# the medicines taken for a time, which a long-term rule may read (an administration is one dose)
+LONG_TERM_KINDS = frozenset({"MedicationRequest", "MedicationStatement"})
+
+
 @dataclass(frozen=True)
 class MedicineEntry:
     """A medicine the patient takes or took, read only for the findings a medicine can show (findings.yaml
@@ -274,8 +278,6 @@ class ChartReader:
         ]
         self._medicine_concepts = frozenset(f.id for f in knowledge.findings.values() if f.medicines is not None)
         self._long_term = tuple((f.id, f.long_term) for f in knowledge.findings.values() if f.long_term is not None)
-        # (only requests and statements: an administration is one dose)
-        self._long_term_kinds = frozenset({"MedicationRequest", "MedicationStatement"})
         # what a Procedure's words are read for when we list none of its codes ("ACDF C5-6", "PPM implantation"), and
         # what they may name only as a doubt ("Chemotherapy infusion", "XRT to neck": a cancer's treatment, a red flag,
         # another topic), which recognise reads as uncertain: words are no proof of them, so they block, never warn
@@ -524,7 +526,7 @@ class ChartReader:
         words = tuple(m for m in self._words(chart, text, True) if m.concept in wanted) if text else ()
         long_term = tuple(
             (concept, medicines.days)
-            for concept, medicines in (self._long_term if kind in self._long_term_kinds else ())
+            for concept, medicines in (self._long_term if kind in LONG_TERM_KINDS else ())
             if medicines.names_one(text)
         )
         if coded or words or long_term:

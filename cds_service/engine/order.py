@@ -139,12 +139,15 @@ def _only_a_site(words: str, k: Knowledge) -> bool:
     shoulder"; not "Head of bed elevated", "R arm IV")."""
     regions = k.order_codes.regions
     rest = set(re.findall(r"[a-z/]+", regions.other_words.sub(" ", words)))
-    return rest <= set(regions.site_qualifier_text) | {"spine", "the", "and"}
+    return rest <= set(regions.site_qualifier_text) | _SITE_JOINS
+
+
+_SITE_JOINS = frozenset({"spine", "the", "and"})  # words a site's name is written with ("the lumbar spine")
 
 
 def _request_clauses(order: ServiceRequest) -> Iterator[str]:
-    """The clauses of the order's notes, reason texts and orderDetail texts (up to a `.`, `;` or line end), read as
-    its words are."""
+    """The clauses of the order's notes, reason texts and orderDetail texts (up to a `.`, `,`, `;` or line end), read
+    as its words are."""
     texts = [n.text for n in order.note or ()] + [
         c.text for c in [*(order.reasonCode or ()), *(order.orderDetail or ())]
     ]

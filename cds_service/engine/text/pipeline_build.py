@@ -31,8 +31,8 @@ _GLUED_MARKS = (
     r"(?<=[^\W\d_])[(\[](?=\S)",
 )
 _EDGE_MARKS = (_ARROWS, r"[|•·]")  # a word of their own at a word's edge too ("No fever| breast ca", "|fever")
-# a "+" or "-" typed against the end of a word of three letters or more, its answer ("trauma+", "IVDU-"; not "B27+",
-# "C5-", "3+")
+# a "+" typed against the end of a word of three letters or more, its answer ("trauma+", "Spurling+"; not "B27+",
+# "3+"; a "-" there stays: "IVDU-" is no word the lexicon reads, so the mention is not made)
 _ANSWER_SUFFIXES = (r"(?<=[^\W\d_]{3})[+]$",)
 MAX_NEW_STRINGS = 100_000  # words the texts may add to the pipeline's vocabulary (~50 MiB) before it is built again
 _PIPELINES: dict[int, tuple[Lexicon, RenewingPipeline]] = {}
