@@ -429,3 +429,26 @@ def test_review_48_a_carcinoma_in_situ_after_hx_of_is_in_doubt_not_a_known_cance
 )
 def test_review_48_a_blow_s_sign_or_a_gait_in_more_words_gives_no_warning(engine, text):
     assert outcome(engine, text, MRI_WO)[0] != "not-appropriate"
+
+
+# -- review 49: the same facts as problem-list entries and reason Conditions, in other words again ------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "neck pain x 2 wks, my legs keep giving out on me",
+        "neck pain x 2 wks, went off his legs",
+        "neck pain x 2 wks, legs keep buckling",
+        "neck pain x 2 wks, L hand grip weakening",
+        "neck pain x 2 wks, came off his motorbike",
+        "neck pain x 1 wk after rear-ending at stop light",
+        "neck pain x 2 wks, came off a horse",
+        "neck pain x 2 wks, soaking the bed with sweat every night",
+        "neck pain x 2 wks, I can't hold my wee anymore",
+        "neck pain x 2 wks, PUO under investigation",
+        "neck pain x 2 wks, ?epideral abcess",
+        "neck pain x 2 wks, off legs since Tuesday",
+        "neck pain x 2 wks, L hand weakening",
+    ],
+)
+def test_review_49_red_flags_and_injuries_in_more_words_give_no_warning(engine, text):
+    assert outcome(engine, text, CT)[0] != "not-appropriate"
