@@ -452,3 +452,17 @@ def test_review_48_a_blow_s_sign_or_a_gait_in_more_words_gives_no_warning(engine
 )
 def test_review_49_red_flags_and_injuries_in_more_words_give_no_warning(engine, text):
     assert outcome(engine, text, CT)[0] != "not-appropriate"
+
+
+# -- review 50: a blind sample -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["My neck has hurt for 3 weeks and my fingers tingle", "neck pain x 2 wks, my hand goes numb at night"],
+)
+def test_review_50_the_hand_s_tingling_told_with_a_verb_may_be_a_root_s(engine, text):
+    got, variants = outcome(engine, text, MRI_WO)
+    assert got != "not-appropriate" and 2 in variants
+
+
+def test_review_50_fingers_denied_numb_leave_plain_neck_pain(engine):
+    assert outcome(engine, "neck pain x 2 wks, no numbness, fingers not numb", MRI_WO) == ("not-appropriate", [1])
