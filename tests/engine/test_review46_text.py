@@ -466,3 +466,32 @@ def test_review_50_the_hand_s_tingling_told_with_a_verb_may_be_a_root_s(engine, 
 
 def test_review_50_fingers_denied_numb_leave_plain_neck_pain(engine):
     assert outcome(engine, "neck pain x 2 wks, no numbness, fingers not numb", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("neck pain since the summer", (82, 173)),  # June to August, before 21 November
+        ("neck pain since winter", (266, 355)),  # the winter begun last December
+        ("neck pain since last spring", (174, 265)),
+    ],
+)
+def test_a_season_after_since_is_its_three_months(durations, text, days):
+    from datetime import date
+
+    from cds_service.engine.text.times import find_times
+
+    (note,) = find_times(text, durations)
+    assert note.days_before(date(2026, 11, 21)) == days
+
+
+@pytest.mark.parametrize("text", ["neck pain x 2 wks, using heat for the neck since the summer"])
+def test_review_47_a_treatment_for_the_neck_since_a_season_widens(engine, text):
+    got, variants = outcome(engine, text, MRI_WO)
+    assert got != "not-appropriate" and 7 in variants
+
+
+def test_a_season_before_a_noun_is_no_time(durations):
+    from cds_service.engine.text.times import find_times
+
+    assert [n.days for n in find_times("neck pain since summer camp last week", durations)] == [(4.0, 14.0)]

@@ -11,6 +11,7 @@ from datetime import date
 from cds_service.knowledge.model import DurationWords
 
 AT_LEAST_DAYS = 36_500.0  # the most days of "at least N weeks": no bound a rule could reach
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # a season's first month (north)
 MONTHS = {
     name: i
     for i, name in enumerate(
@@ -31,6 +32,7 @@ class TimeNote:
     day: int | None = None
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
     years: int = 1  # the calendar years a year spans: 10 for a decade ("in the 1990s")
+    months: int = 1  # the months a month spans: 3 for a season ("since the summer")
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
@@ -47,6 +49,10 @@ class TimeNote:
             first = date(year, month or 1, self.day or 1)
             end_year = year + self.years - 1
             last = date(end_year, month or 12, self.day or calendar.monthrange(end_year, month or 12)[1])
+            if month is not None and self.months > 1:  # a season: to the end of its last month
+                end_year, end_month = divmod(month - 1 + self.months - 1, 12)
+                end_year, end_month = year + end_year, end_month + 1
+                last = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
         except ValueError:
             return None
         if first > order_date and self.year == 0:  # "since 12/1" written on 21 November: last year's
@@ -102,6 +108,9 @@ def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNot
 
 def _dated(match: object, offset: int) -> TimeNote | None:
     g = {k: v for k, v in match.groupdict().items() if v}  # type: ignore[attr-defined]
+    if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
+        first_month = SEASONS[g["season"].lower()]
+        return TimeNote(offset + match.start(), offset + match.end(), year=0, month=first_month, months=3)
     if g.get("month"):
         month = MONTHS[g["month"][:3].lower()]
         year = int(g["month_year"]) if g.get("month_year") else 0
