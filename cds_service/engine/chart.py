@@ -25,6 +25,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
@@ -109,6 +110,19 @@ class ContraindicationEntry:
     context: Context
     contraindications: frozenset[str]
     coding: Coding | None = None
+
+
+def planned_periods(request: MedicationRequest) -> list[tuple[Period, str]]:
+    """The periods a medicine request plans, each with its element: its dispense's validity, its dosages' bounds."""
+    dispense = request.dispenseRequest
+    found = (
+        [(dispense.validityPeriod, "dispenseRequest.validityPeriod")] if dispense and dispense.validityPeriod else []
+    )
+    for i, dosage in enumerate(request.dosageInstruction or ()):
+        repeat = dosage.timing.repeat if dosage.timing else None
+        if repeat and repeat.boundsPeriod:
+            found.append((repeat.boundsPeriod, f"dosageInstruction[{i}].timing.repeat.boundsPeriod"))
+    return found
 
 
 # the medicines taken for a time, which a long-term rule may read (an administration is one dose)

@@ -9,7 +9,7 @@ from datetime import date
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 
-from cds_service.engine.chart import MedicineEntry
+from cds_service.engine.chart import MedicineEntry, planned_periods
 from cds_service.engine.dates import DayRange, day_range, plausible
 from cds_service.engine.model import Evidence, Mention
 from cds_service.knowledge.model import Context, Knowledge
@@ -53,17 +53,7 @@ def _began(
         ]
     elif isinstance(resource, MedicationRequest):
         told.append((resource.authoredOn, "authoredOn"))
-        for i, dosage in enumerate(resource.dosageInstruction or ()):
-            repeat = dosage.timing.repeat if dosage.timing else None
-            start = repeat.boundsPeriod.start if repeat and repeat.boundsPeriod else None
-            told.append((start, f"dosageInstruction[{i}].timing.repeat.boundsPeriod.start"))
-        dispense = resource.dispenseRequest
-        told.append(
-            (
-                dispense.validityPeriod.start if dispense and dispense.validityPeriod else None,
-                "dispenseRequest.validityPeriod.start",
-            )
-        )
+        told += [(period.start, f"{element}.start") for period, element in planned_periods(resource)]
     days = [
         (found.earliest, element)
         for value, element in told

@@ -137,9 +137,12 @@ def _detail_elsewhere(detail: CodeableConcept, k: Knowledge) -> bool:
 def _only_a_site(words: str, k: Knowledge) -> bool:
     """Whether words are a region's name and nothing else but words that only qualify where ("Brain", "Left
     shoulder"; not "Head of bed elevated", "R arm IV")."""
-    regions = k.order_codes.regions
-    rest = set(re.findall(r"[a-z/]+", regions.other_words.sub(" ", words)))
-    return rest <= set(regions.site_qualifier_text) | _SITE_JOINS
+    return _only_qualifiers(k.order_codes.regions.other_words.sub(" ", words), k, _SITE_JOINS)
+
+
+def _only_qualifiers(words: str, k: Knowledge, joins: frozenset[str] = frozenset()) -> bool:
+    """Whether words are only words that qualify where ("Right", "bilateral": `site_qualifier_text`) or `joins`."""
+    return set(re.findall(r"[a-z/]+", words)) <= set(k.order_codes.regions.site_qualifier_text) | joins
 
 
 _SITE_JOINS = frozenset({"spine", "the", "and"})  # words a site's name is written with ("the lumbar spine")
@@ -209,8 +212,7 @@ def _neck_site(site: CodeableConcept, k: Knowledge) -> bool:
     if _any_match(regions.cervical_site_codes, codes, k):
         return True
     words = _words(site)
-    named = set(re.findall(r"[a-z/]+", words))
-    if named and named <= set(regions.site_qualifier_text):
+    if re.search(r"[a-z/]", words) and _only_qualifiers(words, k):
         return True  # ("Right": only where, beside the code's region)
     rest = regions.neck_site_words.sub(" neck ", words)
     return not (regions.other_words.search(rest) or regions.other_study_words.search(rest)) and bool(

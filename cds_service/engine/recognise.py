@@ -20,7 +20,15 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from cds_service.engine.chart import Chart, ChartReader, CodedConcept, ConditionEntry, MedicineEntry, referenced_id
+from cds_service.engine.chart import (
+    Chart,
+    ChartReader,
+    CodedConcept,
+    ConditionEntry,
+    MedicineEntry,
+    planned_periods,
+    referenced_id,
+)
 from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, first_day, plausible, years_between
 from cds_service.engine.duration import CHRONIC, onset_range
 from cds_service.engine.long_term import long_term_mentions
@@ -550,10 +558,7 @@ def _planned_end(request: MedicationRequest, birth: DayRange | None) -> date | N
     """When nothing else tells: the latest end the request planned (its dispense validity, its dosages' bounds).
     A stopped course ended by then at the latest. Only a fallback: a planned end is not the stop, and putting it
     before a later change would make a stop look older than the resource says."""
-    periods = [request.dispenseRequest.validityPeriod if request.dispenseRequest else None]
-    for dosage in request.dosageInstruction or []:
-        repeat = dosage.timing.repeat if dosage.timing else None
-        periods.append(repeat.boundsPeriod if repeat else None)
+    periods = [period for period, _ in planned_periods(request)]
     ends = [end for period in periods if (end := _period_end(period, birth, "its planned course")) is not None]
     return max(ends) if ends else None
 

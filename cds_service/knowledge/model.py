@@ -434,22 +434,35 @@ class NoteRequest:
     not_with: tuple[str, ...]  # words of history, a result or a symptom ("hx", "normal", "radiating")
 
     @cached_property
-    def _patterns(self) -> tuple[re.Pattern[str], ...]:
-        regions = self.spine_regions + self.other_regions
-        return tuple(_words(w) for w in (regions, self.several, self.words, self.not_with, self.spine_regions))
+    def _regions(self) -> re.Pattern[str]:
+        return _words(self.spine_regions + self.other_regions)
+
+    @cached_property
+    def _spine(self) -> re.Pattern[str]:
+        return _words(self.spine_regions)
+
+    @cached_property
+    def _several(self) -> re.Pattern[str]:
+        return _words(self.several)
+
+    @cached_property
+    def _asking(self) -> re.Pattern[str]:
+        return _words(self.words)
+
+    @cached_property
+    def _not_with(self) -> re.Pattern[str]:
+        return _words(self.not_with)
 
     def asks(self, clause: str) -> bool:
         """Whether a clause of a note asks for another region too: a region and an asking word, or a phrase of
         several regions, and no word of history, result or symptom."""
-        regions, several, words, not_with, _ = self._patterns
-        asked = (regions.search(clause) and words.search(clause)) or several.search(clause)
-        return bool(asked) and not not_with.search(clause)
+        asked = (self._regions.search(clause) and self._asking.search(clause)) or self._several.search(clause)
+        return bool(asked) and not self._not_with.search(clause)
 
     def names_the_spine_elsewhere(self, detail: str) -> bool:
         """Whether an orderDetail's words name another region of the spine, or several regions ("Include lumbar
         spine", "C-spine and T-spine"): the order's extent, whatever else they say."""
-        _, several, _, _, spine = self._patterns
-        return bool(spine.search(detail) or several.search(detail))
+        return bool(self._spine.search(detail) or self._several.search(detail))
 
 
 @dataclass(frozen=True)

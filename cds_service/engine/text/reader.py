@@ -40,7 +40,7 @@ from cds_service.engine.text.pipeline_build import alternation, shared_pipeline
 from cds_service.engine.text.pipeline_renewal import RenewingPipeline
 from cds_service.engine.text.spacing import collapsed
 from cds_service.engine.text.time_attachment import TimeAttachment, in_phrase_before, just_after_one_of, told_chronic
-from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote, find_times
+from cds_service.engine.text.times import TimeNote, find_times
 from cds_service.engine.text.tokens import EDGES_KEY, PRECEDENCE, WORD, concept_of, doc_text
 from cds_service.engine.text.values_in_words import BORDERLINE, WITHIN, ValuesInWords, measurement_pattern
 from cds_service.knowledge.model import (
@@ -303,7 +303,7 @@ class TextReader(AnswersAfter, CueDoubts, CurrentState, ListScope, TimeAttachmen
         the pain itself is at least that old."""
         text, words = doc_text(sentence.doc), self.lexicon.durations.worsening_words
         return [
-            replace(n, days=(n.days[0], AT_LEAST_DAYS))
+            n.at_least()
             if n.days and (just_after_one_of(text, sentence, n, words) or in_phrase_before(text, sentence, n, words))
             else n
             for n in notes

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from cds_service.engine.text.mention import SYMPTOMS, TextMention
-from cds_service.engine.text.times import AT_LEAST_DAYS, TimeNote
+from cds_service.engine.text.times import TimeNote
 from cds_service.engine.text.tokens import WORD, doc_text
 from cds_service.knowledge.model import Context, Lexicon
 
@@ -36,12 +35,16 @@ def _phrase_start(text: str, at: int) -> int:
     return max(text.rfind(mark, 0, at) for mark in ",;:.") + 1
 
 
+def _ends_of_one_of(phrase: str, words: frozenset[str], phrases: re.Pattern[str] | None) -> list[int]:
+    """Where each of `words` (as written, or lower-cased) and each match of `phrases` (their entries of several words,
+    matched whole: "off work", "back from") ends in a phrase."""
+    ends = [m.end() for m in WORD.finditer(phrase) if m[0] in words or m[0].lower() in words]
+    return ends + [m.end() for m in phrases.finditer(phrase)] if phrases is not None else ends
+
+
 def _holds_one_of(phrase: str, words: frozenset[str], phrases: re.Pattern[str] | None) -> bool:
-    """Whether a phrase holds one of `words` (as written, or lower-cased) or a match of `phrases` (their entries of
-    several words, matched whole: "off work", "back from")."""
-    if phrases is not None and phrases.search(phrase):
-        return True
-    return any(w in words or w.lower() in words for w in WORD.findall(phrase))
+    """Whether a phrase holds one of `words` or a match of `phrases` (`_ends_of_one_of`)."""
+    return bool(_ends_of_one_of(phrase, words, phrases))
 
 
 def just_after_one_of(text: str, sentence: Any, note: TimeNote, words: frozenset[str]) -> bool:
@@ -165,11 +168,7 @@ class TimeAttachment:
         wks of PT", "despite 8 wks of gabapentin"), as "at least that long": conservative care is given for the
         complaint, so the symptoms may be that old (they widen the duration, never narrow it)."""
         text, words = doc_text(sentence.doc), self.lexicon.durations.treatment_done_words
-        return [
-            replace(n, days=(n.days[0], AT_LEAST_DAYS))
-            for n in notes
-            if n.days is not None and in_phrase_before(text, sentence, n, words)
-        ]
+        return [n.at_least() for n in notes if n.days is not None and in_phrase_before(text, sentence, n, words)]
 
     def _after_the_event(self, doc: Any, note: TimeNote, near: list) -> bool:
         """Whether what a treatment, visit or test is for stands between its last word in a time's phrase and the
@@ -178,13 +177,10 @@ class TimeAttachment:
         year"): the time may be the indication's as well as the event's (not "neck pain PT x 2 wks")."""
         text = doc_text(doc)
         start = _phrase_start(text, note.start)
-        events = self.lexicon.durations.other_events
-        ends = [m.end() for m in WORD.finditer(text, start, note.start) if m[0] in events or m[0].lower() in events]
-        if self._event_phrases is not None:
-            ends += [start + m.end() for m in self._event_phrases.finditer(text[start : note.start])]
+        ends = _ends_of_one_of(text[start : note.start], self.lexicon.durations.other_events, self._event_phrases)
         if not ends:
             return False
-        last = max(ends)
+        last = start + max(ends)
         if any(self._kind(e) == "indication" and last <= e.start_char and e.end_char <= note.start for e in near):
             return True
         words = WORD.findall(text[last : note.start].lower())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from cds_service.knowledge.model import DurationWords
@@ -33,6 +33,10 @@ class TimeNote:
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
     years: int = 1  # the calendar years a year spans: 10 for a decade ("in the 1990s")
     months: int = 1  # the months a month spans: 3 for a season ("since the summer")
+
+    def at_least(self) -> TimeNote:
+        """The same span read as "at least that long" ("worse x 2 wks": the pain is at least that old)."""
+        return replace(self, days=(self.days[0], AT_LEAST_DAYS)) if self.days is not None else self
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
