@@ -64,6 +64,25 @@ def test_evaluate_bad_files_get_clear_errors(tmp_path, capsys, content, message)
     assert code == 2 and message in err
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"_status": "5"}, "a primitive extension must be an object"),  # (a traceback before: review 51)
+        ({"code": '{"coding": []}'}, "an element given as JSON text"),  # (rated "not-applicable" before)
+        ({"status": 7}, "is not valid FHIR R4"),
+    ],
+)
+def test_evaluate_refuses_a_draft_as_the_hook_call_does(tmp_path, capsys, change, message):
+    bundle = json.loads(CHART.read_text())
+    (order,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest"]
+    order.update(change)
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(bundle))
+    code, out, err = run(capsys, "evaluate", str(path))
+    assert (code, out) == (2, "")
+    assert message in err and "Traceback" not in err
+
+
 def test_evaluate_bad_order_option(capsys):
     code, _, err = run(capsys, "evaluate", str(CHART), "--order", "72141")
     assert code == 2 and "SYSTEM|CODE" in err

@@ -313,7 +313,10 @@ def _coded_reason(i: int, reason: dict[str, Any], decision: Decision, k: Knowled
     if not codings:
         return None
     unique = [c for j, c in enumerate(codings) if c not in codings[:j]]
-    others = [c for c in reason.get("coding") or () if isinstance(c, dict) and c not in unique]
+    named = {(c["system"], c["code"]) for c in unique}  # (the sent coding of the same code, display and all, goes)
+    others = [
+        c for c in reason.get("coding") or () if isinstance(c, dict) and (c.get("system"), c.get("code")) not in named
+    ]
     return {**reason, "coding": unique + others}
 
 

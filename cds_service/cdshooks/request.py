@@ -141,6 +141,11 @@ DATE_FIELDS = frozenset({"authoredOn", "occurrenceDateTime", "occurrencePeriod",
 DATE_STRINGS = frozenset({"authoredOn", "occurrenceDateTime"})
 
 
+def draft_order(raw: dict[str, Any]) -> ServiceRequest:
+    """The R4 model of one draft order, checked as a hook call's drafts are; HookError (400) when it is not valid."""
+    return _order(raw, raw).model
+
+
 def _order(sent: dict[str, Any], raw: dict[str, Any]) -> OrderInput:
     """The draft as sent and its model, validated from `raw`, its R4 form."""
     if where := json_text_element(raw):  # (fhir.resources would read the text as the element)

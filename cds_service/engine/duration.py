@@ -19,8 +19,9 @@ from cds_service.engine.dates import DayRange, age_in_days, age_unit_days, first
 from cds_service.engine.model import Duration, Mention
 from cds_service.knowledge.model import Policy
 
-ACUTE, CHRONIC = "acute", "chronic"
+ACUTE, CHRONIC, INCREASING = "acute", "chronic", "increasing"
 BOTH = frozenset({ACUTE, CHRONIC})
+INCREASING_CLASS = frozenset({INCREASING})  # a worsening's span, "acute on chronic": the pain is increasing
 OPEN = 10**6  # "at least": no upper bound
 
 
@@ -79,7 +80,22 @@ def _age_day(age: Any, birth: DayRange) -> DayRange | None:
 
 
 def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:
-    """Acute, chronic or both, from the certain indication mentions' dates and written spans."""
+    """Acute, chronic or both, from the certain indication mentions' dates and written spans; a pain said to be
+    increasing ("chronic C6 radiculopathy, worse x 5 days", "acute on chronic") is also the ACR's "acute or
+    increasing" one, whatever its age (variants 1 and 2 beside 7 and 8)."""
+    duration = _by_age(mentions, order_date, policy)
+    increasing = [m for m in mentions if any(INCREASING in c for c in m.duration_classes)]
+    if not increasing or ACUTE in duration.classes:
+        return duration
+    where = ", ".join(
+        dict.fromkeys(" ".join(p for p in (m.evidence.reference, m.evidence.element) if p) for m in increasing)
+    )
+    basis = f"{duration.basis}; written as increasing ({where}): acute or increasing too"
+    return Duration(duration.classes | {ACUTE}, None, None, basis, duration.words)
+
+
+def _by_age(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:
+    """Acute, chronic or both, from how old the dates and written spans make the symptom."""
     intervals = [*_coded(mentions, order_date), *_written(mentions, policy)]
     if not intervals:
         return Duration(BOTH, None, None, "no onset, recorded date or written duration for the symptom")
@@ -146,6 +162,6 @@ def _written(mentions: Sequence[Mention], policy: Policy) -> list[Interval]:
         for classes in m.duration_classes:  # each word on its own: "chronic ... acute flare" contradict each other
             if classes == frozenset({ACUTE}):  # a word for both ("recurrent") says nothing of this episode
                 found.append(Interval(0, policy.acute_below_days - 1, f"written as acute or new ({quoted})"))
-            elif classes == frozenset({CHRONIC}):
+            elif CHRONIC in classes and ACUTE not in classes:  # ("acute on chronic": chronic, and increasing)
                 found.append(Interval(policy.chronic_from_days, OPEN, f"written as chronic ({quoted})"))
     return found

@@ -115,7 +115,7 @@ def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ..
         regions.names_another_region(text)
         or any(_detail_elsewhere(detail, k) for detail in order.orderDetail or ())
         or any(not _neck_site(site, k) for site in order.bodySite or ())
-        or any(regions.note_request.asks(clause) for clause in _request_clauses(order))
+        or any(regions.note_request.asks(clause) or _a_study_elsewhere(clause, k) for clause in _request_clauses(order))
     )
 
 
@@ -140,12 +140,25 @@ def _only_a_site(words: str, k: Knowledge) -> bool:
     return _only_qualifiers(k.order_codes.regions.other_words.sub(" ", words), k, _SITE_JOINS)
 
 
+def _a_study_elsewhere(clause: str, k: Knowledge) -> bool:
+    """Whether a clause of a note or reason is the name of a study of another region and nothing else ("MRI lumbar
+    spine", "L-spine XR 2 views": the study wanted, a fifty-first review)."""
+    regions = k.order_codes.regions
+    if not regions.names_another_region(clause) or not regions.modalities_named(clause):
+        return False
+    rest = regions.other_words.sub(" ", clause)
+    for _, words in regions.modality_words:
+        rest = words.sub(" ", rest)
+    return _only_qualifiers(rest, k, _STUDY_JOINS)
+
+
 def _only_qualifiers(words: str, k: Knowledge, joins: frozenset[str] = frozenset()) -> bool:
     """Whether words are only words that qualify where ("Right", "bilateral": `site_qualifier_text`) or `joins`."""
     return set(re.findall(r"[a-z/]+", words)) <= set(k.order_codes.regions.site_qualifier_text) | joins
 
 
 _SITE_JOINS = frozenset({"spine", "the", "and"})  # words a site's name is written with ("the lumbar spine")
+_STUDY_JOINS = _SITE_JOINS | {"w", "wo", "w/o", "with", "without", "contrast", "iv", "of", "and/or", "or", "stat"}
 
 
 def _request_clauses(order: ServiceRequest) -> Iterator[str]:

@@ -30,7 +30,7 @@ from cds_service.engine.chart import (
     referenced_id,
 )
 from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, first_day, plausible, years_between
-from cds_service.engine.duration import CHRONIC, onset_range
+from cds_service.engine.duration import CHRONIC, INCREASING_CLASS, onset_range
 from cds_service.engine.long_term import long_term_mentions
 from cds_service.engine.model import Coding, Evidence, Mention
 from cds_service.engine.observations import Level, read_observation
@@ -319,6 +319,7 @@ def _from_words(
         days for note in words.times if note.year is not None and (days := note.days_before(order_date)) is not None
     )
     classes = tuple(note.classes for note in words.times if note.classes)
+    classes += tuple(INCREASING_CLASS for note in words.times if note.increasing)
     return Mention(
         words.concept,
         context,

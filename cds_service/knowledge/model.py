@@ -711,6 +711,7 @@ class DurationWords:
     worsening_words: frozenset[str] = frozenset()  # a span just after one times the worsening: at least that old
     treatment_done_words: frozenset[str] = frozenset()  # "failed 6 wks of PT": the symptoms maybe at least as old
     treated_for: frozenset[str] = frozenset()  # "Tylenol for this for a year": what a treatment's time may treat
+    event_links: frozenset[str] = frozenset()  # "began Tuesday with PT": the time may be the care's
     other_events: frozenset[str] = frozenset()  # a time beside one of these is its ("PT x 2 wks"); a word with a
     # capital letter is matched as written ("PT", not "pt"), the others in lower case
     history_class_words: frozenset[str] = frozenset()  # "long history of anxiety": the words name what follows
@@ -803,6 +804,7 @@ class CueDoubts:
     until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
     negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied
     site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
+    symptom_item_words: frozenset[str] = frozenset()  # "Denies arm pain, weakness": an unread symptom's item
     contraindication_denial_words: frozenset[str] = frozenset()  # "denies having a pacemaker": a denial still
     inability_words: frozenset[str] = frozenset()  # "no fever, can't hold urine": an inability told, not listed
     cause_links: tuple[str, ...] = ()  # "can't lift grandchild due to arm pain": the cause is the patient's

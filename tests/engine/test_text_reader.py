@@ -318,7 +318,8 @@ def test_policy_2_values_written_in_words(reader, text, expected):
         ("6-week history of neck pain", [(42, 42)]),
         ("neck pain since August", [(82, 112)]),
         ("neck pain since 2024", [(690, 1055)]),
-        ("neck pain since 11/1", [(20, 20)]),
+        ("neck pain since 11/1", [(20, 314)]),  # 1 November or 11 January: either way round
+        ("neck pain since 11/25", [(361, 361)]),  # (the 25th cannot be a month)
         ("neck pain 5 days ago", [(5, 5)]),
         ("neck pain since Monday", [(0, 7)]),
         ("chronic neck pain", [frozenset({"chronic"})]),

@@ -36,7 +36,7 @@ def test_the_phrases_are_tried_relative_first_each_longest_first(durations):
         ("neck pain last year", [("last year", (180.0, 730.0), None)]),
         ("sub-acute neck pain", [("sub-acute", (42.0, 84.0), None)]),  # a relative phrase over the class "acute"
         ("neck pain for years", [("for years", (365.0, 36500.0), None)]),  # relative and class: relative first
-        ("acute on chronic neck pain", [("acute on chronic", None, frozenset({"acute", "chronic"}))]),
+        ("acute on chronic neck pain", [("acute on chronic", None, frozenset({"increasing", "chronic"}))]),
         ("recent onset neck pain", [("recent onset", None, frozenset({"acute"}))]),
         ("acute neck pain, chronic LBP", [("acute", None, {"acute"}), ("chronic", None, {"chronic"})]),
         ("subacute neck pain", [("subacute", (42.0, 84.0), None)]),  # "acute" inside a word is not a phrase

@@ -225,12 +225,17 @@ class CueDoubts:
             return False
         found = links[-1]  # the last link before the mention
         link = doc.char_span(found.start("link"), found.end("link"), alignment_mode="expand")
-        # between the cue and the link: other words for a plan ("scheduled for resection of"), another mention for a
-        # negation (the stopped treatment: "no longer on chemo for"; not "no concern for infection")
+        # between the cue and the link, in the mention's phrase: other words for a plan ("scheduled for resection of"),
+        # another mention for a negation (the stopped treatment: "no longer on chemo for"; not "no concern for
+        # infection"; not an earlier item's words: "return if numbness in the arms, loss of bladder control")
         negated = category == "NEGATED_EXISTENCE"
         return link is not None and any(
             m.category == category
-            and any(t.ent_iob_ == "B" if negated else self._plan_word(t) for t in doc[m.modifier_span[1] : link.start])
+            and any(
+                t.ent_iob_ == "B" if negated else self._plan_word(t)
+                for t in doc[m.modifier_span[1] : link.start]
+                if t.idx >= phrase_start or negated
+            )
             for m in ent._.modifiers
         )
 

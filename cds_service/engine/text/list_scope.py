@@ -280,9 +280,12 @@ class ListScope:
         if self._unlisted_words(between, lexicon.denial_label_words, lexicon.symptom_words, lexicon.doubts.site_words):
             return True
         # list words between, the last of them joining no item to it ("denies numbness tingling radiating arm pain": a
-        # statement of its own, or one more item denied)
-        words = [t for t in between if not t.is_space]
-        return bool(words) and words[-1].lower_ in lexicon.list_words and words[-1].lower_ not in ITEM_JOINS
+        # statement of its own, or one more item denied); a label's words alone introduce the item ("no hx of spine
+        # surgery", "denies any known history of radiculopathy")
+        words = [t.lower_ for t in between if not t.is_space]
+        if all(w in lexicon.denial_label_words or w in lexicon.history_denial_links for w in words):
+            return False
+        return words[-1] in lexicon.list_words and words[-1] not in ITEM_JOINS
 
     def _current_after_words(self, doc: Any, span: tuple[int, int], ent: Any) -> bool:
         """Whether a negation reaches its first mention across a symptom it denies and then a word saying the mention
@@ -332,9 +335,11 @@ class ListScope:
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
             elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
+                if first_kind == "indication" and self._bare_item(doc, span, before, ent):
+                    continue  # "Denies radiation to the arms, numbness, tingling or weakness": one more item denied
                 cut.add((span, ent.start))  # "no trauma, neck pain x3 wks": the neck pain is stated
                 if first_kind == "indication":
-                    doubted.add(ent.start)  # "Denies arm numbness, fever, weight loss": may be denied too
+                    doubted.add(ent.start)  # "Denies arm numbness, fever since Monday": may be denied too
             elif (
                 not backward
                 and not _between(doc, before, ent, ITEM_JOINS)
@@ -342,6 +347,28 @@ class ListScope:
             ):
                 cut.add((span, ent.start))  # "no fever radiating down the left arm", "no fever on eliquis" (no
                 doubted.add(ent.start)  # comma, no "or"): a run-on statement, or one more item denied
+
+    def _bare_item(self, doc: Any, span: Any, before: Any, ent: Any) -> bool:
+        """Whether a mention is one more bare item of the list cue `span` begins, after the one before: only list words
+        and marks between them ("numbness, tingling or"), nothing but its name in its item, no cue of its own or
+        history word ("hx ca": maybe stated), no time, value or word that states it ("fever since Monday", "fever
+        101.5", "on eliquis")."""
+        lexicon = self.lexicon
+        between = doc[before.end : ent.start]
+        if self._unlisted_words(between) or any(t.like_num for t in between):
+            return False
+        if any(m.modifier_span != span for m in ent._.modifiers) or any(
+            t.lower_ in lexicon.durations.history_class_words for t in doc[ent.start : ent.end]
+        ):
+            return False
+        item = [t for t in self._item(doc, ent, (",", "(", ":")) if not ent.start <= t.i < ent.end]
+        after = doc[ent.end : min(ent.end + 2, len(doc))]
+        return (
+            not self._unlisted_words(item)
+            and not any(t.like_num or t.lower_ in lexicon.durations.unit_days for t in after)
+            and not self._asserted(doc, ent)
+            and not self._states_amount(doc, ent)
+        )
 
     def _run_on(self, doc: Any, before: Any, ent: Any, first_kind: str) -> bool:
         """Whether a mention that nothing joins to the one before may begin a statement of its own: it is of another
@@ -475,7 +502,7 @@ class ListScope:
         start, end = (span[1], ent.start) if forward else (ent.end, span[0])
         between = doc[start:end]
         if any(_item_mark(t) for t in between):
-            return self._has_other_word(between)
+            return self._has_other_word(between) and not self._symptom_items(doc, between, ent)
         opened = next(
             (t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t) or (forward and _glued_dash(t))),
             None,
@@ -489,6 +516,21 @@ class ListScope:
         if negation:
             return _glued_dash(doc[opened]) or self._has_other_word(doc[start:end])
         return self._has_other_word(doc[opened + 1 : end])
+
+    def _symptom_items(self, doc: Any, between: Any, ent: Any) -> bool:
+        """Whether a negation's or a hypothetical's list reaches a mention across items of a symptom's words only
+        (`symptom_item_words`: "Denies arm pain, paresthesias, weakness", "return if fever, numbness in the arms, loss
+        of bladder control"), or it is the list's last item after "or" ("Denies radiation below the shoulder,
+        paresthesias or weakness")."""
+        listing = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # (a denial's list, return precautions' list)
+        if between.end != ent.start or not any(
+            m.category in listing and m.modifier_span[1] <= between.start for m in ent._.modifiers
+        ):
+            return False  # (a cue written after, or none before the words)
+        if doc[ent.start - 1].lower_ in ("or", "nor"):
+            return True
+        doubts = self.lexicon.doubts
+        return not self._unlisted_words(between, doubts.symptom_item_words, doubts.site_words)
 
     def _unlisted_words(self, tokens: Any, *besides: frozenset[str]) -> list:
         """The words among `tokens` that are no list word nor one of any of `besides`."""

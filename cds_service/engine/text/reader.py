@@ -300,10 +300,10 @@ class TextReader(AnswersAfter, CueDoubts, CurrentState, ListScope, TimeAttachmen
     def _worsening_at_least(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
         """A span just after a word of worsening or after one in its phrase ("worse x 2 wks", "worse with turning, x 2
         wks", "worsening R sided neck pain x 1 wk", "progressive neck stiffness and pain x 5 days") times the worsening:
-        the pain itself is at least that old."""
+        the pain itself is at least that old, and increasing (the ACR's "acute or increasing" variants)."""
         text, words = doc_text(sentence.doc), self.lexicon.durations.worsening_words
         return [
-            n.at_least()
+            n.at_least(increasing=True)
             if n.days and (just_after_one_of(text, sentence, n, words) or in_phrase_before(text, sentence, n, words))
             else n
             for n in notes

@@ -35,6 +35,12 @@ def _phrase_start(text: str, at: int) -> int:
     return max(text.rfind(mark, 0, at) for mark in ",;:.") + 1
 
 
+def _phrase_end(text: str, at: int) -> int:
+    """Where the phrase that holds offset `at` ends: at the first `,` `;` `:` or `.` after it, or the text's end."""
+    ends = [i for i in (text.find(mark, at) for mark in ",;:.") if i >= 0]
+    return min(ends, default=len(text))
+
+
 def _ends_of_one_of(phrase: str, words: frozenset[str], phrases: re.Pattern[str] | None) -> list[int]:
     """Where each of `words` (as written, or lower-cased) and each match of `phrases` (their entries of several words,
     matched whole: "off work", "back from") ends in a phrase."""
@@ -153,7 +159,18 @@ class TimeAttachment:
         urgent care 3 days ago", "on prednisone 40 mg daily x 2 mo" are those things' times, not the symptom's."""
         text = doc_text(doc)
         phrase = text[_phrase_start(text, note.start) : note.start]
-        return not _holds_one_of(phrase, self.lexicon.durations.other_events, self._event_phrases)
+        events = self.lexicon.durations.other_events
+        return not _holds_one_of(phrase, events, self._event_phrases) and not self._event_follows(doc, note)
+
+    def _event_follows(self, doc: Any, note: TimeNote) -> bool:
+        """Whether a time's phrase goes on with one of `event_links` and a treatment, visit or test ("began Tuesday
+        with PT", "started 2 wks ago w/ chiro"): the time may be that thing's, the symptoms older."""
+        durations = self.lexicon.durations
+        text = doc_text(doc)
+        after = text[note.end : _phrase_end(text, note.end)]
+        first = WORD.search(after)
+        linked = first is not None and first[0].lower() in durations.event_links
+        return linked and _holds_one_of(after, durations.other_events, self._event_phrases)
 
     def _maybe_the_symptoms(self, doc: Any, sentence: Any, note: TimeNote, near: list) -> list[TimeNote]:
         """What a treatment's, visit's or test's time may also say of the symptoms: the time itself after an indication
@@ -161,7 +178,12 @@ class TimeAttachment:
         of PT"); else nothing ("PT x 2 wks")."""
         if self._after_the_event(doc, note, near):
             return [note]
-        return self._care_given(sentence, [note])
+        return self._care_given(sentence, [note]) or self._before_the_event(doc, [note])
+
+    def _before_the_event(self, doc: Any, notes: list[TimeNote]) -> list[TimeNote]:
+        """The spans a treatment, visit or test follows in their phrase (`_event_follows`), as "at least that long":
+        the symptoms may be older than the care given for them; a date so followed says nothing of them."""
+        return [n.at_least() for n in notes if n.days is not None and self._event_follows(doc, n)]
 
     def _care_given(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
         """The spans of a course of care already given, a word of `treatment_done_words` in their phrase ("failed 6
@@ -259,7 +281,9 @@ class TimeAttachment:
         if not notes:
             return
         span = (sentence.start_char, sentence.end_char)
-        if cared := self._care_given(sentence, notes):  # "Failed 6 wks of PT."
+        cared = self._care_given(sentence, notes) or self._before_the_event(sentence.doc, notes)
+        notes = [n for n in notes if not self._event_follows(sentence.doc, n) or any(c.start == n.start for c in cared)]
+        if cared:  # "Failed 6 wks of PT.", "Started 2 wks ago with PT."
             yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(cared))
             notes = [n for n in notes if not any(c.start == n.start for c in cared)]
             if not notes:

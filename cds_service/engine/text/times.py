@@ -33,10 +33,15 @@ class TimeNote:
     classes: frozenset[str] | None = None  # "chronic" -> {chronic}
     years: int = 1  # the calendar years a year spans: 10 for a decade ("in the 1990s")
     months: int = 1  # the months a month spans: 3 for a season ("since the summer")
+    increasing: bool = False  # the span of a worsening ("worse x 5 days"): the pain is increasing
+    either_way: bool = False  # a numeric date whose day and month may be each other ("11/03/2026")
 
-    def at_least(self) -> TimeNote:
-        """The same span read as "at least that long" ("worse x 2 wks": the pain is at least that old)."""
-        return replace(self, days=(self.days[0], AT_LEAST_DAYS)) if self.days is not None else self
+    def at_least(self, increasing: bool = False) -> TimeNote:
+        """The same span read as "at least that long" ("failed 6 wks of PT": the pain is at least that old); of a
+        worsening ("worse x 2 wks"), the pain is also `increasing`."""
+        if self.days is None:
+            return self
+        return replace(self, days=(self.days[0], AT_LEAST_DAYS), increasing=increasing)
 
     def days_before(self, order_date: date) -> tuple[int, int] | None:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
@@ -44,15 +49,25 @@ class TimeNote:
             return int(self.days[0]), int(self.days[1])
         if self.year is None:
             return None
-        year, month = self.year, self.month
+        found = self._dated_days(order_date, self.month, self.day)
+        if not self.either_way:
+            return found
+        other = self._dated_days(order_date, self.day, self.month)  # ("11/03": 3 November or 11 March)
+        if found is None or other is None:
+            return found or other
+        return min(found[0], other[0]), max(found[1], other[1])
+
+    def _dated_days(self, order_date: date, month: int | None, day: int | None) -> tuple[int, int] | None:
+        """(fewest, most) days between a date of this note's year read with `month` and `day` and the order date."""
+        year = self.year
         if month is not None and year == 0:  # "since August": the latest August not after the order
             year = order_date.year if month <= order_date.month else order_date.year - 1
-            if self.day and month == order_date.month and self.day > order_date.day:
+            if day and month == order_date.month and day > order_date.day:
                 year -= 1
         try:
-            first = date(year, month or 1, self.day or 1)
+            first = date(year, month or 1, day or 1)
             end_year = year + self.years - 1
-            last = date(end_year, month or 12, self.day or calendar.monthrange(end_year, month or 12)[1])
+            last = date(end_year, month or 12, day or calendar.monthrange(end_year, month or 12)[1])
             if month is not None and self.months > 1:  # a season: to the end of its last month
                 end_year, end_month = divmod(month - 1 + self.months - 1, 12)
                 end_year, end_month = year + end_year, end_month + 1
@@ -115,25 +130,41 @@ def _dated(match: object, offset: int) -> TimeNote | None:
     if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
         first_month = SEASONS[g["season"].lower()]
         return TimeNote(offset + match.start(), offset + match.end(), year=0, month=first_month, months=3)
+    start, end = offset + match.start(), offset + match.end()  # type: ignore[attr-defined]
+    if g.get("iso_year"):  # "2026-11-10"
+        month, day = int(g["iso_month"]), int(g["iso_day"])
+        return TimeNote(start, end, year=int(g["iso_year"]), month=month, day=day) if 1 <= month <= 12 else None
+    if g.get("dm_month"):  # "the 26th of October"
+        year = int(g["dm_year"]) if g.get("dm_year") else 0
+        return TimeNote(start, end, year=year, month=MONTHS[g["dm_month"][:3].lower()], day=int(g["dm_day"]))
     if g.get("month"):
         month = MONTHS[g["month"][:3].lower()]
         year = int(g["month_year"]) if g.get("month_year") else 0
         if g.get("month_day"):
-            day = int(g["month_day"])
-            return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month, day=day)
+            return TimeNote(start, end, year=year, month=month, day=int(g["month_day"]))
     elif g.get("num_month"):
-        month, year = int(g["num_month"]), _full_year(int(g.get("num_year") or 0))
-        if not 1 <= month <= 12:
-            return None
-        if g.get("num_day"):
-            return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month, day=int(g["num_day"]))
+        return _numeric_date(start, end, int(g["num_month"]), int(g.get("num_day") or 0), g.get("num_year"))
     elif g.get("year"):
         month, year = None, int(g["year"])
         if g.get("decade") and year % 10 == 0:  # "the 1990s"
-            return TimeNote(offset + match.start(), offset + match.end(), year=year, years=10)  # type: ignore[attr-defined]
+            return TimeNote(start, end, year=year, years=10)
     else:
         return None
-    return TimeNote(offset + match.start(), offset + match.end(), year=year, month=month)  # type: ignore[attr-defined]
+    return TimeNote(start, end, year=year, month=month)
+
+
+def _numeric_date(start: int, end: int, first: int, second: int, year_text: str | None) -> TimeNote | None:
+    """A date of numbers ("11/03/2026", "3/2025", "25.10.26"): month first where the second number cannot be one
+    ("11/25"), day first where the first cannot ("25/10"), either way round where both can ("11/03": US and UK
+    writers differ), never a guess."""
+    year = _full_year(int(year_text or 0))
+    if not second:
+        return TimeNote(start, end, year=year, month=first) if 1 <= first <= 12 else None
+    if 1 <= first <= 12:
+        return TimeNote(start, end, year=year, month=first, day=second, either_way=second <= 12 and second != first)
+    if 1 <= second <= 12:
+        return TimeNote(start, end, year=year, month=second, day=first)
+    return None
 
 
 def _full_year(year: int) -> int:
