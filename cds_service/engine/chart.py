@@ -285,6 +285,7 @@ class ChartReader:
         self.words = text_reader
         self._loinc = {code: rule for rule in knowledge.observations.values() for code in rule.loinc}
         self._loinc_system = knowledge.systems["loinc"]
+        self._named_rules = tuple(r for r in knowledge.observations.values() if r.named is not None)
         self._statuses = knowledge.statuses
         # lab rules whose values can only remove suggestions (eGFR): unreadable, they are doubtful contraindications
         self._contraindicating = [
@@ -562,13 +563,14 @@ class ChartReader:
 
     def _rules(self, raw: Mapping[str, Any]) -> tuple[ObservationRule, ...]:
         """The lab rule of the Observation's code; else those of its components (a panel's: a temperature sent in a
-        vital signs panel, a thirty-fifth review; components that cannot be read name none)."""
+        vital signs panel, a thirty-fifth review; components that cannot be read name none); else the rule a local
+        code's words name (`_named_rule`)."""
         rule = self._coded_rule(raw.get("code"))
         if rule is not None:
             return (rule,)
         components = raw.get("component")
         if type(components) is not list:
-            return ()
+            return self._named_rule(raw)
         found: dict[str, ObservationRule] = {}
         for component in components:
             try:
@@ -578,6 +580,25 @@ class ChartReader:
             if rule is not None:
                 found.setdefault(rule.id, rule)
         return tuple(found.values())
+
+    def _named_rule(self, raw: Mapping[str, Any]) -> tuple[ObservationRule, ...]:
+        """The rule whose test a local code's text or displays name (observations.yaml `names`: "eGFR (CKD-EPI)" under
+        a lab's own code; a fifty-first review left gadolinium suggested beside an eGFR of 19 so sent), only with a
+        value in one of the rule's units: a name alone is no proof of the test. A LOINC coding we do not list is
+        another test."""
+        if not self._named_rules or not isinstance(raw.get("valueQuantity"), dict):
+            return ()
+        concept = raw.get("code")
+        if any(self.k.systems.by_uri(c.get("system")) is self._loinc_system for c in codings(concept)):
+            return ()
+        words = concept_text(concept)
+        quantity = raw["valueQuantity"]
+        unit = quantity.get("code") or quantity.get("unit")
+        for rule in self._named_rules:
+            if rule.named.search(words) and not (rule.named_otherwise and rule.named_otherwise.search(words)):
+                convertible = isinstance(unit, str) and rule.conversion(unit) is not None
+                return (rule,) if convertible and isinstance(quantity.get("value"), int | float) else ()
+        return ()
 
     def _coded_rule(self, concept: Any) -> ObservationRule | None:
         for c in codings(concept):

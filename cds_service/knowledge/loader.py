@@ -609,6 +609,8 @@ class _Builder:
                 low_flags_count=o.get("low_flags_count", False),
                 lab_limit_counts=o.get("lab_limit_counts", True),
                 plausible=(float(plausible["low"]), float(plausible["high"])) if plausible else None,
+                names=tuple(o.get("names", ())),
+                names_unless=tuple(o.get("names_unless", ())),
             )
         return rules
 

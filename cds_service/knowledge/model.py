@@ -257,6 +257,17 @@ class ObservationRule:
     low_flags_count: bool = False  # flagged low with no value: borderline (eGFR, whose threshold is a low value)
     lab_limit_counts: bool = True  # above the lab's upper limit, not past the threshold: beyond (else borderline)
     plausible: tuple[float, float] | None = None  # values a patient can have, in `unit`; outside: borderline
+    names: tuple[str, ...] = ()  # the test's names under a local code (no LOINC coding): "eGFR (CKD-EPI)"
+    names_unless: tuple[str, ...] = ()  # words that make such a name another test's ("EGFR mutation")
+
+    @cached_property
+    def named(self) -> re.Pattern[str] | None:
+        """The test's names as whole words, for an Observation under a local code."""
+        return _words(self.names) if self.names else None
+
+    @cached_property
+    def named_otherwise(self) -> re.Pattern[str] | None:
+        return _words(self.names_unless) if self.names_unless else None
 
     def implausible(self, value: float) -> bool:
         """Whether a value in the canonical unit is one no patient has (a unit sent wrong: 99.5 "Cel" is °F)."""

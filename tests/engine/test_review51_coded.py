@@ -176,3 +176,38 @@ def test_an_injury_told_recent_in_its_words_blocks_whatever_its_onset(engine, wo
     chart = [patient(), condition("M54.2", onset="2026-11-10"), injury]
     (decision,) = engine.evaluate([ServiceRequest.model_validate(order_json("72141"))], chart, today=TODAY)
     assert (decision.outcome.value == "not-appropriate") is warns
+
+
+# -- an eGFR or a creatinine under a lab's own code, by its name and a value in the test's units ---------------------
+def local_lab(display: str, value: Any, unit: str | None, system: str = "urn:oid:1.2.3.77") -> dict[str, Any]:
+    entry = observation("2160-0", value, unit)
+    entry["code"] = {"coding": [{"system": system, "code": "LAB3321", "display": display}], "text": display}
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("display", "value", "unit"),
+    [
+        ("eGFR (CKD-EPI)", 19, "mL/min/{1.73_m2}"),
+        ("GFR, ESTIMATED", 22, "mL/min/1.73m2"),
+        ("Creatinine", 6.8, "mg/dL"),
+        ("CREATININE, SERUM", 540, "umol/L"),
+    ],
+)
+def test_a_local_code_naming_the_test_is_read_by_its_value(engine, display, value, unit):
+    assert not GADOLINIUM & suggestions(engine, local_lab(display, value, unit))
+
+
+@pytest.mark.parametrize(
+    ("display", "value", "unit", "system"),
+    [
+        ("eGFR (CKD-EPI)", 75, "mL/min/{1.73_m2}", "urn:oid:1.2.3.77"),  # within the limit
+        ("EGFR mutation analysis", 19, "mL/min/{1.73_m2}", "urn:oid:1.2.3.77"),  # the gene
+        ("Creatinine, urine", 180, "mg/dL", "urn:oid:1.2.3.77"),  # not the serum's
+        ("Creatinine clearance", 6, "mg/dL", "urn:oid:1.2.3.77"),
+        ("eGFR", 19, "furlongs", "urn:oid:1.2.3.77"),  # a name and no value in the test's units: no proof of it
+        ("eGFR", 19, "mL/min/{1.73_m2}", "http://loinc.org"),  # a LOINC code we do not list is another test
+    ],
+)
+def test_a_local_code_that_is_not_the_test_or_says_nothing_keeps_gadolinium(engine, display, value, unit, system):
+    assert suggestions(engine, local_lab(display, value, unit, system)) >= GADOLINIUM

@@ -282,3 +282,17 @@ def test_a_list_past_other_words_still_leaves_its_item_in_doubt(text_reader, tex
 def test_a_british_span_before_hx_is_no_history(text_reader):
     assert ("neck-pain", "affirmed") in mentions(text_reader, "5/7 hx of R neck pain")
     assert ("neck-pain", "historical") in mentions(text_reader, "hx of neck pain")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chronic C6 radiculopathy, getting worse", "C6 radiculopathy x 2 yrs, progressive"],
+)
+def test_a_word_of_increase_describing_a_chronic_pain_keeps_variant_2(engine, text):
+    got, variants = outcome(engine, text, DISCOGRAM)
+    assert got != "not-appropriate"
+    assert {2, 8} <= set(variants)
+
+
+def test_worse_with_a_movement_is_what_provokes_it_not_an_increase(engine):
+    assert outcome(engine, "chronic C6 radiculopathy, worse with rotation", DISCOGRAM) == ("not-appropriate", [8])
