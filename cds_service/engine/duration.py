@@ -91,7 +91,7 @@ def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Pol
         dict.fromkeys(" ".join(p for p in (m.evidence.reference, m.evidence.element) if p) for m in increasing)
     )
     basis = f"{duration.basis}; written as increasing ({where}): acute or increasing too"
-    return Duration(duration.classes | {ACUTE}, None, None, basis, duration.words)
+    return Duration(duration.classes | {ACUTE}, duration.days_at_least, duration.days_at_most, basis, duration.words)
 
 
 def _by_age(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:

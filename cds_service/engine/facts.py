@@ -153,19 +153,18 @@ def _outweighed(cid: str, found: Mapping[str, list[Mention]], k: Knowledge) -> b
 
 
 def _recent_enough(concept: object, mention: Mention, order_date: date) -> bool:
-    """Injury evidence (policy §3): an initial encounter always counts, a sequela never; otherwise unless a date
-    shows it more than `recent_days` before the order (an undated injury counts). Its own words' time that may be
-    recent counts whatever the resource's date says ("Fell from a ladder 5 days ago" with an onset 51 days back: a
-    fifty-first review; the two disagree, and an injury that may be recent blocks)."""
+    """Injury evidence (policy §3): an initial encounter always counts, a sequela never (its code's 7th character
+    decides, whatever the words); otherwise its own words' time that may be recent counts, whatever the resource's
+    date says ("Fell from a ladder 5 days ago" with an onset 51 days back: a fifty-first review; the two disagree,
+    and an injury that may be recent blocks); else unless a date or its words show it more than `recent_days` before
+    the order (an undated injury counts)."""
     recency = getattr(concept, "recency", None)
     if recency is None or mention.coded_recency is True:
         return True
     if mention.coded_recency is False:
         return False
     written = min((low for low, _ in mention.days_before), default=None)
-    if written is not None and written <= recency.recent_days:
-        return True
+    if written is not None:
+        return written <= recency.recent_days
     started = mention.onset or mention.recorded
-    if started is not None and (order_date - started.latest).days > recency.recent_days:
-        return False
-    return written is None or written <= recency.recent_days
+    return started is None or (order_date - started.latest).days <= recency.recent_days

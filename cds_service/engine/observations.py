@@ -31,6 +31,7 @@ class Reading:
     level: Level
     note: str
     day: str
+    value: float | None = None  # the value in the rule's unit, where one was read as it is (no bound, no flag)
 
 
 def observation_day_range(obs: Observation) -> DayRange | None:
@@ -145,7 +146,23 @@ def _read_value(obs: Valued, rule: ObservationRule, k: Knowledge, when: str) -> 
         note = f"{value:g} {unit}: {canonical:g} {rule.unit} is no patient's value (a unit sent wrong?)"
         return Reading(Level.BORDERLINE, note, when)
     level, said = _level(rule, canonical, quantity.comparator, above_limit, flagged)
-    return Reading(level, f"{quantity.comparator or ''}{canonical:g} {rule.unit}{said}", when)
+    exact = canonical if not quantity.comparator and not said else None
+    return Reading(level, f"{quantity.comparator or ''}{canonical:g} {rule.unit}{said}", when, exact)
+
+
+def estimated(reading: Reading | None, rule: ObservationRule, age: float | None, gender: str | None) -> Reading | None:
+    """A reading within its rule's threshold, beyond it by the eGFR its value gives with the patient's age and sex
+    (`rule.estimate`: a creatinine of 2.5 mg/dL in a woman of 90 is an eGFR of about 18); a sex recorded as neither
+    male nor female is read as the one giving the lower estimate. Any other reading as it is."""
+    estimate = rule.estimate
+    if estimate is None or reading is None or reading.level is not Level.WITHIN or reading.value is None or age is None:
+        return reading
+    sexes = (gender,) if gender in ("female", "male") else ("female", "male")
+    sex, egfr = min(((s, estimate.egfr(reading.value, age, s)) for s in sexes), key=lambda found: found[1])
+    if egfr >= estimate.below:
+        return reading
+    note = f"{reading.note}: eGFR about {egfr:.0f} by {estimate.equation} (age {age:.0f}, {sex})"
+    return Reading(Level.BEYOND, note, reading.day, reading.value)
 
 
 def _level(

@@ -141,12 +141,16 @@ def _only_a_site(words: str, k: Knowledge) -> bool:
 
 
 def _a_study_elsewhere(clause: str, k: Knowledge) -> bool:
-    """Whether a clause of a note or reason is the name of a study of another region and nothing else ("MRI lumbar
-    spine", "L-spine XR 2 views": the study wanted, a fifty-first review)."""
+    """Whether a clause of a note or reason is the name of a study of another region, or the region with a plain
+    asking word, and nothing else ("MRI lumbar spine", "L-spine please", "lumbar spine only": the study wanted, a
+    fifty-first review); not with a number but a radiograph's views ("CT head 2025": a past study)."""
     regions = k.order_codes.regions
-    if not regions.names_another_region(clause) or not regions.modalities_named(clause):
+    plain = regions.note_request.plain_asking
+    if not regions.names_another_region(clause) or re.search(r"\d", _VIEWS.sub(" ", clause)):
         return False
-    rest = regions.other_words.sub(" ", clause)
+    if not regions.modalities_named(clause) and not plain.search(clause):
+        return False
+    rest = plain.sub(" ", regions.other_words.sub(" ", clause))
     for _, words in regions.modality_words:
         rest = words.sub(" ", rest)
     return _only_qualifiers(rest, k, _STUDY_JOINS)
@@ -158,6 +162,7 @@ def _only_qualifiers(words: str, k: Knowledge, joins: frozenset[str] = frozenset
 
 
 _SITE_JOINS = frozenset({"spine", "the", "and"})  # words a site's name is written with ("the lumbar spine")
+_VIEWS = re.compile(r"\b\d+\s*(?:views?|vws?|v)\b", re.IGNORECASE)  # a radiograph's views ("2 views", "3v")
 _STUDY_JOINS = _SITE_JOINS | {"w", "wo", "w/o", "with", "without", "contrast", "iv", "of", "and/or", "or", "stat"}
 
 
@@ -172,7 +177,7 @@ def _request_clauses(order: ServiceRequest) -> Iterator[str]:
             yield _read_words([clause])
 
 
-_CLAUSE_ENDS = re.compile(r"(?<!\d)\.(?!\d)|[;,\n]")
+_CLAUSE_ENDS = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|[;,\n]")  # (a full stop before a space ends: "since 25/10.")
 
 
 def _another_study(text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:

@@ -33,7 +33,7 @@ from cds_service.engine.dates import LONGEST_LIFE_DAYS, DayRange, day_range, fir
 from cds_service.engine.duration import CHRONIC, INCREASING_CLASS, onset_range
 from cds_service.engine.long_term import long_term_mentions
 from cds_service.engine.model import Coding, Evidence, Mention
-from cds_service.engine.observations import Level, read_observation
+from cds_service.engine.observations import Level, estimated, read_observation
 from cds_service.engine.text import TextMention, TextNotRead
 from cds_service.knowledge.model import Context, Knowledge, Role
 
@@ -96,7 +96,7 @@ def recognise(
             problems.append(f"the order's words cannot be read: {exc}")
             order_words_unread = True
     mentions += _procedures(chart, order_date, birth, reader.procedure_doubts)
-    mentions += _observations(chart, order_date, k, problems)
+    mentions += _observations(chart, order_date, k, birth)
     mentions += _allergies_and_devices(chart)
     mentions += _medicines(chart, order_date, birth, k)
     mentions += [Mention(d.concept, Context.UNCERTAIN, Evidence(d.reference, note=d.note)) for d in chart.doubts]
@@ -451,9 +451,12 @@ def _procedures(chart: Chart, order_date: date, birth: DayRange | None, doubts: 
             yield Mention(cid, context, evidence, onset=performed)
 
 
-def _observations(chart: Chart, order_date: date, k: Knowledge, problems: list[str]) -> Iterator[Mention]:
+def _observations(chart: Chart, order_date: date, k: Knowledge, birth: DayRange | None) -> Iterator[Mention]:
+    # (the oldest the patient may be: the lower estimate of a creatinine's eGFR)
+    age = (order_date - birth.earliest).days / 365.25 if birth is not None else None
+    gender = chart.patient.gender if chart.patient is not None else None
     for entry in chart.observations:
-        reading = read_observation(entry.resource, entry.rule, order_date, k)
+        reading = estimated(read_observation(entry.resource, entry.rule, order_date, k), entry.rule, age, gender)
         if reading is None or reading.level is Level.WITHIN:
             continue
         context = Context.AFFIRMED if reading.level is Level.BEYOND else Context.UNCERTAIN

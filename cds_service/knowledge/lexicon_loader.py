@@ -133,7 +133,7 @@ def _known(ids: Sequence[str], path: list[Any], concepts: set[str]) -> frozenset
 
 
 def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
-    for key in ("events", "described_conditions", "ongoing_unless_dated"):
+    for key in ("events", "described_conditions", "ongoing_unless_dated", "symptom_concepts"):
         for i, concept in enumerate(d[key]):
             if concept not in concepts:
                 raise LexiconError(["cues", "doubts", key, i], f"unknown concept {concept!r}")
@@ -156,6 +156,8 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         negation_links=_words(d["negation_links"]),
         site_words=_words(d["site_words"]),
         symptom_item_words=_words(d["symptom_item_words"]),
+        symptom_concepts=frozenset(d["symptom_concepts"]),
+        item_time_words=_words(d["item_time_words"]),
         contraindication_denial_words=_words(d["contraindication_denial_words"]),
         inability_words=_words(d["inability_words"]),
         cause_links=tuple(w.lower() for w in d["cause_links"]),

@@ -23,6 +23,7 @@ from cds_service.knowledge.model import (
     Contraindication,
     ContrastWords,
     Effect,
+    FiltrationEstimate,
     FindingDefinition,
     IndicationStep,
     Knowledge,
@@ -611,6 +612,7 @@ class _Builder:
                 plausible=(float(plausible["low"]), float(plausible["high"])) if plausible else None,
                 names=tuple(o.get("names", ())),
                 names_unless=tuple(o.get("names_unless", ())),
+                estimate=_estimate(o["estimate"]) if "estimate" in o else None,
             )
         return rules
 
@@ -758,3 +760,16 @@ def _unless_agents_named(entry: Contraindication, entries: Iterable[Contraindica
         if word not in entry.allergy_text_unless
     ]
     return replace(entry, allergy_text_unless=entry.allergy_text_unless + tuple(dict.fromkeys(narrower)))
+
+
+def _estimate(e: dict[str, Any]) -> FiltrationEstimate:
+    return FiltrationEstimate(
+        equation=e["equation"],
+        below=float(e["below"]),
+        constant=float(e["constant"]),
+        kappa={k: float(v) for k, v in e["kappa"].items()},
+        alpha={k: float(v) for k, v in e["alpha"].items()},
+        exponent_above=float(e["exponent_above"]),
+        age_base=float(e["age_base"]),
+        female_factor=float(e["female_factor"]),
+    )

@@ -241,6 +241,29 @@ class UnitConversion:
 
 
 @dataclass(frozen=True)
+class FiltrationEstimate:
+    """An eGFR estimated from a serum creatinine in mg/dL with the patient's age and sex (observations.yaml
+    `estimate`: CKD-EPI 2021, race-free): constant × min(Scr/κ, 1)^α × max(Scr/κ, 1)^exponent_above × age_base^age
+    × female_factor (a woman)."""
+
+    equation: str
+    below: float  # an estimate under this counts as the rule's concept (mL/min/1.73 m²)
+    constant: float
+    kappa: Mapping[str, float]  # "female" / "male" -> κ
+    alpha: Mapping[str, float]
+    exponent_above: float
+    age_base: float
+    female_factor: float
+
+    def egfr(self, creatinine: float, age: float, sex: str) -> float:
+        """The estimate for `sex` "female" or "male"."""
+        ratio = creatinine / self.kappa[sex]
+        value = self.constant * min(ratio, 1.0) ** self.alpha[sex] * max(ratio, 1.0) ** self.exponent_above
+        value *= self.age_base**age
+        return value * self.female_factor if sex == "female" else value
+
+
+@dataclass(frozen=True)
 class ObservationRule:
     """A lab or vital sign: its LOINC codes, canonical unit, conversions and threshold."""
 
@@ -259,6 +282,7 @@ class ObservationRule:
     plausible: tuple[float, float] | None = None  # values a patient can have, in `unit`; outside: borderline
     names: tuple[str, ...] = ()  # the test's names under a local code (no LOINC coding): "eGFR (CKD-EPI)"
     names_unless: tuple[str, ...] = ()  # words that make such a name another test's ("EGFR mutation")
+    estimate: FiltrationEstimate | None = None  # a creatinine's eGFR with the patient's age and sex
 
     @cached_property
     def named(self) -> re.Pattern[str] | None:
@@ -442,6 +466,7 @@ class NoteRequest:
     other_regions: tuple[str, ...]  # another region a note may ask for ("brain")
     several: tuple[str, ...]  # phrases that name several regions by themselves ("C/T/L spine")
     words: tuple[str, ...]  # words that ask ("also", "add", "would like")
+    spine_words: tuple[str, ...]  # words that ask beside a region's study and nothing else ("L-spine please")
     not_with: tuple[str, ...]  # words of history, a result or a symptom ("hx", "normal", "radiating")
 
     @cached_property
@@ -459,6 +484,11 @@ class NoteRequest:
     @cached_property
     def _asking(self) -> re.Pattern[str]:
         return _words(self.words)
+
+    @cached_property
+    def plain_asking(self) -> re.Pattern[str]:
+        """The words that ask beside a region's study and nothing else (`spine_words`)."""
+        return _words(self.spine_words)
 
     @cached_property
     def _not_with(self) -> re.Pattern[str]:
@@ -816,6 +846,8 @@ class CueDoubts:
     negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied
     site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
     symptom_item_words: frozenset[str] = frozenset()  # "Denies arm pain, weakness": an unread symptom's item
+    symptom_concepts: frozenset[str] = frozenset()  # the concepts a review of systems lists (fever, weakness)
+    item_time_words: frozenset[str] = frozenset()  # "fever since Monday": an item that tells when, a statement
     contraindication_denial_words: frozenset[str] = frozenset()  # "denies having a pacemaker": a denial still
     inability_words: frozenset[str] = frozenset()  # "no fever, can't hold urine": an inability told, not listed
     cause_links: tuple[str, ...] = ()  # "can't lift grandchild due to arm pain": the cause is the patient's

@@ -255,7 +255,10 @@ class ListScope:
             cut |= {(span, e.start) for e in ordered[1:] if self._comma_between(doc, e, ordered[0])}
             if self._cut_at_a_label(doc, span, ordered, cut, doubted):
                 return
-        if self._other_words_and_comma(doc, span, ordered[0]) or (
+        first_across_words = self._other_words_and_comma(doc, span, ordered[0]) and not (
+            not backward and self._symptom_items(doc, span, None, ordered[0], earlier=False)
+        )
+        if first_across_words or (
             not backward
             and (
                 self._stated_after_a_mark(doc, span, ordered[0])
@@ -283,7 +286,7 @@ class ListScope:
         # statement of its own, or one more item denied); a label's words alone introduce the item ("no hx of spine
         # surgery", "denies any known history of radiculopathy")
         words = [t.lower_ for t in between if not t.is_space]
-        if all(w in lexicon.denial_label_words or w in lexicon.history_denial_links for w in words):
+        if not words or all(w in lexicon.denial_label_words or w in lexicon.history_denial_links for w in words):
             return False
         return words[-1] in lexicon.list_words and words[-1] not in ITEM_JOINS
 
@@ -326,20 +329,27 @@ class ListScope:
         nothing joins to the one before ("no fever radiating down the left arm", "no trauma pain radiates to L arm":
         no comma, no "or") is uncertain: a run-on statement, or one more item denied."""
         first_kind = self._kind(ordered[0])
-        for before, ent in pairwise(ordered):
+        # items between the cue and its first mention ("Negative for activity change, appetite change, chills, ...")
+        lead = not backward and any(t.lower_ in ITEM_JOINS for t in doc[span[1] : ordered[0].start])
+        for i, (before, ent) in enumerate(pairwise(ordered)):
+            earlier = i > 0 or lead  # (an item before the one before: the list shows itself as one)
             if (span, before.start) in cut:  # past the first cut, the rest of the list is cut too
                 cut.add((span, ent.start))
                 if before.start in doubted or self._kind(ent) == first_kind:
                     doubted.add(ent.start)  # ("denies fever, numbness in arms, weight loss": may still be denied)
-            elif self._doubtful_item(doc, before, ent, backward):
+            elif self._doubtful_item(doc, before, ent, backward) and not (
+                not backward and self._symptom_items(doc, span, before, ent, earlier)
+            ):
                 cut.add((span, ent.start))
                 doubted.add(ent.start)
             elif self._comma_between(doc, before, ent) and self._kind(ent) != first_kind:
-                if first_kind == "indication" and self._bare_item(doc, span, before, ent):
+                if first_kind == "indication" and self._bare_item(doc, span, before, ent, earlier):
                     continue  # "Denies radiation to the arms, numbness, tingling or weakness": one more item denied
                 cut.add((span, ent.start))  # "no trauma, neck pain x3 wks": the neck pain is stated
-                if first_kind == "indication":
-                    doubted.add(ent.start)  # "Denies arm numbness, fever since Monday": may be denied too
+                if first_kind == "indication" or self._has_other_word(doc[before.end : ent.start]):
+                    # "Denies arm numbness, fever since Monday", "No fever, chills, pain radiating to the arms": may
+                    # be denied too
+                    doubted.add(ent.start)
             elif (
                 not backward
                 and not _between(doc, before, ent, ITEM_JOINS)
@@ -348,14 +358,18 @@ class ListScope:
                 cut.add((span, ent.start))  # "no fever radiating down the left arm", "no fever on eliquis" (no
                 doubted.add(ent.start)  # comma, no "or"): a run-on statement, or one more item denied
 
-    def _bare_item(self, doc: Any, span: Any, before: Any, ent: Any) -> bool:
+    def _bare_item(self, doc: Any, span: Any, before: Any, ent: Any, earlier: bool) -> bool:
         """Whether a mention is one more bare item of the list cue `span` begins, after the one before: only list words
-        and marks between them ("numbness, tingling or"), nothing but its name in its item, no cue of its own or
-        history word ("hx ca": maybe stated), no time, value or word that states it ("fever since Monday", "fever
-        101.5", "on eliquis")."""
+        and marks between them ("numbness, tingling or"), in a list that shows itself as one (`_visible_list`: not
+        "No arm numbness, IV drug use"), nothing but its name in its item, no cue of its own or history word ("hx ca":
+        maybe stated), no time, value or word that states it ("fever since Monday", "fever 101.5", "on eliquis")."""
         lexicon = self.lexicon
+        if concept_of(ent) not in lexicon.doubts.symptom_concepts:
+            return False  # a diagnosis may be a statement ("no arm pain, HIV")
         between = doc[before.end : ent.start]
         if self._unlisted_words(between) or any(t.like_num for t in between):
+            return False
+        if not self._visible_list(doc, between, ent, earlier):
             return False
         if any(m.modifier_span != span for m in ent._.modifiers) or any(
             t.lower_ in lexicon.durations.history_class_words for t in doc[ent.start : ent.end]
@@ -365,6 +379,8 @@ class ListScope:
         after = doc[ent.end : min(ent.end + 2, len(doc))]
         return (
             not self._unlisted_words(item)
+            and not self._timed_item(doc, ent)
+            and not self._timed_item(doc, ent, to_the_end=True)
             and not any(t.like_num or t.lower_ in lexicon.durations.unit_days for t in after)
             and not self._asserted(doc, ent)
             and not self._states_amount(doc, ent)
@@ -502,7 +518,7 @@ class ListScope:
         start, end = (span[1], ent.start) if forward else (ent.end, span[0])
         between = doc[start:end]
         if any(_item_mark(t) for t in between):
-            return self._has_other_word(between) and not self._symptom_items(doc, between, ent)
+            return self._has_other_word(between)
         opened = next(
             (t.i for t in between if t.text in ("(", "[") or _spaced_dash(doc, t) or (forward and _glued_dash(t))),
             None,
@@ -517,20 +533,51 @@ class ListScope:
             return _glued_dash(doc[opened]) or self._has_other_word(doc[start:end])
         return self._has_other_word(doc[opened + 1 : end])
 
-    def _symptom_items(self, doc: Any, between: Any, ent: Any) -> bool:
-        """Whether a negation's or a hypothetical's list reaches a mention across items of a symptom's words only
-        (`symptom_item_words`: "Denies arm pain, paresthesias, weakness", "return if fever, numbness in the arms, loss
-        of bladder control"), or it is the list's last item after "or" ("Denies radiation below the shoulder,
-        paresthesias or weakness")."""
-        listing = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # (a denial's list, return precautions' list)
-        if between.end != ent.start or not any(
-            m.category in listing and m.modifier_span[1] <= between.start for m in ent._.modifiers
-        ):
-            return False  # (a cue written after, or none before the words)
-        if doc[ent.start - 1].lower_ in ("or", "nor"):
-            return True
+    def _symptom_items(self, doc: Any, cue: tuple[int, int], before: Any, ent: Any, earlier: bool) -> bool:
+        """Whether the negation's or hypothetical's list `cue` begins reaches a mention across items of a symptom's
+        words the reader does not read as a concept (`symptom_item_words`: "Denies arm pain, paresthesias, weakness",
+        "return if fever, numbness in the arms, loss of bladder control"), right after the cue, after an indication or
+        further down a list (not "No trauma, arm pain, weakness": after another kind as the list's first item, the
+        symptom may be stated), in a list that shows itself as one (`_visible_list`: not "No arm pain, fever")."""
+        start = cue[1] if before is None else before.end
+        if start > ent.start or (before is not None and not earlier and self._kind(before) != "indication"):
+            return False
+        if concept_of(ent) not in self.lexicon.doubts.symptom_concepts and self._kind(ent) != "indication":
+            return False  # a diagnosis may be a statement ("Denies arm pain, HIV")
+        if self._timed_item(doc, ent) or self._timed_item(doc, ent, to_the_end=True):
+            return False  # "No arm pain, weakness, fever since Monday"
+        if not any(m.category in _LISTING and m.modifier_span == cue for m in ent._.modifiers):
+            return False
         doubts = self.lexicon.doubts
-        return not self._unlisted_words(between, doubts.symptom_item_words, doubts.site_words)
+        between = doc[start : ent.start]
+        if self._unlisted_words(between, doubts.symptom_item_words, doubts.site_words):
+            return False
+        return self._visible_list(doc, between, ent, earlier)
+
+    def _timed_item(self, doc: Any, ent: Any, to_the_end: bool = False) -> bool:
+        """Whether a mention's item of a list tells when it began or happened (`item_time_words`, a number): "fever
+        since Monday", "chills this am", "fever x 3 days" read as statements; `to_the_end`: or any later item of its
+        clause ("No arm pain, weakness, fever since Monday": the time may be the weakness's too)."""
+        words = self.lexicon.doubts.item_time_words
+        if to_the_end:
+            end = next((t.i for t in doc[ent.end : ent.sent.end] if t.text in (";", ".")), ent.sent.end)
+            tokens = list(doc[ent.end : end])
+        else:
+            tokens = [t for t in self._item(doc, ent, (",", "(", ":")) if not ent.start <= t.i < ent.end]
+        return any(t.like_num or t.lower_ in words for t in tokens)
+
+    def _visible_list(self, doc: Any, between: Any, ent: Any, earlier: bool) -> bool:
+        """Whether a list shows itself as one around a mention: an item before the one before it (`earlier`), two
+        joins between ("arm pain, paresthesias, weakness"; "radiation below the shoulder, paresthesias or weakness"),
+        or a join and another item after it ("fever, chills")."""
+        if earlier or sum(t.lower_ in ITEM_JOINS for t in between) >= 2:
+            return True
+        after = doc[ent.end : ent.end + 2]
+        return (
+            len(after) == 2
+            and after[0].lower_ in ITEM_JOINS
+            and (after[1].lower_ in self.lexicon.list_words or after[1].ent_iob_ == "B")
+        )
 
     def _unlisted_words(self, tokens: Any, *besides: frozenset[str]) -> list:
         """The words among `tokens` that are no list word nor one of any of `besides`."""

@@ -136,7 +136,9 @@ class TextReader(AnswersAfter, CueDoubts, CurrentState, ListScope, TimeAttachmen
         self._state_phrases = _words_pattern(states) if states else None
         self._states_after = re.compile(rf"(?:{alternation(self.lexicon.durations.states_after)})(?![\w-])")
         self._present = _words_pattern(tuple(self.lexicon.present_words))
-        self._symptoms = _words_pattern(tuple(self.lexicon.symptom_words))
+        # (not a history's word: "Hx of R shoulder arthroscopy 2020" is another thing's time, review 52b)
+        history = self.lexicon.durations.history_class_words
+        self._symptoms = _words_pattern(tuple(w for w in self.lexicon.symptom_words if w not in history))
         self._measures = [(m, measurement_pattern(m)) for m in self.lexicon.measurements]
         doubts = self.lexicon.doubts
         stopped_or_past = _reason_link_pattern(doubts.stopped_reason_links)  # ("no longer on chemo for", "s/p ESI for")

@@ -160,11 +160,14 @@ class TimeAttachment:
         text = doc_text(doc)
         phrase = text[_phrase_start(text, note.start) : note.start]
         events = self.lexicon.durations.other_events
-        return not _holds_one_of(phrase, events, self._event_phrases) and not self._event_follows(doc, note)
+        return not _holds_one_of(phrase, events, self._event_phrases) and not (
+            note.days is not None and self._event_follows(doc, note)
+        )
 
     def _event_follows(self, doc: Any, note: TimeNote) -> bool:
         """Whether a time's phrase goes on with one of `event_links` and a treatment, visit or test ("began Tuesday
-        with PT", "started 2 wks ago w/ chiro"): the time may be that thing's, the symptoms older."""
+        with PT", "started 2 wks ago w/ chiro", "2/7 of PT"): the time may be that thing's, the symptoms older. (A
+        date so followed stays the symptom's: "radiculopathy since 2023 with gabapentin", the care begun for it.)"""
         durations = self.lexicon.durations
         text = doc_text(doc)
         after = text[note.end : _phrase_end(text, note.end)]
@@ -182,7 +185,7 @@ class TimeAttachment:
 
     def _before_the_event(self, doc: Any, notes: list[TimeNote]) -> list[TimeNote]:
         """The spans a treatment, visit or test follows in their phrase (`_event_follows`), as "at least that long":
-        the symptoms may be older than the care given for them; a date so followed says nothing of them."""
+        the symptoms may be older than the care given for them."""
         return [n.at_least() for n in notes if n.days is not None and self._event_follows(doc, n)]
 
     def _care_given(self, sentence: Any, notes: list[TimeNote]) -> list[TimeNote]:
@@ -230,7 +233,11 @@ class TimeAttachment:
         something else ("new to clinic", "recent PT")."""
         text = doc_text(doc)
         if note.end <= ent.start_char:
-            between = WORD.findall(text[note.end : ent.start_char].lower())
+            before = text[note.end : ent.start_char]
+            for other in notes:  # (another duration word between them is the mention's too: "flare of chronic radic")
+                if note.end <= other.start and other.end <= ent.start_char and other.classes is not None:
+                    before = before.replace(text[other.start : other.end], " ")
+            between = WORD.findall(before.lower())
             return all(w in self.lexicon.durations.link_words or _LEVEL.match(w) for w in between)
         between = text[ent.end_char : note.start]
         for other in notes:  # (a span between them is the mention's time too: "x 3 days")
@@ -282,7 +289,11 @@ class TimeAttachment:
             return
         span = (sentence.start_char, sentence.end_char)
         cared = self._care_given(sentence, notes) or self._before_the_event(sentence.doc, notes)
-        notes = [n for n in notes if not self._event_follows(sentence.doc, n) or any(c.start == n.start for c in cared)]
+        notes = [
+            n
+            for n in notes
+            if n.days is None or not self._event_follows(sentence.doc, n) or any(c.start == n.start for c in cared)
+        ]
         if cared:  # "Failed 6 wks of PT.", "Started 2 wks ago with PT."
             yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(cared))
             notes = [n for n in notes if not any(c.start == n.start for c in cared)]

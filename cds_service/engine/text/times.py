@@ -64,6 +64,8 @@ class TimeNote:
             year = order_date.year if month <= order_date.month else order_date.year - 1
             if day and month == order_date.month and day > order_date.day:
                 year -= 1
+            if month == 2 and day == 29:  # ("since 29/2": the latest leap year's)
+                year -= next(back for back in range(4) if calendar.isleap(year - back))
         try:
             first = date(year, month or 1, day or 1)
             end_year = year + self.years - 1
@@ -143,7 +145,8 @@ def _dated(match: object, offset: int) -> TimeNote | None:
         if g.get("month_day"):
             return TimeNote(start, end, year=year, month=month, day=int(g["month_day"]))
     elif g.get("num_month"):
-        return _numeric_date(start, end, int(g["num_month"]), int(g.get("num_day") or 0), g.get("num_year"))
+        day = g.get("num_day") or g.get("dot_day")
+        return _numeric_date(start, end, int(g["num_month"]), int(day) if day else None, g.get("num_year"))
     elif g.get("year"):
         month, year = None, int(g["year"])
         if g.get("decade") and year % 10 == 0:  # "the 1990s"
@@ -153,13 +156,15 @@ def _dated(match: object, offset: int) -> TimeNote | None:
     return TimeNote(start, end, year=year, month=month)
 
 
-def _numeric_date(start: int, end: int, first: int, second: int, year_text: str | None) -> TimeNote | None:
-    """A date of numbers ("11/03/2026", "3/2025", "25.10.26"): month first where the second number cannot be one
+def _numeric_date(start: int, end: int, first: int, second: int | None, year_text: str | None) -> TimeNote | None:
+    """A date of numbers ("11/03/2026", "3/2025", "15.11.2026"): month first where the second number cannot be one
     ("11/25"), day first where the first cannot ("25/10"), either way round where both can ("11/03": US and UK
-    writers differ), never a guess."""
+    writers differ), never a guess; a day or month of 0 is none ("0/11")."""
     year = _full_year(int(year_text or 0))
-    if not second:
+    if second is None:
         return TimeNote(start, end, year=year, month=first) if 1 <= first <= 12 else None
+    if first == 0 or second == 0:
+        return None
     if 1 <= first <= 12:
         return TimeNote(start, end, year=year, month=first, day=second, either_way=second <= 12 and second != first)
     if 1 <= second <= 12:
