@@ -157,6 +157,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         site_words=_words(d["site_words"]),
         symptom_item_words=_words(d["symptom_item_words"]),
         symptom_concepts=frozenset(d["symptom_concepts"]),
+        complaint_words=_words(d["complaint_words"]),
         item_time_words=_words(d["item_time_words"]),
         contraindication_denial_words=_words(d["contraindication_denial_words"]),
         inability_words=_words(d["inability_words"]),

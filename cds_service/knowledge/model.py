@@ -847,6 +847,7 @@ class CueDoubts:
     site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
     symptom_item_words: frozenset[str] = frozenset()  # "Denies arm pain, weakness": an unread symptom's item
     symptom_concepts: frozenset[str] = frozenset()  # the concepts a review of systems lists (fever, weakness)
+    complaint_words: frozenset[str] = frozenset()  # the neck complaint's own words ("arm pain"): maybe stated
     item_time_words: frozenset[str] = frozenset()  # "fever since Monday": an item that tells when, a statement
     contraindication_denial_words: frozenset[str] = frozenset()  # "denies having a pacemaker": a denial still
     inability_words: frozenset[str] = frozenset()  # "no fever, can't hold urine": an inability told, not listed

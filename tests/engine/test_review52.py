@@ -232,3 +232,63 @@ def test_the_creatinine_estimate_is_ckd_epi_2021(knowledge):
     estimate = knowledge.observations["creatinine"].estimate
     assert estimate.egfr(1.0, 50, "female") == pytest.approx(68.6, abs=0.2)  # (the published equation's values)
     assert estimate.egfr(0.8, 30, "male") == pytest.approx(122.1, abs=0.2)
+
+
+# -- the re-run of 52a and 52b on the mended code -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "note",
+    [
+        "ROS: neg for rigors, diaphoresis, anorexia, fever, unintentional weight loss.",
+        "Negative for pruritus, rash, lymphadenopathy, fever or weight loss.",
+        "Musculoskeletal: Positive for neck pain. Negative for back pain, gait problem and joint swelling.",
+        "Pt denies any paresthesias, vertigo, dysphagia, fever or chills.",
+        "Neurological: Negative for dizziness, tremors, seizures, syncope, facial asymmetry, speech difficulty, "
+        "weakness, light-headedness and numbness.",
+    ],
+)
+def test_more_reviews_of_systems_keep_the_warning(engine, note):
+    assert outcome(engine, f"Neck pain x 2 wks. {note}", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("note", ["Bowel/bladder - intact? pt unsure", "Bladder control normal? some new dribbling"])
+def test_an_ignored_phrase_asked_as_a_question_hides_nothing(engine, note):
+    assert outcome(engine, f"Neck pain x 2 wks. {note}", MRI_WO)[0] != "not-appropriate"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "long-standing cervical radiculopathy with an acute flare",
+        "radicular pain L arm for 6 months, deteriorating",
+        "chronic C7 radiculopathy - getting worse",
+    ],
+)
+def test_a_worsening_after_the_pain_and_its_span_keeps_variant_2(engine, text):
+    got, variants = outcome(engine, text, DISCOGRAM)
+    assert got != "not-appropriate" and {2, 8} <= set(variants)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [("S13.4XXD", "tackled at footy on the weekend"), ("W01.XXXD", "slipped and fell on ice 3 days ago")],
+)
+def test_an_injury_dated_recent_in_other_words_blocks(engine, code, words):
+    injury = condition(code, onset="2025-06-01")
+    injury["code"] = {"text": words}
+    chart = [patient(), condition("M54.2", onset="2026-11-10"), injury]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(order_json("72141"))], chart, today=TODAY)
+    assert decision.outcome.value != "not-appropriate"
+
+
+def test_a_span_of_physio_is_the_care_s(engine):
+    got, variants = outcome(engine, "neck pain for 2/7 of physio so far", MRI_WO)
+    assert got != "not-appropriate" and 7 in variants
+
+
+def test_another_injury_in_a_note_asks_for_no_study(engine):
+    assert _note_outcome(engine, "Please page me; pt in ED for ankle sprain too") == "not-appropriate"
+
+
+def test_a_premedication_with_its_dose_schedule_is_iodinated(engine):
+    reason = "Premedicate with prednisone 50 mg 13/7/1 h and diphenhydramine before iodinated contrast."
+    assert not IODINATED & suggestions(engine, reason=reason)

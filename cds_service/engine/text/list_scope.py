@@ -536,20 +536,23 @@ class ListScope:
     def _symptom_items(self, doc: Any, cue: tuple[int, int], before: Any, ent: Any, earlier: bool) -> bool:
         """Whether the negation's or hypothetical's list `cue` begins reaches a mention across items of a symptom's
         words the reader does not read as a concept (`symptom_item_words`: "Denies arm pain, paresthesias, weakness",
-        "return if fever, numbness in the arms, loss of bladder control"), right after the cue, after an indication or
-        further down a list (not "No trauma, arm pain, weakness": after another kind as the list's first item, the
-        symptom may be stated), in a list that shows itself as one (`_visible_list`: not "No arm pain, fever")."""
+        "return if fever, numbness in the arms, loss of bladder control", "neg for rigors, diaphoresis, anorexia,
+        fever"), in a list that shows itself as one (`_visible_list`: not "No arm pain, fever"); not the complaint's own
+        words after another kind of finding as the list's first item ("No trauma, arm pain, weakness": maybe stated)."""
+        doubts = self.lexicon.doubts
         start = cue[1] if before is None else before.end
-        if start > ent.start or (before is not None and not earlier and self._kind(before) != "indication"):
+        if start > ent.start:
             return False
-        if concept_of(ent) not in self.lexicon.doubts.symptom_concepts and self._kind(ent) != "indication":
+        between = doc[start : ent.start]
+        after_another_kind = before is not None and not earlier and self._kind(before) != "indication"
+        if after_another_kind and any(t.lower_ in doubts.complaint_words for t in between):
+            return False
+        if concept_of(ent) not in doubts.symptom_concepts and self._kind(ent) != "indication":
             return False  # a diagnosis may be a statement ("Denies arm pain, HIV")
         if self._timed_item(doc, ent) or self._timed_item(doc, ent, to_the_end=True):
             return False  # "No arm pain, weakness, fever since Monday"
         if not any(m.category in _LISTING and m.modifier_span == cue for m in ent._.modifiers):
             return False
-        doubts = self.lexicon.doubts
-        between = doc[start : ent.start]
         if self._unlisted_words(between, doubts.symptom_item_words, doubts.site_words):
             return False
         return self._visible_list(doc, between, ent, earlier)
@@ -572,12 +575,13 @@ class ListScope:
         or a join and another item after it ("fever, chills")."""
         if earlier or sum(t.lower_ in ITEM_JOINS for t in between) >= 2:
             return True
-        after = doc[ent.end : ent.end + 2]
-        return (
-            len(after) == 2
-            and after[0].lower_ in ITEM_JOINS
-            and (after[1].lower_ in self.lexicon.list_words or after[1].ent_iob_ == "B")
-        )
+        for t in doc[ent.end : min(ent.end + 4, len(doc) - 1)]:  # ("gait problem and joint swelling")
+            if t.text in (".", ";", ")"):
+                return False
+            if t.lower_ in ITEM_JOINS:
+                following = doc[t.i + 1]
+                return following.is_alpha or following.ent_iob_ == "B"
+        return False
 
     def _unlisted_words(self, tokens: Any, *besides: frozenset[str]) -> list:
         """The words among `tokens` that are no list word nor one of any of `besides`."""

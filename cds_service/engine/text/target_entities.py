@@ -49,7 +49,8 @@ class EntitiesAtOnce(TargetMatcher):
 
     def __call__(self, doc: Any) -> Any:
         if not self._TargetMatcher__matcher._prune:
-            spans = [self._span(doc, match) for match in self._pruned(self._TargetMatcher__matcher(doc))]
+            matches = [m for m in self._TargetMatcher__matcher(doc) if not self._ignored_in_doubt(doc, m)]
+            spans = [self._span(doc, match) for match in self._pruned(matches)]
         else:
             spans = super().__call__(doc)  # with result_type None: the matched spans, in match order
         if not spans:
@@ -68,6 +69,12 @@ class EntitiesAtOnce(TargetMatcher):
                         stacklevel=2,
                     )  # (medspaCy's words)
         return doc
+
+    def _ignored_in_doubt(self, doc: Any, match: Match) -> bool:
+        """Whether an ignored phrase is asked as a question ("Bowel/bladder - intact? pt unsure", review 52): then it
+        hides nothing, and the words in it are read."""
+        ignored = bool(self._ignored) and self._rule(match).category.startswith(self._ignored)
+        return ignored and match[2] < len(doc) and doc[match[2]].text == "?"
 
     def _rule(self, match: Match) -> Any:
         return self._TargetMatcher__matcher.rule_map[self.nlp.vocab.strings[match[0]]]

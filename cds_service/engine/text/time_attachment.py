@@ -228,9 +228,9 @@ class TimeAttachment:
     def _describes_symptom(self, doc: Any, note: TimeNote, ent: Any, notes: list[TimeNote]) -> bool:
         """A duration word is the mention's when only link words ("L", "C7", "onset") stand between it and the
         mention after it ("chronic L C7 radic", "new onset neck pain"), or when, after the mention and perhaps its
-        span ("neck pain x 3 days, chronic": the two disagree, both are kept), it is followed by a symptom or present
-        word or ends the clause ("acute flare", "neck pain, chronic", "(longstanding)"); not when it describes
-        something else ("new to clinic", "recent PT")."""
+        span and link words ("neck pain x 3 days, chronic": the two disagree, both are kept; "radicular pain L arm x 6
+        months, deteriorating"), it is followed by a symptom or present word or ends the clause ("acute flare", "neck
+        pain, chronic", "(longstanding)"); not when it describes something else ("new to clinic", "recent PT")."""
         text = doc_text(doc)
         if note.end <= ent.start_char:
             before = text[note.end : ent.start_char]
@@ -243,7 +243,8 @@ class TimeAttachment:
         for other in notes:  # (a span between them is the mention's time too: "x 3 days")
             if ent.end_char <= other.start and other.end <= note.start:
                 between = between.replace(text[other.start : other.end], " ")
-        if WORD.findall(between) or any(mark in between for mark in ".;!?"):
+        links = self.lexicon.durations.link_words
+        if any(w.lower() not in links for w in WORD.findall(between)) or any(mark in between for mark in ".;!?"):
             return False  # other words, or a statement's end, between the mention and the duration word after it
         if self._of_another_thing(doc, note):
             return False  # "neck pain x 5 days, long history of anxiety"
