@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from cds_service.engine.duration import with_doubtful
+from cds_service.engine.duration import INCREASING, with_doubtful
 from cds_service.engine.model import Duration, Evidence, Finding, Mention
 from cds_service.engine.recognise import Recognised
 from cds_service.engine.text.mention import SYMPTOMS
@@ -71,10 +71,13 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         if m.context in (Context.AFFIRMED, Context.HISTORICAL)
     ]
     doubtful = [m for cid in k.policy.duration_findings for m in effects[Effect.WIDEN].get(cid, ())]
+    symptoms = [m for m in recognised.mentions if m.concept == SYMPTOMS and m.order_reason]
     if any(m.order_reason for m in (*duration_mentions, *doubtful)):  # "sx x 3 months" in the order's note
-        symptoms = [m for m in recognised.mentions if m.concept == SYMPTOMS and m.order_reason]
         duration_mentions += [m for m in symptoms if m.context is Context.AFFIRMED]
         doubtful += [m for m in symptoms if m.context is not Context.AFFIRMED]  # maybe another thing's time
+    else:  # the order's words say the coded complaint is increasing ("increasing pain", "acute exacerbation"): it may
+        # be the acute-or-increasing variant too (review 52b); it only widens
+        doubtful += [m for m in symptoms if any(INCREASING in c for c in m.duration_classes)]
     return PatientFacts(
         findings=tuple(findings),
         widened=tuple(_finding(k, cid, ms) for cid, ms in widened.items()),

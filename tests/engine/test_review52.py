@@ -292,3 +292,19 @@ def test_another_injury_in_a_note_asks_for_no_study(engine):
 def test_a_premedication_with_its_dose_schedule_is_iodinated(engine):
     reason = "Premedicate with prednisone 50 mg 13/7/1 h and diphenhydramine before iodinated contrast."
     assert not IODINATED & suggestions(engine, reason=reason)
+
+
+def test_a_weight_change_stated_blocks_and_denied_does_not(engine):
+    assert outcome(engine, "Neck pain x 2 wks. Positive for unexpected weight change.", MRI_WO)[0] != "not-appropriate"
+    denied = "Neck pain x 2 wks. Negative for fever and unexpected weight change."
+    assert outcome(engine, denied, MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize("reason", ["increasing pain", "acute exacerbation", "worse over the past week"])
+def test_the_order_s_words_of_increase_widen_a_coded_chronic_radiculopathy(engine, reason):
+    draft = order_json("72285", text="Discogram, cervical spine")
+    draft["reasonCode"] = [{"text": reason}]
+    chart = [patient(), condition("M54.12", onset="2023-02-01")]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
+    assert decision.outcome.value != "not-appropriate"
+    assert "acute" in decision.duration.classes

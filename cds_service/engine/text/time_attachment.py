@@ -302,7 +302,8 @@ class TimeAttachment:
                 return
         if self._only_symptom_words(sentence.doc, sentence.start_char, sentence.end_char, notes):
             yield TextMention(SYMPTOMS, Context.AFFIRMED, *span, span, tuple(notes))
-        elif self._symptoms.search(sentence.text):
+        elif self._symptoms.search(sentence.text) or any(n.increasing for n in notes):
+            # (a worsening's span with no symptom word, "worse over the past week": maybe the complaint's, review 52b)
             yield TextMention(SYMPTOMS, Context.UNCERTAIN, *span, span, tuple(notes))
 
     def _only_symptom_words(
