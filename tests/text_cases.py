@@ -112,9 +112,22 @@ def reason_outcome(engine: Engine, reason: str, order: str, **case: Any) -> tupl
     return result.got, [v.number for v in result.decision.variants]
 
 
+def note_outcome(engine: Engine, note: str, code: str = "72141", reason: bool = False) -> str:
+    """The outcome of an order with this note (or reason text) on a chart of acute neck pain (variant 1)."""
+    from fhir.resources.R4B.servicerequest import ServiceRequest
+
+    from tests.builders import order_json, patient
+
+    draft = order_json(code)
+    draft["reasonCode" if reason else "note"] = [{"text": note}]
+    chart = [patient(), condition("M54.2", onset="2026-11-10")]
+    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
+    return decision.outcome.value
+
+
 def mentions(reader: Any, text: str) -> list[tuple[str, str]]:
     """What a text reader reads in a text: each mention's concept and context."""
     return [(m.concept, m.context.value) for m in reader.read(text)]
 
 
-__all__ = ["SYSTEMS", "load_cases", "mentions", "reason_outcome", "run_case"]
+__all__ = ["SYSTEMS", "load_cases", "mentions", "note_outcome", "reason_outcome", "run_case"]

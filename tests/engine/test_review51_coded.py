@@ -23,6 +23,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from tests.builders import allergy, condition, observation, order_json, patient
 from tests.conftest import TODAY
 from tests.engine.metastasis_suggestions import MRI, suggestions
+from tests.text_cases import note_outcome
 
 GADOLINIUM = {"mr-cspine-wow"}
 IODINATED = {"ct-cspine-w"}
@@ -113,17 +114,6 @@ def test_the_creatinine_codes_are_fetched_with_the_other_labs(knowledge):
 
 
 # -- a note or reason that sends the order to another region: not rated (policy §10) ---------------------------------
-def _outcome(engine: Any, note: str, code: str = "72141", reason: bool = False) -> str:
-    draft = order_json(code)
-    if reason:
-        draft["reasonCode"] = [{"text": note}]
-    else:
-        draft["note"] = [{"text": note}]
-    chart = [patient(), condition("M54.2", onset="2026-11-10")]
-    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
-    return decision.outcome.value
-
-
 @pytest.mark.parametrize(
     "note",
     [
@@ -140,7 +130,7 @@ def _outcome(engine: Any, note: str, code: str = "72141", reason: bool = False) 
     ],
 )
 def test_a_note_that_sends_the_order_elsewhere_is_not_rated(engine, note):
-    assert _outcome(engine, note) == "not-applicable"
+    assert note_outcome(engine, note) == "not-applicable"
 
 
 @pytest.mark.parametrize(
@@ -158,7 +148,7 @@ def test_a_note_that_sends_the_order_elsewhere_is_not_rated(engine, note):
     ],
 )
 def test_a_note_that_only_tells_of_another_region_is_still_rated(engine, note):
-    assert _outcome(engine, note) == "not-appropriate"
+    assert note_outcome(engine, note) == "not-appropriate"
 
 
 # -- an injury whose own words make it recent, whatever the resource's date says ------------------------------------

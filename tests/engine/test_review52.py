@@ -21,7 +21,6 @@ without contrast (UNA in V1 and V2).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
@@ -29,7 +28,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from tests.builders import allergy, condition, device, observation, order_json, patient
 from tests.conftest import TODAY
 from tests.engine.metastasis_suggestions import MRI, suggestions
-from tests.text_cases import mentions
+from tests.text_cases import mentions, note_outcome
 from tests.text_cases import reason_outcome as outcome
 
 MRI_WO, DISCOGRAM, CT_WO = "cpt|72141", "cpt|72285", "cpt|72125"
@@ -77,14 +76,6 @@ def test_a_care_span_after_of_is_the_care_s(engine):
     assert got != "not-appropriate" and 7 in variants
 
 
-def _note_outcome(engine: Any, note: str) -> str:
-    draft = order_json("72141")
-    draft["note"] = [{"text": note}]
-    chart = [patient(), condition("M54.2", onset="2026-11-10")]
-    (decision,) = engine.evaluate([ServiceRequest.model_validate(draft)], chart, today=TODAY)
-    return decision.outcome.value
-
-
 @pytest.mark.parametrize(
     "note",
     [
@@ -99,7 +90,7 @@ def _note_outcome(engine: Any, note: str) -> str:
     ],
 )
 def test_these_notes_send_the_order_elsewhere(engine, note):
-    assert _note_outcome(engine, note) == "not-applicable"
+    assert note_outcome(engine, note) == "not-applicable"
 
 
 @pytest.mark.parametrize(
@@ -113,7 +104,7 @@ def test_these_notes_send_the_order_elsewhere(engine, note):
     ],
 )
 def test_these_notes_only_tell_of_another_region(engine, note):
-    assert _note_outcome(engine, note) == "not-appropriate"
+    assert note_outcome(engine, note) == "not-appropriate"
 
 
 # -- 52b: a worsening without a span ----------------------------------------------------------------------------------
@@ -171,15 +162,6 @@ def test_iohexal_on_the_allergy_list_is_iodinated_contrast(engine):
 
 
 # -- 52b: an injury dated by a weekday; 52c: dates --------------------------------------------------------------------
-@pytest.mark.parametrize("words", ["injured neck playing rugby on Saturday", "fell over the weekend"])
-def test_an_injury_dated_by_its_words_to_this_week_blocks(engine, words):
-    injury = condition("S13.8XXD", onset="2025-06-01")
-    injury["code"] = {"text": words}
-    chart = [patient(), condition("M54.2", onset="2026-11-10"), injury]
-    (decision,) = engine.evaluate([ServiceRequest.model_validate(order_json("72141"))], chart, today=TODAY)
-    assert decision.outcome.value != "not-appropriate"
-
-
 @pytest.fixture(scope="module")
 def durations(knowledge):
     return knowledge.lexicon.durations
@@ -270,7 +252,12 @@ def test_a_worsening_after_the_pain_and_its_span_keeps_variant_2(engine, text):
 
 @pytest.mark.parametrize(
     ("code", "words"),
-    [("S13.4XXD", "tackled at footy on the weekend"), ("W01.XXXD", "slipped and fell on ice 3 days ago")],
+    [
+        ("S13.8XXD", "injured neck playing rugby on Saturday"),
+        ("S13.8XXD", "fell over the weekend"),
+        ("S13.4XXD", "tackled at footy on the weekend"),
+        ("W01.XXXD", "slipped and fell on ice 3 days ago"),
+    ],
 )
 def test_an_injury_dated_recent_in_other_words_blocks(engine, code, words):
     injury = condition(code, onset="2025-06-01")
@@ -286,7 +273,7 @@ def test_a_span_of_physio_is_the_care_s(engine):
 
 
 def test_another_injury_in_a_note_asks_for_no_study(engine):
-    assert _note_outcome(engine, "Please page me; pt in ED for ankle sprain too") == "not-appropriate"
+    assert note_outcome(engine, "Please page me; pt in ED for ankle sprain too") == "not-appropriate"
 
 
 def test_a_premedication_with_its_dose_schedule_is_iodinated(engine):
