@@ -79,12 +79,17 @@ def _age_day(age: Any, birth: DayRange) -> DayRange | None:
     return DayRange(start.earliest, start.latest + timedelta(days=span))
 
 
+def said_increasing(mention: Mention) -> bool:
+    """Whether a mention's words say the pain is increasing (a worsening's span, "acute on chronic", "flare")."""
+    return any(INCREASING in classes for classes in mention.duration_classes)
+
+
 def classify_duration(mentions: Sequence[Mention], order_date: date, policy: Policy) -> Duration:
     """Acute, chronic or both, from the certain indication mentions' dates and written spans; a pain said to be
     increasing ("chronic C6 radiculopathy, worse x 5 days", "acute on chronic") is also the ACR's "acute or
     increasing" one, whatever its age (variants 1 and 2 beside 7 and 8)."""
     duration = _by_age(mentions, order_date, policy)
-    increasing = [m for m in mentions if any(INCREASING in c for c in m.duration_classes)]
+    increasing = [m for m in mentions if said_increasing(m)]
     if not increasing or ACUTE in duration.classes:
         return duration
     where = ", ".join(

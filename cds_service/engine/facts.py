@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from cds_service.engine.duration import INCREASING, with_doubtful
+from cds_service.engine.duration import said_increasing, with_doubtful
 from cds_service.engine.model import Duration, Evidence, Finding, Mention
 from cds_service.engine.recognise import Recognised
 from cds_service.engine.text.mention import SYMPTOMS
@@ -77,7 +77,7 @@ def build_facts(recognised: Recognised, order_date: date, k: Knowledge) -> Patie
         doubtful += [m for m in symptoms if m.context is not Context.AFFIRMED]  # maybe another thing's time
     else:  # the order's words say the coded complaint is increasing ("increasing pain", "acute exacerbation"): it may
         # be the acute-or-increasing variant too (review 52b); it only widens
-        doubtful += [m for m in symptoms if any(INCREASING in c for c in m.duration_classes)]
+        doubtful += [m for m in symptoms if said_increasing(m)]
     return PatientFacts(
         findings=tuple(findings),
         widened=tuple(_finding(k, cid, ms) for cid, ms in widened.items()),

@@ -291,6 +291,7 @@ class ObservationRule:
 
     @cached_property
     def named_otherwise(self) -> re.Pattern[str] | None:
+        """The words that make such a name another test's (`names_unless`)."""
         return _words(self.names_unless) if self.names_unless else None
 
     def implausible(self, value: float) -> bool:
@@ -466,7 +467,7 @@ class NoteRequest:
     other_regions: tuple[str, ...]  # another region a note may ask for ("brain")
     several: tuple[str, ...]  # phrases that name several regions by themselves ("C/T/L spine")
     words: tuple[str, ...]  # words that ask ("also", "add", "would like")
-    spine_words: tuple[str, ...]  # words that ask beside a region's study and nothing else ("L-spine please")
+    plain_words: tuple[str, ...]  # words that ask beside a region's study and nothing else ("L-spine please")
     not_with: tuple[str, ...]  # words of history, a result or a symptom ("hx", "normal", "radiating")
 
     @cached_property
@@ -487,8 +488,8 @@ class NoteRequest:
 
     @cached_property
     def plain_asking(self) -> re.Pattern[str]:
-        """The words that ask beside a region's study and nothing else (`spine_words`)."""
-        return _words(self.spine_words)
+        """The words that ask beside a region's study and nothing else (`plain_words`)."""
+        return _words(self.plain_words)
 
     @cached_property
     def _not_with(self) -> re.Pattern[str]:

@@ -379,8 +379,7 @@ class ListScope:
         after = doc[ent.end : min(ent.end + 2, len(doc))]
         return (
             not self._unlisted_words(item)
-            and not self._timed_item(doc, ent)
-            and not self._timed_item(doc, ent, to_the_end=True)
+            and not self._told_when(doc, ent)
             and not any(t.like_num or t.lower_ in lexicon.durations.unit_days for t in after)
             and not self._asserted(doc, ent)
             and not self._states_amount(doc, ent)
@@ -549,7 +548,7 @@ class ListScope:
             return False
         if concept_of(ent) not in doubts.symptom_concepts and self._kind(ent) != "indication":
             return False  # a diagnosis may be a statement ("Denies arm pain, HIV")
-        if self._timed_item(doc, ent) or self._timed_item(doc, ent, to_the_end=True):
+        if self._told_when(doc, ent):
             return False  # "No arm pain, weakness, fever since Monday"
         if not any(m.category in _LISTING and m.modifier_span == cue for m in ent._.modifiers):
             return False
@@ -557,17 +556,14 @@ class ListScope:
             return False
         return self._visible_list(doc, between, ent, earlier)
 
-    def _timed_item(self, doc: Any, ent: Any, to_the_end: bool = False) -> bool:
-        """Whether a mention's item of a list tells when it began or happened (`item_time_words`, a number): "fever
-        since Monday", "chills this am", "fever x 3 days" read as statements; `to_the_end`: or any later item of its
-        clause ("No arm pain, weakness, fever since Monday": the time may be the weakness's too)."""
+    def _told_when(self, doc: Any, ent: Any) -> bool:
+        """Whether a mention's item of a list, or any later item of its clause, tells when it began or happened
+        (`item_time_words`, a number): "fever since Monday", "chills this am", "fever x 3 days" read as statements,
+        and "No arm pain, weakness, fever since Monday" (the time may be the weakness's too)."""
         words = self.lexicon.doubts.item_time_words
-        if to_the_end:
-            end = next((t.i for t in doc[ent.end : ent.sent.end] if t.text in (";", ".")), ent.sent.end)
-            tokens = list(doc[ent.end : end])
-        else:
-            tokens = [t for t in self._item(doc, ent, (",", "(", ":")) if not ent.start <= t.i < ent.end]
-        return any(t.like_num or t.lower_ in words for t in tokens)
+        end = next((t.i for t in doc[ent.end : ent.sent.end] if t.text in (";", ".")), ent.sent.end)
+        item = [t for t in self._item(doc, ent, (",", "(", ":")) if not ent.start <= t.i < ent.end]
+        return any(t.like_num or t.lower_ in words for t in (*item, *doc[ent.end : end]))
 
     def _visible_list(self, doc: Any, between: Any, ent: Any, earlier: bool) -> bool:
         """Whether a list shows itself as one around a mention: an item before the one before it (`earlier`), two

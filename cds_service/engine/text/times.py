@@ -129,10 +129,9 @@ def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNot
 
 def _dated(match: object, offset: int) -> TimeNote | None:
     g = {k: v for k, v in match.groupdict().items() if v}  # type: ignore[attr-defined]
-    if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
-        first_month = SEASONS[g["season"].lower()]
-        return TimeNote(offset + match.start(), offset + match.end(), year=0, month=first_month, months=3)
     start, end = offset + match.start(), offset + match.end()  # type: ignore[attr-defined]
+    if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
+        return TimeNote(start, end, year=0, month=SEASONS[g["season"].lower()], months=3)
     if g.get("iso_year"):  # "2026-11-10"
         month, day = int(g["iso_month"]), int(g["iso_day"])
         return TimeNote(start, end, year=int(g["iso_year"]), month=month, day=day) if 1 <= month <= 12 else None
