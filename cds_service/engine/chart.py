@@ -583,19 +583,22 @@ class ChartReader:
 
     def _named_rule(self, raw: Mapping[str, Any]) -> tuple[ObservationRule, ...]:
         """The rule whose test a local code's text or displays name (observations.yaml `names`: "eGFR (CKD-EPI)" under
-        a lab's own code; a fifty-first review left gadolinium suggested beside an eGFR of 19 so sent), only with a
-        value in one of the rule's units: a name alone is no proof of the test. A LOINC coding we do not list is
-        another test."""
-        if not self._named_rules or not isinstance(raw.get("valueQuantity"), dict):
+        a lab's own code; a fifty-first review left gadolinium suggested beside an eGFR of 19 so sent). A test that
+        rules out a contrast, only with a value in one of the rule's units (a name alone is no proof of the test); a
+        red flag's ("CRP", "Temp (oral)": a fifty-third review, a CRP of 150 so sent warned), whatever its value, which
+        is then read as a coded one's (unreadable, it blocks). A LOINC coding we do not list is another test."""
+        if not self._named_rules:
             return ()
         concept = raw.get("code")
         if any(self.k.systems.by_uri(c.get("system")) is self._loinc_system for c in codings(concept)):
             return ()
         words = concept_text(concept)
-        quantity = raw["valueQuantity"]
-        unit = quantity.get("code") or quantity.get("unit")
         for rule in self._named_rules:
             if rule.named.search(words) and not (rule.named_otherwise and rule.named_otherwise.search(words)):
+                if rule.concept not in self.k.contraindications:
+                    return (rule,)  # a red flag's test ("CRP", "Temp (oral)"): its value decides, unreadable blocks
+                quantity = raw.get("valueQuantity")
+                unit = quantity.get("code") or quantity.get("unit") if isinstance(quantity, dict) else None
                 convertible = isinstance(unit, str) and rule.conversion(unit) is not None
                 return (rule,) if convertible and isinstance(quantity.get("value"), int | float) else ()
         return ()

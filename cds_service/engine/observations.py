@@ -132,6 +132,11 @@ def _read_value(obs: Valued, rule: ObservationRule, k: Knowledge, when: str) -> 
             return Reading(Level.BORDERLINE, "flagged abnormal high, no value", when)
         if rule.low_flags_count and _flagged_in(obs, k.low_interpretations, k.low_interpretation_words):
             return Reading(Level.BORDERLINE, "flagged low, no value", when)
+        if rule.concept in k.contraindications and obs.dataAbsentReason is None and not obs.interpretation:
+            # a result of a test that may rule out a contrast, with no value, no reason for none and no flag, is
+            # unreadable (policy §10: contrast unsafe; a fifty-third review: gadolinium was suggested beside a
+            # value-less eGFR); flagged normal or high, it says the kidneys are not failing
+            return Reading(Level.UNREADABLE, "no value", when)
         return None
     value = float(quantity.value)
     unit, conversion = _unit(quantity), _conversion(rule, quantity)

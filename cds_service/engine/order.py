@@ -106,8 +106,8 @@ def _contradicted(order: ServiceRequest, text: str, procedures: tuple[Procedure,
 
 def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
     """Whether the order's words or its orderDetail name another region or a level past the neck, a body site of it
-    cannot be told to be the neck, or a clause of its notes or reasons asks for another region too ("please also
-    image lumbar spine"); not for whole-body studies, which name their extent."""
+    cannot be told to be the neck, or a clause of its notes, reasons or details asks for another region too ("please
+    also image lumbar spine"); not for whole-body studies, which name their extent."""
     if all(p.whole_body for p in procedures):
         return False
     regions = k.order_codes.regions
@@ -115,7 +115,20 @@ def _elsewhere(order: ServiceRequest, text: str, procedures: tuple[Procedure, ..
         regions.names_another_region(text)
         or any(_detail_elsewhere(detail, k) for detail in order.orderDetail or ())
         or any(not _neck_site(site, k) for site in order.bodySite or ())
-        or any(regions.note_request.asks(clause) or _a_study_elsewhere(clause, k) for clause in _request_clauses(order))
+        or any(_clause_asks_elsewhere(clause, k) for clause in _request_clauses(order))
+    )
+
+
+def _clause_asks_elsewhere(clause: str, k: Knowledge) -> bool:
+    """Whether a clause of a note, reason or detail asks for another region (`NoteRequest.asks`), is another region's
+    study (`_a_study_elsewhere`), or names a level past the neck and nothing of history or symptoms ("scan through
+    T12", "extend coverage to T6": a fifty-third review)."""
+    regions = k.order_codes.regions
+    request = regions.note_request
+    return (
+        request.asks(clause)
+        or _a_study_elsewhere(clause, k)
+        or (any(level.search(clause) for level in regions.other_levels) and request.free_of_history(clause))
     )
 
 

@@ -195,22 +195,41 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
     contradicted: uncertain, so it may widen or block, never warn alone."""
     reference = f"ServiceRequest/{order.id}"
     coded: list[Mention] = []
-    words: list[Mention] = []
+    texts: list[tuple[str, list[Mention]]] = []  # each text read, in the order's order, with its mentions
     for element, concept, known, mentions in _reason_codes(order, reader):
         coded += mentions
-        words += _order_words(reference, element, concept, known, order_date, reader)
+        texts.append((concept.text or "", list(_order_words(reference, element, concept, known, order_date, reader))))
     for i, reason in enumerate(order.reasonReference or ()):
         if reason.reference is None and reason.display:
-            words += _read(reference, f"reasonReference[{i}].display", reason.display, order_date, reader)
+            read = _read(reference, f"reasonReference[{i}].display", reason.display, order_date, reader)
+            texts.append((reason.display, list(read)))
     for i, note in enumerate(order.note or ()):
         if note.text:
-            words += _read(reference, f"note[{i}].text", note.text, order_date, reader)
+            texts.append((note.text, list(_read(reference, f"note[{i}].text", note.text, order_date, reader))))
+    words = _answered_by_the_next(texts, reader.k)
     contradicted = _only_denied_or_doubted((m.concept, m.context) for m in words)
     for mention in coded:
         if mention.concept in contradicted and mention.context in (Context.AFFIRMED, Context.HISTORICAL):
             mention = replace(mention, context=Context.UNCERTAIN, evidence=_contradicted(mention.evidence))
         yield mention
     yield from words
+
+
+def _answered_by_the_next(texts: list[tuple[str, list[Mention]]], k: Knowledge) -> list[Mention]:
+    """The mentions of the order's texts; a finding told in a text that the next text answers alone ("Hx of
+    malignancy", then "No") is uncertain: the answer may be its (it blocks, never warns; a fifty-third review: the
+    cancer was read as told and radiographs warned). An indication stays as told."""
+    answers = k.lexicon.denial_words | k.lexicon.presence_marks
+    found: list[Mention] = []
+    for (_, mentions), (following, _) in zip(texts, [*texts[1:], ("", [])], strict=False):
+        answered = " ".join(following.lower().strip(" .;:-").split()) in answers
+        for mention in mentions:
+            finding = k.findings.get(mention.concept)
+            told = mention.context in (Context.AFFIRMED, Context.HISTORICAL)
+            if answered and told and finding is not None and finding.role is not Role.INDICATION:
+                mention = replace(mention, context=Context.UNCERTAIN, evidence=_noted(mention.evidence, _ANSWERED))
+            found.append(mention)
+    return found
 
 
 _WORDS_DOUBT = "its words deny or doubt it"
@@ -227,7 +246,14 @@ def _only_denied_or_doubted(read: Iterable[tuple[str, Context]]) -> set[str]:
 
 def _contradicted(evidence: Evidence) -> Evidence:
     """The evidence of a coded reason the order's words deny or doubt, saying so."""
-    note = "the order's words deny or doubt it"
+    return _noted(evidence, "the order's words deny or doubt it")
+
+
+_ANSWERED = "the order's next text may answer it"
+
+
+def _noted(evidence: Evidence, note: str) -> Evidence:
+    """The evidence with a note added to its own."""
     return replace(evidence, note=f"{evidence.note}, {note}" if evidence.note else note)
 
 

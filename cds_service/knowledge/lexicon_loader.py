@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -102,6 +103,9 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         denial_marks=_words(data["cues"]["trailing_denials"]["marks"]),
         denial_words=_words(data["cues"]["trailing_denials"]["words"]),
         denial_label_words=_words(data["cues"]["trailing_denials"]["label_words"]),
+        denial_parenthesised_labels=_words(data["cues"]["trailing_denials"]["parenthesised_labels"]),
+        answer_labels=frozenset(data["cues"]["trailing_denials"]["answer_labels"]),
+        unmarked_denials=_phrases(data["cues"]["trailing_denials"]["unmarked"]),
         denial_after_words=_words(data["cues"]["trailing_denials"]["after_words"]),
         denial_source_words=_words(data["cues"]["trailing_denials"]["source_words"]),
         denial_between_words=_words(data["cues"]["trailing_denials"]["between_words"]),
@@ -155,6 +159,7 @@ def _doubts(d: Mapping[str, Any], concepts: set[str]) -> CueDoubts:
         until_words=_words(d["until_words"]),
         negation_links=_words(d["negation_links"]),
         site_words=_words(d["site_words"]),
+        heading_words=_words(d["heading_words"]),
         symptom_item_words=_words(d["symptom_item_words"]),
         symptom_concepts=frozenset(d["symptom_concepts"]),
         complaint_words=_words(d["complaint_words"]),
@@ -259,7 +264,8 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
     path = ["durations"]
     span = _compile(d["span"], [*path, "span"], ("n", "unit"))
     ago = _compile(d["ago"], [*path, "ago"], ("n", "unit"))
-    since = _compile(d["since"], [*path, "since"], SINCE_GROUPS)
+    holidays = {name: _holiday(days, [*path, "holidays", name]) for name, days in d["holidays"].items()}
+    since = _compile(d["since"].replace("<HOLIDAYS>", _holiday_names(holidays)), [*path, "since"], SINCE_GROUPS)
     dated = _compile(d["dated"], [*path, "dated"], DATED_GROUPS)
     units = {k.lower(): float(v) for k, v in d["unit_days"].items()}
     for name, regex in (("span", span), ("ago", ago)):
@@ -273,6 +279,9 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         ago=ago,
         since=since,
         dated=dated,
+        month_parts={k.lower(): _ordered_pair(v, [*path, "month_parts", k]) for k, v in d["month_parts"].items()},
+        year_parts={k.lower(): _ordered_pair(v, [*path, "year_parts", k]) for k, v in d["year_parts"].items()},
+        holidays=holidays,
         class_words={k.lower(): frozenset(v) for k, v in d["class_words"].items()},
         relative={k.lower(): (float(v[0]), float(v[1])) for k, v in d["relative"].items()},
         link_words=_words(d["link_words"]),
@@ -285,6 +294,33 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         states_before=_words(d["other_states"]["before"]),
         states_after=_words(d["other_states"]["after"]),
     )
+
+
+def _holiday(days: Sequence[str], path: list[Any]) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """A holiday's (month, day), and the last (month, day) of the days a movable one may fall on."""
+    first, *last = (tuple(int(n) for n in day.split("-")) for day in days)
+    for month, day in (first, *last):
+        if day > calendar.monthrange(2024, month)[1]:
+            raise LexiconError(path, f"no day {day} in month {month}")
+    return (first[0], first[1]), ((last[0][0], last[0][1]) if last else None)
+
+
+def _holiday_names(holidays: Mapping[str, Any]) -> str:
+    """The since pattern's alternatives for the holidays' names, longest first: words apart by spaces or hyphens, a
+    word's final s after an optional apostrophe ("new year's"), a full stop after any word ("st.")."""
+
+    def word(w: str) -> str:
+        return (re.escape(w[:-1]) + "['’]?s" if len(w) > 2 and w.endswith("s") else re.escape(w)) + r"\.?"
+
+    names = sorted(holidays, key=len, reverse=True)
+    return "|".join(r"[-\s]+".join(word(w) for w in name.split()) for name in names)
+
+
+def _ordered_pair(value: Sequence[int], path: list[Any]) -> tuple[int, int]:
+    first, last = value
+    if first > last:
+        raise LexiconError(path, f"{first} comes after {last}")
+    return first, last
 
 
 def _number_range(value: float | Sequence[float]) -> tuple[float, float]:

@@ -443,6 +443,7 @@ class _Builder:
             without_alone=lower(c["without_alone"]),
             with_alone=lower(c["with_alone"]),
             answers={kind: lower(words) for kind, words in c["answers"].items()},
+            refused=lower(c["refused"]),
             routes={route: lower(words) for route, words in c["routes"].items()},
             neutral=lower(c["neutral"]),
             named_agents={kind: lower(words) for kind, words in c["named_agents"].items()},

@@ -384,6 +384,7 @@ class ContrastWords:
     without_alone: tuple[str, ...]
     with_alone: tuple[str, ...]
     answers: Mapping[str, tuple[str, ...]]  # "without" -> an order question's answers after an agent ("none")
+    refused: tuple[str, ...]  # words after an agent that say it is not given ("contrast not needed")
     routes: Mapping[str, tuple[str, ...]]  # "iv" / "intrathecal" -> its words
     neutral: tuple[str, ...]
     named_agents: Mapping[str, tuple[str, ...]]  # a contrast class (procedures' `gadolinium`, `iodinated`) -> agents
@@ -408,6 +409,7 @@ class ContrastWords:
         without = (
             rf"(?:{wo})\s*(?:{agent})|(?:{wo})\s*$|(?:{_alternation(self.negations)})\s*(?:{agent})"
             rf"|{_alternation(self.without_alone)}|^\s*(?:{agent})\s+(?:{_alternation(self.answers['without'])})"
+            rf"|(?:{agent})\s*(?:{_alternation(self.refused)})"
         )
         with_ = rf"(?:{w})\s*(?:{agent})|{_alternation(self.with_alone)}"
         return tuple(
@@ -447,15 +449,21 @@ class ContrastWords:
 
     def named_beside(self, text: str, classes: frozenset[str]) -> frozenset[str]:
         """What words beside the order (orderDetail, a note) say of the contrast of a study of these contrast classes
-        (`gadolinium`, `iodinated`): only where they name an agent of no other class (a note's "w/o fever", "IV drug
-        use" or, on a CT, "no gad - eGFR 25" says nothing of it), and no route."""
+        (`gadolinium`, `iodinated`): only where they name an agent of no other class or say it without an agent
+        ("non-enhanced"; a note's "w/o fever", "IV drug use" or, on a CT, "no gad - eGFR 25" says nothing of it),
+        and no route."""
         text = self._neutral.sub(" ", text)
         for kind, words in self._named_agents.items():
             if kind not in classes:
                 text = words.sub(" ", text)
-        if not self._agent.search(text):
+        if not (self._agent.search(text) or self._alone.search(text)):
             return frozenset()
         return self.named(text) - frozenset(self.routes)
+
+    @cached_property
+    def _alone(self) -> re.Pattern[str]:
+        """Words that tell contrast without naming an agent ("non-enhanced", "plain MRI")."""
+        return _bounded(_alternation(self.without_alone + self.with_alone))
 
 
 @dataclass(frozen=True)
@@ -468,7 +476,11 @@ class NoteRequest:
     several: tuple[str, ...]  # phrases that name several regions by themselves ("C/T/L spine")
     words: tuple[str, ...]  # words that ask ("also", "add", "would like")
     plain_words: tuple[str, ...]  # words that ask beside a region's study and nothing else ("L-spine please")
-    not_with: tuple[str, ...]  # words of history, a result or a symptom ("hx", "normal", "radiating")
+    not_with: tuple[str, ...]  # words of history or a result ("hx", "normal", "fusion")
+    symptoms: tuple[str, ...]  # words of a symptom or a condition ("radiating", "pain", "sprain")
+    joins: tuple[str, ...]  # words that join another region to the study ("and", "+": "MRI brain and c-spine")
+    sides: tuple[str, ...]  # words that may stand between a join and its region ("left", "the")
+    joined_to: tuple[str, ...]  # the neck's words a region is joined to ("brain and c-spine")
 
     @cached_property
     def _regions(self) -> re.Pattern[str]:
@@ -492,14 +504,37 @@ class NoteRequest:
         return _words(self.plain_words)
 
     @cached_property
-    def _not_with(self) -> re.Pattern[str]:
+    def _history(self) -> re.Pattern[str]:
         return _words(self.not_with)
 
+    @cached_property
+    def _told_otherwise(self) -> re.Pattern[str]:
+        return _words(self.not_with + self.symptoms)
+
+    @cached_property
+    def _joined(self) -> re.Pattern[str]:
+        """A region joined to the study: after a join ("+ brain", "and left shoulder"), or before one and the neck's
+        words ("brain and c-spine")."""
+        join, side = _alternation(self.joins), _alternation(self.sides)
+        region, neck = _alternation(self.spine_regions + self.other_regions), _alternation(self.joined_to)
+        return re.compile(
+            rf"(?<![\w])(?:{join})\s*(?:(?:{side})\s+)*(?:{region})(?![\w])"
+            rf"|(?<![\w])(?:{region})\s*(?:{join})\s*(?:(?:{side})\s+)*(?:{neck})(?![\w])",
+            re.IGNORECASE,
+        )
+
     def asks(self, clause: str) -> bool:
-        """Whether a clause of a note asks for another region too: a region and an asking word, or a phrase of
-        several regions, and no word of history, result or symptom."""
-        asked = (self._regions.search(clause) and self._asking.search(clause)) or self._several.search(clause)
-        return bool(asked) and not self._not_with.search(clause)
+        """Whether a clause of a note asks for another region too: a region and an asking word, or a region joined to
+        the study, and no word of history, result or symptom; or a phrase of several regions, and no word of history
+        or result ("C/T/L spine MRI for pain" asks for three regions)."""
+        if self._several.search(clause) and not self._history.search(clause):
+            return True
+        asked = (self._regions.search(clause) and self._asking.search(clause)) or self._joined.search(clause)
+        return bool(asked) and not self._told_otherwise.search(clause)
+
+    def free_of_history(self, clause: str) -> bool:
+        """Whether a clause says nothing of history, a result or a symptom (its levels are then the study's)."""
+        return not self._told_otherwise.search(clause)
 
     def names_the_spine_elsewhere(self, detail: str) -> bool:
         """Whether an orderDetail's words name another region of the spine, or several regions ("Include lumbar
@@ -747,6 +782,9 @@ class DurationWords:
     ago: re.Pattern[str]  # groups `n` and `unit`: "5 days ago"
     since: re.Pattern[str]  # groups month, month_year: "since August", "in March 2025"
     dated: re.Pattern[str]  # groups month, month_year, num_month, num_year, year: "3/2025", "2019"
+    month_parts: Mapping[str, tuple[int, int]]  # "late" -> the 21st to the 31st (or the month's end)
+    year_parts: Mapping[str, tuple[int, int]]  # "late" (this year, last year) -> September to December
+    holidays: Mapping[str, tuple[tuple[int, int], tuple[int, int] | None]]  # "easter" -> (3, 22), (4, 25)
     class_words: Mapping[str, frozenset[str]]  # "chronic" -> {chronic}; "subacute" -> {acute, chronic}
     relative: Mapping[str, tuple[float, float]]  # "yesterday" -> (1, 1)
     link_words: frozenset[str] = frozenset()  # may stand between a duration word and its mention ("chronic L C7")
@@ -846,6 +884,7 @@ class CueDoubts:
     until_words: frozenset[str] = frozenset()  # "never had weakness until last week": a denial that ended
     negation_links: frozenset[str] = frozenset()  # "No complications from ACDF": another thing is denied
     site_words: frozenset[str] = frozenset()  # "no L arm numbness": may stand between a negation and an indication
+    heading_words: frozenset[str] = frozenset()  # "Family hx reviewed and notable for:": a heading's line
     symptom_item_words: frozenset[str] = frozenset()  # "Denies arm pain, weakness": an unread symptom's item
     symptom_concepts: frozenset[str] = frozenset()  # the concepts a review of systems lists (fever, weakness)
     complaint_words: frozenset[str] = frozenset()  # the neck complaint's own words ("arm pain"): maybe stated
@@ -884,6 +923,9 @@ class Lexicon:
     denial_marks: frozenset[str] = frozenset()  # "malignancy - no", "Hx cancer: denies": a mark, then
     denial_words: frozenset[str] = frozenset()  # a denial word ending the clause
     denial_label_words: frozenset[str] = frozenset()  # "Cancer hx: none": a label's words before the mark
+    denial_parenthesised_labels: frozenset[str] = frozenset()  # "Malignancy (self): N": one in parentheses
+    answer_labels: frozenset[str] = frozenset()  # "Q: Hx of cancer A: No": an answer's label, case as written
+    unmarked_denials: frozenset[tuple[str, ...]] = frozenset()  # "Cancer Neg Hx": a denial without a mark
     denial_after_words: frozenset[str] = frozenset()  # "Malignancy: none known": after the denial word
     denial_source_words: frozenset[str] = frozenset()  # "Mets: ruled out on PET": a denial's source after it
     denial_between_words: frozenset[str] = frozenset()  # "hx malignancy: pt says no": between mark and denial

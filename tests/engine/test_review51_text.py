@@ -116,7 +116,7 @@ def test_a_time_followed_by_other_words_still_dates_the_pain(engine, text):
         ("neck pain started 2026-11-15", (6, 6)),
         ("neck pain since the 26th of October", (26, 26)),
         ("neck pain since 10th November", (11, 11)),
-        ("neck pain since mid-November", (0, 20)),  # the whole month
+        ("neck pain since mid-November", (0, 13)),  # its middle days, the 8th to the 23rd
     ],
 )
 def test_numeric_iso_and_day_first_dates(durations, text, days):

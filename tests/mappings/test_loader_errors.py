@@ -259,6 +259,22 @@ def test_lexicon_duration_expression_must_compile_with_its_groups(mappings_copy)
     assert error.entry == "durations.span" and "unit" in error.problem
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("holidays", {"christmas": ["02-30"]}, "no day 30 in month 2"),
+        ("holidays", {"Christmas": ["12-25"]}, "does not match"),  # names are written as they are looked up
+        ("holidays", {"easter": ["13-01"]}, "does not match"),
+        ("month_parts", {"late": [31, 18]}, "31 comes after 18"),
+        ("year_parts", {"late": [9, 13]}, "greater than the maximum"),
+    ],
+)
+def test_lexicon_holidays_and_parts_are_checked(mappings_copy, key, value, problem):
+    _edit(mappings_copy, "lexicon.yaml", lambda d: d["durations"][key].update(value))
+    error = _error(mappings_copy)
+    assert error.entry.startswith(f"durations.{key}") and problem in error.problem
+
+
 def test_a_contraindication_id_that_is_also_a_finding_id_is_rejected(mappings_copy):
     _edit(mappings_copy, "contraindications.yaml", lambda d: d["contraindications"][0].update(id="fever"))
     assert "fever" in _error(mappings_copy).problem

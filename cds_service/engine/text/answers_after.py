@@ -29,6 +29,11 @@ def _begins_with(words: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
     return any(tuple(words[: len(phrase)]) == phrase for phrase in phrases)
 
 
+def _words_from(doc: Any, i: int, most: int = 4) -> list[str]:
+    """The lower-cased words from token `i` on, spaces aside."""
+    return [t.lower_ for t in doc[i : i + most + 4] if not t.is_space][:most]
+
+
 def _a_bound(words: list[str], units: Mapping[str, float]) -> bool:
     """Whether the words begin with a time's bound ("< 6 wks", "<6 months"), not a box ("<>", "<1>")."""
     if words[0] == "<":
@@ -66,6 +71,9 @@ def _stops_at(doc: Any, i: int) -> bool:
             return True
         i += 1
     return i < len(doc) and (not doc[i].text[:1].isalnum() or doc[i].lower_ in ITEM_JOINS or doc[i].text[:1].isupper())
+
+
+_LEADER = re.compile(r"[.…]+")  # a form's dotted leader between a label and its answer ("History of cancer .... No")
 
 
 class AnswersAfter:
@@ -113,7 +121,7 @@ class AnswersAfter:
         label's words and a mark may stand between): "History of cancer: [ ] yes [x] no", "Hx of cancer ☐ Fever ☐"
         (which box is ticked, and whether a box before or after its item is its own, the reader cannot tell)."""
         lexicon = self.lexicon
-        i = self._past(doc, ent.end, lexicon.denial_label_words)
+        i = self._past_label(doc, ent.end)
         marked = i < len(doc) and doc[i].text in lexicon.denial_marks
         rest = [t.lower_ for t in doc[i + marked : i + marked + 5]]
         if marked and (not rest or not rest[0].strip()):
@@ -144,14 +152,15 @@ class AnswersAfter:
         indication too where a line break or a mark follows it, unless it is of what follows (`_denies_what_follows`).
         """
         lexicon = self.lexicon
-        i = self._past(doc, ent.end, lexicon.denial_label_words)
+        i = self._past_label(doc, ent.end)
         if self._parenthesised_denial(doc, i):  # "IVDU (no) - relapsed": taken back
             return Answer.SOURCED if self._contradicted_after(doc, i + 3) else Answer.CLOSES
         if i >= len(doc):
             return Answer.OPEN
-        marked = self._denial_mark(doc, i)
-        if marked:
-            i = self._past(doc, i + 1, lexicon.denial_between_words)
+        after_mark = self._after_mark(doc, i)
+        marked = after_mark is not None
+        if after_mark is not None:
+            i = self._past(doc, after_mark, lexicon.denial_between_words)
         if i >= len(doc):
             return Answer.OPEN
         word = doc[i].lower_
@@ -177,6 +186,10 @@ class AnswersAfter:
         word = doc[i].lower_
         if self._kind(ent) == "indication" or (word not in lexicon.unread_answers and word not in lexicon.denial_words):
             return Answer.OPEN
+        unmarked = next((p for p in lexicon.unmarked_denials if _begins_with(_words_from(doc, i), {p})), None)
+        if unmarked is not None:  # "Cancer Neg Hx": a grid's column, closing its line
+            end = self._answer_end(doc, i + len(unmarked))
+            return Answer.CLOSES if end is Answer.CLOSES else Answer.SOURCED
         return Answer.OPEN if self._answer_end(doc, i + 1) is Answer.OPEN else Answer.SOURCED
 
     def _parenthesised_denial(self, doc: Any, i: int) -> bool:
@@ -191,14 +204,33 @@ class AnswersAfter:
             and words[1].lower_ in self.lexicon.denial_words
         )
 
-    def _denial_mark(self, doc: Any, i: int) -> bool:
-        """Whether token `i` is a mark before a trailing denial: one of `marks`, or a list's mark glued to both words
-        ("hx ca;no", "Hx ca|no")."""
-        token = doc[i]
-        if token.lower_ in self.lexicon.denial_marks:
-            return True
+    def _after_mark(self, doc: Any, i: int) -> int | None:
+        """The token after a mark before a trailing denial at token `i`, or None where there is none: one of `marks`, a
+        list's mark glued to both words ("hx ca;no", "Hx ca|no"), a form's dotted leader ("History of cancer ....
+        No"), an answer's label ("Q: Hx of cancer A: No"), or the line's end where the answer alone fills the next line
+        ("History of cancer⏎No": a fifty-third review)."""
+        token, lexicon = doc[i], self.lexicon
+        if token.lower_ in lexicon.denial_marks:
+            return i + 1
         glued = i > 0 and not doc[i - 1].whitespace_ and not token.whitespace_
-        return glued and token.text in (";", "|", "&", "/", "!")
+        if glued and token.text in (";", "|", "&", "/", "!"):
+            return i + 1
+        if _LEADER.fullmatch(token.text) and (len(token) > 1 or (i + 1 < len(doc) and doc[i + 1].text == ".")):
+            while i < len(doc) and _LEADER.fullmatch(doc[i].text):
+                i += 1
+            return i
+        if token.text in lexicon.answer_labels and i + 1 < len(doc) and doc[i + 1].text == ":":
+            return i + 2
+        if token.is_space and "\n" in token.text and self._answer_alone(doc, i + 1):
+            return i + 1
+        return None
+
+    def _answer_alone(self, doc: Any, i: int) -> bool:
+        """Whether token `i` is a denial word that fills its line alone (a full stop may end it)."""
+        if i >= len(doc) or doc[i].lower_ not in self.lexicon.denial_words:
+            return False
+        end = i + 1 + (i + 1 < len(doc) and doc[i + 1].text == ".")
+        return end >= len(doc) or (doc[end].is_space and "\n" in doc[end].text)
 
     def _contradicted_after(self, doc: Any, i: int) -> bool:
         """Whether the clause after a denial's closing comma takes it back (`contradictions`: "Hx ca: pt says no, wife
@@ -244,7 +276,7 @@ class AnswersAfter:
         table ("Cancer Mother 62", "Breast cancer<tab>Mother<tab>55", "Colon cancer Paternal Uncle"): the relative
         then ends its line or stands before an age (not "breast cancer mother of 3")."""
         answers = self.lexicon.relative_answers
-        i = self._past(doc, ent.end, self.lexicon.denial_label_words)
+        i = self._past_label(doc, ent.end)
         if answers is None or self._kind(ent) == "indication" or i >= len(doc):
             return False
         marked = doc[i].text in answers.marks
@@ -274,6 +306,20 @@ class AnswersAfter:
         if doc[i].lower_ in lexicon.denial_source_words or field_starts_after(doc, i):
             return Answer.SOURCED  # (a flowsheet's next field may answer it again: "Fever: no  Wife reports: yes")
         return Answer.OPEN
+
+    def _past_label(self, doc: Any, i: int) -> int:
+        """The first token from `i` on past a label's words, and one of them in parentheses ("Hx of cancer:",
+        "Malignancy (self): N", "Lymphoma (pt): no"); at its closing "):" (one token, a mark) where the mark is glued
+        to it."""
+        lexicon = self.lexicon
+        i = self._past(doc, i, lexicon.denial_label_words)
+        words = [t.text.lower() for t in doc[i : i + 3]]
+        if len(words) == 3 and words[0] == "(" and words[1] in lexicon.denial_parenthesised_labels:
+            if words[2] == ")":
+                return i + 3
+            if words[2] == "):":
+                return i + 2
+        return i
 
     @staticmethod
     def _past(doc: Any, i: int, words: frozenset[str], most: int = 3) -> int:

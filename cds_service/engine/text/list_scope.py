@@ -3,6 +3,7 @@ where a list is cut: another kind of mention, a statement, a label, a mark."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from itertools import pairwise
 from typing import Any
@@ -36,7 +37,7 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     return any(t.text in marks for t in _tokens_between(doc, first, second))
 
 
-def _under_a_family_heading(doc: Any, ents: list) -> set[int]:
+def _under_a_family_heading(doc: Any, ents: list, heading_words: frozenset[str]) -> set[int]:
     """The mentions on the lines under a family history heading that ends its line ("Family history:⏎breast ca", "FH:⏎
     colon ca (father)"): the relatives' most likely, the patient's if the section ended unmarked, so uncertain (they
     were the patient's, and a radiograph warned for variant 5: review 45); up to a blank line or a line that begins
@@ -46,23 +47,46 @@ def _under_a_family_heading(doc: Any, ents: list) -> set[int]:
         return set()
     found: set[int] = set()
     for modifier in graph.modifiers:
-        end = modifier.modifier_span[1]
-        if modifier.category != "FAMILY" or end + 1 >= len(doc) or doc[end].text != ":":
+        if modifier.category != "FAMILY":
             continue
-        if not (doc[end + 1].is_space and "\n" in doc[end + 1].text):
+        line_end = _heading_line_end(doc, *modifier.modifier_span, heading_words)
+        if line_end is None:
             continue
-        section_end = _section_end(doc, end + 1)
-        found |= {e.start for e in ents if end + 1 < e.start < section_end}
+        section_end = _section_end(doc, line_end)
+        found |= {e.start for e in ents if line_end < e.start < section_end}
     return found
 
 
+_BLANK_LINE = re.compile(r"\n\r?\n")  # a blank line as typed (no spaces on it)
+_HEADING_TAIL = 6  # the most words after a heading's name on its line ("Family hx reviewed and notable for:")
+
+
+def _heading_line_end(doc: Any, start: int, end: int, heading_words: frozenset[str]) -> int | None:
+    """The line break that ends a family heading's line: after its colon ("Family history:"), or after the heading
+    alone on its line ("Family History", "FAMILY HX", "Family hx reviewed and notable for:", "FHx: see below": a
+    fifty-third review, the relatives' cancers under them were the patient's); None where the line goes on with a
+    finding of its own ("Family history: breast ca")."""
+    before = doc.text[: doc[start].idx]
+    at_line_start = not before[before.rfind("\n") + 1 :].strip()
+    for i in range(end, min(len(doc), end + _HEADING_TAIL + 1)):
+        token = doc[i]
+        if token.is_space and "\n" in token.text:
+            return i if at_line_start or doc[i - 1].text == ":" else None
+        if not token.is_space and token.lower_ not in heading_words:
+            return None  # ("Family history: none", "Family history of lymphoma")
+        if not at_line_start and i == end and token.text != ":":
+            return None
+    return None
+
+
 def _section_end(doc: Any, start: int) -> int:
-    """The token where the lines after a heading's line break (`start`) end: a blank line, or a line that begins with
-    a label of a few words and a colon ("PMH:", "Social history:")."""
-    for token in doc[start + 1 :]:
+    """The token where the lines after a heading's line break (`start`) end: a blank line (not one right after the
+    heading, nor one of spaces, as a markup's blocks leave between a list's items: "<li>Breast cancer</li><li>"), or
+    a line that begins with a label of a few words and a colon ("PMH:", "Social history:")."""
+    for token in doc[start:]:
         if not (token.is_space and "\n" in token.text):
             continue
-        if token.text.count("\n") > 1:
+        if token.i > start and _BLANK_LINE.search(token.text):
             return token.i
         words = [t for t in doc[token.i + 1 : token.i + 5] if not t.is_space]
         label = next((n for n, t in enumerate(words) if t.text == ":"), None)
@@ -128,7 +152,7 @@ class ListScope:
         doubted: set[int] = set()
         listed: set[int] = set()
         doubted |= self._listed_past_a_stop(doc, ents)
-        doubted |= _under_a_family_heading(doc, ents)
+        doubted |= _under_a_family_heading(doc, ents, self.lexicon.doubts.heading_words)
         self._reached_past_an_edge(doc, ents, cut, doubted)
         for span, reached in scopes.items():
             doubted |= self._listed_past_a_separator(doc, span, reached, ents)

@@ -58,6 +58,23 @@ MAX_PART_CHARS = 3_000  # a part without a sentence ending with a full stop to e
 MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
 
 
+MARKS_RUN = re.compile(r"[^\w\s]{64,}")  # a run of marks and no word this long says nothing a reader could use
+MAX_RUN_CHARS = 256  # a longer run without a space, words in it, is unreadable
+LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1},}}")
+
+
+def _without_long_runs(text: str) -> str:
+    """The text with each long run of marks without a letter or a digit ("%%%%…", "()()()…", a ruled line) as as many
+    spaces (the offsets stay as they were); TextTooLong for a longer run without a space with words in it. spaCy's
+    tokenizer strips marks and endings one at a time from a word's ends, so such a run costs the square of its
+    length (a fifty-third review: 8 000 "%" took 10 s, 20 000 "()" nearly a minute, 4 000 "'s" 5 s)."""
+    if MARKS_RUN.search(text):
+        text = MARKS_RUN.sub(lambda run: " " * len(run.group()), text)
+    if LONG_RUN.search(text):
+        raise TextTooLong(f"a run of more than {MAX_RUN_CHARS} characters without a space is not read")
+    return text
+
+
 class TextNotRead(ValueError):
     """A text the reader does not read: the data is there but cannot be read."""
 
@@ -166,7 +183,7 @@ class TextReader(AnswersAfter, CueDoubts, CurrentState, ListScope, TimeAttachmen
         read = collapsed(letters, text)  # markup, look-alike letters, spaces; wrapped lines: `_read_text`
         self.pipeline.renew_if_grown()  # (the words of the texts read before)
         nlp = self.pipeline.current  # one pipeline for the whole text, should a new one take over meanwhile
-        found = self._read_text(nlp, read.text, problem_list, read.edges)
+        found = self._read_text(nlp, _without_long_runs(read.text), problem_list, read.edges)
         found = found if read.origin is None else tuple(m.placed(read.origin) for m in found)
         return _in_doubt(found, read_otherwise(marked, letters))
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from cds_service.knowledge.model import DurationWords
 
+ASKED_CLASSES = frozenset({"acute", "chronic"})  # a duration word asked about ("Acute? N"): either
 AT_LEAST_DAYS = 36_500.0  # the most days of "at least N weeks": no bound a rule could reach
 SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # a season's first month (north)
 MONTHS = {
@@ -35,6 +36,9 @@ class TimeNote:
     months: int = 1  # the months a month spans: 3 for a season ("since the summer")
     increasing: bool = False  # the span of a worsening ("worse x 5 days"): the pain is increasing
     either_way: bool = False  # a numeric date whose day and month may be each other ("11/03/2026")
+    until: tuple[int, int] | None = None  # a window's last (month, day): "late October" to 31 October
+    relative: tuple[str, int] | None = None  # a month or year counted back from the order's: ("month", 0) this month
+    part: tuple[int, int] | None = None  # of a relative month, its days; of a relative year, its months
 
     def at_least(self, increasing: bool = False) -> TimeNote:
         """The same span read as "at least that long" ("failed 6 wks of PT": the pain is at least that old); of a
@@ -47,6 +51,8 @@ class TimeNote:
         """(fewest, most) days between the expressed time and the order date; None for duration words or the future."""
         if self.days is not None:
             return int(self.days[0]), int(self.days[1])
+        if self.relative is not None:
+            return self._resolved(order_date).days_before(order_date)
         if self.year is None:
             return None
         found = self._dated_days(order_date, self.month, self.day)
@@ -56,6 +62,19 @@ class TimeNote:
         if found is None or other is None:
             return found or other
         return min(found[0], other[0]), max(found[1], other[1])
+
+    def _resolved(self, order_date: date) -> TimeNote:
+        """A relative month or year ("the beginning of this month", "late last year") as the dates it means."""
+        unit, back = self.relative or ("month", 0)
+        if unit == "month":
+            year, month = divmod(order_date.year * 12 + order_date.month - 1 - back, 12)
+            month += 1
+            first, last = self.part or (1, 31)
+            last = min(last, calendar.monthrange(year, month)[1])
+            return replace(self, relative=None, year=year, month=month, day=min(first, last), until=(month, last))
+        year = order_date.year - back
+        first, last = self.part or (1, 12)
+        return replace(self, relative=None, year=year, month=first, day=1, until=(last, 31))
 
     def _dated_days(self, order_date: date, month: int | None, day: int | None) -> tuple[int, int] | None:
         """(fewest, most) days between a date of this note's year read with `month` and `day` and the order date."""
@@ -70,6 +89,10 @@ class TimeNote:
             first = date(year, month or 1, day or 1)
             end_year = year + self.years - 1
             last = date(end_year, month or 12, day or calendar.monthrange(end_year, month or 12)[1])
+            if self.until is not None and month is not None:  # a window: to its last day (in the next year if earlier)
+                end_month, end_day = self.until
+                end_year += (end_month, end_day) < (month, day or 1)
+                last = date(end_year, end_month, min(end_day, calendar.monthrange(end_year, end_month)[1]))
             if month is not None and self.months > 1:  # a season: to the end of its last month
                 end_year, end_month = divmod(month - 1 + self.months - 1, 12)
                 end_year, end_month = year + end_year, end_month + 1
@@ -97,12 +120,20 @@ def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNo
     for pattern in (words.ago, words.span):
         yield from filter(None, (_counted(match, words, offset) for match in pattern.finditer(text)))
     for pattern in (words.since, words.dated):
-        yield from filter(None, (_dated(match, offset) for match in pattern.finditer(text)))
+        yield from filter(None, (_dated(match, words, offset) for match in pattern.finditer(text)))
     lowered = text.lower()
     for phrase, days, classes in words.fixed_phrases:
         if phrase in lowered:  # (most are not: no call for them)
             for start in _word_positions(lowered, phrase):
+                if classes and _ASKED.match(lowered, start + len(phrase)):
+                    # "Acute? N", "Is this new? No", "Recent onset? No": a question's words, whatever the answer (a
+                    # fifty-third review: they made the pain acute), so either
+                    yield TimeNote(offset + start, offset + start + len(phrase), classes=ASKED_CLASSES)
+                    continue
                 yield TimeNote(offset + start, offset + start + len(phrase), days=days, classes=classes)
+
+
+_ASKED = re.compile(r"(?:[ \t]+[a-z]+){0,2}[ \t]*\?")  # up to two words, then a question mark
 
 
 def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNote | None:
@@ -127,11 +158,11 @@ def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNot
     return TimeNote(offset + match.start(), offset + match.end(), days=(low * per, high * per))
 
 
-def _dated(match: object, offset: int) -> TimeNote | None:
+def _dated(match: object, words: DurationWords, offset: int) -> TimeNote | None:
     g = {k: v for k, v in match.groupdict().items() if v}  # type: ignore[attr-defined]
     start, end = offset + match.start(), offset + match.end()  # type: ignore[attr-defined]
-    if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
-        return TimeNote(start, end, year=0, month=SEASONS[g["season"].lower()], months=3)
+    if g.get("holiday") or g.get("rel_unit") or g.get("season"):
+        return _named_time(g, words, start, end)
     if g.get("iso_year"):  # "2026-11-10"
         month, day = int(g["iso_month"]), int(g["iso_day"])
         return TimeNote(start, end, year=int(g["iso_year"]), month=month, day=day) if 1 <= month <= 12 else None
@@ -139,20 +170,51 @@ def _dated(match: object, offset: int) -> TimeNote | None:
         year = int(g["dm_year"]) if g.get("dm_year") else 0
         return TimeNote(start, end, year=year, month=MONTHS[g["dm_month"][:3].lower()], day=int(g["dm_day"]))
     if g.get("month"):
-        month = MONTHS[g["month"][:3].lower()]
-        year = int(g["month_year"]) if g.get("month_year") else 0
-        if g.get("month_day"):
-            return TimeNote(start, end, year=year, month=month, day=int(g["month_day"]))
-    elif g.get("num_month"):
+        return _month_date(g, words, start, end)
+    if g.get("num_month"):
         day = g.get("num_day") or g.get("dot_day")
         return _numeric_date(start, end, int(g["num_month"]), int(day) if day else None, g.get("num_year"))
-    elif g.get("year"):
-        month, year = None, int(g["year"])
+    if g.get("year"):
+        year = int(g["year"])
         if g.get("decade") and year % 10 == 0:  # "the 1990s"
             return TimeNote(start, end, year=year, years=10)
-    else:
-        return None
+        return TimeNote(start, end, year=year)
+    return None
+
+
+def _month_date(g: dict[str, str], words: DurationWords, start: int, end: int) -> TimeNote | None:
+    """A month by its name: with its day ("Nov 3rd"), a part of it ("late October"), its year ("Nov 2025", "Nov
+    '25"), or the latest such month not after the order."""
+    month = MONTHS[g["month"][:3].lower()]
+    if g.get("month_year_short") and int(g["month_year_short"]) <= 31:
+        return None  # "Nov/25", "Oct-25": the 25th or 2025, never a guess (no time: both readings stay)
+    written = g.get("month_year") or g.get("month_year_short") or ""  # "2025", "'25", "Nov-98"
+    year = _full_year(int(written.lstrip("'’‘"))) if written else 0
+    if g.get("month_day"):
+        return TimeNote(start, end, year=year, month=month, day=int(g["month_day"]))
+    if g.get("part"):  # "since late October": its last days
+        first, last = words.month_parts[g["part"].lower()]
+        return TimeNote(start, end, year=year, month=month, day=first, until=(month, last))
     return TimeNote(start, end, year=year, month=month)
+
+
+def holiday_key(written: str) -> str:
+    """A holiday's name as the lexicon lists it: lower case, no apostrophes or full stops, single spaces."""
+    return " ".join(re.sub(r"[.'’]", "", written.lower()).replace("-", " ").split())
+
+
+def _named_time(g: dict[str, str], words: DurationWords, start: int, end: int) -> TimeNote:
+    """A holiday ("since Christmas", "since Easter 2025": its day, or the days it may fall on), a season, or a part of
+    this or last month or year ("since the beginning of this month", "since late last year")."""
+    if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
+        return TimeNote(start, end, year=0, month=SEASONS[g["season"].lower()], months=3)
+    if g.get("holiday"):
+        (month, day), until = words.holidays[holiday_key(g["holiday"])]
+        year = int(g["holiday_year"]) if g.get("holiday_year") else 0
+        return TimeNote(start, end, year=year, month=month, day=day, until=until)
+    unit, back = g["rel_unit"].lower(), int(g["rel"].lower() == "last")
+    parts = words.month_parts if unit == "month" else words.year_parts
+    return TimeNote(start, end, year=0, relative=(unit, back), part=parts[g["rel_part"].lower()])
 
 
 def _numeric_date(start: int, end: int, first: int, second: int | None, year_text: str | None) -> TimeNote | None:
