@@ -598,7 +598,7 @@ class ChartReader:
                 if rule.concept not in self.k.contraindications:
                     return (rule,)  # a red flag's test ("CRP", "Temp (oral)"): its value decides, unreadable blocks
                 quantity = raw.get("valueQuantity")
-                unit = quantity.get("code") or quantity.get("unit") if isinstance(quantity, dict) else None
+                unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, dict) else None
                 convertible = isinstance(unit, str) and rule.conversion(unit) is not None
                 return (rule,) if convertible and isinstance(quantity.get("value"), int | float) else ()
         return ()

@@ -126,7 +126,7 @@ def _clause_asks_elsewhere(clause: str, k: Knowledge) -> bool:
     regions = k.order_codes.regions
     request = regions.note_request
     return (
-        request.asks(clause)
+        request.asks(clause, bool(regions.modalities_named(clause)))
         or _a_study_elsewhere(clause, k)
         or (any(level.search(clause) for level in regions.other_levels) and request.free_of_history(clause))
     )
@@ -211,14 +211,32 @@ def _another_study(text: str, procedures: tuple[Procedure, ...], k: Knowledge) -
 
 
 def _another_contrast(order: ServiceRequest, text: str, procedures: tuple[Procedure, ...], k: Knowledge) -> bool:
-    """Whether the order's words, or its orderDetail and notes where they name an agent, say of its contrast what no
-    procedure of its set may be ("MRI C-spine w/o contrast" on CPT 72156; "Contrast: None")."""
-    contrast = k.order_codes.regions.contrast
-    beside = [*(_words(d) for d in order.orderDetail or ()), *(_note_words(n.text) for n in order.note or ())]
-    own = contrast.named(text)
+    """Whether the order's words, or its orderDetail and notes where they name an agent or a study ("MRI C spine w/o",
+    a fifty-fourth review), say of its contrast what no procedure of its set may be ("MRI C-spine w/o contrast" on CPT
+    72156; "Contrast: None")."""
+    regions = k.order_codes.regions
+    contrast = regions.contrast
+    own, beside = contrast.named(text), []
+    for piece in _pieces_beside(order):
+        if regions.modalities_named(piece):  # a study's name, read as the order's own ("MRI C spine w/o")
+            own |= contrast.named(piece) - frozenset(contrast.routes)
+        else:
+            beside.append(piece)
     return not any(
         own.union(*(contrast.named_beside(w, _classes(p)) for w in beside)) <= p.contrast for p in procedures
     )
+
+
+def _pieces_beside(order: ServiceRequest) -> list[str]:
+    """The words of an order's orderDetail and notes, as its own are read, apart at each parenthesis ("no contrast
+    (allergy to gadolinium)": the allergy's words no part of the contrast's)."""
+    written = [text for d in order.orderDetail or () for text in (d.text, *(c.display for c in d.coding or ()))]
+    written += [n.text for n in order.note or ()]
+    pieces = (piece for text in written if text for piece in _PARENTHESES.split(text))
+    return [words for piece in pieces if (words := _read_words([piece]))]
+
+
+_PARENTHESES = re.compile(r"[()\[\]]")
 
 
 def _classes(procedure: Procedure) -> frozenset[str]:
@@ -227,11 +245,6 @@ def _classes(procedure: Procedure) -> frozenset[str]:
     if "mr" in procedure.modalities:
         return frozenset({"gadolinium"})
     return frozenset({"iodinated"}) if {"ct", "rf", "xr"} & set(procedure.modalities) else frozenset()
-
-
-def _note_words(text: str | None) -> str:
-    """An order note's words as the order's own are read (`_words`)."""
-    return _read_words([text])
 
 
 def _neck_site(site: CodeableConcept, k: Knowledge) -> bool:

@@ -115,6 +115,8 @@ def build_lexicon(data: Mapping[str, Any], concepts: set[str], units: Mapping[st
         answers_after_a_word=_words(data["cues"]["trailing_denials"]["answers_after_a_word"]),
         presence_marks=_words(data["cues"]["presence_marks"]),
         answer_boxes=_words(data["cues"]["answer_boxes"]),
+        ticked_boxes=frozenset(data["cues"]["ticked_boxes"]),
+        unticked_boxes=frozenset(data["cues"]["unticked_boxes"]),
         blank_after_mark=_phrases(data["cues"]["blank_answers"]["after_a_mark"]),
         blank_anywhere=_phrases(data["cues"]["blank_answers"]["anywhere"]),
         history_denial_links=_words(data["cues"]["history_denial_links"]),
@@ -279,6 +281,8 @@ def _durations(d: Mapping[str, Any]) -> DurationWords:
         ago=ago,
         since=since,
         dated=dated,
+        asked=_compile(d["asked"], [*path, "asked"]),
+        asked_classes=frozenset(d["asked_classes"]),
         month_parts={k.lower(): _ordered_pair(v, [*path, "month_parts", k]) for k, v in d["month_parts"].items()},
         year_parts={k.lower(): _ordered_pair(v, [*path, "year_parts", k]) for k, v in d["year_parts"].items()},
         holidays=holidays,
@@ -317,6 +321,7 @@ def _holiday_names(holidays: Mapping[str, Any]) -> str:
 
 
 def _ordered_pair(value: Sequence[int], path: list[Any]) -> tuple[int, int]:
+    """A part's first and last day (or month), the first not after the last."""
     first, last = value
     if first > last:
         raise LexiconError(path, f"{first} comes after {last}")

@@ -481,6 +481,7 @@ class NoteRequest:
     joins: tuple[str, ...]  # words that join another region to the study ("and", "+": "MRI brain and c-spine")
     sides: tuple[str, ...]  # words that may stand between a join and its region ("left", "the")
     joined_to: tuple[str, ...]  # the neck's words a region is joined to ("brain and c-spine")
+    region_nouns: tuple[str, ...]  # between several regions and a symptom they locate ("C/T/L spine pain")
 
     @cached_property
     def _regions(self) -> re.Pattern[str]:
@@ -523,12 +524,16 @@ class NoteRequest:
             re.IGNORECASE,
         )
 
-    def asks(self, clause: str) -> bool:
+    def asks(self, clause: str, names_a_study: bool = False) -> bool:
         """Whether a clause of a note asks for another region too: a region and an asking word, or a region joined to
         the study, and no word of history, result or symptom; or a phrase of several regions, and no word of history
-        or result ("C/T/L spine MRI for pain" asks for three regions)."""
-        if self._several.search(clause) and not self._history.search(clause):
-            return True
+        or result, nor a symptom's right after it unless the clause names a kind of imaging (`names_a_study`: "C/T/L
+        spine MRI for pain" and "whole spine for radiculopathy" ask for three regions, "C/T/L spine pain" tells where it
+        hurts)."""
+        several = self._several.search(clause)
+        if several and not self._history.search(clause):
+            after = [w for w in clause[several.end() :].split() if w not in self.region_nouns]
+            return names_a_study or not (after and self._told_otherwise.fullmatch(after[0]))
         asked = (self._regions.search(clause) and self._asking.search(clause)) or self._joined.search(clause)
         return bool(asked) and not self._told_otherwise.search(clause)
 
@@ -782,7 +787,9 @@ class DurationWords:
     ago: re.Pattern[str]  # groups `n` and `unit`: "5 days ago"
     since: re.Pattern[str]  # groups month, month_year: "since August", "in March 2025"
     dated: re.Pattern[str]  # groups month, month_year, num_month, num_year, year: "3/2025", "2019"
-    month_parts: Mapping[str, tuple[int, int]]  # "late" -> the 21st to the 31st (or the month's end)
+    asked: re.Pattern[str]  # what follows a duration word asked about ("Acute? N", "Acute onset: [ ] Y [x] N")
+    asked_classes: frozenset[str]  # the classes such a word gives, whatever the answer: either
+    month_parts: Mapping[str, tuple[int, int]]  # "late" -> the 18th to the 31st (or the month's end)
     year_parts: Mapping[str, tuple[int, int]]  # "late" (this year, last year) -> September to December
     holidays: Mapping[str, tuple[tuple[int, int], tuple[int, int] | None]]  # "easter" -> (3, 22), (4, 25)
     class_words: Mapping[str, frozenset[str]]  # "chronic" -> {chronic}; "subacute" -> {acute, chronic}
@@ -935,6 +942,16 @@ class Lexicon:
     answers_after_a_word: frozenset[str] = frozenset()  # "Allergies nil, IVDU": the word's answer, no denial after
     presence_marks: frozenset[str] = frozenset()  # "positive", "+", "yes" right after a mention: it is there
     answer_boxes: frozenset[str] = frozenset()  # "Hx of cancer: [ ] yes [x] no": a box answers it, unread
+    ticked_boxes: frozenset[str] = frozenset()  # "[x]", "☒": a form's box ticked
+    unticked_boxes: frozenset[str] = frozenset()  # "[ ]", "☐": one left empty
+
+    @cached_property
+    def boxed_answers(self) -> re.Pattern[str]:
+        """A line's rest that is nothing but boxes, each before its word ("[ ] Y [x] N", "☐ yes ☒ no"): each box and
+        its word as groups `box` and `word` of `finditer`'s matches."""
+        boxes = "|".join(re.escape(b) for b in sorted(self.ticked_boxes | self.unticked_boxes, key=len, reverse=True))
+        return re.compile(rf"\s*(?P<box>{boxes})\s*(?P<word>[^\s\[\]()☐☒☑□■✓✔]+)")
+
     blank_after_mark: frozenset[tuple[str, ...]] = frozenset()  # "Cancer: TBD": a field left blank, after ":" or "-"
     blank_anywhere: frozenset[tuple[str, ...]] = frozenset()  # "Cancer yes/no", "(Y/N)": a field left blank
     history_denial_links: frozenset[str] = frozenset()  # "no [known] history of": a negation that denies a history

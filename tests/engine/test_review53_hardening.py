@@ -39,9 +39,15 @@ def test_a_long_run_with_words_in_it_is_not_read(run):
         _without_long_runs(f"neck pain x 2 wks {run}")
 
 
-@pytest.mark.parametrize("text", ["neck pain ---- fever", "see https://example.org/" + "a/" * 60, "x" * MAX_RUN_CHARS])
+@pytest.mark.parametrize("text", ["neck pain ---- fever", "x" * MAX_RUN_CHARS, "fever (" + "_" * 61 + ")"])
 def test_short_runs_are_read_as_written(text):
     assert _without_long_runs(text) == text
+
+
+@pytest.mark.parametrize("run", ["https://example.org/" + "a/" * 300, "www.example.org/x", "_" * 300])
+def test_a_web_address_or_a_long_rule_is_read_as_spaces(run):
+    text = f"breast ca 2019 {run} neck pain"
+    assert _without_long_runs(text) == f"breast ca 2019 {' ' * len(run)} neck pain"
 
 
 def test_the_words_beside_a_run_of_marks_are_read_where_they_stand(knowledge):
@@ -84,7 +90,6 @@ def _local(text: str, value: Any, unit: str | None) -> dict[str, Any]:
         ("WBC", 19, "10*3/uL"),
         ("Sed Rate", 88, "mm/h"),
         ("ESR (Westergren)", 64, "mm/hr"),
-        ("CRP", "150", "mg/L"),  # (a value as a string: unreadable, it blocks)
         ("CRP", 150, "furlongs"),  # (a unit that cannot be converted)
     ],
 )
@@ -133,3 +138,15 @@ def test_an_egfr_not_done_says_nothing(engine):
                                             "code": "not-performed"}]}  # fmt: skip
     decision = _decide(engine, "72040", [condition("C50.911"), condition("M54.2", onset="2026-11-10"), egfr])
     assert "mr-cspine-wow" in _suggested(decision)
+
+
+def test_a_red_flags_local_lab_given_as_a_string_blocks(engine):
+    crp = _local("CRP", None, None)
+    crp["valueString"] = "150 mg/L"  # (unreadable: it blocks)
+    assert _decide(engine, "72141", [condition("M54.2", onset="2026-11-10"), crp]).outcome.value == "no-criteria-apply"
+
+
+@pytest.mark.parametrize("name", ["Total leucocyte count", "Leucocytes"])
+def test_a_white_cell_count_spelt_the_british_way_blocks(engine, name):
+    chart = [condition("M54.2", onset="2026-11-10"), _local(name, 14, "10*9/L")]
+    assert _decide(engine, "72141", chart).outcome.value == "no-criteria-apply"

@@ -35,7 +35,13 @@ def _decide(engine, draft: dict[str, Any], chart_codes: tuple[str, ...] = ("M54.
         "unenhanced",
         "pre-contrast only",
         "precontrast images only",
+        "T1/T2 only, no post-contrast",
         "T1/T2 only, no post",
+        "NC MRI C-spine",
+        "MRI C spine WO",  # (a study's name in a note is read as the order's own words: a fifty-fourth review)
+        "MRI C spine w/o",
+        "MRI C-spine without",
+        "no contrast (allergy to gadolinium)",
         "plain MRI",
         "noncon",
         "gad not indicated",
@@ -51,7 +57,10 @@ def test_words_of_no_contrast_on_a_code_with_contrast_are_not_rated(engine, word
     assert _decide(engine, draft).outcome.value == "not-applicable"
 
 
-@pytest.mark.parametrize("words", ["no contrast allergy", "please give contrast", "hx of hold on meds"])
+@pytest.mark.parametrize(
+    "words",
+    ["no contrast allergy", "please give contrast", "hx of hold on meds", "no post-op imaging", "MRI C spine w/ gad"],
+)
 def test_other_words_beside_a_code_with_contrast_keep_its_rating(engine, words):
     draft = order_json("72142")
     draft["note"] = [{"text": words}]
@@ -132,3 +141,8 @@ def test_a_finding_the_next_text_does_not_answer_is_told(engine):
     draft["reasonCode"] = [{"text": "Neck pain x 2 wks"}, {"text": "Hx of breast cancer"}, {"text": "Fever: no"}]
     decision = _decide(engine, draft, ())
     assert decision.outcome.value == "not-appropriate" and [v.number for v in decision.variants] == [5]
+
+
+def test_several_regions_beside_a_symptom_and_no_study_tell_where_it_hurts(engine):
+    # "C/T/L spine pain" names no study: the order stays the neck's (the review's regression: it was not rated)
+    assert note_outcome(engine, "C/T/L spine pain") == "not-appropriate"

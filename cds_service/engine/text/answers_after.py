@@ -88,6 +88,8 @@ class AnswersAfter:
         relative's, or the patient's with the relative at the bedside) and a mark of presence after a denied or past
         mention ("denies fever, HIV positive", "hx IVDU (active)"). A checkbox answer or a denial after the
         parenthesis it stands in leaves any mention uncertain (`_boxed_after`, `_list_denied_after`)."""
+        if context is not Context.FAMILY and self._ticked_no(doc, ent):
+            return Context.NEGATED
         if context is not Context.FAMILY and (
             self._boxed_after(doc, ent) or self._list_denied_after(doc, ent) or self._listed_before_a_denial(doc, ent)
         ):
@@ -132,6 +134,38 @@ class AnswersAfter:
             or _begins_with(rest, lexicon.blank_anywhere)  # "Cancer: yes/no", "Malignancy (Y/N): N"
         )
 
+    def _ticked_no(self, doc: Any, ent: Any) -> bool:
+        """Whether the rest of a mention's line (past its label's words and a mark or a question mark) is nothing but
+        a form's boxes, each before its word, one ticked and its word a denial, the others' words a presence ("Fever:
+        [ ] Y [x] N", "Wt loss: ☐ yes ☒ no", "Hx of malignancy? [ ] Y [x] N")."""
+        lexicon = self.lexicon
+        starts = {box[:1] for box in lexicon.ticked_boxes | lexicon.unticked_boxes}
+        if doc[ent.end - 1].text[:1] in starts:
+            i = ent.end - 1  # (a mention whose words end with its first box: "Radiates to arm: [")
+        else:
+            i = self._past_label(doc, ent.end)
+            i += i < len(doc) and (doc[i].text in lexicon.denial_marks or doc[i].text == "?")
+        if i >= len(doc) or doc[i].text[:1] not in starts:
+            return False
+        text = doc_text(doc)
+        end = text.find("\n", doc[i].idx)
+        rest = text[doc[i].idx : len(text) if end < 0 else end].rstrip(" .;,")
+        pairs, at = [], 0
+        for found in lexicon.boxed_answers.finditer(rest):
+            if found.start() != at:
+                return False
+            pairs.append((found["box"] in lexicon.ticked_boxes, found["word"].lower()))
+            at = found.end()
+        ticked = [word for tick, word in pairs if tick]
+        others = [word for tick, word in pairs if not tick]
+        return (
+            at == len(rest)
+            and len(ticked) == 1
+            and ticked[0] in lexicon.denial_words
+            and bool(others)
+            and all(word in lexicon.presence_marks for word in others)
+        )
+
     def _list_denied_after(self, doc: Any, ent: Any) -> bool:
         """Whether a denial follows the parenthesis a mention stands in ("Red flags (hx cancer, fever, IVDU) - none":
         it may deny the list or answer the label)."""
@@ -153,14 +187,14 @@ class AnswersAfter:
         """
         lexicon = self.lexicon
         i = self._past_label(doc, ent.end)
-        if self._parenthesised_denial(doc, i):  # "IVDU (no) - relapsed": taken back
-            return Answer.SOURCED if self._contradicted_after(doc, i + 3) else Answer.CLOSES
-        if i >= len(doc):
-            return Answer.OPEN
-        after_mark = self._after_mark(doc, i)
+        if i < len(doc) and doc[i].is_space and doc[i].text.count("\n") > 1 and self._answer_alone(doc, i + 1):
+            return Answer.SOURCED  # "Lymphoma⏎⏎No": after a blank line, the answer may be its or another's
+        after_mark = self._after_mark(doc, i) if i < len(doc) else None
         marked = after_mark is not None
         if after_mark is not None:
             i = self._past(doc, after_mark, lexicon.denial_between_words)
+        if self._parenthesised_denial(doc, i):  # "Cancer (no)", "Hx cancer - (N)"; "IVDU (no) - relapsed": taken back
+            return Answer.SOURCED if self._contradicted_after(doc, i + 3) else Answer.CLOSES
         if i >= len(doc):
             return Answer.OPEN
         word = doc[i].lower_
@@ -208,7 +242,7 @@ class AnswersAfter:
         """The token after a mark before a trailing denial at token `i`, or None where there is none: one of `marks`, a
         list's mark glued to both words ("hx ca;no", "Hx ca|no"), a form's dotted leader ("History of cancer ....
         No"), an answer's label ("Q: Hx of cancer A: No"), or the line's end where the answer alone fills the next line
-        ("History of cancer⏎No": a fifty-third review)."""
+        ("History of cancer⏎No": a fifty-third review; after a blank line it is in doubt, `_denied_after`)."""
         token, lexicon = doc[i], self.lexicon
         if token.lower_ in lexicon.denial_marks:
             return i + 1
@@ -221,12 +255,14 @@ class AnswersAfter:
             return i
         if token.text in lexicon.answer_labels and i + 1 < len(doc) and doc[i + 1].text == ":":
             return i + 2
-        if token.is_space and "\n" in token.text and self._answer_alone(doc, i + 1):
-            return i + 1
+        if token.is_space and token.text.count("\n") == 1 and self._answer_alone(doc, i + 1):
+            return i + 1 + (doc[i + 1].text in lexicon.denial_marks)
         return None
 
     def _answer_alone(self, doc: Any, i: int) -> bool:
-        """Whether token `i` is a denial word that fills its line alone (a full stop may end it)."""
+        """Whether token `i` is a denial word that fills its line alone (a mark may begin it, a full stop end it:
+        "- No")."""
+        i += i + 1 < len(doc) and doc[i].text in self.lexicon.denial_marks
         if i >= len(doc) or doc[i].lower_ not in self.lexicon.denial_words:
             return False
         end = i + 1 + (i + 1 < len(doc) and doc[i + 1].text == ".")

@@ -37,7 +37,7 @@ def _between(doc: Any, first: Any, second: Any, marks: Collection[str]) -> bool:
     return any(t.text in marks for t in _tokens_between(doc, first, second))
 
 
-def _under_a_family_heading(doc: Any, ents: list, heading_words: frozenset[str]) -> set[int]:
+def _under_a_family_heading(doc: Any, ents: list, lexicon: Lexicon) -> set[int]:
     """The mentions on the lines under a family history heading that ends its line ("Family history:⏎breast ca", "FH:⏎
     colon ca (father)"): the relatives' most likely, the patient's if the section ended unmarked, so uncertain (they
     were the patient's, and a radiograph warned for variant 5: review 45); up to a blank line or a line that begins
@@ -46,13 +46,14 @@ def _under_a_family_heading(doc: Any, ents: list, heading_words: frozenset[str])
     if graph is None:
         return set()
     found: set[int] = set()
+    relatives = {m.modifier_span[0] for m in graph.modifiers if m.category == "FAMILY"}
     for modifier in graph.modifiers:
         if modifier.category != "FAMILY":
             continue
-        line_end = _heading_line_end(doc, *modifier.modifier_span, heading_words)
+        line_end = _heading_line_end(doc, *modifier.modifier_span, lexicon.doubts.heading_words)
         if line_end is None:
             continue
-        section_end = _section_end(doc, line_end)
+        section_end = _section_end(doc, line_end, relatives, lexicon)
         found |= {e.start for e in ents if line_end < e.start < section_end}
     return found
 
@@ -79,20 +80,38 @@ def _heading_line_end(doc: Any, start: int, end: int, heading_words: frozenset[s
     return None
 
 
-def _section_end(doc: Any, start: int) -> int:
+def _section_end(doc: Any, start: int, relatives: Collection[int], lexicon: Lexicon) -> int:
     """The token where the lines after a heading's line break (`start`) end: a blank line (not one right after the
-    heading, nor one of spaces, as a markup's blocks leave between a list's items: "<li>Breast cancer</li><li>"), or
-    a line that begins with a label of a few words and a colon ("PMH:", "Social history:")."""
-    for token in doc[start:]:
-        if not (token.is_space and "\n" in token.text):
-            continue
-        if token.i > start and _BLANK_LINE.search(token.text):
-            return token.i
-        words = [t for t in doc[token.i + 1 : token.i + 5] if not t.is_space]
-        label = next((n for n, t in enumerate(words) if t.text == ":"), None)
-        if label is not None and label > 0 and all(t.is_alpha for t in words[:label]):
-            return token.i
+    heading, nor one of spaces, as a markup's blocks leave between a list's items: "<li>Breast cancer</li><li>"); a
+    line that begins with a label of a few words and a colon ("PMH:", "Social history:"), not a relative's
+    ("Maternal:", "Father:": the tokens of `relatives`) nor a finding's ("Cancer: mother, aunt": an item); a line that
+    begins with the patient ("Patient has lymphoma": `patient_words`); the end of a first line that only answers the
+    heading ("non-contributory")."""
+    lines = [t.i for t in doc[start:] if t.is_space and "\n" in t.text]
+    for n, at in enumerate(lines):
+        words = [t for t in doc[at + 1 : (lines[n + 1] if n + 1 < len(lines) else len(doc))] if not t.is_space]
+        if at > start and _BLANK_LINE.search(doc[at].text):
+            return at
+        if words and words[0].lower_ in lexicon.doubts.patient_words:
+            return at
+        if n == 0 and words and _only_answers(words, lexicon):
+            return lines[1] if len(lines) > 1 else len(doc)  # ("Family History⏎non-contributory⏎neck pain x 2 wks")
+        label = next((k for k, t in enumerate(words[:4]) if t.text == ":"), None)
+        if label and all(t.is_alpha for t in words[:label]) and not _an_item(words[0], relatives):
+            return at
     return len(doc)
+
+
+def _an_item(first: Any, relatives: Collection[int]) -> bool:
+    """Whether a label's first word is a relative's or a finding's: an item of a family section, not a new one."""
+    return first.i in relatives or first.ent_iob_ in ("B", "I")
+
+
+def _only_answers(words: list, lexicon: Lexicon) -> bool:
+    """Whether a line's words only answer a heading ("non-contributory", "none", "negative, reviewed")."""
+    answers = lexicon.denial_words | lexicon.unread_answers
+    written = "".join(t.text_with_ws for t in words).strip(" .;,").lower()
+    return written in answers or all(t.is_punct or t.lower_ in answers for t in words)
 
 
 def _item_mark(token: Any) -> bool:
@@ -152,7 +171,7 @@ class ListScope:
         doubted: set[int] = set()
         listed: set[int] = set()
         doubted |= self._listed_past_a_stop(doc, ents)
-        doubted |= _under_a_family_heading(doc, ents, self.lexicon.doubts.heading_words)
+        doubted |= _under_a_family_heading(doc, ents, self.lexicon)
         self._reached_past_an_edge(doc, ents, cut, doubted)
         for span, reached in scopes.items():
             doubted |= self._listed_past_a_separator(doc, span, reached, ents)

@@ -58,18 +58,21 @@ MAX_PART_CHARS = 3_000  # a part without a sentence ending with a full stop to e
 MAX_SENTENCE_CHARS = 3_000  # a longer sentence in a long text is unreadable
 
 
-MARKS_RUN = re.compile(r"[^\w\s]{64,}")  # a run of marks and no word this long says nothing a reader could use
+MARKS_RUN = re.compile(r"(?:[^\w\s]|_){64,}")  # a run of marks (or "_") this long says nothing a reader could use
+ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)  # a web address: nothing clinical, however long
 MAX_RUN_CHARS = 256  # a longer run without a space, words in it, is unreadable
 LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1},}}")
 
 
 def _without_long_runs(text: str) -> str:
-    """The text with each long run of marks without a letter or a digit ("%%%%…", "()()()…", a ruled line) as as many
-    spaces (the offsets stay as they were); TextTooLong for a longer run without a space with words in it. spaCy's
+    """The text with each long run of marks without a letter or a digit ("%%%%…", "()()()…", a ruled line) and each
+    web address as so many spaces (the offsets stay as they were); TextTooLong for a longer run without a space with
+    words in it. spaCy's
     tokenizer strips marks and endings one at a time from a word's ends, so such a run costs the square of its
     length (a fifty-third review: 8 000 "%" took 10 s, 20 000 "()" nearly a minute, 4 000 "'s" 5 s)."""
-    if MARKS_RUN.search(text):
-        text = MARKS_RUN.sub(lambda run: " " * len(run.group()), text)
+    for run in (MARKS_RUN, ADDRESS):
+        if run.search(text):
+            text = run.sub(lambda found: " " * len(found.group()), text)
     if LONG_RUN.search(text):
         raise TextTooLong(f"a run of more than {MAX_RUN_CHARS} characters without a space is not read")
     return text

@@ -10,7 +10,6 @@ from datetime import date
 
 from cds_service.knowledge.model import DurationWords
 
-ASKED_CLASSES = frozenset({"acute", "chronic"})  # a duration word asked about ("Acute? N"): either
 AT_LEAST_DAYS = 36_500.0  # the most days of "at least N weeks": no bound a rule could reach
 SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # a season's first month (north)
 MONTHS = {
@@ -37,6 +36,7 @@ class TimeNote:
     increasing: bool = False  # the span of a worsening ("worse x 5 days"): the pain is increasing
     either_way: bool = False  # a numeric date whose day and month may be each other ("11/03/2026")
     until: tuple[int, int] | None = None  # a window's last (month, day): "late October" to 31 October
+    movable: bool = False  # the window of days a movable holiday may fall on: this year's may not have come yet
     relative: tuple[str, int] | None = None  # a month or year counted back from the order's: ("month", 0) this month
     part: tuple[int, int] | None = None  # of a relative month, its days; of a relative year, its months
 
@@ -101,6 +101,8 @@ class TimeNote:
             return None
         if first > order_date and self.year == 0:  # "since 12/1" written on 21 November: last year's
             first, last = first.replace(year=year - 1), last.replace(year=year - 1)
+        elif self.movable and self.year == 0 and first <= order_date < last:
+            first = first.replace(year=first.year - 1)  # ("since Easter" on 1 April: this year's, or last year's)
         if first > order_date:
             return None
         return max(0, (order_date - last).days), (order_date - first).days  # (a decade not over: from 0 days)
@@ -125,15 +127,12 @@ def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNo
     for phrase, days, classes in words.fixed_phrases:
         if phrase in lowered:  # (most are not: no call for them)
             for start in _word_positions(lowered, phrase):
-                if classes and _ASKED.match(lowered, start + len(phrase)):
-                    # "Acute? N", "Is this new? No", "Recent onset? No": a question's words, whatever the answer (a
-                    # fifty-third review: they made the pain acute), so either
-                    yield TimeNote(offset + start, offset + start + len(phrase), classes=ASKED_CLASSES)
+                if classes and words.asked.match(lowered, start + len(phrase)):
+                    # "Acute? N", "Is this new? No", "Worsening? Y": a question's words, whatever the answer (a
+                    # fifty-third review: they made the pain acute), so `asked_classes`
+                    yield TimeNote(offset + start, offset + start + len(phrase), classes=words.asked_classes)
                     continue
                 yield TimeNote(offset + start, offset + start + len(phrase), days=days, classes=classes)
-
-
-_ASKED = re.compile(r"(?:[ \t]+[a-z]+){0,2}[ \t]*\?")  # up to two words, then a question mark
 
 
 def _counted(match: re.Match[str], words: DurationWords, offset: int) -> TimeNote | None:
@@ -192,8 +191,8 @@ def _month_date(g: dict[str, str], words: DurationWords, start: int, end: int) -
     year = _full_year(int(written.lstrip("'’‘"))) if written else 0
     if g.get("month_day"):
         return TimeNote(start, end, year=year, month=month, day=int(g["month_day"]))
-    if g.get("part"):  # "since late October": its last days
-        first, last = words.month_parts[g["part"].lower()]
+    if part := g.get("part") or g.get("part_of"):  # "since late October", "since the end of October"
+        first, last = words.month_parts[part.lower()]
         return TimeNote(start, end, year=year, month=month, day=first, until=(month, last))
     return TimeNote(start, end, year=year, month=month)
 
@@ -211,10 +210,11 @@ def _named_time(g: dict[str, str], words: DurationWords, start: int, end: int) -
     if g.get("holiday"):
         (month, day), until = words.holidays[holiday_key(g["holiday"])]
         year = int(g["holiday_year"]) if g.get("holiday_year") else 0
-        return TimeNote(start, end, year=year, month=month, day=day, until=until)
+        return TimeNote(start, end, year=year, month=month, day=day, until=until, movable=until is not None)
     unit, back = g["rel_unit"].lower(), int(g["rel"].lower() == "last")
     parts = words.month_parts if unit == "month" else words.year_parts
-    return TimeNote(start, end, year=0, relative=(unit, back), part=parts[g["rel_part"].lower()])
+    part = g.get("rel_part") or g["rel_part_of"]
+    return TimeNote(start, end, year=0, relative=(unit, back), part=parts[part.lower()])
 
 
 def _numeric_date(start: int, end: int, first: int, second: int | None, year_text: str | None) -> TimeNote | None:
