@@ -12,7 +12,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from cds_service.engine.model import Coding, OrderMatch
 from cds_service.engine.text.characters import searchable
 from cds_service.knowledge.codes import CodeSets
-from cds_service.knowledge.model import Context, ContextRule, Knowledge, Procedure
+from cds_service.knowledge.model import Context, ContextRule, Knowledge, Procedure, Regions
 
 
 @dataclass(frozen=True)
@@ -218,13 +218,18 @@ def _another_contrast(order: ServiceRequest, text: str, procedures: tuple[Proced
     contrast = regions.contrast
     own, beside = contrast.named(text), []
     for piece in _pieces_beside(order):
-        if regions.modalities_named(piece):  # a study's name, read as the order's own ("MRI C spine w/o")
+        if regions.modalities_named(piece) and not _a_past_study(piece, regions):  # as the order's ("MRI C spine w/o")
             own |= contrast.named(piece) - frozenset(contrast.routes)
         else:
             beside.append(piece)
     return not any(
         own.union(*(contrast.named_beside(w, _classes(p)) for w in beside)) <= p.contrast for p in procedures
     )
+
+
+def _a_past_study(piece: str, regions: Regions) -> bool:
+    """Whether words that name a study tell a past one ("previous MRI C spine w/wo 2022"): history words or a year."""
+    return regions.note_request.tells_history(piece) or re.search(r"\b(?:19|20)\d{2}\b", piece) is not None
 
 
 def _pieces_beside(order: ServiceRequest) -> list[str]:

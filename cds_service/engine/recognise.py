@@ -216,10 +216,10 @@ def _order(order: ServiceRequest, order_date: date, reader: ChartReader) -> Iter
 
 
 def _answered_by_the_next(texts: list[tuple[str, list[Mention]]], k: Knowledge) -> list[Mention]:
-    """The mentions of the order's texts; a finding told in a text that the next text answers alone ("Hx of
-    malignancy", then "No") is uncertain: the answer may be its (it blocks, never warns; a fifty-third review: the
-    cancer was read as told and radiographs warned). An indication stays as told."""
-    answers = k.lexicon.denial_words | k.lexicon.presence_marks
+    """The mentions of the order's texts; a finding told in a text that the next text answers alone with a denial
+    ("Hx of malignancy", then "No") is uncertain: the answer may be its (it blocks, never warns; a fifty-third review:
+    the cancer was read as told and radiographs warned). An indication stays as told."""
+    answers = k.lexicon.denial_words  # (a "Yes" confirms it: the finding stays as told)
     found: list[Mention] = []
     for (_, mentions), (following, _) in zip(texts, [*texts[1:], ("", [])], strict=False):
         answered = " ".join(following.lower().strip(" .;:-").split()) in answers

@@ -481,7 +481,7 @@ class NoteRequest:
     joins: tuple[str, ...]  # words that join another region to the study ("and", "+": "MRI brain and c-spine")
     sides: tuple[str, ...]  # words that may stand between a join and its region ("left", "the")
     joined_to: tuple[str, ...]  # the neck's words a region is joined to ("brain and c-spine")
-    region_nouns: tuple[str, ...]  # between several regions and a symptom they locate ("C/T/L spine pain")
+    for_words: tuple[str, ...]  # a study asked "for" a symptom ("whole spine for radiculopathy")
 
     @cached_property
     def _regions(self) -> re.Pattern[str]:
@@ -527,15 +527,22 @@ class NoteRequest:
     def asks(self, clause: str, names_a_study: bool = False) -> bool:
         """Whether a clause of a note asks for another region too: a region and an asking word, or a region joined to
         the study, and no word of history, result or symptom; or a phrase of several regions, and no word of history
-        or result, nor a symptom's right after it unless the clause names a kind of imaging (`names_a_study`: "C/T/L
-        spine MRI for pain" and "whole spine for radiculopathy" ask for three regions, "C/T/L spine pain" tells where it
-        hurts)."""
+        or result, nor of a symptom unless the clause names a kind of imaging or the symptom is what it is for
+        (`names_a_study`: "C/T/L spine MRI for pain" and "whole spine for radiculopathy" ask for three regions, "C/T/L
+        spine pain" and "pain in C and T spine" tell where it hurts)."""
         several = self._several.search(clause)
         if several and not self._history.search(clause):
-            after = [w for w in clause[several.end() :].split() if w not in self.region_nouns]
-            return names_a_study or not (after and self._told_otherwise.fullmatch(after[0]))
+            return names_a_study or not self._told_otherwise.search(clause) or bool(self._for.search(clause))
         asked = (self._regions.search(clause) and self._asking.search(clause)) or self._joined.search(clause)
         return bool(asked) and not self._told_otherwise.search(clause)
+
+    @cached_property
+    def _for(self) -> re.Pattern[str]:
+        return _words(self.for_words)
+
+    def tells_history(self, clause: str) -> bool:
+        """Whether a clause says something of history or a result ("previous MRI C spine w/wo 2022")."""
+        return bool(self._history.search(clause))
 
     def free_of_history(self, clause: str) -> bool:
         """Whether a clause says nothing of history, a result or a symptom (its levels are then the study's)."""

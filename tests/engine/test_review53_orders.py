@@ -146,3 +146,15 @@ def test_a_finding_the_next_text_does_not_answer_is_told(engine):
 def test_several_regions_beside_a_symptom_and_no_study_tell_where_it_hurts(engine):
     # "C/T/L spine pain" names no study: the order stays the neck's (the review's regression: it was not rated)
     assert note_outcome(engine, "C/T/L spine pain") == "not-appropriate"
+
+
+@pytest.mark.parametrize("words", ["pain in C and T spine", "previous MRI C spine w/wo 2022"])
+def test_a_symptoms_regions_or_a_past_study_keep_the_rating(engine, words):
+    assert note_outcome(engine, words) == "not-appropriate"
+
+
+def test_a_finding_confirmed_by_the_next_text_is_told(engine):
+    draft = order_json("72040")
+    draft["reasonCode"] = [{"text": "neck pain x 2 wks"}, {"text": "hx breast ca 2015"}, {"text": "Yes"}]
+    decision = _decide(engine, draft, ())
+    assert decision.outcome.value == "not-appropriate" and [v.number for v in decision.variants] == [5]

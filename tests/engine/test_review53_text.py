@@ -174,6 +174,7 @@ def test_a_cancer_told_in_a_form_is_still_one(engine, answer, expected):
         "Family hx reviewed and notable for:\n- lymphoma\n- melanoma",
         "FHx: see below\nbreast cancer",
         "<b>FAMILY HISTORY</b><br>Breast cancer<br>Colon cancer",
+        "<h3>Family History</h3><ul><li>Breast cancer</li><li>Lymphoma</li></ul>",
     ],
 )
 def test_the_lines_under_a_family_heading_alone_on_its_line_are_not_the_patients(engine, text):
@@ -427,3 +428,49 @@ def test_the_patients_own_lines_after_a_family_heading_count(engine, note, expec
 def test_a_line_that_only_answers_the_family_heading_ends_it(engine):
     note = "Family History\nnon-contributory\nneck pain for 2 weeks"
     assert outcome(engine, note, MRI_WO) == ("not-appropriate", [1])
+
+
+# -- a fifty-fifth review: blind order texts -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["neck pain x 2 wks, radiating pain L arm", "neck pain x 2 wks, radiating numbness in the R arm",
+     "neck pain x 2 wks; shooting pain R arm", "neck pain 10 days, radiating pain R hand",
+     "neck pain x 2 wks with radiating pain left upper extremity",
+     "neck pain x 2 wks radiating pain right shoulder and arm"],
+)  # fmt: skip
+def test_a_radiating_pain_with_its_limb_and_no_preposition_is_radicular(engine, text):
+    # (read as no radiculopathy: variant 1, and an MRI warned)
+    assert outcome(engine, text, MRI_WO) == ("appropriate", [2])
+
+
+@pytest.mark.parametrize("words", ["low-grade temps", "temps up to 101", "hyperthermic 38.7", "having temps"])
+def test_more_fever_words_block(engine, words):
+    assert outcome(engine, f"neck pain x 1 wk, {words}", MRI_WO) == ("no-criteria-apply", [])
+
+
+# -- a fifty-fifth review: the two rounds' fixes re-reviewed, old and new side by side ---------------------------------
+@pytest.mark.parametrize(
+    "words",
+    ["Dermatomes intact", "Dermatome: n/a", "non-dermatomal", "Location: ☐ neck and arm", "Referral: hand surgery"],
+)
+def test_exam_or_referral_words_are_no_radiculopathy(engine, words):
+    assert outcome(engine, f"neck pain x 2 wks. {words}", MRI_WO) == ("not-appropriate", [1])
+
+
+@pytest.mark.parametrize(
+    ("note", "code", "expected"),
+    [
+        ("Family History\nMother: CAD\nCancer: patient, breast 2019", XR, ("not-appropriate", [5])),
+        ("Family History\nnoncontributory. neck pain x 2 wks", MRI_WO, ("not-appropriate", [1])),
+    ],
+)
+def test_a_family_section_ends_before_the_patients_own_line(engine, note, code, expected):
+    assert outcome(engine, "neck pain x 2 wks", code, note=note) == expected
+
+
+def test_symptoms_under_6_weeks_asked_reads_either_way(engine):
+    assert outcome(engine, "Neck pain.\nSymptoms < 6 weeks? N", MRI_WO) == ("appropriate", [1, 7])
+
+
+def test_a_shooting_pain_field_with_its_limb_widens(engine):
+    assert outcome(engine, "neck pain x 2 wks.\nShooting pain: L arm", MRI_WO) == ("appropriate", [1, 2])

@@ -58,7 +58,7 @@ def _under_a_family_heading(doc: Any, ents: list, lexicon: Lexicon) -> set[int]:
     return found
 
 
-_BLANK_LINE = re.compile(r"\n\r?\n")  # a blank line as typed (no spaces on it)
+_BLANK_LINE = re.compile(r"\n\r?\n")  # a blank line (the reader's spacing has taken the spaces off it)
 _HEADING_TAIL = 6  # the most words after a heading's name on its line ("Family hx reviewed and notable for:")
 
 
@@ -82,11 +82,10 @@ def _heading_line_end(doc: Any, start: int, end: int, heading_words: frozenset[s
 
 def _section_end(doc: Any, start: int, relatives: Collection[int], lexicon: Lexicon) -> int:
     """The token where the lines after a heading's line break (`start`) end: a blank line (not one right after the
-    heading, nor one of spaces, as a markup's blocks leave between a list's items: "<li>Breast cancer</li><li>"); a
-    line that begins with a label of a few words and a colon ("PMH:", "Social history:"), not a relative's
-    ("Maternal:", "Father:": the tokens of `relatives`) nor a finding's ("Cancer: mother, aunt": an item); a line that
-    begins with the patient ("Patient has lymphoma": `patient_words`); the end of a first line that only answers the
-    heading ("non-contributory")."""
+    heading); a line that begins with a label of a few words and a colon ("PMH:", "Social history:"), not a
+    relative's ("Maternal:", "Father:": the tokens of `relatives`) nor a finding's ("Cancer: mother, aunt": an item);
+    a line that begins with the patient ("Patient has lymphoma": `patient_words`); the end of a first line that only
+    answers the heading ("non-contributory")."""
     lines = [t.i for t in doc[start:] if t.is_space and "\n" in t.text]
     for n, at in enumerate(lines):
         words = [t for t in doc[at + 1 : (lines[n + 1] if n + 1 < len(lines) else len(doc))] if not t.is_space]
@@ -94,24 +93,33 @@ def _section_end(doc: Any, start: int, relatives: Collection[int], lexicon: Lexi
             return at
         if words and words[0].lower_ in lexicon.doubts.patient_words:
             return at
-        if n == 0 and words and _only_answers(words, lexicon):
-            return lines[1] if len(lines) > 1 else len(doc)  # ("Family History⏎non-contributory⏎neck pain x 2 wks")
+        if n == 0 and words and (answered := _answered_in(words, lexicon)) is not None:
+            return answered  # ("Family History⏎non-contributory⏎neck pain x 2 wks", "…⏎noncontributory. neck pain")
         label = next((k for k, t in enumerate(words[:4]) if t.text == ":"), None)
-        if label and all(t.is_alpha for t in words[:label]) and not _an_item(words[0], relatives):
+        if label and all(t.is_alpha for t in words[:label]) and not _an_item(words, relatives):
             return at
     return len(doc)
 
 
-def _an_item(first: Any, relatives: Collection[int]) -> bool:
-    """Whether a label's first word is a relative's or a finding's: an item of a family section, not a new one."""
-    return first.i in relatives or first.ent_iob_ in ("B", "I")
+def _an_item(words: list, relatives: Collection[int]) -> bool:
+    """Whether a labelled line is an item of a family section, not a new one: its label a relative's ("Maternal:"), or
+    a finding's with a relative on the line ("Cancer: mother (breast)"; not "Cancer: patient, breast 2019")."""
+    first = words[0]
+    return first.i in relatives or (first.ent_iob_ in ("B", "I") and any(t.i in relatives for t in words))
 
 
-def _only_answers(words: list, lexicon: Lexicon) -> bool:
-    """Whether a line's words only answer a heading ("non-contributory", "none", "negative, reviewed")."""
+def _answered_in(words: list, lexicon: Lexicon) -> int | None:
+    """Where a heading's first line ends if it only answers the heading ("non-contributory", "none", "negative,
+    reviewed"): the line's end, or the mark after its answer where the line goes on ("noncontributory. neck pain");
+    None if it does not."""
     answers = lexicon.denial_words | lexicon.unread_answers
     written = "".join(t.text_with_ws for t in words).strip(" .;,").lower()
-    return written in answers or all(t.is_punct or t.lower_ in answers for t in words)
+    if written in answers or all(t.is_punct or t.lower_ in answers for t in words):
+        return words[-1].i + 1
+    mark = next((k for k, t in enumerate(words) if t.text in (".", ";")), None)
+    if mark and all(t.is_punct or t.lower_ in answers for t in words[:mark]):
+        return words[mark].i
+    return None
 
 
 def _item_mark(token: Any) -> bool:

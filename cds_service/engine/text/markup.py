@@ -54,8 +54,13 @@ def _rtf(text: str) -> str:
     return text.replace("{", " ").replace("}", " ") if document else text
 
 
+_ITEM_ENDS = frozenset(("li", "dt", "dd", "tr"))  # a list's item or a table's row: the next one's tag breaks the line
+
+
 def _tag(found: re.Match[str]) -> str:
     width = found.end() - found.start()
+    if found.group("block") and found.group("close") and found.group("block").lower() in _ITEM_ENDS:
+        return " " * width  # ("</li><li>": one line break, not a blank line between a list's items: review 54)
     if found.group("block"):
         return " " * (width - 1) + "\n"  # (a line break after spaces: the next line begins at its first word)
     if found.group("cell"):

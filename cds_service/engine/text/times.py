@@ -119,11 +119,15 @@ def find_times(text: str, words: DurationWords, offset: int = 0) -> list[TimeNot
 
 
 def _candidates(text: str, words: DurationWords, offset: int) -> Iterator[TimeNote]:
+    lowered = text.lower()
     for pattern in (words.ago, words.span):
-        yield from filter(None, (_counted(match, words, offset) for match in pattern.finditer(text)))
+        for match in pattern.finditer(text):
+            if words.asked.match(lowered, match.end()):  # "Symptoms < 6 weeks? N": asked, so either
+                yield TimeNote(offset + match.start(), offset + match.end(), classes=words.asked_classes)
+            elif note := _counted(match, words, offset):
+                yield note
     for pattern in (words.since, words.dated):
         yield from filter(None, (_dated(match, words, offset) for match in pattern.finditer(text)))
-    lowered = text.lower()
     for phrase, days, classes in words.fixed_phrases:
         if phrase in lowered:  # (most are not: no call for them)
             for start in _word_positions(lowered, phrase):
