@@ -10,7 +10,7 @@ from typing import Any
 
 from cds_service.engine.text.answers_after import Answer
 from cds_service.engine.text.line_marks import FIELD_SEPARATORS
-from cds_service.engine.text.tokens import CATEGORY, ITEM_JOINS, concept_of, holds_phrase, padded_between
+from cds_service.engine.text.tokens import CATEGORY, ITEM_JOINS, concept_of, doc_text, holds_phrase, padded_between
 from cds_service.knowledge.model import Lexicon, Role
 
 _LISTING = ("NEGATED_EXISTENCE", "HYPOTHETICAL")  # cue categories whose scope runs through a comma-separated list
@@ -42,20 +42,28 @@ def _under_a_family_heading(doc: Any, ents: list, lexicon: Lexicon) -> set[int]:
     colon ca (father)"): the relatives' most likely, the patient's if the section ended unmarked, so uncertain (they
     were the patient's, and a radiograph warned for variant 5: review 45); up to a blank line or a line that begins
     with another label ("PMH:")."""
+    sections = doc.user_data.get(_SECTIONS_KEY)
+    if sections is None:  # (once per doc: the rules on lists run once per sentence)
+        sections = doc.user_data[_SECTIONS_KEY] = _family_sections(doc, lexicon)
+    return {e.start for e in ents for start, end in sections if start < e.start < end}
+
+
+_SECTIONS_KEY = "family_sections"
+
+
+def _family_sections(doc: Any, lexicon: Lexicon) -> list[tuple[int, int]]:
+    """The (first, past the last) tokens of each family history heading's section in the doc."""
     graph = getattr(doc._, "context_graph", None)
     if graph is None:
-        return set()
-    found: set[int] = set()
-    relatives = {m.modifier_span[0] for m in graph.modifiers if m.category == "FAMILY"}
-    for modifier in graph.modifiers:
-        if modifier.category != "FAMILY":
-            continue
-        line_end = _heading_line_end(doc, *modifier.modifier_span, lexicon.doubts.heading_words)
-        if line_end is None:
-            continue
-        section_end = _section_end(doc, line_end, relatives, lexicon)
-        found |= {e.start for e in ents if line_end < e.start < section_end}
-    return found
+        return []
+    family = [m.modifier_span for m in graph.modifiers if m.category == "FAMILY"]
+    relatives = {start for start, _ in family}
+    sections = []
+    for start, end in family:
+        line_end = _heading_line_end(doc, start, end, lexicon.doubts.heading_words)
+        if line_end is not None:
+            sections.append((line_end, _section_end(doc, line_end, relatives, lexicon)))
+    return sections
 
 
 _BLANK_LINE = re.compile(r"\n\r?\n")  # a blank line (the reader's spacing has taken the spaces off it)
@@ -67,8 +75,8 @@ def _heading_line_end(doc: Any, start: int, end: int, heading_words: frozenset[s
     alone on its line ("Family History", "FAMILY HX", "Family hx reviewed and notable for:", "FHx: see below": a
     fifty-third review, the relatives' cancers under them were the patient's); None where the line goes on with a
     finding of its own ("Family history: breast ca")."""
-    before = doc.text[: doc[start].idx]
-    at_line_start = not before[before.rfind("\n") + 1 :].strip()
+    text, at = doc_text(doc), doc[start].idx
+    at_line_start = not text[text.rfind("\n", 0, at) + 1 : at].strip()
     for i in range(end, min(len(doc), end + _HEADING_TAIL + 1)):
         token = doc[i]
         if token.is_space and "\n" in token.text:
