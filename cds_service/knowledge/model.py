@@ -955,9 +955,16 @@ class Lexicon:
     @cached_property
     def boxed_answers(self) -> re.Pattern[str]:
         """A line's rest that is nothing but boxes, each before its word ("[ ] Y [x] N", "☐ yes ☒ no"): each box and
-        its word as groups `box` and `word` of `finditer`'s matches."""
-        boxes = "|".join(re.escape(b) for b in sorted(self.ticked_boxes | self.unticked_boxes, key=len, reverse=True))
-        return re.compile(rf"\s*(?P<box>{boxes})\s*(?P<word>[^\s\[\]()☐☒☑□■✓✔]+)")
+        its word (no mark of a box in it) as groups `box` and `word` of `finditer`'s matches."""
+        boxes = self.ticked_boxes | self.unticked_boxes
+        alternatives = "|".join(re.escape(b) for b in sorted(boxes, key=len, reverse=True))
+        marks = re.escape("".join(sorted({c for b in boxes for c in b if not c.isalnum() and not c.isspace()})))
+        return re.compile(rf"\s*(?P<box>{alternatives})\s*(?P<word>[^\s{marks}]+)")
+
+    @cached_property
+    def box_starts(self) -> frozenset[str]:
+        """The first characters of a form's boxes (`ticked_boxes`, `unticked_boxes`)."""
+        return frozenset(box[:1] for box in self.ticked_boxes | self.unticked_boxes)
 
     blank_after_mark: frozenset[tuple[str, ...]] = frozenset()  # "Cancer: TBD": a field left blank, after ":" or "-"
     blank_anywhere: frozenset[tuple[str, ...]] = frozenset()  # "Cancer yes/no", "(Y/N)": a field left blank

@@ -139,7 +139,7 @@ class AnswersAfter:
         a form's boxes, each before its word, one ticked and its word a denial, the others' words a presence ("Fever:
         [ ] Y [x] N", "Wt loss: ☐ yes ☒ no", "Hx of malignancy? [ ] Y [x] N")."""
         lexicon = self.lexicon
-        starts = {box[:1] for box in lexicon.ticked_boxes | lexicon.unticked_boxes}
+        starts = lexicon.box_starts
         if doc[ent.end - 1].text[:1] in starts:
             i = ent.end - 1  # (a mention whose words end with its first box: "Radiates to arm: [")
         else:
@@ -220,7 +220,8 @@ class AnswersAfter:
         word = doc[i].lower_
         if self._kind(ent) == "indication" or (word not in lexicon.unread_answers and word not in lexicon.denial_words):
             return Answer.OPEN
-        unmarked = next((p for p in lexicon.unmarked_denials if _begins_with(_words_from(doc, i), {p})), None)
+        words = _words_from(doc, i)
+        unmarked = next((p for p in lexicon.unmarked_denials if tuple(words[: len(p)]) == p), None)
         if unmarked is not None:  # "Cancer Neg Hx": a grid's column, closing its line
             end = self._answer_end(doc, i + len(unmarked))
             return Answer.CLOSES if end is Answer.CLOSES else Answer.SOURCED

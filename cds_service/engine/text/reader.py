@@ -67,12 +67,10 @@ LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1},}}")
 def _without_long_runs(text: str) -> str:
     """The text with each long run of marks without a letter or a digit ("%%%%…", "()()()…", a ruled line) and each
     web address as so many spaces (the offsets stay as they were); TextTooLong for a longer run without a space with
-    words in it. spaCy's
-    tokenizer strips marks and endings one at a time from a word's ends, so such a run costs the square of its
-    length (a fifty-third review: 8 000 "%" took 10 s, 20 000 "()" nearly a minute, 4 000 "'s" 5 s)."""
+    words in it. spaCy's tokenizer strips marks and endings one at a time from a word's ends, so such a run costs the
+    square of its length (a fifty-third review: 8 000 "%" took 10 s, 20 000 "()" nearly a minute, 4 000 "'s" 5 s)."""
     for run in (MARKS_RUN, ADDRESS):
-        if run.search(text):
-            text = run.sub(lambda found: " " * len(found.group()), text)
+        text = run.sub(lambda found: " " * len(found.group()), text)  # (the same text where there is none)
     if LONG_RUN.search(text):
         raise TextTooLong(f"a run of more than {MAX_RUN_CHARS} characters without a space is not read")
     return text

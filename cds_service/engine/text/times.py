@@ -201,7 +201,7 @@ def _month_date(g: dict[str, str], words: DurationWords, start: int, end: int) -
     return TimeNote(start, end, year=year, month=month)
 
 
-def holiday_key(written: str) -> str:
+def _holiday_key(written: str) -> str:
     """A holiday's name as the lexicon lists it: lower case, no apostrophes or full stops, single spaces."""
     return " ".join(re.sub(r"[.'’]", "", written.lower()).replace("-", " ").split())
 
@@ -212,7 +212,7 @@ def _named_time(g: dict[str, str], words: DurationWords, start: int, end: int) -
     if g.get("season"):  # "since the summer": its three months, the latest begun not after the order
         return TimeNote(start, end, year=0, month=SEASONS[g["season"].lower()], months=3)
     if g.get("holiday"):
-        (month, day), until = words.holidays[holiday_key(g["holiday"])]
+        (month, day), until = words.holidays[_holiday_key(g["holiday"])]
         year = int(g["holiday_year"]) if g.get("holiday_year") else 0
         return TimeNote(start, end, year=year, month=month, day=day, until=until, movable=until is not None)
     unit, back = g["rel_unit"].lower(), int(g["rel"].lower() == "last")
